@@ -1,0 +1,19 @@
+from django.contrib import admin
+
+from postgov.agencies.models import Agency, Competence
+from postgov.identity.admin import ProvincialAdminMixin
+
+
+class CompetenceInline(ProvincialAdminMixin, admin.TabularInline):
+    model = Competence
+    extra = 0
+    autocomplete_fields = ["procedure", "province", "commune"]
+
+
+@admin.register(Agency)
+class AgencyAdmin(ProvincialAdminMixin, admin.ModelAdmin):
+    list_display = ["unit_code", "name", "level", "desk_kind", "province", "integration", "active"]
+    list_filter = ["level", "desk_kind", "integration", "active", "is_demo"]
+    search_fields = ["unit_code", "name", "name_folded"]
+    autocomplete_fields = ["province", "commune", "parent"]
+    inlines = [CompetenceInline]

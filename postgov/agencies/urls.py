@@ -1,0 +1,9 @@
+from django.urls import path
+
+from postgov.agencies import views
+
+app_name = "agencies"
+
+urlpatterns = [
+    path("", views.agencies, name="agencies"),
+]

@@ -1,0 +1,7 @@
+from django.http import HttpResponse
+from django.views.decorators.http import require_GET
+
+
+@require_GET
+def agencies(request):
+    return HttpResponse("todo")

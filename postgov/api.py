@@ -1,0 +1,93 @@
+"""The JSON API: one django-ninja instance, one router per app, errors as RFC 9457
+problem details (application/problem+json)."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+api = NinjaAPI(
+    title="PostGov API",
+    version="1",
+    description=(
+        "Dossier tracking, reference data and the agency integration API of PostGov. "
+        "Errors are RFC 9457 problem details."
+    ),
+    urls_namespace="api",
+)
+
+
+def problem(
+    request: HttpRequest,
+    status: int,
+    detail: str,
+    *,
+    title: str | None = None,
+    type_: str = "about:blank",
+    **extra,
+) -> HttpResponse:
+    body = {
+        "type": type_,
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": request.path,
+        **extra,
+    }
+    response = api.create_response(request, body, status=status)
+    response["Content-Type"] = PROBLEM_JSON
+    return response
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request, exc: ValidationError):
+    errors = [
+        {"loc": [str(part) for part in err.get("loc", ())], "msg": str(err.get("msg", ""))}
+        for err in exc.errors
+    ]
+    return problem(
+        request, 422, "Dữ liệu gửi lên không hợp lệ. / The request is not valid.", errors=errors
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return problem(request, exc.status_code, str(exc.message))
+
+
+@api.exception_handler(AuthenticationError)
+def _authentication_error(request, exc):
+    return problem(request, 401, "Cần xác thực. / Authentication required.")
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return problem(request, 404, "Không tìm thấy. / Not found.")
+
+
+@api.exception_handler(Exception)
+def _unexpected(request, exc):
+    logger.exception("Unhandled API error on %s", request.path)
+    return problem(request, 500, "Lỗi hệ thống. / Internal error.")
+
+
+def _register_routers() -> None:
+    from postgov.agencies.api import router as agencies_router
+    from postgov.catalog.api import router as catalog_router
+    from postgov.places.api import router as places_router
+
+    api.add_router("/v1/places/", places_router)
+    api.add_router("/v1/catalog/", catalog_router)
+    api.add_router("/v1/agencies/", agencies_router)
+
+
+_register_routers()

@@ -1,0 +1,125 @@
+"""Writing to and checking the audit trail."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.utils import timezone
+
+from postgov.audit.models import AuditChainHead, AuditEvent
+
+CHAIN = "main"
+_HASHED_FIELDS = (
+    "seq",
+    "at",
+    "actor_id",
+    "actor_label",
+    "role",
+    "service_point_id",
+    "agency_id",
+    "action",
+    "object_type",
+    "object_id",
+    "details",
+    "ip",
+    "prev_hash",
+)
+
+
+def _canonical(values: dict[str, Any]) -> bytes:
+    return json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def compute_hash(event: AuditEvent) -> str:
+    values = {name: getattr(event, name) for name in _HASHED_FIELDS}
+    values["at"] = event.at.astimezone(UTC).isoformat()
+    return hashlib.sha256(_canonical(values)).hexdigest()
+
+
+def client_ip(request) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record(
+    action: str,
+    *,
+    request=None,
+    actor=None,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    details: dict[str, Any] | None = None,
+    role: str = "",
+    service_point_id: int | None = None,
+    agency_id: int | None = None,
+) -> AuditEvent:
+    """Append one event. Call it inside the transaction of the change it records, so the
+    change and its trace commit or roll back together."""
+    if actor is None and request is not None and request.user.is_authenticated:
+        actor = request.user
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or obj.pk
+    # Store exactly what will be read back, so the hash can be recomputed from the row.
+    clean_details = json.loads(json.dumps(details or {}, cls=DjangoJSONEncoder))
+    with transaction.atomic():
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(name=CHAIN)
+        event = AuditEvent(
+            seq=head.last_seq + 1,
+            at=timezone.now(),
+            actor_id=getattr(actor, "pk", None),
+            actor_label=(actor.get_username() if actor is not None else "")[:150],
+            role=role,
+            service_point_id=service_point_id,
+            agency_id=agency_id,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id)[:64],
+            details=clean_details,
+            ip=client_ip(request),
+            prev_hash=head.last_hash,
+        )
+        event.hash = compute_hash(event)
+        event.save()
+        head.last_seq, head.last_hash = event.seq, event.hash
+        head.save(update_fields=["last_seq", "last_hash"])
+    return event
+
+
+@dataclass
+class ChainProblem:
+    seq: int | None
+    problem: str
+
+    def __str__(self) -> str:
+        return f"#{self.seq}: {self.problem}" if self.seq is not None else self.problem
+
+
+def verify_chain(batch_size: int = 5000) -> tuple[int, list[ChainProblem]]:
+    """Walk the whole chain; return how many events were checked and every problem found."""
+    problems: list[ChainProblem] = []
+    expected_seq, expected_prev, checked = 1, "0" * 64, 0
+    events = AuditEvent.objects.order_by("seq")
+    for event in events.iterator(chunk_size=batch_size):
+        checked += 1
+        if event.seq != expected_seq:
+            problems.append(
+                ChainProblem(event.seq, f"sequence jumps from {expected_seq - 1} (rows deleted)")
+            )
+        if event.prev_hash != expected_prev:
+            problems.append(ChainProblem(event.seq, "does not follow the previous event"))
+        if compute_hash(event) != event.hash:
+            problems.append(ChainProblem(event.seq, "content does not match its hash (edited)"))
+        expected_seq, expected_prev = event.seq + 1, event.hash
+    head = AuditChainHead.objects.filter(name=CHAIN).first()
+    if head is not None and (head.last_seq, head.last_hash) != (expected_seq - 1, expected_prev):
+        problems.append(ChainProblem(None, "the chain ends early: newest events deleted"))
+    return checked, problems

@@ -1,0 +1,104 @@
+"""The audit trail is a hash chain: any edit, insertion or deletion is reported."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from postgov.audit.actions import record, verify_chain
+from postgov.audit.models import AppendOnlyError, AuditEvent
+
+
+def _three_events(actor=None):
+    return [record(f"test.step{i}", actor=actor, details={"n": i, "tên": "Đăng"}) for i in range(3)]
+
+
+def _raw(sql: str, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(sql.replace("{t}", AuditEvent._meta.db_table), params)
+
+
+@pytest.mark.django_db
+def test_an_untouched_chain_verifies(capsys):
+    _three_events()
+    checked, problems = verify_chain()
+    assert checked == 3 and problems == []
+    call_command("audit_verify")
+    assert "intact" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_events_cannot_be_changed_or_deleted_through_the_orm():
+    event = _three_events()[0]
+    event.action = "forged"
+    with pytest.raises(AppendOnlyError):
+        event.save()
+    with pytest.raises(AppendOnlyError):
+        event.delete()
+
+
+@pytest.mark.django_db
+def test_an_edited_row_is_reported():
+    events = _three_events()
+    _raw("UPDATE {t} SET action = %s WHERE seq = %s", ["test.forged", events[1].seq])
+    _, problems = verify_chain()
+    assert [p.seq for p in problems] == [events[1].seq]
+    with pytest.raises(CommandError):
+        call_command("audit_verify")
+
+
+@pytest.mark.django_db
+def test_a_deleted_row_is_reported():
+    events = _three_events()
+    _raw("DELETE FROM {t} WHERE seq = %s", [events[1].seq])
+    _, problems = verify_chain()
+    assert problems and problems[0].seq == events[2].seq
+
+
+@pytest.mark.django_db
+def test_deleting_the_newest_rows_is_reported():
+    events = _three_events()
+    _raw("DELETE FROM {t} WHERE seq = %s", [events[2].seq])
+    _, problems = verify_chain()
+    assert any("ends early" in str(p) for p in problems)
+
+
+@pytest.mark.django_db
+def test_an_inserted_row_is_reported():
+    events = _three_events()
+    # Make room and slip a forged event in the middle, re-numbering what follows.
+    _raw("UPDATE {t} SET seq = seq + 100 WHERE seq >= %s", [events[1].seq])
+    _raw("UPDATE {t} SET seq = seq - 99 WHERE seq >= 100")
+    forged = AuditEvent(
+        seq=events[1].seq,
+        at=events[1].at,
+        action="test.forged",
+        prev_hash=events[0].hash,
+        hash="f" * 64,
+    )
+    forged.save()
+    _, problems = verify_chain()
+    assert any(p.seq == events[1].seq for p in problems)
+
+
+@pytest.mark.django_db
+def test_admin_changes_are_audited(client, provincial_admin, world):
+    client.force_login(provincial_admin)
+    response = client.post(
+        f"/admin/places/servicepoint/{world.point_a.pk}/change/",
+        {
+            "code": world.point_a.code,
+            "name": "Bưu điện Đông Hà (mới)",
+            "kind": "po1",
+            "address": world.point_a.address,
+            "commune": world.commune_a.pk,
+            "opening_hours": "",
+            "postal_code": "48100",
+            "phone": "",
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert AuditEvent.objects.filter(action="admin.change", actor_id=provincial_admin.pk).exists()

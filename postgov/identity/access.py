@@ -1,0 +1,130 @@
+"""Who may see and do what, decided in one place.
+
+Every view and API endpoint asks `request.access` (built once per request by
+`AccessMiddleware`) rather than looking at role assignments itself. Scoping a queryset to
+the user's points, agencies or province happens here too, so a new list cannot forget it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property, wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+
+from postgov.identity.models import Role, RoleAssignment
+
+STAFF_ROLES = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    role: str
+    service_point_id: int | None
+    agency_id: int | None
+    province_id: int | None
+    point_province_id: int | None
+
+
+@dataclass
+class Access:
+    user_id: int | None
+    assignments: tuple[Assignment, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def for_user(cls, user) -> Access:
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return cls(user_id=None)
+        rows = RoleAssignment.objects.filter(user=user, active=True).values_list(
+            "role",
+            "service_point_id",
+            "agency_id",
+            "province_id",
+            "service_point__commune__province_id",
+        )
+        return cls(user_id=user.pk, assignments=tuple(Assignment(*row) for row in rows))
+
+    # -- roles ---------------------------------------------------------------------------
+    @cached_property
+    def roles(self) -> frozenset[str]:
+        return frozenset(a.role for a in self.assignments)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_staff_member(self) -> bool:
+        return bool(self.roles)
+
+    # -- places each role reaches --------------------------------------------------------
+    def point_ids(self, *roles: str) -> frozenset[int]:
+        roles = roles or tuple(STAFF_ROLES)
+        return frozenset(
+            a.service_point_id for a in self.assignments if a.role in roles and a.service_point_id
+        )
+
+    def agency_ids(self, *roles: str) -> frozenset[int]:
+        roles = roles or tuple(STAFF_ROLES)
+        return frozenset(a.agency_id for a in self.assignments if a.role in roles and a.agency_id)
+
+    def province_ids(self, *roles: str) -> frozenset[int]:
+        """Provinces where the user holds a province-wide role (admin, auditor)."""
+        roles = roles or (Role.PROVINCIAL_ADMIN, Role.AUDITOR)
+        return frozenset(
+            a.province_id for a in self.assignments if a.role in roles and a.province_id
+        )
+
+    def can_act_at_point(self, point_id: int | None, *roles: str) -> bool:
+        return point_id is not None and point_id in self.point_ids(*roles)
+
+    def can_act_for_agency(self, agency_id: int | None, *roles: str) -> bool:
+        return agency_id is not None and agency_id in self.agency_ids(*roles)
+
+    def oversees_province(self, province_id: int | None) -> bool:
+        return province_id is not None and province_id in self.province_ids()
+
+    # -- queryset scoping ----------------------------------------------------------------
+    def scope(
+        self,
+        queryset: QuerySet,
+        *,
+        point_field: str | None = None,
+        agency_field: str | None = None,
+        province_field: str | None = None,
+        roles: Iterable[str] = (),
+    ) -> QuerySet:
+        """Keep the rows this user may see: rows at one of their points, for one of their
+        agencies, or in a province they oversee. Nothing for someone with no role."""
+        roles = tuple(roles)
+        condition = Q(pk__in=[])
+        if point_field and (ids := self.point_ids(*roles)):
+            condition |= Q(**{f"{point_field}__in": ids})
+        if agency_field and (ids := self.agency_ids(*roles)):
+            condition |= Q(**{f"{agency_field}__in": ids})
+        oversight = not roles or set(roles) & {Role.PROVINCIAL_ADMIN, Role.AUDITOR}
+        if province_field and oversight and (ids := self.province_ids()):
+            condition |= Q(**{f"{province_field}__in": ids})
+        return queryset.filter(condition)
+
+
+def role_required(*roles: str):
+    """View decorator: anonymous users go to the login page; users without one of `roles`
+    (any staff role when none is given) get 403."""
+    wanted = roles or tuple(STAFF_ROLES)
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not request.access.has_role(*wanted):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapper.required_roles = wanted
+        return wrapper
+
+    return decorator

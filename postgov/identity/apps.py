@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IdentityConfig(AppConfig):
+    name = "postgov.identity"
+    verbose_name = _("Identity and access")
+
+    def ready(self) -> None:
+        from postgov.identity import signals  # noqa: F401  (login audit receivers)

@@ -1,0 +1,1 @@
+"""Helpers with no model dependencies (settings, text, codes, calendars, PDF)."""

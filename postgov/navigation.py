@@ -1,0 +1,152 @@
+"""The menu and the home-page tiles, by role.
+
+Each entry names a URL; an entry whose URL does not exist (a module not installed yet)
+is left out, so the menu never shows a dead link.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from postgov.identity.models import Role
+
+PUBLIC = "public"
+ANY_STAFF = "staff"
+
+
+@dataclass(frozen=True)
+class Entry:
+    label: str | Promise
+    url_name: str
+    audience: frozenset[str]
+    description: str | Promise = ""
+    in_menu: bool = True
+
+
+def _for(*who: str) -> frozenset[str]:
+    return frozenset(who)
+
+
+ENTRIES: tuple[Entry, ...] = (
+    Entry(
+        _("New dossier"),
+        "dossiers:intake_start",
+        _for(Role.CLERK, Role.POSTMAN),
+        _("Receive a dossier at the counter: scan the ID card, tick the checklist, seal."),
+    ),
+    Entry(
+        _("My day"),
+        "dossiers:today",
+        _for(Role.CLERK, Role.SUPERVISOR),
+        _("Today's dossiers at your point, drafts and items waiting for dispatch."),
+    ),
+    Entry(
+        _("Pickups"),
+        "delivery:pickups",
+        _for(Role.POSTMAN, Role.SUPERVISOR),
+        _("Home pickups booked by citizens and assigned to postmen."),
+    ),
+    Entry(
+        _("Manifests"),
+        "delivery:manifests",
+        _for(Role.POSTMAN, Role.SUPERVISOR),
+        _("Carry sealed dossiers to agencies and hand them over."),
+    ),
+    Entry(
+        _("Deliveries"),
+        "delivery:deliveries",
+        _for(Role.POSTMAN, Role.SUPERVISOR),
+        _("Results to deliver and proof of delivery."),
+    ),
+    Entry(
+        _("Agency inbox"),
+        "dossiers:agency_inbox",
+        _for(Role.AGENCY_RECEIVER, Role.AGENCY_OFFICER),
+        _("Dossiers handed over by the post: accept, process, ask for more, publish results."),
+    ),
+    Entry(
+        _("Identity proofing"),
+        "identity:proofing_start",
+        _for(Role.CLERK, Role.SUPERVISOR),
+        _("Check a citizen's ID card in person and raise their PostID account's level."),
+    ),
+    Entry(
+        _("Dashboards"),
+        "reports:dashboard",
+        _for(Role.SUPERVISOR, Role.PROVINCIAL_ADMIN, Role.AUDITOR),
+        _("Work, deadlines and money across the network."),
+    ),
+    Entry(
+        _("Audit trail"),
+        "audit:events",
+        _for(Role.PROVINCIAL_ADMIN, Role.AUDITOR),
+        _("Who did what, when: the tamper-evident record."),
+    ),
+    Entry(
+        _("Procedures"),
+        "catalog:procedures",
+        _for(PUBLIC, ANY_STAFF),
+        _("Administrative procedures: documents, fees and time limits."),
+    ),
+    Entry(
+        _("Post offices"),
+        "places:service_points",
+        _for(PUBLIC, ANY_STAFF),
+        _("Service points, opening hours and postal codes."),
+    ),
+    Entry(
+        _("Agencies"),
+        "agencies:agencies",
+        _for(PUBLIC, ANY_STAFF),
+        _("Agencies and one-stop departments, with their office hours."),
+    ),
+    Entry(
+        _("Address converter"),
+        "places:convert",
+        _for(PUBLIC, ANY_STAFF),
+        _("Turn an address from before the 2025 reform into the new units."),
+    ),
+    Entry(
+        _("Track a dossier"),
+        "dossiers:track",
+        _for(PUBLIC),
+        _("Follow your dossier with its code and the last digits of your phone."),
+    ),
+    Entry(
+        _("Book a home pickup"),
+        "delivery:book_pickup",
+        _for(PUBLIC),
+        _("A postman comes to your house to collect your dossier."),
+    ),
+    Entry(
+        _("Administration"),
+        "admin:index",
+        _for(Role.PROVINCIAL_ADMIN),
+        _("Reference data, tariffs, staff and roles."),
+        in_menu=False,
+    ),
+)
+
+
+def entries_for(request) -> list[tuple[Entry, str]]:
+    access = request.access
+    audience = set(access.roles) | {ANY_STAFF} if access.is_staff_member else {PUBLIC}
+    result = []
+    for entry in ENTRIES:
+        if not entry.audience & audience:
+            continue
+        try:
+            result.append((entry, reverse(entry.url_name)))
+        except NoReverseMatch:
+            continue
+    return result
+
+
+def navigation(request) -> dict:
+    if not hasattr(request, "access"):
+        return {}
+    return {"nav_entries": [(e, url) for e, url in entries_for(request) if e.in_menu]}

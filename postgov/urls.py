@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from postgov import health, home
+from postgov.api import api
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("postgov.identity.urls")),
+    path("places/", include("postgov.places.urls")),
+    path("catalog/", include("postgov.catalog.urls")),
+    path("agencies/", include("postgov.agencies.urls")),
+    path("audit/", include("postgov.audit.urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,11 @@
+"""Small helpers for browser tests."""
+
+from tests.personas import PASSWORD
+
+
+def log_in(page, username: str, password: str = PASSWORD) -> None:
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("form button[type=submit]")
+    page.wait_for_load_state()

@@ -1,0 +1,154 @@
+"""The cast of the tests: who works where (DESIGN §4.5).
+
+- clerk_a, postman_a, supervisor_a work at point A (Bưu điện Đông Hà);
+- clerk_b works at point B (Bưu điện Đồng Hới), same province;
+- agency_receiver and agency_officer work at agency A (Trung tâm PVHCC tỉnh);
+- officer_b works at agency B (UBND phường Đồng Hới);
+- provincial_admin and auditor oversee the province;
+- citizen has a PostID account and no staff role; outsider has an account and no role.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from postgov.agencies.models import Agency
+from postgov.identity.models import Role, RoleAssignment, User
+from postgov.places.models import Commune, Province, ServicePoint
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class World:
+    province: Province
+    commune_a: Commune
+    commune_b: Commune
+    point_a: ServicePoint
+    point_b: ServicePoint
+    agency_a: Agency
+    agency_b: Agency
+    clerk_a: User
+    clerk_b: User
+    postman_a: User
+    supervisor_a: User
+    agency_receiver: User
+    agency_officer: User
+    officer_b: User
+    provincial_admin: User
+    auditor: User
+    citizen: User
+    outsider: User
+
+
+def make_user(username: str, full_name: str, **extra) -> User:
+    user = User(username=username, full_name=full_name, **extra)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def give_role(user: User, role: str, **where) -> RoleAssignment:
+    return RoleAssignment.objects.create(user=user, role=role, **where)
+
+
+def build_world() -> World:
+    province = Province.objects.create(
+        code="44", name="Tỉnh Quảng Trị", short_name="Quảng Trị", latitude=17.24, longitude=106.53
+    )
+    commune_a = Commune.objects.create(
+        code="19333",
+        province=province,
+        name="Phường Đông Hà",
+        short_name="Đông Hà",
+        kind=Commune.Kind.WARD,
+        latitude=16.802,
+        longitude=107.071,
+    )
+    commune_b = Commune.objects.create(
+        code="18880",
+        province=province,
+        name="Phường Đồng Hới",
+        short_name="Đồng Hới",
+        kind=Commune.Kind.WARD,
+        latitude=17.4522,
+        longitude=106.632,
+    )
+    point_a = ServicePoint.objects.create(
+        code="TEST-A",
+        name="Bưu điện Đông Hà",
+        kind=ServicePoint.Kind.POST_OFFICE_1,
+        address="1 Trần Hưng Đạo",
+        commune=commune_a,
+        postal_code="48100",
+    )
+    point_b = ServicePoint.objects.create(
+        code="TEST-B",
+        name="Bưu điện Đồng Hới",
+        kind=ServicePoint.Kind.POST_OFFICE_1,
+        address="2 Quang Trung",
+        commune=commune_b,
+        postal_code="47100",
+    )
+    agency_a = Agency.objects.create(
+        unit_code="000.00.44.H56",
+        name="Trung tâm Phục vụ hành chính công tỉnh Quảng Trị",
+        level="province",
+        desk_kind=Agency.DeskKind.SERVICE_CENTRE,
+        province=province,
+        commune=commune_b,
+        address="Đồng Hới",
+        office_hours=["07:30-11:30", "13:30-17:00"],
+    )
+    agency_b = Agency.objects.create(
+        unit_code="000.01.44.H56",
+        name="UBND phường Đồng Hới",
+        level="commune",
+        desk_kind=Agency.DeskKind.ONE_STOP,
+        province=province,
+        commune=commune_b,
+        address="Đồng Hới",
+        office_hours=["07:30-11:30", "13:30-17:00"],
+    )
+
+    clerk_a = make_user("clerk_a", "Nguyễn Thị Lan")
+    give_role(clerk_a, Role.CLERK, service_point=point_a)
+    clerk_b = make_user("clerk_b", "Trần Văn Bình")
+    give_role(clerk_b, Role.CLERK, service_point=point_b)
+    postman_a = make_user("postman_a", "Lê Văn Cường")
+    give_role(postman_a, Role.POSTMAN, service_point=point_a)
+    supervisor_a = make_user("supervisor_a", "Phạm Thị Dung")
+    give_role(supervisor_a, Role.SUPERVISOR, service_point=point_a)
+    agency_receiver = make_user("receiver_a", "Hoàng Văn Em")
+    give_role(agency_receiver, Role.AGENCY_RECEIVER, agency=agency_a)
+    agency_officer = make_user("officer_a", "Võ Thị Giang")
+    give_role(agency_officer, Role.AGENCY_OFFICER, agency=agency_a)
+    officer_b = make_user("officer_b", "Đặng Văn Hải")
+    give_role(officer_b, Role.AGENCY_OFFICER, agency=agency_b)
+    provincial_admin = make_user("admin_qt", "Bùi Văn Khoa", is_staff=True)
+    give_role(provincial_admin, Role.PROVINCIAL_ADMIN, province=province)
+    auditor = make_user("auditor_qt", "Đỗ Thị Mai")
+    give_role(auditor, Role.AUDITOR, province=province)
+    citizen = make_user("citizen", "Ngô Văn Nam", phone="0912345678")
+    outsider = make_user("outsider", "Người Ngoài")
+
+    return World(
+        province=province,
+        commune_a=commune_a,
+        commune_b=commune_b,
+        point_a=point_a,
+        point_b=point_b,
+        agency_a=agency_a,
+        agency_b=agency_b,
+        clerk_a=clerk_a,
+        clerk_b=clerk_b,
+        postman_a=postman_a,
+        supervisor_a=supervisor_a,
+        agency_receiver=agency_receiver,
+        agency_officer=agency_officer,
+        officer_b=officer_b,
+        provincial_admin=provincial_admin,
+        auditor=auditor,
+        citizen=citizen,
+        outsider=outsider,
+    )
