@@ -6,4 +6,5 @@ app_name = "agencies"
 
 urlpatterns = [
     path("", views.agencies, name="agencies"),
+    path("<str:unit_code>/", views.agency, name="agency"),
 ]

@@ -8,7 +8,7 @@ from postgov.agencies.models import Agency
 from postgov.identity.models import Role, RoleAssignment, User
 from postgov.places.models import Province, ServicePoint
 
-DEMO_PASSWORD = "PostGov-demo-2026"
+DEMO_PASSWORD = "PostGov-demo-2026"  # noqa: S105  (printed by make run, demo only)
 
 # username, full name, role, where (service point code / agency unit code / province code)
 DEMO_USERS: tuple[tuple[str, str, str, str], ...] = (
@@ -48,8 +48,8 @@ def load_demo() -> str:
 
 
 def demo_logins_text() -> str:
-    lines = ["", "Demo logins (password for all: %s)" % DEMO_PASSWORD, "-" * 60]
-    for username, full_name, role, code in DEMO_USERS:
+    lines = ["", f"Demo logins (password for all: {DEMO_PASSWORD})", "-" * 60]
+    for username, _full_name, role, code in DEMO_USERS:
         lines.append(f"  {Role(role).label:<28} {username:<18} ({code})")
     lines.append("")
     return "\n".join(lines)

@@ -1,0 +1,42 @@
+"""The outbox: every SMS and e-mail we send, its attempts and its outcome."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Message(models.Model):
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("E-mail")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENT = "sent", _("sent")
+        RETRYING = "retrying", _("retrying")
+        FAILED = "failed", _("failed")
+
+    channel = models.CharField(_("channel"), max_length=5, choices=Channel.choices)
+    recipient = models.CharField(_("recipient"), max_length=254)
+    template = models.CharField(_("template"), max_length=60)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("text"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    # What the message is about, for the timeline of a dossier or an account.
+    object_type = models.CharField(max_length=80, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="notify_object_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.template} ({self.status})"

@@ -1,0 +1,41 @@
+"""Which agency processes a procedure for a place, and who may receive it.
+
+Since 1 July 2025 any service centre in the province may receive a dossier whatever the
+applicant's address; competence (who processes) still depends on the procedure and, for
+commune-level procedures, on the commune.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
+
+from postgov.agencies.models import Agency, Competence
+
+
+def competent_agencies(procedure, commune) -> QuerySet[Agency]:
+    """Agencies competent for `procedure` at `commune`: those named for that commune first,
+    then those competent for the whole province."""
+    mine = Competence.objects.filter(agency=OuterRef("pk"), procedure=procedure)
+    for_commune = Exists(mine.filter(commune=commune))
+    for_province = Exists(mine.filter(province=commune.province_id, commune__isnull=True))
+    return (
+        Agency.objects.filter(active=True)
+        .filter(for_commune | for_province)
+        .annotate(
+            rank=Case(
+                When(for_commune, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+        .order_by("rank", "name")
+    )
+
+
+def proposed_agency(procedure, commune) -> Agency | None:
+    return competent_agencies(procedure, commune).first()
+
+
+def receiving_centres(province) -> QuerySet[Agency]:
+    """Public Administration Service Centres of the province (any of them may receive)."""
+    return Agency.objects.filter(
+        active=True, province=province, desk_kind=Agency.DeskKind.SERVICE_CENTRE
+    ).order_by("level", "name")

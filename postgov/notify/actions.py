@@ -1,0 +1,43 @@
+"""Queue a message in the caller's transaction: if the change that causes it rolls back,
+the message is never sent; if the process dies after commit, the worker still sends it."""
+
+from __future__ import annotations
+
+from django.db import models, transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from postgov.notify.models import Message
+from postgov.notify.tasks import send_message
+
+
+def queue_message(
+    channel: str,
+    recipient: str,
+    template: str,
+    context: dict,
+    *,
+    about: models.Model | None = None,
+) -> Message | None:
+    """Render `notify/<template>.<channel>.txt` (first line of an e-mail is its subject)
+    in Vietnamese and queue it. No recipient, no message."""
+    if not recipient:
+        return None
+    with translation.override("vi"):
+        text = render_to_string(f"notify/{template}.{channel}.txt", context).strip()
+    subject = ""
+    if channel == Message.Channel.EMAIL:
+        subject, _, text = text.partition("\n")
+        text = text.strip()
+    with transaction.atomic():
+        message = Message.objects.create(
+            channel=channel,
+            recipient=recipient,
+            template=template,
+            subject=subject.strip()[:200],
+            body=text,
+            object_type=about._meta.label_lower if about is not None else "",
+            object_id=str(about.pk) if about is not None else "",
+        )
+        send_message.enqueue(message.pk)
+    return message

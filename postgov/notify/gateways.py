@@ -1,0 +1,82 @@
+"""Ways out: where an SMS or an e-mail is actually handed over.
+
+Development uses the console gateway; production sets SMS_GATEWAY=http (a generic HTTP
+SMS gateway: POST JSON {"to", "text"} with a bearer token) and an SMTP EMAIL_BACKEND.
+Tests replace the gateway at this one seam (`gateway_for`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.error
+import urllib.request
+from typing import Protocol
+
+from django.conf import settings
+from django.core.mail import send_mail
+
+logger = logging.getLogger("postgov.notify")
+
+
+class GatewayError(Exception):
+    """Sending failed; the message will be retried."""
+
+
+class Gateway(Protocol):
+    def send(self, recipient: str, subject: str, body: str) -> None: ...
+
+
+def masked(recipient: str) -> str:
+    """Logs never carry a full phone number or address."""
+    if "@" in recipient:
+        name, _, domain = recipient.partition("@")
+        return f"{name[:1]}***@{domain}"
+    return f"***{recipient[-3:]}"
+
+
+class ConsoleSms:
+    def send(self, recipient: str, subject: str, body: str) -> None:
+        logger.info(
+            "SMS to %s (%d characters) handed to the console gateway", masked(recipient), len(body)
+        )
+
+
+class HttpSms:
+    def __init__(self, url: str, token: str, timeout: float = 10.0):
+        if not url:
+            raise GatewayError("SMS_HTTP_URL is not set")
+        self.url, self.token, self.timeout = url, token, timeout
+
+    def send(self, recipient: str, subject: str, body: str) -> None:
+        payload = json.dumps({"to": recipient, "text": body}).encode()
+        request = urllib.request.Request(  # noqa: S310  (URL comes from settings)
+            self.url,
+            data=payload,
+            method="POST",
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                if response.status >= 300:
+                    raise GatewayError(f"SMS gateway answered {response.status}")
+        except urllib.error.HTTPError as exc:
+            raise GatewayError(f"SMS gateway answered {exc.code}") from exc
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            raise GatewayError(f"SMS gateway unreachable: {exc.__class__.__name__}") from exc
+
+
+class Email:
+    def send(self, recipient: str, subject: str, body: str) -> None:
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
+        except OSError as exc:
+            raise GatewayError(f"e-mail not accepted: {exc.__class__.__name__}") from exc
+
+
+def gateway_for(channel: str) -> Gateway:
+    if channel == "email":
+        return Email()
+    if settings.SMS_GATEWAY == "http":
+        return HttpSms(settings.SMS_HTTP_URL, settings.SMS_HTTP_TOKEN)
+    return ConsoleSms()
