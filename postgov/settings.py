@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "postgov.agencies",
     "postgov.identity",
     "postgov.notify",
+    "postgov.dossiers",
+    "postgov.delivery",
     # The project package itself: shared templates, static files, translations, commands.
     "postgov",
 ]
@@ -197,6 +199,10 @@ LOGGING = {
         "django.server": {"level": "WARNING" if TESTING else "INFO"},
     },
 }
+
+# UPU S10 item IDs: a service indicator from the operator's reserved domestic range.
+S10_SERVICE_INDICATOR = env_str("S10_SERVICE_INDICATOR", "HC")
+S10_COUNTRY = env_str("S10_COUNTRY", "VN")
 
 NINJA_PAGINATION_PER_PAGE = 50
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
