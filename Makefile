@@ -23,6 +23,7 @@ install: $(STAMP)
 ## make run: install, migrate, load the Quảng Trị demo data, start web + worker, print logins
 run: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
 	$(PY) manage.py load_demo
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py demo_logins
