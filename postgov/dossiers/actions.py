@@ -33,6 +33,10 @@ class TransitionError(Exception):
 # (agency webhooks, national-portal sync) register here instead of being called from
 # every place that changes a dossier.
 AFTER_TRANSITION: list[Callable[[Dossier, DossierEvent], None]] = []
+# Called inside the transaction before the dossier is saved: fn(dossier, step, moment)
+# returns the names of further fields it set. Rules that follow from the workflow table
+# itself (the legal clock) live here, so every caller — page, API, command — gets them.
+BEFORE_SAVE: list[Callable[[Dossier, Transition, Any], list[str]]] = []
 
 
 def scope_place_id(dossier: Dossier, scope: str) -> int | None:
@@ -95,8 +99,11 @@ def perform(
         if step.needs_reason and not (note.strip() or reason_code):
             raise TransitionError(_("Please give the reason."))
         previous = dossier.status
+        moment = at or timezone.now()
         dossier.status = step.target
         changed = ["status", "updated_at"]
+        for rule in BEFORE_SAVE:
+            changed += rule(dossier, step, moment)
         if apply is not None:
             changed += apply(dossier)
         dossier.save(update_fields=sorted(set(changed)))
@@ -108,7 +115,7 @@ def perform(
             from_status=previous,
             to_status=step.target,
             national_status=STATES[step.target].national_status,
-            at=at or timezone.now(),
+            at=moment,
             actor=actor,
             actor_role=role if role != SYSTEM else "",
             service_point_id=dossier.receiving_point_id if step.scope != Scope.AGENCY else None,

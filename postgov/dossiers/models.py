@@ -165,6 +165,19 @@ class Dossier(models.Model):
     due_at = models.DateTimeField(_("due"), null=True, blank=True, db_index=True)
     expected_return_at = models.DateTimeField(_("expected back"), null=True, blank=True)
 
+    # At the agency (issue 4) ------------------------------------------------------------
+    # The appointment first given on Form 01; `due_at` moves with pauses and Form 04.
+    first_due_at = models.DateTimeField(_("first appointment"), null=True, blank=True)
+    # Set while the legal clock is stopped (supplement requested, payment awaited).
+    clock_paused_at = models.DateTimeField(_("clock stopped at"), null=True, blank=True)
+    fees_handed_over = models.PositiveIntegerField(
+        _("procedure fee handed over to the agency"), default=0
+    )
+    fees_handed_over_at = models.DateTimeField(_("fee handed over at"), null=True, blank=True)
+    # The agency's own number for the dossier, given when its system acknowledges it.
+    agency_reference = models.CharField(_("agency's reference"), max_length=60, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged by the agency"), null=True, blank=True)
+
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -271,3 +284,72 @@ class DailySequence(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["unit_code", "day"], name="unique_daily_sequence")
         ]
+
+
+class ResultDocument(models.Model):
+    """A paper the agency issues as the result (a certificate, a licence, a decision),
+    with its scan when the agency provides one."""
+
+    dossier = models.ForeignKey(Dossier, models.PROTECT, related_name="result_documents")
+    name = models.CharField(_("document"), max_length=300)
+    number = models.CharField(_("number"), max_length=60, blank=True)
+    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    file = models.FileField(upload_to="results/%Y/%m/", blank=True)
+    original_name = models.CharField(max_length=200, blank=True)
+    content_type = models.CharField(max_length=60, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["dossier", "id"]
+
+
+class LegRecord(models.Model):
+    """One stretch of a dossier's life that one party answers for (workflow.SEGMENTS):
+    the post carrying it out, the agency processing it, the post bringing the result back.
+    Derived from the event log as it is written; read by the SLA task and reports."""
+
+    class Flag(models.TextChoices):
+        NONE = "", _("on time")
+        DUE_SOON = "due_soon", _("due within one working day")
+        OVERDUE = "overdue", _("overdue")
+
+    dossier = models.ForeignKey(Dossier, models.PROTECT, related_name="legs")
+    province = models.ForeignKey("places.Province", models.PROTECT, related_name="+")
+    segment = models.CharField(_("leg"), max_length=12)
+    leg = models.CharField(max_length=10)
+    # Who answers for it: the post office (post legs) or the agency (agency leg).
+    service_point = models.ForeignKey(
+        "places.ServicePoint", models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency", models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField(null=True, blank=True)
+    extended = models.BooleanField(default=False)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    late = models.BooleanField(null=True)
+    working_seconds = models.PositiveIntegerField(null=True, blank=True)
+    flag = models.CharField(max_length=10, choices=Flag.choices, default=Flag.NONE, blank=True)
+    flagged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        indexes = [
+            # The SLA task reads only the open legs, by deadline.
+            models.Index(
+                fields=["due_at"],
+                name="leg_open_due_idx",
+                condition=models.Q(ended_at__isnull=True),
+            ),
+            models.Index(fields=["segment", "ended_at"], name="leg_segment_end_idx"),
+            models.Index(fields=["dossier", "ended_at"], name="leg_dossier_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}:{self.segment}"

@@ -23,6 +23,8 @@ class State(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted by the agency")
     PROCESSING = "processing", _("Being processed")
     SUPPLEMENT_REQUESTED = "supplement_requested", _("Supplement requested")
+    SUPPLEMENT_SEALED = "supplement_sealed", _("Supplement sealed, waiting for dispatch")
+    SUPPLEMENT_IN_TRANSIT = "supplement_in_transit", _("Supplement on the way to the agency")
     FINANCIAL_OBLIGATION = "financial_obligation", _("Waiting for a financial obligation")
     REFUSED = "refused", _("Refused by the agency")
     STOPPED = "stopped", _("Processing stopped")
@@ -65,6 +67,10 @@ STATES: dict[str, StateInfo] = {
     State.ACCEPTED: StateInfo(2, Leg.AGENCY),
     State.PROCESSING: StateInfo(4, Leg.AGENCY),
     State.SUPPLEMENT_REQUESTED: StateInfo(5, Leg.CITIZEN),
+    # The citizen brought the supplement to a counter: the post carries it (new leg); the
+    # legal clock stays paused until the agency receives it.
+    State.SUPPLEMENT_SEALED: StateInfo(5, Leg.POST, sla_working_days=1),
+    State.SUPPLEMENT_IN_TRANSIT: StateInfo(5, Leg.POST, sla_working_days=2),
     State.FINANCIAL_OBLIGATION: StateInfo(6, Leg.CITIZEN),
     State.REFUSED: StateInfo(3, Leg.POST, sla_working_days=2),
     State.STOPPED: StateInfo(8, Leg.POST, sla_working_days=2),
@@ -152,6 +158,9 @@ TRANSITIONS: tuple[Transition, ...] = (
         _("On the way to the agency"),
     ),
     # -- agency (issue 4) ---------------------------------------------------------------
+    # The postman presents the manifest (recorded on it, with their signature) and the
+    # agency's receiver confirms the count: the receiver performs the transition, and the
+    # hand-over record carries both signatures.
     _t(
         "hand_over",
         [State.IN_TRANSIT],
@@ -202,9 +211,31 @@ TRANSITIONS: tuple[Transition, ...] = (
         needs_reason=True,
         notify_citizen=True,
     ),
+    # The citizen supplements through a counter, which seals the new papers as a new postal
+    # item and sends them to the agency on a manifest, like the dossier itself.
+    _t(
+        "seal_supplement",
+        [State.SUPPLEMENT_REQUESTED],
+        State.SUPPLEMENT_SEALED,
+        COUNTER,
+        Scope.POINT,
+        "SUPPLEMENT_SEAL",
+        _("Supplement received at the counter and sealed"),
+        notify_citizen=True,
+    ),
+    _t(
+        "dispatch_supplement",
+        [State.SUPPLEMENT_SEALED],
+        State.SUPPLEMENT_IN_TRANSIT,
+        CARRIERS,
+        Scope.POINT,
+        "SUPPLEMENT_DISPATCH",
+        _("Supplement on the way to the agency"),
+    ),
+    # From "requested" directly when the citizen brings the papers to the agency itself.
     _t(
         "supplement_received",
-        [State.SUPPLEMENT_REQUESTED],
+        [State.SUPPLEMENT_REQUESTED, State.SUPPLEMENT_IN_TRANSIT],
         State.PROCESSING,
         RECEIVERS,
         Scope.AGENCY,
@@ -277,6 +308,17 @@ TRANSITIONS: tuple[Transition, ...] = (
         Scope.AGENCY,
         "RESULT_READY",
         _("Result ready"),
+        notify_citizen=True,
+    ),
+    # The citizen chose to collect the result at the agency's own desk.
+    _t(
+        "deliver_at_agency",
+        [State.RESULT_READY, State.REFUSED, State.STOPPED],
+        State.DELIVERED,
+        RECEIVERS,
+        Scope.AGENCY,
+        "DELIVERED_AGENCY",
+        _("Result handed to the citizen at the agency"),
         notify_citizen=True,
     ),
     # -- return of results (issue 4) ----------------------------------------------------
@@ -357,3 +399,85 @@ def actions_from(state: str) -> list[Transition]:
 
 def national_status(state: str) -> int | None:
     return STATES[state].national_status
+
+
+# -- the legal clock ---------------------------------------------------------------------
+# What each action does to the agency's legal deadline (DESIGN §2.2): the hand-over is the
+# legal time of submission; a supplement request or a financial obligation stops the clock
+# until the papers or the payment arrive. `extend` sets a new date (Form 04) itself.
+class Clock(models.TextChoices):
+    START = "start", _("starts")
+    PAUSE = "pause", _("pauses")
+    RESUME = "resume", _("resumes")
+
+
+CLOCK: dict[str, str] = {
+    "hand_over": Clock.START,
+    "request_supplement": Clock.PAUSE,
+    "request_payment": Clock.PAUSE,
+    "supplement_received": Clock.RESUME,
+    "payment_received": Clock.RESUME,
+}
+
+
+# -- service levels per leg --------------------------------------------------------------
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of a dossier's life that one party answers for. It starts when the dossier
+    enters one of `states` from outside them and ends when it leaves them. The target is
+    `working_days` from the start, or (agency) the legal deadline of the dossier."""
+
+    name: str
+    leg: str
+    states: frozenset[str]
+    working_days: float | None
+    label: object
+
+
+SEGMENTS: tuple[Segment, ...] = (
+    Segment(
+        "outbound",
+        Leg.POST,
+        frozenset({State.SEALED, State.IN_TRANSIT}),
+        STATES[State.SEALED].sla_working_days + STATES[State.IN_TRANSIT].sla_working_days,
+        _("Post: dossier to the agency"),
+    ),
+    Segment(
+        "supplement",
+        Leg.POST,
+        frozenset({State.SUPPLEMENT_SEALED, State.SUPPLEMENT_IN_TRANSIT}),
+        STATES[State.SUPPLEMENT_SEALED].sla_working_days
+        + STATES[State.SUPPLEMENT_IN_TRANSIT].sla_working_days,
+        _("Post: supplement to the agency"),
+    ),
+    Segment(
+        "agency",
+        Leg.AGENCY,
+        frozenset({State.HANDED_OVER, State.ACCEPTED, State.PROCESSING}),
+        None,
+        _("Agency: processing"),
+    ),
+    Segment(
+        "return",
+        Leg.POST,
+        frozenset(
+            {
+                State.RESULT_READY,
+                State.REFUSED,
+                State.STOPPED,
+                State.RESULT_COLLECTED,
+                State.OUT_FOR_DELIVERY,
+            }
+        ),
+        STATES[State.RESULT_READY].sla_working_days
+        + STATES[State.RESULT_COLLECTED].sla_working_days
+        + STATES[State.OUT_FOR_DELIVERY].sla_working_days,
+        _("Post: result to the citizen"),
+    ),
+)
+SEGMENT_OF_STATE: dict[str, Segment] = {s: seg for seg in SEGMENTS for s in seg.states}
+SEGMENT_BY_NAME: dict[str, Segment] = {seg.name: seg for seg in SEGMENTS}
+
+
+def segment_of(state: str) -> Segment | None:
+    return SEGMENT_OF_STATE.get(state)

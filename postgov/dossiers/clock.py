@@ -1,0 +1,133 @@
+"""The legal clock of a dossier at the agency (DESIGN §2.2).
+
+The clock starts at the hand-over to the agency (the legal time of submission), counts the
+procedure's time limit in working days or hours on the agency's calendar (weekends, legal
+holidays, the admins' swap table, office hours, the after-15:00 rule), stops while the
+agency waits for a supplement or a payment, and restarts with the working time that was
+left. What each action does to the clock is the `CLOCK` table in `workflow.py`; the rule
+below is applied by `perform` to every transition, whoever calls it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import Q
+from django.utils import timezone
+
+from postgov.agencies.calendar import calendar_for
+from postgov.agencies.models import Agency, CalendarAdjustment
+from postgov.catalog.models import ProcedureVersion
+from postgov.dossiers.workflow import CLOCK, Clock, Leg, Transition, segment_of
+from postgov.lib.workingtime import WorkingCalendar
+
+
+def post_calendar(province_id: int | None) -> WorkingCalendar:
+    """The calendar the post's own legs are measured on: legal days and the swap table
+    (national and the province's), default office hours."""
+    rows = CalendarAdjustment.objects.filter(
+        Q(province__isnull=True) | Q(province=province_id)
+    ).values_list("date", "kind", "province_id")
+    by_day = {}
+    for day, kind, _province in sorted(rows, key=lambda row: row[2] is not None):
+        by_day[day] = kind
+    return WorkingCalendar(
+        extra_days_off=frozenset(d for d, k in by_day.items() if k == "day_off"),
+        extra_working_days=frozenset(d for d, k in by_day.items() if k == "working_day"),
+    )
+
+
+class Calendars:
+    """Calendars built once per page, task run or report (each costs a query)."""
+
+    def __init__(self) -> None:
+        self._agency: dict[int, WorkingCalendar] = {}
+        self._post: dict[int | None, WorkingCalendar] = {}
+
+    def for_agency(self, agency: Agency | int) -> WorkingCalendar:
+        agency_id = agency if isinstance(agency, int) else agency.pk
+        if agency_id not in self._agency:
+            if isinstance(agency, int):
+                agency = Agency.objects.get(pk=agency_id)
+            self._agency[agency_id] = calendar_for(agency)
+        return self._agency[agency_id]
+
+    def for_post(self, province_id: int | None) -> WorkingCalendar:
+        if province_id not in self._post:
+            self._post[province_id] = post_calendar(province_id)
+        return self._post[province_id]
+
+    def for_dossier(self, dossier) -> WorkingCalendar:
+        if dossier.agency_id:
+            return self.for_agency(dossier.agency_id)
+        return self.for_post(dossier.province_id)
+
+
+def legal_due(version: ProcedureVersion, received_at: datetime, calendar: WorkingCalendar):
+    """The deadline of a complete dossier received at `received_at`."""
+    limit = version.processing_time
+    if version.time_unit == ProcedureVersion.TimeUnit.WORKING_HOURS:
+        return calendar.due_in_working_hours(received_at, limit)
+    return calendar.due_in_working_days(
+        received_at, limit, after_15h_next_day=version.next_day_after_15h
+    )
+
+
+def clock_rule(dossier, step: Transition, moment: datetime) -> list[str]:
+    """`perform`'s BEFORE_SAVE rule: start, pause or restart the legal clock."""
+    effect = CLOCK.get(step.action)
+    if effect is None or not dossier.agency_id:
+        return []
+    calendar = calendar_for(dossier.agency)
+    if effect == Clock.START:
+        due = legal_due(dossier.procedure_version, moment, calendar)
+        dossier.submitted_at = moment
+        dossier.due_at = dossier.first_due_at = due
+        dossier.clock_paused_at = None
+        return ["submitted_at", "due_at", "first_due_at", "clock_paused_at"]
+    if effect == Clock.PAUSE:
+        if dossier.clock_paused_at is None:
+            dossier.clock_paused_at = moment
+        return ["clock_paused_at"]
+    if effect == Clock.RESUME and dossier.clock_paused_at is not None:
+        if dossier.due_at is not None:
+            dossier.due_at = calendar.resume(dossier.due_at, dossier.clock_paused_at, moment)
+        dossier.clock_paused_at = None
+        return ["due_at", "clock_paused_at"]
+    return []
+
+
+# -- what people see: days remaining ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """The dossier's deadline as shown beside it everywhere."""
+
+    kind: str  # "none" (not at the agency yet), "running", "paused", "done"
+    due_at: datetime | None = None
+    days_left: Decimal | None = None  # working days; negative when late
+
+    @property
+    def late(self) -> bool:
+        return self.days_left is not None and self.days_left < 0
+
+    @property
+    def due_soon(self) -> bool:
+        return self.days_left is not None and Decimal(0) <= self.days_left <= Decimal(1)
+
+
+def deadline(dossier, now: datetime | None = None, calendars: Calendars | None = None):
+    if dossier.due_at is None or not dossier.agency_id:
+        return Deadline("none")
+    calendar = (calendars or Calendars()).for_agency(dossier.agency_id)
+    segment = segment_of(dossier.status)
+    if dossier.clock_paused_at is not None:
+        left = calendar.working_days_left(dossier.clock_paused_at, dossier.due_at)
+        return Deadline("paused", dossier.due_at, left)
+    if segment is not None and segment.leg == Leg.AGENCY:
+        left = calendar.working_days_left(now or timezone.now(), dossier.due_at)
+        return Deadline("running", dossier.due_at, left)
+    return Deadline("done", dossier.due_at)
