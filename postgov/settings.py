@@ -218,6 +218,11 @@ LOGGING = {
 S10_SERVICE_INDICATOR = env_str("S10_SERVICE_INDICATOR", "HC")
 S10_COUNTRY = env_str("S10_COUNTRY", "VN")
 
+# Return of results (issue 4): failed delivery attempts before the result is held at the
+# post office, and working days it is held there before going back to the agency.
+DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 2)
+RESULT_HOLD_DAYS = env_int("RESULT_HOLD_DAYS", 10)
+
 NINJA_PAGINATION_PER_PAGE = 50
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

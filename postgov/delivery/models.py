@@ -112,3 +112,182 @@ class PickupAttempt(models.Model):
     success = models.BooleanField()
     reason = models.CharField(_("reason"), max_length=15, choices=Reason.choices, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
+
+
+class Manifest(models.Model):
+    """A bảng kê: the items one postman carries on one trip between a post office and an
+    agency — sealed dossiers and supplements out, results back."""
+
+    class Direction(models.TextChoices):
+        OUTBOUND = "outbound", _("to the agency")
+        RETURN = "return", _("results from the agency")
+
+    class Status(models.TextChoices):
+        LOADING = "loading", _("loading")
+        DISPATCHED = "dispatched", _("on the way")
+        PRESENTED = "presented", _("presented at the agency")
+        HANDED_OVER = "handed_over", _("handed over")
+        COLLECTED = "collected", _("results collected")
+        CANCELLED = "cancelled", _("cancelled")
+
+    code = models.CharField(_("manifest number"), max_length=40, unique=True)
+    direction = models.CharField(
+        _("direction"), max_length=10, choices=Direction.choices, default=Direction.OUTBOUND
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.LOADING, db_index=True
+    )
+    province = models.ForeignKey("places.Province", models.PROTECT, related_name="+")
+    service_point = models.ForeignKey(
+        "places.ServicePoint",
+        models.PROTECT,
+        related_name="manifests",
+        verbose_name=_("post office"),
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency", models.PROTECT, related_name="manifests", verbose_name=_("agency")
+    )
+    postman = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("postman")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    # The postman's half of the hand-over record: presented at the agency, signed.
+    presented_at = models.DateTimeField(_("presented at"), null=True, blank=True)
+    postman_signature = models.FileField(upload_to="signatures/%Y/%m/", blank=True)
+    # The agency's half: the receiver counted and confirmed.
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("received by"),
+    )
+    handed_over_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
+    fees_expected = models.PositiveIntegerField(_("fees to hand over"), default=0)
+    fees_received = models.PositiveIntegerField(_("fees received by the agency"), default=0)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("manifest")
+        verbose_name_plural = _("manifests")
+        indexes = [
+            models.Index(fields=["agency", "status"], name="manifest_agency_status_idx"),
+            models.Index(fields=["service_point", "status"], name="manifest_point_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class ManifestItem(models.Model):
+    """One postal item on a manifest, and what the agency found when counting it."""
+
+    class Check(models.TextChoices):
+        PENDING = "pending", _("not counted yet")
+        OK = "ok", _("complete, as on the dispatch slip")
+        DISCREPANCY = "discrepancy", _("received with a discrepancy")
+        NOT_RECEIVED = "not_received", _("not received (taken back)")
+
+    manifest = models.ForeignKey(Manifest, models.PROTECT, related_name="items")
+    item = models.ForeignKey(PostalItem, models.PROTECT, related_name="manifest_lines")
+    dossier = models.ForeignKey("dossiers.Dossier", models.PROTECT, related_name="+")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+    check_result = models.CharField(
+        _("count check"), max_length=12, choices=Check.choices, default=Check.PENDING
+    )
+    check_note = models.CharField(_("what differs"), max_length=300, blank=True)
+    fee_expected = models.PositiveIntegerField(default=0)
+    fee_received = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["manifest", "added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["manifest", "item"], name="unique_item_on_manifest")
+        ]
+
+
+class ManifestRefusal(models.Model):
+    """A scan the manifest refused (unknown item, another agency, wrong state...), kept so
+    the supervisor sees what the postman tried to load."""
+
+    manifest = models.ForeignKey(Manifest, models.PROTECT, related_name="refusals")
+    scanned = models.CharField(max_length=60)
+    reason = models.CharField(max_length=300)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+
+class DeliveryAttempt(models.Model):
+    """One try at handing a result to the citizen: at the door or at the counter."""
+
+    class Reason(models.TextChoices):
+        # UPU-style reasons for a failed delivery (why)...
+        ABSENT = "ABSENT", _("Recipient absent")
+        WRONG_ADDRESS = "BADADDR", _("Incorrect or incomplete address")
+        MOVED = "MOVED", _("Recipient moved away")
+        REFUSED = "REFUSED", _("Refused by the recipient")
+        NO_ID = "NOID", _("Recipient could not prove identity")
+        UNSAFE = "NOACCESS", _("Premises not accessible")
+        OTHER = "OTHER", _("Other reason")
+
+    class Next(models.TextChoices):
+        # ...and what happens next (action code).
+        RETRY = "RETRY", _("Will try again")
+        HOLD = "HOLD", _("Held at the post office for collection")
+        RETURN = "RETURN", _("Return to the agency")
+
+    dossier = models.ForeignKey("dossiers.Dossier", models.PROTECT, related_name="+")
+    item = models.ForeignKey(
+        PostalItem, models.PROTECT, null=True, blank=True, related_name="attempts"
+    )
+    postman = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    service_point = models.ForeignKey("places.ServicePoint", models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    delivered = models.BooleanField()
+    reason_code = models.CharField(_("reason"), max_length=10, choices=Reason.choices, blank=True)
+    action_code = models.CharField(_("next step"), max_length=10, choices=Next.choices, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["dossier", "at"], name="attempt_dossier_idx")]
+
+
+class ProofOfDelivery(models.Model):
+    """Who received the result, how they proved it, and their signature."""
+
+    class Relation(models.TextChoices):
+        SELF = "self", _("The applicant")
+        FAMILY = "family", _("A family member")
+        AUTHORISED = "authorised", _("An authorised person")
+        OTHER = "other", _("Other")
+
+    dossier = models.OneToOneField("dossiers.Dossier", models.PROTECT, related_name="proof")
+    attempt = models.OneToOneField(DeliveryAttempt, models.PROTECT, related_name="proof")
+    recipient_name = models.CharField(_("recipient's full name"), max_length=200)
+    # Only the last four digits of the ID shown: enough to trace, not enough to misuse.
+    id_last4 = models.CharField(_("last 4 digits of the ID"), max_length=4)
+    relation = models.CharField(
+        _("relation to the applicant"), max_length=10, choices=Relation.choices
+    )
+    relation_note = models.CharField(_("relation (details)"), max_length=200, blank=True)
+    signature = models.FileField(upload_to="signatures/%Y/%m/", blank=True)
+    # False when the page was used without JavaScript or the recipient could not sign on
+    # the screen: the record says so instead of pretending.
+    signature_captured = models.BooleanField(default=False)
+    photo = models.FileField(upload_to="proofs/%Y/%m/", blank=True)
+    at = models.DateTimeField()
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    location_accuracy_m = models.FloatField(null=True, blank=True)
+    delivered_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    at_counter = models.BooleanField(default=False)

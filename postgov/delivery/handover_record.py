@@ -1,0 +1,119 @@
+"""The biên bản giao nhận (hand-over record) of a manifest, A4, and the A6 label of a
+supplement. Vietnamese whatever the page language: they are signed papers."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from postgov.delivery.models import Manifest, ManifestItem, PostalItem
+from postgov.dossiers.agency_forms import OfficialForm, vn_time
+from postgov.lib.pdf import FAMILY, Form, vnd
+
+CHECK_VI = {
+    ManifestItem.Check.PENDING: "Chưa kiểm đếm",
+    ManifestItem.Check.OK: "Đủ, đúng phiếu gửi",
+    ManifestItem.Check.DISCREPANCY: "Có sai khác",
+    ManifestItem.Check.NOT_RECEIVED: "Không nhận (bưu tá mang về)",
+}
+LEG_VI = {
+    PostalItem.Leg.OUTBOUND: "Hồ sơ",
+    PostalItem.Leg.SUPPLEMENT: "Hồ sơ bổ sung",
+    PostalItem.Leg.RETURN: "Kết quả",
+}
+
+
+def _signed(moment, signature_file) -> str:
+    if moment is None:
+        return "Chưa xác nhận"
+    how = "ký trên thiết bị" if signature_file else "xác nhận trên hệ thống"
+    return f"Đã {how} lúc {timezone.localtime(moment):%H:%M %d/%m/%Y}"
+
+
+def handover_record_pdf(manifest: Manifest) -> bytes:
+    outbound = manifest.direction == Manifest.Direction.OUTBOUND
+    title = "BIÊN BẢN GIAO NHẬN HỒ SƠ" if outbound else "BIÊN BẢN GIAO NHẬN KẾT QUẢ"
+    pdf = OfficialForm(title)
+    point = manifest.service_point
+    when = manifest.handed_over_at or manifest.presented_at or manifest.created_at
+    pdf.header_block(
+        "Bưu điện tỉnh " + manifest.province.short_name,
+        point.name,
+        manifest.code,
+        point.commune.short_name,
+        when,
+    )
+    pdf.title_block(title, f"Bảng kê số {manifest.code}")
+    postman = manifest.postman.get_full_name()
+    giver = f"{point.name} — nhân viên bưu chính {postman}"
+    receiver = manifest.received_by.get_full_name() if manifest.received_by else ""
+    taker = manifest.agency.name + (f" — người tiếp nhận {receiver}" if receiver else "")
+    if outbound:
+        pdf.labelled("Bên giao:", giver)
+        pdf.labelled("Bên nhận:", taker)
+    else:
+        pdf.labelled("Bên giao:", manifest.agency.name)
+        pdf.labelled("Bên nhận:", giver)
+    if outbound and manifest.handed_over_at:
+        pdf.labelled("Thời điểm giao nhận (thời điểm nộp hồ sơ):", vn_time(manifest.handed_over_at))
+    elif manifest.handed_over_at:
+        pdf.labelled("Thời điểm giao nhận:", vn_time(manifest.handed_over_at))
+    pdf.para("Hai bên cùng kiểm đếm từng bưu gửi theo phiếu gửi hồ sơ, cụ thể như sau:")
+    rows = []
+    lines = manifest.items.select_related("item", "dossier__procedure_version__procedure")
+    for index, line in enumerate(lines, start=1):
+        dossier = line.dossier
+        state = CHECK_VI[line.check_result] + (f": {line.check_note}" if line.check_note else "")
+        rows.append(
+            [
+                str(index),
+                f"{dossier.code}\n{line.item.item_id}",
+                LEG_VI.get(line.item.leg, ""),
+                dossier.procedure.name,
+                dossier.applicant_name,
+                vnd(line.fee_received if manifest.handed_over_at else line.fee_expected)
+                if outbound
+                else "",
+                state if outbound else "",
+            ]
+        )
+    pdf.table(
+        ["STT", "Mã hồ sơ / số hiệu", "Loại", "Thủ tục", "Người nộp", "Lệ phí", "Kiểm đếm"],
+        [8, 34, 10, 25, 18, 13, 20],
+        rows,
+    )
+    count = len(rows)
+    pdf.labelled("Tổng số bưu gửi:", f"{count:02d}")
+    if outbound:
+        pdf.labelled("Tổng lệ phí thu hộ phải giao:", vnd(manifest.fees_expected))
+        if manifest.handed_over_at:
+            pdf.labelled("Tổng lệ phí cơ quan đã nhận:", vnd(manifest.fees_received))
+    pdf.para("Biên bản được lập thành 02 bản có giá trị như nhau, mỗi bên giữ 01 bản.", italic=True)
+    left = (
+        "ĐẠI DIỆN BÊN GIAO",
+        postman,
+        _signed(manifest.presented_at, manifest.postman_signature),
+    )
+    right = ("ĐẠI DIỆN BÊN NHẬN", receiver, _signed(manifest.handed_over_at, None))
+    if not outbound:
+        left = ("ĐẠI DIỆN BÊN GIAO", "", "")
+        right = ("ĐẠI DIỆN BÊN NHẬN", postman, _signed(manifest.handed_over_at, None))
+    pdf.signatures([left, right])
+    return pdf.render()
+
+
+def item_label_pdf(item: PostalItem) -> bytes:
+    """An A6 label for a supplement or result item: S10 barcode, dossier, agency."""
+    dossier = item.dossier
+    label = Form(format="A6", title=item.item_id)
+    label.set_font(FAMILY, "B", 11)
+    label.cell(0, 6, LEG_VI.get(item.leg, "").upper(), new_x="LMARGIN", new_y="NEXT")
+    label.code128(item.item_id, label.l_margin, label.get_y() + 1, 85, 16)
+    label.set_y(label.get_y() + 19)
+    label.set_font(FAMILY, "B", 12)
+    label.cell(0, 6, item.item_id, align="C", new_x="LMARGIN", new_y="NEXT")
+    label.ln(2)
+    label.field("Mã hồ sơ:", dossier.code or "", 24)
+    label.field("Gửi:", dossier.agency.name if dossier.agency_id else "", 24)
+    label.field("Từ:", dossier.receiving_point.name, 24)
+    label.field("Người nộp:", dossier.applicant_name, 24)
+    return label.render()

@@ -1,0 +1,240 @@
+"""Bringing the result back to the citizen: out for delivery, attempts with UPU-style
+reason and action codes, proof of delivery (at the door or at the counter), holding at the
+post office after too many failed attempts, and the return to the agency."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from postgov.delivery.models import DeliveryAttempt, PostalItem, ProofOfDelivery
+from postgov.dossiers.actions import TransitionError, perform, scope_place_id
+from postgov.dossiers.models import Dossier, ReturnMethod
+from postgov.dossiers.workflow import Scope, State
+from postgov.lib.locking import lock_one
+
+
+def max_attempts() -> int:
+    return getattr(settings, "DELIVERY_MAX_ATTEMPTS", 2)
+
+
+@dataclass
+class Place:
+    latitude: float | None = None
+    longitude: float | None = None
+    accuracy_m: float | None = None
+
+    @classmethod
+    def parse(cls, lat, lng, accuracy=None) -> Place:
+        def number(value, low, high):
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                return None
+            return number if low <= number <= high else None
+
+        latitude, longitude = number(lat, -90, 90), number(lng, -180, 180)
+        if latitude is None or longitude is None:
+            return cls()
+        return cls(latitude, longitude, number(accuracy, 0, 100_000))
+
+
+@dataclass
+class Proof:
+    recipient_name: str
+    id_last4: str
+    relation: str
+    relation_note: str = ""
+    signature: bytes | None = None
+    photo: tuple[bytes, str] | None = None
+    place: Place | None = None
+
+
+def return_item(dossier: Dossier) -> PostalItem | None:
+    return dossier.items.filter(leg=PostalItem.Leg.RETURN).order_by("-created_at").first()
+
+
+def _return_point(dossier: Dossier) -> int:
+    return scope_place_id(dossier, Scope.RETURN_POINT)
+
+
+def out_for_delivery(dossier_id: int, *, user, access, request=None) -> Dossier:
+    dossier = Dossier.objects.get(pk=dossier_id)
+    if dossier.return_method != ReturnMethod.DELIVER:
+        raise TransitionError(_("The citizen collects this result at the post office."))
+    dossier, _event = perform(
+        dossier_id, "out_for_delivery", actor=user, access=access, request=request
+    )
+    return dossier
+
+
+def failed_attempt(
+    dossier_id: int,
+    *,
+    reason_code: str,
+    action_code: str,
+    note: str = "",
+    place: Place | None = None,
+    user,
+    access,
+    request=None,
+) -> tuple[Dossier, DeliveryAttempt]:
+    """Record a failed attempt. After `DELIVERY_MAX_ATTEMPTS` failures (or when the
+    postman says so) the result is held at the post office and the citizen told."""
+    if reason_code not in DeliveryAttempt.Reason.values:
+        raise TransitionError(_("Choose why the delivery failed."))
+    if action_code not in DeliveryAttempt.Next.values:
+        raise TransitionError(_("Choose what happens next."))
+    if reason_code == DeliveryAttempt.Reason.OTHER and not note.strip():
+        raise TransitionError(_("Describe what happened."))
+    place = place or Place()
+    with transaction.atomic():
+        dossier = lock_one(Dossier, dossier_id)
+        previous = DeliveryAttempt.objects.filter(dossier=dossier, delivered=False).count()
+        if previous + 1 >= max_attempts() and action_code == DeliveryAttempt.Next.RETRY:
+            action_code = DeliveryAttempt.Next.HOLD
+        dossier, event = perform(
+            dossier_id,
+            "delivery_failed",
+            actor=user,
+            access=access,
+            request=request,
+            note=note.strip()[:300],
+            reason_code=reason_code,
+            action_code=action_code,
+            details={
+                "attempt": previous + 1,
+                "reason_label": str(DeliveryAttempt.Reason(reason_code).label),
+            },
+        )
+        attempt = DeliveryAttempt.objects.create(
+            dossier=dossier,
+            item=return_item(dossier),
+            postman=user,
+            service_point_id=_return_point(dossier),
+            at=event.at,
+            delivered=False,
+            reason_code=reason_code,
+            action_code=action_code,
+            note=note.strip()[:300],
+            latitude=place.latitude,
+            longitude=place.longitude,
+        )
+        if action_code == DeliveryAttempt.Next.HOLD:
+            # The system acts: the rule, not the postman, sends it back to the office.
+            dossier, _event = perform(
+                dossier_id,
+                "hold_at_office",
+                note=_("Held after %(n)s failed delivery attempt(s).") % {"n": previous + 1},
+                details={"after_attempts": previous + 1},
+            )
+        elif action_code == DeliveryAttempt.Next.RETURN:
+            dossier, _event = perform(
+                dossier_id,
+                "return_to_agency",
+                actor=user,
+                access=access,
+                request=request,
+                note=note.strip()[:300] or str(DeliveryAttempt.Reason(reason_code).label),
+                reason_code=reason_code,
+            )
+    return dossier, attempt
+
+
+def hold(dossier_id: int, *, user, access, request=None) -> Dossier:
+    dossier, _event = perform(
+        dossier_id, "hold_at_office", actor=user, access=access, request=request
+    )
+    return dossier
+
+
+def deliver(
+    dossier_id: int, proof: Proof, *, user, access, at_counter: bool = False, request=None
+) -> tuple[Dossier, ProofOfDelivery]:
+    """Hand the result over against proof: who took it, their ID's last four digits, their
+    relation to the applicant when not the applicant, a signature if one was drawn."""
+    name = " ".join((proof.recipient_name or "").split())[:200]
+    if len(name) < 2:
+        raise TransitionError(_("Write the recipient's full name."))
+    if not (len(proof.id_last4) == 4 and proof.id_last4.isdigit()):
+        raise TransitionError(_("Enter the last 4 digits of the recipient's ID card."))
+    if proof.relation not in ProofOfDelivery.Relation.values:
+        raise TransitionError(_("Say who the recipient is to the applicant."))
+    if proof.relation != ProofOfDelivery.Relation.SELF and not proof.relation_note.strip():
+        raise TransitionError(
+            _("The recipient is not the applicant: note the relation and the proof seen.")
+        )
+    place = proof.place or Place()
+    with transaction.atomic():
+        dossier = lock_one(Dossier, dossier_id)
+        if (
+            proof.relation == ProofOfDelivery.Relation.SELF
+            and dossier.applicant_id_number[-4:] != proof.id_last4
+        ):
+            raise TransitionError(
+                _("These digits do not match the applicant's ID: check the card again.")
+            )
+        expected = State.HELD_AT_OFFICE if at_counter else State.OUT_FOR_DELIVERY
+        if dossier.status != expected:
+            raise TransitionError(
+                _("This result is not %(where)s.")
+                % {"where": _("waiting at the counter") if at_counter else _("out for delivery")}
+            )
+        dossier, event = perform(
+            dossier_id,
+            "deliver",
+            actor=user,
+            access=access,
+            request=request,
+            details={
+                "recipient": name,
+                "relation": proof.relation,
+                "signature": bool(proof.signature),
+                "at_counter": at_counter,
+            },
+        )
+        attempt = DeliveryAttempt.objects.create(
+            dossier=dossier,
+            item=return_item(dossier),
+            postman=user,
+            service_point_id=_return_point(dossier),
+            at=event.at,
+            delivered=True,
+            latitude=place.latitude,
+            longitude=place.longitude,
+        )
+        row = ProofOfDelivery(
+            dossier=dossier,
+            attempt=attempt,
+            recipient_name=name,
+            id_last4=proof.id_last4,
+            relation=proof.relation,
+            relation_note=proof.relation_note.strip()[:200],
+            signature_captured=bool(proof.signature),
+            at=event.at,
+            latitude=place.latitude,
+            longitude=place.longitude,
+            location_accuracy_m=place.accuracy_m,
+            delivered_by=user,
+            at_counter=at_counter,
+        )
+        stem = f"{dossier.code or dossier.pk}-{timezone.localtime(event.at):%Y%m%d%H%M%S}"
+        if proof.signature:
+            row.signature.save(f"{stem}-sign.png", ContentFile(proof.signature), save=False)
+        if proof.photo:
+            content, extension = proof.photo
+            row.photo.save(f"{stem}-photo.{extension}", ContentFile(content), save=False)
+        row.save()
+    return dossier, row
+
+
+def return_to_agency(dossier_id: int, *, note: str, user, access, request=None) -> Dossier:
+    dossier, _event = perform(
+        dossier_id, "return_to_agency", actor=user, access=access, request=request, note=note
+    )
+    return dossier
