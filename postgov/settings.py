@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "postgov.notify",
     "postgov.dossiers",
     "postgov.delivery",
+    "postgov.reports",
     # The project package itself: shared templates, static files, translations, commands.
     "postgov",
 ]

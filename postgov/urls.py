@@ -14,6 +14,9 @@ urlpatterns = [
     path("catalog/", include("postgov.catalog.urls")),
     path("agencies/", include("postgov.agencies.urls")),
     path("audit/", include("postgov.audit.urls")),
+    path("", include("postgov.dossiers.urls")),
+    path("", include("postgov.delivery.urls")),
+    path("reports/", include("postgov.reports.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

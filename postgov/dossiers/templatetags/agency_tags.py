@@ -51,3 +51,8 @@ def deadline_badge(context, dossier):
     else:
         text, css = _("%(days)s d left") % {"days": _days(info.days_left)}, "text-bg-success"
     return {"text": text, "css": css, "info": info}
+
+
+@register.filter
+def get_item(mapping, key):
+    return (mapping or {}).get(key)

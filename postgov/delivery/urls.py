@@ -1,0 +1,7 @@
+from postgov.delivery import trip_urls
+
+app_name = "delivery"
+
+urlpatterns = [
+    *trip_urls.urlpatterns,
+]

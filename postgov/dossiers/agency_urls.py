@@ -1,0 +1,25 @@
+"""URLs of the agency's pages and the counter's supplements (issue 4), included by
+`postgov/dossiers/urls.py` under the `dossiers` namespace."""
+
+from django.urls import path
+
+from postgov.dossiers import agency_views, supplement_views
+
+urlpatterns = [
+    path("agency/", agency_views.inbox, name="agency_inbox"),
+    path("agency/dossiers/<int:pk>/", agency_views.dossier_page, name="agency_dossier"),
+    path(
+        "agency/dossiers/<int:pk>/do/<slug:action>/",
+        agency_views.dossier_action,
+        name="agency_action",
+    ),
+    path("agency/manifests/<int:pk>/", agency_views.manifest_receive, name="agency_manifest"),
+    path(
+        "agency/manifests/<int:pk>/record.pdf",
+        agency_views.manifest_record,
+        name="agency_manifest_record",
+    ),
+    path("dossiers/<int:pk>/forms/<int:event_id>.pdf", agency_views.form_pdf, name="form_pdf"),
+    path("counter/supplements/", supplement_views.supplements, name="supplements"),
+    path("counter/supplements/<int:pk>/", supplement_views.receive_supplement, name="supplement"),
+]

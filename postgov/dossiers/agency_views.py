@@ -1,0 +1,326 @@
+"""The agency's pages: the inbox sorted by due date with counts per state, a dossier with
+its actions and forms, and the hand-over of a manifest presented by the postman."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from postgov.delivery.handover_record import handover_record_pdf
+from postgov.delivery.manifests import Check, ManifestError, confirm_handover
+from postgov.delivery.models import Manifest, ManifestItem
+from postgov.dossiers.actions import TransitionError, allowed_actions, visible_dossiers
+from postgov.dossiers.agency_actions import AGENCY_ACTIONS, FORM_OF_ACTION, Who, act
+from postgov.dossiers.agency_forms import FORM_TITLES, render_event_form
+from postgov.dossiers.agency_web_forms import ACTION_FORMS, NoteForm
+from postgov.dossiers.clock import Calendars
+from postgov.dossiers.models import Dossier, DossierEvent
+from postgov.dossiers.workflow import State, transition
+from postgov.identity.access import role_required
+from postgov.identity.models import AGENCY_ROLES, Role
+
+AGENCY_SEGMENT = [State.HANDED_OVER, State.ACCEPTED, State.PROCESSING]
+OPEN = [
+    State.IN_TRANSIT,
+    *AGENCY_SEGMENT,
+    State.SUPPLEMENT_REQUESTED,
+    State.SUPPLEMENT_SEALED,
+    State.SUPPLEMENT_IN_TRANSIT,
+    State.FINANCIAL_OBLIGATION,
+]
+DONE = [
+    State.RESULT_READY,
+    State.REFUSED,
+    State.STOPPED,
+    State.WITHDRAWN,
+    State.RESULT_COLLECTED,
+    State.OUT_FOR_DELIVERY,
+    State.HELD_AT_OFFICE,
+    State.DELIVERED,
+    State.RETURNED,
+]
+TABS = {
+    "open": OPEN,
+    "incoming": [State.IN_TRANSIT, State.HANDED_OVER, State.SUPPLEMENT_IN_TRANSIT],
+    "processing": [State.ACCEPTED, State.PROCESSING],
+    "waiting": [State.SUPPLEMENT_REQUESTED, State.SUPPLEMENT_SEALED, State.FINANCIAL_OBLIGATION],
+    "due_soon": AGENCY_SEGMENT,
+    "overdue": AGENCY_SEGMENT,
+    "done": DONE,
+}
+ONE_CLICK = frozenset({"accept", "start_processing", "supplement_received", "payment_received"})
+AGENCY_STAFF = tuple(AGENCY_ROLES)
+
+
+def agency_dossiers(access):
+    return Dossier.objects.filter(agency__in=access.agency_ids(*AGENCY_STAFF))
+
+
+def _agency_ids(request) -> list[int]:
+    ids = sorted(request.access.agency_ids(*AGENCY_STAFF))
+    chosen = request.GET.get("agency", "")
+    if chosen.isdigit() and int(chosen) in ids:
+        return [int(chosen)]
+    return ids
+
+
+def due_soon_threshold(agency_ids, now, calendars: Calendars):
+    """One working day from now on the agency's calendar (the latest of several)."""
+    limits = []
+    for agency_id in agency_ids:
+        calendar = calendars.for_agency(agency_id)
+        limits.append(calendar.add_working_seconds(now, calendar.seconds_per_day))
+    return max(limits) if limits else now
+
+
+@require_GET
+@role_required(*AGENCY_STAFF)
+def inbox(request):
+    ids = _agency_ids(request)
+    base = Dossier.objects.filter(agency__in=ids)
+    tab = request.GET.get("tab", "open")
+    if tab not in TABS:
+        tab = "open"
+    now = timezone.now()
+    calendars = Calendars()
+    soon = due_soon_threshold(ids, now, calendars)
+    queryset = base.filter(status__in=TABS[tab])
+    if tab == "due_soon":
+        queryset = queryset.filter(due_at__gte=now, due_at__lte=soon)
+    elif tab == "overdue":
+        queryset = queryset.filter(due_at__lt=now)
+    query = (request.GET.get("q") or "").strip()[:60]
+    if query:
+        queryset = queryset.filter(Q(code__icontains=query) | Q(applicant_name__icontains=query))
+    if tab == "done":
+        queryset = queryset.order_by("-updated_at", "-id")
+    else:
+        queryset = queryset.order_by(F("due_at").asc(nulls_last=True), "id")
+    queryset = queryset.select_related("procedure_version__procedure", "receiving_point")
+    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    counts = dict(
+        base.filter(status__in=OPEN).values_list("status").annotate(n=Count("id")).order_by()
+    )
+    agency_open = base.filter(status__in=AGENCY_SEGMENT)
+    tab_counts = {
+        "open": sum(counts.values()),
+        "incoming": sum(counts.get(s, 0) for s in TABS["incoming"]),
+        "processing": sum(counts.get(s, 0) for s in TABS["processing"]),
+        "waiting": sum(counts.get(s, 0) for s in TABS["waiting"]),
+        "due_soon": agency_open.filter(due_at__gte=now, due_at__lte=soon).count(),
+        "overdue": agency_open.filter(due_at__lt=now).count(),
+    }
+    manifests = (
+        Manifest.objects.filter(
+            agency__in=ids,
+            direction=Manifest.Direction.OUTBOUND,
+            status__in=[Manifest.Status.DISPATCHED, Manifest.Status.PRESENTED],
+        )
+        .select_related("service_point", "postman")
+        .annotate(n=Count("items"))
+        .order_by("-status", "dispatched_at")
+    )
+    return render(
+        request,
+        "dossiers/agency/inbox.html",
+        {
+            "page_obj": page,
+            "tab": tab,
+            "tabs": [
+                (key, label, tab_counts.get(key))
+                for key, label in (
+                    ("open", _("All open")),
+                    ("incoming", _("Incoming")),
+                    ("processing", _("Processing")),
+                    ("waiting", _("Waiting for the citizen")),
+                    ("due_soon", _("Due soon")),
+                    ("overdue", _("Overdue")),
+                    ("done", _("Done")),
+                )
+            ],
+            "state_counts": [(State(s).label, counts.get(s, 0)) for s in OPEN],
+            "q": query,
+            "manifests": manifests,
+            "agencies": request.access.agency_ids(*AGENCY_STAFF),
+            "first_forms": _first_forms([d.pk for d in page]),
+        },
+    )
+
+
+def _first_forms(dossier_ids: list[int]) -> dict[int, int]:
+    """The latest form-issuing event of each dossier on the page: one click to the form."""
+    latest: dict[int, int] = {}
+    events = DossierEvent.objects.filter(
+        dossier_id__in=dossier_ids, action__in=list(FORM_OF_ACTION)
+    ).values_list("dossier_id", "id")
+    for dossier_id, event_id in events.order_by("at", "id"):
+        latest[dossier_id] = event_id
+    return latest
+
+
+def _form_events(dossier: Dossier):
+    events = dossier.events.filter(action__in=list(FORM_OF_ACTION)).order_by("at", "id")
+    return [(event, FORM_OF_ACTION[event.action]) for event in events]
+
+
+@require_GET
+@role_required(*AGENCY_STAFF)
+def dossier_page(request, pk: int):
+    dossier = get_object_or_404(
+        agency_dossiers(request.access).select_related(
+            "procedure_version__procedure", "receiving_point", "agency"
+        ),
+        pk=pk,
+    )
+    steps = [t for t in allowed_actions(dossier, request.access) if t.action in AGENCY_ACTIONS]
+    return render(
+        request,
+        "dossiers/agency/dossier.html",
+        {
+            "dossier": dossier,
+            "steps": steps,
+            "one_click": ONE_CLICK,
+            "events": dossier.events.select_related("actor").order_by("at", "id"),
+            "forms": _form_events(dossier),
+            "form_titles": FORM_TITLES,
+            "documents": dossier.documents.all(),
+            "results": dossier.result_documents.all(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*AGENCY_STAFF)
+def dossier_action(request, pk: int, action: str):
+    dossier = get_object_or_404(agency_dossiers(request.access), pk=pk)
+    if action not in AGENCY_ACTIONS:
+        raise Http404
+    step = transition(action)
+    form_class = ACTION_FORMS.get(action, NoteForm)
+    posted = request.method == "POST"
+    form = form_class(request.POST if posted else None, request.FILES if posted else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            dossier, event = act(
+                dossier.pk,
+                action,
+                Who(actor=request.user, access=request.access, request=request),
+                **form.action_data(),
+            )
+        except TransitionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Done: %(step)s.") % {"step": step.label})
+            target = reverse("dossiers:agency_dossier", args=[dossier.pk])
+            if action in FORM_OF_ACTION:
+                target += f"?form={event.pk}"
+            return redirect(target)
+    return render(
+        request,
+        "dossiers/agency/action.html",
+        {
+            "dossier": dossier,
+            "step": step,
+            "form": form,
+            "form_number": FORM_OF_ACTION.get(action),
+            "form_titles": FORM_TITLES,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_GET
+def form_pdf(request, pk: int, event_id: int):
+    """A form of the dossier, for whoever may see the dossier (the agency, the post office
+    that gives the citizen their copy, oversight)."""
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('identity:login')}?next={request.path}")
+    dossier = get_object_or_404(
+        visible_dossiers(request.access).select_related(
+            "agency__commune", "agency__province", "procedure_version__procedure"
+        ),
+        pk=pk,
+    )
+    event = get_object_or_404(DossierEvent, pk=event_id, dossier=dossier)
+    try:
+        name, data = render_event_form(dossier, event)
+    except ValueError as exc:
+        raise Http404 from exc
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
+
+
+# -- hand-over of a manifest at the agency ---------------------------------------------------
+
+
+def _agency_manifest(request, pk: int) -> Manifest:
+    return get_object_or_404(
+        Manifest.objects.filter(agency__in=request.access.agency_ids(*AGENCY_STAFF)).select_related(
+            "service_point", "postman", "agency"
+        ),
+        pk=pk,
+        direction=Manifest.Direction.OUTBOUND,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.AGENCY_RECEIVER, Role.AGENCY_OFFICER)
+def manifest_receive(request, pk: int):
+    manifest = _agency_manifest(request, pk)
+    lines = list(
+        manifest.items.select_related("item", "dossier__procedure_version__procedure").order_by(
+            "added_at", "id"
+        )
+    )
+    errors: list[str] = []
+    if request.method == "POST":
+        checks = {}
+        for line in lines:
+            result = request.POST.get(f"check_{line.pk}", "")
+            fee_text = (request.POST.get(f"fee_{line.pk}") or "0").replace(".", "").strip()
+            checks[line.pk] = Check(
+                result=result,
+                note=(request.POST.get(f"note_{line.pk}") or "")[:300],
+                fee_received=int(fee_text) if fee_text.isdigit() else 0,
+            )
+            line.posted = checks[line.pk]
+        try:
+            confirm_handover(
+                manifest.pk, checks, user=request.user, access=request.access, request=request
+            )
+        except ManifestError as exc:
+            errors.append(str(exc))
+        else:
+            messages.success(
+                request,
+                _("Hand-over confirmed. The legal time of submission is now. Print the record."),
+            )
+            return redirect("dossiers:agency_manifest", pk=manifest.pk)
+    return render(
+        request,
+        "dossiers/agency/manifest.html",
+        {
+            "manifest": manifest,
+            "lines": lines,
+            "errors": errors,
+            "checks": ManifestItem.Check.choices[1:],
+        },
+        status=400 if errors else 200,
+    )
+
+
+@require_GET
+@role_required(*AGENCY_STAFF)
+def manifest_record(request, pk: int):
+    manifest = _agency_manifest(request, pk)
+    response = HttpResponse(handover_record_pdf(manifest), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="bien-ban-{manifest.code}.pdf"'
+    return response

@@ -1,0 +1,7 @@
+from postgov.dossiers import agency_urls
+
+app_name = "dossiers"
+
+urlpatterns = [
+    *agency_urls.urlpatterns,
+]
