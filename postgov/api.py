@@ -82,12 +82,39 @@ def _unexpected(request, exc):
 
 def _register_routers() -> None:
     from postgov.agencies.api import router as agencies_router
+    from postgov.agencies.integration_api import router as agency_integration_router
     from postgov.catalog.api import router as catalog_router
     from postgov.places.api import router as places_router
 
     api.add_router("/v1/places/", places_router)
     api.add_router("/v1/catalog/", catalog_router)
     api.add_router("/v1/agencies/", agencies_router)
+    api.add_router("/v1/agency/", agency_integration_router)
 
 
 _register_routers()
+
+
+class ProblemDetailsMiddleware:
+    """Errors Django answers itself under /api/ (unknown path, method not allowed...) come
+    back as problem details too, so an API client only ever parses one error format."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and response.status_code >= 400
+            and not response.get("Content-Type", "").startswith((PROBLEM_JSON, "application/json"))
+        ):
+            allow = response.get("Allow")
+            detail = {
+                404: "Không tìm thấy. / Not found.",
+                405: "Phương thức không được hỗ trợ. / Method not allowed.",
+            }.get(response.status_code, HTTPStatus(response.status_code).phrase)
+            response = problem(request, response.status_code, detail)
+            if allow:
+                response["Allow"] = allow
+        return response

@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "postgov.identity.middleware.AccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "postgov.api.ProblemDetailsMiddleware",
 ]
 
 ROOT_URLCONF = "postgov.urls"
@@ -223,6 +224,22 @@ S10_COUNTRY = env_str("S10_COUNTRY", "VN")
 # post office, and working days it is held there before going back to the agency.
 DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 2)
 RESULT_HOLD_DAYS = env_int("RESULT_HOLD_DAYS", 10)
+
+# National public service portal (issue 4). Empty PORTAL_URL: messages wait in the queue
+# (and in the sync report). In development the app's own simulator plays the portal.
+PORTAL_SIMULATOR = env_bool("PORTAL_SIMULATOR", DEV and not TESTING)
+PORTAL_URL = env_str(
+    "PORTAL_URL", f"{SITE_URL}/_simulator/portal" if PORTAL_SIMULATOR else ""
+).rstrip("/")
+PORTAL_USERNAME = env_str("PORTAL_USERNAME", "postgov")
+PORTAL_PASSWORD = (
+    env_secret("PORTAL_PASSWORD")
+    if env_str("PORTAL_PASSWORD", "") or env_str("PORTAL_PASSWORD_FILE", "")
+    else ("postgov" if DEV else "")
+)
+PORTAL_UNIT_CODE = env_str("PORTAL_UNIT_CODE", "000.00.00.G12")
+# Webhook URLs must be https outside development (plain http only to test locally).
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", DEV)
 
 NINJA_PAGINATION_PER_PAGE = 50
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
 
 from postgov import health, home
+from postgov.agencies import portal_simulator
 from postgov.api import api
 
 urlpatterns = [
@@ -18,5 +20,7 @@ urlpatterns = [
     path("", include("postgov.delivery.urls")),
     path("reports/", include("postgov.reports.urls")),
     path("api/", api.urls),
+    # The national portal's stand-in for the demo (404 unless PORTAL_SIMULATOR is on).
+    path("_simulator/portal/<path:path>", csrf_exempt(portal_simulator.django_view)),
     path("admin/", admin.site.urls),
 ]

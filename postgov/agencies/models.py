@@ -118,3 +118,141 @@ class CalendarAdjustment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%d/%m/%Y} {self.get_kind_display()}"
+
+
+# -- integration (issue 4): API keys, idempotency, webhooks, national portal -----------------
+
+
+class ApiKey(models.Model):
+    """A credential of one agency's own system. Only a hash of the key is stored; the key
+    is shown once when created. The prefix identifies it in lists and logs."""
+
+    agency = models.ForeignKey(Agency, models.PROTECT, related_name="api_keys")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    key_hash = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        "identity.User", models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        "identity.User", models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["agency", "-created_at"]
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})"
+
+
+class IdempotencyRecord(models.Model):
+    """The answer given to a mutating API call with an Idempotency-Key, replayed when the
+    same call is retried (same key, same request); a different request under the same key
+    is refused."""
+
+    agency = models.ForeignKey(Agency, models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=300)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)  # None: in progress
+    response_body = models.TextField(blank=True)
+    content_type = models.CharField(max_length=60, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "key"], name="unique_idempotency_key")
+        ]
+
+
+class WebhookEndpoint(models.Model):
+    """Where an agency's system wants to hear about its dossiers."""
+
+    agency = models.ForeignKey(Agency, models.PROTECT, related_name="webhooks")
+    url = models.URLField(_("URL"), max_length=500)
+    # Needed in clear to sign each delivery (HMAC); shown once, like an API key.
+    secret = models.CharField(max_length=80)
+    active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        "identity.User", models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["agency", "-created_at"]
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    """One notification to one endpoint, its attempts and outcome (the delivery log)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        DELIVERED = "delivered", _("delivered")
+        RETRYING = "retrying", _("retrying")
+        FAILED = "failed", _("failed")
+
+    endpoint = models.ForeignKey(WebhookEndpoint, models.PROTECT, related_name="deliveries")
+    event_type = models.CharField(max_length=40)
+    dossier = models.ForeignKey(
+        "dossiers.Dossier", models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    payload = models.TextField()  # the exact JSON body that is signed and sent
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resent_from = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="resends"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["endpoint", "created_at"], name="webhook_log_idx")]
+
+
+class PortalSyncItem(models.Model):
+    """One message for the national public service portal: a dossier pushed
+    (DongBoHoSoMC) or its progress (CapNhatTienDoHoSoMC). Sent in order per dossier."""
+
+    class Service(models.TextChoices):
+        DOSSIER = "DongBoHoSoMC", _("dossier")
+        PROGRESS = "CapNhatTienDoHoSoMC", _("progress")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("not yet synced")
+        SYNCED = "synced", _("synced")
+        RETRYING = "retrying", _("retrying")
+        FAILED = "failed", _("failed, needs attention")
+
+    dossier = models.ForeignKey("dossiers.Dossier", models.PROTECT, related_name="+")
+    province = models.ForeignKey("places.Province", models.PROTECT, related_name="+")
+    service = models.CharField(max_length=24, choices=Service.choices)
+    payload = models.JSONField()
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["dossier", "status"], name="portal_dossier_idx")]

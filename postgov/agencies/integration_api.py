@@ -1,0 +1,462 @@
+"""The agency integration API (`/api/v1/agency/`): an agency's own system pulls its
+dossiers, acknowledges them, posts status changes and results, and reads its webhook log.
+
+Authentication: the agency's API key in `X-API-Key` (or `Authorization: Bearer <key>`).
+Every query is scoped to that agency: another agency's dossier is simply not found.
+Mutating calls honour `Idempotency-Key`. Errors are RFC 9457 problem details.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import UTC, date, datetime
+from typing import Annotated, Literal
+
+from django.http import HttpResponse
+from ninja import Field, Path, Query, Router, Schema
+from ninja.decorators import decorate_view
+from ninja.errors import HttpError
+from ninja.security import APIKeyHeader, HttpBearer
+from pydantic import AfterValidator
+
+from postgov.agencies import webhooks
+from postgov.agencies.idempotency import idempotent
+from postgov.agencies.integration import authenticate_key
+from postgov.agencies.models import ApiKey, WebhookDelivery
+from postgov.dossiers.actions import TransitionError
+from postgov.dossiers.agency_actions import AGENCY_ACTIONS, ResultFile, Who, acknowledge, act
+from postgov.dossiers.agency_forms import render_event_form
+from postgov.dossiers.models import Dossier, DossierEvent
+from postgov.dossiers.workflow import STATES, State, actions_from, transition
+from postgov.lib.workingtime import VIETNAM
+
+BIG = 2**62
+
+
+class AgencyApiKey(APIKeyHeader):
+    param_name = "X-API-Key"
+
+    def authenticate(self, request, key):
+        return authenticate_key(key)
+
+
+class AgencyBearer(HttpBearer):
+    def authenticate(self, request, token):
+        return authenticate_key(token)
+
+
+router = Router(tags=["agency integration"], auth=[AgencyApiKey(), AgencyBearer()])
+
+
+# -- input types that cannot hurt the database ---------------------------------------------
+
+
+def _printable(value: str) -> str:
+    if any(ord(ch) < 32 and ch not in "\n\t" for ch in value):
+        raise ValueError("control characters are not allowed")
+    return value.strip()
+
+
+def _moment(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=VIETNAM)
+    try:
+        value.astimezone(UTC)
+    except (OverflowError, ValueError) as exc:
+        raise ValueError("date out of range") from exc
+    if not 2000 <= value.year <= 2100:
+        raise ValueError("date out of range")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_printable)]
+Moment = Annotated[datetime, AfterValidator(_moment)]
+DossierCode = Annotated[str, Path(pattern=r"^[0-9A-Za-z.\-]{1,60}$")]
+Id = Annotated[int, Path(ge=1, le=BIG)]
+
+
+# -- output --------------------------------------------------------------------------------
+
+
+class DocumentOut(Schema):
+    position: int
+    name: str
+    form: str
+    present: bool
+    pages: int
+
+
+class ItemOut(Schema):
+    item_id: str
+    leg: str
+    created_at: datetime
+
+
+class ResultDocumentOut(Schema):
+    name: str
+    number: str
+    issued_on: date | None
+    content_type: str
+    size: int
+    sha256: str
+
+
+class EventOut(Schema):
+    id: int
+    at: datetime
+    action: str
+    code: str
+    from_status: str
+    to_status: str
+    national_status: int | None
+    reason_code: str
+    action_code: str
+    note: str
+    form: str | None = Field(None, description="Circular 03/2025 form issued by this event")
+
+
+class DossierSummary(Schema):
+    code: str
+    status: str
+    status_label: str
+    national_status: int | None
+    procedure_code: str
+    procedure_name: str
+    applicant_name: str
+    receiving_point: str
+    sealed_at: datetime | None
+    submitted_at: datetime | None = Field(description="Hand-over: the legal time of submission")
+    due_at: datetime | None
+    first_due_at: datetime | None
+    clock_paused: bool
+    agency_reference: str
+    acknowledged_at: datetime | None
+    updated_at: datetime
+
+
+class DossierOut(DossierSummary):
+    applicant_id_number: str
+    applicant_birth_date: date | None
+    applicant_gender: str
+    applicant_phone: str
+    applicant_email: str
+    applicant_address: str
+    representative_name: str
+    return_method: str
+    return_address: str
+    procedure_fee: int
+    fees_handed_over: int
+    documents: list[DocumentOut]
+    items: list[ItemOut]
+    results: list[ResultDocumentOut]
+    events: list[EventOut]
+    allowed_actions: list[str]
+
+
+class DossierPage(Schema):
+    items: list[DossierSummary]
+    next_after: int | None = Field(description="Pass as `after` to get the next page")
+
+
+class DeliveryOut(Schema):
+    id: int
+    event_type: str
+    dossier_code: str | None
+    status: str
+    attempts: int
+    last_status_code: int | None
+    last_error: str
+    created_at: datetime
+    delivered_at: datetime | None
+    next_attempt_at: datetime | None
+    resent_from: int | None
+
+
+def event_out(event: DossierEvent) -> dict:
+    from postgov.dossiers.agency_actions import FORM_OF_ACTION
+
+    return {
+        "id": event.pk,
+        "at": event.at,
+        "action": event.action,
+        "code": event.code,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "national_status": event.national_status,
+        "reason_code": event.reason_code,
+        "action_code": event.action_code,
+        "note": event.note,
+        "form": FORM_OF_ACTION.get(event.action),
+    }
+
+
+def dossier_summary(dossier: Dossier) -> dict:
+    procedure = dossier.procedure_version.procedure
+    return {
+        "code": dossier.code or "",
+        "status": dossier.status,
+        "status_label": str(State(dossier.status).label),
+        "national_status": STATES[dossier.status].national_status,
+        "procedure_code": procedure.code,
+        "procedure_name": procedure.name,
+        "applicant_name": dossier.applicant_name,
+        "receiving_point": dossier.receiving_point.code,
+        "sealed_at": dossier.sealed_at,
+        "submitted_at": dossier.submitted_at,
+        "due_at": dossier.due_at,
+        "first_due_at": dossier.first_due_at,
+        "clock_paused": dossier.clock_paused_at is not None,
+        "agency_reference": dossier.agency_reference,
+        "acknowledged_at": dossier.acknowledged_at,
+        "updated_at": dossier.updated_at,
+    }
+
+
+def dossier_detail(dossier: Dossier) -> dict:
+    return {
+        **dossier_summary(dossier),
+        "applicant_id_number": dossier.applicant_id_number,
+        "applicant_birth_date": dossier.applicant_birth_date,
+        "applicant_gender": dossier.applicant_gender,
+        "applicant_phone": dossier.applicant_phone,
+        "applicant_email": dossier.applicant_email,
+        "applicant_address": dossier.applicant_address,
+        "representative_name": dossier.representative_name,
+        "return_method": dossier.return_method,
+        "return_address": dossier.return_address,
+        "procedure_fee": dossier.procedure_fee,
+        "fees_handed_over": dossier.fees_handed_over,
+        "documents": list(dossier.documents.all()),
+        "items": list(dossier.items.all()),
+        "results": list(dossier.result_documents.all()),
+        "events": [event_out(e) for e in dossier.events.order_by("at", "id")],
+        "allowed_actions": [
+            t.action for t in actions_from(dossier.status) if t.action in AGENCY_ACTIONS
+        ],
+    }
+
+
+# -- queries -------------------------------------------------------------------------------
+
+HIDDEN = (State.DRAFT, State.CANCELLED)
+StatusName = Literal[tuple(s for s in State.values if s not in HIDDEN)]  # type: ignore[valid-type]
+
+
+def _dossiers(request):
+    key: ApiKey = request.auth
+    return (
+        Dossier.objects.filter(agency_id=key.agency_id)
+        .exclude(status__in=HIDDEN)
+        .select_related("procedure_version__procedure", "receiving_point")
+    )
+
+
+def _dossier(request, code: str) -> Dossier:
+    dossier = _dossiers(request).filter(code=code).first()
+    if dossier is None:
+        raise HttpError(404, "Không có hồ sơ này. / No such dossier.")
+    return dossier
+
+
+def _who(request) -> Who:
+    key: ApiKey = request.auth
+    return Who(
+        request=request,
+        via={"channel": "api", "agency": key.agency.unit_code, "api_key": key.prefix},
+    )
+
+
+@router.get("/dossiers", response=DossierPage, summary="List the agency's dossiers")
+def list_dossiers(
+    request,
+    status: Annotated[list[StatusName] | None, Query()] = None,
+    updated_since: Annotated[Moment | None, Query()] = None,
+    after: Annotated[int, Query(ge=0, le=BIG)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+):
+    """Dossiers addressed to the agency (from sealing on), oldest first by id. Filter by
+    `status` (repeatable) and `updated_since`; page with `after` = the last id seen."""
+    queryset = _dossiers(request).filter(pk__gt=after)
+    if status:
+        queryset = queryset.filter(status__in=status)
+    if updated_since is not None:
+        queryset = queryset.filter(updated_at__gte=updated_since)
+    rows = list(queryset.order_by("pk")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {
+        "items": [dossier_summary(d) for d in rows],
+        "next_after": rows[-1].pk if more and rows else None,
+    }
+
+
+@router.get("/dossiers/{code}", response=DossierOut, summary="One dossier with its history")
+def get_dossier(request, code: DossierCode):
+    return dossier_detail(_dossier(request, code))
+
+
+@router.get("/dossiers/{code}/events/{event_id}/form", summary="The form an event issued (PDF)")
+def get_form(request, code: DossierCode, event_id: Id):
+    """Form 01–05 (Circular 03/2025) as a PDF, for events that issue one."""
+    dossier = _dossier(request, code)
+    event = dossier.events.filter(pk=event_id).first()
+    if event is None:
+        raise HttpError(404, "Không có sự kiện này. / No such event.")
+    try:
+        name, data = render_event_form(dossier, event)
+    except ValueError as exc:
+        raise HttpError(404, "Sự kiện này không có mẫu. / This event issues no form.") from exc
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# -- changes -------------------------------------------------------------------------------
+
+
+class AcknowledgeIn(Schema):
+    reference: Annotated[Text, Field(min_length=1, max_length=60)] = Field(
+        description="The dossier's number in the agency's own system"
+    )
+
+
+ActionName = Literal[tuple(a for a in AGENCY_ACTIONS if a != "result_ready")]  # type: ignore[valid-type]
+
+
+class ActionIn(Schema):
+    action: ActionName  # type: ignore[valid-type]
+    note: Annotated[Text, Field(max_length=2000)] = ""
+    reason_code: Annotated[Text, Field(max_length=20)] = ""
+    missing: Annotated[list[Annotated[Text, Field(max_length=300)]], Field(max_length=30)] = []
+    amount: Annotated[int | None, Field(ge=1, le=10_000_000_000)] = None
+    new_due: Moment | None = None
+
+
+class ResultDocumentIn(Schema):
+    name: Annotated[Text, Field(min_length=1, max_length=300)]
+    number: Annotated[Text, Field(max_length=60)] = ""
+    issued_on: date | None = None
+
+
+class ResultFileIn(Schema):
+    name: Annotated[Text, Field(min_length=1, max_length=200)]
+    number: Annotated[Text, Field(max_length=60)] = ""
+    content_base64: Annotated[str, Field(min_length=4, max_length=14_000_000)]
+
+
+class ResultIn(Schema):
+    documents: Annotated[list[ResultDocumentIn], Field(max_length=20)] = []
+    files: Annotated[list[ResultFileIn], Field(max_length=10)] = []
+    note: Annotated[Text, Field(max_length=2000)] = ""
+
+
+def _act(request, dossier: Dossier, action: str, **data) -> dict:
+    step = transition(action)
+    if dossier.status not in step.sources:
+        raise HttpError(
+            409,
+            f"Không thể “{step.label}” khi hồ sơ đang “{State(dossier.status).label}”. / "
+            f"Not possible while the dossier is “{dossier.status}”.",
+        )
+    try:
+        dossier, _event = act(dossier.pk, action, _who(request), **data)
+    except TransitionError as exc:
+        raise HttpError(422, str(exc)) from exc
+    return dossier_detail(_dossier(request, dossier.code))
+
+
+@router.post("/dossiers/{code}/acknowledge", response=DossierOut, summary="Acknowledge receipt")
+@decorate_view(idempotent)
+def acknowledge_dossier(request, code: DossierCode, payload: AcknowledgeIn):
+    """The agency's system registered the dossier under its own number."""
+    dossier = _dossier(request, code)
+    try:
+        acknowledge(dossier.pk, payload.reference, _who(request))
+    except TransitionError as exc:
+        raise HttpError(409, str(exc)) from exc
+    return dossier_detail(_dossier(request, code))
+
+
+@router.post("/dossiers/{code}/actions", response=DossierOut, summary="Post a status change")
+@decorate_view(idempotent)
+def post_action(request, code: DossierCode, payload: ActionIn):
+    """Accept, request a supplement (`missing`), refuse or stop (`reason_code`), ask for a
+    payment (`amount`), extend (`new_due`, before the due date), withdraw... The form
+    the step issues is listed in the dossier's events."""
+    dossier = _dossier(request, code)
+    data = payload.dict()
+    action = data.pop("action")
+    if data.get("new_due") is None:
+        data.pop("new_due")
+    return _act(request, dossier, action, **data)
+
+
+@router.post("/dossiers/{code}/results", response=DossierOut, summary="Post the result")
+@decorate_view(idempotent)
+def post_result(request, code: DossierCode, payload: ResultIn):
+    """The result documents and their scans (PDF, PNG or JPEG, base64): the dossier
+    becomes "result ready" and the post collects it."""
+    dossier = _dossier(request, code)
+    files = []
+    for upload in payload.files:
+        try:
+            content = base64.b64decode(upload.content_base64, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise HttpError(
+                422, "Tệp không phải base64 hợp lệ. / A file is not valid base64."
+            ) from exc
+        files.append(ResultFile(upload.name, content, number=upload.number))
+    documents = [d.dict() for d in payload.documents]
+    return _act(
+        request, dossier, "result_ready", documents=documents, files=files, note=payload.note
+    )
+
+
+# -- webhook log ---------------------------------------------------------------------------
+
+
+def _delivery_out(delivery: WebhookDelivery) -> dict:
+    return {
+        "id": delivery.pk,
+        "event_type": delivery.event_type,
+        "dossier_code": delivery.dossier.code if delivery.dossier_id else None,
+        "status": delivery.status,
+        "attempts": delivery.attempts,
+        "last_status_code": delivery.last_status_code,
+        "last_error": delivery.last_error,
+        "created_at": delivery.created_at,
+        "delivered_at": delivery.delivered_at,
+        "next_attempt_at": delivery.next_attempt_at,
+        "resent_from": delivery.resent_from_id,
+    }
+
+
+def _deliveries(request):
+    return WebhookDelivery.objects.filter(
+        endpoint__agency_id=request.auth.agency_id
+    ).select_related("dossier")
+
+
+@router.get("/webhooks/deliveries", response=list[DeliveryOut], summary="Webhook delivery log")
+def list_deliveries(
+    request,
+    status: Annotated[Literal["pending", "delivered", "retrying", "failed"] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+):
+    queryset = _deliveries(request)
+    if status:
+        queryset = queryset.filter(status=status)
+    return [_delivery_out(d) for d in queryset.order_by("-created_at", "-id")[:limit]]
+
+
+@router.post(
+    "/webhooks/deliveries/{delivery_id}/resend", response=DeliveryOut, summary="Re-send a webhook"
+)
+@decorate_view(idempotent)
+def resend_delivery(request, delivery_id: Id):
+    delivery = _deliveries(request).filter(pk=delivery_id).first()
+    if delivery is None:
+        raise HttpError(404, "Không có lần gửi này. / No such delivery.")
+    copy = webhooks.resend(delivery, request=request, via={"channel": "api"})
+    return _delivery_out(copy)

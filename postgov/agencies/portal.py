@@ -1,0 +1,315 @@
+"""Sync with the National Public Service Portal (Cổng Dịch vụ công quốc gia), behind an
+adapter interface.
+
+No official public specification exists; the shape follows the open-source precedent
+(OpenCPS): log in for a session token, then POST to the integration endpoint
+`{"session", "madonvi", "service", "data": [...]}` with the services `DongBoHoSoMC` (push a
+dossier) and `CapNhatTienDoHoSoMC` (push its progress), and look up with `TraCuuHoSo`.
+Dates are `yyyyMMddHHmmss` in Asia/Ho_Chi_Minh; statuses are TrangThaiHoSo 1–10.
+
+A dossier is pushed once it is legally received (the hand-over); every later change with
+a national status is pushed as progress. Messages are queued in the change's transaction
+(`PortalSyncItem`), sent in order per dossier by the worker, retried with backoff, and
+the ones not yet synced are listed in the sync report. Without a configured portal they
+wait in the queue (and in the report) until one is.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef
+from django.utils import timezone
+from django_tasks import task
+
+from postgov.agencies.models import PortalSyncItem
+from postgov.dossiers.models import Dossier, DossierEvent, ReturnMethod
+from postgov.lib.workingtime import VIETNAM
+
+DOSSIER = PortalSyncItem.Service.DOSSIER
+PROGRESS = PortalSyncItem.Service.PROGRESS
+MAX_ATTEMPTS = 10
+BASE_DELAY = 60
+
+
+class PortalError(Exception):
+    """The portal did not take the message; it will be retried."""
+
+
+class PortalAdapter(Protocol):
+    def push(self, service: str, records: list[dict], *, updating: bool = False) -> None: ...
+
+    def lookup(self, code: str) -> list[dict]: ...
+
+
+def portal_date(moment: datetime | None) -> str:
+    """2026-11-30 10:00 (any zone) -> '20261130100000' in Vietnam time; '' for none."""
+    if moment is None:
+        return ""
+    return moment.astimezone(VIETNAM).strftime("%Y%m%d%H%M%S")
+
+
+class HttpPortal:
+    """The portal (or its local simulator) over HTTP, JSON in and out."""
+
+    def __init__(self, base_url: str, username: str, password: str, unit_code: str, timeout=20):
+        self.base_url = base_url.rstrip("/")
+        self.username, self.password, self.unit_code = username, password, unit_code
+        self.timeout = timeout
+
+    def _post(self, path: str, body: dict) -> dict:
+        request = urllib.request.Request(  # noqa: S310  (URL from settings)
+            self.base_url + path,
+            data=json.dumps(body, ensure_ascii=False).encode(),
+            method="POST",
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "Accept": "application/json",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                return json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            raise PortalError(f"portal answered {exc.code}") from exc
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            raise PortalError(f"portal unreachable: {exc.__class__.__name__}") from exc
+        except ValueError as exc:
+            raise PortalError("portal answered something that is not JSON") from exc
+
+    def _session(self) -> str:
+        answer = self._post("/auth", {"username": self.username, "password": self.password})
+        if str(answer.get("error_code")) not in ("0", "00") or not answer.get("session"):
+            raise PortalError(f"portal login refused: {answer.get('message', '')}"[:200])
+        return answer["session"]
+
+    def push(self, service: str, records: list[dict], *, updating: bool = False) -> None:
+        body = {
+            "session": self._session(),
+            "madonvi": self.unit_code,
+            "service": service,
+            "isUpdating": "True" if updating else "False",
+            "data": records,
+        }
+        answer = self._post("/integration", body)
+        if str(answer.get("error_code")) not in ("0", "00"):
+            raise PortalError(f"{service} refused: {answer.get('message', '')}"[:200])
+
+    def lookup(self, code: str) -> list[dict]:
+        body = {
+            "session": self._session(),
+            "madonvi": self.unit_code,
+            "service": "TraCuuHoSo",
+            "mahoso": code,
+        }
+        return list(self._post("/share", body).get("result") or [])
+
+
+def configured() -> bool:
+    return bool(getattr(settings, "PORTAL_URL", ""))
+
+
+def adapter() -> PortalAdapter:
+    return HttpPortal(
+        settings.PORTAL_URL,
+        settings.PORTAL_USERNAME,
+        settings.PORTAL_PASSWORD,
+        settings.PORTAL_UNIT_CODE,
+    )
+
+
+# -- the records, in the portal's shape ----------------------------------------------------
+
+
+def dossier_record(dossier: Dossier) -> dict:
+    """DongBoHoSoMC: the dossier as the portal registers it."""
+    procedure = dossier.procedure_version.procedure
+    documents = [
+        {"TenTepDinhKem": doc.name, "IsDeleted": "False", "MaThanhPhanHoSo": str(doc.position)}
+        for doc in dossier.documents.filter(present=True)
+    ]
+    fees = (
+        [
+            {
+                "TenPhiLePhi": "Lệ phí",
+                "MaPhiLePhi": procedure.code,
+                "HinhThucThu": "Thu hộ qua bưu chính",
+                "Gia": str(dossier.procedure_fee),
+                "LoaiPhiLePhi": "1",
+            }
+        ]
+        if dossier.procedure_fee
+        else []
+    )
+    return {
+        "MaHoSo": dossier.code,
+        "MaTTHC": procedure.code,
+        "TenTTHC": procedure.name,
+        "MaLinhVuc": "",
+        "TenLinhVuc": procedure.field,
+        "KenhThucHien": "3",  # via the public postal service
+        "ChuHoSo": dossier.applicant_name,
+        "LoaiDoiTuong": "1",
+        "MaDoiTuong": "",
+        "ThongTinKhac": "",
+        "Email": dossier.applicant_email,
+        "Fax": "",
+        "SoDienThoai": dossier.applicant_phone,
+        "TrichYeuHoSo": procedure.name,
+        "NgayTiepNhan": portal_date(dossier.submitted_at),
+        "NgayHenTra": portal_date(dossier.due_at),
+        "TrangThaiHoSo": str(dossier_status(dossier)),
+        "NgayTra": "",
+        "ThongTinTra": "",
+        "HinhThuc": "0" if dossier.return_method == ReturnMethod.AT_AGENCY else "1",
+        "NgayKetThucXuLy": "",
+        "DonViXuLy": dossier.agency.name,
+        "GhiChu": "Tiếp nhận qua dịch vụ bưu chính công ích",
+        "TaiLieuNop": documents,
+        "DanhSachLePhi": fees,
+        "DanhSachTepDinhKemKhac": [],
+        "DanhSachHoSoBoSung": [],
+        "DanhSachGiayToKetQua": [
+            {"TenGiayTo": r.name, "GiayToId": str(r.pk)} for r in dossier.result_documents.all()
+        ],
+    }
+
+
+def dossier_status(dossier: Dossier) -> int:
+    from postgov.dossiers.workflow import STATES
+
+    return STATES[dossier.status].national_status or 1
+
+
+def progress_record(dossier: Dossier, event: DossierEvent) -> dict:
+    """CapNhatTienDoHoSoMC: one step of processing."""
+    return {
+        "MaHoSo": dossier.code,
+        "NguoiXuLy": event.actor.get_full_name() if event.actor_id else "Hệ thống",
+        "ChucDanh": "",
+        "ThoiDiemXuLy": portal_date(event.at),
+        "PhongBanXuLy": dossier.agency.name,
+        "NoiDungXuLy": event.note or str(event.code),
+        "TrangThai": str(event.national_status),
+        "NgayBatDau": portal_date(dossier.submitted_at),
+        "NgayKetThucTheoQuyDinh": portal_date(dossier.due_at),
+    }
+
+
+# -- the queue -----------------------------------------------------------------------------
+
+
+def queue_sync(dossier: Dossier, event: DossierEvent) -> None:
+    """AFTER_TRANSITION hook: queue what the portal must hear of this change."""
+    if event.national_status is None or not dossier.agency_id or not dossier.code:
+        return
+    if dossier.submitted_at is None:
+        return  # not legally received yet: nothing for the portal
+    queued = False
+    if not PortalSyncItem.objects.filter(dossier=dossier, service=DOSSIER).exists():
+        PortalSyncItem.objects.create(
+            dossier=dossier,
+            province_id=dossier.province_id,
+            service=DOSSIER,
+            payload=dossier_record(dossier),
+        )
+        queued = True
+    if event.action != "hand_over" or not queued:
+        PortalSyncItem.objects.create(
+            dossier=dossier,
+            province_id=dossier.province_id,
+            service=PROGRESS,
+            payload=progress_record(dossier, event),
+        )
+    if configured():
+        sync_dossier.enqueue(dossier.pk)
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(BASE_DELAY * 2 ** (attempts - 1), 6 * 3600))
+
+
+@task()
+def sync_dossier(dossier_id: int) -> str:
+    """Send the dossier's pending messages in order; stop at the first failure."""
+    if not configured():
+        return "portal not configured"
+    portal = adapter()
+    with transaction.atomic():
+        items = list(
+            PortalSyncItem.objects.select_for_update()
+            .filter(dossier_id=dossier_id)
+            .exclude(status__in=[PortalSyncItem.Status.SYNCED, PortalSyncItem.Status.FAILED])
+            .order_by("id")
+        )
+        sent = 0
+        for item in items:
+            item.attempts += 1
+            try:
+                portal.push(item.service, [item.payload], updating=item.attempts > 1)
+            except PortalError as exc:
+                item.last_error = str(exc)[:300]
+                if item.attempts >= MAX_ATTEMPTS:
+                    item.status = PortalSyncItem.Status.FAILED
+                    item.next_attempt_at = None
+                else:
+                    item.status = PortalSyncItem.Status.RETRYING
+                    item.next_attempt_at = timezone.now() + backoff(item.attempts)
+                    sync_dossier.using(run_after=item.next_attempt_at).enqueue(dossier_id)
+                item.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+                return f"stopped after {sent}: {item.last_error}"
+            item.status = PortalSyncItem.Status.SYNCED
+            item.synced_at = timezone.now()
+            item.last_error = ""
+            item.save(update_fields=["attempts", "status", "synced_at", "last_error"])
+            sent += 1
+    return f"{sent} synced"
+
+
+def retry_pending(limit: int = 500) -> int:
+    """Re-queue dossiers whose messages wait with no task planned (portal configured after
+    they were queued, or a worker lost). Called by the SLA task."""
+    if not configured():
+        return 0
+    now = timezone.now()
+    waiting = (
+        PortalSyncItem.objects.filter(status=PortalSyncItem.Status.PENDING)
+        .values_list("dossier_id", flat=True)
+        .distinct()[:limit]
+    )
+    overdue_retries = (
+        PortalSyncItem.objects.filter(
+            status=PortalSyncItem.Status.RETRYING, next_attempt_at__lt=now - timedelta(hours=1)
+        )
+        .values_list("dossier_id", flat=True)
+        .distinct()[:limit]
+    )
+    ids = set(waiting) | set(overdue_retries)
+    for dossier_id in ids:
+        sync_dossier.enqueue(dossier_id)
+    return len(ids)
+
+
+def not_synced_report(province_ids=None):
+    """What is not yet on the portal: messages not synced (by status) and dossiers
+    received by an agency that have no message at all."""
+    items = PortalSyncItem.objects.exclude(status=PortalSyncItem.Status.SYNCED)
+    received = Dossier.objects.filter(submitted_at__isnull=False)
+    if province_ids is not None:
+        items = items.filter(province__in=province_ids)
+        received = received.filter(province__in=province_ids)
+    counts = dict(items.values_list("status").annotate(n=Count("id")).order_by())
+    missing = received.exclude(
+        Exists(PortalSyncItem.objects.filter(dossier=OuterRef("pk"), service=DOSSIER))
+    )
+    return {
+        "counts": counts,
+        "items": items.select_related("dossier").order_by("status", "created_at"),
+        "missing": missing,
+    }

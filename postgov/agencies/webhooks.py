@@ -1,0 +1,184 @@
+"""Webhooks to agencies' own systems: one POST per dossier event, signed, retried.
+
+Signature: `PostGov-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>` with the
+Unix timestamp in `PostGov-Timestamp`; receivers recompute it over the raw body and reject
+old timestamps (replays). `PostGov-Webhook-Id` is the delivery's id (the same on retries,
+a new one on a manual re-send), `PostGov-Event` the event type. See docs/api.md.
+
+Deliveries are queued in the transaction of the dossier's change (nothing is sent for a
+change that rolls back) and sent by the worker; a failure (network error, non-2xx answer)
+is retried with exponential backoff; every attempt is in the delivery log, and a person
+may re-send any delivery (audited).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import urllib.error
+import urllib.request
+from datetime import timedelta
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from postgov.agencies.models import WebhookDelivery, WebhookEndpoint
+from postgov.audit.actions import record
+
+SIGNATURE_HEADER = "PostGov-Signature"
+TIMESTAMP_HEADER = "PostGov-Timestamp"
+ID_HEADER = "PostGov-Webhook-Id"
+EVENT_HEADER = "PostGov-Event"
+MAX_ATTEMPTS = 8
+BASE_DELAY = 30  # seconds: 30 s, 2 min, 8 min, 32 min, ~2 h, ~8.5 h, ~34 h
+TIMEOUT = 10
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=BASE_DELAY * 4 ** (attempts - 1))
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    message = f"{timestamp}.".encode() + body
+    return "v1=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def verify(secret: str, timestamp: str, body: bytes, header: str, *, tolerance=300) -> bool:
+    """What a receiver does (used in the tests and shown in docs/api.md)."""
+    try:
+        moment = int(timestamp)
+    except (TypeError, ValueError):
+        return False
+    if abs(time.time() - moment) > tolerance:
+        return False
+    expected = sign(secret, moment, body)
+    return any(hmac.compare_digest(expected, part.strip()) for part in header.split(","))
+
+
+def event_type(action: str) -> str:
+    return "dossier.new" if action == "seal" else "dossier.updated"
+
+
+def queue_webhooks(dossier, event) -> None:
+    """AFTER_TRANSITION hook: one delivery per active endpoint of the dossier's agency."""
+    if not dossier.agency_id:
+        return
+    endpoints = list(WebhookEndpoint.objects.filter(agency_id=dossier.agency_id, active=True))
+    if not endpoints:
+        return
+    from postgov.agencies.integration_api import dossier_summary, event_out
+
+    kind = event_type(event.action)
+    body = {
+        "type": kind,
+        "created_at": timezone.now(),
+        "data": {"dossier": dossier_summary(dossier), "event": event_out(event)},
+    }
+    payload = json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+    for endpoint in endpoints:
+        delivery = WebhookDelivery.objects.create(
+            endpoint=endpoint, event_type=kind, dossier=dossier, payload=payload
+        )
+        deliver_webhook.enqueue(delivery.pk)
+
+
+def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> tuple[int | None, str]:
+    body = delivery.payload.encode()
+    timestamp = int(time.time())
+    request = urllib.request.Request(  # noqa: S310  (URL set by the agency's administrator)
+        endpoint.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": "PostGov-Webhooks/1",
+            TIMESTAMP_HEADER: str(timestamp),
+            SIGNATURE_HEADER: sign(endpoint.secret, timestamp, body),
+            ID_HEADER: str(delivery.pk),
+            EVENT_HEADER: delivery.event_type,
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+            return response.status, ""
+    except urllib.error.HTTPError as exc:
+        return exc.code, f"answered {exc.code}"
+    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
+        return None, f"unreachable: {exc.__class__.__name__}"
+
+
+@task()
+def deliver_webhook(delivery_id: int) -> str:
+    """Send one delivery; on failure schedule the next attempt (or give up)."""
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update()
+            .select_related("endpoint")
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if delivery is None or delivery.status in (
+            WebhookDelivery.Status.DELIVERED,
+            WebhookDelivery.Status.FAILED,
+        ):
+            return "nothing to do"
+        endpoint = delivery.endpoint
+        if not endpoint.active:
+            delivery.status = WebhookDelivery.Status.FAILED
+            delivery.last_error = "endpoint disabled"
+            delivery.save(update_fields=["status", "last_error"])
+            return "endpoint disabled"
+        delivery.attempts += 1
+        status, error = _post(endpoint, delivery)
+        delivery.last_status_code = status
+        if status is not None and 200 <= status < 300:
+            delivery.status = WebhookDelivery.Status.DELIVERED
+            delivery.delivered_at = timezone.now()
+            delivery.last_error = ""
+            delivery.next_attempt_at = None
+        elif delivery.attempts >= MAX_ATTEMPTS:
+            delivery.status = WebhookDelivery.Status.FAILED
+            delivery.last_error = error[:300]
+            delivery.next_attempt_at = None
+        else:
+            delivery.status = WebhookDelivery.Status.RETRYING
+            delivery.last_error = error[:300]
+            delivery.next_attempt_at = timezone.now() + backoff(delivery.attempts)
+            deliver_webhook.using(run_after=delivery.next_attempt_at).enqueue(delivery.pk)
+        delivery.save(
+            update_fields=[
+                "attempts",
+                "last_status_code",
+                "status",
+                "delivered_at",
+                "last_error",
+                "next_attempt_at",
+            ]
+        )
+        return delivery.status
+
+
+def resend(delivery: WebhookDelivery, *, user=None, request=None, via: dict | None = None):
+    """A new delivery of the same payload (a new id and a fresh signature), audited."""
+    with transaction.atomic():
+        copy = WebhookDelivery.objects.create(
+            endpoint=delivery.endpoint,
+            event_type=delivery.event_type,
+            dossier=delivery.dossier,
+            payload=delivery.payload,
+            resent_from=delivery,
+        )
+        record(
+            "agency.webhook_resent",
+            request=request,
+            actor=user,
+            obj=copy,
+            agency_id=delivery.endpoint.agency_id,
+            details={"original": delivery.pk, **(via or {})},
+        )
+        deliver_webhook.enqueue(copy.pk)
+    return copy
