@@ -7,5 +7,6 @@ def log_in(page, username: str, password: str = PASSWORD) -> None:
     page.goto("/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("form button[type=submit]")
+    # The navbar's language switcher is a form too: click the login form's own button.
+    page.click("main form button[type=submit]")
     page.wait_for_load_state()

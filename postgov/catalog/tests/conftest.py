@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 
 from postgov.catalog.actions import publish_version
 from postgov.catalog.demo import load_demo
@@ -29,6 +30,14 @@ def make_procedure(code: str = "1.999001", name: str = "Cấp giấy xác nhận
     values = {"field": "Hộ tịch", "agency_level": "commune"}
     values.update(extra)
     return Procedure.objects.create(code=code, name=name, **values)
+
+
+@pytest.fixture
+def client() -> Client:
+    """A browser that asks for English: the assertions on interface text stay true when
+    the Vietnamese translations arrive (data such as procedure names is Vietnamese in
+    either language)."""
+    return Client(headers={"Accept-Language": "en"})
 
 
 @pytest.fixture

@@ -211,7 +211,7 @@ def test_header_problems_are_on_line_one():
 
 
 def test_a_line_longer_than_the_header_is_reported():
-    data = to_csv(good_file()) + "1.001193,x,,,,,,,,,,,,,,,,,,,,,,,extra\r\n".encode()
+    data = to_csv(good_file()) + b"1.001193,x,,,,,,,,,,,,,,,,,,,,,,,extra\r\n"
     (problem,) = read_csv(data).problems.items
     assert str(problem).startswith("Dòng 6: dòng có 25 ô, nhiều hơn 24 cột")
 
