@@ -267,10 +267,11 @@ def _check(data: bytes, file_format: str | None) -> tuple[ImportPlan | None, dic
 @transaction.atomic
 def check_catalog_upload(file_name: str, data: bytes, *, request) -> CatalogImport:
     """Keep an uploaded file with the report of what importing it would do."""
+    file_name = file_name.replace("\x00", "")[:255]
     file_format = detect_format(file_name, data)
     plan, report = _check(data, file_format)
     upload = CatalogImport.objects.create(
-        file_name=file_name[:255],
+        file_name=file_name,
         file_format=file_format or "",
         content=data,
         sha256=hashlib.sha256(data).hexdigest(),

@@ -95,9 +95,16 @@ class ProcedureDetailOut(Schema):
     versions: list[VersionSummaryOut]
 
 
+# PostgreSQL refuses a NUL character in a query: such a value is a client error (422),
+# not a server error.
+NO_NUL = r"^[^\x00]*$"
+
+
 class ProcedureFilters(Schema):
-    q: str | None = Field(None, max_length=200, description="Words, with or without accents")
-    field: str | None = Field(None, max_length=200)
+    q: str | None = Field(
+        None, max_length=200, pattern=NO_NUL, description="Words, with or without accents"
+    )
+    field: str | None = Field(None, max_length=200, pattern=NO_NUL)
     agency_level: AgencyLevel | None = None
     postal_allowed: bool | None = None
 
@@ -122,7 +129,7 @@ def procedures(request, filters: Query[ProcedureFilters]):
     summary="A procedure with the version in force (today, or on the date `on`)",
 )
 def procedure(request, code: str, on: date | None = None):
-    found = Procedure.objects.filter(code=code).first()
+    found = None if "\x00" in code else Procedure.objects.filter(code=code).first()
     if found is None:
         raise HttpError(
             404, f"Không có thủ tục mã “{code[:40]}”. / No procedure with code “{code[:40]}”."
@@ -166,7 +173,7 @@ class TariffOut(Schema):
 @router.get("/tariff", response=TariffOut, summary="The postal tariff in force for a province")
 def tariff(
     request,
-    province: str = Query(..., max_length=2, description="Province code, e.g. 44"),
+    province: str = Query(..., pattern=r"^\d{2}$", description="Province code, e.g. 44"),
     on: date | None = None,
     zone: TariffBand.Zone | None = None,
     weight_g: int | None = Query(None, ge=1, le=1_000_000),

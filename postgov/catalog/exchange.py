@@ -229,6 +229,8 @@ def parse_text(raw: Any, key: str, *, required: bool = False, multiline: bool = 
         return ""
     if not isinstance(raw, str):
         raise BadValue(f"{vi} phải là chữ", f"{en} must be text")
+    if "\x00" in raw:
+        raise BadValue(f"{vi} chứa ký tự NUL", f"{en} contains a NUL character")
     text = clean_text(raw, multiline=multiline)
     limit = MAX_LENGTH.get(key)
     if limit and len(text) > limit:
@@ -292,19 +294,20 @@ def _number(raw: Any) -> Decimal | None:
     if isinstance(raw, bool):
         return None
     if isinstance(raw, int | Decimal):
-        return Decimal(raw)
-    if isinstance(raw, float):
-        return Decimal(str(raw))
-    if not isinstance(raw, str):
-        return None
-    text = raw.strip().replace("\u00a0", " ").replace("₫", "").replace("đ", "").strip()
-    if re.fullmatch(r"-?\d{1,3}([., ]\d{3})+", text):
-        text = re.sub(r"[., ]", "", text)
+        number = Decimal(raw)
+    elif isinstance(raw, float):
+        number = Decimal(str(raw))  # JSON's NaN and Infinity arrive as floats
+    elif isinstance(raw, str):
+        text = raw.strip().replace("\u00a0", " ").replace("₫", "").replace("đ", "").strip()
+        if re.fullmatch(r"-?\d{1,3}([., ]\d{3})+", text):
+            text = re.sub(r"[., ]", "", text)
+        else:
+            text = text.replace(",", ".")
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            return None
     else:
-        text = text.replace(",", ".")
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
         return None
     return number if number.is_finite() else None
 
@@ -316,12 +319,13 @@ def parse_processing_time(raw: Any) -> Decimal:
     number = _number(raw)
     if number is None or number <= 0:
         raise BadValue(f"{vi} phải là số dương", f"{en} must be a positive number")
+    # Before quantize(), which cannot represent 1E+999999999.
+    if number > MAX_PROCESSING_TIME:
+        raise BadValue(f"{vi} quá lớn", f"{en} is too large")
     if number != number.quantize(Decimal("0.1")):
         raise BadValue(
             f"{vi} chỉ được có một chữ số thập phân", f"{en} may have one decimal place at most"
         )
-    if number > MAX_PROCESSING_TIME:
-        raise BadValue(f"{vi} quá lớn", f"{en} is too large")
     return number.quantize(Decimal("0.1"))
 
 

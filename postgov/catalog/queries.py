@@ -71,7 +71,9 @@ def search_procedures(query: str | None, queryset: QuerySet[Procedure] | None = 
     `name_folded` is stored folded and lower-case, and the words are folded the same way,
     so a plain LIKE does the job on SQLite and PostgreSQL alike (no unaccent, no ILIKE)."""
     queryset = Procedure.objects.all() if queryset is None else queryset
-    for word in search_terms((query or "")[:200])[:MAX_SEARCH_WORDS]:
+    # A NUL matches nothing, and PostgreSQL refuses it in a query rather than say so.
+    text = (query or "")[:200].replace("\x00", "")
+    for word in search_terms(text)[:MAX_SEARCH_WORDS]:
         queryset = queryset.filter(name_folded__contains=word)
     return queryset
 

@@ -187,4 +187,7 @@ class Problem:
     en: str
 
     def __str__(self) -> str:
-        return f"{self.where.vi}: {self.vi} / {self.where.en}: {self.en}"
+        text = f"{self.where.vi}: {self.vi} / {self.where.en}: {self.en}"
+        # Messages quote what the file says; a NUL (a JSON "\u0000") would make the
+        # stored report unsavable on PostgreSQL.
+        return text.replace("\x00", "␀")

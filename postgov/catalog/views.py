@@ -74,6 +74,8 @@ def _version_status(version: ProcedureVersion, current: ProcedureVersion | None,
 
 @require_GET
 def procedure(request, code: str):
+    if "\x00" in code:  # PostgreSQL refuses NUL in a query; no code has one
+        raise Http404("no such procedure")
     procedure = get_object_or_404(Procedure, code=code)
     today = timezone.localdate()
     versions = list(procedure.versions.order_by("-version"))

@@ -113,3 +113,35 @@ def test_a_repeated_code_is_reported_at_the_second_item():
 def test_broken_json_files_are_rejected_with_a_place(data, expected):
     problems = problems_of(data)
     assert problems and problems[0].startswith(expected), problems
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("processing_time", "1E+999999999"),
+        ("processing_time", "1E-999999999"),
+        ("processing_time", 1e308),
+        ("processing_time", "NaN"),
+        ("processing_time", "Infinity"),
+        ("processing_time", []),
+        ("effective_from", 20250701),
+        ("effective_from", "2025-13-01"),
+    ],
+)
+def test_strange_numbers_and_dates_are_problems_not_crashes(key, value):
+    procedure = copy.deepcopy(PROCEDURE)
+    procedure["versions"][0][key] = value
+    problems = problems_of([procedure])
+    assert len(problems) == 1 and f"[0].versions[0].{key}:" in problems[0]
+
+
+@pytest.mark.parametrize("amount", ["1E+999999999", 10**30, -0.5, 1.5, "NaN"])
+def test_strange_amounts_are_problems_not_crashes(amount):
+    procedure = copy.deepcopy(PROCEDURE)
+    procedure["versions"][0]["fees"][0]["amount"] = amount
+    assert "fees[0].amount:" in problems_of([procedure])[0]
+
+
+def test_nan_and_infinity_literals_in_json_are_problems():
+    data = json.dumps([PROCEDURE]).replace('"processing_time": 1', '"processing_time": NaN')
+    assert "processing_time" in problems_of(data.encode())[0]
