@@ -722,6 +722,19 @@ class _CsvProcedure:
     versions: dict[date | None, _CsvVersion] = field(default_factory=dict)
 
 
+# A cell that starts like a formula is run as one by spreadsheets (CSV injection): the
+# export puts an apostrophe in front, as OWASP advises, and the reader takes it off again.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _escape_formula(value: str) -> str:
+    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
+
+
+def _unescape_formula(value: str) -> str:
+    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_STARTS) else value
+
+
 def _sniff_delimiter(text: str) -> str:
     """Comma, semicolon (what Excel writes under a Vietnamese locale, whose decimal mark is
     the comma) or tab: whichever the header line uses most."""
@@ -785,7 +798,7 @@ def read_csv(data: bytes) -> ReadResult:
                 f"the line has {len(row)} cells, more than the header's {len(columns)} columns",
             )
             continue
-        record = dict(zip(columns, row, strict=False))
+        record = dict(zip(columns, (_unescape_formula(cell) for cell in row), strict=False))
         _read_csv_row(record, line, procedures, problems)
     specs = [_csv_procedure_spec(group, problems) for group in procedures.values()]
     problems.items.sort(key=lambda problem: problem.where.order)
@@ -1054,7 +1067,7 @@ def _in_force(version: ProcedureVersion, on: date) -> bool:
 
 def _row(common: dict[str, str], **item: str) -> list[str]:
     values = {**common, **item}
-    return [values.get(column, "") for column in CSV_COLUMNS]
+    return [_escape_formula(values.get(column, "")) for column in CSV_COLUMNS]
 
 
 def export_csv(queryset: QuerySet[Procedure] | None = None, on_date: date | None = None) -> bytes:

@@ -155,3 +155,18 @@ def test_an_import_is_audited_with_its_counts(db):
     # No date in the file: in force from the day of the import.
     version = Procedure.objects.get(code="1.999001").versions.get()
     assert version.effective_from == timezone.localdate()
+
+
+def test_cells_that_look_like_formulas_are_defused_and_round_trip(db):
+    procedure = make_procedure(name='=HYPERLINK("http://evil")')
+    publish_version(
+        procedure,
+        content(notes="- ghi chú\n+ thêm", result_type="@kết quả"),
+        effective_from=date(2025, 7, 1),
+    )
+    exported = export_csv()
+    text = exported.decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and ",'@kết quả," in text and "\"'- ghi chú" in text
+    assert ",=" not in text and '"=' not in text
+    assert import_catalog_file(exported, "csv").counts()["new_versions"] == 0
+    assert Procedure.objects.get().name == '=HYPERLINK("http://evil")'
