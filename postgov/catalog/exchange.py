@@ -421,15 +421,6 @@ def check_version(content: VersionContent, where: Where, problems: Problems) -> 
         )
 
 
-def check_procedure_versions(spec: ProcedureSpec, problems: Problems) -> None:
-    if not spec.versions:
-        problems.add(
-            spec.where,
-            f"thủ tục {spec.code} không có phiên bản nào",
-            f"procedure {spec.code} has no version",
-        )
-
-
 # -- JSON ----------------------------------------------------------------------------------
 
 _JSON_TOP_KEYS = frozenset({"format", "format_version", "exported_at", "procedures"})
