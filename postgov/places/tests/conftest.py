@@ -1,0 +1,28 @@
+"""Fixtures of the places tests.
+
+Loading the national units takes a couple of seconds, so a test module loads them once
+(`admin_units`, module scope) inside a transaction that is rolled back when the module
+ends; each test still runs in its own savepoint, so tests cannot see each other's writes
+and the next module starts from an empty database.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+
+from postgov.places.loading import LoadReport, load_admin_units
+
+
+@pytest.fixture(scope="module")
+def admin_units(django_db_setup, django_db_blocker) -> LoadReport:
+    with django_db_blocker.unblock(), transaction.atomic():
+        report = load_admin_units()
+        yield report
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def places(admin_units, db) -> LoadReport:
+    """The national units, for a test that also needs the usual `db` savepoint."""
+    return admin_units
