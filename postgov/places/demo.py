@@ -325,13 +325,19 @@ def load_demo_points() -> tuple[int, int]:
     return created, updated
 
 
+def _state(units) -> str:
+    if units.already_loaded:
+        return "already loaded"
+    return "loaded" if units.changed else "unchanged"
+
+
 @transaction.atomic
 def load_demo() -> str:
     units = load_admin_units()
     codes_loaded = load_demo_postal_codes()
     created, updated = load_demo_points()
     return (
-        f"admin units {'refreshed' if units.changed else 'unchanged'} "
+        f"admin units {_state(units)} "
         f"({units.seconds:.1f} s); demo postal codes "
         f"{'imported' if codes_loaded else 'already there'}; service points: "
         f"{created} created, {updated} updated, {len(DEMO_POINTS) - created - updated} unchanged"

@@ -9,8 +9,13 @@ class Command(BaseCommand):
         "mapping from the vietnamadminunits package (idempotent)."
     )
 
-    def handle(self, *args, **options):
-        report = load_admin_units()
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force", action="store_true", help="compare every row even if already loaded"
+        )
+
+    def handle(self, *args, force=False, **options):
+        report = load_admin_units(force=force)
         self.stdout.write(report.summary())
         for key in report.unmapped:
             self.stderr.write(f"no successor: {key}")

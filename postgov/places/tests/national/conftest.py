@@ -1,9 +1,9 @@
-"""Fixtures of the places tests.
+"""Tests that need the national units (34 provinces, 3,321 communes, the legacy units).
 
-Loading the national units takes a couple of seconds, so a test module loads them once
-(`admin_units`, module scope) inside a transaction that is rolled back when the module
-ends; each test still runs in its own savepoint, so tests cannot see each other's writes
-and the next module starts from an empty database.
+Loading them takes a couple of seconds, so this package loads them once (`admin_units`,
+package scope) inside a transaction that is rolled back when the package's last test is
+done; each test still runs in its own savepoint, so tests cannot see each other's writes,
+and tests elsewhere (with the small `world` of conftest.py) start from an empty database.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.db import transaction
 from postgov.places.loading import LoadReport, load_admin_units
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def admin_units(django_db_setup, django_db_blocker) -> LoadReport:
     with django_db_blocker.unblock(), transaction.atomic():
         report = load_admin_units()

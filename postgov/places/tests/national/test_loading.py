@@ -10,6 +10,7 @@ from django.core.management import call_command
 from postgov.lib.text import fold
 from postgov.places.loading import DatasetError, dataset_dir, load_admin_units
 from postgov.places.models import (
+    AdminUnitsLoad,
     Commune,
     CommuneSuccession,
     LegacyCommune,
@@ -69,13 +70,29 @@ def test_island_districts_without_wards_map_to_their_special_zone(places):
     assert CommuneSuccession.objects.filter(legacy_commune=None).count() == 5
 
 
+def test_loading_the_same_files_again_stops_early(places):
+    again = load_admin_units()
+    assert again.already_loaded and not again.changed
+    assert "already loaded" in again.summary()
+    assert AdminUnitsLoad.objects.count() == 1
+
+
 def test_loading_twice_changes_nothing(places):
     before = list(Commune.objects.order_by("code").values())
-    again = load_admin_units()
-    assert not again.changed
+    again = load_admin_units(force=True)
+    assert not again.already_loaded and not again.changed
     assert again.tables["communes"].unchanged == 3321
     assert again.tables["successions"].unchanged == CommuneSuccession.objects.count()
     assert list(Commune.objects.order_by("code").values()) == before
+    assert AdminUnitsLoad.objects.count() == 1
+
+
+def test_tables_changed_since_the_last_load_are_compared_again(places):
+    CommuneSuccession.objects.filter(legacy_commune__code="19333").delete()
+    again = load_admin_units()
+    assert not again.already_loaded
+    assert again.tables["successions"].created == 1
+    assert CommuneSuccession.objects.get(legacy_commune__code="19333").commune.code == "19333"
 
 
 def test_a_package_update_renames_and_remaps(places, tmp_path):
@@ -111,5 +128,7 @@ def test_a_broken_data_set_fails_loudly_and_changes_nothing(places, tmp_path):
 
 def test_the_command_prints_a_summary(places, capsys):
     call_command("load_admin_units")
+    assert "already loaded" in capsys.readouterr().out
+    call_command("load_admin_units", "--force")
     out = capsys.readouterr().out
     assert "vietnamadminunits" in out and "3321 unchanged" in out
