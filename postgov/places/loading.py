@@ -32,6 +32,7 @@ from pathlib import Path
 
 from django.db import models, transaction
 
+from postgov.audit.actions import record
 from postgov.lib.text import fold
 from postgov.places.models import (
     AdminUnitsLoad,
@@ -375,8 +376,15 @@ def load_admin_units(data_dir: Path | None = None, *, force: bool = False) -> Lo
     report.unmapped = sorted(key for key, unit in old_units.items() if unit not in mapped)
     counts = _counts()
     if last is None or last.counts != counts:
-        AdminUnitsLoad.objects.create(
+        load = AdminUnitsLoad.objects.create(
             source=report.source, fingerprint=files_fingerprint, counts=counts
         )
+        if report.changed:
+            # Renamed or remapped units change how addresses read: keep a trace.
+            record(
+                "places.admin_units_loaded",
+                obj=load,
+                details={name: str(table) for name, table in report.tables.items()},
+            )
     report.seconds = time.monotonic() - started
     return report

@@ -7,6 +7,7 @@ import sqlite3
 import pytest
 from django.core.management import call_command
 
+from postgov.audit.models import AuditEvent
 from postgov.lib.text import fold
 from postgov.places.loading import DatasetError, dataset_dir, load_admin_units
 from postgov.places.models import (
@@ -75,6 +76,7 @@ def test_loading_the_same_files_again_stops_early(places):
     assert again.already_loaded and not again.changed
     assert "already loaded" in again.summary()
     assert AdminUnitsLoad.objects.count() == 1
+    assert AuditEvent.objects.filter(action="places.admin_units_loaded").count() == 1
 
 
 def test_loading_twice_changes_nothing(places):
@@ -112,6 +114,8 @@ def test_a_package_update_renames_and_remaps(places, tmp_path):
     report = load_admin_units(data)
 
     assert report.tables["communes"].updated == 1
+    event = AuditEvent.objects.filter(action="places.admin_units_loaded").latest("seq")
+    assert event.details["communes"] == "0 new, 1 updated, 3320 unchanged"
     dong_ha = Commune.objects.get(code="19333")
     assert (dong_ha.name, dong_ha.name_folded) == ("Phường Đông Hà Mới", fold("Phường Đông Hà Mới"))
     assert report.tables["successions"].created == 1
