@@ -21,6 +21,19 @@ from postgov.places.models import Commune, LegacyProvince, Province, ServicePoin
 router = Router(tags=["places"])
 
 PAGE_SIZE = 50
+# Query text must not hold NUL: PostgreSQL refuses it in a query (a 500 otherwise).
+TEXT = {"max_length": 100, "pattern": r"^[^\x00]*$"}
+PROVINCE = r"^[0-9]{2}$"
+COMMUNE = r"^[0-9]{5}$"
+
+
+class Pages(PageNumberPagination):
+    """Page numbers with an upper bound: an absurd page number would overflow the SQL
+    OFFSET on PostgreSQL (a 500) instead of returning an empty page."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=100_000)
+        page_size: int | None = Field(None, ge=1, le=100)
 
 
 class UnitOut(Schema):
@@ -145,11 +158,11 @@ def provinces(request):
 
 
 @router.get("/communes", response=list[CommuneOut], summary="Communes, by province and name")
-@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+@paginate(Pages, page_size=PAGE_SIZE)
 def communes(
     request,
-    province: str | None = Query(None, description="province code, e.g. 44", max_length=2),
-    q: str | None = Query(None, description="name or code, diacritics optional", max_length=100),
+    province: str | None = Query(None, description="province code, e.g. 44", pattern=PROVINCE),
+    q: str | None = Query(None, description="name or code, diacritics optional", **TEXT),
 ):
     rows = Commune.objects.select_related("province").order_by("province__code", "name_folded")
     if province:
@@ -163,13 +176,13 @@ def communes(
 
 
 @router.get("/points", response=list[ServicePointOut], summary="Active service points")
-@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+@paginate(Pages, page_size=PAGE_SIZE)
 def points(
     request,
-    q: str | None = Query(None, description="name, address or postal code", max_length=100),
+    q: str | None = Query(None, description="name, address or postal code", **TEXT),
     kind: ServicePoint.Kind | None = None,
-    commune: str | None = Query(None, description="commune code", max_length=5),
-    province: str | None = Query(None, description="province code", max_length=2),
+    commune: str | None = Query(None, description="commune code", pattern=COMMUNE),
+    province: str | None = Query(None, description="province code", pattern=PROVINCE),
 ):
     rows = ServicePoint.objects.filter(active=True).select_related("commune__province")
     for term in search_terms(q):
@@ -190,6 +203,8 @@ def points(
 
 @router.get("/points/{code}", response=ServicePointDetailOut, summary="One service point")
 def point(request, code: str):
+    if "\x00" in code:  # PostgreSQL refuses NUL in a query; no code holds one anyway
+        raise _not_found("điểm phục vụ", "Service point")
     found = ServicePoint.objects.select_related("commune__province").filter(code=code).first()
     if found is None:
         raise _not_found(f"điểm phục vụ {code}", f"Service point {code}")

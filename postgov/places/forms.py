@@ -55,7 +55,8 @@ class ServicePointFilterForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         # Only communes that have a point, plus the one asked for (a link from the
         # converter may name a commune without a point, and the page should say so).
-        asked = (self.data.get("commune") or "")[:5]
+        asked = self.data.get("commune") or ""
+        asked = asked if asked.isascii() and asked.isdigit() else ""
         communes = (
             Commune.objects.filter(Q(service_points__active=True) | Q(code=asked))
             .distinct()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -80,6 +81,8 @@ def service_points(request):
 
 @require_GET
 def service_point(request, code: str):
+    if "\x00" in code:  # PostgreSQL refuses NUL in a query; no code holds one anyway
+        raise Http404
     point = get_object_or_404(ServicePoint.objects.select_related("commune__province"), code=code)
     postal_code = postal_codes.lookup(point.postal_code) if point.postal_code else None
     has_position = point.latitude is not None and point.longitude is not None

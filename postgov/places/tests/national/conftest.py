@@ -9,7 +9,7 @@ and tests elsewhere (with the small `world` of conftest.py) start from an empty 
 from __future__ import annotations
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from postgov.places.loading import LoadReport, load_admin_units
 
@@ -18,6 +18,10 @@ from postgov.places.loading import LoadReport, load_admin_units
 def admin_units(django_db_setup, django_db_blocker) -> LoadReport:
     with django_db_blocker.unblock(), transaction.atomic():
         report = load_admin_units()
+        if connection.vendor == "postgresql":
+            # Fire the deferred foreign-key checks of these 27,000 rows now, once; left
+            # pending, Django's per-test teardown would re-check them after every test.
+            connection.check_constraints()
         yield report
         transaction.set_rollback(True)
 
