@@ -1,2 +1,13 @@
+from django.urls import path
+
+from postgov.reports import views
+
 app_name = "reports"
-urlpatterns = []
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("sla/", views.sla, name="sla"),
+    path("reconciliation/", views.reconciliation, name="reconciliation"),
+    path("portal/", views.portal_sync, name="portal_sync"),
+    path("portal/retry/", views.portal_retry, name="portal_retry"),
+]

@@ -1,0 +1,130 @@
+"""Pages where an agency's officers (and the province's administrators) manage the
+agency's API keys and webhooks, read the delivery log and re-send a delivery."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from postgov.agencies import webhooks
+from postgov.agencies.integration import (
+    can_manage,
+    create_api_key,
+    create_webhook,
+    manageable_agencies,
+    revoke_api_key,
+    set_webhook_active,
+)
+from postgov.agencies.models import Agency, ApiKey, WebhookDelivery, WebhookEndpoint
+from postgov.identity.access import role_required
+from postgov.identity.models import Role
+from postgov.lib.forms import StyledFormMixin
+
+MANAGERS = (Role.AGENCY_OFFICER, Role.PROVINCIAL_ADMIN)
+
+
+class KeyForm(StyledFormMixin, forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name of the system using the key"), max_length=100)
+
+
+class WebhookForm(StyledFormMixin, forms.Form):
+    url = forms.URLField(label=gettext_lazy("Webhook URL"), max_length=500, assume_scheme="https")
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        if urlsplit(url).scheme != "https" and not settings.WEBHOOK_ALLOW_HTTP:
+            raise forms.ValidationError(_("Use an https:// address."))
+        return url
+
+
+def _agency(request, agency_id: int) -> Agency:
+    agency = get_object_or_404(Agency, pk=agency_id)
+    if not can_manage(request.access, agency):
+        raise Http404
+    return agency
+
+
+@require_GET
+@role_required(*MANAGERS)
+def integrations(request):
+    agencies = manageable_agencies(request.access).order_by("name")
+    if agencies.count() == 1:
+        return redirect("agencies:integration", agency_id=agencies.first().pk)
+    return render(request, "agencies/integrations.html", {"agencies": agencies})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@role_required(*MANAGERS)
+def integration(request, agency_id: int):
+    agency = _agency(request, agency_id)
+    key_form = KeyForm(request.POST if request.POST.get("form") == "key" else None)
+    hook_form = WebhookForm(request.POST if request.POST.get("form") == "webhook" else None)
+    shown = {}  # a new key or secret, shown once in this very answer and never again
+    if request.method == "POST":
+        if key_form.is_bound and key_form.is_valid():
+            key, raw = create_api_key(
+                agency, key_form.cleaned_data["name"], user=request.user, request=request
+            )
+            shown = {"what": _("API key"), "value": raw, "name": key.name}
+            key_form = KeyForm()
+        elif hook_form.is_bound and hook_form.is_valid():
+            endpoint, secret = create_webhook(
+                agency, hook_form.cleaned_data["url"], user=request.user, request=request
+            )
+            shown = {"what": _("Signing secret"), "value": secret, "name": endpoint.url}
+            hook_form = WebhookForm()
+    return render(
+        request,
+        "agencies/integration.html",
+        {
+            "agency": agency,
+            "keys": ApiKey.objects.filter(agency=agency).select_related("created_by"),
+            "endpoints": WebhookEndpoint.objects.filter(agency=agency),
+            "deliveries": WebhookDelivery.objects.filter(endpoint__agency=agency)
+            .select_related("endpoint", "dossier")
+            .order_by("-created_at", "-id")[:30],
+            "key_form": key_form,
+            "hook_form": hook_form,
+            "shown": shown,
+        },
+        status=400 if request.method == "POST" and not shown else 200,
+    )
+
+
+@require_POST
+@role_required(*MANAGERS)
+def revoke_key(request, agency_id: int, key_id: int):
+    agency = _agency(request, agency_id)
+    key = get_object_or_404(ApiKey, pk=key_id, agency=agency)
+    revoke_api_key(key, user=request.user, request=request)
+    messages.success(request, _("Key %(prefix)s… revoked.") % {"prefix": key.prefix})
+    return redirect("agencies:integration", agency_id=agency.pk)
+
+
+@require_POST
+@role_required(*MANAGERS)
+def toggle_webhook(request, agency_id: int, endpoint_id: int):
+    agency = _agency(request, agency_id)
+    endpoint = get_object_or_404(WebhookEndpoint, pk=endpoint_id, agency=agency)
+    set_webhook_active(endpoint, not endpoint.active, user=request.user, request=request)
+    return redirect("agencies:integration", agency_id=agency.pk)
+
+
+@require_POST
+@role_required(*MANAGERS)
+def resend(request, agency_id: int, delivery_id: int):
+    agency = _agency(request, agency_id)
+    delivery = get_object_or_404(WebhookDelivery, pk=delivery_id, endpoint__agency=agency)
+    copy = webhooks.resend(delivery, user=request.user, request=request)
+    messages.success(request, _("Queued again as delivery #%(id)s.") % {"id": copy.pk})
+    return redirect("agencies:integration", agency_id=agency.pk)

@@ -1,0 +1,56 @@
+"""Managing an agency's integrations: who may, keys shown once, revoke, webhooks, re-send."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from postgov.agencies.integration import create_webhook
+from postgov.agencies.models import ApiKey, WebhookDelivery
+from postgov.audit.models import AuditEvent
+from tests.agency_helpers import handed_over
+
+
+def test_it_checks_access(client, world, clerk_a, agency_receiver, officer_b, outsider):
+    url = reverse("agencies:integration", args=[world.agency_a.pk])
+    assert client.get(url).status_code == 302
+    for person in (clerk_a, agency_receiver, outsider):
+        client.force_login(person)
+        assert client.get(url).status_code == 403
+        assert client.get(reverse("agencies:integrations")).status_code == 403
+    client.force_login(officer_b)  # an officer of another agency
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"form": "key", "name": "x"}).status_code == 404
+
+
+def test_a_key_is_shown_once_then_only_its_prefix(client, world):
+    client.force_login(world.agency_officer)
+    url = reverse("agencies:integration", args=[world.agency_a.pk])
+    assert client.get(reverse("agencies:integrations"))["Location"] == url
+    response = client.post(url, {"form": "key", "name": "Hệ thống một cửa"})
+    raw = response.context["shown"]["value"]
+    assert raw.startswith("pgk_") and raw in response.content.decode()
+    page = client.get(url).content.decode()
+    assert raw not in page and ApiKey.objects.get().prefix in page
+    key = ApiKey.objects.get()
+    client.post(reverse("agencies:revoke_key", args=[world.agency_a.pk, key.pk]))
+    key.refresh_from_db()
+    assert key.revoked_at and AuditEvent.objects.filter(action="agency.api_key_revoked").exists()
+
+
+def test_the_provincial_admin_adds_a_webhook_and_resends(client, world, settings):
+    settings.WEBHOOK_ALLOW_HTTP = False
+    client.force_login(world.provincial_admin)
+    url = reverse("agencies:integration", args=[world.agency_a.pk])
+    assert (
+        client.post(url, {"form": "webhook", "url": "http://mc.example.vn/hook"}).status_code == 400
+    )
+    response = client.post(url, {"form": "webhook", "url": "https://mc.example.vn/hook"})
+    assert response.context["shown"]["value"].startswith("whsec_")
+    endpoint, _ = create_webhook(world.agency_a, "https://other.example.vn/h")
+    handed_over(world)
+    delivery = WebhookDelivery.objects.filter(endpoint=endpoint).first()
+    client.post(reverse("agencies:resend_webhook", args=[world.agency_a.pk, delivery.pk]))
+    assert WebhookDelivery.objects.filter(resent_from=delivery).exists()
+    client.post(reverse("agencies:toggle_webhook", args=[world.agency_a.pk, endpoint.pk]))
+    endpoint.refresh_from_db()
+    assert not endpoint.active

@@ -1,0 +1,239 @@
+"""Dashboards and reports: work and deadlines per leg, reconciliation of fees with CSV and
+XLSX exports, and what the national portal has not received yet."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, Sum
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from postgov.agencies import portal
+from postgov.agencies.models import Agency, WebhookDelivery
+from postgov.audit.actions import record
+from postgov.dossiers.actions import visible_dossiers
+from postgov.dossiers.models import LegRecord
+from postgov.dossiers.workflow import SEGMENTS, STATES, Leg
+from postgov.identity.access import role_required
+from postgov.identity.models import Role
+from postgov.lib.forms import StyledFormMixin
+from postgov.reports.reconciliation import period_bounds, reconcile, to_csv, to_xlsx
+from postgov.reports.sla import legs_in_scope, sla_report
+
+REPORT_ROLES = (
+    Role.SUPERVISOR,
+    Role.PROVINCIAL_ADMIN,
+    Role.AUDITOR,
+    Role.AGENCY_RECEIVER,
+    Role.AGENCY_OFFICER,
+)
+OVERSIGHT = (Role.PROVINCIAL_ADMIN, Role.AUDITOR)
+LEG_LABELS = dict(Leg.choices)
+
+
+def _month_start(today: date) -> date:
+    return today.replace(day=1)
+
+
+class PeriodForm(StyledFormMixin, forms.Form):
+    date_from = forms.DateField(
+        label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end:
+            if end < start:
+                raise forms.ValidationError(_("The end of the period is before its start."))
+            if (end - start).days > 366:
+                raise forms.ValidationError(_("A period is at most one year."))
+            if start.year < 2000 or end.year > 2100:
+                raise forms.ValidationError(_("Choose dates between 2000 and 2100."))
+        return data
+
+
+def _period(request) -> tuple[PeriodForm, date, date]:
+    today = timezone.localdate()
+    form = PeriodForm(
+        request.GET
+        if "date_from" in request.GET
+        else {"date_from": _month_start(today), "date_to": today}
+    )
+    if form.is_valid():
+        return form, form.cleaned_data["date_from"], form.cleaned_data["date_to"]
+    return form, _month_start(today), today
+
+
+def agencies_in_scope(access):
+    """Agencies whose figures the person may see."""
+    from postgov.places.models import ServicePoint
+
+    provinces = set(access.province_ids())
+    points = access.point_ids(Role.SUPERVISOR)
+    provinces |= set(
+        ServicePoint.objects.filter(pk__in=points).values_list("commune__province_id", flat=True)
+    )
+    return Agency.objects.filter(
+        Q(province__in=provinces)
+        | Q(pk__in=access.agency_ids(Role.AGENCY_RECEIVER, Role.AGENCY_OFFICER))
+    ).order_by("name")
+
+
+@require_GET
+@role_required(*REPORT_ROLES)
+def dashboard(request):
+    access = request.access
+    dossiers = visible_dossiers(access)
+    open_states = [s for s, info in STATES.items() if not info.final]
+    by_state = dict(
+        dossiers.filter(status__in=open_states)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    by_leg: dict[str, int] = {}
+    for state, n in by_state.items():
+        leg = STATES[state].leg
+        by_leg[leg] = by_leg.get(leg, 0) + n
+    legs = legs_in_scope(access).filter(ended_at__isnull=True)
+    flags = {
+        (row["segment"], row["flag"]): row["n"]
+        for row in legs.exclude(flag="").values("segment", "flag").annotate(n=Count("id"))
+    }
+    segments = [
+        {
+            "label": seg.label,
+            "open": legs.filter(segment=seg.name).count(),
+            "due_soon": flags.get((seg.name, LegRecord.Flag.DUE_SOON), 0),
+            "overdue": flags.get((seg.name, LegRecord.Flag.OVERDUE), 0),
+        }
+        for seg in SEGMENTS
+    ]
+    start, _period_end = period_bounds(_month_start(timezone.localdate()), timezone.localdate())
+    money = dossiers.filter(paid_at__gte=start).aggregate(
+        collected=Sum("procedure_fee"),
+        handed=Sum("fees_handed_over", filter=Q(submitted_at__isnull=False)),
+        postage=Sum("postage_out"),
+        postage_back=Sum("postage_back"),
+        remittance=Sum("remittance_fee"),
+    )
+    worst = (
+        legs.filter(due_at__lt=timezone.now())
+        .select_related("dossier", "service_point", "agency")
+        .order_by("due_at")[:15]
+    )
+    agencies = agencies_in_scope(access)
+    context = {
+        "by_leg": [(LEG_LABELS[leg], n) for leg, n in sorted(by_leg.items())],
+        "segments": segments,
+        "money": {k: v or 0 for k, v in money.items()},
+        "worst": worst,
+        "webhooks_failed": WebhookDelivery.objects.filter(
+            endpoint__agency__in=agencies, status=WebhookDelivery.Status.FAILED
+        ).count(),
+        "oversight": access.has_role(*OVERSIGHT),
+    }
+    if context["oversight"]:
+        report = portal.not_synced_report(access.province_ids())
+        context["portal_pending"] = sum(report["counts"].values())
+    return render(request, "reports/dashboard.html", context)
+
+
+@require_GET
+@role_required(*REPORT_ROLES)
+def sla(request):
+    form, date_from, date_to = _period(request)
+    start, end = period_bounds(date_from, date_to)
+    lines = sla_report(legs_in_scope(request.access), start, end)
+    return render(
+        request,
+        "reports/sla.html",
+        {"form": form, "lines": lines, "oversight": request.access.has_role(*OVERSIGHT)},
+    )
+
+
+@require_GET
+@role_required(*REPORT_ROLES)
+def reconciliation(request):
+    form, date_from, date_to = _period(request)
+    agencies = agencies_in_scope(request.access)
+    chosen = request.GET.get("agency", "")
+    agency = (
+        agencies.filter(pk=int(chosen)).first() if chosen.isdigit() and len(chosen) < 12 else None
+    )
+    result = None
+    if agency is not None and form.is_valid():
+        result = reconcile(agency, date_from, date_to, visible_dossiers(request.access))
+        export = request.GET.get("export", "")
+        if export in ("csv", "xlsx"):
+            record(
+                "reports.reconciliation_exported",
+                request=request,
+                agency_id=agency.pk,
+                details={
+                    "agency": agency.unit_code,
+                    "from": date_from.isoformat(),
+                    "to": date_to.isoformat(),
+                    "format": export,
+                    "dossiers": len(result.dossiers),
+                },
+            )
+            name = f"doi-soat-{agency.unit_code}-{date_from:%Y%m%d}-{date_to:%Y%m%d}.{export}"
+            if export == "csv":
+                response = HttpResponse(to_csv(result), content_type="text/csv; charset=utf-8")
+            else:
+                response = HttpResponse(
+                    to_xlsx(result),
+                    content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                )
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
+    return render(
+        request,
+        "reports/reconciliation.html",
+        {
+            "form": form,
+            "agencies": agencies,
+            "agency": agency,
+            "result": result,
+            "oversight": request.access.has_role(*OVERSIGHT),
+        },
+    )
+
+
+@require_GET
+@role_required(*OVERSIGHT)
+def portal_sync(request):
+    report = portal.not_synced_report(request.access.province_ids())
+    page = Paginator(report["items"], 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reports/portal_sync.html",
+        {
+            "counts": report["counts"],
+            "page_obj": page,
+            "missing": report["missing"].order_by("submitted_at")[:50],
+            "configured": portal.configured(),
+        },
+    )
+
+
+@require_POST
+@role_required(Role.PROVINCIAL_ADMIN)
+def portal_retry(request):
+    count = portal.retry_pending()
+    record("reports.portal_retry", request=request, details={"dossiers": count})
+    messages.success(request, _("%(n)s dossier(s) queued for the portal again.") % {"n": count})
+    return redirect("reports:portal_sync")
