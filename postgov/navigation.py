@@ -69,6 +69,19 @@ ENTRIES: tuple[Entry, ...] = (
         _("Dossiers handed over by the post: accept, process, ask for more, publish results."),
     ),
     Entry(
+        _("Supplements"),
+        "dossiers:supplements",
+        _for(Role.CLERK, Role.SUPERVISOR),
+        _("Papers the agencies asked for: receive them and send them on."),
+    ),
+    Entry(
+        _("Integrations"),
+        "agencies:integrations",
+        _for(Role.AGENCY_OFFICER, Role.PROVINCIAL_ADMIN),
+        _("API keys and webhooks of the agencies' own systems."),
+        in_menu=False,
+    ),
+    Entry(
         _("Identity proofing"),
         "identity:proofing_start",
         _for(Role.CLERK, Role.SUPERVISOR),
@@ -77,7 +90,13 @@ ENTRIES: tuple[Entry, ...] = (
     Entry(
         _("Dashboards"),
         "reports:dashboard",
-        _for(Role.SUPERVISOR, Role.PROVINCIAL_ADMIN, Role.AUDITOR),
+        _for(
+            Role.SUPERVISOR,
+            Role.PROVINCIAL_ADMIN,
+            Role.AUDITOR,
+            Role.AGENCY_RECEIVER,
+            Role.AGENCY_OFFICER,
+        ),
         _("Work, deadlines and money across the network."),
     ),
     Entry(

@@ -245,7 +245,7 @@ def remove(manifest_id: int, line_id: int, *, user, access, request=None) -> Non
         line.delete()
 
 
-def dispatch(manifest_id: int, *, user, access, request=None) -> Manifest:
+def dispatch(manifest_id: int, *, user, access, request=None, at=None) -> Manifest:
     """Close the loading: every dossier and supplement on it goes "on the way"."""
     with transaction.atomic():
         manifest = lock_one(Manifest, manifest_id)
@@ -262,9 +262,9 @@ def dispatch(manifest_id: int, *, user, access, request=None) -> Manifest:
                 "dispatch" if line.item.leg == PostalItem.Leg.OUTBOUND else "dispatch_supplement"
             )
             if line.dossier.status in (State.SEALED, State.SUPPLEMENT_SEALED):
-                _perform(line.dossier_id, action, user, access, request, manifest)
+                _perform(line.dossier_id, action, user, access, request, manifest, at=at)
         manifest.status = Manifest.Status.DISPATCHED
-        manifest.dispatched_at = timezone.now()
+        manifest.dispatched_at = at or timezone.now()
         manifest.fees_expected = sum(line.fee_expected for line in lines)
         manifest.save(update_fields=["status", "dispatched_at", "fees_expected"])
         record(
@@ -294,7 +294,9 @@ def _perform(dossier_id, action, user, access, request, manifest, **kwargs):
         raise ManifestError(str(exc)) from exc
 
 
-def present(manifest_id: int, *, user, access, signature: bytes | None = None, request=None):
+def present(
+    manifest_id: int, *, user, access, signature: bytes | None = None, request=None, at=None
+):
     """The postman, at the agency, presents the manifest and signs their half."""
     with transaction.atomic():
         manifest = lock_one(Manifest, manifest_id)
@@ -302,7 +304,7 @@ def present(manifest_id: int, *, user, access, signature: bytes | None = None, r
         if manifest.status != Manifest.Status.DISPATCHED:
             raise ManifestError(_("Only a manifest on the way can be presented."))
         manifest.status = Manifest.Status.PRESENTED
-        manifest.presented_at = timezone.now()
+        manifest.presented_at = at or timezone.now()
         fields = ["status", "presented_at"]
         if signature:
             manifest.postman_signature.save(
@@ -322,7 +324,9 @@ def present(manifest_id: int, *, user, access, signature: bytes | None = None, r
     return manifest
 
 
-def confirm_handover(manifest_id: int, checks: dict[int, Check], *, user, access, request=None):
+def confirm_handover(
+    manifest_id: int, checks: dict[int, Check], *, user, access, request=None, at=None
+):
     """The receiver's half: each item counted; those received are handed over now — the
     legal time of submission — with the fees received for them."""
     with transaction.atomic():
@@ -335,7 +339,8 @@ def confirm_handover(manifest_id: int, checks: dict[int, Check], *, user, access
         missing = [line for line in lines if line.pk not in checks]
         if missing:
             raise ManifestError(_("Count every item on the manifest."))
-        moment = timezone.now()
+        # `at` replays a hand-over recorded on paper (and builds the demo); else: now.
+        moment = at or timezone.now()
         postman = manifest.postman
         received_fees = 0
         handed = 0
@@ -420,7 +425,7 @@ def confirm_handover(manifest_id: int, checks: dict[int, Check], *, user, access
     return manifest
 
 
-def collect(manifest_id: int, *, user, access, request=None) -> Manifest:
+def collect(manifest_id: int, *, user, access, request=None, at=None) -> Manifest:
     """Return manifest: the results scanned at the agency are collected by the post."""
     with transaction.atomic():
         manifest = lock_one(Manifest, manifest_id)
@@ -432,7 +437,7 @@ def collect(manifest_id: int, *, user, access, request=None) -> Manifest:
         lines = list(manifest.items.select_related("item"))
         if not lines:
             raise ManifestError(_("Scan at least one result first."))
-        moment = timezone.now()
+        moment = at or timezone.now()
         for line in lines:
             _perform(
                 line.dossier_id,

@@ -47,9 +47,18 @@ def load_demo() -> str:
     return f"{created} demo users created, {len(DEMO_USERS) - created} already there"
 
 
+# Other demos print their own lines (e.g. an agency's API key): modules with a
+# `demo_logins_lines()` function.
+EXTRA_LINES: tuple[str, ...] = ("postgov.reports.demo",)
+
+
 def demo_logins_text() -> str:
+    from importlib import import_module
+
     lines = ["", f"Demo logins (password for all: {DEMO_PASSWORD})", "-" * 60]
     for username, _full_name, role, code in DEMO_USERS:
         lines.append(f"  {Role(role).label:<28} {username:<18} ({code})")
+    for module in EXTRA_LINES:
+        lines += import_module(module).demo_logins_lines()
     lines.append("")
     return "\n".join(lines)

@@ -1,0 +1,262 @@
+"""The demo of the agency and return legs: dossiers at every step for the provincial
+service centre (000.00.01.H44, where tiepnhan.tinh and chuyenvien.tinh work), received at
+QT-001 (gdv.donghoi, buuta.donghoi, giamsat.donghoi); manifests, deliveries, an overdue
+dossier and one due soon, forms 02–04, and an API key for the centre's own system.
+
+Idempotent: each demo dossier has a fixed intake token; one that exists is left alone.
+Times are set in the past through the same actions the pages use, so deadlines, legs
+and reports are what they would be.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from postgov.agencies.integration import _digest
+from postgov.agencies.models import Agency, ApiKey
+from postgov.catalog.models import Procedure
+from postgov.delivery import manifests, returns
+from postgov.delivery.actions import create_item
+from postgov.delivery.manifests import Check
+from postgov.delivery.models import PostalItem
+from postgov.dossiers.actions import perform
+from postgov.dossiers.agency_actions import Who, act
+from postgov.dossiers.models import Dossier, DossierDocument, ReturnMethod
+from postgov.dossiers.numbering import next_dossier_code
+from postgov.identity.access import Access
+from postgov.identity.models import User
+from postgov.places.models import ServicePoint
+
+AGENCY = "000.00.01.H44"
+POINT = "QT-001"
+# A fixed demo key, printed by `manage.py demo_logins`; only its hash is stored.
+DEMO_API_KEY = "pgk_demo0001_PostGov-demo-key-2026-for-the-demo-only"  # noqa: S105
+NAMESPACE = uuid.UUID("6f1c2b7e-3d54-4b8e-9a57-2a5c0d9e4b11")
+
+# name, ID number, procedure code, scenario, days ago it was sealed
+SCENARIOS = (
+    ("Trần Thị Hoa", "045185000111", "2.001417", "loading", 0),
+    ("Lê Văn Nam", "045090000222", "1.002804", "sealed", 0),
+    ("Phạm Minh Tuấn", "045088000333", "2.000575", "presented", 0),
+    ("Nguyễn Thị Thu", "045192000444", "2.001417", "presented", 0),
+    ("Hoàng Văn Sơn", "045079000555", "2.000575", "overdue", 12),
+    ("Đỗ Thị Lan", "045195000666", "2.000575", "due_soon", 4),
+    ("Võ Văn Hùng", "045087000777", "2.001417", "accepted", 2),
+    ("Bùi Thị Mai", "045193000888", "1.012789", "supplement", 6),
+    ("Mai Văn Tài", "045086000999", "2.001417", "extended", 9),
+    ("Huỳnh Thị Yến", "045196001010", "1.002804", "refused", 5),
+    ("Ngô Văn Đức", "045085001111", "2.001417", "result_ready", 16),
+    ("Đặng Thị Hằng", "045194001212", "1.002804", "collected", 18),
+    ("Phan Văn Long", "045083001313", "2.000575", "out", 10),
+    ("Trương Thị Ngọc", "045197001414", "2.000575", "held", 14),
+    ("Lý Văn Phúc", "045082001515", "2.001417", "delivered", 20),
+)
+
+
+def _who(user) -> dict:
+    return {"actor": user, "access": Access.for_user(user)}
+
+
+def _ago(days: float, hour: int = 9) -> datetime:
+    moment = timezone.localtime() - timedelta(days=days)
+    return moment.replace(hour=hour, minute=15, second=0, microsecond=0)
+
+
+def _seal(index, name, id_number, procedure, point, agency, clerk, sealed_at) -> Dossier:
+    version = procedure.versions.order_by("-version").first()
+    fee = version.fees.order_by("-is_default", "id").first()
+    amount = fee.amount if fee else 0
+    dossier = Dossier.objects.create(
+        intake_token=uuid.uuid5(NAMESPACE, f"agency-demo-{index}"),
+        province_id=agency.province_id,
+        procedure_version=version,
+        fee_option=fee,
+        receiving_point=point,
+        agency=agency,
+        received_by=clerk,
+        applicant_name=name,
+        applicant_id_number=id_number,
+        applicant_phone=f"09120{index:05d}",
+        applicant_address=f"Số {10 + index} Hùng Vương, phường Đồng Hới, tỉnh Quảng Trị",
+        return_method=ReturnMethod.HOLD if index % 7 == 0 else ReturnMethod.DELIVER,
+        return_address=f"Số {10 + index} Hùng Vương, phường Đồng Hới, tỉnh Quảng Trị",
+        procedure_fee=amount,
+        postage_out=26_000,
+        postage_back=26_000,
+        remittance_fee=8_000 if amount else 0,
+        total_due=amount + 52_000 + (8_000 if amount else 0),
+        payment_method="cash",
+        receipt_number=f"DEMO-{index:04d}",
+    )
+    for position, document in enumerate(version.documents.all(), start=1):
+        DossierDocument.objects.create(
+            dossier=dossier,
+            required=document,
+            position=position,
+            name=document.name,
+            present=True,
+            form="copy" if document.form == "copy" else "original",
+            pages=1,
+        )
+
+    def apply(d: Dossier) -> list[str]:
+        d.code = next_dossier_code(agency.unit_code, timezone.localtime(sealed_at).date())
+        d.sealed_at = d.paid_at = sealed_at
+        return ["code", "sealed_at", "paid_at"]
+
+    dossier, _ = perform(dossier.pk, "seal", at=sealed_at, apply=apply, **_who(clerk))
+    create_item(dossier, PostalItem.Leg.OUTBOUND)
+    return dossier
+
+
+def _hand_over(dossiers, point, agency, postman, receiver, at) -> None:
+    access = Access.for_user(postman)
+    manifest = manifests.new_manifest(point=point, agency=agency, user=postman, access=access)
+    for dossier in dossiers:
+        item = dossier.items.get(leg=PostalItem.Leg.OUTBOUND)
+        manifests.scan(manifest.pk, item.item_id, user=postman, access=access)
+    manifests.dispatch(manifest.pk, user=postman, access=access, at=at - timedelta(hours=1))
+    manifests.present(manifest.pk, user=postman, access=access, at=at - timedelta(minutes=10))
+    checks = {line.pk: Check("ok", fee_received=line.fee_expected) for line in manifest.items.all()}
+    manifests.confirm_handover(
+        manifest.pk, checks, user=receiver, access=Access.for_user(receiver), at=at
+    )
+
+
+def _scenario(index, row, people, point, agency) -> None:
+    name, id_number, code, scenario, days = row
+    clerk, postman, receiver, officer = people
+    procedure = Procedure.objects.get(code=code)
+    sealed_at = _ago(days, hour=8)
+    dossier = _seal(index, name, id_number, procedure, point, agency, clerk, sealed_at)
+    if scenario == "sealed":
+        return
+    if scenario == "loading":
+        manifest = manifests.new_manifest(
+            point=point, agency=agency, user=postman, access=Access.for_user(postman)
+        )
+        item = dossier.items.get(leg=PostalItem.Leg.OUTBOUND)
+        manifests.scan(manifest.pk, item.item_id, user=postman, access=Access.for_user(postman))
+        return
+    if scenario == "presented":
+        return  # both "presented" dossiers go on one manifest below
+    handed_at = sealed_at + timedelta(days=1, hours=1)
+    _hand_over([dossier], point, agency, postman, receiver, handed_at)
+    officer_who = Who(**{"actor": officer, "access": Access.for_user(officer)})
+    receiver_who = Who(actor=receiver, access=Access.for_user(receiver))
+    if scenario == "refused":
+        act(dossier.pk, "refuse", receiver_who, reason_code="NOT_COMPETENT",
+            note="Thủ tục thuộc thẩm quyền của Sở Xây dựng")  # fmt: skip
+        return
+    perform(dossier.pk, "accept", at=handed_at + timedelta(hours=2), **_who(receiver))
+    if scenario in ("overdue", "due_soon", "accepted"):
+        if scenario != "accepted":
+            perform(
+                dossier.pk, "start_processing", at=handed_at + timedelta(hours=3), **_who(officer)
+            )
+        return
+    if scenario == "supplement":
+        act(dossier.pk, "request_supplement", officer_who,
+            missing=["Bản chính Giấy chứng nhận quyền sử dụng đất đã cấp",
+                     "Sơ đồ thửa đất có xác nhận của UBND xã"])  # fmt: skip
+        return
+    if scenario == "extended":
+        dossier.refresh_from_db()
+        act(dossier.pk, "extend", officer_who, new_due=dossier.due_at + timedelta(days=5),
+            note="Cần xác minh lý lịch tại nơi cư trú trước đây")  # fmt: skip
+        return
+    act(dossier.pk, "result_ready", officer_who,
+        documents=[{"name": procedure.versions.first().result_type or procedure.name,
+                    "number": f"{index:03d}/2026"}])  # fmt: skip
+    if scenario == "result_ready":
+        return
+    access = Access.for_user(postman)
+    manifest = manifests.new_manifest(
+        point=point, agency=agency, user=postman, access=access, direction="return"
+    )
+    manifests.scan(manifest.pk, dossier.code, user=postman, access=access)
+    manifests.collect(manifest.pk, user=postman, access=access)
+    dossier.refresh_from_db()
+    if scenario == "collected":
+        return
+    if dossier.return_method == ReturnMethod.HOLD:
+        returns.hold(dossier.pk, user=postman, access=access)
+    else:
+        returns.out_for_delivery(dossier.pk, user=postman, access=access)
+    if scenario == "out":
+        return
+    if scenario == "held" and dossier.return_method == ReturnMethod.DELIVER:
+        for _attempt in range(2):
+            returns.failed_attempt(
+                dossier.pk, reason_code="ABSENT", action_code="RETRY", user=postman, access=access
+            )
+            dossier.refresh_from_db()
+            if dossier.status == "result_collected":
+                returns.out_for_delivery(dossier.pk, user=postman, access=access)
+        return
+    if scenario == "delivered":
+        returns.deliver(
+            dossier.pk,
+            returns.Proof(name, id_number[-4:], "self", place=returns.Place(17.4689, 106.6223)),
+            user=postman,
+            access=access,
+            at_counter=dossier.return_method == ReturnMethod.HOLD,
+        )
+
+
+@transaction.atomic
+def load_demo() -> str:
+    agency = Agency.objects.get(unit_code=AGENCY)
+    point = ServicePoint.objects.get(code=POINT)
+    people = tuple(
+        User.objects.get(username=name)
+        for name in ("gdv.donghoi", "buuta.donghoi", "tiepnhan.tinh", "chuyenvien.tinh")
+    )
+    created = 0
+    presented = []
+    for index, row in enumerate(SCENARIOS, start=1):
+        if Dossier.objects.filter(
+            intake_token=uuid.uuid5(NAMESPACE, f"agency-demo-{index}")
+        ).exists():
+            continue
+        _scenario(index, row, people, point, agency)
+        created += 1
+        if row[3] == "presented":
+            presented.append(
+                Dossier.objects.get(intake_token=uuid.uuid5(NAMESPACE, f"agency-demo-{index}"))
+            )
+    if presented:
+        postman = people[1]
+        access = Access.for_user(postman)
+        manifest = manifests.new_manifest(point=point, agency=agency, user=postman, access=access)
+        for dossier in presented:
+            item = dossier.items.get(leg=PostalItem.Leg.OUTBOUND)
+            manifests.scan(manifest.pk, item.item_id, user=postman, access=access)
+        manifests.dispatch(manifest.pk, user=postman, access=access)
+        manifests.present(manifest.pk, user=postman, access=access)
+    key_created = False
+    prefix = DEMO_API_KEY.split("_")[1]
+    if not ApiKey.objects.filter(prefix=prefix).exists():
+        ApiKey.objects.create(
+            agency=agency, name="Demo", prefix=prefix, key_hash=_digest(DEMO_API_KEY)
+        )
+        key_created = True
+    from postgov.reports.sla import check_sla
+
+    flagged = check_sla() if created else None
+    return (
+        f"{created} demo dossiers at the agency and on the way back"
+        + (f", SLA: {flagged.overdue} overdue, {flagged.due_soon} due soon" if flagged else "")
+        + (", demo API key created" if key_created else "")
+    )
+
+
+def demo_logins_lines() -> list[str]:
+    return [
+        f"  Agency API ({AGENCY})    X-API-Key: {DEMO_API_KEY}",
+        "  API docs: /api/docs — e.g. GET /api/v1/agency/dossiers",
+    ]
