@@ -56,3 +56,21 @@ def deadline_badge(context, dossier):
 @register.filter
 def get_item(mapping, key):
     return (mapping or {}).get(key)
+
+
+@register.filter
+def event_label(event) -> str:
+    """What happened, in words: the label of the step in the workflow table."""
+    from postgov.dossiers.workflow import BY_ACTION
+
+    step = BY_ACTION.get(event.action)
+    return str(step.label) if step else event.action
+
+
+@register.filter
+def money(value) -> str:
+    """50000 -> '50.000' (Vietnamese groups thousands with dots, in both languages)."""
+    try:
+        return f"{int(value or 0):,}".replace(",", ".")
+    except (TypeError, ValueError):
+        return ""
