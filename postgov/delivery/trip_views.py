@@ -71,6 +71,18 @@ class NewManifestForm(StyledFormMixin, forms.Form):
         ).order_by("name")
         if len(points) == 1:
             self.fields["point"].initial = points[0]
+        # The agency most dossiers wait for comes first: usually the one the trip is for.
+        busiest = (
+            Dossier.objects.filter(
+                receiving_point__in=points, status__in=[State.SEALED, State.SUPPLEMENT_SEALED]
+            )
+            .values("agency")
+            .annotate(n=Count("id"))
+            .order_by("-n")
+            .first()
+        )
+        if busiest:
+            self.fields["agency"].initial = busiest["agency"]
         self.fields["direction"].initial = Manifest.Direction.OUTBOUND
 
 

@@ -353,3 +353,10 @@ class LegRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id}:{self.segment}"
+
+    @property
+    def segment_label(self):
+        from postgov.dossiers.workflow import SEGMENT_BY_NAME
+
+        segment = SEGMENT_BY_NAME.get(self.segment)
+        return segment.label if segment else self.segment
