@@ -220,7 +220,11 @@ def _load_result(manifest: Manifest, text: str, user) -> ManifestItem:
         dossier=dossier, manifest__status__in=ACTIVE, manifest__direction="return"
     ).exists():
         raise ManifestError(_("%(code)s is already on a manifest.") % {"code": dossier.code})
-    item = create_item(dossier, PostalItem.Leg.RETURN)
+    # The return item is usually allocated at sealing (the citizen paid its postage then,
+    # decision 0002); a dossier without one gets its number now.
+    item = dossier.items.filter(leg=PostalItem.Leg.RETURN).order_by("-created_at").first()
+    if item is None:
+        item = create_item(dossier, PostalItem.Leg.RETURN)
     return ManifestItem.objects.create(manifest=manifest, item=item, dossier=dossier, added_by=user)
 
 

@@ -170,3 +170,16 @@ def test_results_are_collected_on_a_return_manifest(world):
     dossier.refresh_from_db()
     assert dossier.status == State.RESULT_COLLECTED
     assert ManifestItem.objects.filter(dossier=dossier).count() == 1
+
+
+def test_a_return_item_allocated_at_sealing_is_the_one_collected(world):
+    dossier = handed_over(world)
+    from postgov.delivery.actions import create_item
+
+    prepaid = create_item(dossier, PostalItem.Leg.RETURN)
+    move(dossier, "accept", world.agency_receiver)
+    move(dossier, "result_ready", world.agency_officer)
+    manifest = open_manifest(world, direction="return")
+    line = load(world, manifest, prepaid.item_id)
+    assert line.item == prepaid
+    assert dossier.items.filter(leg=PostalItem.Leg.RETURN).count() == 1
