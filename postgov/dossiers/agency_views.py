@@ -103,7 +103,20 @@ def inbox(request):
         queryset = queryset.order_by("-updated_at", "-id")
     else:
         queryset = queryset.order_by(F("due_at").asc(nulls_last=True), "id")
-    queryset = queryset.select_related("procedure_version__procedure", "receiving_point")
+    # Only what the rows show (and the deadline badge needs): a narrow page sorts in memory.
+    queryset = queryset.select_related("procedure_version__procedure").only(
+        "id",
+        "code",
+        "status",
+        "applicant_name",
+        "due_at",
+        "clock_paused_at",
+        "agency_id",
+        "updated_at",
+        "procedure_version__id",
+        "procedure_version__procedure__id",
+        "procedure_version__procedure__name",
+    )
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
     counts = dict(
         base.filter(status__in=OPEN).values_list("status").annotate(n=Count("id")).order_by()

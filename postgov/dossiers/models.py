@@ -188,6 +188,25 @@ class Dossier(models.Model):
         indexes = [
             models.Index(fields=["receiving_point", "status"], name="dossier_point_status_idx"),
             models.Index(fields=["agency", "status", "due_at"], name="dossier_agency_due_idx"),
+            # The agency inbox: open dossiers by due date, one page at a time (issue 4).
+            # Without it PostgreSQL walks the global due_at index through every closed
+            # dossier (bench/agency: 0.6 s a page at 1 M dossiers; 0.4 ms with it).
+            models.Index(
+                fields=["agency", "due_at", "id"],
+                name="dossier_agency_open_due_idx",
+                condition=models.Q(
+                    status__in=[
+                        "in_transit",
+                        "handed_over",
+                        "accepted",
+                        "processing",
+                        "supplement_requested",
+                        "supplement_sealed",
+                        "supplement_in_transit",
+                        "financial_obligation",
+                    ]
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
