@@ -94,7 +94,14 @@ def after_password(request, user: User, next_url: str, amr: list[str] | None = N
             return redirect("identity:login_enrol")
         return redirect("identity:login_verify")
     complete_login(request, user, amr, next_url, **extra)
-    return redirect(next_url)
+    return redirect(landing(user, next_url))
+
+
+def landing(user: User, next_url: str) -> str:
+    """Where a completed login goes: a password set by a clerk is changed first."""
+    if user.password_must_change:
+        return reverse("identity:password_change") + "?" + urlencode({"next": next_url})
+    return next_url
 
 
 def complete_login(

@@ -130,4 +130,5 @@ def log_in_session(client, user, *, mfa: bool = False, when: float | None = None
         "via": "password",
         "level_cap": 2,
     }
+    session[authn.REAUTH] = now
     session.save()

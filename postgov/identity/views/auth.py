@@ -160,7 +160,7 @@ def login_verify(request):
                     "auth.second_factor_ok", request=request, actor=user, details={"method": method}
                 )
                 authn.complete_login(request, user, amr, pending["next"], mfa=True)
-                return redirect(pending["next"])
+                return redirect(authn.landing(user, pending["next"]))
             pending["failures"] = pending.get("failures", 0) + 1
             request.session[authn.PENDING] = pending
             record(
@@ -320,5 +320,5 @@ def password_change(request):
         authn.refresh_session_key(request)
         record("auth.password_changed", request=request, obj=user)
         messages.success(request, _("Your password has been changed."))
-        return redirect("home")
+        return redirect(_safe_next(request))
     return render(request, "identity/password_change.html", {"form": form})
