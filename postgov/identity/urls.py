@@ -1,6 +1,6 @@
 from django.urls import path
 
-from postgov.identity import federation
+from postgov.identity import demo_portal, federation
 from postgov.identity.oidc import views as oidc
 from postgov.identity.views import account, auth, proofing, register
 
@@ -53,4 +53,8 @@ urlpatterns = [
     path("oidc/introspect", oidc.introspect, name="oidc_introspect"),
     path("oidc/logout", oidc.end_session, name="oidc_logout"),
     path("oidc/portals/<int:pk>/logo", account.rp_logo, name="rp_logo"),
+    # A pretend portal to try the flow after `make run` (development only)
+    path("demo-portal/", demo_portal.home, name="demo_portal"),
+    path("demo-portal/start", demo_portal.start, name="demo_portal_start"),
+    path("demo-portal/callback", demo_portal.callback, name="demo_portal_callback"),
 ]
