@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from postgov.identity import actions, otp, proofing
@@ -23,20 +25,20 @@ PROOFING_ROLES = (Role.CLERK, Role.SUPERVISOR)
 
 class StartForm(StyledFormMixin, forms.Form):
     code = forms.CharField(
-        label=_lazy("Enrolment code"),
+        label=gettext_lazy("Enrolment code"),
         max_length=64,
         required=False,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
     )
-    username = forms.CharField(label=_lazy("Username"), max_length=150, required=False)
+    username = forms.CharField(label=gettext_lazy("Username"), max_length=150, required=False)
     phone = forms.CharField(
-        label=_lazy("Mobile phone of the account"), max_length=20, required=False
+        label=gettext_lazy("Mobile phone of the account"), max_length=20, required=False
     )
 
 
 class CardForm(StyledFormMixin, forms.Form):
     qr = forms.CharField(
-        label=_lazy("Scan the QR code on the ID card"),
+        label=gettext_lazy("Scan the QR code on the ID card"),
         max_length=2000,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
     )
@@ -44,17 +46,17 @@ class CardForm(StyledFormMixin, forms.Form):
 
 class ChecklistForm(StyledFormMixin, forms.Form):
     face_matches = forms.BooleanField(
-        label=_lazy("The face matches the photo on the card"), required=False
+        label=gettext_lazy("The face matches the photo on the card"), required=False
     )
     security_features = forms.BooleanField(
-        label=_lazy("The card's security features are genuine"), required=False
+        label=gettext_lazy("The card's security features are genuine"), required=False
     )
-    not_expired = forms.BooleanField(label=_lazy("The card has not expired"), required=False)
+    not_expired = forms.BooleanField(label=gettext_lazy("The card has not expired"), required=False)
     fraud = forms.BooleanField(
-        label=_lazy("I suspect fraud: send to the supervisor"), required=False
+        label=gettext_lazy("I suspect fraud: send to the supervisor"), required=False
     )
     note = forms.CharField(
-        label=_lazy("Note"),
+        label=gettext_lazy("Note"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -62,13 +64,16 @@ class ChecklistForm(StyledFormMixin, forms.Form):
 
 
 class AssistedForm(StyledFormMixin, forms.Form):
-    username = forms.CharField(label=_lazy("Username for the new account"), max_length=40)
-    phone = forms.CharField(label=_lazy("Mobile phone (if any)"), max_length=20, required=False)
+    username = forms.CharField(label=gettext_lazy("Username for the new account"), max_length=40)
+    phone = forms.CharField(
+        label=gettext_lazy("Mobile phone (if any)"), max_length=20, required=False
+    )
     current_address = forms.CharField(
-        label=_lazy("Current address: house number, street, hamlet"), max_length=300
+        label=gettext_lazy("Current address: house number, street, hamlet"), max_length=300
     )
     current_commune = forms.ModelChoiceField(
-        label=_lazy("Current address: commune"), queryset=Commune.objects.select_related("province")
+        label=gettext_lazy("Current address: commune"),
+        queryset=Commune.objects.select_related("province"),
     )
 
     def clean_username(self):
@@ -84,10 +89,12 @@ class AssistedForm(StyledFormMixin, forms.Form):
 
 class ReviewForm(StyledFormMixin, forms.Form):
     note = forms.CharField(
-        label=_lazy("Supervisor's note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=gettext_lazy("Supervisor's note"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     unbind_other = forms.BooleanField(
-        label=_lazy("Withdraw the other account's verification (it was the fraudulent one)"),
+        label=gettext_lazy("Withdraw the other account's verification (it was the fraudulent one)"),
         required=False,
     )
 
@@ -240,11 +247,15 @@ def proofing_case(request, pk: int):
                     request, "identity/proofing_letter.html", {"case": case, "letter": letter}
                 )
             return redirect("identity:proofing_case", case.pk)
+    card_birth = ""
+    if case.card.get("birth_date"):
+        card_birth = date.fromisoformat(case.card["birth_date"]).strftime("%d/%m/%Y")
     return render(
         request,
         "identity/proofing_case.html",
         {
             "case": case,
+            "card_birth": card_birth,
             "confirmed": confirmed,
             "card_form": card_form,
             "checklist_form": checklist_form,
