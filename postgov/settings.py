@@ -110,7 +110,7 @@ LOGIN_URL = "identity:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "identity:login"
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "postgov.identity.hashers.PostGovArgon2Hasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 PASSWORD_HASHERS += ["postgov.identity.hashers.ClientSecretHasher"]

@@ -1,10 +1,12 @@
 // A second, independent OpenID provider (panva's oidc-provider) playing an upstream
 // identity provider such as VNeID. It logs in a fixed account without any page and
 // asserts its verified ID number in the `id_number` claim.
-// Usage: node upstream.mjs PORT CLIENT_ID CLIENT_SECRET REDIRECT_URI ACCOUNT ID_NUMBER
+// Usage: node upstream.mjs PORT CLIENT_ID CLIENT_SECRET REDIRECT_URI ACCOUNT ID_NUMBER [bench]
+// With "bench" it also issues refresh tokens, as the baseline of bench/identity.
 import Provider from 'oidc-provider';
 
-const [port, clientId, clientSecret, redirectUri, account, idNumber] = process.argv.slice(2);
+const [port, clientId, clientSecret, redirectUri, account, idNumber, mode] = process.argv.slice(2);
+const bench = mode === 'bench';
 const issuer = `http://127.0.0.1:${port}`;
 
 const provider = new Provider(issuer, {
@@ -13,7 +15,7 @@ const provider = new Provider(issuer, {
       client_id: clientId,
       client_secret: clientSecret,
       redirect_uris: [redirectUri],
-      grant_types: ['authorization_code'],
+      grant_types: bench ? ['authorization_code', 'refresh_token'] : ['authorization_code'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
     },
@@ -30,6 +32,14 @@ const provider = new Provider(issuer, {
   features: { devInteractions: { enabled: false } },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
   cookies: { keys: ['upstream-test-cookie-key'] },
+  ...(bench
+    ? {
+        issueRefreshToken: async () => true,
+        rotateRefreshToken: true,
+        pkce: { required: () => false },
+        features: { devInteractions: { enabled: false }, userinfo: { enabled: true } },
+      }
+    : {}),
 });
 provider.proxy = false;
 

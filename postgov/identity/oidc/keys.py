@@ -51,10 +51,15 @@ def rotate_signing_key(*, keep_seconds: int | None = None) -> SigningKey:
     key = _new_key()
     key.save()
     _cache.clear()
+    _current.clear()
     return key
 
 
 _cache: dict[str, jwk.JWK] = {}
+# The active key, remembered for a short while per process: a rotation reaches every
+# node within CURRENT_TTL seconds, and the previous key stays valid in the JWKS anyway.
+CURRENT_TTL = 30
+_current: dict[str, tuple[float, SigningKey]] = {}
 
 
 def _jwk_for(row: SigningKey) -> jwk.JWK:
@@ -66,6 +71,11 @@ def _jwk_for(row: SigningKey) -> jwk.JWK:
 
 
 def current_signing_key() -> SigningKey:
+    import time
+
+    cached = _current.get("row")
+    if cached and time.monotonic() - cached[0] < CURRENT_TTL:
+        return cached[1]
     row = SigningKey.objects.filter(status=SigningKey.Status.ACTIVE).first()
     if row is None:
         # First use on a fresh database: create the first key (concurrent creators are
@@ -74,6 +84,7 @@ def current_signing_key() -> SigningKey:
             row = rotate_signing_key()
         except Exception:  # IntegrityError from a concurrent first rotation
             row = SigningKey.objects.get(status=SigningKey.Status.ACTIVE)
+    _current["row"] = (time.monotonic(), row)
     return row
 
 

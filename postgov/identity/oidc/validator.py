@@ -242,12 +242,24 @@ class PostGovValidator(OAuth2Validator):
         request.nonce = None
         return True
 
-    def _create_refresh_token(
-        self, request, refresh_token_code, access_token, previous_refresh_token
-    ):
-        return super()._create_refresh_token(
-            request, refresh_token_code, access_token, previous_refresh_token
-        )
+    def _create_access_token(self, expires, request, token, source_refresh_token=None):
+        # DOT re-parses and re-verifies the ID token it has just signed to find its row;
+        # finalize_id_token left that row on the request.
+        id_token = getattr(request, "id_token", None)
+        if token.get("id_token") and isinstance(id_token, IDToken):
+            access_token = AccessToken(
+                user=request.user,
+                scope=token["scope"],
+                expires=expires,
+                id_token=id_token,
+                application=request.client,
+                source_refresh_token=source_refresh_token,
+                resource=getattr(request, "resource", []),
+            )
+            self._set_token_value(access_token, token["access_token"])
+            access_token.save()
+            return access_token
+        return super()._create_access_token(expires, request, token, source_refresh_token)
 
     def validate_bearer_token(self, token, scopes, request):
         if not token or len(token) > 255:
