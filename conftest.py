@@ -58,6 +58,11 @@ def auditor(world):
 
 
 @pytest.fixture
+def officer_b(world):
+    return world.officer_b
+
+
+@pytest.fixture
 def outsider(world):
     return world.outsider
 

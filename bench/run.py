@@ -1,9 +1,13 @@
 #!/usr/bin/env python
-"""Run every benchmark: each `bench/<area>/run_*.py` script, one after the other.
+"""Run the benchmarks: every `bench/<area>/run.py` (or the areas named on the command line).
 
-Usage: bench/run.py [substring]   (only scripts whose path contains the substring)
-Each script prints its own report; results as ratios against baselines measured in the
-same run (DESIGN §5). Benchmarks are not part of `make test`.
+Benchmarks are not tests: they measure, and report each figure as a ratio to a baseline
+measured in the same run on the same machine (a raw database insert, a bare SELECT, a
+peer library), never as absolute pass/fail timings. Results are printed and written to
+`bench/results/<area>.json` (git-ignored).
+
+Usage: make bench                 # all areas
+       make bench BENCH_ARGS=intake
 """
 
 from __future__ import annotations
@@ -12,21 +16,28 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent
+BENCH = Path(__file__).resolve().parent
 
 
-def main() -> int:
-    wanted = sys.argv[1] if len(sys.argv) > 1 else ""
-    scripts = sorted(p for p in ROOT.glob("*/run_*.py") if wanted in str(p))
-    if not scripts:
-        print("no benchmark matches", wanted or "(all)")
-        return 1
+def areas(selected: list[str]) -> list[Path]:
+    found = sorted(p.parent for p in BENCH.glob("*/run.py"))
+    if selected:
+        found = [p for p in found if p.name in selected]
+    return found
+
+
+def main(argv: list[str]) -> int:
+    (BENCH / "results").mkdir(exist_ok=True)
     failures = 0
-    for script in scripts:
-        print(f"\n=== {script.relative_to(ROOT.parent)}", flush=True)
-        failures += subprocess.run([sys.executable, str(script)], cwd=ROOT.parent).returncode != 0  # noqa: S603
+    for area in areas(argv):
+        print(f"\n=== bench/{area.name} ===", flush=True)
+        result = subprocess.run([sys.executable, str(area / "run.py")], cwd=BENCH.parent)
+        failures += result.returncode != 0
+    if not areas(argv):
+        print("no benchmark found", file=sys.stderr)
+        return 1
     return 1 if failures else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

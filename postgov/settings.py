@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "postgov.agencies",
     "postgov.identity",
     "postgov.notify",
+    "postgov.dossiers",
+    "postgov.delivery",
     # The project package itself: shared templates, static files, translations, commands.
     "postgov",
 ]
@@ -104,6 +106,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Shared between processes (rate limits): the database by default, Redis when REDIS_URL is
+# set. Never per-process memory: any number of web nodes must see the same counters.
+if REDIS_URL := env_str("REDIS_URL", ""):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "postgov_cache",
+        }
+    }
 
 AUTH_USER_MODEL = "identity.User"
 LOGIN_URL = "identity:login"
@@ -247,7 +263,12 @@ LOGGING = {
     },
 }
 
+# UPU S10 item IDs: a service indicator from the operator's reserved domestic range.
+S10_SERVICE_INDICATOR = env_str("S10_SERVICE_INDICATOR", "HC")
+S10_COUNTRY = env_str("S10_COUNTRY", "VN")
+
 NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_CLASS = "postgov.pagination.BoundedLimitOffset"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

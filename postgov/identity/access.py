@@ -91,7 +91,7 @@ class Access:
         self,
         queryset: QuerySet,
         *,
-        point_field: str | None = None,
+        point_field: str | tuple[str, ...] | None = None,
         agency_field: str | None = None,
         province_field: str | None = None,
         roles: Iterable[str] = (),
@@ -101,7 +101,8 @@ class Access:
         roles = tuple(roles)
         condition = Q(pk__in=[])
         if point_field and (ids := self.point_ids(*roles)):
-            condition |= Q(**{f"{point_field}__in": ids})
+            for name in (point_field,) if isinstance(point_field, str) else point_field:
+                condition |= Q(**{f"{name}__in": ids})
         if agency_field and (ids := self.agency_ids(*roles)):
             condition |= Q(**{f"{agency_field}__in": ids})
         oversight = not roles or set(roles) & {Role.PROVINCIAL_ADMIN, Role.AUDITOR}

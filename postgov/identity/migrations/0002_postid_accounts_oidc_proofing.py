@@ -252,10 +252,6 @@ class Migration(migrations.Migration):
                 'ordering': ['-created_at'],
             },
         ),
-        migrations.RemoveConstraint(
-            model_name='roleassignment',
-            name='role_scope_matches_role',
-        ),
         migrations.AddField(
             model_name='user',
             name='assisted',
@@ -342,10 +338,6 @@ class Migration(migrations.Migration):
             model_name='user',
             name='verified_id_number',
             field=models.CharField(blank=True, default='', editable=False, max_length=12, verbose_name='verified ID number'),
-        ),
-        migrations.AddConstraint(
-            model_name='roleassignment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('agency__isnull', True), ('province__isnull', True), ('role__in', ['clerk', 'postman', 'supervisor']), ('service_point__isnull', False)), models.Q(('agency__isnull', False), ('province__isnull', True), ('role__in', ['agency_officer', 'agency_receiver']), ('service_point__isnull', True)), models.Q(('agency__isnull', True), ('province__isnull', False), ('role__in', ['auditor', 'provincial_admin']), ('service_point__isnull', True)), _connector='OR'), name='role_scope_matches_role'),
         ),
         migrations.AddConstraint(
             model_name='user',

@@ -143,19 +143,19 @@ class RoleAssignment(models.Model):
                 name="role_scope_matches_role",
                 condition=(
                     models.Q(
-                        role__in=sorted(r.value for r in POINT_ROLES),
+                        role__in=sorted(POINT_ROLES),
                         service_point__isnull=False,
                         agency__isnull=True,
                         province__isnull=True,
                     )
                     | models.Q(
-                        role__in=sorted(r.value for r in AGENCY_ROLES),
+                        role__in=sorted(AGENCY_ROLES),
                         service_point__isnull=True,
                         agency__isnull=False,
                         province__isnull=True,
                     )
                     | models.Q(
-                        role__in=sorted(r.value for r in PROVINCE_ROLES),
+                        role__in=sorted(PROVINCE_ROLES),
                         service_point__isnull=True,
                         agency__isnull=True,
                         province__isnull=False,

@@ -1,0 +1,145 @@
+"""Every change of a dossier's state goes through `perform`, which reads the workflow table,
+checks the actor's role and place, locks the dossier, writes the event and the audit
+record, and queues what follows (citizen notice, integrations) in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from postgov.audit.actions import record
+from postgov.dossiers.models import Dossier, DossierEvent
+from postgov.dossiers.workflow import (
+    STATES,
+    SYSTEM,
+    Scope,
+    State,
+    Transition,
+    actions_from,
+    transition,
+)
+from postgov.lib.locking import lock_one
+
+
+class TransitionError(Exception):
+    """An action that is not allowed now, or not for this person. The message says why."""
+
+
+# Called after every transition, inside its transaction: fn(dossier, event). Integrations
+# (agency webhooks, national-portal sync) register here instead of being called from
+# every place that changes a dossier.
+AFTER_TRANSITION: list[Callable[[Dossier, DossierEvent], None]] = []
+
+
+def scope_place_id(dossier: Dossier, scope: str) -> int | None:
+    if scope == Scope.POINT:
+        return dossier.receiving_point_id
+    if scope == Scope.AGENCY:
+        return dossier.agency_id
+    return dossier.return_point_id or dossier.receiving_point_id
+
+
+def acting_role(dossier: Dossier, step: Transition, access) -> str | None:
+    """The role under which this person may perform the step on this dossier, if any."""
+    place = scope_place_id(dossier, step.scope)
+    for role in sorted(step.roles):
+        if step.scope == Scope.AGENCY:
+            if access.can_act_for_agency(place, role):
+                return role
+        elif access.can_act_at_point(place, role):
+            return role
+    return None
+
+
+def allowed_actions(dossier: Dossier, access) -> list[Transition]:
+    return [t for t in actions_from(dossier.status) if acting_role(dossier, t, access)]
+
+
+def perform(
+    dossier_id: int,
+    action: str,
+    *,
+    actor=None,
+    access=None,
+    request=None,
+    note: str = "",
+    reason_code: str = "",
+    action_code: str = "",
+    details: dict[str, Any] | None = None,
+    apply: Callable[[Dossier], list[str]] | None = None,
+    at=None,
+) -> tuple[Dossier, DossierEvent]:
+    """Move the dossier by `action`. `access` None means the system itself is acting (a
+    scheduled task or an authenticated integration that checked its own rights).
+    `apply(dossier)` may set further fields and returns their names to save."""
+    step = transition(action)
+    with transaction.atomic():
+        dossier = lock_one(Dossier, dossier_id)
+        if dossier.status not in step.sources:
+            raise TransitionError(
+                _("This action (%(action)s) is not possible while the dossier is “%(state)s”.")
+                % {"action": step.label, "state": State(dossier.status).label}
+            )
+        if access is None:
+            role = SYSTEM
+        else:
+            role = acting_role(dossier, step, access)
+            if role is None:
+                raise TransitionError(
+                    _("You may not do this (%(action)s) for this dossier.") % {"action": step.label}
+                )
+        if step.needs_reason and not (note.strip() or reason_code):
+            raise TransitionError(_("Please give the reason."))
+        previous = dossier.status
+        dossier.status = step.target
+        changed = ["status", "updated_at"]
+        if apply is not None:
+            changed += apply(dossier)
+        dossier.save(update_fields=sorted(set(changed)))
+        event = DossierEvent.objects.create(
+            dossier=dossier,
+            province_id=dossier.province_id,
+            action=action,
+            code=step.event_code,
+            from_status=previous,
+            to_status=step.target,
+            national_status=STATES[step.target].national_status,
+            at=at or timezone.now(),
+            actor=actor,
+            actor_role=role if role != SYSTEM else "",
+            service_point_id=dossier.receiving_point_id if step.scope != Scope.AGENCY else None,
+            agency_id=dossier.agency_id if step.scope == Scope.AGENCY else None,
+            reason_code=reason_code,
+            action_code=action_code,
+            note=note,
+            details=details or {},
+        )
+        record(
+            f"dossier.{action}",
+            request=request,
+            actor=actor,
+            obj=dossier,
+            role=role,
+            service_point_id=event.service_point_id,
+            agency_id=event.agency_id,
+            details={"from": previous, "to": step.target, "reason": reason_code},
+        )
+        for hook in AFTER_TRANSITION:
+            hook(dossier, event)
+    return dossier, event
+
+
+def visible_dossiers(access, queryset=None):
+    """The dossiers a person may see: those received at or returned through their post
+    offices, those of their agencies, and (oversight) those of their provinces."""
+    queryset = Dossier.objects.all() if queryset is None else queryset
+    return access.scope(
+        queryset,
+        point_field=("receiving_point", "return_point"),
+        agency_field="agency",
+        province_field="province",
+    )

@@ -1,0 +1,273 @@
+"""The dossier (hồ sơ): one applicant, one procedure, its documents, fees and history.
+
+The current state is stored for querying; the history is the append-only `DossierEvent`
+log written in the same transaction as every change (DESIGN §3.3). Every hot table
+carries the province so the data can be sharded by province later (DESIGN §3.4).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from postgov.dossiers.workflow import State
+
+
+class ServiceOption(models.TextChoices):
+    """Decision 45 Art. 5: the citizen may use the post to send, to receive, or both."""
+
+    SEND = "send", _("Send the dossier by post")
+    RECEIVE = "receive", _("Receive the result by post")
+    BOTH = "both", _("Send the dossier and receive the result by post")
+
+
+class ReturnMethod(models.TextChoices):
+    DELIVER = "deliver", _("Deliver to an address")
+    HOLD = "hold", _("Hold at a post office")
+    AT_AGENCY = "agency", _("The citizen collects it at the agency")
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", _("Cash")
+    TRANSFER = "transfer", _("Bank transfer / QR")
+
+
+class Dossier(models.Model):
+    # Identity -------------------------------------------------------------------------
+    code = models.CharField(_("dossier code"), max_length=60, unique=True, null=True, blank=True)
+    # The wizard's one-time token: a double submit of the confirm step finds this row.
+    intake_token = models.UUIDField(unique=True)
+    status = models.CharField(
+        _("status"), max_length=24, choices=State.choices, default=State.DRAFT, db_index=True
+    )
+    province = models.ForeignKey("places.Province", models.PROTECT, related_name="+")
+    service_option = models.CharField(
+        _("service"), max_length=8, choices=ServiceOption.choices, default=ServiceOption.BOTH
+    )
+
+    # What and where -------------------------------------------------------------------
+    procedure_version = models.ForeignKey(
+        "catalog.ProcedureVersion",
+        models.PROTECT,
+        related_name="dossiers",
+        verbose_name=_("procedure"),
+    )
+    fee_option = models.ForeignKey(
+        "catalog.Fee",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("fee option"),
+    )
+    receiving_point = models.ForeignKey(
+        "places.ServicePoint",
+        models.PROTECT,
+        related_name="received_dossiers",
+        verbose_name=_("receiving post office"),
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dossiers",
+        verbose_name=_("agency"),
+    )
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("received by")
+    )
+    pickup = models.OneToOneField(
+        "delivery.PickupBooking", models.PROTECT, null=True, blank=True, related_name="dossier"
+    )
+
+    # Applicant (and representative) -----------------------------------------------------
+    applicant_name = models.CharField(_("full name"), max_length=200)
+    applicant_id_number = models.CharField(_("ID number"), max_length=12)
+    applicant_birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    applicant_gender = models.CharField(
+        _("gender"), max_length=6, choices=Gender.choices, blank=True
+    )
+    applicant_phone = models.CharField(_("mobile phone"), max_length=20)
+    applicant_email = models.EmailField(_("e-mail"), blank=True)
+    applicant_address = models.CharField(_("permanent address"), max_length=300, blank=True)
+    applicant_commune = models.ForeignKey(
+        "places.Commune",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("commune of residence"),
+    )
+    representative_name = models.CharField(_("representative"), max_length=200, blank=True)
+    representative_id_number = models.CharField(
+        _("representative's ID number"), max_length=12, blank=True
+    )
+    representative_document = models.CharField(
+        _("authorisation document"), max_length=200, blank=True
+    )
+
+    # Return of the result ---------------------------------------------------------------
+    return_method = models.CharField(
+        _("return"), max_length=8, choices=ReturnMethod.choices, default=ReturnMethod.DELIVER
+    )
+    return_address = models.CharField(_("delivery address"), max_length=300, blank=True)
+    return_commune = models.ForeignKey(
+        "places.Commune",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("delivery commune"),
+    )
+    return_point = models.ForeignKey(
+        "places.ServicePoint",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("post office for collection"),
+    )
+
+    # Money (VND) ------------------------------------------------------------------------
+    procedure_fee = models.PositiveIntegerField(_("procedure fee"), default=0)
+    postage_out = models.PositiveIntegerField(_("postage to the agency"), default=0)
+    postage_back = models.PositiveIntegerField(_("postage of the result"), default=0)
+    remittance_fee = models.PositiveIntegerField(_("fee-remittance charge"), default=0)
+    exemption = models.ForeignKey(
+        "catalog.ExemptCategory",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("exemption"),
+    )
+    exemption_note = models.CharField(_("exemption proof"), max_length=200, blank=True)
+    total_due = models.PositiveIntegerField(_("total"), default=0)
+    payment_method = models.CharField(
+        _("payment"), max_length=8, choices=PaymentMethod.choices, blank=True
+    )
+    receipt_number = models.CharField(_("receipt number"), max_length=40, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+
+    # Seal and clock ---------------------------------------------------------------------
+    seal_number = models.CharField(_("seal number"), max_length=30, blank=True)
+    sealed_at = models.DateTimeField(_("sealed at"), null=True, blank=True, db_index=True)
+    submitted_at = models.DateTimeField(
+        _("handed over to the agency (legal submission)"), null=True, blank=True
+    )
+    due_at = models.DateTimeField(_("due"), null=True, blank=True, db_index=True)
+    expected_return_at = models.DateTimeField(_("expected back"), null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+        indexes = [
+            models.Index(fields=["receiving_point", "status"], name="dossier_point_status_idx"),
+            models.Index(fields=["agency", "status", "due_at"], name="dossier_agency_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code or f"draft #{self.pk}"
+
+    @property
+    def procedure(self):
+        return self.procedure_version.procedure
+
+
+class DossierDocument(models.Model):
+    """A line of the checklist: what the citizen handed in against a required document."""
+
+    class Form(models.TextChoices):
+        ORIGINAL = "original", _("original")
+        COPY = "copy", _("copy")
+
+    dossier = models.ForeignKey(Dossier, models.CASCADE, related_name="documents")
+    required = models.ForeignKey(
+        "catalog.RequiredDocument", models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(_("document"), max_length=400)
+    present = models.BooleanField(_("present"), default=False)
+    form = models.CharField(_("form"), max_length=10, choices=Form.choices, blank=True)
+    pages = models.PositiveSmallIntegerField(_("pages"), default=0)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["dossier", "position"]
+
+
+class Scan(models.Model):
+    """A scanned page or file attached to a dossier, identified by its SHA-256."""
+
+    dossier = models.ForeignKey(Dossier, models.CASCADE, related_name="scans")
+    document = models.ForeignKey(
+        DossierDocument, models.SET_NULL, null=True, blank=True, related_name="scans"
+    )
+    file = models.FileField(upload_to="scans/%Y/%m/")
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+
+class DossierEvent(models.Model):
+    """One step of a dossier's history. Append-only: never updated, never deleted."""
+
+    dossier = models.ForeignKey(Dossier, models.PROTECT, related_name="events")
+    province = models.ForeignKey("places.Province", models.PROTECT, related_name="+")
+    action = models.CharField(max_length=40)
+    code = models.CharField(max_length=30)
+    from_status = models.CharField(max_length=24, blank=True)
+    to_status = models.CharField(max_length=24)
+    national_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_role = models.CharField(max_length=20, blank=True)
+    service_point = models.ForeignKey(
+        "places.ServicePoint", models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency", models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # UPU-style codes for failures: why (reason) and what happens next (action).
+    reason_code = models.CharField(max_length=20, blank=True)
+    action_code = models.CharField(max_length=20, blank=True)
+    note = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["dossier", "at"], name="dossier_event_timeline_idx")]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise RuntimeError("Dossier events are append-only.")
+        super().save(*args, **kwargs)
+
+
+class DailySequence(models.Model):
+    """The last number given in a dossier code for one receiving unit and one day."""
+
+    unit_code = models.CharField(max_length=30)
+    day = models.DateField()
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit_code", "day"], name="unique_daily_sequence")
+        ]

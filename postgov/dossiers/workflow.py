@@ -1,0 +1,359 @@
+"""The dossier's life, in one table (DESIGN §3.3).
+
+States, the actions that move a dossier between them, who may perform each action, the
+service level of each state and its national-portal status (TrangThaiHoSo 1–10). No
+transition happens anywhere else: `postgov.dossiers.actions.perform` reads this table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from postgov.identity.models import Role
+
+
+class State(models.TextChoices):
+    DRAFT = "draft", _("Draft at the counter")
+    SEALED = "sealed", _("Sealed, waiting for dispatch")
+    IN_TRANSIT = "in_transit", _("On the way to the agency")
+    HANDED_OVER = "handed_over", _("Handed over to the agency")
+    ACCEPTED = "accepted", _("Accepted by the agency")
+    PROCESSING = "processing", _("Being processed")
+    SUPPLEMENT_REQUESTED = "supplement_requested", _("Supplement requested")
+    FINANCIAL_OBLIGATION = "financial_obligation", _("Waiting for a financial obligation")
+    REFUSED = "refused", _("Refused by the agency")
+    STOPPED = "stopped", _("Processing stopped")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the citizen")
+    RESULT_READY = "result_ready", _("Result ready at the agency")
+    RESULT_COLLECTED = "result_collected", _("Result collected by the post")
+    OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+    HELD_AT_OFFICE = "held_at_office", _("Waiting at the post office")
+    DELIVERED = "delivered", _("Delivered")
+    RETURNED = "returned", _("Returned to the agency")
+    CANCELLED = "cancelled", _("Cancelled at the counter")
+
+
+class Leg(models.TextChoices):
+    """Whose time a state counts against (SLA per leg: the post is not blamed for the
+    agency's days, nor the reverse)."""
+
+    COUNTER = "counter", _("counter")
+    POST = "post", _("post")
+    AGENCY = "agency", _("agency")
+    CITIZEN = "citizen", _("citizen")
+    CLOSED = "closed", _("closed")
+
+
+@dataclass(frozen=True)
+class StateInfo:
+    national_status: int | None  # TrangThaiHoSo; None = not yet reported to the portal
+    leg: str
+    # Target time in this state, in working days (None: no target, e.g. waiting on the
+    # citizen or a final state; the agency's own limit comes from the procedure).
+    sla_working_days: float | None = None
+    final: bool = False
+
+
+STATES: dict[str, StateInfo] = {
+    State.DRAFT: StateInfo(None, Leg.COUNTER),
+    State.SEALED: StateInfo(1, Leg.POST, sla_working_days=1),
+    State.IN_TRANSIT: StateInfo(1, Leg.POST, sla_working_days=2),
+    State.HANDED_OVER: StateInfo(1, Leg.AGENCY, sla_working_days=0.5),
+    State.ACCEPTED: StateInfo(2, Leg.AGENCY),
+    State.PROCESSING: StateInfo(4, Leg.AGENCY),
+    State.SUPPLEMENT_REQUESTED: StateInfo(5, Leg.CITIZEN),
+    State.FINANCIAL_OBLIGATION: StateInfo(6, Leg.CITIZEN),
+    State.REFUSED: StateInfo(3, Leg.POST, sla_working_days=2),
+    State.STOPPED: StateInfo(8, Leg.POST, sla_working_days=2),
+    State.WITHDRAWN: StateInfo(7, Leg.CLOSED, final=True),
+    State.RESULT_READY: StateInfo(9, Leg.POST, sla_working_days=1),
+    State.RESULT_COLLECTED: StateInfo(9, Leg.POST, sla_working_days=1),
+    State.OUT_FOR_DELIVERY: StateInfo(9, Leg.POST, sla_working_days=2),
+    State.HELD_AT_OFFICE: StateInfo(9, Leg.CITIZEN),
+    State.DELIVERED: StateInfo(10, Leg.CLOSED, final=True),
+    State.RETURNED: StateInfo(9, Leg.CLOSED, final=True),
+    State.CANCELLED: StateInfo(None, Leg.CLOSED, final=True),
+}
+
+POINT_STAFF = frozenset({Role.CLERK, Role.POSTMAN, Role.SUPERVISOR})
+COUNTER = frozenset({Role.CLERK, Role.POSTMAN, Role.SUPERVISOR})
+CARRIERS = frozenset({Role.POSTMAN, Role.SUPERVISOR, Role.CLERK})
+AGENCY_STAFF = frozenset({Role.AGENCY_RECEIVER, Role.AGENCY_OFFICER})
+RECEIVERS = frozenset({Role.AGENCY_RECEIVER, Role.AGENCY_OFFICER})
+OFFICERS = frozenset({Role.AGENCY_OFFICER})
+# A transition done by the system itself (a scheduled task, the agency API).
+SYSTEM = "system"
+
+
+class Scope(models.TextChoices):
+    """Where the actor must work for the action to be theirs."""
+
+    POINT = "point", _("the receiving post office")
+    AGENCY = "agency", _("the competent agency")
+    RETURN_POINT = "return_point", _("the post office that returns the result")
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: frozenset[str]
+    target: str
+    roles: frozenset[str]
+    scope: str
+    event_code: str  # tracking event code shown on the timeline (EMSEVT idea)
+    label: object
+    # Reason required (refusal, supplement, stop...): the form asks for it.
+    needs_reason: bool = False
+    notify_citizen: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def _t(action, sources, target, roles, scope, code, label, **kwargs) -> Transition:
+    return Transition(
+        action, frozenset(sources), target, frozenset(roles), scope, code, label, **kwargs
+    )
+
+
+# Accepted and being processed: the agency may decide in either.
+UNDER_REVIEW = [State.ACCEPTED, State.PROCESSING]
+
+TRANSITIONS: tuple[Transition, ...] = (
+    # -- counter (issue 3) --------------------------------------------------------------
+    _t(
+        "seal",
+        [State.DRAFT],
+        State.SEALED,
+        COUNTER,
+        Scope.POINT,
+        "SEAL",
+        _("Dossier received and sealed"),
+        notify_citizen=True,
+    ),
+    _t(
+        "cancel",
+        [State.DRAFT],
+        State.CANCELLED,
+        COUNTER,
+        Scope.POINT,
+        "CANCEL",
+        _("Draft cancelled"),
+        needs_reason=True,
+    ),
+    _t(
+        "dispatch",
+        [State.SEALED],
+        State.IN_TRANSIT,
+        CARRIERS,
+        Scope.POINT,
+        "DISPATCH",
+        _("On the way to the agency"),
+    ),
+    # -- agency (issue 4) ---------------------------------------------------------------
+    _t(
+        "hand_over",
+        [State.IN_TRANSIT],
+        State.HANDED_OVER,
+        RECEIVERS,
+        Scope.AGENCY,
+        "HANDOVER",
+        _("Handed over to the agency (legal time of submission)"),
+        notify_citizen=True,
+    ),
+    _t(
+        "accept",
+        [State.HANDED_OVER],
+        State.ACCEPTED,
+        RECEIVERS,
+        Scope.AGENCY,
+        "ACCEPT",
+        _("Accepted for processing"),
+    ),
+    _t(
+        "start_processing",
+        [State.ACCEPTED],
+        State.PROCESSING,
+        OFFICERS,
+        Scope.AGENCY,
+        "PROCESS",
+        _("Processing started"),
+    ),
+    _t(
+        "refuse",
+        [State.HANDED_OVER],
+        State.REFUSED,
+        RECEIVERS,
+        Scope.AGENCY,
+        "REFUSE",
+        _("Refused by the agency"),
+        needs_reason=True,
+        notify_citizen=True,
+    ),
+    _t(
+        "request_supplement",
+        [State.HANDED_OVER, *UNDER_REVIEW],
+        State.SUPPLEMENT_REQUESTED,
+        RECEIVERS,
+        Scope.AGENCY,
+        "SUPPLEMENT_REQ",
+        _("Supplement requested"),
+        needs_reason=True,
+        notify_citizen=True,
+    ),
+    _t(
+        "supplement_received",
+        [State.SUPPLEMENT_REQUESTED],
+        State.PROCESSING,
+        RECEIVERS,
+        Scope.AGENCY,
+        "SUPPLEMENT_IN",
+        _("Supplement received, processing resumes"),
+    ),
+    _t(
+        "request_payment",
+        UNDER_REVIEW,
+        State.FINANCIAL_OBLIGATION,
+        OFFICERS,
+        Scope.AGENCY,
+        "FIN_OBLIGATION",
+        _("Financial obligation to pay"),
+        needs_reason=True,
+        notify_citizen=True,
+    ),
+    _t(
+        "payment_received",
+        [State.FINANCIAL_OBLIGATION],
+        State.PROCESSING,
+        RECEIVERS,
+        Scope.AGENCY,
+        "FIN_PAID",
+        _("Financial obligation paid"),
+    ),
+    _t(
+        "extend",
+        UNDER_REVIEW,
+        State.PROCESSING,
+        OFFICERS,
+        Scope.AGENCY,
+        "EXTEND",
+        _("Apology and new due date"),
+        needs_reason=True,
+        notify_citizen=True,
+    ),
+    _t(
+        "stop",
+        [*UNDER_REVIEW, State.SUPPLEMENT_REQUESTED, State.FINANCIAL_OBLIGATION],
+        State.STOPPED,
+        OFFICERS,
+        Scope.AGENCY,
+        "STOP",
+        _("Processing stopped"),
+        needs_reason=True,
+        notify_citizen=True,
+    ),
+    _t(
+        "withdraw",
+        [
+            State.HANDED_OVER,
+            *UNDER_REVIEW,
+            State.SUPPLEMENT_REQUESTED,
+            State.FINANCIAL_OBLIGATION,
+        ],
+        State.WITHDRAWN,
+        RECEIVERS,
+        Scope.AGENCY,
+        "WITHDRAW",
+        _("Withdrawn at the citizen's request"),
+        needs_reason=True,
+        notify_citizen=True,
+    ),
+    _t(
+        "result_ready",
+        UNDER_REVIEW,
+        State.RESULT_READY,
+        OFFICERS,
+        Scope.AGENCY,
+        "RESULT_READY",
+        _("Result ready"),
+        notify_citizen=True,
+    ),
+    # -- return of results (issue 4) ----------------------------------------------------
+    _t(
+        "collect_result",
+        [State.RESULT_READY, State.REFUSED, State.STOPPED],
+        State.RESULT_COLLECTED,
+        CARRIERS,
+        Scope.RETURN_POINT,
+        "RESULT_COLLECT",
+        _("Result collected from the agency"),
+    ),
+    _t(
+        "out_for_delivery",
+        [State.RESULT_COLLECTED, State.OUT_FOR_DELIVERY],
+        State.OUT_FOR_DELIVERY,
+        CARRIERS,
+        Scope.RETURN_POINT,
+        "OUT_DELIVERY",
+        _("Out for delivery"),
+    ),
+    _t(
+        "delivery_failed",
+        [State.OUT_FOR_DELIVERY],
+        State.RESULT_COLLECTED,
+        CARRIERS,
+        Scope.RETURN_POINT,
+        "DELIVERY_FAIL",
+        _("Delivery attempt failed"),
+        needs_reason=True,
+        notify_citizen=True,
+    ),
+    _t(
+        "hold_at_office",
+        [State.RESULT_COLLECTED, State.OUT_FOR_DELIVERY],
+        State.HELD_AT_OFFICE,
+        CARRIERS,
+        Scope.RETURN_POINT,
+        "HELD",
+        _("Waiting at the post office for collection"),
+        notify_citizen=True,
+    ),
+    _t(
+        "deliver",
+        [State.OUT_FOR_DELIVERY, State.HELD_AT_OFFICE],
+        State.DELIVERED,
+        CARRIERS,
+        Scope.RETURN_POINT,
+        "DELIVERED",
+        _("Delivered"),
+        notify_citizen=True,
+    ),
+    _t(
+        "return_to_agency",
+        [State.RESULT_COLLECTED, State.HELD_AT_OFFICE],
+        State.RETURNED,
+        CARRIERS,
+        Scope.RETURN_POINT,
+        "RETURNED",
+        _("Returned to the agency"),
+        needs_reason=True,
+    ),
+)
+
+BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
+
+
+def transition(action: str) -> Transition:
+    try:
+        return BY_ACTION[action]
+    except KeyError:
+        raise KeyError(f"unknown dossier action {action!r}") from None
+
+
+def actions_from(state: str) -> list[Transition]:
+    return [t for t in TRANSITIONS if state in t.sources]
+
+
+def national_status(state: str) -> int | None:
+    return STATES[state].national_status

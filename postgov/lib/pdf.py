@@ -1,0 +1,101 @@
+"""Printable forms: A5/A4 PDFs with an embedded font that covers Vietnamese, Code 128
+barcodes and QR codes drawn as vectors (crisp on any printer, no image files).
+
+Noto Sans (SIL Open Font License, see fonts/OFL.txt) is embedded and subset by fpdf2,
+so the text of every form is extractable and searchable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import segno
+from barcode import Code128
+from fpdf import FPDF
+
+FONTS = Path(__file__).resolve().parent / "fonts"
+FAMILY = "NotoSans"
+# Paper sizes in mm, given as numbers: fpdf2 warns about its own A5 name since 2.8.5.
+PAPER = {"A5": (148, 210), "A4": (210, 297), "A6": (105, 148)}
+
+
+class Form(FPDF):
+    """A PostGov form: A5 portrait by default, Noto Sans, millimetres."""
+
+    def __init__(self, *, format: str = "A5", orientation: str = "portrait", title: str = ""):
+        super().__init__(orientation=orientation, unit="mm", format=PAPER.get(format, format))
+        self.add_font(FAMILY, "", FONTS / "NotoSans-Regular.ttf")
+        self.add_font(FAMILY, "B", FONTS / "NotoSans-Bold.ttf")
+        self.add_font(FAMILY, "I", FONTS / "NotoSans-Italic.ttf")
+        self.set_font(FAMILY, size=9)
+        self.set_margins(10, 10, 10)
+        self.set_auto_page_break(auto=True, margin=10)
+        self.set_title(title)
+        self.set_creator("PostGov")
+        self.set_author("PostGov")
+        self.add_page()
+
+    def heading(self, text: str, size: float = 12) -> None:
+        self.set_font(FAMILY, "B", size)
+        self.multi_cell(0, size * 0.5, text, align="C", new_x="LMARGIN", new_y="NEXT")
+        self.set_font(FAMILY, "", 9)
+        self.ln(1)
+
+    def field(self, label: str, value: str, label_width: float = 40) -> None:
+        """A "label: value" line; long values wrap under themselves."""
+        self.set_font(FAMILY, "", 9)
+        x = self.get_x()
+        self.cell(label_width, 5, label)
+        self.set_font(FAMILY, "B", 9)
+        self.multi_cell(0, 5, value or "—", new_x="LMARGIN", new_y="NEXT")
+        self.set_x(x)
+        self.set_font(FAMILY, "", 9)
+
+    def code128(self, text: str, x: float, y: float, width: float, height: float) -> None:
+        """Draw `text` as a Code 128 barcode filling `width` (quiet zones included)."""
+        modules = Code128(text).build()[0]  # "1101001..." : 1 = bar, 0 = space
+        quiet = 10
+        unit = width / (len(modules) + 2 * quiet)
+        self.set_fill_color(0, 0, 0)
+        run_start = None
+        for index, bit in enumerate(modules + "0"):
+            if bit == "1" and run_start is None:
+                run_start = index
+            elif bit == "0" and run_start is not None:
+                self.rect(
+                    x + (quiet + run_start) * unit, y, (index - run_start) * unit, height, style="F"
+                )
+                run_start = None
+
+    def qr(self, data: str, x: float, y: float, size: float) -> None:
+        """Draw a QR code of `data`, `size` mm wide (quiet zone included)."""
+        code = segno.make(data, error="m", micro=False)
+        matrix = list(code.matrix_iter(border=2))
+        unit = size / len(matrix)
+        self.set_fill_color(0, 0, 0)
+        for row_index, row in enumerate(matrix):
+            for col_index, dark in enumerate(row):
+                if dark:
+                    self.rect(x + col_index * unit, y + row_index * unit, unit, unit, style="F")
+
+    def signature_boxes(self, left: str, right: str, height: float = 22) -> None:
+        """Two signature places side by side, e.g. the citizen and the clerk."""
+        width = (self.w - self.l_margin - self.r_margin) / 2
+        y = self.get_y() + 2
+        self.set_font(FAMILY, "B", 9)
+        self.set_xy(self.l_margin, y)
+        self.cell(width, 5, left, align="C")
+        self.cell(width, 5, right, align="C", new_x="LMARGIN", new_y="NEXT")
+        self.set_font(FAMILY, "I", 7)
+        self.cell(width, 4, "(Ký, ghi rõ họ tên)", align="C")
+        self.cell(width, 4, "(Ký, ghi rõ họ tên)", align="C", new_x="LMARGIN", new_y="NEXT")
+        self.set_font(FAMILY, "", 9)
+        self.ln(height)
+
+    def render(self) -> bytes:
+        return bytes(self.output())
+
+
+def vnd(amount: int) -> str:
+    """26000 -> '26.000 ₫' (Vietnamese groups thousands with dots)."""
+    return f"{amount:,}".replace(",", ".") + " ₫"
