@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.core import signing
 from django.db import transaction
+from django.middleware.csrf import CsrfViewMiddleware
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -586,6 +587,9 @@ def end_session(request):
         user and hint_claims and rp and hint_claims.get("sub") == subject_for(user, rp)
     )
     confirmed = request.method == "POST" and query.get("confirm") == "yes"
+    if confirmed and CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {}):
+        # Our own confirmation form carries a CSRF token; another site cannot press it.
+        confirmed = False
     if user and not hint_matches and not confirmed:
         return render(
             request,

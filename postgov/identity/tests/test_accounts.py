@@ -366,3 +366,13 @@ def test_enrolment_code_single_and_renewable(client, citizen):
     assert find_enrolment_code(first) is None and find_enrolment_code(second).user == citizen
     printed = client.get(reverse("identity:enrolment") + "?print=1")
     assert "<svg" in printed.content.decode()
+
+
+def test_step_up_codes_are_throttled(client, citizen, settings):
+    settings.LOGIN_THROTTLE_PAIR_FREE = 2
+    log_in_session(client, citizen)
+    url = reverse("identity:step_up") + "?next=/"
+    for _ in range(4):
+        client.post(url, {"method": "sms", "code": "000000", "action": "verify"})
+    response = client.post(url, {"method": "sms", "code": "000000", "action": "verify"})
+    assert "alert-danger" in response.content.decode() and response.status_code == 200

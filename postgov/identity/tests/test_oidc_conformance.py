@@ -903,3 +903,16 @@ def test_session_auth_context_defaults_for_force_login(client, citizen, rp):  # 
     client.force_login(citizen)
     assert authn.LOA1 == "urn:postgov:loa:1"
     assert authorize(client).status_code == 200
+
+
+def test_logout_confirmation_cannot_be_forged_cross_site(citizen, rp):  # noqa: F811
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    log_in_session(browser, citizen)
+    response = browser.post(
+        "/oidc/logout",
+        {"client_id": "portal", "post_logout_redirect_uri": LOGOUT_REDIRECT, "confirm": "yes"},
+    )
+    assert response.status_code == 200  # asked again, not logged out
+    assert browser.get("/accounts/me/").status_code == 200

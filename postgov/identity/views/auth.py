@@ -281,7 +281,15 @@ def step_up(request):
         form = CodeForm(initial={"method": "sms"}, methods=methods)
     elif request.method == "POST":
         form = CodeForm(request.POST, methods=methods)
-        if form.is_valid():
+        wait = throttle.seconds_to_wait(user.get_username(), _address(request))
+        if wait:
+            # Guessing codes from a stolen session is slowed like guessing passwords.
+            form.add_error(
+                None,
+                _("Too many failed attempts. Please wait %(seconds)s seconds and try again.")
+                % {"seconds": wait},
+            )
+        elif form.is_valid():
             method = _check_second_factor(request, user, form)
             if method:
                 authn.second_factor_done(request, user, method)
