@@ -17,8 +17,8 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.core import signing
 from django.db import transaction
-from django.middleware.csrf import CsrfViewMiddleware
 from django.http import HttpResponseRedirect, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
