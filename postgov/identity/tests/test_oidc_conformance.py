@@ -916,3 +916,9 @@ def test_logout_confirmation_cannot_be_forged_cross_site(citizen, rp):  # noqa: 
     )
     assert response.status_code == 200  # asked again, not logged out
     assert browser.get("/accounts/me/").status_code == 200
+
+
+def test_oidcc_login_hint_prefills_the_username(client, rp):  # noqa: F811
+    response = authorize(client, login_hint="citizen")
+    page = client.get(response["Location"])
+    assert 'value="citizen"' in page.content.decode()

@@ -56,6 +56,15 @@ def relying_party_for_next(next_url: str) -> RelyingParty | None:
     return RelyingParty.objects.filter(client_id=client_id, active=True).first()
 
 
+def _login_hint(next_url: str) -> str:
+    """OIDC login_hint: prefill the username when a portal knows it."""
+    parts = urlsplit(next_url)
+    if parts.path != reverse("identity:oidc_authorize"):
+        return ""
+    hint = (parse_qs(parts.query).get("login_hint") or [""])[0]
+    return hint[:150] if hint.isprintable() else ""
+
+
 @sensitive_post_parameters("password")
 @csrf_protect
 @never_cache
@@ -65,7 +74,9 @@ def login_view(request):
     force = request.GET.get("force") == "1" or request.POST.get("force") == "1"
     if request.user.is_authenticated and request.method == "GET" and not force:
         return redirect(next_url)
-    form = LoginForm(request, data=request.POST or None)
+    form = LoginForm(
+        request, data=request.POST or None, initial={"username": _login_hint(next_url)}
+    )
     throttled = ""
     if request.method == "POST":
         username = request.POST.get("username", "")[:150]
