@@ -376,3 +376,20 @@ def test_step_up_codes_are_throttled(client, citizen, settings):
         client.post(url, {"method": "sms", "code": "000000", "action": "verify"})
     response = client.post(url, {"method": "sms", "code": "000000", "action": "verify"})
     assert "alert-danger" in response.content.decode() and response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/accounts/me/security/app/1/remove/", "/accounts/me/security/sms/", "/accounts/me/security/backup-codes/"],
+)
+def test_it_checks_access_post_only_views(client, url):
+    response = client.post(url)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_portal_logo_is_404_without_a_logo(client, db):
+    from postgov.identity.tests.oidc_helpers import make_rp
+
+    rp = make_rp()
+    assert client.get(reverse("identity:rp_logo", args=[rp.pk])).status_code == 404
+    assert client.get(reverse("identity:rp_logo", args=[999])).status_code == 404
