@@ -380,7 +380,11 @@ def test_step_up_codes_are_throttled(client, citizen, settings):
 
 @pytest.mark.parametrize(
     "url",
-    ["/accounts/me/security/app/1/remove/", "/accounts/me/security/sms/", "/accounts/me/security/backup-codes/"],
+    [
+        "/accounts/me/security/app/1/remove/",
+        "/accounts/me/security/sms/",
+        "/accounts/me/security/backup-codes/",
+    ],
 )
 def test_it_checks_access_post_only_views(client, url):
     response = client.post(url)
