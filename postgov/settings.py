@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
+    # Before postgov.identity, whose admin replaces DOT's registrations.
+    "oauth2_provider",
     "postgov.audit",
     "postgov.places",
     "postgov.catalog",
@@ -126,15 +128,20 @@ LOGIN_URL = "identity:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "identity:login"
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "postgov.identity.hashers.PostGovArgon2Hasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+PASSWORD_HASHERS += ["postgov.identity.hashers.ClientSecretHasher"]
+# NIST SP 800-63B 5.1.1.2: at least 8 characters, at most a generous maximum, checked
+# against a bundled list of common and breached passwords and the account's own data;
+# no composition rules.
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 8},
     },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "postgov.identity.passwords.MaximumLengthValidator"},
+    {"NAME": "postgov.identity.passwords.BreachedPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
 ]
 
@@ -160,6 +167,48 @@ LOGIN_THROTTLE_PAIR_FREE = env_int("LOGIN_THROTTLE_PAIR_FREE", 5)
 LOGIN_THROTTLE_ADDRESS_FREE = env_int("LOGIN_THROTTLE_ADDRESS_FREE", 30)
 LOGIN_THROTTLE_WINDOW = env_int("LOGIN_THROTTLE_WINDOW", 60 * 60)
 LOGIN_THROTTLE_MAX_DELAY = env_int("LOGIN_THROTTLE_MAX_DELAY", 15 * 60)
+
+# PostID (identity/): one secret from which the keys sealing TOTP secrets, signing keys and
+# enrolment codes, and the pairwise-subject key, are derived. It must never change once
+# accounts exist (docs/decisions/0002-oidc-provider.md).
+IDENTITY_SECRET = env_secret(
+    "IDENTITY_SECRET", dev_file=DATA_DIR / ".identity_secret" if DEV else None
+)
+# The OpenID Connect issuer: the public address of this site.
+OIDC_ISSUER = env_str("OIDC_ISSUER", SITE_URL).rstrip("/")
+# Seconds a second factor counts for level 2 (loa:2). 0: every authorization asking for
+# level 2 demands a fresh second factor (no silent single sign-on at level 2, as SPID).
+OIDC_LOA2_MFA_MAX_AGE = env_int("OIDC_LOA2_MFA_MAX_AGE", 0)
+IDENTITY_OTP_TTL = env_int("IDENTITY_OTP_TTL", 5 * 60)
+IDENTITY_OTP_MAX_ATTEMPTS = env_int("IDENTITY_OTP_MAX_ATTEMPTS", 5)
+IDENTITY_OTP_PER_HOUR = env_int("IDENTITY_OTP_PER_HOUR", 5)
+IDENTITY_REAUTH_SECONDS = env_int("IDENTITY_REAUTH_SECONDS", 10 * 60)
+IDENTITY_ENROLMENT_CODE_DAYS = env_int("IDENTITY_ENROLMENT_CODE_DAYS", 7)
+
+OAUTH2_PROVIDER_APPLICATION_MODEL = "identity.RelyingParty"
+OAUTH2_PROVIDER_GRANT_MODEL = "identity.AuthorizationCode"
+OAUTH2_PROVIDER = {
+    "OAUTH2_VALIDATOR_CLASS": "postgov.identity.oidc.validator.PostGovValidator",
+    "OIDC_ENABLED": True,
+    "SCOPES_BACKEND_CLASS": "postgov.identity.oidc.claims.PostGovScopes",
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("OIDC_ACCESS_TOKEN_SECONDS", 10 * 60),
+    "ID_TOKEN_EXPIRE_SECONDS": env_int("OIDC_ID_TOKEN_SECONDS", 10 * 60),
+    # A refresh token dies this long after its access token expired (sliding).
+    "REFRESH_TOKEN_EXPIRE_SECONDS": env_int("OIDC_REFRESH_TOKEN_SECONDS", 8 * 60 * 60),
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    "CLIENT_SECRET_HASHER": "postgov_client_secret",
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+}
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
@@ -248,4 +297,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 if TESTING:
     # Tests are fast: MD5 is fine for throw-away test passwords (DESIGN §4.6).
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "postgov.identity.hashers.ClientSecretHasher",
+    ]

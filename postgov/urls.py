@@ -11,7 +11,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("accounts/", include("postgov.identity.urls")),
+    path("", include("postgov.identity.urls")),
     path("places/", include("postgov.places.urls")),
     path("catalog/", include("postgov.catalog.urls")),
     path("agencies/", include("postgov.agencies.urls")),

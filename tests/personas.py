@@ -17,6 +17,17 @@ from postgov.identity.models import Role, RoleAssignment, User
 from postgov.places.models import Commune, Province, ServicePoint
 
 PASSWORD = "correct horse battery staple"
+# Every staff persona has an authenticator app with this secret (staff must give a second
+# factor at login); tests compute the code with pyotp.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def totp_code(at: float | None = None) -> str:
+    import time
+
+    import pyotp
+
+    return pyotp.TOTP(TOTP_SECRET).at(at if at is not None else time.time())
 
 
 @dataclass
@@ -49,6 +60,14 @@ def make_user(username: str, full_name: str, **extra) -> User:
 
 
 def give_role(user: User, role: str, **where) -> RoleAssignment:
+    from django.utils import timezone
+
+    from postgov.identity.otp import new_totp_device
+
+    if not user.totp_devices.exists():
+        device = new_totp_device(user, "Test app", secret=TOTP_SECRET)
+        device.confirmed_at = timezone.now()
+        device.save(update_fields=["confirmed_at"])
     return RoleAssignment.objects.create(user=user, role=role, **where)
 
 
@@ -129,7 +148,15 @@ def build_world() -> World:
     give_role(provincial_admin, Role.PROVINCIAL_ADMIN, province=province)
     auditor = make_user("auditor_qt", "Đỗ Thị Mai")
     give_role(auditor, Role.AUDITOR, province=province)
-    citizen = make_user("citizen", "Ngô Văn Nam", phone="0912345678")
+    from django.utils import timezone
+
+    citizen = make_user(
+        "citizen",
+        "Ngô Văn Nam",
+        phone="0912345678",
+        phone_verified_at=timezone.now(),
+        email="nam@example.com",
+    )
     outsider = make_user("outsider", "Người Ngoài")
 
     return World(

@@ -46,6 +46,7 @@ class SessionTimeoutMiddleware:
             # Writing the session on every request costs a write; once a minute is enough.
             if now - seen >= 60 or _SEEN not in request.session:
                 request.session[_SEEN] = now
+                _touch_session_row(request)
         return self.get_response(request)
 
 
@@ -56,3 +57,17 @@ class AccessMiddleware:
     def __call__(self, request):
         request.access = SimpleLazyObject(lambda: Access.for_user(request.user))
         return self.get_response(request)
+
+
+def _touch_session_row(request) -> None:
+    """Keep the account page's session list current (last seen, and the session key,
+    which Django changes on login and password change)."""
+    from django.utils import timezone
+
+    from postgov.identity.models import UserSession
+
+    auth = request.session.get("postgov_auth") or {}
+    if auth.get("sid"):
+        UserSession.objects.filter(pk=auth["sid"]).update(
+            last_seen_at=timezone.now(), session_key=request.session.session_key or ""
+        )

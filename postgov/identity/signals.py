@@ -16,6 +16,16 @@ def audit_login(sender, request, user, **kwargs):
 def audit_logout(sender, request, user, **kwargs):
     if user is not None:
         record("auth.logout", actor=user, request=request)
+        # The session list on the account page forgets this one.
+        from django.utils import timezone
+
+        from postgov.identity.models import UserSession
+
+        key = request.session.session_key if request is not None else None
+        if key:
+            UserSession.objects.filter(user=user, session_key=key, ended_at__isnull=True).update(
+                ended_at=timezone.now()
+            )
 
 
 @receiver(user_login_failed, dispatch_uid="audit_login_failed")

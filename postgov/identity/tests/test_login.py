@@ -8,13 +8,24 @@ import pytest
 from django.urls import reverse
 
 from postgov.audit.models import AuditEvent
-from tests.personas import PASSWORD
+from tests.personas import PASSWORD, totp_code
 
 LOGIN = "/accounts/login/"
+VERIFY = "/accounts/login/verify/"
 
 
-def post_login(client, username, password, address="10.0.0.1"):
-    return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=address)
+def post_login(client, username, password, address="10.0.0.1", **extra):
+    return client.post(
+        LOGIN, {"username": username, "password": password, **extra}, REMOTE_ADDR=address
+    )
+
+
+def second_step(client, code=None, address="10.0.0.1"):
+    return client.post(
+        VERIFY,
+        {"method": "totp", "code": code or totp_code(), "action": "verify"},
+        REMOTE_ADDR=address,
+    )
 
 
 @pytest.mark.django_db
@@ -24,8 +35,13 @@ def test_login_page_renders_in_vietnamese(client):
     assert "Đăng nhập" in response.content.decode()
 
 
-def test_clerk_logs_in_and_lands_home(client, clerk_a):
+def test_clerk_logs_in_with_password_then_code_and_lands_home(client, clerk_a):
     response = post_login(client, "clerk_a", PASSWORD)
+    assert response.status_code == 302
+    assert response.url == VERIFY
+    # Not logged in yet: the second factor is mandatory for staff.
+    assert client.get(reverse("identity:account")).status_code == 302
+    response = second_step(client)
     assert response.status_code == 302
     assert response.url == reverse("home")
     assert AuditEvent.objects.filter(action="auth.login", actor_id=clerk_a.pk).exists()
@@ -48,10 +64,8 @@ def _error_text(body: str) -> str:
 
 
 def test_login_refuses_foreign_next_url(client, clerk_a):
-    response = client.post(
-        LOGIN, {"username": "clerk_a", "password": PASSWORD, "next": "https://evil.example/"}
-    )
-    assert response.url == reverse("home")
+    post_login(client, "clerk_a", PASSWORD, next="https://evil.example/")
+    assert second_step(client).url == reverse("home")
 
 
 def test_attacker_is_slowed_but_owner_elsewhere_is_not(client, clerk_a, settings):
@@ -62,9 +76,10 @@ def test_attacker_is_slowed_but_owner_elsewhere_is_not(client, clerk_a, settings
     throttled = post_login(client, "clerk_a", PASSWORD, address="203.0.113.9")
     assert throttled.status_code == 200
     assert "alert-warning" in throttled.content.decode()
-    # The clerk at the counter, on another address, logs in at once.
+    # The clerk at the counter, on another address, goes on at once.
     owner = post_login(client, "clerk_a", PASSWORD, address="10.1.1.1")
     assert owner.status_code == 302
+    assert owner.url == VERIFY
 
 
 def test_password_sprayer_is_slowed_across_accounts(client, world, settings):

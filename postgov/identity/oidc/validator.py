@@ -1,0 +1,328 @@
+"""Our OAuth2Validator: where DOT/oauthlib ask questions, PostID answers.
+
+Extends DOT for: client authentication methods bound to the registration (incl.
+private_key_jwt), PKCE required for public clients, single-use codes whose reuse revokes
+what they issued, refresh-token reuse audit, auth_time/acr/amr from the login, pairwise
+subjects, scope-limited claims, ID tokens signed with the rotating key by kid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from jwcrypto import jws
+from jwcrypto.common import JWException
+from oauth2_provider.models import (
+    get_access_token_model,
+    get_id_token_model,
+    get_refresh_token_model,
+)
+from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauth2_provider.settings import oauth2_settings
+
+from postgov.audit.actions import record
+from postgov.identity.models import AuthorizationCode, RelyingParty
+from postgov.identity.oidc import client_auth
+from postgov.identity.oidc.claims import claims_for_scopes, issuer, subject_for
+from postgov.identity.oidc.keys import verification_jwk
+
+log = logging.getLogger("postgov.identity.oidc")
+AccessToken = get_access_token_model()
+RefreshToken = get_refresh_token_model()
+IDToken = get_id_token_model()
+
+
+def revoke_tokens_of_grant(grant: AuthorizationCode) -> int:
+    """Everything issued from one authorization code: its access token, the refresh
+    token family that grew from it, and their ID tokens."""
+    revoked = 0
+    with transaction.atomic():
+        tokens = AccessToken.objects.none()
+        if grant.access_token_id:
+            tokens = AccessToken.objects.filter(pk=grant.access_token_id)
+        if grant.token_family:
+            tokens = tokens | AccessToken.objects.filter(
+                refresh_token__token_family=grant.token_family
+            )
+        ids = list(tokens.values_list("id_token_id", flat=True))
+        revoked += tokens.count()
+        IDToken.objects.filter(pk__in=[i for i in ids if i]).delete()
+        tokens.delete()
+        if grant.token_family:
+            revoked += RefreshToken.objects.filter(
+                token_family=grant.token_family, revoked__isnull=True
+            ).count()
+            RefreshToken.revoke_family(grant.token_family)
+    return revoked
+
+
+class PostGovValidator(OAuth2Validator):
+    oidc_claim_scope = None  # we filter claims by scope ourselves
+
+    # -- clients --------------------------------------------------------------------------
+    def _assertion(self, request) -> str | None:
+        try:
+            kind = request.client_assertion_type
+        except AttributeError:
+            kind = request._params.get("client_assertion_type")
+        if kind is None and "client_assertion_type" not in request._params:
+            return None
+        return request._params.get("client_assertion") or ""
+
+    def client_authentication_required(self, request, *args, **kwargs):
+        if self._assertion(request) is not None:
+            return True
+        return super().client_authentication_required(request, *args, **kwargs)
+
+    def authenticate_client(self, request, *args, **kwargs):
+        assertion = self._assertion(request)
+        if assertion is not None:
+            if request._params.get("client_assertion_type") != client_auth.ASSERTION_TYPE:
+                return False
+            client = client_auth.verify_assertion(assertion, request)
+            if (
+                client is None
+                or client.token_endpoint_auth_method != RelyingParty.AuthMethod.PRIVATE_KEY_JWT
+            ):
+                return False
+            if request.client_id and request.client_id != client.client_id:
+                return False
+            request.client = client
+            request.client_id = client.client_id
+            return True
+        if self._extract_basic_auth(request):
+            ok = self._authenticate_basic_auth(request)
+            method = "client_secret_basic"
+        else:
+            ok = self._authenticate_request_body(request)
+            method = "client_secret_post"
+        # A client authenticates only the way it was registered to.
+        return bool(ok and request.client and request.client.token_endpoint_auth_method == method)
+
+    def authenticate_client_id(self, client_id, request, *args, **kwargs):
+        if self._load_application(client_id, request) is None:
+            return False
+        return (
+            request.client.token_endpoint_auth_method == RelyingParty.AuthMethod.NONE
+            and request.client.is_public
+        )
+
+    def is_pkce_required(self, client_id, request):
+        client = request.client or RelyingParty.objects.filter(client_id=client_id).first()
+        return bool(client and client.is_public)
+
+    def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):
+        # The authorization view has already kept only the scopes the portal may ask for
+        # (unknown ones are ignored, OIDC Core 3.1.2.1); here only "openid" is required.
+        return "openid" in scopes
+
+    def validate_silent_login(self, request):
+        return True  # decided by the authorization view, which knows the session
+
+    def validate_silent_authorization(self, request):
+        return True
+
+    def validate_user_match(self, id_token_hint, scopes, claims, request):
+        return True  # checked by the authorization view
+
+    def get_oidc_issuer_endpoint(self, request):
+        return issuer()
+
+    # -- authorization codes ------------------------------------------------------------
+    def _create_authorization_code(self, request, code, expires=None):
+        grant = super()._create_authorization_code(request, code, expires)
+        auth = getattr(request, "postgov_auth", None) or {}
+        AuthorizationCode.objects.filter(pk=grant.pk).update(
+            auth_time=datetime.fromtimestamp(auth.get("time", timezone.now().timestamp()), tz=UTC),
+            acr=auth.get("acr", ""),
+            amr=auth.get("amr", []),
+        )
+        return grant
+
+    def validate_code(self, client_id, code, client, request, *args, **kwargs):
+        if not isinstance(code, str) or len(code) > 255 or "\x00" in code:
+            return False
+        grant = (
+            AuthorizationCode.objects.select_related("user")
+            .filter(code=code, application=client)
+            .first()
+        )
+        if grant is None:
+            return False
+        now = timezone.now()
+        claimed = grant.used_at is None and AuthorizationCode.objects.filter(
+            pk=grant.pk, used_at__isnull=True
+        ).update(used_at=now)
+        if not claimed:
+            # RFC 6749 4.1.2: a code used twice is refused and what it issued is revoked.
+            revoked = revoke_tokens_of_grant(grant)
+            record(
+                "oidc.code_reuse_detected",
+                actor=grant.user,
+                obj=client,
+                details={"grant": grant.pk, "tokens_revoked": revoked},
+            )
+            return False
+        if grant.is_expired() or not grant.user.is_active:
+            return False
+        # PKCE downgrade: a verifier for a code issued without a challenge.
+        if not grant.code_challenge and getattr(request, "code_verifier", None):
+            return False
+        request.scopes = grant.scope.split()
+        request.user = grant.user
+        request.nonce = grant.nonce or None
+        request.claims = json.loads(grant.claims) if grant.claims else {}
+        request.postgov_grant = grant
+        request.postgov_auth = {"time": grant.auth_time, "acr": grant.acr, "amr": grant.amr}
+        return True
+
+    def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):
+        pass  # already marked used in validate_code; kept to recognise reuse
+
+    def _save_bearer_token(self, token, request, *args, **kwargs):
+        super()._save_bearer_token(token, request, *args, **kwargs)
+        grant = getattr(request, "postgov_grant", None)
+        if request.grant_type == "authorization_code" and grant is not None:
+            checksum = hashlib.sha256(token["access_token"].encode()).hexdigest()
+            access = AccessToken.objects.filter(token_checksum=checksum).first()
+            family = None
+            if access is not None:
+                family = (
+                    RefreshToken.objects.filter(access_token=access)
+                    .values_list("token_family", flat=True)
+                    .first()
+                )
+            AuthorizationCode.objects.filter(pk=grant.pk).update(
+                access_token_id=access.pk if access else None, token_family=family
+            )
+            record(
+                "oidc.token_issued",
+                actor=request.user,
+                obj=request.client,
+                details={"grant": grant.pk},
+            )
+
+    # -- refresh tokens -----------------------------------------------------------------
+    def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
+        if not isinstance(refresh_token, str) or len(refresh_token) > 255:
+            return False
+        ok = super().validate_refresh_token(refresh_token, client, request, *args, **kwargs)
+        rt = getattr(request, "refresh_token_instance", None)
+        if not ok:
+            checksum = hashlib.sha256(refresh_token.encode()).hexdigest()
+            reused = (
+                RefreshToken.objects.filter(token_checksum=checksum, revoked__isnull=False)
+                .select_related("user")
+                .first()
+            )
+            if reused is not None:
+                record(
+                    "oidc.refresh_token_reuse",
+                    actor=reused.user,
+                    obj=reused.application,
+                    details={"family": str(reused.token_family)},
+                )
+            return False
+        if rt is None or not rt.user.is_active:
+            return False
+        grant = (
+            AuthorizationCode.objects.filter(token_family=rt.token_family).first()
+            if rt.token_family
+            else None
+        )
+        if grant is not None:
+            request.postgov_auth = {"time": grant.auth_time, "acr": grant.acr, "amr": grant.amr}
+            request.claims = json.loads(grant.claims) if grant.claims else {}
+        request.nonce = None
+        return True
+
+    def _create_access_token(self, expires, request, token, source_refresh_token=None):
+        # DOT re-parses and re-verifies the ID token it has just signed to find its row;
+        # finalize_id_token left that row on the request.
+        id_token = getattr(request, "id_token", None)
+        if token.get("id_token") and isinstance(id_token, IDToken):
+            access_token = AccessToken(
+                user=request.user,
+                scope=token["scope"],
+                expires=expires,
+                id_token=id_token,
+                application=request.client,
+                source_refresh_token=source_refresh_token,
+                resource=getattr(request, "resource", []),
+            )
+            self._set_token_value(access_token, token["access_token"])
+            access_token.save()
+            return access_token
+        return super()._create_access_token(expires, request, token, source_refresh_token)
+
+    def validate_bearer_token(self, token, scopes, request):
+        if not token or len(token) > 255:
+            return False
+        ok = super().validate_bearer_token(token, scopes, request)
+        if ok and (request.user is None or not request.user.is_active):
+            return False
+        return ok
+
+    def revoke_token(self, token, token_type_hint, request, *args, **kwargs):
+        super().revoke_token(token, token_type_hint, request, *args, **kwargs)
+        record("oidc.token_revoked", obj=request.client, details={"hint": token_type_hint or ""})
+
+    # -- ID tokens and claims ----------------------------------------------------------
+    def get_claim_dict(self, request):
+        return {"sub": subject_for(request.user, request.client)}
+
+    def get_discovery_claims(self, request):
+        return ["sub"]
+
+    def get_id_token_dictionary(self, token, token_handler, request):
+        auth = getattr(request, "postgov_auth", None) or {}
+        auth_time = auth.get("time") or request.user.last_login or timezone.now()
+        expires = timezone.now() + timedelta(seconds=oauth2_settings.ID_TOKEN_EXPIRE_SECONDS)
+        requested = (
+            (request.claims or {}).get("id_token") if isinstance(request.claims, dict) else None
+        )
+        claims = {}
+        if isinstance(requested, dict):
+            claims.update(claims_for_scopes(request.user, request.scopes, requested))
+        claims.update(
+            {
+                "sub": subject_for(request.user, request.client),
+                "iss": issuer(),
+                "exp": int(expires.timestamp()),
+                "auth_time": int(auth_time.timestamp()),
+                "jti": str(uuid.uuid4()),
+            }
+        )
+        if auth.get("acr"):
+            claims["acr"] = auth["acr"]
+        if auth.get("amr"):
+            claims["amr"] = list(auth["amr"])
+        return claims, expires
+
+    def get_userinfo_claims(self, request):
+        requested = (
+            (request.claims or {}).get("userinfo") if isinstance(request.claims, dict) else None
+        )
+        claims = claims_for_scopes(
+            request.user, request.scopes, requested if isinstance(requested, dict) else None
+        )
+        claims["sub"] = subject_for(request.user, request.client)
+        return claims
+
+    def get_oidc_claims(self, token, token_handler, request):
+        return {"sub": subject_for(request.user, request.client)}
+
+    def _get_key_for_token(self, token):
+        try:
+            parsed = jws.JWS()
+            parsed.deserialize(token)
+            header = parsed.jose_header
+        except (JWException, ValueError, TypeError):
+            return None
+        return verification_jwk(header.get("kid") if isinstance(header, dict) else None)

@@ -1,0 +1,310 @@
+"""The clerk's counter check and the supervisor's review queue (DESIGN §1, §2.3)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from postgov.identity import actions, otp, proofing
+from postgov.identity.access import role_required
+from postgov.identity.forms import normalise_phone
+from postgov.identity.models import ProofingCase, Role, User
+from postgov.lib.forms import StyledFormMixin
+from postgov.lib.idcard import IdCardError, parse_qr
+from postgov.places.models import Commune, ServicePoint
+
+PROOFING_ROLES = (Role.CLERK, Role.SUPERVISOR)
+
+
+class StartForm(StyledFormMixin, forms.Form):
+    code = forms.CharField(
+        label=gettext_lazy("Enrolment code"),
+        max_length=64,
+        required=False,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
+    )
+    username = forms.CharField(label=gettext_lazy("Username"), max_length=150, required=False)
+    phone = forms.CharField(
+        label=gettext_lazy("Mobile phone of the account"), max_length=20, required=False
+    )
+
+
+class CardForm(StyledFormMixin, forms.Form):
+    qr = forms.CharField(
+        label=gettext_lazy("Scan the QR code on the ID card"),
+        max_length=2000,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
+    )
+
+
+class ChecklistForm(StyledFormMixin, forms.Form):
+    face_matches = forms.BooleanField(
+        label=gettext_lazy("The face matches the photo on the card"), required=False
+    )
+    security_features = forms.BooleanField(
+        label=gettext_lazy("The card's security features are genuine"), required=False
+    )
+    not_expired = forms.BooleanField(label=gettext_lazy("The card has not expired"), required=False)
+    fraud = forms.BooleanField(
+        label=gettext_lazy("I suspect fraud: send to the supervisor"), required=False
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class AssistedForm(StyledFormMixin, forms.Form):
+    username = forms.CharField(label=gettext_lazy("Username for the new account"), max_length=40)
+    phone = forms.CharField(
+        label=gettext_lazy("Mobile phone (if any)"), max_length=20, required=False
+    )
+    current_address = forms.CharField(
+        label=gettext_lazy("Current address: house number, street, hamlet"), max_length=300
+    )
+    current_commune = forms.ModelChoiceField(
+        label=gettext_lazy("Current address: commune"),
+        queryset=Commune.objects.select_related("province"),
+    )
+
+    def clean_username(self):
+        value = self.cleaned_data["username"].strip()
+        if User.objects.filter(username__iexact=value).exists():
+            raise forms.ValidationError(_("This username is taken; choose another."))
+        return value
+
+    def clean_phone(self):
+        value = self.cleaned_data["phone"]
+        return normalise_phone(value) if value else ""
+
+
+class ReviewForm(StyledFormMixin, forms.Form):
+    note = forms.CharField(
+        label=gettext_lazy("Supervisor's note"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    unbind_other = forms.BooleanField(
+        label=gettext_lazy("Withdraw the other account's verification (it was the fraudulent one)"),
+        required=False,
+    )
+
+
+def _my_point(request) -> ServicePoint | None:
+    ids = sorted(request.access.point_ids(*PROOFING_ROLES))
+    return ServicePoint.objects.filter(pk__in=ids).order_by("pk").first()
+
+
+def _cases(request, *roles):
+    return request.access.scope(
+        ProofingCase.objects.select_related("user", "service_point", "clerk"),
+        point_field="service_point",
+        roles=roles or PROOFING_ROLES,
+    )
+
+
+@role_required(*PROOFING_ROLES)
+@require_http_methods(["GET", "POST"])
+def proofing_start(request):
+    point = _my_point(request)
+    form = StartForm(request.POST or None)
+    if request.method == "POST" and point is not None and form.is_valid():
+        data = form.cleaned_data
+        if request.POST.get("action") == "assisted":
+            case = proofing.open_case(
+                request, kind=ProofingCase.Kind.ASSISTED, point=point, user=None
+            )
+            return redirect("identity:proofing_case", case.pk)
+        if data["code"]:
+            code = actions.find_enrolment_code(data["code"])
+            if code is None:
+                form.add_error(
+                    "code",
+                    _(
+                        "This enrolment code is unknown, used or expired. Ask the citizen to show "
+                        "the code on their account page, or search the account below."
+                    ),
+                )
+            else:
+                case = proofing.open_case(
+                    request,
+                    kind=ProofingCase.Kind.ENROLMENT_CODE,
+                    point=point,
+                    user=code.user,
+                    enrolment_code=code,
+                )
+                return redirect("identity:proofing_case", case.pk)
+        elif data["username"] and data["phone"]:
+            try:
+                phone = normalise_phone(data["phone"])
+            except forms.ValidationError as exc:
+                form.add_error("phone", exc)
+            else:
+                user = User.objects.filter(
+                    username__iexact=data["username"],
+                    phone=phone,
+                    is_active=True,
+                    phone_verified_at__isnull=False,
+                ).first()
+                if user is None:
+                    form.add_error(
+                        None, _("No account with this username and verified phone number.")
+                    )
+                else:
+                    case = proofing.open_case(
+                        request, kind=ProofingCase.Kind.WALK_IN, point=point, user=user
+                    )
+                    try:
+                        otp.send_code(user, "proofing", "sms", user.phone)
+                    except otp.TooManyCodes:
+                        messages.error(
+                            request, _("Too many codes were sent to this phone. Try again later.")
+                        )
+                    return redirect("identity:proofing_case", case.pk)
+        else:
+            form.add_error(None, _("Scan an enrolment code, or enter a username and phone number."))
+    recent = _cases(request)[:10]
+    return render(
+        request, "identity/proofing_start.html", {"form": form, "point": point, "recent": recent}
+    )
+
+
+@role_required(*PROOFING_ROLES)
+@require_http_methods(["GET", "POST"])
+def proofing_case(request, pk: int):
+    # Clerks work only on cases of their own point.
+    case = get_object_or_404(_cases(request), pk=pk)
+    confirmed = case.kind != ProofingCase.Kind.WALK_IN or case.checklist.get("account_confirmed")
+    card_form = CardForm()
+    checklist_form = ChecklistForm()
+    assisted_form = AssistedForm() if case.kind == ProofingCase.Kind.ASSISTED else None
+    action = request.POST.get("action") if request.method == "POST" else None
+    if case.status != ProofingCase.Status.OPEN:
+        action = None
+    if action == "confirm_account" and not confirmed:
+        if otp.check_code(
+            case.user, "proofing", request.POST.get("code", ""), destination=case.user.phone
+        ):
+            case.checklist = {**case.checklist, "account_confirmed": True}
+            case.save(update_fields=["checklist"])
+            proofing._audit("proofing.account_confirmed", request, case)
+            return redirect("identity:proofing_case", case.pk)
+        messages.error(request, _("This code is not valid. Check it and try again."))
+    elif action == "card" and confirmed:
+        card_form = CardForm(request.POST)
+        if card_form.is_valid():
+            try:
+                card = parse_qr(card_form.cleaned_data["qr"])
+            except IdCardError as exc:
+                card_form.add_error("qr", str(exc))
+                proofing._audit("proofing.card_refused", request, case)
+            else:
+                proofing.attach_card(request, case, card)
+                return redirect("identity:proofing_case", case.pk)
+    elif action == "decide" and case.card:
+        checklist_form = ChecklistForm(request.POST)
+        if assisted_form is not None:
+            assisted_form = AssistedForm(request.POST)
+        if checklist_form.is_valid() and (assisted_form is None or assisted_form.is_valid()):
+            data = checklist_form.cleaned_data
+            letter = None
+            if assisted_form is not None and case.user is None:
+                if (
+                    case.conflict_user_id
+                    or data["fraud"]
+                    or not all(data[k] for k in proofing.CHECKLIST)
+                ):
+                    pass  # no account is created for a doubtful or failed check
+                else:
+                    user, password, codes = proofing.assisted_registration(
+                        request, case, **assisted_form.cleaned_data
+                    )
+                    letter = {"username": user.username, "password": password, "codes": codes}
+            if case.user is None and not (data["fraud"] or case.conflict_user_id):
+                case.status = ProofingCase.Status.FAILED
+                case.save(update_fields=["status"])
+                proofing._audit("proofing.failed", request, case)
+            else:
+                case = proofing.decide(
+                    request,
+                    case,
+                    checklist=data,
+                    fraud=data["fraud"],
+                    note=data["note"],
+                    fail=request.POST.get("outcome") == "fail",
+                )
+            if letter and case.status == ProofingCase.Status.PASSED:
+                return render(
+                    request, "identity/proofing_letter.html", {"case": case, "letter": letter}
+                )
+            return redirect("identity:proofing_case", case.pk)
+    card_birth = ""
+    if case.card.get("birth_date"):
+        card_birth = date.fromisoformat(case.card["birth_date"]).strftime("%d/%m/%Y")
+    return render(
+        request,
+        "identity/proofing_case.html",
+        {
+            "case": case,
+            "card_birth": card_birth,
+            "confirmed": confirmed,
+            "card_form": card_form,
+            "checklist_form": checklist_form,
+            "assisted_form": assisted_form,
+            "mismatch_labels": {
+                "name": _("Full name"),
+                "birth_date": _("Date of birth"),
+                "gender": _("Gender"),
+                "id_number": _("ID number"),
+            },
+        },
+    )
+
+
+@role_required(Role.SUPERVISOR)
+def proofing_review_queue(request):
+    cases = (
+        _cases(request, Role.SUPERVISOR)
+        .filter(status=ProofingCase.Status.REVIEW)
+        .order_by("created_at")
+    )
+    page = Paginator(cases, 30).get_page(request.GET.get("page"))
+    return render(request, "identity/proofing_review_queue.html", {"page_obj": page})
+
+
+@role_required(Role.SUPERVISOR)
+@require_http_methods(["GET", "POST"])
+def proofing_review(request, pk: int):
+    case = get_object_or_404(_cases(request, Role.SUPERVISOR), pk=pk)
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and case.status == ProofingCase.Status.REVIEW and form.is_valid():
+        approve = request.POST.get("decision") == "approve"
+        try:
+            proofing.review(
+                request,
+                case,
+                approve=approve,
+                note=form.cleaned_data["note"],
+                unbind_other=form.cleaned_data["unbind_other"],
+            )
+        except ValueError:
+            form.add_error(
+                "unbind_other",
+                _(
+                    "Another account is verified with this ID number: "
+                    "withdraw its verification first, or reject."
+                ),
+            )
+        else:
+            messages.success(request, _("Decision recorded."))
+            return redirect("identity:proofing_review_queue")
+    return render(request, "identity/proofing_review.html", {"case": case, "form": form})
