@@ -235,12 +235,18 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(BASE_DELAY * 2 ** (attempts - 1), 6 * 3600))
 
 
+LEASE = timedelta(minutes=2)
+
+
 @task()
 def sync_dossier(dossier_id: int) -> str:
-    """Send the dossier's pending messages in order; stop at the first failure."""
+    """Send the dossier's pending messages in order; stop at the first failure.
+
+    The messages are claimed for a short lease in one transaction and sent outside it, so
+    a slow portal holds no database lock (and two workers never send the same dossier)."""
     if not configured():
         return "portal not configured"
-    portal = adapter()
+    now = timezone.now()
     with transaction.atomic():
         items = list(
             PortalSyncItem.objects.select_for_update()
@@ -248,27 +254,47 @@ def sync_dossier(dossier_id: int) -> str:
             .exclude(status__in=[PortalSyncItem.Status.SYNCED, PortalSyncItem.Status.FAILED])
             .order_by("id")
         )
-        sent = 0
-        for item in items:
-            item.attempts += 1
-            try:
-                portal.push(item.service, [item.payload], updating=item.attempts > 1)
-            except PortalError as exc:
-                item.last_error = str(exc)[:300]
-                if item.attempts >= MAX_ATTEMPTS:
-                    item.status = PortalSyncItem.Status.FAILED
-                    item.next_attempt_at = None
-                else:
-                    item.status = PortalSyncItem.Status.RETRYING
-                    item.next_attempt_at = timezone.now() + backoff(item.attempts)
+        if any(item.sending_until and item.sending_until > now for item in items):
+            return "being sent by another worker"
+        PortalSyncItem.objects.filter(pk__in=[item.pk for item in items]).update(
+            sending_until=now + LEASE
+        )
+    portal = adapter()
+    sent = 0
+    for index, item in enumerate(items):
+        item.attempts += 1
+        try:
+            portal.push(item.service, [item.payload], updating=item.attempts > 1)
+        except PortalError as exc:
+            item.last_error = str(exc)[:300]
+            if item.attempts >= MAX_ATTEMPTS:
+                item.status = PortalSyncItem.Status.FAILED
+                item.next_attempt_at = None
+            else:
+                item.status = PortalSyncItem.Status.RETRYING
+                item.next_attempt_at = timezone.now() + backoff(item.attempts)
+            item.sending_until = None
+            with transaction.atomic():
+                item.save(
+                    update_fields=[
+                        "attempts",
+                        "last_error",
+                        "status",
+                        "next_attempt_at",
+                        "sending_until",
+                    ]
+                )
+                rest = [later.pk for later in items[index + 1 :]]
+                PortalSyncItem.objects.filter(pk__in=rest).update(sending_until=None)
+                if item.status == PortalSyncItem.Status.RETRYING:
                     sync_dossier.using(run_after=item.next_attempt_at).enqueue(dossier_id)
-                item.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
-                return f"stopped after {sent}: {item.last_error}"
-            item.status = PortalSyncItem.Status.SYNCED
-            item.synced_at = timezone.now()
-            item.last_error = ""
-            item.save(update_fields=["attempts", "status", "synced_at", "last_error"])
-            sent += 1
+            return f"stopped after {sent}: {item.last_error}"
+        item.status = PortalSyncItem.Status.SYNCED
+        item.synced_at = timezone.now()
+        item.last_error = ""
+        item.sending_until = None
+        item.save(update_fields=["attempts", "status", "synced_at", "last_error", "sending_until"])
+        sent += 1
     return f"{sent} synced"
 
 

@@ -111,9 +111,17 @@ def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> tuple[int | N
         return None, f"unreachable: {exc.__class__.__name__}"
 
 
+LEASE = timedelta(seconds=TIMEOUT * 3)
+
+
 @task()
 def deliver_webhook(delivery_id: int) -> str:
-    """Send one delivery; on failure schedule the next attempt (or give up)."""
+    """Send one delivery; on failure schedule the next attempt (or give up).
+
+    The HTTP call happens outside any transaction (a slow receiver must not hold database
+    locks; on SQLite it would block every writer): the delivery is claimed for a short
+    lease first, so two workers never send it at the same time."""
+    now = timezone.now()
     with transaction.atomic():
         delivery = (
             WebhookDelivery.objects.select_for_update()
@@ -126,6 +134,8 @@ def deliver_webhook(delivery_id: int) -> str:
             WebhookDelivery.Status.FAILED,
         ):
             return "nothing to do"
+        if delivery.sending_until and delivery.sending_until > now:
+            return "being sent by another worker"
         endpoint = delivery.endpoint
         if not endpoint.active:
             delivery.status = WebhookDelivery.Status.FAILED
@@ -133,8 +143,12 @@ def deliver_webhook(delivery_id: int) -> str:
             delivery.save(update_fields=["status", "last_error"])
             return "endpoint disabled"
         delivery.attempts += 1
-        status, error = _post(endpoint, delivery)
+        delivery.sending_until = now + LEASE
+        delivery.save(update_fields=["attempts", "sending_until"])
+    status, error = _post(endpoint, delivery)
+    with transaction.atomic():
         delivery.last_status_code = status
+        delivery.sending_until = None
         if status is not None and 200 <= status < 300:
             delivery.status = WebhookDelivery.Status.DELIVERED
             delivery.delivered_at = timezone.now()
@@ -151,15 +165,15 @@ def deliver_webhook(delivery_id: int) -> str:
             deliver_webhook.using(run_after=delivery.next_attempt_at).enqueue(delivery.pk)
         delivery.save(
             update_fields=[
-                "attempts",
                 "last_status_code",
+                "sending_until",
                 "status",
                 "delivered_at",
                 "last_error",
                 "next_attempt_at",
             ]
         )
-        return delivery.status
+    return delivery.status
 
 
 def resend(delivery: WebhookDelivery, *, user=None, request=None, via: dict | None = None):

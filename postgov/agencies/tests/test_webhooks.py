@@ -129,3 +129,18 @@ def test_no_webhook_for_another_agency(world, receiver):
     create_webhook(world.agency_b, receiver.url)
     handed_over(world)
     assert not WebhookDelivery.objects.exists()
+
+
+def test_a_delivery_claimed_by_another_worker_is_left_alone(world, receiver):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    create_webhook(world.agency_a, receiver.url)
+    handed_over(world)
+    delivery = WebhookDelivery.objects.order_by("id").last()
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        sending_until=timezone.now() + timedelta(seconds=30)
+    )
+    assert webhooks.deliver_webhook.call(delivery.pk) == "being sent by another worker"
+    assert receiver.received == []
