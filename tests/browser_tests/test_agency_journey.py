@@ -10,6 +10,7 @@ import io
 import os
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
@@ -65,7 +66,7 @@ def pdf_text(tab, href: str) -> str:
 
 
 def load_and_present(postman, codes: list[str], shot_name: str) -> None:
-    postman.goto("/manifests/")
+    postman.goto(reverse("delivery:manifests"))
     postman.get_by_label("Cơ quan", exact=True).select_option(
         label="Trung tâm Phục vụ hành chính công tỉnh Quảng Trị"
     )
@@ -99,7 +100,7 @@ def sign(tab, pad) -> None:
 
 
 def confirm_hand_over(receiver, shot_name: str) -> None:
-    receiver.goto("/agency/")
+    receiver.goto(reverse("dossiers:agency_inbox"))
     receiver.get_by_role("link", name="Kiểm đếm và xác nhận bàn giao").first.click()
     shot(receiver, f"{shot_name}-count")
     receiver.get_by_role("button", name="Xác nhận bàn giao").click()
@@ -117,7 +118,7 @@ def test_hand_over_supplement_result_and_delivery_with_proof(
     try:
         # 1. The postman loads the manifest on the phone; a label for agency B is refused.
         postman = people.tab("postman_a", phone=True)
-        postman.goto("/manifests/")
+        postman.goto(reverse("delivery:manifests"))
         postman.get_by_label("Cơ quan", exact=True).select_option(
             label="Trung tâm Phục vụ hành chính công tỉnh Quảng Trị"
         )
@@ -139,7 +140,7 @@ def test_hand_over_supplement_result_and_delivery_with_proof(
 
         # 2. The agency's receiver counts and confirms: the legal time of submission.
         receiver = people.tab("receiver_a")
-        receiver.goto("/agency/")
+        receiver.goto(reverse("dossiers:agency_inbox"))
         shot(receiver, "3-inbox-manifest")
         confirm_hand_over(receiver, "4")
         shot(receiver, "4-handed-over")
@@ -152,7 +153,7 @@ def test_hand_over_supplement_result_and_delivery_with_proof(
         )
 
         # 3. Accept, then ask for a supplement (Form 02).
-        receiver.goto("/agency/")
+        receiver.goto(reverse("dossiers:agency_inbox"))
         receiver.get_by_role("link", name=dossier.code).click()
         expect(receiver.locator(".pg-deadline").first).to_contain_text("còn")
         receiver.get_by_role("button", name="Đã tiếp nhận để giải quyết").click()
@@ -172,7 +173,7 @@ def test_hand_over_supplement_result_and_delivery_with_proof(
 
         # 4. The citizen brings the papers to the counter; the clerk seals them.
         clerk = people.tab("clerk_a")
-        clerk.goto("/counter/supplements/")
+        clerk.goto(reverse("dossiers:supplements"))
         clerk.get_by_role("link", name=dossier.code).click()
         clerk.get_by_label("Bản chính Giấy chứng sinh").check()
         clerk.get_by_label("Chữ ký của người đi khai trên tờ khai").check()
@@ -190,7 +191,7 @@ def test_hand_over_supplement_result_and_delivery_with_proof(
 
         # 6. The officer publishes the result.
         officer = people.tab("officer_a")
-        officer.goto(f"/agency/dossiers/{dossier.pk}/")
+        officer.goto(reverse("dossiers:agency_dossier", args=[dossier.pk]))
         officer.get_by_role("link", name="Đã có kết quả").click()
         officer.get_by_label("Giấy tờ kết quả").fill("Giấy khai sinh (bản chính)")
         officer.get_by_label("Số", exact=True).first.fill("125/2026")
@@ -199,7 +200,7 @@ def test_hand_over_supplement_result_and_delivery_with_proof(
         shot(officer, "10-result-ready")
 
         # 7. The postman collects it at the agency on a return manifest...
-        postman.goto("/manifests/")
+        postman.goto(reverse("delivery:manifests"))
         postman.get_by_label("Cơ quan", exact=True).select_option(
             label="Trung tâm Phục vụ hành chính công tỉnh Quảng Trị"
         )
@@ -212,7 +213,7 @@ def test_hand_over_supplement_result_and_delivery_with_proof(
         expect(postman.locator(".alert-success")).to_contain_text("Đã nhận kết quả")
 
         # 8. ...and delivers it against proof, with a signature drawn on the phone.
-        postman.goto("/deliveries/")
+        postman.goto(reverse("delivery:deliveries"))
         postman.get_by_role("link", name=dossier.code).click()
         postman.get_by_role("button", name="Mang đi phát").click()
         postman.get_by_label("Họ tên người nhận").fill("Nguyễn Thị Ánh Tuyết")

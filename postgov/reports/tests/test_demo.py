@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 from postgov.agencies.integration import authenticate_key
 from postgov.demo import load_demo
 from postgov.dossiers.models import Dossier
 from postgov.identity.demo import demo_logins_text
-from postgov.reports.demo import DEMO_API_KEY, SCENARIOS
+from postgov.reports.demo import DEMO_API_KEY, NAMESPACE, SCENARIOS
 
 
 def test_the_demo_is_complete_and_idempotent(db):
@@ -22,4 +24,6 @@ def test_the_demo_is_complete_and_idempotent(db):
     log.clear()
     load_demo(log.append)
     assert any("0 demo dossiers" in line for line in log)
-    assert Dossier.objects.count() == count == len(SCENARIOS)
+    assert Dossier.objects.count() == count  # nothing added the second time
+    mine = [uuid.uuid5(NAMESPACE, f"agency-demo-{n}") for n in range(1, len(SCENARIOS) + 1)]
+    assert Dossier.objects.filter(intake_token__in=mine).count() == len(SCENARIOS)
