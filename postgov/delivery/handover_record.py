@@ -93,7 +93,11 @@ def handover_record_pdf(manifest: Manifest) -> bytes:
         postman,
         _signed(manifest.presented_at, manifest.postman_signature),
     )
-    right = ("ĐẠI DIỆN BÊN NHẬN", receiver, _signed(manifest.handed_over_at, None))
+    right = (
+        "ĐẠI DIỆN BÊN NHẬN",
+        receiver,
+        _signed(manifest.handed_over_at, manifest.receiver_signature),
+    )
     if not outbound:
         left = ("ĐẠI DIỆN BÊN GIAO", "", "")
         right = ("ĐẠI DIỆN BÊN NHẬN", postman, _signed(manifest.handed_over_at, None))

@@ -329,7 +329,14 @@ def present(
 
 
 def confirm_handover(
-    manifest_id: int, checks: dict[int, Check], *, user, access, request=None, at=None
+    manifest_id: int,
+    checks: dict[int, Check],
+    *,
+    user,
+    access,
+    request=None,
+    at=None,
+    signature: bytes | None = None,
 ):
     """The receiver's half: each item counted; those received are handed over now — the
     legal time of submission — with the fees received for them."""
@@ -412,7 +419,13 @@ def confirm_handover(
         manifest.handed_over_at = moment
         manifest.received_by = user
         manifest.fees_received = received_fees
-        manifest.save(update_fields=["status", "handed_over_at", "received_by", "fees_received"])
+        fields = ["status", "handed_over_at", "received_by", "fees_received"]
+        if signature:
+            manifest.receiver_signature.save(
+                f"{manifest.code}-receiver.png", ContentFile(signature), save=False
+            )
+            fields.append("receiver_signature")
+        manifest.save(update_fields=fields)
         record(
             "manifest.handed_over",
             request=request,
@@ -424,6 +437,7 @@ def confirm_handover(
                 "not_received": len(lines) - handed,
                 "fees_expected": manifest.fees_expected,
                 "fees_received": received_fees,
+                "signature": bool(signature),
             },
         )
     return manifest

@@ -165,6 +165,7 @@ class Manifest(models.Model):
         verbose_name=_("received by"),
     )
     handed_over_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
+    receiver_signature = models.FileField(upload_to="signatures/%Y/%m/", blank=True)
     fees_expected = models.PositiveIntegerField(_("fees to hand over"), default=0)
     fees_received = models.PositiveIntegerField(_("fees received by the agency"), default=0)
     note = models.CharField(_("note"), max_length=300, blank=True)

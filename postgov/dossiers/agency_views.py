@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from postgov.delivery.handover_record import handover_record_pdf
 from postgov.delivery.manifests import Check, ManifestError, confirm_handover
 from postgov.delivery.models import Manifest, ManifestItem
+from postgov.delivery.signatures import ProofFileError, signature_png
 from postgov.dossiers.actions import TransitionError, allowed_actions, visible_dossiers
 from postgov.dossiers.agency_actions import AGENCY_ACTIONS, FORM_OF_ACTION, Who, act
 from postgov.dossiers.agency_forms import FORM_TITLES, render_event_form
@@ -306,8 +307,17 @@ def manifest_receive(request, pk: int):
             )
             line.posted = checks[line.pk]
         try:
+            try:
+                signature = signature_png(request.POST.get("signature"))
+            except ProofFileError:
+                signature = None  # an unreadable drawing: the confirmation stands without it
             confirm_handover(
-                manifest.pk, checks, user=request.user, access=request.access, request=request
+                manifest.pk,
+                checks,
+                user=request.user,
+                access=request.access,
+                request=request,
+                signature=signature,
             )
         except ManifestError as exc:
             errors.append(str(exc))

@@ -102,6 +102,7 @@ def sign(tab, pad) -> None:
 def confirm_hand_over(receiver, shot_name: str) -> None:
     receiver.goto(reverse("dossiers:agency_inbox"))
     receiver.get_by_role("link", name="Kiểm đếm và xác nhận bàn giao").first.click()
+    sign(receiver, receiver.locator("[data-signature-pad]"))
     shot(receiver, f"{shot_name}-count")
     receiver.get_by_role("button", name="Xác nhận bàn giao").click()
     expect(receiver.locator(".alert-success")).to_contain_text("Đã xác nhận bàn giao")
@@ -230,6 +231,12 @@ def test_hand_over_supplement_result_and_delivery_with_proof(
 
     dossier = Dossier.objects.get(pk=dossier.pk)
     assert dossier.status == State.DELIVERED
+    from postgov.delivery.models import Manifest
+
+    assert all(
+        m.postman_signature and m.receiver_signature
+        for m in Manifest.objects.filter(direction="outbound")
+    )
     proof = ProofOfDelivery.objects.get(dossier=dossier)
     assert proof.signature_captured and proof.id_last4 == "1234"
     actions = list(dossier.events.values_list("action", flat=True))
