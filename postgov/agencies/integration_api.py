@@ -27,6 +27,7 @@ from postgov.agencies.models import ApiKey, WebhookDelivery
 from postgov.dossiers.actions import TransitionError
 from postgov.dossiers.agency_actions import AGENCY_ACTIONS, ResultFile, Who, acknowledge, act
 from postgov.dossiers.agency_forms import render_event_form
+from postgov.dossiers.clock import Calendars, deadline
 from postgov.dossiers.models import Dossier, DossierEvent
 from postgov.dossiers.workflow import STATES, State, actions_from, transition
 from postgov.lib.workingtime import VIETNAM
@@ -130,6 +131,9 @@ class DossierSummary(Schema):
     due_at: datetime | None
     first_due_at: datetime | None
     clock_paused: bool
+    working_days_left: float | None = Field(
+        description="Working days before the due date (negative when late; frozen while paused)"
+    )
     agency_reference: str
     acknowledged_at: datetime | None
     updated_at: datetime
@@ -191,8 +195,9 @@ def event_out(event: DossierEvent) -> dict:
     }
 
 
-def dossier_summary(dossier: Dossier) -> dict:
+def dossier_summary(dossier: Dossier, calendars: Calendars | None = None) -> dict:
     procedure = dossier.procedure_version.procedure
+    info = deadline(dossier, calendars=calendars)
     return {
         "code": dossier.code or "",
         "status": dossier.status,
@@ -207,6 +212,7 @@ def dossier_summary(dossier: Dossier) -> dict:
         "due_at": dossier.due_at,
         "first_due_at": dossier.first_due_at,
         "clock_paused": dossier.clock_paused_at is not None,
+        "working_days_left": float(info.days_left) if info.days_left is not None else None,
         "agency_reference": dossier.agency_reference,
         "acknowledged_at": dossier.acknowledged_at,
         "updated_at": dossier.updated_at,
@@ -285,8 +291,9 @@ def list_dossiers(
     rows = list(queryset.order_by("pk")[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
+    calendars = Calendars()
     return {
-        "items": [dossier_summary(d) for d in rows],
+        "items": [dossier_summary(d, calendars) for d in rows],
         "next_after": rows[-1].pk if more and rows else None,
     }
 

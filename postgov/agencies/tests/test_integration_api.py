@@ -90,6 +90,7 @@ def test_pull_with_filters_and_pages(client, world, key_a):
     assert call(client, "get", "/dossiers?status=nonsense", key=key_a).status_code == 422
     detail = call(client, "get", f"/dossiers/{dossiers[0].code}", key=key_a).json()
     assert detail["submitted_at"] and detail["due_at"] and "accept" in detail["allowed_actions"]
+    assert isinstance(detail["working_days_left"], float)
     assert detail["events"][-1]["action"] == "hand_over" and detail["events"][-1]["form"] == "01"
 
 
