@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from postgov.agencies.models import Agency, Competence
+from postgov.agencies.models import Agency, CalendarAdjustment, Competence
 from postgov.identity.admin import ProvincialAdminMixin
 
 
@@ -17,3 +17,14 @@ class AgencyAdmin(ProvincialAdminMixin, admin.ModelAdmin):
     search_fields = ["unit_code", "name", "name_folded"]
     autocomplete_fields = ["province", "commune", "parent"]
     inlines = [CompetenceInline]
+
+
+@admin.register(CalendarAdjustment)
+class CalendarAdjustmentAdmin(ProvincialAdminMixin, admin.ModelAdmin):
+    list_display = ["date", "kind", "province", "note"]
+    list_filter = ["kind", "province"]
+    date_hierarchy = "date"
+
+    def has_delete_permission(self, request, obj=None):
+        # A swap entered by mistake must be removable before it takes effect.
+        return super().has_change_permission(request, obj)

@@ -86,3 +86,35 @@ class Competence(models.Model):
                 fields=["agency", "procedure", "province", "commune"], name="unique_competence"
             )
         ]
+
+
+class CalendarAdjustment(models.Model):
+    """The government's yearly swaps, edited by admins: an extra day off, or a make-up
+    working day (often a Saturday). Nationwide unless a province is given."""
+
+    class Kind(models.TextChoices):
+        DAY_OFF = "day_off", _("Day off")
+        WORKING_DAY = "working_day", _("Working day (make-up)")
+
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    province = models.ForeignKey(
+        "places.Province",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("province"),
+        help_text=_("Empty: applies to the whole country."),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-date"]
+        verbose_name = _("calendar adjustment")
+        verbose_name_plural = _("calendar adjustments")
+        constraints = [
+            models.UniqueConstraint(fields=["date", "province"], name="unique_calendar_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d/%m/%Y} {self.get_kind_display()}"

@@ -77,3 +77,23 @@ def test_api_errors_are_problem_details(client, world):
     missing = client.get("/api/v1/agencies/competent")
     assert missing.status_code == 422
     assert missing.json()["errors"]
+
+
+def test_calendar_uses_office_hours_and_the_swap_table(world):
+    from datetime import date, datetime
+
+    from postgov.agencies.calendar import calendar_for
+    from postgov.agencies.models import CalendarAdjustment
+    from postgov.lib.workingtime import VIETNAM
+
+    CalendarAdjustment.objects.create(date=date(2026, 12, 31), kind="day_off")
+    CalendarAdjustment.objects.create(
+        date=date(2026, 12, 31), kind="working_day", province=world.province
+    )
+    CalendarAdjustment.objects.create(date=date(2026, 12, 30), kind="day_off")
+    calendar = calendar_for(world.agency_a)
+    assert not calendar.is_working_day(date(2026, 12, 30))
+    assert calendar.is_working_day(date(2026, 12, 31))  # the province's entry wins
+    received = datetime(2026, 12, 29, 10, 0, tzinfo=VIETNAM)
+    due = calendar.due_in_working_days(received, 1, after_15h_next_day=True)
+    assert due == datetime(2026, 12, 31, 17, 0, tzinfo=VIETNAM)
