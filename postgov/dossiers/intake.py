@@ -8,10 +8,10 @@ them. Sealing goes through `actions.perform("seal")`, the only way a state chang
 
 from __future__ import annotations
 
-import math
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from postgov.agencies.calendar import calendar_for
 from postgov.agencies.models import Agency
 from postgov.agencies.routing import competent_agencies
 from postgov.audit.actions import record
@@ -52,14 +53,10 @@ from postgov.lib.locking import lock_one
 from postgov.lib.pdf import vnd
 from postgov.lib.phones import to_e164
 from postgov.lib.text import unaccent
-from postgov.lib.workdays import add_working_days
 from postgov.notify.actions import queue_message
 from postgov.places.models import Commune, ServicePoint
 
 COUNTER_ROLES = (Role.CLERK, Role.POSTMAN, Role.SUPERVISOR)
-# Hours of an agency's working day, to turn a limit in working hours into days for the
-# estimate shown to the citizen.
-HOURS_PER_WORKING_DAY = 8
 
 
 class IntakeError(Exception):
@@ -542,23 +539,29 @@ def seal_problems(dossier: Dossier, result: Quote | None = None) -> list[str]:
 # -- sealing ---------------------------------------------------------------------------------
 
 
-def expected_return(version: ProcedureVersion, sealed_day: date) -> date:
-    """An estimate for the citizen: the post's legs at their service levels plus the
-    procedure's own time limit, in working days."""
-    post_days = sum(
-        STATES[s].sla_working_days or 0
-        for s in (
-            State.SEALED,
-            State.IN_TRANSIT,
-            State.RESULT_READY,
-            State.RESULT_COLLECTED,
-            State.OUT_FOR_DELIVERY,
-        )
+OUTBOUND_STATES = (State.SEALED, State.IN_TRANSIT)
+RETURN_STATES = (State.RESULT_READY, State.RESULT_COLLECTED, State.OUT_FOR_DELIVERY)
+
+
+def _post_days(states) -> Decimal:
+    return Decimal(str(sum(STATES[s].sla_working_days or 0 for s in states)))
+
+
+def expected_return(dossier: Dossier, sealed_at: datetime) -> datetime:
+    """An estimate for the citizen, on the agency's calendar: the post's outbound legs at
+    their service levels, then the procedure's own time limit, then the return legs."""
+    calendar = calendar_for(dossier.agency)
+    version = dossier.procedure_version
+    handed_over = calendar.due_in_working_days(
+        sealed_at, _post_days(OUTBOUND_STATES), after_15h_next_day=False
     )
-    limit = float(version.processing_time)
     if version.time_unit == ProcedureVersion.TimeUnit.WORKING_HOURS:
-        limit = math.ceil(limit / HOURS_PER_WORKING_DAY)
-    return add_working_days(sealed_day, post_days + limit)
+        due = calendar.due_in_working_hours(handed_over, version.processing_time)
+    else:
+        due = calendar.due_in_working_days(
+            handed_over, version.processing_time, after_15h_next_day=version.next_day_after_15h
+        )
+    return calendar.due_in_working_days(due, _post_days(RETURN_STATES), after_15h_next_day=False)
 
 
 def seal(
@@ -597,7 +600,7 @@ def seal(
         receipt = ""
         if result.total > 0 or dossier.procedure_fee:
             receipt = next_receipt_number(point.code, today)
-        back = expected_return(dossier.procedure_version, today)
+        back = expected_return(dossier, now)
 
         def apply(d: Dossier) -> list[str]:
             d.code = code
@@ -605,7 +608,7 @@ def seal(
             d.sealed_at = now
             d.receipt_number = receipt
             d.paid_at = now if result.total > 0 else None
-            d.expected_return_at = timezone.make_aware(datetime.combine(back, time(17, 0)))
+            d.expected_return_at = back
             return [
                 "code",
                 "seal_number",
