@@ -10,7 +10,8 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from postgov.audit.actions import record
@@ -83,6 +84,12 @@ def serving_point(commune: Commune) -> ServicePoint | None:
 
 
 def _notify_pickup(booking: PickupBooking, template: str, **extra) -> None:
+    with translation.override("vi"):
+        _queue_pickup_sms(booking, template, extra)
+
+
+def _queue_pickup_sms(booking: PickupBooking, template: str, extra: dict) -> None:
+    extra = {k: unaccent(str(v)) if isinstance(v, Promise) else v for k, v in extra.items()}
     context = {
         "code": booking.code,
         "date": booking.date,
@@ -225,7 +232,7 @@ def record_failed_visit(
         _notify_pickup(
             booking,
             "pickup_failed",
-            reason=unaccent(str(PickupAttempt.Reason(reason).label)),
+            reason=PickupAttempt.Reason(reason).label,
             cancelled=cancelled,
         )
     return booking

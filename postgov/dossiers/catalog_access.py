@@ -51,6 +51,19 @@ def procedure_choices(query: str = "", limit: int = 20) -> list[Procedure]:
     return list(found.order_by("name")[:limit])
 
 
+def procedures_in_force_by_post() -> QuerySet[Procedure]:
+    """Procedures that may go by post today, for the public pickup booking."""
+    return (
+        with_version_in_force(Procedure.objects.all())
+        .filter(current_version_id__isnull=False, current_postal_allowed=True)
+        .order_by("field", "name")
+    )
+
+
+def procedure_choices_by_ids(ids: list[int]) -> list[Procedure]:
+    return list(with_version_in_force(Procedure.objects.filter(pk__in=ids)))
+
+
 def frequent_procedures(point_id: int) -> list[Procedure]:
     """This point's most frequent procedures of the last 60 days (cached for ten minutes
     in the shared cache), topped up with others in force so the list is never empty."""

@@ -543,7 +543,7 @@ OUTBOUND_STATES = (State.SEALED, State.IN_TRANSIT)
 RETURN_STATES = (State.RESULT_READY, State.RESULT_COLLECTED, State.OUT_FOR_DELIVERY)
 
 
-def _post_days(states) -> Decimal:
+def post_days(states) -> Decimal:
     return Decimal(str(sum(STATES[s].sla_working_days or 0 for s in states)))
 
 
@@ -553,7 +553,7 @@ def expected_return(dossier: Dossier, sealed_at: datetime) -> datetime:
     calendar = calendar_for(dossier.agency)
     version = dossier.procedure_version
     handed_over = calendar.due_in_working_days(
-        sealed_at, _post_days(OUTBOUND_STATES), after_15h_next_day=False
+        sealed_at, post_days(OUTBOUND_STATES), after_15h_next_day=False
     )
     if version.time_unit == ProcedureVersion.TimeUnit.WORKING_HOURS:
         due = calendar.due_in_working_hours(handed_over, version.processing_time)
@@ -561,7 +561,7 @@ def expected_return(dossier: Dossier, sealed_at: datetime) -> datetime:
         due = calendar.due_in_working_days(
             handed_over, version.processing_time, after_15h_next_day=version.next_day_after_15h
         )
-    return calendar.due_in_working_days(due, _post_days(RETURN_STATES), after_15h_next_day=False)
+    return calendar.due_in_working_days(due, post_days(RETURN_STATES), after_15h_next_day=False)
 
 
 def seal(
