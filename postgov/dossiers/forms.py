@@ -17,12 +17,27 @@ from postgov.dossiers.models import (
     ReturnMethod,
     ServiceOption,
 )
+from postgov.dossiers.templatetags.money import grouped
 from postgov.lib.forms import StyledFormMixin
 from postgov.lib.idcard import IdCardError, validate_cccd
 from postgov.lib.phones import PhoneError, normalise_mobile
 from postgov.places.models import Commune, ServicePoint
 
 DATE_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d%m%Y", "%Y-%m-%d"]
+
+
+class CommuneField(forms.ModelChoiceField):
+    """Communes of one province by their names (the province is the point's), without a
+    query per option for the province's name."""
+
+    def label_from_instance(self, obj) -> str:
+        return obj.name
+
+
+class FeeField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        what = f"{obj.option} — {obj.name}" if obj.option else obj.name
+        return f"{what}: {grouped(obj.amount)} ₫"
 
 
 def _text(label, max_length, required=True, **attrs):
@@ -51,7 +66,7 @@ class ApplicantForm(StyledFormMixin, forms.Form):
         ),
     )
     name = _text(_("Full name"), 200)
-    id_number = _text(_("Personal ID number (12 digits)"), 20, inputmode="numeric")
+    id_number = _text(_("ID number (12 digits)"), 20, inputmode="numeric")
     birth_date = forms.DateField(
         label=_("Date of birth"),
         required=False,
@@ -66,7 +81,7 @@ class ApplicantForm(StyledFormMixin, forms.Form):
         required=False,
     )
     address = _text(_("Permanent address (as on the card)"), 300, required=False)
-    commune = forms.ModelChoiceField(
+    commune = CommuneField(
         queryset=Commune.objects.none(),
         label=_("Commune of residence (since 1 July 2025)"),
         required=False,
@@ -151,6 +166,12 @@ class ApplicantForm(StyledFormMixin, forms.Form):
         return data
 
 
+FORM_CHOICES = [
+    (DossierDocument.Form.ORIGINAL, _("Original")),
+    (DossierDocument.Form.COPY, _("Copy")),
+]
+
+
 class ChecklistForm(StyledFormMixin, forms.Form):
     """Step 2: for each document of the catalog version, present or not, original or
     copy, how many pages; a scan may be attached to each line."""
@@ -166,7 +187,7 @@ class ChecklistForm(StyledFormMixin, forms.Form):
             )
             self.fields[f"form_{doc.pk}"] = forms.ChoiceField(
                 label=_("Original or copy"),
-                choices=DossierDocument.Form.choices,
+                choices=FORM_CHOICES,
                 initial=doc.form or DossierDocument.Form.COPY,
             )
             self.fields[f"pages_{doc.pk}"] = forms.IntegerField(
@@ -215,7 +236,7 @@ class RouteFeesForm(StyledFormMixin, forms.Form):
         label=_("The result comes back"), choices=ReturnMethod.choices, widget=forms.RadioSelect
     )
     return_address = _text(_("Delivery address"), 300, required=False)
-    return_commune = forms.ModelChoiceField(
+    return_commune = CommuneField(
         queryset=Commune.objects.none(), label=_("Delivery commune"), required=False
     )
     return_point = forms.ModelChoiceField(
@@ -223,7 +244,7 @@ class RouteFeesForm(StyledFormMixin, forms.Form):
         label=_("Post office for collection"),
         required=False,
     )
-    fee_option = forms.ModelChoiceField(
+    fee_option = FeeField(
         queryset=Fee.objects.none(),
         label=_("Procedure fee"),
         required=False,
@@ -313,7 +334,7 @@ class TrackForm(StyledFormMixin, forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     phone_last4 = forms.RegexField(
-        label=_("Last 4 digits of the applicant's phone"),
+        label=_("Last 4 digits of the phone"),
         regex=r"^\d{4}$",
         required=False,
         error_messages={"invalid": _("Type the last 4 digits.")},

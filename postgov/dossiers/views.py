@@ -334,7 +334,11 @@ def procedure_search(request):
     return render(
         request,
         "dossiers/intake/_procedures.html",
-        {"procedures": procedures, "chosen_procedure": _int(request.GET.get("procedure"))},
+        {
+            "procedures": procedures,
+            "chosen_procedure": _int(request.GET.get("procedure")),
+            "query": query,
+        },
     )
 
 
