@@ -6,10 +6,28 @@ the `ProcedureVersion` it was received under and keeps it, whatever changes late
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from postgov.lib.text import fold
+
+# Field names other apps route by (agency competence, SLA reports): spelt exactly so. An
+# import that spells one differently ("ho tich", "HỘ TỊCH") is corrected to these.
+PROCEDURE_FIELDS: tuple[str, ...] = (
+    "Hộ tịch",
+    "Chứng thực",
+    "Lý lịch tư pháp",
+    "Đường bộ",
+    "Đăng ký kinh doanh",
+    "Đất đai",
+    "Bảo hiểm xã hội",
+    "Bảo hiểm y tế",
+    "Việc làm",
+    "Xuất nhập cảnh",
+    "Cư trú",
+    "Xây dựng",
+)
 
 
 class AgencyLevel(models.TextChoices):
@@ -175,3 +193,46 @@ class ExemptCategory(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CatalogImport(models.Model):
+    """An uploaded catalog file, kept between "check" and "apply" (and afterwards as the
+    record of what was imported). The bytes live in the database rather than on a local
+    disk or in the session, so the two steps may run on different web nodes."""
+
+    class Status(models.TextChoices):
+        CHECKED = "checked", _("checked, ready to apply")
+        REJECTED = "rejected", _("rejected")
+        APPLIED = "applied", _("applied")
+
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_format = models.CharField(_("format"), max_length=4)
+    content = models.BinaryField(_("content"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    report = models.JSONField(_("report"), default=dict)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("applied by"),
+    )
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        verbose_name = _("catalog import")
+        verbose_name_plural = _("catalog imports")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"

@@ -6,4 +6,10 @@ app_name = "catalog"
 
 urlpatterns = [
     path("", views.procedures, name="procedures"),
+    path("export.json", views.export_json_view, name="export_json"),
+    path("export.csv", views.export_csv_view, name="export_csv"),
+    path("import/", views.import_upload, name="import"),
+    path("import/<int:pk>/", views.import_detail, name="import_detail"),
+    path("import/<int:pk>/apply/", views.import_apply, name="import_apply"),
+    path("<str:code>/", views.procedure, name="procedure"),
 ]

@@ -220,3 +220,21 @@ class ServicePoint(models.Model):
     @property
     def province(self) -> Province:
         return self.commune.province
+
+
+class AdminUnitsLoad(models.Model):
+    """One load of the national units from `vietnamadminunits`: which data (a fingerprint
+    of the package's files), when, and how many rows it left. A rerun on the same data
+    finds its fingerprint here and skips comparing 27,000 rows."""
+
+    source = models.CharField(max_length=100)
+    fingerprint = models.CharField(max_length=64, db_index=True)
+    loaded_at = models.DateTimeField(auto_now_add=True)
+    counts = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-loaded_at", "-id"]
+        get_latest_by = ["loaded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.source} ({self.loaded_at:%Y-%m-%d %H:%M})"

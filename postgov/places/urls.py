@@ -6,5 +6,8 @@ app_name = "places"
 
 urlpatterns = [
     path("points/", views.service_points, name="service_points"),
+    path("points/<str:code>/", views.service_point, name="service_point"),
+    path("communes/", views.communes, name="communes"),
+    path("postal-codes/", views.postal_code_lookup, name="postal_codes"),
     path("convert/", views.convert, name="convert"),
 ]

@@ -1,0 +1,28 @@
+"""A clerk looks up a procedure in the catalog from the counter."""
+
+from __future__ import annotations
+
+import pytest
+
+from postgov.catalog.demo import load_demo
+from tests.browser import log_in
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_clerk_finds_birth_registration_and_its_documents(page, world):
+    load_demo()
+    log_in(page, "clerk_a")
+
+    page.goto("/catalog/")
+    page.fill("#id_q", "khai sinh")
+    page.press("#id_q", "Enter")
+    page.wait_for_load_state()
+    page.get_by_role("link", name="Đăng ký khai sinh").click()
+    page.wait_for_load_state()
+
+    assert page.locator("h1").inner_text() == "Đăng ký khai sinh"
+    documents = page.locator("table.pg-documents tbody tr")
+    assert documents.count() == 5
+    assert "Giấy chứng sinh" in documents.nth(1).inner_text()
+    assert "15:00" in page.locator(".pg-summary").inner_text()
