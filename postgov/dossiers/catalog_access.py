@@ -13,23 +13,8 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from postgov.catalog.models import PostalTariff, Procedure, ProcedureVersion
-
-try:
-    from postgov.catalog.queries import (
-        search_procedures,
-        version_in_force,
-        with_version_in_force,
-    )
-    from postgov.catalog.tariffs import TariffError, postal_charge, tariff_in_force
-except ImportError:  # TEMPORARY until the catalog branch lands on main
-    from postgov.dossiers._catalog_fallback import (  # noqa: F401
-        TariffError,
-        postal_charge,
-        search_procedures,
-        tariff_in_force,
-        version_in_force,
-        with_version_in_force,
-    )
+from postgov.catalog.queries import search_procedures, version_in_force, with_version_in_force
+from postgov.catalog.tariffs import TariffError, postal_charge, tariff_in_force
 
 __all__ = [
     "TariffError",
