@@ -2,6 +2,8 @@
 
 - `GET /api/v1/track/{code}` (public): a dossier by its postal item number, or by its
   dossier code with `?phone_last4=`; masked name only; rate-limited (429 with Retry-After).
+- `POST /api/v1/dossiers/intakes` (staff): a whole intake in one request, see
+  `intake_api.py`.
 - `GET /api/v1/dossiers/{id}` and `POST /api/v1/dossiers/{id}/actions/{action}` (staff,
   session login with CSRF): the same rights as the pages, through `visible_dossiers` and
   `perform`.
@@ -18,7 +20,7 @@ from ninja.security import django_auth
 
 from postgov.api import problem
 from postgov.audit.actions import client_ip
-from postgov.dossiers import tracking
+from postgov.dossiers import intake_api, tracking
 from postgov.dossiers.actions import (
     TransitionError,
     acting_role,
@@ -130,6 +132,19 @@ def _out(request, dossier: Dossier) -> dict:
         "sealed_at": dossier.sealed_at,
         "actions": [t.action for t in allowed_actions(dossier, request.access)],
     }
+
+
+@router.post(
+    "/intakes",
+    response={200: intake_api.IntakeOut, 201: intake_api.IntakeOut},
+    summary="Receive a whole dossier in one request",
+)
+def post_intake(request, payload: intake_api.IntakeIn):
+    """The four steps of the counter wizard at once, checked by the same rules, then
+    sealed: 201 with the dossier code and item numbers; 200 when this `token` was already
+    sealed (a retry); 422 problem details listing what is missing (`dossier` is the kept
+    draft's id when there is one)."""
+    return intake_api.submit(request, payload)
 
 
 @router.get("/{int:pk}", response=DossierOut, summary="One dossier (staff)")

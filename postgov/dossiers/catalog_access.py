@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.cache import cache
-from django.db.models import Count, QuerySet
+from django.db.models import Count, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from postgov.catalog.models import PostalTariff, Procedure, ProcedureVersion
@@ -80,6 +80,6 @@ def frequent_procedures(point_id: int) -> list[Procedure]:
 def tariff_for(province, on: date | None = None) -> PostalTariff | None:
     tariff = tariff_in_force(province, on)
     if tariff is not None:
-        # Bands are read on every quote: one query here, none later.
-        tariff = PostalTariff.objects.prefetch_related("bands").get(pk=tariff.pk)
+        # Both legs read the bands: one query here, none later.
+        prefetch_related_objects([tariff], "bands")
     return tariff

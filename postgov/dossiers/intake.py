@@ -54,6 +54,7 @@ from postgov.lib.pdf import vnd
 from postgov.lib.phones import to_e164
 from postgov.lib.text import unaccent
 from postgov.notify.actions import queue_message
+from postgov.places.conversion import convert_old_address
 from postgov.places.models import Commune, ServicePoint
 
 COUNTER_ROLES = (Role.CLERK, Role.POSTMAN, Role.SUPERVISOR)
@@ -117,6 +118,15 @@ def _locked_draft(dossier_id: int, access) -> Dossier:
     if dossier.status != State.DRAFT:
         raise IntakeError([_("This dossier is already sealed and can no longer be changed.")])
     return dossier
+
+
+def address_conversion(address: str):
+    """The post-2025 equivalent of an old address (places' offline converter), or None
+    when nothing was recognised."""
+    if not address:
+        return None
+    result = convert_old_address(address)
+    return result if result.recognised_anything else None
 
 
 # -- routing and money --------------------------------------------------------------------
@@ -196,6 +206,15 @@ def quote(dossier: Dossier, on: date | None = None) -> Quote:
     return Quote(breakdown, zone_out, zone_back, tariff.name if tariff else "", problems)
 
 
+SEAL_RELATED = (
+    "receiving_point__commune__province",
+    "agency",
+    "procedure_version__procedure",
+    "fee_option",
+    "return_commune",
+    "return_point__commune",
+    "applicant_commune",
+)
 MONEY_FIELDS = ["procedure_fee", "postage_out", "postage_back", "remittance_fee", "total_due"]
 
 
@@ -574,13 +593,16 @@ def seal(
     returns it unchanged with sealed_now False. Raises IntakeError listing what is
     missing, PermissionDenied for someone who may not receive at this point."""
     with transaction.atomic():
-        dossier = lock_one(Dossier, dossier_id)
-        if not can_receive_at(access, dossier.receiving_point_id):
+        locked = lock_one(Dossier, dossier_id)
+        if not can_receive_at(access, locked.receiving_point_id):
             raise PermissionDenied
-        if dossier.status != State.DRAFT:
-            if dossier.sealed_at is not None:
-                return dossier, False
+        if locked.status != State.DRAFT:
+            if locked.sealed_at is not None:
+                return locked, False
             raise TransitionError(_("This dossier was cancelled; it cannot be sealed."))
+        # Everything the checks, the numbers and the message read, in one query (the row
+        # is locked: this read is current).
+        dossier = Dossier.objects.select_related(*SEAL_RELATED).get(pk=dossier_id)
         now = timezone.now()
         today = timezone.localdate(now)
         result = quote(dossier, today)
@@ -588,19 +610,20 @@ def seal(
         if problems:
             raise IntakeError(problems)
         point = dossier.receiving_point
-        # Numbers last: the counters they lock are shared by every clerk of the unit, so
-        # they are held for the shortest possible time before commit.
+        back = expected_return(dossier, now)
+        # Counters from the least to the most shared: the point's own (seal, receipt), the
+        # agency's dossier codes, then the S10 serial and the audit chain that every clerk
+        # uses, so the widely shared rows stay locked for the shortest time before commit.
+        seal_no = seal_number.strip()[:30] or next_seal_number(point.code, today)
+        receipt = ""
+        if result.total > 0 or dossier.procedure_fee:
+            receipt = next_receipt_number(point.code, today)
         code = next_dossier_code(dossier.agency.unit_code, today)
         items = []
         if uses_outbound(dossier.service_option):
             items.append(delivery.create_item(dossier, PostalItem.Leg.OUTBOUND, dossier.weight_g))
         if uses_return(dossier.service_option, dossier.return_method):
             items.append(delivery.create_item(dossier, PostalItem.Leg.RETURN))
-        seal_no = seal_number.strip()[:30] or next_seal_number(point.code, today)
-        receipt = ""
-        if result.total > 0 or dossier.procedure_fee:
-            receipt = next_receipt_number(point.code, today)
-        back = expected_return(dossier, now)
 
         def apply(d: Dossier) -> list[str]:
             d.code = code
@@ -619,7 +642,7 @@ def seal(
                 *_apply_quote(d, result),
             ]
 
-        dossier, event = perform(
+        sealed, _event = perform(
             dossier.pk,
             "seal",
             actor=actor,
@@ -635,10 +658,13 @@ def seal(
                 "total": result.total,
             },
         )
-        if dossier.pickup_id:
-            delivery.mark_collected(dossier.pickup_id, dossier, actor=actor, request=request)
-        notify_sealed(dossier, items)
-    return dossier, True
+        # The related rows read above serve the message too.
+        for name in ("procedure_version", "receiving_point", "agency"):
+            setattr(sealed, name, getattr(dossier, name))
+        if sealed.pickup_id:
+            delivery.mark_collected(sealed.pickup_id, sealed, actor=actor, request=request)
+        notify_sealed(sealed, items)
+    return sealed, True
 
 
 def notify_sealed(dossier: Dossier, items: list[PostalItem]) -> None:

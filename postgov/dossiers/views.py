@@ -31,6 +31,7 @@ from postgov.dossiers.forms import (
     RouteFeesForm,
     TrackForm,
 )
+from postgov.dossiers.intake import address_conversion
 from postgov.dossiers.models import Dossier, PaymentMethod, ServiceOption
 from postgov.dossiers.scans import ScanError
 from postgov.dossiers.workflow import BY_ACTION, State
@@ -75,18 +76,6 @@ def _draft(request, pk: int) -> Dossier:
 
 def _context(dossier: Dossier | None, step: str, **extra) -> dict:
     return {"dossier": dossier, "step": step, "steps": STEPS, **extra}
-
-
-def address_conversion(address: str):
-    """The post-2025 equivalent of an old address, when the places app can tell."""
-    if not address:
-        return None
-    try:
-        from postgov.places.conversion import convert_old_address
-    except ImportError:  # places conversion not installed
-        return None
-    result = convert_old_address(address)
-    return result if result.recognised_anything else None
 
 
 # -- step 1: applicant and procedure -----------------------------------------------------------

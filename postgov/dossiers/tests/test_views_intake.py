@@ -395,3 +395,35 @@ def test_an_old_address_is_shown_with_its_new_equivalent_when_places_can_convert
         "Xã Vĩnh Giang, Huyện Vĩnh Linh" in html and "<strong>Thôn Tân Định, Xã Vĩnh Linh" in html
     )
     assert f'<option value="{world.commune_a.pk}" selected' in html
+
+
+STAFF_PAGES = [
+    ("get", "intake_start", False),
+    ("get", "procedure_search", False),
+    ("get", "today", False),
+    ("post", "dispatch", False),
+    ("get", "dossier", True),
+    ("get", "intake_applicant", True),
+    ("get", "intake_checklist", True),
+    ("get", "intake_fees", True),
+    ("post", "intake_quote", True),
+    ("get", "intake_confirm", True),
+    ("post", "cancel", True),
+]
+
+
+@pytest.mark.parametrize("method,name,with_pk", STAFF_PAGES)
+def test_every_staff_page_refuses_outsiders_and_other_points(
+    client, world, version, outsider, clerk_b, method, name, with_pk
+):
+    dossier = draft(world, version)
+    url = reverse(f"dossiers:{name}", args=[dossier.pk] if with_pk else [])
+    call = getattr(client, method)
+    assert call(url).status_code == 302  # anonymous: to the login page
+    client.force_login(outsider)
+    assert call(url).status_code in (403, 404)
+    if with_pk:
+        client.force_login(clerk_b)
+        assert call(url).status_code == 404
+    dossier.refresh_from_db()
+    assert dossier.status == State.DRAFT
