@@ -134,6 +134,35 @@ def start_server(port: int, workers: int, threads: int, env: dict) -> subprocess
     raise RuntimeError("gunicorn did not start")
 
 
+def tree_cpu_seconds(root_pid: int) -> float:
+    """User+system CPU of a process and its children (the gunicorn master and workers),
+    read from /proc (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields[1])
+        times[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    wanted, total = {root_pid}, 0.0
+    changed = True
+    while changed:
+        changed = False
+        for pid, parent in parents.items():
+            if parent in wanted and pid not in wanted:
+                wanted.add(pid)
+                changed = True
+    for pid in wanted:
+        total += times.get(pid, 0.0)
+    return total
+
+
 # -- the clerk -----------------------------------------------------------------------------
 
 TOKEN = re.compile(r'name="token" value="([0-9a-f-]{36})"')
@@ -364,6 +393,7 @@ def run_load(
         return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
 
     return {
+        "intakes_all": len(results),
         "intakes": len(counted),
         "intakes_per_s": len(counted) / seconds,
         "p50_ms": pct(latencies, 0.50) * 1000,
@@ -413,7 +443,14 @@ def main() -> int:
             print(
                 f"running {mode} for {args.seconds:.0f} s with {args.clients} clients…", flush=True
             )
+            cpu_before = tree_cpu_seconds(server.pid)
             loads[mode] = run_load(port, fixture, args.seconds, args.warmup, args.with_pdf, mode)
+            cpu = tree_cpu_seconds(server.pid) - cpu_before
+            done = loads[mode]["intakes_all"] or 1
+            loads[mode]["django_cpu_ms_per_intake"] = round(cpu / done * 1000, 1)
+            # What 2 dedicated cores could do if Django were the only cost (PostgreSQL's
+            # own CPU comes on top, so this is an upper bound).
+            loads[mode]["ceiling_intakes_per_s_on_2_cores"] = round(2 / (cpu / done), 1)
     finally:
         server.terminate()
         server.wait(timeout=30)
