@@ -90,6 +90,24 @@ def main(clients: int) -> dict:
     for zone, amount in (("in", 26_000), ("out", 31_500)):
         TariffBand.objects.create(tariff=tariff, zone=zone, max_weight_g=2000, amount=amount)
 
+    # A province's worth of places, as the forms list them: 78 communes, 45 post offices.
+    for n in range(clients, 78):
+        Commune.objects.create(
+            code=f"8{n:04d}",
+            province=province,
+            name=f"Xã Minh Họa {n}",
+            short_name=f"Minh Họa {n}",
+            kind="xa",
+        )
+    others = Commune.objects.filter(province=province).exclude(pk=centre_commune.pk)
+    for n, commune in enumerate(others[: max(0, 45 - clients)]):
+        ServicePoint.objects.create(
+            code=f"OTHER-{n:03d}",
+            name=f"Bưu điện Minh Họa {n}",
+            kind="po3",
+            address=f"{n} Lê Lợi",
+            commune=commune,
+        )
     sessions = []
     for n in range(clients):
         commune = Commune.objects.create(

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from postgov.catalog.models import ExemptCategory, Fee, Procedure
@@ -26,9 +29,35 @@ from postgov.places.models import Commune, ServicePoint
 DATE_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d%m%Y", "%Y-%m-%d"]
 
 
+class FastSelect(forms.Select):
+    """A select whose options are written in Python. Django renders each option through
+    the template engine, which for a province's 78 communes or 45 post offices costs more
+    than the rest of the page; the HTML is the same."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        final_attrs["name"] = name
+        chosen = set(self.format_value(value))
+        parts = [format_html("<select{}>", flatatt(final_attrs))]
+        for option_value, option_label in self.choices:
+            text = "" if option_value is None else str(option_value)
+            parts.append(
+                format_html(
+                    '<option value="{}"{}>{}</option>',
+                    text,
+                    mark_safe(" selected") if text in chosen else "",
+                    option_label,
+                )
+            )
+        parts.append("</select>")
+        return mark_safe("".join(parts))  # noqa: S308  (every piece escaped above)
+
+
 class CommuneField(forms.ModelChoiceField):
     """Communes of one province by their names (the province is the point's), without a
     query per option for the province's name."""
+
+    widget = FastSelect
 
     def label_from_instance(self, obj) -> str:
         return obj.name
@@ -243,6 +272,7 @@ class RouteFeesForm(StyledFormMixin, forms.Form):
         queryset=ServicePoint.objects.none(),
         label=_("Post office for collection"),
         required=False,
+        widget=FastSelect,
     )
     fee_option = FeeField(
         queryset=Fee.objects.none(),

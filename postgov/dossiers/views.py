@@ -471,9 +471,7 @@ def intake_fees(request, pk: int):
         form = RouteFeesForm(request.POST, dossier=dossier, agencies=agencies)
         if form.is_valid() and request.POST.get("action") != "quote":
             choices = _choices(form)
-            preview = Dossier.objects.select_related(*RELATED).get(pk=pk)
-            intake.apply_route_and_fees(preview, choices)
-            if intake.quote(preview).total > 0 and not choices.payment_method:
+            if not choices.payment_method and _quote_from(form, dossier).total > 0:
                 form.add_error("payment_method", _("Record how the citizen pays."))
             else:
                 try:
