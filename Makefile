@@ -31,7 +31,8 @@ run: install
 	@trap 'kill 0' EXIT INT TERM; \
 	  $(PY) manage.py db_worker --queue-name '*' --interval 1 & \
 	  $(VENV)/bin/gunicorn postgov.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 \
-	    --access-logfile - --graceful-timeout 5
+	    --access-logfile - --access-logformat '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss' \
+	    --graceful-timeout 5
 
 ## make test: the whole suite (SQLite unless DATABASE_URL is set)
 test: install

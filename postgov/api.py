@@ -8,11 +8,30 @@ from http import HTTPStatus
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from ninja.throttling import BaseThrottle
+
+from postgov.lib.ratelimit import hit
 
 logger = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+
+
+class AddressThrottle(BaseThrottle):
+    """A fixed-window limit per caller (API credential when there is one, else the client
+    address), counted in the shared cache. Unlike ninja's own throttles it keeps no
+    per-request state on the instance, so it is safe under threaded workers."""
+
+    def __init__(self, scope: str, limit: int, window_seconds: int = 60):
+        self.scope, self.limit, self.window = scope, limit, window_seconds
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        caller = str(getattr(request, "auth", None) or "") or request.META.get("REMOTE_ADDR", "")
+        return hit(f"api:{self.scope}", caller, self.limit, self.window)
+
+    def wait(self) -> float:
+        return float(self.window)
 
 
 api = NinjaAPI(
@@ -23,6 +42,9 @@ api = NinjaAPI(
         "Errors are RFC 9457 problem details."
     ),
     urls_namespace="api",
+    # Public reference data is cheap but not free: one address may not hammer it. Counts
+    # live in the shared cache, so every web process sees the same numbers.
+    throttle=[AddressThrottle("default", limit=600)],
 )
 
 
@@ -57,6 +79,16 @@ def _validation_error(request, exc: ValidationError):
     return problem(
         request, 422, "Dữ liệu gửi lên không hợp lệ. / The request is not valid.", errors=errors
     )
+
+
+@api.exception_handler(Throttled)
+def _throttled(request, exc: Throttled):
+    response = problem(
+        request, 429, "Quá nhiều yêu cầu, vui lòng thử lại sau. / Too many requests, try later."
+    )
+    if exc.wait:
+        response["Retry-After"] = str(int(exc.wait))
+    return response
 
 
 @api.exception_handler(HttpError)

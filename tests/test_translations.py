@@ -24,6 +24,16 @@ def test_every_string_is_translated(po_path):
 def test_compiled_catalog_is_up_to_date(po_path):
     mo_path = po_path.with_suffix(".mo")
     assert mo_path.exists(), f"{mo_path} missing: run bin/messages.py --compile-only"
-    source = {(e.msgctxt, e.msgid): e.msgstr for e in polib.pofile(str(po_path)) if e.msgstr}
-    compiled = {(e.msgctxt, e.msgid): e.msgstr for e in polib.mofile(str(mo_path)) if e.msgid}
+    source = {_key(e): _value(e) for e in polib.pofile(str(po_path)) if _value(e)}
+    compiled = {_key(e): _value(e) for e in polib.mofile(str(mo_path)) if e.msgid}
     assert compiled == source, "run bin/messages.py --compile-only"
+
+
+def _key(entry):
+    return entry.msgctxt, entry.msgid
+
+
+def _value(entry):
+    if entry.msgid_plural:
+        return tuple(sorted((int(k), v) for k, v in entry.msgstr_plural.items() if v))
+    return entry.msgstr

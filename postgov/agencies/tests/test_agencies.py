@@ -97,3 +97,11 @@ def test_calendar_uses_office_hours_and_the_swap_table(world):
     received = datetime(2026, 12, 29, 10, 0, tzinfo=VIETNAM)
     due = calendar.due_in_working_days(received, 1, after_15h_next_day=True)
     assert due == datetime(2026, 12, 31, 17, 0, tzinfo=VIETNAM)
+
+
+def test_api_pagination_is_bounded(client, world):
+    huge = client.get("/api/v1/agencies/", {"offset": 10**19})
+    assert huge.status_code == 422
+    assert huge["Content-Type"] == "application/problem+json"
+    assert client.get("/api/v1/agencies/", {"limit": 5000}).status_code == 422
+    assert client.get("/api/v1/agencies/", {"offset": 9_000_000}).json()["items"] == []

@@ -25,4 +25,4 @@ def test_clerk_finds_birth_registration_and_its_documents(page, world):
     documents = page.locator("table.pg-documents tbody tr")
     assert documents.count() == 5
     assert "Giấy chứng sinh" in documents.nth(1).inner_text()
-    assert "15:00" in page.locator(".pg-summary").inner_text()
+    assert "15 giờ" in page.locator(".pg-summary").inner_text()

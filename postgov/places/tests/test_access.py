@@ -51,11 +51,11 @@ def test_the_menu_links_to_the_places_pages(client, world):
 
 def test_postal_codes_page_says_when_none_were_imported(client, world):
     page = client.get("/places/postal-codes/?q=48100").content.decode()
-    assert "No postal codes have been imported yet." in page
+    assert "Chưa nhập mã bưu chính nào." in page
 
 
 def test_the_point_page_shows_what_is_known_without_postal_data(client, world):
     page = client.get("/places/points/TEST-A/").content.decode()
     assert "Bưu điện Đông Hà" in page and "48100" in page
-    assert "not available" in page  # no current postal-code set: no Vpostcode
-    assert "Coordinates not recorded." in page
+    assert "chưa có" in page  # no current postal-code set: no Vpostcode
+    assert "Chưa có tọa độ." in page

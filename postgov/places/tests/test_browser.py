@@ -12,13 +12,13 @@ OLD = "Phường 1, thành phố Đông Hà, tỉnh Quảng Trị"
 def test_converting_an_old_address(page, transactional_db):
     load_admin_units()
     page.goto("/places/convert/")
-    address = page.get_by_label("Address before 1 July 2025")
+    address = page.get_by_label("Địa chỉ trước ngày 1/7/2025")
     expect(address).to_be_focused()  # the cursor starts in the field
     address.fill(OLD)
     address.press("Enter")
     expect(page.get_by_test_id("new-address")).to_have_text("Phường Đông Hà, Tỉnh Quảng Trị")
     expect(page.locator("dd", has_text="Thành phố Đông Hà")).to_be_visible()
-    expect(page.get_by_label("Address before 1 July 2025")).to_have_value(OLD)
+    expect(page.get_by_label("Địa chỉ trước ngày 1/7/2025")).to_have_value(OLD)
     assert page.url.endswith("/places/convert/")  # the address is not in the URL
 
 
