@@ -115,11 +115,15 @@ def _unexpected(request, exc):
 def _register_routers() -> None:
     from postgov.agencies.api import router as agencies_router
     from postgov.catalog.api import router as catalog_router
+    from postgov.dossiers.api import router as dossiers_router
+    from postgov.dossiers.api import track_router
     from postgov.places.api import router as places_router
 
     api.add_router("/v1/places/", places_router)
     api.add_router("/v1/catalog/", catalog_router)
     api.add_router("/v1/agencies/", agencies_router)
+    api.add_router("/v1/track/", track_router)
+    api.add_router("/v1/dossiers/", dossiers_router)
 
 
 _register_routers()

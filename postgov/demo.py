@@ -15,6 +15,7 @@ STEPS: tuple[str, ...] = (
     "postgov.catalog.demo",
     "postgov.agencies.demo",
     "postgov.identity.demo",
+    "postgov.dossiers.demo",
 )
 
 

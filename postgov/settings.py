@@ -278,3 +278,9 @@ if TESTING:
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "postgov.identity.hashers.ClientSecretHasher",
     ]
+
+# Dossier intake: scans attached at the counter (PDF, JPEG, PNG) up to this size, and the
+# public lookups' rate limits (requests per address per minute; bookings per hour).
+SCAN_MAX_BYTES = env_int("SCAN_MAX_BYTES", 10 * 1024 * 1024)
+TRACK_LIMIT_PER_MINUTE = env_int("TRACK_LIMIT_PER_MINUTE", 30)
+PICKUP_BOOKINGS_PER_HOUR = env_int("PICKUP_BOOKINGS_PER_HOUR", 5)

@@ -14,6 +14,8 @@ urlpatterns = [
     path("catalog/", include("postgov.catalog.urls")),
     path("agencies/", include("postgov.agencies.urls")),
     path("audit/", include("postgov.audit.urls")),
+    path("delivery/", include("postgov.delivery.urls")),
+    path("", include("postgov.dossiers.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
