@@ -154,6 +154,9 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# How many reverse proxies (nginx, a load balancer) stand in front of the app: the client
+# address is read that many places from the right of X-Forwarded-For. 0: the socket peer.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
