@@ -11,11 +11,24 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.throttling import BaseThrottle
 
+from postgov.audit.actions import client_ip
 from postgov.lib.ratelimit import hit
 
 logger = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+
+
+def _caller(request: HttpRequest) -> str:
+    """Who is calling, for rate limits: the API credential's identity, the logged-in user,
+    else the client address."""
+    auth = getattr(request, "auth", None)
+    if auth is not None and getattr(auth, "pk", None) is not None:
+        return f"{auth._meta.label_lower}:{auth.pk}"
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    return f"addr:{client_ip(request) or ''}"
 
 
 class AddressThrottle(BaseThrottle):
@@ -27,8 +40,7 @@ class AddressThrottle(BaseThrottle):
         self.scope, self.limit, self.window = scope, limit, window_seconds
 
     def allow_request(self, request: HttpRequest) -> bool:
-        caller = str(getattr(request, "auth", None) or "") or request.META.get("REMOTE_ADDR", "")
-        return hit(f"api:{self.scope}", caller, self.limit, self.window)
+        return hit(f"api:{self.scope}", _caller(request), self.limit, self.window)
 
     def wait(self) -> float:
         return float(self.window)
@@ -116,12 +128,16 @@ def _register_routers() -> None:
     from postgov.agencies.api import router as agencies_router
     from postgov.agencies.integration_api import router as agency_integration_router
     from postgov.catalog.api import router as catalog_router
+    from postgov.dossiers.api import router as dossiers_router
+    from postgov.dossiers.api import track_router
     from postgov.places.api import router as places_router
 
     api.add_router("/v1/places/", places_router)
     api.add_router("/v1/catalog/", catalog_router)
     api.add_router("/v1/agencies/", agencies_router)
     api.add_router("/v1/agency/", agency_integration_router)
+    api.add_router("/v1/track/", track_router)
+    api.add_router("/v1/dossiers/", dossiers_router)
 
 
 _register_routers()

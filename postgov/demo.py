@@ -16,6 +16,7 @@ STEPS: tuple[str, ...] = (
     "postgov.agencies.demo",
     "postgov.identity.demo",
     "postgov.reports.demo",
+    "postgov.dossiers.demo",
 )
 
 

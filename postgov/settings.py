@@ -156,6 +156,9 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# How many reverse proxies (nginx, a load balancer) stand in front of the app: the client
+# address is read that many places from the right of X-Forwarded-For. 0: the socket peer.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
@@ -301,3 +304,9 @@ if TESTING:
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "postgov.identity.hashers.ClientSecretHasher",
     ]
+
+# Dossier intake: scans attached at the counter (PDF, JPEG, PNG) up to this size, and the
+# public lookups' rate limits (requests per address per minute; bookings per hour).
+SCAN_MAX_BYTES = env_int("SCAN_MAX_BYTES", 10 * 1024 * 1024)
+TRACK_LIMIT_PER_MINUTE = env_int("TRACK_LIMIT_PER_MINUTE", 30)
+PICKUP_BOOKINGS_PER_HOUR = env_int("PICKUP_BOOKINGS_PER_HOUR", 5)

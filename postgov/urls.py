@@ -16,8 +16,8 @@ urlpatterns = [
     path("catalog/", include("postgov.catalog.urls")),
     path("agencies/", include("postgov.agencies.urls")),
     path("audit/", include("postgov.audit.urls")),
+    path("delivery/", include("postgov.delivery.urls")),
     path("", include("postgov.dossiers.urls")),
-    path("", include("postgov.delivery.urls")),
     path("reports/", include("postgov.reports.urls")),
     path("api/", api.urls),
     # The national portal's stand-in for the demo (404 unless PORTAL_SIMULATOR is on).

@@ -32,3 +32,27 @@ def test_callers_are_throttled(client, monkeypatch):
     assert last["Retry-After"] == "60"
     other = client.get("/api/v1/agencies/", REMOTE_ADDR="10.9.9.9")
     assert other.status_code == 200
+
+
+def test_client_address_behind_a_trusted_proxy(rf, settings):
+    from postgov.audit.actions import client_ip
+
+    request = rf.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.5")
+    settings.TRUSTED_PROXIES = 0
+    assert client_ip(request) == "127.0.0.1"
+    settings.TRUSTED_PROXIES = 1
+    # The left entry is whatever the client claimed; only the proxy's own entry counts.
+    assert client_ip(request) == "203.0.113.5"
+    settings.TRUSTED_PROXIES = 3
+    assert client_ip(request) == "127.0.0.1"  # fewer entries than proxies: not trusted
+
+
+@pytest.mark.django_db
+def test_a_logged_in_session_is_not_rewritten_on_every_request(client, clerk_a):
+    from django.contrib.sessions.models import Session
+
+    client.force_login(clerk_a)
+    client.get("/")
+    before = Session.objects.get().expire_date
+    client.get("/")
+    assert Session.objects.get().expire_date == before

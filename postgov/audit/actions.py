@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
@@ -43,8 +44,18 @@ def compute_hash(event: AuditEvent) -> str:
 
 
 def client_ip(request) -> str | None:
+    """The client's address. Behind `TRUSTED_PROXIES` reverse proxies (nginx) the socket
+    peer is the proxy; each proxy appends the address it saw to X-Forwarded-For, so the
+    client is the entry that many places from the right. Entries further left are
+    whatever the client chose to send and are never trusted."""
     if request is None:
         return None
+    proxies = settings.TRUSTED_PROXIES
+    if proxies:
+        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [p for p in forwarded if p]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR") or None
 
 

@@ -1,13 +1,29 @@
-"""Postal items: S10 identifiers, allocated on a locked per-indicator counter."""
+"""Postal items (S10 identifiers, allocated on a locked per-indicator counter) and home
+pickups."""
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.db import transaction
+import math
+import secrets
+from datetime import date
 
-from postgov.delivery.models import ItemSerial, PostalItem
-from postgov.lib.locking import locked_get_or_create
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+
+from postgov.audit.actions import record
+from postgov.catalog.models import Procedure
+from postgov.delivery.models import ItemSerial, PickupAttempt, PickupBooking, PostalItem
+from postgov.identity.models import Role, User
+from postgov.lib.locking import lock_one, locked_get_or_create
+from postgov.lib.phones import to_e164
 from postgov.lib.s10 import make_item_id
+from postgov.lib.text import unaccent
+from postgov.notify.actions import queue_message
+from postgov.places.models import Commune, ServicePoint
 
 
 def next_item_id(service_indicator: str | None = None) -> str:
@@ -27,3 +43,213 @@ def create_item(dossier, leg: str, weight_g: int = 100) -> PostalItem:
         leg=leg,
         weight_g=weight_g,
     )
+
+
+# -- home pickups ----------------------------------------------------------------------------
+# A citizen books; a supervisor of the point assigns a postman; the postman receives the
+# dossier at the house (the same intake as at the counter, which closes the booking when
+# it seals) or records a failed visit. The citizen gets a message at each step.
+
+BOOKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
+OPEN_STATUSES = (PickupBooking.Status.REQUESTED, PickupBooking.Status.ASSIGNED)
+
+
+class PickupError(Exception):
+    """A pickup step that is not possible now; the message says why."""
+
+
+def new_booking_code() -> str:
+    letters = "".join(secrets.choice(BOOKING_ALPHABET) for _ in range(8))
+    return f"{letters[:4]}-{letters[4:]}"
+
+
+def serving_point(commune: Commune) -> ServicePoint | None:
+    """The post office that serves a commune: one in the commune, else the nearest
+    active one of the province (straight-line distance is enough to choose a depot)."""
+    points = ServicePoint.objects.filter(active=True)
+    here = points.filter(commune=commune).order_by("kind", "code").first()
+    if here is not None or commune.latitude is None:
+        return here or points.filter(commune__province_id=commune.province_id).first()
+    candidates = points.filter(
+        commune__province_id=commune.province_id, latitude__isnull=False
+    ).only("pk", "latitude", "longitude", "code")
+
+    def distance(p: ServicePoint) -> float:
+        dlat = p.latitude - commune.latitude
+        dlon = (p.longitude - commune.longitude) * math.cos(math.radians(commune.latitude))
+        return dlat * dlat + dlon * dlon
+
+    ordered = sorted(candidates, key=distance)
+    return ServicePoint.objects.get(pk=ordered[0].pk) if ordered else None
+
+
+def _notify_pickup(booking: PickupBooking, template: str, **extra) -> None:
+    with translation.override("vi"):
+        _queue_pickup_sms(booking, template, extra)
+
+
+def _queue_pickup_sms(booking: PickupBooking, template: str, extra: dict) -> None:
+    extra = {k: unaccent(str(v)) if isinstance(v, Promise) else v for k, v in extra.items()}
+    context = {
+        "code": booking.code,
+        "date": booking.date,
+        "window": unaccent(str(booking.get_window_display())),
+        "procedure": unaccent(booking.procedure.name)[:60],
+        "point": unaccent(booking.service_point.name),
+        "point_phone": booking.service_point.phone,
+        **extra,
+    }
+    queue_message("sms", to_e164(booking.phone), template, context, about=booking)
+
+
+def book_pickup(
+    *,
+    procedure: Procedure,
+    name: str,
+    phone: str,
+    address: str,
+    commune: Commune,
+    day: date,
+    window: str,
+    note: str = "",
+    request=None,
+) -> PickupBooking:
+    point = serving_point(commune)
+    if point is None:
+        raise PickupError(_("No post office serves this commune yet."))
+    with transaction.atomic():
+        for _attempt in range(5):
+            try:
+                with transaction.atomic():
+                    booking = PickupBooking.objects.create(
+                        code=new_booking_code(),
+                        province_id=commune.province_id,
+                        procedure=procedure,
+                        name=name,
+                        phone=phone,
+                        address=address,
+                        commune=commune,
+                        date=day,
+                        window=window,
+                        note=note,
+                        service_point=point,
+                    )
+                break
+            except IntegrityError:
+                continue
+        else:  # pragma: no cover - 32^8 codes
+            raise PickupError("could not allocate a booking code")
+        record(
+            "pickup.booked",
+            request=request,
+            actor=None,
+            obj=booking,
+            service_point_id=point.pk,
+            details={"code": booking.code, "procedure": procedure.code, "date": day},
+        )
+        _notify_pickup(booking, "pickup_booked")
+    return booking
+
+
+def postmen_of(point_id: int):
+    return User.objects.filter(
+        role_assignments__role=Role.POSTMAN,
+        role_assignments__service_point_id=point_id,
+        role_assignments__active=True,
+        is_active=True,
+    ).distinct()
+
+
+def can_manage_pickups(access, point_id: int) -> bool:
+    return access.can_act_at_point(point_id, Role.SUPERVISOR)
+
+
+def can_visit(access, booking: PickupBooking) -> bool:
+    """The assigned postman, or a supervisor of the point."""
+    if can_manage_pickups(access, booking.service_point_id):
+        return True
+    return booking.postman_id == access.user_id and access.can_act_at_point(
+        booking.service_point_id, Role.POSTMAN
+    )
+
+
+def assign_pickup(booking_id: int, postman, *, actor, access, request=None) -> PickupBooking:
+    with transaction.atomic():
+        booking = lock_one(PickupBooking, booking_id)
+        if not can_manage_pickups(access, booking.service_point_id):
+            raise PermissionDenied
+        if booking.status not in (*OPEN_STATUSES, PickupBooking.Status.FAILED):
+            raise PickupError(_("This booking is closed."))
+        if not postmen_of(booking.service_point_id).filter(pk=postman.pk).exists():
+            raise PickupError(_("This person is not a postman of the post office."))
+        previous = booking.postman_id
+        booking.postman = postman
+        booking.status = PickupBooking.Status.ASSIGNED
+        booking.save(update_fields=["postman", "status", "updated_at"])
+        record(
+            "pickup.assigned",
+            request=request,
+            actor=actor,
+            obj=booking,
+            role=Role.SUPERVISOR,
+            service_point_id=booking.service_point_id,
+            details={"postman": postman.pk, "previous": previous},
+        )
+        _notify_pickup(booking, "pickup_assigned", postman=unaccent(postman.get_full_name()))
+    return booking
+
+
+def record_failed_visit(
+    booking_id: int, reason: str, note: str = "", *, actor, access, request=None
+) -> PickupBooking:
+    with transaction.atomic():
+        booking = lock_one(PickupBooking, booking_id)
+        if not can_visit(access, booking):
+            raise PermissionDenied
+        if booking.status != PickupBooking.Status.ASSIGNED:
+            raise PickupError(_("Only a booking assigned to a postman can have a visit."))
+        if reason not in PickupAttempt.Reason.values:
+            raise PickupError(_("Choose the reason."))
+        if reason == PickupAttempt.Reason.OTHER and not note.strip():
+            raise PickupError(_("Please describe the reason."))
+        now = timezone.now()
+        PickupAttempt.objects.create(
+            booking=booking, postman=actor, at=now, success=False, reason=reason, note=note
+        )
+        cancelled = reason == PickupAttempt.Reason.CANCELLED_BY_CITIZEN
+        booking.status = (
+            PickupBooking.Status.CANCELLED if cancelled else PickupBooking.Status.FAILED
+        )
+        booking.save(update_fields=["status", "updated_at"])
+        record(
+            "pickup.visit_failed",
+            request=request,
+            actor=actor,
+            obj=booking,
+            service_point_id=booking.service_point_id,
+            details={"reason": reason},
+        )
+        _notify_pickup(
+            booking,
+            "pickup_failed",
+            reason=PickupAttempt.Reason(reason).label,
+            cancelled=cancelled,
+        )
+    return booking
+
+
+def mark_collected(booking_id: int, dossier, *, actor, request=None) -> PickupBooking:
+    """Called by sealing, in its transaction, for a dossier received at the house."""
+    booking = lock_one(PickupBooking, booking_id)
+    PickupAttempt.objects.create(booking=booking, postman=actor, at=timezone.now(), success=True)
+    booking.status = PickupBooking.Status.COLLECTED
+    booking.save(update_fields=["status", "updated_at"])
+    record(
+        "pickup.collected",
+        request=request,
+        actor=actor,
+        obj=booking,
+        service_point_id=booking.service_point_id,
+        details={"dossier": dossier.code},
+    )
+    return booking

@@ -1,7 +1,15 @@
-from postgov.delivery import trip_urls
+from django.urls import path
+
+from postgov.delivery import trip_urls, views
 
 app_name = "delivery"
 
 urlpatterns = [
+    path("pickup/", views.book_pickup, name="book_pickup"),
+    path("pickup/<str:code>/", views.pickup_status, name="pickup_status"),
+    path("pickups/", views.pickups, name="pickups"),
+    path("pickups/<int:pk>/", views.pickup_detail, name="pickup"),
+    path("pickups/<int:pk>/assign/", views.pickup_assign, name="pickup_assign"),
+    path("pickups/<int:pk>/fail/", views.pickup_fail, name="pickup_fail"),
     *trip_urls.urlpatterns,
 ]

@@ -137,6 +137,10 @@ class Dossier(models.Model):
 
     # Money (VND) ------------------------------------------------------------------------
     procedure_fee = models.PositiveIntegerField(_("procedure fee"), default=0)
+    # The post collects the procedure fee for the agency (and charges the remittance fee),
+    # or the citizen pays it to the agency directly.
+    post_collects_fee = models.BooleanField(_("the post collects the procedure fee"), default=True)
+    weight_g = models.PositiveIntegerField(_("weight (g)"), default=100)
     postage_out = models.PositiveIntegerField(_("postage to the agency"), default=0)
     postage_back = models.PositiveIntegerField(_("postage of the result"), default=0)
     remittance_fee = models.PositiveIntegerField(_("fee-remittance charge"), default=0)
@@ -154,6 +158,7 @@ class Dossier(models.Model):
         _("payment"), max_length=8, choices=PaymentMethod.choices, blank=True
     )
     receipt_number = models.CharField(_("receipt number"), max_length=40, blank=True)
+    payment_reference = models.CharField(_("transfer reference"), max_length=60, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
 
     # Seal and clock ---------------------------------------------------------------------

@@ -23,3 +23,21 @@ def next_dossier_code(unit_code: str, day: date) -> str:
     # Four digits as the circular says; a unit receiving more than 9,999 dossiers a day
     # keeps counting with more digits rather than failing.
     return f"{unit_code}-{day:%y%m%d}-{counter.last_value:04d}"
+
+
+def _next_in_series(series: str, day: date) -> int:
+    with transaction.atomic():
+        counter = locked_get_or_create(DailySequence, unit_code=series[:30], day=day)
+        counter.last_value += 1
+        counter.save(update_fields=["last_value"])
+    return counter.last_value
+
+
+def next_receipt_number(point_code: str, day: date) -> str:
+    """The post's fee receipt (biên lai): per service point and day, like dossier codes."""
+    return f"BL-{point_code}-{day:%y%m%d}-{_next_in_series(f'receipt:{point_code}', day):04d}"
+
+
+def next_seal_number(point_code: str, day: date) -> str:
+    """Printed on the seal sticker when the bag has no pre-numbered seal."""
+    return f"NP-{point_code}-{day:%y%m%d}-{_next_in_series(f'seal:{point_code}', day):04d}"

@@ -42,7 +42,10 @@ class SessionTimeoutMiddleware:
                 if request.path.startswith("/api/"):
                     return self.get_response(request)
                 return redirect_to_login(request.get_full_path())
-            request.session[_STARTED] = started
+            if _STARTED not in request.session:
+                # Only the first time: any assignment marks the session modified, and a
+                # modified session is written back on every request.
+                request.session[_STARTED] = started
             # Writing the session on every request costs a write; once a minute is enough.
             if now - seen >= 60 or _SEEN not in request.session:
                 request.session[_SEEN] = now

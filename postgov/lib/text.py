@@ -32,3 +32,18 @@ def mask_name(full_name: str) -> str:
     """'Nguyễn Văn An' -> 'N*** V** A*': enough for the citizen to recognise, no more."""
     words = [w for w in (full_name or "").split() if w]
     return " ".join(w[0] + "*" * (len(w) - 1) for w in words)
+
+
+_TYPOGRAPHY = str.maketrans(
+    {"–": "-", "—": "-", "“": '"', "”": '"', "‘": "'", "’": "'", "…": "...", "₫": "d"}
+)
+
+
+def unaccent(text: str | None) -> str:
+    """'Đăng ký khai sinh' -> 'Dang ky khai sinh': for SMS, where unaccented text fits 160
+    characters a segment (GSM-7) and text with diacritics only 70 (UCS-2). Case is kept;
+    typographic dashes and quotes become their ASCII forms."""
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFD", text.translate(_D_MAP).translate(_TYPOGRAPHY))
+    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")

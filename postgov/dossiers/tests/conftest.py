@@ -1,5 +1,12 @@
 import pytest
 
+from tests.factories import make_intake_catalog
+
+
+@pytest.fixture
+def version(world):
+    return make_intake_catalog(world)
+
 
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):

@@ -1,0 +1,117 @@
+"""Forms of home pickups: the citizen's booking, the supervisor's assignment, the
+postman's failed visit."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from postgov.catalog.models import Procedure
+from postgov.delivery.models import PickupAttempt, PickupBooking
+from postgov.dossiers import catalog_access
+from postgov.lib.forms import StyledFormMixin
+from postgov.lib.phones import PhoneError, normalise_mobile
+from postgov.places.models import Commune, ServicePoint
+
+BOOKING_DAYS_AHEAD = 14
+
+
+class BookingForm(StyledFormMixin, forms.Form):
+    procedure = forms.ModelChoiceField(
+        queryset=Procedure.objects.none(),
+        label=_("Procedure"),
+        empty_label=_("Choose the procedure"),
+    )
+    name = forms.CharField(label=_("Full name"), max_length=200)
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    address = forms.CharField(
+        label=_("Address (house number, street, village)"),
+        max_length=300,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    commune = forms.ModelChoiceField(
+        queryset=Commune.objects.none(),
+        label=_("Commune or ward (since 1 July 2025)"),
+        empty_label=_("Choose"),
+    )
+    date = forms.DateField(
+        label=_("Day"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    window = forms.ChoiceField(
+        label=_("Time"), choices=PickupBooking.Window.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("Note for the postman"),
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. the house behind the school")}),
+    )
+    consent = forms.BooleanField(
+        label=_("I agree that the post office uses these details to collect my dossier."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        in_force = catalog_access.procedures_in_force_by_post()
+        self.fields["procedure"].queryset = in_force
+        provinces = ServicePoint.objects.filter(active=True).values("commune__province_id")
+        self.fields["commune"].queryset = (
+            Commune.objects.filter(province_id__in=provinces)
+            .select_related("province")
+            .order_by("province__code", "name_folded")
+        )
+        today = timezone.localdate()
+        self.fields["date"].widget.attrs.update(
+            min=f"{today + timedelta(days=1):%Y-%m-%d}",
+            max=f"{today + timedelta(days=BOOKING_DAYS_AHEAD):%Y-%m-%d}",
+        )
+
+    def clean_phone(self):
+        try:
+            return normalise_mobile(self.cleaned_data["phone"])
+        except PhoneError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        today = timezone.localdate()
+        if day <= today:
+            raise forms.ValidationError(_("Choose a day from tomorrow on."))
+        if day > today + timedelta(days=BOOKING_DAYS_AHEAD):
+            raise forms.ValidationError(
+                _("Choose a day within the next %(days)d days.") % {"days": BOOKING_DAYS_AHEAD}
+            )
+        if day.weekday() == 6:
+            raise forms.ValidationError(_("Postmen do not collect on Sundays."))
+        return day
+
+
+class AssignForm(StyledFormMixin, forms.Form):
+    postman = forms.ModelChoiceField(queryset=None, label=_("Postman"), empty_label=None)
+
+    def __init__(self, *args, postmen, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["postman"].queryset = postmen
+
+
+class FailedVisitForm(StyledFormMixin, forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Why could the dossier not be collected?"),
+        choices=PickupAttempt.Reason.choices,
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == PickupAttempt.Reason.OTHER and not data.get("note"):
+            self.add_error("note", _("Please describe the reason."))
+        return data

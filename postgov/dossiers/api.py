@@ -1,0 +1,180 @@
+"""Dossiers over JSON.
+
+- `GET /api/v1/track/{code}` (public): a dossier by its postal item number, or by its
+  dossier code with `?phone_last4=`; masked name only; rate-limited (429 with Retry-After).
+- `POST /api/v1/dossiers/intakes` (staff): a whole intake in one request, see
+  `intake_api.py`.
+- `GET /api/v1/dossiers/{id}` and `POST /api/v1/dossiers/{id}/actions/{action}` (staff,
+  session login with CSRF): the same rights as the pages, through `visible_dossiers` and
+  `perform`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+from ninja.errors import HttpError
+from ninja.security import django_auth
+
+from postgov.api import problem
+from postgov.audit.actions import client_ip
+from postgov.dossiers import intake_api, tracking
+from postgov.dossiers.actions import (
+    TransitionError,
+    acting_role,
+    allowed_actions,
+    perform,
+    visible_dossiers,
+)
+from postgov.dossiers.models import Dossier
+from postgov.dossiers.workflow import STATES, TRANSITIONS, transition
+
+track_router = Router(tags=["tracking"])
+router = Router(tags=["dossiers"], auth=django_auth)
+
+
+class StepOut(Schema):
+    at: datetime
+    code: str
+    label: str
+    place: str
+
+
+class TrackOut(Schema):
+    code: str
+    items: list[str]
+    applicant: str
+    procedure: str
+    agency: str
+    status: str
+    status_label: str
+    national_status: int | None
+    final: bool
+    steps: list[StepOut]
+    expected_handover: datetime | None
+    due_at: datetime | None
+    expected_return_at: datetime | None
+
+
+@track_router.get(
+    "/{code}",
+    response=TrackOut,
+    summary="Track a dossier",
+    openapi_extra={
+        "responses": {404: {"description": "Not found"}, 429: {"description": "Too many lookups"}}
+    },
+)
+def track(request, code: str, phone_last4: str = ""):
+    """`code` is a postal item number (S10, e.g. `HC000000015VN`) or a dossier code; a
+    dossier code needs `phone_last4`, the last four digits of the applicant's phone."""
+    try:
+        result = tracking.lookup(code, phone_last4, client_ip(request) or "unknown")
+    except tracking.TrackingLimited:
+        response = problem(request, 429, _("Too many lookups. Please try again in a minute."))
+        response["Retry-After"] = "60"
+        return response
+    if result is None:
+        raise HttpError(404, tracking.not_found_message())
+    return {**result.__dict__, "applicant": result.masked_name, "steps": result.steps}
+
+
+class DossierOut(Schema):
+    id: int
+    code: str | None
+    status: str
+    national_status: int | None
+    procedure_code: str
+    procedure: str
+    receiving_point: str
+    agency: str | None
+    applicant_name: str
+    items: list[str]
+    total_due: int
+    sealed_at: datetime | None
+    actions: list[str]
+
+
+class ActionIn(Schema):
+    note: str = ""
+
+
+def _get(request, pk: int) -> Dossier:
+    dossier = (
+        visible_dossiers(
+            request.access,
+            Dossier.objects.select_related(
+                "procedure_version__procedure", "receiving_point", "agency"
+            ),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if dossier is None:
+        raise HttpError(404, _("Not found."))
+    return dossier
+
+
+def _out(request, dossier: Dossier) -> dict:
+    return {
+        "id": dossier.pk,
+        "code": dossier.code,
+        "status": dossier.status,
+        "national_status": STATES[dossier.status].national_status,
+        "procedure_code": dossier.procedure_version.procedure.code,
+        "procedure": dossier.procedure_version.procedure.name,
+        "receiving_point": dossier.receiving_point.code,
+        "agency": dossier.agency.unit_code if dossier.agency_id else None,
+        "applicant_name": dossier.applicant_name,
+        "items": list(dossier.items.values_list("item_id", flat=True)),
+        "total_due": dossier.total_due,
+        "sealed_at": dossier.sealed_at,
+        "actions": [t.action for t in allowed_actions(dossier, request.access)],
+    }
+
+
+@router.post(
+    "/intakes",
+    response={200: intake_api.IntakeOut, 201: intake_api.IntakeOut},
+    summary="Receive a whole dossier in one request",
+)
+def post_intake(request, payload: intake_api.IntakeIn):
+    """The four steps of the counter wizard at once, checked by the same rules, then
+    sealed: 201 with the dossier code and item numbers; 200 when this `token` was already
+    sealed (a retry); 422 problem details listing what is missing (`dossier` is the kept
+    draft's id when there is one)."""
+    return intake_api.submit(request, payload)
+
+
+@router.get("/{int:pk}", response=DossierOut, summary="One dossier (staff)")
+def get_dossier(request, pk: int):
+    return _out(request, _get(request, pk))
+
+
+ACTIONS = sorted({t.action for t in TRANSITIONS})
+
+
+@router.post("/{int:pk}/actions/{action}", response=DossierOut, summary="Act on a dossier")
+def act(request, pk: int, action: str, payload: ActionIn):
+    """Perform a workflow action (seal and cancel are done by the intake pages; dispatch,
+    and the agency's actions later) with the same checks as the pages: role and place
+    (403), state and reason (409)."""
+    dossier = _get(request, pk)
+    if action not in ACTIONS or action == "seal":
+        raise HttpError(404, _("Unknown action."))
+    step = transition(action)
+    if acting_role(dossier, step, request.access) is None:
+        raise HttpError(403, _("You may not do this for this dossier."))
+    try:
+        dossier, _event = perform(
+            dossier.pk,
+            action,
+            actor=request.user,
+            access=request.access,
+            request=request,
+            note=payload.note,
+        )
+    except TransitionError as exc:
+        raise HttpError(409, str(exc)) from exc
+    return _out(request, _get(request, pk))

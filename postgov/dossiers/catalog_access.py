@@ -1,0 +1,85 @@
+"""What intake reads from the catalog: the version in force, procedure search, the tariff.
+
+The catalog app owns these functions (`postgov.catalog.queries`, `postgov.catalog.tariffs`);
+this module only gathers what intake needs from them in one place.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.cache import cache
+from django.db.models import Count, QuerySet, prefetch_related_objects
+from django.utils import timezone
+
+from postgov.catalog.models import PostalTariff, Procedure, ProcedureVersion
+from postgov.catalog.queries import search_procedures, version_in_force, with_version_in_force
+from postgov.catalog.tariffs import TariffError, postal_charge, tariff_in_force
+
+__all__ = [
+    "TariffError",
+    "frequent_procedures",
+    "postal_charge",
+    "procedure_choices",
+    "tariff_for",
+    "version_in_force",
+]
+
+FREQUENT_COUNT = 8
+FREQUENT_CACHE_SECONDS = 600
+
+
+def procedure_choices(query: str = "", limit: int = 20) -> list[Procedure]:
+    """Procedures with a version in force matching `query` (diacritic-insensitive), each
+    annotated with `current_version_id` and `current_postal_allowed`."""
+    found = with_version_in_force(search_procedures(query)).filter(current_version_id__isnull=False)
+    return list(found.order_by("name")[:limit])
+
+
+def procedures_in_force_by_post() -> QuerySet[Procedure]:
+    """Procedures that may go by post today, for the public pickup booking."""
+    return (
+        with_version_in_force(Procedure.objects.all())
+        .filter(current_version_id__isnull=False, current_postal_allowed=True)
+        .order_by("field", "name")
+    )
+
+
+def procedure_choices_by_ids(ids: list[int]) -> list[Procedure]:
+    return list(with_version_in_force(Procedure.objects.filter(pk__in=ids)))
+
+
+def frequent_procedures(point_id: int) -> list[Procedure]:
+    """This point's most frequent procedures of the last 60 days (cached for ten minutes
+    in the shared cache), topped up with others in force so the list is never empty."""
+    key = f"intake:frequent:{point_id}"
+    ids = cache.get(key)
+    if ids is None:
+        since = timezone.now() - timezone.timedelta(days=60)
+        ids = list(
+            ProcedureVersion.objects.filter(
+                dossiers__receiving_point_id=point_id, dossiers__created_at__gte=since
+            )
+            .values("procedure_id")
+            .annotate(n=Count("dossiers"))
+            .order_by("-n")
+            .values_list("procedure_id", flat=True)[:FREQUENT_COUNT]
+        )
+        cache.set(key, ids, FREQUENT_CACHE_SECONDS)
+    in_force: QuerySet[Procedure] = with_version_in_force(Procedure.objects.all()).filter(
+        current_version_id__isnull=False
+    )
+    chosen = {p.pk: p for p in in_force.filter(pk__in=ids)}
+    result = [chosen[pk] for pk in ids if pk in chosen]
+    if len(result) < FREQUENT_COUNT:
+        others = in_force.exclude(pk__in=ids).filter(current_postal_allowed=True).order_by("name")
+        result += list(others[: FREQUENT_COUNT - len(result)])
+    return result
+
+
+def tariff_for(province, on: date | None = None) -> PostalTariff | None:
+    tariff = tariff_in_force(province, on)
+    if tariff is not None:
+        # Both legs read the bands: one query here, none later.
+        prefetch_related_objects([tariff], "bands")
+    return tariff

@@ -1,0 +1,344 @@
+"""A whole intake in one JSON request: `POST /api/v1/dossiers/intakes`.
+
+For clients that gather the dossier themselves and send it at once — the postman's phone
+at a house with a poor connection (it may send again until it gets an answer), a counter
+kiosk, an integration test. The request carries what the four steps of the wizard ask
+for; it is checked by the same forms and applied by the same `intake.py` functions as the
+pages, step by step (each step commits, as on the pages), then sealed.
+
+Idempotent on `token` (the draft's intake token): sending the same intake again returns
+the same sealed dossier (200), or resumes the kept draft when sealing had been refused.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from ninja import Field, Schema, Status
+
+from postgov.api import problem
+from postgov.catalog.models import ExemptCategory, Procedure
+from postgov.delivery import actions as delivery
+from postgov.delivery.models import PickupBooking
+from postgov.dossiers import intake
+from postgov.dossiers.forms import ApplicantForm, RouteFeesForm
+from postgov.dossiers.models import Dossier, DossierDocument
+from postgov.lib.idcard import IdCardError, parse_qr
+from postgov.places.models import Commune, ServicePoint
+
+
+class ApplicantIn(Schema):
+    qr: str = Field("", description="The ID card's QR string; fills the fields below.")
+    name: str = ""
+    id_number: str = ""
+    birth_date: date | None = None
+    gender: str = Field("", description="male or female")
+    phone: str
+    email: str = ""
+    address: str = ""
+    commune: str = Field("", description="Current commune code (since 1 July 2025).")
+
+
+class RepresentativeIn(Schema):
+    name: str
+    id_number: str
+    document: str
+
+
+class DocumentIn(Schema):
+    position: int = Field(description="The document's position in the catalog checklist.")
+    present: bool = True
+    form: str = Field("", description="original or copy (default: what the catalog asks)")
+    pages: int = 1
+
+
+class ReturnIn(Schema):
+    method: str = Field("deliver", description="deliver, hold (at a post office) or agency")
+    address: str = ""
+    commune: str = ""
+    point: str = Field("", description="Service point code, for hold.")
+
+
+class ExemptionIn(Schema):
+    code: str
+    proof: str
+
+
+class PaymentIn(Schema):
+    method: str = Field("cash", description="cash or transfer")
+    reference: str = ""
+
+
+class IntakeIn(Schema):
+    token: uuid.UUID = Field(description="A new UUID per dossier; the same on every retry.")
+    point: str = Field("", description="Receiving service point code (default: yours).")
+    pickup: str = Field("", description="Booking code of a home pickup.")
+    procedure: str = Field(description="National procedure code.")
+    service_option: str = "both"
+    applicant: ApplicantIn
+    representative: RepresentativeIn | None = None
+    documents: list[DocumentIn] = []
+    agency: str = Field("", description="Agency unit code (default: the proposed one).")
+    return_: ReturnIn = Field(default_factory=ReturnIn, alias="return")
+    fee_option: int | None = Field(None, description="Fee id (default: the default option).")
+    post_collects_fee: bool = True
+    weight_g: int = 100
+    exemption: ExemptionIn | None = None
+    payment: PaymentIn = Field(default_factory=PaymentIn)
+    seal_number: str = ""
+
+
+class IntakeOut(Schema):
+    id: int
+    code: str
+    status: str
+    items: list[str]
+    total_due: int
+    receipt_number: str
+    seal_number: str
+    print_url: str
+    track_url: str
+
+
+class Refused(Exception):
+    def __init__(self, errors: list[dict], dossier: Dossier | None = None, status: int = 422):
+        self.errors, self.dossier, self.status = errors, dossier, status
+
+
+def _errors(form, prefix: str) -> list[dict]:
+    return [
+        {"loc": [prefix] if name == "__all__" else [prefix, name], "msg": str(message)}
+        for name, messages in form.errors.items()
+        for message in messages
+    ]
+
+
+def _out(dossier: Dossier) -> dict:
+    items = list(dossier.items.order_by("created_at").values_list("item_id", flat=True))
+    return {
+        "id": dossier.pk,
+        "code": dossier.code,
+        "status": dossier.status,
+        "items": items,
+        "total_due": dossier.total_due,
+        "receipt_number": dossier.receipt_number,
+        "seal_number": dossier.seal_number,
+        "print_url": reverse("dossiers:print", args=[dossier.pk, "all"]),
+        "track_url": f"{settings.SITE_URL}/track/?code={items[0] if items else dossier.code}",
+    }
+
+
+def _points(request, payload: IntakeIn) -> tuple[list[ServicePoint], PickupBooking | None]:
+    booking = None
+    if payload.pickup:
+        booking = (
+            PickupBooking.objects.select_related("service_point__commune")
+            .filter(code=payload.pickup.upper())
+            .first()
+        )
+        if booking is None or not delivery.can_visit(request.access, booking):
+            raise Refused([{"loc": ["pickup"], "msg": "Unknown booking."}], status=404)
+        if booking.status != PickupBooking.Status.ASSIGNED:
+            raise Refused([{"loc": ["pickup"], "msg": "The booking is not assigned."}], status=409)
+        return [booking.service_point], booking
+    points = intake.intake_points(request.access)
+    if payload.point:
+        points = [p for p in points if p.code == payload.point]
+    if not points:
+        raise PermissionDenied
+    return points[:1], None
+
+
+def _applicant_data(payload: IntakeIn, point: ServicePoint, procedure_id: int | None) -> dict:
+    a = payload.applicant
+    data = {
+        "action": "next",
+        "token": str(payload.token),
+        "point": str(point.pk),
+        "name": a.name,
+        "id_number": a.id_number,
+        "birth_date": a.birth_date.strftime("%d/%m/%Y") if a.birth_date else "",
+        "gender": a.gender,
+        "address": a.address,
+        "phone": a.phone,
+        "email": a.email,
+        "service_option": payload.service_option,
+        "procedure": str(procedure_id or ""),
+        "commune": "",
+    }
+    if a.qr:
+        try:
+            card = parse_qr(a.qr)
+        except IdCardError as exc:
+            raise Refused([{"loc": ["applicant", "qr"], "msg": str(exc)}]) from exc
+        data.update(
+            name=card.full_name,
+            id_number=card.id_number,
+            birth_date=card.birth_date.strftime("%d/%m/%Y"),
+            gender=card.gender,
+            address=a.address or card.address,
+        )
+    if a.commune:
+        commune = Commune.objects.filter(code=a.commune).only("pk").first()
+        data["commune"] = str(commune.pk) if commune else "-1"
+    elif data["address"]:
+        conversion = intake.address_conversion(data["address"])
+        if conversion is not None and conversion.commune is not None:
+            data["commune"] = str(conversion.commune.pk)
+    if payload.representative:
+        r = payload.representative
+        data.update(
+            representative_name=r.name,
+            representative_id_number=r.id_number,
+            representative_document=r.document,
+        )
+    return data
+
+
+def submit(request, payload: IntakeIn):
+    """The endpoint's body: returns an HttpResponse (problem) or (status, IntakeOut)."""
+    try:
+        return _submit(request, payload)
+    except PermissionDenied:
+        return problem(request, 403, "Không có quyền. / Not allowed.")
+    except Refused as refused:
+        extra = {"errors": refused.errors}
+        if refused.dossier is not None:
+            extra["dossier"] = refused.dossier.pk
+        return problem(
+            request,
+            refused.status,
+            "Hồ sơ chưa được niêm phong. / The dossier was not sealed.",
+            **extra,
+        )
+
+
+def _submit(request, payload: IntakeIn):
+    existing = Dossier.objects.filter(intake_token=payload.token).first()
+    if existing is not None:
+        if not intake.can_receive_at(request.access, existing.receiving_point_id):
+            raise Refused([{"loc": ["token"], "msg": "Token already used."}], status=409)
+        if existing.sealed_at is not None:
+            return Status(200, _out(existing))
+    points, booking = _points(request, payload)
+    procedure = Procedure.objects.filter(code=payload.procedure).only("pk").first()
+    if procedure is None:
+        raise Refused([{"loc": ["procedure"], "msg": "Unknown procedure code."}])
+    form = ApplicantForm(
+        _applicant_data(payload, points[0], procedure.pk),
+        points=points,
+        province_id=points[0].commune.province_id,
+    )
+    if not form.is_valid():
+        raise Refused(_errors(form, "applicant"), existing)
+    data = form.cleaned_data
+    applicant = intake.Applicant(
+        name=data["name"],
+        id_number=data["id_number"],
+        phone=data["phone"],
+        birth_date=data.get("birth_date"),
+        gender=data.get("gender") or "",
+        email=data.get("email") or "",
+        address=data.get("address") or "",
+        commune=data.get("commune"),
+        representative_name=data.get("representative_name") or "",
+        representative_id_number=data.get("representative_id_number") or "",
+        representative_document=data.get("representative_document") or "",
+    )
+    person = {"actor": request.user, "access": request.access, "request": request}
+    try:
+        if existing is None:
+            dossier = intake.start_draft(
+                token=payload.token,
+                point=points[0],
+                version=form.version,
+                service_option=data["service_option"],
+                applicant=applicant,
+                pickup=booking,
+                **person,
+            )
+        else:
+            dossier = intake.update_applicant(
+                existing.pk, applicant, service_option=data["service_option"], **person
+            )
+        dossier = _checklist(dossier, payload, person)
+        dossier = _route_and_fees(dossier, payload, person)
+        sealed, _now = intake.seal(dossier.pk, seal_number=payload.seal_number, **person)
+    except intake.IntakeError as exc:
+        kept = Dossier.objects.filter(intake_token=payload.token).first()
+        raise Refused([{"loc": ["dossier"], "msg": p} for p in exc.problems], kept) from exc
+    return Status(201, _out(sealed))
+
+
+def _checklist(dossier: Dossier, payload: IntakeIn, person: dict) -> Dossier:
+    by_position = {d.position: d for d in payload.documents}
+    lines, errors = [], []
+    for doc in dossier.documents.all():
+        given = by_position.get(doc.position)
+        if given is None:
+            lines.append(intake.ChecklistLine(doc.pk, False, doc.form, 0))
+            continue
+        form = given.form or doc.form
+        if form not in DossierDocument.Form.values:
+            errors.append({"loc": ["documents", doc.position, "form"], "msg": "original or copy"})
+        if not 0 <= given.pages <= 999 or (given.present and given.pages == 0):
+            errors.append({"loc": ["documents", doc.position, "pages"], "msg": "1 to 999"})
+        lines.append(intake.ChecklistLine(doc.pk, given.present, form, given.pages))
+    if errors:
+        raise Refused(errors, dossier)
+    return intake.save_checklist(dossier.pk, lines, **person)
+
+
+def _route_and_fees(dossier: Dossier, payload: IntakeIn, person: dict) -> Dossier:
+    dossier = Dossier.objects.select_related(*intake.SEAL_RELATED).get(pk=dossier.pk)
+    agencies = intake.agencies_for(dossier)
+    agency = dossier.agency
+    if payload.agency:
+        agency = agencies.filter(unit_code=payload.agency).first()
+    back = payload.return_
+    commune = Commune.objects.filter(code=back.commune).first() if back.commune else None
+    point = ServicePoint.objects.filter(code=back.point).first() if back.point else None
+    method = back.method
+    if dossier.service_option == "send":
+        method = "agency"
+    data = {
+        "agency": str(agency.pk) if agency else "",
+        "return_method": method,
+        "return_address": back.address or dossier.return_address,
+        "return_commune": str(commune.pk if commune else dossier.return_commune_id or ""),
+        "return_point": str(point.pk if point else dossier.return_point_id or ""),
+        "fee_option": str(payload.fee_option or dossier.fee_option_id or ""),
+        "post_collects_fee": "on" if payload.post_collects_fee else "",
+        "weight_g": str(payload.weight_g),
+        "exemption": "",
+        "exemption_note": "",
+        "payment_method": payload.payment.method,
+        "payment_reference": payload.payment.reference,
+    }
+    if payload.exemption:
+        category = ExemptCategory.objects.filter(code=payload.exemption.code).first()
+        data["exemption"] = str(category.pk) if category else "-1"
+        data["exemption_note"] = payload.exemption.proof
+    form = RouteFeesForm(data, dossier=dossier, agencies=agencies)
+    if not form.is_valid():
+        raise Refused(_errors(form, "route"), dossier)
+    c = form.cleaned_data
+    choices = intake.RouteAndFees(
+        agency=c.get("agency"),
+        return_method=c["return_method"],
+        return_address=c.get("return_address") or "",
+        return_commune=c.get("return_commune"),
+        return_point=c.get("return_point"),
+        fee_option=c.get("fee_option"),
+        post_collects_fee=bool(c.get("post_collects_fee")),
+        weight_g=c["weight_g"],
+        exemption=c.get("exemption"),
+        exemption_note=c.get("exemption_note") or "",
+        payment_method=c.get("payment_method") or "",
+        payment_reference=c.get("payment_reference") or "",
+    )
+    return intake.save_route_and_fees(dossier.pk, choices, **person)

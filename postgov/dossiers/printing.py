@@ -1,0 +1,491 @@
+"""The printed forms of a counter intake, A5, in Vietnamese (DESIGN §2.1):
+
+- the dispatch slip (phiếu gửi hồ sơ): sender, agency, procedure, each document with
+  original/copy and pages, the seal, both signatures;
+- the fee receipt (biên lai): each charge, the total in figures and in words, payment;
+- the parcel label (nhãn bưu gửi) of each postal item: Code 128 of the S10 ID and a QR
+  code of the tracking page;
+- the guidance sheet (phiếu hướng dẫn) of a draft: what is missing and how to finish.
+
+Forms are drawn from stored values only, so a reprint shows exactly the same numbers.
+The texts of the forms are Vietnamese whatever the clerk's screen language: they are
+signed by the citizen and read by the agency.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils import timezone
+from fpdf.fonts import FontFace
+
+from postgov.delivery.models import PostalItem
+from postgov.dossiers import intake
+from postgov.dossiers.fees import uses_outbound, uses_return
+from postgov.dossiers.models import Dossier, DossierDocument, PaymentMethod, ReturnMethod
+from postgov.lib.pdf import FAMILY, Form, vnd
+from postgov.lib.vnwords import vnd_in_words
+
+SERVICE_TEXT = {
+    "send": "Gửi hồ sơ qua bưu chính; nhận kết quả tại cơ quan",
+    "receive": "Nhận kết quả qua bưu chính",
+    "both": "Gửi hồ sơ và nhận kết quả qua bưu chính",
+}
+RETURN_TEXT = {
+    ReturnMethod.DELIVER: "Phát tận địa chỉ",
+    ReturnMethod.HOLD: "Nhận tại bưu cục",
+    ReturnMethod.AT_AGENCY: "Công dân nhận tại cơ quan",
+}
+FORM_TEXT = {DossierDocument.Form.ORIGINAL: "Bản chính", DossierDocument.Form.COPY: "Bản sao"}
+PAYMENT_TEXT = {PaymentMethod.CASH: "Tiền mặt", PaymentMethod.TRANSFER: "Chuyển khoản"}
+ZONE_TEXT = {"in": "trong tỉnh", "out": "ngoài tỉnh"}
+WANTED_TEXT = {"original": "Bản chính", "copy": "Bản sao", "either": "Bản chính hoặc bản sao"}
+
+FORMS = ("slip", "receipt", "label", "all")
+
+
+def load(pk: int) -> Dossier:
+    return Dossier.objects.select_related(
+        "procedure_version__procedure",
+        "receiving_point__commune__province",
+        "agency",
+        "fee_option",
+        "exemption",
+        "return_commune",
+        "return_point",
+        "applicant_commune",
+        "received_by",
+    ).get(pk=pk)
+
+
+def tracking_url(code: str) -> str:
+    return f"{settings.SITE_URL}/track/?code={code}"
+
+
+def _local(value) -> str:
+    return timezone.localtime(value).strftime("%H:%M ngày %d/%m/%Y") if value else ""
+
+
+def _date(value) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+class Printer:
+    """Draws several forms into one PDF, one form per page (or more when long)."""
+
+    def __init__(self, title: str):
+        self.form = Form(title=title)
+        self.fresh = True  # Form() starts with an empty page
+
+    def page(self) -> Form:
+        if not self.fresh:
+            self.form.add_page()
+        self.fresh = False
+        return self.form
+
+    def render(self) -> bytes:
+        return self.form.render()
+
+    # -- pieces --------------------------------------------------------------------------
+    def header(self, dossier: Dossier) -> None:
+        """The post office on the left, the national motto on the right, as on every
+        administrative form."""
+        f = self.form
+        width = (f.w - f.l_margin - f.r_margin) / 2
+        point = dossier.receiving_point
+        top = f.get_y()
+        rows = (
+            (
+                f"BƯU ĐIỆN {point.commune.province.name.upper()}",
+                "B",
+                "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+            ),
+            (point.name, "", "Độc lập – Tự do – Hạnh phúc"),
+        )
+        for index, (left, style, right) in enumerate(rows):
+            y = top + index * 3.8
+            f.set_xy(f.l_margin, y)
+            f.set_font(FAMILY, style, 7.5)
+            f.cell(width, 3.8, left, align="C")
+            f.set_font(FAMILY, "B", 7.5)
+            f.cell(width, 3.8, right, align="C")
+        bottom = top + 2 * 3.8 + 0.6
+        f.set_line_width(0.2)
+        f.line(f.l_margin + width / 2 - 10, bottom, f.l_margin + width / 2 + 10, bottom)
+        f.line(f.l_margin + width * 1.5 - 17, bottom, f.l_margin + width * 1.5 + 17, bottom)
+        f.set_xy(f.l_margin, bottom + 3)
+        f.set_font(FAMILY, "", 9)
+
+    def field(self, label: str, value: str, label_width: float = 32, width: float = 0) -> None:
+        """A "label: value" line, the value left-aligned and wrapping under itself within
+        `width` (0: to the right margin)."""
+        f = self.form
+        x = f.get_x()
+        f.set_font(FAMILY, "", 9)
+        f.cell(label_width, 4.8, label)
+        f.set_font(FAMILY, "B", 9)
+        value_width = (width - label_width) if width else 0
+        f.multi_cell(value_width, 4.8, value or "—", align="L", new_x="LMARGIN", new_y="NEXT")
+        f.set_x(x)
+        f.set_font(FAMILY, "", 9)
+
+    def section(self, text: str) -> None:
+        f = self.form
+        f.ln(1)
+        f.set_font(FAMILY, "B", 9)
+        f.cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
+        f.set_font(FAMILY, "", 9)
+
+    def note(self, text: str, size: float = 7.5) -> None:
+        f = self.form
+        f.set_font(FAMILY, "", size)
+        f.multi_cell(0, size * 0.45, text, new_x="LMARGIN", new_y="NEXT")
+        f.set_font(FAMILY, "", 9)
+
+    # -- the forms -----------------------------------------------------------------------
+    def slip(self, dossier: Dossier, items: list[PostalItem]) -> None:
+        f = self.page()
+        self.header(dossier)
+        f.heading("PHIẾU GỬI HỒ SƠ", size=13)
+        f.set_font(FAMILY, "I", 8)
+        f.cell(0, 4, "(qua dịch vụ bưu chính công ích)", align="C", new_x="LMARGIN", new_y="NEXT")
+        f.ln(2)
+        top = f.get_y()
+        outbound = next((i for i in items if i.leg == PostalItem.Leg.OUTBOUND), None)
+        shown = outbound or (items[0] if items else None)
+        barcode_width = 50
+        if shown:
+            f.code128(shown.item_id, f.w - f.r_margin - barcode_width, top, barcode_width, 9)
+            f.set_xy(f.w - f.r_margin - barcode_width, top + 9.5)
+            f.set_font(FAMILY, "", 7.5)
+            f.cell(barcode_width, 3.5, shown.item_id, align="C")
+            f.set_xy(f.l_margin, top)
+        left = f.w - f.l_margin - f.r_margin - barcode_width - 3
+        self.field("Mã hồ sơ:", dossier.code or "(bản nháp)", 26, left)
+        self.field("Số hiệu bưu gửi:", shown.item_id if shown else "—", 26, left)
+        self.field("Số niêm phong:", dossier.seal_number or "—", 26, left)
+        f.set_y(max(f.get_y(), top + 14))
+
+        self.section("1. Người gửi")
+        self.field("Họ và tên:", dossier.applicant_name, label_width=32)
+        self.field("Số định danh:", dossier.applicant_id_number, label_width=32)
+        if dossier.applicant_birth_date:
+            self.field("Ngày sinh:", _date(dossier.applicant_birth_date), label_width=32)
+        self.field("Điện thoại:", dossier.applicant_phone, label_width=32)
+        self.field("Địa chỉ:", self._address(dossier), label_width=32)
+        if dossier.representative_name:
+            self.field(
+                "Người đại diện:",
+                f"{dossier.representative_name} — số định danh "
+                f"{dossier.representative_id_number or '—'}",
+                label_width=32,
+            )
+            self.field("Giấy ủy quyền:", dossier.representative_document or "—", label_width=32)
+
+        self.section("2. Nơi nhận hồ sơ và thủ tục")
+        self.field("Cơ quan:", dossier.agency.name if dossier.agency else "—", label_width=32)
+        if dossier.agency and dossier.agency.address:
+            self.field("Địa chỉ cơ quan:", dossier.agency.address, label_width=32)
+        version = dossier.procedure_version
+        self.field(
+            "Thủ tục:", f"{version.procedure.name} (mã {version.procedure.code})", label_width=32
+        )
+        self.field("Dịch vụ:", SERVICE_TEXT.get(dossier.service_option, ""), label_width=32)
+        self.field("Nhận kết quả:", self._return_text(dossier), label_width=32)
+
+        self.section("3. Thành phần hồ sơ")
+        documents = list(dossier.documents.all())
+        handed = [d for d in documents if d.present]
+        f.set_font(FAMILY, "", 8)
+        with f.table(
+            col_widths=(8, 78, 24, 18),
+            text_align=("CENTER", "LEFT", "CENTER", "CENTER"),
+            line_height=4.2,
+            padding=0.8,
+        ) as table:
+            heading = table.row()
+            for text in ("TT", "Tên giấy tờ", "Bản chính/sao", "Số trang"):
+                heading.cell(text)
+            for index, doc in enumerate(handed, start=1):
+                row = table.row()
+                row.cell(str(index))
+                row.cell(doc.name + (f" ({doc.note})" if doc.note else ""))
+                row.cell(FORM_TEXT.get(doc.form, "—"))
+                row.cell(str(doc.pages))
+        f.set_font(FAMILY, "", 8.5)
+        f.ln(1)
+        f.cell(
+            0,
+            4.5,
+            f"Tổng cộng: {len(handed)} giấy tờ, {sum(d.pages for d in handed)} trang.",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+        place = dossier.receiving_point.name
+        when = _local(dossier.sealed_at) or _local(timezone.now())
+        self.note(
+            f"Hồ sơ đã được kiểm đếm theo danh mục của cơ quan, đóng gói và niêm phong trước "
+            f"mặt người gửi lúc {when} tại {place}. Thời hạn giải quyết tính từ khi cơ quan "
+            "nhận bàn giao hồ sơ từ bưu điện."
+        )
+        f.ln(1)
+        if f.get_y() > f.h - f.b_margin - 28:
+            f.add_page()
+        f.signature_boxes("NGƯỜI GỬI", "NHÂN VIÊN BƯU ĐIỆN", height=14)
+        width = (f.w - f.l_margin - f.r_margin) / 2
+        f.set_font(FAMILY, "B", 8.5)
+        f.cell(width, 4, dossier.applicant_name, align="C")
+        f.cell(width, 4, dossier.received_by.get_full_name(), align="C")
+        f.set_font(FAMILY, "", 9)
+
+    def receipt(self, dossier: Dossier, items: list[PostalItem]) -> None:
+        f = self.page()
+        self.header(dossier)
+        f.heading("BIÊN LAI THU TIỀN", size=13)
+        f.set_font(FAMILY, "I", 8)
+        f.cell(
+            0,
+            4,
+            "(cước dịch vụ bưu chính công ích và lệ phí thu hộ)",
+            align="C",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+        f.ln(2)
+        self.field("Số biên lai:", dossier.receipt_number or "—", label_width=32)
+        self.field("Ngày thu:", _local(dossier.paid_at or dossier.sealed_at), label_width=32)
+        self.field("Người nộp:", dossier.applicant_name, label_width=32)
+        self.field("Điện thoại:", dossier.applicant_phone, label_width=32)
+        self.field("Mã hồ sơ:", dossier.code or "—", label_width=32)
+        self.field("Số hiệu bưu gửi:", ", ".join(i.item_id for i in items) or "—", label_width=32)
+        f.ln(2)
+        result = intake.quote(dossier, timezone.localdate(dossier.sealed_at))
+        lines = []
+        if dossier.procedure_fee:
+            option = dossier.fee_option
+            what = option.name if option else "Lệ phí"
+            if option and option.option:
+                what += f" — {option.option}"
+            agency = dossier.agency.short_name or dossier.agency.name if dossier.agency else ""
+            lines.append((f"{what} (thu hộ {agency})", dossier.procedure_fee))
+        if uses_outbound(dossier.service_option):
+            lines.append(
+                (f"Cước gửi hồ sơ đến cơ quan ({ZONE_TEXT[result.zone_out]})", dossier.postage_out)
+            )
+        if uses_return(dossier.service_option, dossier.return_method):
+            lines.append(
+                (f"Cước chuyển trả kết quả ({ZONE_TEXT[result.zone_back]})", dossier.postage_back)
+            )
+        if dossier.remittance_fee or dossier.procedure_fee:
+            lines.append(("Cước dịch vụ chuyển tiền lệ phí", dossier.remittance_fee))
+        f.set_font(FAMILY, "", 8.5)
+        with f.table(
+            col_widths=(8, 90, 30),
+            text_align=("CENTER", "LEFT", "RIGHT"),
+            line_height=4.6,
+            padding=0.8,
+        ) as table:
+            heading = table.row()
+            for text in ("TT", "Nội dung", "Số tiền"):
+                heading.cell(text)
+            for index, (text, amount) in enumerate(lines, start=1):
+                row = table.row()
+                row.cell(str(index))
+                row.cell(text)
+                row.cell(vnd(amount))
+            bold = FontFace(emphasis="BOLD")
+            total = table.row()
+            total.cell("")
+            total.cell("TỔNG CỘNG", style=bold)
+            total.cell(vnd(dossier.total_due), style=bold)
+        f.ln(1)
+        f.set_font(FAMILY, "I", 8.5)
+        f.multi_cell(
+            0, 4.5, f"Bằng chữ: {vnd_in_words(dossier.total_due)}.", new_x="LMARGIN", new_y="NEXT"
+        )
+        f.set_font(FAMILY, "", 9)
+        if dossier.exemption_id:
+            self.field(
+                "Miễn cước:",
+                f"{dossier.exemption.name} ({dossier.exemption_note})",
+                label_width=32,
+            )
+        if not dossier.post_collects_fee and dossier.fee_option_id and dossier.fee_option.amount:
+            self.note("Lệ phí do người gửi nộp trực tiếp cho cơ quan, bưu điện không thu hộ.")
+        payment = PAYMENT_TEXT.get(dossier.payment_method, "—")
+        if dossier.payment_reference:
+            payment += f" (mã giao dịch {dossier.payment_reference})"
+        self.field("Hình thức:", payment if dossier.total_due else "Không phải nộp", label_width=32)
+        f.ln(2)
+        f.signature_boxes("NGƯỜI NỘP TIỀN", "NGƯỜI THU TIỀN", height=14)
+        width = (f.w - f.l_margin - f.r_margin) / 2
+        f.set_font(FAMILY, "B", 8.5)
+        f.cell(width, 4, dossier.applicant_name, align="C")
+        f.cell(width, 4, dossier.received_by.get_full_name(), align="C")
+        f.set_font(FAMILY, "", 9)
+
+    def label(self, dossier: Dossier, item: PostalItem) -> None:
+        f = self.page()
+        outbound = item.leg == PostalItem.Leg.OUTBOUND
+        f.set_font(FAMILY, "B", 11)
+        f.cell(0, 6, "BƯU GỬI HÀNH CHÍNH CÔNG", align="C", new_x="LMARGIN", new_y="NEXT")
+        f.set_font(FAMILY, "", 8.5)
+        leg = "Chiều đi: hồ sơ gửi cơ quan" if outbound else "Chiều về: kết quả trả công dân"
+        f.cell(0, 4.5, leg, align="C", new_x="LMARGIN", new_y="NEXT")
+        f.ln(2)
+        width = f.w - f.l_margin - f.r_margin
+        top = f.get_y()
+        f.code128(item.item_id, f.l_margin, top, width, 20)
+        f.set_y(top + 21)
+        f.set_font(FAMILY, "B", 14)
+        spaced = f"{item.item_id[:2]} {item.item_id[2:6]} {item.item_id[6:10]} {item.item_id[10:]}"
+        f.cell(0, 7, spaced, align="C", new_x="LMARGIN", new_y="NEXT")
+        f.ln(2)
+        point = dossier.receiving_point
+        sender = f"{point.name}\n{point.address}" + (
+            f" — mã bưu chính {point.postal_code}" if point.postal_code else ""
+        )
+        if outbound:
+            agency = dossier.agency
+            recipient = f"{agency.name}\n{agency.address}" + (
+                f" — mã bưu chính {agency.postal_code}" if agency.postal_code else ""
+            )
+        elif dossier.return_method == ReturnMethod.HOLD and dossier.return_point_id:
+            held = dossier.return_point
+            recipient = (
+                f"{dossier.applicant_name} — {dossier.applicant_phone}\n"
+                f"Nhận tại: {held.name}, {held.address}"
+            )
+            sender = f"{dossier.agency.name}\n{dossier.agency.address}"
+        else:
+            recipient = (
+                f"{dossier.applicant_name} — {dossier.applicant_phone}\n"
+                f"{self._return_address(dossier)}"
+            )
+            sender = f"{dossier.agency.name}\n{dossier.agency.address}"
+        for caption, text in (("TỪ", sender), ("ĐẾN", recipient)):
+            f.set_font(FAMILY, "B", 9)
+            f.cell(14, 5, caption)
+            f.set_font(FAMILY, "B" if caption == "ĐẾN" else "", 10 if caption == "ĐẾN" else 9)
+            f.multi_cell(0, 5, text, border=0, new_x="LMARGIN", new_y="NEXT")
+            f.ln(1.5)
+        f.set_font(FAMILY, "", 9)
+        y = f.get_y() + 2
+        qr_size = 34
+        f.qr(tracking_url(item.item_id), f.w - f.r_margin - qr_size, y, qr_size)
+        f.set_y(y)
+        self.field("Mã hồ sơ:", dossier.code or "—", label_width=26)
+        self.field("Niêm phong:", dossier.seal_number or "—", label_width=26)
+        self.field("Khối lượng:", f"{item.weight_g} g", label_width=26)
+        self.field("Ngày gửi:", _date(timezone.localtime(dossier.sealed_at)), label_width=26)
+        self.field("Thủ tục:", dossier.procedure_version.procedure.name[:60], label_width=26)
+        f.set_y(max(f.get_y(), y + qr_size) + 1)
+        f.set_font(FAMILY, "", 7.5)
+        f.cell(
+            0,
+            4,
+            f"Quét mã QR hoặc vào {settings.SITE_URL}/track/ để tra cứu.",
+            align="R",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+        f.set_font(FAMILY, "", 9)
+
+    def guidance(self, dossier: Dossier) -> None:
+        f = self.page()
+        self.header(dossier)
+        f.heading("PHIẾU HƯỚNG DẪN HOÀN THIỆN HỒ SƠ", size=12)
+        f.ln(1)
+        self.field("Người nộp:", dossier.applicant_name, label_width=30)
+        version = dossier.procedure_version
+        self.field("Thủ tục:", f"{version.procedure.name} (mã {version.procedure.code})", 30)
+        self.field("Ngày hướng dẫn:", _local(timezone.now()), label_width=30)
+        missing = intake.missing_documents(dossier)
+        required = {d.pk: d for d in version.documents.all()}
+        self.section("Giấy tờ cần bổ sung")
+        f.set_font(FAMILY, "", 8.5)
+        with f.table(
+            col_widths=(8, 88, 32),
+            text_align=("CENTER", "LEFT", "LEFT"),
+            line_height=4.4,
+            padding=0.8,
+        ) as table:
+            heading = table.row()
+            for text in ("TT", "Tên giấy tờ", "Yêu cầu"):
+                heading.cell(text)
+            for index, doc in enumerate(missing, start=1):
+                rule = required.get(doc.required_id)
+                row = table.row()
+                row.cell(str(index))
+                row.cell(doc.name + (f" — {rule.note}" if rule and rule.note else ""))
+                amount = f", {rule.quantity} bộ" if rule and rule.quantity > 1 else ""
+                row.cell(WANTED_TEXT.get(rule.form, "") + amount if rule else "")
+        handed = [d for d in dossier.documents.all() if d.present and d not in missing]
+        if handed:
+            self.section("Giấy tờ đã có")
+            for doc in handed:
+                self.note(f"• {doc.name} ({FORM_TEXT.get(doc.form, '')}, {doc.pages} trang)", 8.5)
+        f.ln(2)
+        point = dossier.receiving_point
+        contact = f", điện thoại {point.phone}" if point.phone else ""
+        self.note(
+            f"Khi đã đủ giấy tờ, Ông/Bà mang đến {point.name} ({point.address}{contact}) hoặc "
+            f"đặt lịch để bưu tá đến nhận tại nhà: {settings.SITE_URL}/delivery/pickup/. "
+            "Mang theo phiếu này và thẻ căn cước.",
+            8.5,
+        )
+        f.ln(3)
+        f.signature_boxes("NGƯỜI NỘP", "NHÂN VIÊN BƯU ĐIỆN", height=14)
+
+    # -- helpers -------------------------------------------------------------------------
+    def _address(self, dossier: Dossier) -> str:
+        address = dossier.applicant_address or "—"
+        commune = dossier.applicant_commune
+        if commune and commune.name not in address:
+            address += f" ({commune.name}, {commune.province.name})"
+        return address
+
+    def _return_address(self, dossier: Dossier) -> str:
+        address = dossier.return_address or dossier.applicant_address
+        commune = dossier.return_commune
+        if commune and commune.name not in address:
+            address += f", {commune.name}, {commune.province.name}"
+        return address
+
+    def _return_text(self, dossier: Dossier) -> str:
+        text = RETURN_TEXT.get(dossier.return_method, "")
+        if dossier.service_option == "send":
+            return RETURN_TEXT[ReturnMethod.AT_AGENCY]
+        if dossier.return_method == ReturnMethod.DELIVER:
+            return f"{text}: {self._return_address(dossier)}"
+        if dossier.return_method == ReturnMethod.HOLD and dossier.return_point_id:
+            return f"{text}: {dossier.return_point.name}"
+        return text
+
+
+TITLES = {
+    "slip": "Phiếu gửi hồ sơ",
+    "receipt": "Biên lai thu tiền",
+    "label": "Nhãn bưu gửi",
+    "all": "Phiếu gửi, biên lai và nhãn",
+    "guidance": "Phiếu hướng dẫn hoàn thiện hồ sơ",
+}
+
+
+def render(dossier: Dossier, which: str) -> bytes:
+    """One of FORMS for a sealed dossier, or "guidance" for a draft."""
+    printer = Printer(f"{TITLES[which]} {dossier.code or ''}".strip())
+    if which == "guidance":
+        printer.guidance(dossier)
+        return printer.render()
+    items = list(dossier.items.order_by("created_at", "pk"))
+    if which in ("slip", "all"):
+        printer.slip(dossier, items)
+    if which in ("receipt", "all"):
+        printer.receipt(dossier, items)
+    if which in ("label", "all"):
+        # At the counter only the outbound parcel is packed; the return label is printed
+        # when the result is collected (it is in the "label" form for reprints).
+        wanted = items if which == "label" else [i for i in items if i.leg == "outbound"]
+        for item in wanted or items[:1]:
+            printer.label(dossier, item)
+    return printer.render()

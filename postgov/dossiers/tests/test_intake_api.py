@@ -1,0 +1,125 @@
+"""A whole intake in one JSON request: same rules as the pages, idempotent."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.test import Client
+
+from postgov.dossiers.models import Dossier, DossierEvent
+from postgov.dossiers.workflow import State
+from tests.factories import QR_NEW_CARD, make_excluded_procedure
+
+URL = "/api/v1/dossiers/intakes"
+
+
+def body(world, **overrides):
+    data = {
+        "token": str(uuid.uuid4()),
+        "procedure": "1.004227",
+        "applicant": {
+            "name": "Nguyễn Văn An",
+            "id_number": "045090001234",
+            "birth_date": "1990-03-15",
+            "gender": "male",
+            "phone": "0912 345 678",
+            "address": "Thôn Tân Định",
+            "commune": world.commune_a.code,
+        },
+        "documents": [
+            {"position": 1, "form": "original", "pages": 2},
+            {"position": 2, "form": "copy", "pages": 1},
+        ],
+        "payment": {"method": "cash"},
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def api(clerk_a):
+    client = Client()
+    client.force_login(clerk_a)
+    return client
+
+
+def post(client, data):
+    return client.post(URL, data, content_type="application/json")
+
+
+def test_a_whole_intake_in_one_request_and_a_retry(api, world, version):
+    data = body(world)
+    first = post(api, data)
+    assert first.status_code == 201, first.content
+    out = first.json()
+    assert out["code"].startswith("000.00.44.H56-") and len(out["items"]) == 2
+    assert out["total_due"] == 68_000 and out["receipt_number"].startswith("BL-TEST-A-")
+    again = post(api, data)
+    assert again.status_code == 200 and again.json()["code"] == out["code"]
+    assert Dossier.objects.count() == 1 and DossierEvent.objects.count() == 1
+
+
+def test_the_qr_string_fills_the_applicant(api, world, version):
+    qr = {"qr": QR_NEW_CARD, "phone": "0905123456", "commune": world.commune_a.code}
+    data = body(world, applicant=qr)
+    response = post(api, data)
+    assert response.status_code == 201, response.content
+    assert Dossier.objects.get().applicant_name == "Trần Thị Bích Ngọc"
+
+
+def test_bad_input_is_a_problem_listing_each_field(api, world, version):
+    data = body(world)
+    data["applicant"]["phone"] = "123"
+    data["applicant"]["id_number"] = "045190001234"  # female digit, male given
+    response = post(api, data)
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    locs = {tuple(e["loc"]) for e in response.json()["errors"]}
+    assert ("applicant", "phone") in locs and ("applicant", "id_number") in locs
+    assert not Dossier.objects.exists()
+
+
+def test_a_junk_qr_is_a_problem_not_a_crash(api, world, version):
+    response = post(api, body(world, applicant={"qr": "|||\x00", "phone": "0905123456"}))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["applicant", "qr"]
+
+
+def test_missing_documents_keep_the_draft_and_a_retry_completes_it(api, world, version):
+    data = body(world, documents=[{"position": 2, "form": "copy", "pages": 1}])
+    response = post(api, data)
+    assert response.status_code == 422
+    draft_id = response.json()["dossier"]
+    assert Dossier.objects.get(pk=draft_id).status == State.DRAFT
+    data["documents"].append({"position": 1, "form": "original", "pages": 1})
+    response = post(api, data)
+    assert response.status_code == 201 and response.json()["id"] == draft_id
+
+
+def test_an_excluded_procedure_is_refused(api, world, version):
+    make_excluded_procedure()
+    response = post(api, body(world, procedure="2.000488"))
+    assert response.status_code == 422
+    assert "có mặt" in str(response.json()["errors"])
+
+
+def test_it_checks_access(client, world, version, outsider, clerk_b):
+    assert post(client, body(world)).status_code == 401
+    client.force_login(outsider)
+    assert post(client, body(world)).status_code == 403
+    client.force_login(clerk_b)
+    # clerk B may not receive at point A, nor reuse A's token
+    response = post(client, body(world, point=world.point_a.code))
+    assert response.status_code == 403
+    a = Client()
+    a.force_login(world.clerk_a)
+    data = body(world)
+    assert post(a, data).status_code == 201
+    assert post(client, data).status_code == 409
+
+
+def test_csrf_is_enforced_for_session_clients(world, version, clerk_a):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(clerk_a)
+    assert post(client, body(world)).status_code == 403
