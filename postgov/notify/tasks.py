@@ -14,6 +14,8 @@ from postgov.notify.models import Message
 MAX_ATTEMPTS = 6
 # Waits after the 1st, 2nd... failure: 30 s, 2 min, 8 min, 32 min, ~2 h.
 BASE_DELAY = 30
+# How long a worker holds a message it is sending; past it, another worker may try again.
+LEASE = timedelta(minutes=2)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -22,28 +24,39 @@ def backoff(attempts: int) -> timedelta:
 
 @task(queue_name="notify")
 def send_message(message_id: int) -> str:
+    """Claim the message for a short lease, hand it to the gateway outside any transaction
+    (a slow gateway must not hold database locks; on SQLite it would block every writer),
+    then record the outcome."""
+    now = timezone.now()
     with transaction.atomic():
         message = Message.objects.select_for_update().filter(pk=message_id).first()
         if message is None or message.status in (Message.Status.SENT, Message.Status.FAILED):
             return "nothing to do"
+        if message.sending_until and message.sending_until > now:
+            return "being sent by another worker"
         message.attempts += 1
-        try:
-            gateways.gateway_for(message.channel).send(
-                message.recipient, message.subject, message.body
-            )
-        except gateways.GatewayError as exc:
-            message.last_error = str(exc)[:300]
-            if message.attempts >= MAX_ATTEMPTS:
-                message.status = Message.Status.FAILED
-                message.next_attempt_at = None
-            else:
-                message.status = Message.Status.RETRYING
-                message.next_attempt_at = timezone.now() + backoff(message.attempts)
-                send_message.using(run_after=message.next_attempt_at).enqueue(message.pk)
-            message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
-            return message.status
-        message.status = Message.Status.SENT
-        message.sent_at = timezone.now()
-        message.last_error = ""
-        message.save(update_fields=["attempts", "status", "sent_at", "last_error"])
-        return "sent"
+        message.sending_until = now + LEASE
+        message.save(update_fields=["attempts", "sending_until"])
+    error = ""
+    try:
+        gateways.gateway_for(message.channel).send(message.recipient, message.subject, message.body)
+    except gateways.GatewayError as exc:
+        error = str(exc)[:300] or exc.__class__.__name__
+    with transaction.atomic():
+        message.sending_until = None
+        message.last_error = error
+        if not error:
+            message.status = Message.Status.SENT
+            message.sent_at = timezone.now()
+            message.next_attempt_at = None
+        elif message.attempts >= MAX_ATTEMPTS:
+            message.status = Message.Status.FAILED
+            message.next_attempt_at = None
+        else:
+            message.status = Message.Status.RETRYING
+            message.next_attempt_at = timezone.now() + backoff(message.attempts)
+            send_message.using(run_after=message.next_attempt_at).enqueue(message.pk)
+        message.save(
+            update_fields=["sending_until", "last_error", "status", "sent_at", "next_attempt_at"]
+        )
+    return message.status

@@ -73,3 +73,29 @@ def test_http_gateway_reports_unreachable_as_a_gateway_error():
     gateway = gateways.HttpSms("http://127.0.0.1:9/sms", "token", timeout=1)
     with pytest.raises(gateways.GatewayError):
         gateway.send("0912345678", "", "text")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_held_by_another_worker_is_not_sent_twice(monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    sent = []
+
+    class Recording:
+        def send(self, recipient, subject, body):
+            sent.append(recipient)
+
+    monkeypatch.setattr(gateways, "gateway_for", lambda channel: Recording())
+    message = queue_message("sms", "0912345678", "test", {"code": "1", "minutes": 5})
+    Message.objects.filter(pk=message.pk).update(
+        sending_until=timezone.now() + timedelta(minutes=1)
+    )
+    assert send_message.call(message.pk) == "being sent by another worker"
+    assert sent == []
+    Message.objects.filter(pk=message.pk).update(
+        sending_until=timezone.now() - timedelta(seconds=1)
+    )
+    assert send_message.call(message.pk) == "sent"
+    assert sent == ["0912345678"]
