@@ -32,17 +32,12 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
-    "django.contrib.auth",
-    "django.contrib.contenttypes",
-    "django.contrib.sessions",
-    "django.contrib.messages",
-    "django.contrib.staticfiles",
-    "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
     # Before postgov.identity, whose admin replaces DOT's registrations.
     "oauth2_provider",
+    # Our apps come before Django's own: for a phrase both translate, ours wins (Django
+    # looks translations up in INSTALLED_APPS order), e.g. "Log out" is "Đăng xuất".
     "postgov.audit",
     "postgov.places",
     "postgov.catalog",
@@ -54,6 +49,13 @@ INSTALLED_APPS = [
     "postgov.reports",
     # The project package itself: shared templates, static files, translations, commands.
     "postgov",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
 ]
 
 MIDDLEWARE = [
