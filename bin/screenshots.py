@@ -48,7 +48,10 @@ def main() -> None:
 
     server = subprocess.Popen(
         [*manage, "runserver", f"127.0.0.1:{port}", "--noreload", "--insecure"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
@@ -94,7 +97,8 @@ def main() -> None:
             page.goto("/catalog/?q=khai+sinh")
             shot(page, "02-catalog-search")
             page.goto("/places/convert/")
-            page.fill("textarea, input[name=address]", "Phường 1, thành phố Đông Hà, tỉnh Quảng Trị")
+            old_address = "Phường 1, thành phố Đông Hà, tỉnh Quảng Trị"
+            page.fill("textarea, input[name=address]", old_address)
             page.click("#main form button[type=submit]")
             page.wait_for_load_state()
             shot(page, "03-address-converter")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from postgov.identity.models import Role
 
 PUBLIC = "public"
+ANONYMOUS = "anonymous"  # not logged in at all (e.g. "create an account")
 ANY_STAFF = "staff"
 
 
@@ -25,6 +26,9 @@ class Entry:
     audience: frozenset[str]
     description: str | Promise = ""
     in_menu: bool = True
+    # Reference pages everyone may open; staff find them under one "Look up" menu so that
+    # their own work stays on the first level.
+    lookup: bool = False
 
 
 def _for(*who: str) -> frozenset[str]:
@@ -110,30 +114,40 @@ ENTRIES: tuple[Entry, ...] = (
         "catalog:procedures",
         _for(PUBLIC, ANY_STAFF),
         _("Administrative procedures: documents, fees and time limits."),
+        lookup=True,
     ),
     Entry(
         _("Post offices"),
         "places:service_points",
         _for(PUBLIC, ANY_STAFF),
         _("Service points, opening hours and postal codes."),
+        lookup=True,
     ),
     Entry(
         _("Agencies"),
         "agencies:agencies",
         _for(PUBLIC, ANY_STAFF),
         _("Agencies and one-stop departments, with their office hours."),
+        lookup=True,
     ),
     Entry(
         _("Address converter"),
         "places:convert",
         _for(PUBLIC, ANY_STAFF),
         _("Turn an address from before the 2025 reform into the new units."),
+        lookup=True,
     ),
     Entry(
         _("Track a dossier"),
         "dossiers:track",
         _for(PUBLIC),
         _("Follow your dossier with its code and the last digits of your phone."),
+    ),
+    Entry(
+        _("PostID account"),
+        "identity:register",
+        _for(ANONYMOUS),
+        _("One account for public-service portals, confirmed in person at any post office."),
     ),
     Entry(
         _("Book a home pickup"),
@@ -153,7 +167,12 @@ ENTRIES: tuple[Entry, ...] = (
 
 def entries_for(request) -> list[tuple[Entry, str]]:
     access = request.access
-    audience = set(access.roles) | {ANY_STAFF} if access.is_staff_member else {PUBLIC}
+    if access.is_staff_member:
+        audience = set(access.roles) | {ANY_STAFF}
+    elif request.user.is_authenticated:
+        audience = {PUBLIC}
+    else:
+        audience = {PUBLIC, ANONYMOUS}
     result = []
     for entry in ENTRIES:
         if not entry.audience & audience:
@@ -168,4 +187,10 @@ def entries_for(request) -> list[tuple[Entry, str]]:
 def navigation(request) -> dict:
     if not hasattr(request, "access"):
         return {}
-    return {"nav_entries": [(e, url) for e, url in entries_for(request) if e.in_menu]}
+    shown = [(e, url) for e, url in entries_for(request) if e.in_menu]
+    if not request.access.is_staff_member:
+        return {"nav_entries": shown, "nav_lookup": []}
+    return {
+        "nav_entries": [(e, url) for e, url in shown if not e.lookup],
+        "nav_lookup": [(e, url) for e, url in shown if e.lookup],
+    }

@@ -21,3 +21,10 @@ def log_in(page, username: str, password: str = PASSWORD) -> None:
             page.wait_for_load_state()
             if "/accounts/login/verify/" not in page.url:
                 break
+
+
+def log_out(page) -> None:
+    """Through the user menu in the navigation bar."""
+    page.click("nav .pg-user")
+    page.locator("nav").get_by_role("button", name="Đăng xuất").click()
+    page.wait_for_load_state()

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from postgov.identity.models import Level
-from tests.browser import log_in
+from tests.browser import log_in, log_out
 
 CARD = "045090123456||Ngô Văn Nam|17051990|Nam|Thôn 1, phường Đông Hà, Quảng Trị|01012021"
 SHOTS = "var/screenshots"
@@ -31,7 +31,7 @@ def test_citizen_is_proofed_at_the_counter(page, citizen, clerk_a):
     assert len(code.replace("-", "")) == 16
     assert page.locator("#enrolment-card svg").count() == 2  # QR and Code 128
     page.screenshot(path=f"{SHOTS}/proofing_1_enrolment_code.png", full_page=True)
-    page.get_by_role("button", name="Đăng xuất").click()
+    log_out(page)
 
     # At the counter: the clerk (password + authenticator code) scans both.
     log_in(page, "clerk_a")
@@ -49,7 +49,7 @@ def test_citizen_is_proofed_at_the_counter(page, citizen, clerk_a):
     page.wait_for_load_state()
     assert page.locator("#case-status").inner_text() == "đạt"
     page.screenshot(path=f"{SHOTS}/proofing_3_passed.png", full_page=True)
-    page.get_by_role("button", name="Đăng xuất").click()
+    log_out(page)
 
     citizen.refresh_from_db()
     assert citizen.level == Level.VERIFIED
