@@ -420,6 +420,12 @@ def main() -> int:
         help="the wizard's pages (9 requests per intake), the one-request JSON intake, or both",
     )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--cache",
+        default=os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/15"),
+        help="REDIS_URL for the server's cache (rate limits) as deployed; 'db' for the "
+        "database cache that `make run` uses",
+    )
     args = parser.parse_args()
 
     data_dir = tempfile.mkdtemp(prefix="bench-intake-")
@@ -431,6 +437,8 @@ def main() -> int:
         "LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "postgov.settings",
     }
+    if args.cache != "db":
+        env["REDIS_URL"] = args.cache
     print(f"preparing {DB} for {args.clients} clients…", flush=True)
     fixture = prepare(args.clients, env)
     inserts_1 = baseline_inserts(1, 3)
@@ -466,6 +474,7 @@ def main() -> int:
     result = {
         "clients": args.clients,
         "gunicorn": f"{args.workers} workers × {args.threads} threads (gthread)",
+        "cache": "database" if args.cache == "db" else "redis",
         "cores": os.cpu_count(),
         "load_average_at_end": os.getloadavg()[0],
         "with_pdf": args.with_pdf,

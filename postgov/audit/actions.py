@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
@@ -81,28 +83,68 @@ def record(
         object_id = object_id or obj.pk
     # Store exactly what will be read back, so the hash can be recomputed from the row.
     clean_details = json.loads(json.dumps(details or {}, cls=DjangoJSONEncoder))
+    event = AuditEvent(
+        at=timezone.now(),
+        actor_id=getattr(actor, "pk", None),
+        actor_label=(actor.get_username() if actor is not None else "")[:150],
+        role=role,
+        service_point_id=service_point_id,
+        agency_id=agency_id,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id)[:64],
+        details=clean_details,
+        ip=client_ip(request),
+    )
+    pending = getattr(_batch, "events", None)
+    if pending is not None:
+        pending.append(event)
+    else:
+        _append([event])
+    return event
+
+
+_batch = threading.local()
+
+
+@contextmanager
+def chained_at_end():
+    """Within this block, `record` collects the events and links them into the chain when
+    the block ends — still inside the caller's transaction, so they commit or roll back
+    with the change, but the chain's head (which every writer in the network shares) is
+    locked only for the last moments of the transaction instead of from its first audit
+    record. Used by multi-step actions such as sealing. Nested blocks join the outer one."""
+    events = getattr(_batch, "events", None)
+    if events is not None:
+        mark = len(events)
+        try:
+            yield
+        except BaseException:
+            del events[mark:]  # the savepoint that recorded them is rolled back
+            raise
+        return
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("chained_at_end() must be used inside transaction.atomic()")
+    _batch.events = []
+    try:
+        yield
+        events = _batch.events
+    finally:
+        _batch.events = None
+    if events:
+        _append(events)
+
+
+def _append(events: list[AuditEvent]) -> None:
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(name=CHAIN)
-        event = AuditEvent(
-            seq=head.last_seq + 1,
-            at=timezone.now(),
-            actor_id=getattr(actor, "pk", None),
-            actor_label=(actor.get_username() if actor is not None else "")[:150],
-            role=role,
-            service_point_id=service_point_id,
-            agency_id=agency_id,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id)[:64],
-            details=clean_details,
-            ip=client_ip(request),
-            prev_hash=head.last_hash,
-        )
-        event.hash = compute_hash(event)
-        event.save()
-        head.last_seq, head.last_hash = event.seq, event.hash
+        for event in events:
+            event.seq = head.last_seq + 1
+            event.prev_hash = head.last_hash
+            event.hash = compute_hash(event)
+            head.last_seq, head.last_hash = event.seq, event.hash
+        AuditEvent.objects.bulk_create(events)
         head.save(update_fields=["last_seq", "last_hash"])
-    return event
 
 
 @dataclass

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from postgov.audit.actions import record
+from postgov.audit.actions import chained_at_end, record
 from postgov.dossiers.models import Dossier, DossierEvent
 from postgov.dossiers.workflow import (
     STATES,
@@ -81,7 +81,7 @@ def perform(
     scheduled task or an authenticated integration that checked its own rights).
     `apply(dossier)` may set further fields and returns their names to save."""
     step = transition(action)
-    with transaction.atomic():
+    with transaction.atomic(), chained_at_end():
         dossier = lock_one(Dossier, dossier_id)
         if dossier.status not in step.sources:
             raise TransitionError(

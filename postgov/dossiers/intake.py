@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from postgov.agencies.calendar import calendar_for
 from postgov.agencies.models import Agency
 from postgov.agencies.routing import competent_agencies
-from postgov.audit.actions import record
+from postgov.audit.actions import chained_at_end, record
 from postgov.catalog.models import ExemptCategory, Fee, ProcedureVersion, RequiredDocument
 from postgov.delivery import actions as delivery
 from postgov.delivery.models import PickupBooking, PostalItem
@@ -592,7 +592,7 @@ def seal(
     Returns (dossier, sealed_now). Sealing an already sealed dossier (a double submit)
     returns it unchanged with sealed_now False. Raises IntakeError listing what is
     missing, PermissionDenied for someone who may not receive at this point."""
-    with transaction.atomic():
+    with transaction.atomic(), chained_at_end():
         locked = lock_one(Dossier, dossier_id)
         if not can_receive_at(access, locked.receiving_point_id):
             raise PermissionDenied

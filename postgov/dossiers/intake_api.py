@@ -17,14 +17,17 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.urls import reverse
 from ninja import Field, Schema, Status
 
 from postgov.api import problem
+from postgov.audit.actions import chained_at_end
 from postgov.catalog.models import ExemptCategory, Procedure
 from postgov.delivery import actions as delivery
 from postgov.delivery.models import PickupBooking
 from postgov.dossiers import intake
+from postgov.dossiers.actions import TransitionError
 from postgov.dossiers.forms import ApplicantForm, RouteFeesForm
 from postgov.dossiers.models import Dossier, DossierDocument
 from postgov.lib.idcard import IdCardError, parse_qr
@@ -250,28 +253,47 @@ def _submit(request, payload: IntakeIn):
         representative_document=data.get("representative_document") or "",
     )
     person = {"actor": request.user, "access": request.access, "request": request}
+    # One transaction for the whole intake (one commit, the audit chain locked once at
+    # the end). A refusal after the draft exists keeps the draft, as the pages do: the
+    # refused step's savepoint rolls back, the draft commits and the clerk can go on.
+    refusal: Refused | None = None
     try:
-        if existing is None:
-            dossier = intake.start_draft(
-                token=payload.token,
-                point=points[0],
-                version=form.version,
-                service_option=data["service_option"],
-                applicant=applicant,
-                pickup=booking,
-                **person,
-            )
-        else:
-            dossier = intake.update_applicant(
-                existing.pk, applicant, service_option=data["service_option"], **person
-            )
-        dossier = _checklist(dossier, payload, person)
-        dossier = _route_and_fees(dossier, payload, person)
-        sealed, _now = intake.seal(dossier.pk, seal_number=payload.seal_number, **person)
-    except intake.IntakeError as exc:
-        kept = Dossier.objects.filter(intake_token=payload.token).first()
-        raise Refused([{"loc": ["dossier"], "msg": p} for p in exc.problems], kept) from exc
+        with transaction.atomic(), chained_at_end():
+            if existing is None:
+                dossier = intake.start_draft(
+                    token=payload.token,
+                    point=points[0],
+                    version=form.version,
+                    service_option=data["service_option"],
+                    applicant=applicant,
+                    pickup=booking,
+                    **person,
+                )
+            else:
+                dossier = intake.update_applicant(
+                    existing.pk, applicant, service_option=data["service_option"], **person
+                )
+            try:
+                with transaction.atomic():
+                    dossier = _checklist(dossier, payload, person)
+                    dossier = _route_and_fees(dossier, payload, person)
+                    sealed, _now = intake.seal(
+                        dossier.pk, seal_number=payload.seal_number, **person
+                    )
+            except (intake.IntakeError, TransitionError) as exc:
+                refusal = Refused(_problems(exc), dossier)
+            except Refused as refused:
+                refusal = refused
+    except (intake.IntakeError, TransitionError) as exc:
+        refusal = Refused(_problems(exc), existing)
+    if refusal is not None:
+        raise refusal
     return Status(201, _out(sealed))
+
+
+def _problems(exc: Exception) -> list[dict]:
+    messages = getattr(exc, "problems", None) or [str(exc)]
+    return [{"loc": ["dossier"], "msg": str(m)} for m in messages]
 
 
 def _checklist(dossier: Dossier, payload: IntakeIn, person: dict) -> Dossier:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, transaction
 
-from postgov.audit.actions import record, verify_chain
+from postgov.audit.actions import chained_at_end, record, verify_chain
 from postgov.audit.models import AppendOnlyError, AuditEvent
 
 
@@ -102,3 +102,40 @@ def test_admin_changes_are_audited(client, provincial_admin, world):
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert AuditEvent.objects.filter(action="admin.change", actor_id=provincial_admin.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_chained_at_the_end_of_a_block_keep_their_order_and_verify():
+    record("test.before")
+    with transaction.atomic(), chained_at_end():
+        first = record("test.one")
+        assert AuditEvent.objects.count() == 1  # not linked yet: the head stays free
+        record("test.two")
+    assert first.seq == 2
+    assert list(AuditEvent.objects.order_by("seq").values_list("action", flat=True)) == [
+        "test.before",
+        "test.one",
+        "test.two",
+    ]
+    assert verify_chain() == (3, [])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_of_a_rolled_back_savepoint_are_dropped_with_it():
+    with transaction.atomic(), chained_at_end():
+        record("test.kept")
+        with pytest.raises(ValueError), transaction.atomic(), chained_at_end():
+            record("test.undone")
+            raise ValueError
+    assert list(AuditEvent.objects.values_list("action", flat=True)) == ["test.kept"]
+    assert verify_chain() == (1, [])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_block_writes_nothing():
+    with pytest.raises(ValueError), transaction.atomic(), chained_at_end():
+        record("test.never")
+        raise ValueError
+    assert not AuditEvent.objects.exists()
+    record("test.after")
+    assert verify_chain() == (1, [])
