@@ -76,13 +76,18 @@ def perform(
     details: dict[str, Any] | None = None,
     apply: Callable[[Dossier], list[str]] | None = None,
     at=None,
+    locked: Dossier | None = None,
 ) -> tuple[Dossier, DossierEvent]:
     """Move the dossier by `action`. `access` None means the system itself is acting (a
     scheduled task or an authenticated integration that checked its own rights).
-    `apply(dossier)` may set further fields and returns their names to save."""
+    `apply(dossier)` may set further fields and returns their names to save. `locked` is
+    the dossier's row when the caller already locked it in the current transaction."""
     step = transition(action)
     with transaction.atomic(), chained_at_end():
-        dossier = lock_one(Dossier, dossier_id)
+        if locked is not None and locked.pk == dossier_id:
+            dossier = locked
+        else:
+            dossier = lock_one(Dossier, dossier_id)
         if dossier.status not in step.sources:
             raise TransitionError(
                 _("This action (%(action)s) is not possible while the dossier is “%(state)s”.")

@@ -242,9 +242,12 @@ def start_draft(
     access,
     request=None,
     pickup: PickupBooking | None = None,
+    checklist: dict[int, ChecklistLine] | None = None,
 ) -> Dossier:
     """Create the draft with its checklist, proposed agency and priced defaults. The same
-    `token` twice (a double submit) returns the first draft."""
+    `token` twice (a double submit) returns the first draft. `checklist` (by document
+    position; `document_id` unused) records what was handed in at once; otherwise every
+    document starts as not handed in, one page."""
     if not can_receive_at(access, point.pk):
         raise PermissionDenied
     existing = Dossier.objects.filter(intake_token=token).first()
@@ -269,32 +272,26 @@ def start_draft(
             _default_return(dossier)
             _apply_quote(dossier, quote(dossier))
             dossier.save()
-            DossierDocument.objects.bulk_create(
-                DossierDocument(
-                    dossier=dossier,
-                    required=doc,
-                    position=doc.position,
-                    name=doc.name,
-                    form=DossierDocument.Form.ORIGINAL
-                    if doc.form == RequiredDocument.Form.ORIGINAL
-                    else DossierDocument.Form.COPY,
-                    pages=1,
-                )
+            documents = DossierDocument.objects.bulk_create(
+                _draft_document(dossier, doc, (checklist or {}).get(doc.position))
                 for doc in version.documents.all()
             )
+            details = {
+                "procedure": version.procedure.code,
+                "version": version.version,
+                "service": service_option,
+                "pickup": pickup.code if pickup else "",
+                "representative": bool(applicant.representative_name),
+            }
+            if checklist is not None:
+                details.update(_checklist_details(dossier, documents))
             record(
                 "dossier.draft_created",
                 request=request,
                 actor=actor,
                 obj=dossier,
                 service_point_id=point.pk,
-                details={
-                    "procedure": version.procedure.code,
-                    "version": version.version,
-                    "service": service_option,
-                    "pickup": pickup.code if pickup else "",
-                    "representative": bool(applicant.representative_name),
-                },
+                details=details,
             )
     except IntegrityError:
         # Two submits of the same form raced: the other one created the draft.
@@ -303,6 +300,31 @@ def start_draft(
             raise
         return existing
     return dossier
+
+
+def _draft_document(dossier: Dossier, rule: RequiredDocument, line) -> DossierDocument:
+    document = DossierDocument(
+        dossier=dossier,
+        required=rule,
+        position=rule.position,
+        name=rule.name,
+        form=DossierDocument.Form.ORIGINAL
+        if rule.form == RequiredDocument.Form.ORIGINAL
+        else DossierDocument.Form.COPY,
+        pages=1,
+    )
+    if line is not None:
+        document.present, document.form, document.pages = line.present, line.form, line.pages
+        document.note = line.note[:200]
+    return document
+
+
+def _checklist_details(dossier: Dossier, documents: list[DossierDocument]) -> dict:
+    return {
+        "present": sum(d.present for d in documents),
+        "documents": len(documents),
+        "missing": [d.position for d in missing_documents(dossier, documents)],
+    }
 
 
 def _default_return(dossier: Dossier) -> None:
@@ -384,13 +406,7 @@ def save_checklist(
             actor=actor,
             obj=dossier,
             service_point_id=dossier.receiving_point_id,
-            details={
-                "present": sum(d.present for d in documents.values()),
-                "documents": len(documents),
-                "missing": [
-                    d.position for d in missing_documents(dossier, list(documents.values()))
-                ],
-            },
+            details=_checklist_details(dossier, list(documents.values())),
         )
     return dossier
 
@@ -466,14 +482,7 @@ def save_route_and_fees(
 ) -> Dossier:
     with transaction.atomic():
         dossier = _locked_draft(dossier_id, access)
-        if choices.agency is not None and choices.agency.pk not in set(
-            agencies_for(dossier).values_list("pk", flat=True)
-        ):
-            raise IntakeError([_("This agency is not competent for the procedure here.")])
-        if choices.fee_option is not None and (
-            choices.fee_option.version_id != dossier.procedure_version_id
-        ):
-            raise IntakeError([_("This fee does not belong to the procedure.")])
+        _check_route_and_fees(dossier, choices)
         apply_route_and_fees(dossier, choices)
         _apply_quote(dossier, quote(dossier))
         dossier.save()
@@ -483,15 +492,46 @@ def save_route_and_fees(
             actor=actor,
             obj=dossier,
             service_point_id=dossier.receiving_point_id,
-            details={
-                "agency": choices.agency.unit_code if choices.agency else "",
-                "return": dossier.return_method,
-                "total": dossier.total_due,
-                "payment": dossier.payment_method,
-                "exemption": choices.exemption.code if choices.exemption else "",
-            },
+            details=_route_details(dossier, choices),
         )
     return dossier
+
+
+def _check_route_and_fees(dossier: Dossier, choices: RouteAndFees) -> None:
+    if choices.agency is not None and choices.agency.pk not in set(
+        agencies_for(dossier).values_list("pk", flat=True)
+    ):
+        raise IntakeError([_("This agency is not competent for the procedure here.")])
+    if choices.fee_option is not None and (
+        choices.fee_option.version_id != dossier.procedure_version_id
+    ):
+        raise IntakeError([_("This fee does not belong to the procedure.")])
+
+
+ROUTE_FIELDS = [
+    "agency",
+    "return_method",
+    "return_address",
+    "return_commune",
+    "return_point",
+    "fee_option",
+    "post_collects_fee",
+    "weight_g",
+    "exemption",
+    "exemption_note",
+    "payment_method",
+    "payment_reference",
+]
+
+
+def _route_details(dossier: Dossier, choices: RouteAndFees) -> dict:
+    return {
+        "agency": choices.agency.unit_code if choices.agency else "",
+        "return": dossier.return_method,
+        "total": dossier.total_due,
+        "payment": dossier.payment_method,
+        "exemption": choices.exemption.code if choices.exemption else "",
+    }
 
 
 # -- checks before sealing ------------------------------------------------------------------
@@ -584,25 +624,39 @@ def expected_return(dossier: Dossier, sealed_at: datetime) -> datetime:
 
 
 def seal(
-    dossier_id: int, *, actor, access, request=None, seal_number: str = ""
+    dossier_id: int,
+    *,
+    actor,
+    access,
+    request=None,
+    seal_number: str = "",
+    choices: RouteAndFees | None = None,
 ) -> tuple[Dossier, bool]:
     """Seal the draft in ONE transaction: dossier code, S10 item(s), seal and receipt
     numbers, the state change and its event, the pickup closed, the citizen's SMS queued.
+    `choices` (agency, return, fees, payment), when given, are recorded with the seal as
+    `save_route_and_fees` would, saving a round of writes for one-request intakes.
 
     Returns (dossier, sealed_now). Sealing an already sealed dossier (a double submit)
     returns it unchanged with sealed_now False. Raises IntakeError listing what is
     missing, PermissionDenied for someone who may not receive at this point."""
     with transaction.atomic(), chained_at_end():
-        locked = lock_one(Dossier, dossier_id)
-        if not can_receive_at(access, locked.receiving_point_id):
+        # Locked and read with everything the checks, the numbers and the message need,
+        # in one query; `perform` works on this same row.
+        dossier = (
+            Dossier.objects.select_for_update(of=("self",))
+            .select_related(*SEAL_RELATED)
+            .get(pk=dossier_id)
+        )
+        if not can_receive_at(access, dossier.receiving_point_id):
             raise PermissionDenied
-        if locked.status != State.DRAFT:
-            if locked.sealed_at is not None:
-                return locked, False
+        if dossier.status != State.DRAFT:
+            if dossier.sealed_at is not None:
+                return dossier, False
             raise TransitionError(_("This dossier was cancelled; it cannot be sealed."))
-        # Everything the checks, the numbers and the message read, in one query (the row
-        # is locked: this read is current).
-        dossier = Dossier.objects.select_related(*SEAL_RELATED).get(pk=dossier_id)
+        if choices is not None:
+            _check_route_and_fees(dossier, choices)
+            apply_route_and_fees(dossier, choices)
         now = timezone.now()
         today = timezone.localdate(now)
         result = quote(dossier, today)
@@ -626,6 +680,10 @@ def seal(
             items.append(delivery.create_item(dossier, PostalItem.Leg.RETURN))
 
         def apply(d: Dossier) -> list[str]:
+            route = []
+            if choices is not None:
+                apply_route_and_fees(d, choices)
+                route = ROUTE_FIELDS
             d.code = code
             d.seal_number = seal_no
             d.sealed_at = now
@@ -639,6 +697,7 @@ def seal(
                 "receipt_number",
                 "paid_at",
                 "expected_return_at",
+                *route,
                 *_apply_quote(d, result),
             ]
 
@@ -650,17 +709,16 @@ def seal(
             request=request,
             apply=apply,
             at=now,
+            locked=dossier,
             details={
                 "code": code,
                 "items": [i.item_id for i in items],
                 "seal": seal_no,
                 "receipt": receipt,
+                **(_route_details(dossier, choices) if choices is not None else {}),
                 "total": result.total,
             },
         )
-        # The related rows read above serve the message too.
-        for name in ("procedure_version", "receiving_point", "agency"):
-            setattr(sealed, name, getattr(dossier, name))
         if sealed.pickup_id:
             delivery.mark_collected(sealed.pickup_id, sealed, actor=actor, request=request)
         notify_sealed(sealed, items)

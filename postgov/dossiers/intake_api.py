@@ -23,7 +23,7 @@ from ninja import Field, Schema, Status
 
 from postgov.api import problem
 from postgov.audit.actions import chained_at_end
-from postgov.catalog.models import ExemptCategory, Procedure
+from postgov.catalog.models import ExemptCategory, Procedure, RequiredDocument
 from postgov.delivery import actions as delivery
 from postgov.delivery.models import PickupBooking
 from postgov.dossiers import intake
@@ -267,18 +267,21 @@ def _submit(request, payload: IntakeIn):
                     service_option=data["service_option"],
                     applicant=applicant,
                     pickup=booking,
+                    checklist=_checklist_lines(form.version, payload),
                     **person,
                 )
             else:
                 dossier = intake.update_applicant(
                     existing.pk, applicant, service_option=data["service_option"], **person
                 )
+                dossier = _checklist(dossier, payload, person)
             try:
                 with transaction.atomic():
-                    dossier = _checklist(dossier, payload, person)
-                    dossier = _route_and_fees(dossier, payload, person)
                     sealed, _now = intake.seal(
-                        dossier.pk, seal_number=payload.seal_number, **person
+                        dossier.pk,
+                        seal_number=payload.seal_number,
+                        choices=_route_and_fees(dossier, payload),
+                        **person,
                     )
             except (intake.IntakeError, TransitionError) as exc:
                 refusal = Refused(_problems(exc), dossier)
@@ -297,25 +300,52 @@ def _problems(exc: Exception) -> list[dict]:
 
 
 def _checklist(dossier: Dossier, payload: IntakeIn, person: dict) -> Dossier:
+    """The checklist of a draft that already exists (a retry with the same token)."""
     by_position = {d.position: d for d in payload.documents}
     lines, errors = [], []
     for doc in dossier.documents.all():
         given = by_position.get(doc.position)
         if given is None:
             lines.append(intake.ChecklistLine(doc.pk, False, doc.form, 0))
-            continue
-        form = given.form or doc.form
-        if form not in DossierDocument.Form.values:
-            errors.append({"loc": ["documents", doc.position, "form"], "msg": "original or copy"})
-        if not 0 <= given.pages <= 999 or (given.present and given.pages == 0):
-            errors.append({"loc": ["documents", doc.position, "pages"], "msg": "1 to 999"})
-        lines.append(intake.ChecklistLine(doc.pk, given.present, form, given.pages))
+        else:
+            lines.append(_line(doc.pk, doc.position, doc.form, given, errors))
     if errors:
         raise Refused(errors, dossier)
     return intake.save_checklist(dossier.pk, lines, **person)
 
 
-def _route_and_fees(dossier: Dossier, payload: IntakeIn, person: dict) -> Dossier:
+def _checklist_lines(version, payload: IntakeIn) -> dict[int, intake.ChecklistLine]:
+    """The checklist of a new draft, by document position; refused before anything is
+    written when a line is wrong."""
+    by_position = {d.position: d for d in payload.documents}
+    lines, errors = {}, []
+    for rule in version.documents.all():
+        given = by_position.get(rule.position)
+        default_form = (
+            DossierDocument.Form.ORIGINAL
+            if rule.form == RequiredDocument.Form.ORIGINAL
+            else DossierDocument.Form.COPY
+        )
+        if given is None:
+            lines[rule.position] = intake.ChecklistLine(0, False, default_form, 0)
+        else:
+            lines[rule.position] = _line(0, rule.position, default_form, given, errors)
+    if errors:
+        raise Refused(errors)
+    return lines
+
+
+def _line(document_id: int, position: int, default_form: str, given, errors: list):
+    form = given.form or default_form
+    if form not in DossierDocument.Form.values:
+        errors.append({"loc": ["documents", position, "form"], "msg": "original or copy"})
+    if not 0 <= given.pages <= 999 or (given.present and given.pages == 0):
+        errors.append({"loc": ["documents", position, "pages"], "msg": "1 to 999"})
+    return intake.ChecklistLine(document_id, given.present, form, given.pages)
+
+
+def _route_and_fees(dossier: Dossier, payload: IntakeIn) -> intake.RouteAndFees:
+    """The payload's agency, return, fee and payment choices, checked by the wizard's form."""
     dossier = Dossier.objects.select_related(*intake.SEAL_RELATED).get(pk=dossier.pk)
     agencies = intake.agencies_for(dossier)
     agency = dossier.agency
@@ -349,7 +379,7 @@ def _route_and_fees(dossier: Dossier, payload: IntakeIn, person: dict) -> Dossie
     if not form.is_valid():
         raise Refused(_errors(form, "route"), dossier)
     c = form.cleaned_data
-    choices = intake.RouteAndFees(
+    return intake.RouteAndFees(
         agency=c.get("agency"),
         return_method=c["return_method"],
         return_address=c.get("return_address") or "",
@@ -363,4 +393,3 @@ def _route_and_fees(dossier: Dossier, payload: IntakeIn, person: dict) -> Dossie
         payment_method=c.get("payment_method") or "",
         payment_reference=c.get("payment_reference") or "",
     )
-    return intake.save_route_and_fees(dossier.pk, choices, **person)
