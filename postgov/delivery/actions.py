@@ -28,7 +28,8 @@ from postgov.places.models import Commune, ServicePoint
 
 def next_item_id(service_indicator: str | None = None) -> str:
     indicator = service_indicator or settings.S10_SERVICE_INDICATOR
-    with transaction.atomic():
+    # No savepoint of its own: a serial that fails fails the transaction around it.
+    with transaction.atomic(savepoint=False):
         serial = locked_get_or_create(ItemSerial, service_indicator=indicator)
         serial.last_value += 1
         serial.save(update_fields=["last_value"])

@@ -540,9 +540,7 @@ def _route_details(dossier: Dossier, choices: RouteAndFees) -> dict:
 def missing_documents(dossier: Dossier, documents=None) -> list[DossierDocument]:
     """Mandatory documents not handed in, or handed as a copy where the original is due."""
     documents = documents if documents is not None else list(dossier.documents.all())
-    required = {
-        r.pk: r for r in RequiredDocument.objects.filter(version_id=dossier.procedure_version_id)
-    }
+    required = {r.pk: r for r in dossier.procedure_version.documents.all()}
     missing = []
     for doc in documents:
         rule = required.get(doc.required_id)

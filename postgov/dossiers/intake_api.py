@@ -18,6 +18,7 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from ninja import Field, Schema, Status
 
@@ -253,6 +254,7 @@ def _submit(request, payload: IntakeIn):
         representative_document=data.get("representative_document") or "",
     )
     person = {"actor": request.user, "access": request.access, "request": request}
+    prefetch_related_objects([form.version], "documents")  # checked, created, checked again
     # One transaction for the whole intake (one commit, the audit chain locked once at
     # the end). A refusal after the draft exists keeps the draft, as the pages do: the
     # refused step's savepoint rolls back, the draft commits and the clerk can go on.
@@ -276,13 +278,12 @@ def _submit(request, payload: IntakeIn):
                 )
                 dossier = _checklist(dossier, payload, person)
             try:
-                with transaction.atomic():
-                    sealed, _now = intake.seal(
-                        dossier.pk,
-                        seal_number=payload.seal_number,
-                        choices=_route_and_fees(dossier, payload),
-                        **person,
-                    )
+                sealed, _now = intake.seal(
+                    dossier.pk,
+                    seal_number=payload.seal_number,
+                    choices=_route_and_fees(dossier, payload),
+                    **person,
+                )
             except (intake.IntakeError, TransitionError) as exc:
                 refusal = Refused(_problems(exc), dossier)
             except Refused as refused:

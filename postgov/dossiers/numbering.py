@@ -2,7 +2,8 @@
 
 The sequence is per receiving unit and day, allocated inside the sealing transaction on a
 locked counter row: concurrent intakes wait for each other on that row only, and a
-rolled-back intake gives its number back, so there are no duplicates and no gaps.
+rolled-back intake gives its number back, so there are no duplicates and no gaps. No
+savepoint of their own: a counter that fails fails the seal around it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from postgov.lib.locking import locked_get_or_create
 
 
 def next_dossier_code(unit_code: str, day: date) -> str:
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         counter = locked_get_or_create(DailySequence, unit_code=unit_code, day=day)
         counter.last_value += 1
         counter.save(update_fields=["last_value"])
@@ -26,7 +27,7 @@ def next_dossier_code(unit_code: str, day: date) -> str:
 
 
 def _next_in_series(series: str, day: date) -> int:
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         counter = locked_get_or_create(DailySequence, unit_code=series[:30], day=day)
         counter.last_value += 1
         counter.save(update_fields=["last_value"])
