@@ -10,8 +10,16 @@ from django.urls import reverse
 
 from postgov.audit.models import AuditEvent
 from postgov.identity import authn
-from postgov.identity.models import Passkey
-from postgov.identity.tests.oidc_helpers import log_in_session
+from postgov.identity.models import Level, Passkey
+from postgov.identity.tests.oidc_helpers import (
+    authorize,
+    consent_all,
+    exchange,
+    log_in_session,
+    query_of,
+    rp,  # noqa: F401  (fixture)
+    verify_id_token,
+)
 from postgov.identity.tests.soft_authenticator import SoftAuthenticator
 from tests.personas import PASSWORD
 
@@ -335,3 +343,20 @@ def test_reauthentication_with_password_and_passkey(client, citizen):
     assert response["Location"] == reverse("identity:security")
     assert "hwk" in client.session[authn.AUTH]["amr"]
     assert AuditEvent.objects.filter(action="auth.step_up", details__method="passkey").exists()
+
+
+def test_a_portal_asking_for_level_2_gets_it_with_a_passkey(client, citizen, rp):  # noqa: F811
+    citizen.level, citizen.verified_id_number = Level.VERIFIED, "045090123456"
+    citizen.save()
+    authenticator = registered(client, citizen)
+    log_in_session(client, citizen)
+    step_up = authorize(client, acr_values="urn:postgov:loa:2")["Location"]
+    assert step_up.startswith(reverse("identity:step_up"))
+    options = client.get(step_up).context["passkey_options"]
+    back = client.post(step_up, {"credential": authenticator.get(options)})
+    final = client.get(back["Location"])
+    if final.status_code == 200:
+        final = consent_all(client, final)
+    claims = verify_id_token(client, exchange(client, query_of(final)["code"]).json()["id_token"])
+    assert claims["acr"] == "urn:postgov:loa:2"
+    assert {"hwk", "user", "mfa"} <= set(claims["amr"])
