@@ -131,7 +131,7 @@ def test_junk_instead_of_a_passkey_gets_a_message_not_a_500(client, citizen, jun
     client.get(ADD)
     response = client.post(ADD, {"name": "a", "credential": junk})
     assert response.status_code == 200
-    assert 'role="alert"' in response.content.decode()
+    assert 'class="alert alert-danger"' in response.content.decode()
     assert not Passkey.objects.exists()
 
 
@@ -142,10 +142,17 @@ def test_one_authenticator_cannot_be_registered_to_two_accounts(client, citizen,
     assert not outsider.passkeys.exists()
 
 
+def test_a_post_without_javascript_is_told_why(client, citizen):
+    log_in_session(client, citizen)
+    response = client.post(ADD, {"name": "a"})
+    assert "Trình duyệt không gửi khóa truy cập" in response.content.decode()
+
+
 def test_without_javascript_passkeys_are_not_offered(client, citizen):
     log_in_session(client, citizen)
     security = client.get(reverse("identity:security")).content.decode()
     assert 'id="passkey-add" hidden data-passkey-supported' in security
+    assert "data-passkey-unsupported>Khóa truy cập cần JavaScript" in security
     assert "identity/passkeys.js" in security
 
 

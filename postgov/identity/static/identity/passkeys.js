@@ -5,7 +5,8 @@
    authenticator, puts the answer (JSON, binary fields base64url-encoded, as py_webauthn
    reads it) into the form's hidden "credential" field and submits the form.
    Elements marked data-passkey-supported stay hidden unless this browser runs
-   JavaScript and knows WebAuthn: without them, passkeys are simply not offered. */
+   JavaScript and knows WebAuthn: without them, passkeys are simply not offered;
+   elements marked data-passkey-unsupported (the explanation) are hidden when it does. */
 (function () {
   "use strict";
   if (!window.PublicKeyCredential || !navigator.credentials) return;
@@ -72,6 +73,9 @@
 
   document.querySelectorAll("[data-passkey-supported]").forEach(function (element) {
     element.hidden = false;
+  });
+  document.querySelectorAll("[data-passkey-unsupported]").forEach(function (element) {
+    element.hidden = true;
   });
 
   document.querySelectorAll("form[data-passkey]").forEach(function (form) {
