@@ -191,6 +191,10 @@ def verify_authentication(request, user: User, answer: str) -> Passkey:
     passkey = user.passkeys.filter(credential_id=bytes_to_base64url(credential.raw_id)).first()
     if passkey is None:
         raise PasskeyError("not a passkey of this account")
+    handle = credential.response.user_handle
+    if handle and handle != user.subject.bytes:
+        # Not signed, but a passkey made for another account says so: refuse it.
+        raise PasskeyError("user handle of another account")
     try:
         verified = verify_authentication_response(
             credential=credential,

@@ -7,6 +7,7 @@ import json
 
 import pytest
 from django.urls import reverse
+from webauthn.helpers import bytes_to_base64url
 
 from postgov.audit.models import AuditEvent
 from postgov.identity import authn
@@ -311,6 +312,16 @@ def test_a_forged_signature_is_refused(client, citizen):
     assert response.status_code == 200
     assert authn.AUTH not in client.session
     assert not AuditEvent.objects.filter(action="mfa.passkey_sign_count_regressed").exists()
+
+
+def test_an_answer_naming_another_account_is_refused(client, citizen, outsider):
+    authenticator = registered(client, citizen)
+    options = password_step(client)
+    answer = json.loads(authenticator.get(options))
+    answer["response"]["userHandle"] = bytes_to_base64url(outsider.subject.bytes)
+    response = client.post(VERIFY, {"credential": json.dumps(answer)})
+    assert response.status_code == 200
+    assert authn.AUTH not in client.session
 
 
 def test_five_failed_passkeys_end_the_pending_login(client, citizen):
