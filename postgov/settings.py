@@ -189,6 +189,13 @@ IDENTITY_OTP_MAX_ATTEMPTS = env_int("IDENTITY_OTP_MAX_ATTEMPTS", 5)
 IDENTITY_OTP_PER_HOUR = env_int("IDENTITY_OTP_PER_HOUR", 5)
 IDENTITY_REAUTH_SECONDS = env_int("IDENTITY_REAUTH_SECONDS", 10 * 60)
 IDENTITY_ENROLMENT_CODE_DAYS = env_int("IDENTITY_ENROLMENT_CODE_DAYS", 7)
+# Passkeys (WebAuthn). The relying party id is the domain passkeys are bound to; empty:
+# the host the page was served from (fine for one public name; set it when the site
+# answers on several). Origins: the exact scheme://host[:port] browsers report; empty:
+# the request's own. A passkey made for one RP id never works for another.
+WEBAUTHN_RP_ID = env_str("WEBAUTHN_RP_ID", "")
+WEBAUTHN_RP_NAME = env_str("WEBAUTHN_RP_NAME", "PostID")
+WEBAUTHN_ORIGINS = env_list("WEBAUTHN_ORIGINS", [])
 
 OAUTH2_PROVIDER_APPLICATION_MODEL = "identity.RelyingParty"
 OAUTH2_PROVIDER_GRANT_MODEL = "identity.AuthorizationCode"

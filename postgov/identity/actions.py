@@ -12,7 +12,14 @@ from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
 from postgov.audit.actions import record
-from postgov.identity.models import Consent, EnrolmentCode, Level, RelyingParty, User
+from postgov.identity.models import (
+    Consent,
+    EnrolmentCode,
+    Level,
+    Passkey,
+    RelyingParty,
+    User,
+)
 from postgov.lib.sealing import keyed_hash, seal, unseal
 
 ENROLMENT_PURPOSE = "enrolment-code"
@@ -165,6 +172,51 @@ def revoke_all_tokens(user: User) -> None:
     RefreshToken = get_refresh_token_model()
     RefreshToken.objects.filter(user=user, revoked__isnull=True).update(revoked=timezone.now())
     AccessToken.objects.filter(user=user).delete()
+
+
+# -- passkeys ----------------------------------------------------------------------------
+class PasskeyTaken(Exception):
+    """The credential is already registered (to this or another account)."""
+
+
+@transaction.atomic
+def add_passkey(request, user: User, new, name: str) -> Passkey:
+    """Save a passkey checked by `passkeys.verify_registration`."""
+    if Passkey.objects.filter(credential_id=new.credential_id).exists():
+        raise PasskeyTaken
+    passkey = Passkey.objects.create(
+        user=user,
+        name=(name or "").strip()[:60] or "Passkey",
+        credential_id=new.credential_id,
+        public_key=new.public_key,
+        sign_count=new.sign_count,
+        transports=new.transports,
+        aaguid=new.aaguid,
+        backed_up=new.backed_up,
+    )
+    record(
+        "mfa.passkey_added",
+        request=request,
+        obj=user,
+        details={"passkey": passkey.pk, "aaguid": new.aaguid, "transports": new.transports},
+    )
+    return passkey
+
+
+@transaction.atomic
+def rename_passkey(request, passkey: Passkey, name: str) -> None:
+    passkey.name = name.strip()[:60] or passkey.name
+    passkey.save(update_fields=["name"])
+    record(
+        "mfa.passkey_renamed", request=request, obj=passkey.user, details={"passkey": passkey.pk}
+    )
+
+
+@transaction.atomic
+def remove_passkey(request, passkey: Passkey) -> None:
+    pk, user = passkey.pk, passkey.user
+    passkey.delete()
+    record("mfa.passkey_removed", request=request, obj=user, details={"passkey": pk})
 
 
 # -- recovery ----------------------------------------------------------------------------

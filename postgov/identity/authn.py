@@ -42,14 +42,18 @@ def is_staff_member(user: User) -> bool:
 
 
 def has_second_factor(user: User) -> bool:
-    return user.totp_devices.filter(confirmed_at__isnull=False).exists() or bool(
-        user.sms_login and user.phone and user.phone_verified_at
+    return (
+        user.totp_devices.filter(confirmed_at__isnull=False).exists()
+        or user.passkeys.exists()
+        or bool(user.sms_login and user.phone and user.phone_verified_at)
     )
 
 
 def available_factors(user: User) -> list[str]:
-    """Second factors this account can give now: 'totp', 'sms', 'backup'."""
+    """Second factors this account can give now: 'passkey', 'totp', 'sms', 'backup'."""
     factors = []
+    if user.passkeys.exists():
+        factors.append("passkey")
     if user.totp_devices.filter(confirmed_at__isnull=False).exists():
         factors.append("totp")
     if user.phone and user.phone_verified_at:
@@ -140,11 +144,12 @@ def complete_login(
         UserSession.objects.filter(pk=row.pk).update(session_key=request.session.session_key)
 
 
-def second_factor_done(request, user: User, method: str) -> None:
-    """A second factor was given while already logged in (step-up or re-auth)."""
+def second_factor_done(request, user: User, method: str, amr: list[str] | None = None) -> None:
+    """A second factor was given while already logged in (step-up or re-auth); `amr` are
+    its RFC 8176 values when they are not just `method` (a passkey: "hwk", "user")."""
     auth = auth_context(request)
     now = int(time.time())
-    amr = sorted({*auth["amr"], "mfa", method})
+    amr = sorted({*auth["amr"], "mfa", *(amr or [method])})
     request.session[AUTH] = {**auth, "amr": amr, "mfa_time": now}
     request.session[REAUTH] = now
     record("auth.step_up", request=request, obj=user, details={"method": method})

@@ -71,6 +71,30 @@ class EnrolTotpForm(StyledFormMixin, forms.Form):
     )
 
 
+class PasskeyAddForm(StyledFormMixin, forms.Form):
+    name = forms.CharField(
+        label=_("Name of this passkey"),
+        max_length=60,
+        required=False,
+        help_text=_("For example the phone or key it is on, so you can tell passkeys apart."),
+    )
+    # The authenticator's answer, put here by passkeys.js.
+    credential = forms.CharField(
+        widget=forms.HiddenInput,
+        max_length=20_000,
+        error_messages={
+            "required": _(
+                "Your browser did not send a passkey. Passkeys need JavaScript and a "
+                "browser that supports them."
+            )
+        },
+    )
+
+
+class PasskeyRenameForm(StyledFormMixin, forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=60)
+
+
 class ReauthForm(StyledFormMixin, forms.Form):
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, max_length=4096)
 

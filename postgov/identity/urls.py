@@ -33,6 +33,17 @@ urlpatterns = [
     path("accounts/me/security/", account.security, name="security"),
     path("accounts/me/security/app/", account.totp_add, name="totp_add"),
     path("accounts/me/security/app/<int:pk>/remove/", account.totp_remove, name="totp_remove"),
+    path("accounts/me/security/passkey/", account.passkey_add, name="passkey_add"),
+    path(
+        "accounts/me/security/passkey/<int:pk>/rename/",
+        account.passkey_rename,
+        name="passkey_rename",
+    ),
+    path(
+        "accounts/me/security/passkey/<int:pk>/remove/",
+        account.passkey_remove,
+        name="passkey_remove",
+    ),
     path("accounts/me/security/sms/", account.sms_login_toggle, name="sms_login_toggle"),
     path("accounts/me/security/backup-codes/", account.backup_codes_new, name="backup_codes_new"),
     path("accounts/me/activity/", account.activity, name="activity"),

@@ -1,6 +1,6 @@
-"""Second factors: authenticator apps (TOTP) and printed backup codes.
+"""Second factors: authenticator apps (TOTP), passkeys (WebAuthn), printed backup codes.
 
-SMS codes to the verified phone are the third kind; they live in OneTimeCode.
+SMS codes to the verified phone are the fourth kind; they live in OneTimeCode.
 """
 
 from __future__ import annotations
@@ -41,3 +41,31 @@ class BackupCode(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["user", "code_hash"], name="backup_code_lookup_idx")]
+
+
+class Passkey(models.Model):
+    """A WebAuthn credential (a passkey or a security key) used as a second factor.
+
+    Only the public key is kept (COSE, as the authenticator gave it); the credential id is
+    stored base64url-encoded, as browsers send it, so a login can look it up directly."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="passkeys")
+    name = models.CharField(_("name"), max_length=60)
+    credential_id = models.CharField(max_length=1400, unique=True)
+    public_key = models.BinaryField()
+    # The authenticator's signature counter; a value that does not grow (when it is used
+    # at all) means a cloned authenticator, and the login is refused.
+    sign_count = models.PositiveBigIntegerField(default=0)
+    transports = models.JSONField(default=list, blank=True)
+    aaguid = models.CharField(max_length=36, blank=True)
+    backed_up = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("passkey")
+        verbose_name_plural = _("passkeys")
+
+    def __str__(self) -> str:
+        return self.name

@@ -15,9 +15,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from postgov.audit.actions import record
 from postgov.audit.models import AuditEvent
-from postgov.identity import actions, authn, otp
-from postgov.identity.forms import ContactForm, EnrolTotpForm, ProfileForm
-from postgov.identity.models import RelyingParty, TotpDevice, UserSession
+from postgov.identity import actions, authn, otp, passkeys
+from postgov.identity.forms import (
+    ContactForm,
+    EnrolTotpForm,
+    PasskeyAddForm,
+    PasskeyRenameForm,
+    ProfileForm,
+)
+from postgov.identity.models import Passkey, RelyingParty, TotpDevice, UserSession
 from postgov.identity.printing import code128_svg, qr_svg
 
 
@@ -162,6 +168,7 @@ def security(request):
         "identity/security.html",
         {
             "devices": user.totp_devices.filter(confirmed_at__isnull=False),
+            "passkeys": user.passkeys.all(),
             "backup_left": otp.backup_codes_left(user),
             "is_staff_member": authn.is_staff_member(user),
         },
@@ -209,6 +216,7 @@ def totp_remove(request, pk: int):
         authn.is_staff_member(user)
         and user.totp_devices.filter(confirmed_at__isnull=False).count() == 1
         and not user.sms_login
+        and not user.passkeys.exists()
     ):
         messages.error(request, _("Staff accounts must keep at least one second factor."))
         return redirect("identity:security")
@@ -230,11 +238,72 @@ def sms_login_toggle(request):
         not user.sms_login
         and authn.is_staff_member(user)
         and not user.totp_devices.filter(confirmed_at__isnull=False).exists()
+        and not user.passkeys.exists()
     ):
         messages.error(request, _("Staff accounts must keep at least one second factor."))
         return redirect("identity:security")
     user.save(update_fields=["sms_login"])
     record("mfa.sms_enabled" if user.sms_login else "mfa.sms_disabled", request=request, obj=user)
+    return redirect("identity:security")
+
+
+@authn.recent_auth_required
+@require_http_methods(["GET", "POST"])
+def passkey_add(request):
+    """Register a passkey: the page carries the options, passkeys.js asks the
+    authenticator and posts its answer here. Without JavaScript nothing is offered."""
+    user = request.user
+    form = PasskeyAddForm(request.POST or None, initial={"name": _("Passkey")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            new = passkeys.verify_registration(request, user, form.cleaned_data["credential"])
+            actions.add_passkey(request, user, new, form.cleaned_data["name"] or _("Passkey"))
+        except (passkeys.PasskeyError, actions.PasskeyTaken) as exc:
+            record(
+                "mfa.passkey_add_failed",
+                request=request,
+                obj=user,
+                details={"reason": type(exc).__name__},
+            )
+            form.add_error(None, _("The passkey could not be registered. Please try again."))
+        else:
+            messages.success(request, _("Your passkey is set up."))
+            return redirect("identity:security")
+    return render(
+        request,
+        "identity/passkey_add.html",
+        {"form": form, "passkey_options": passkeys.registration_options(request, user)},
+    )
+
+
+@login_required
+@require_POST
+def passkey_rename(request, pk: int):
+    passkey = get_object_or_404(Passkey, pk=pk, user=request.user)
+    form = PasskeyRenameForm(request.POST)
+    if form.is_valid():
+        actions.rename_passkey(request, passkey, form.cleaned_data["name"])
+        messages.success(request, _("The passkey was renamed."))
+    else:
+        messages.error(request, _("Give the passkey a name of at most 60 characters."))
+    return redirect("identity:security")
+
+
+@authn.recent_auth_required
+@require_POST
+def passkey_remove(request, pk: int):
+    user = request.user
+    passkey = get_object_or_404(Passkey, pk=pk, user=user)
+    if (
+        authn.is_staff_member(user)
+        and user.passkeys.count() == 1
+        and not user.totp_devices.filter(confirmed_at__isnull=False).exists()
+        and not user.sms_login
+    ):
+        messages.error(request, _("Staff accounts must keep at least one second factor."))
+        return redirect("identity:security")
+    actions.remove_passkey(request, passkey)
+    messages.success(request, _("The passkey was removed."))
     return redirect("identity:security")
 
 

@@ -19,7 +19,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from postgov.audit.actions import client_ip, record
-from postgov.identity import authn, otp, throttle
+from postgov.identity import authn, otp, passkeys, throttle
 from postgov.identity.forms import (
     CodeForm,
     EnrolTotpForm,
@@ -128,6 +128,21 @@ def _check_second_factor(request, user, form) -> str | None:
     return None
 
 
+def _check_passkey(request, user) -> bool:
+    """A passkey's answer posted with the form (field `credential`) is good."""
+    try:
+        passkeys.verify_authentication(request, user, request.POST.get("credential", ""))
+    except passkeys.PasskeyError:
+        return False
+    return True
+
+
+def _passkey_options(request, user, methods: list[str]) -> dict | None:
+    """Options for the passkey button, when the account has passkeys (the button itself
+    only appears when the browser runs JavaScript and knows WebAuthn)."""
+    return passkeys.authentication_options(request, user) if "passkey" in methods else None
+
+
 def _send_sms(request, user) -> None:
     if not (user.phone and user.phone_verified_at):
         messages.error(request, _("This account has no verified phone number."))
@@ -151,43 +166,66 @@ def _send_sms(request, user) -> None:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def login_verify(request):
-    """Second step of the login: a code from the app, an SMS or a backup code."""
+    """Second step of the login: a passkey, a code from the app, an SMS or a backup code."""
     user, pending = authn.pending_user(request)
     if user is None:
         messages.info(request, _("Please log in again."))
         return redirect("identity:login")
     methods = authn.available_factors(user)
-    form = CodeForm(methods=methods)
+    code_methods = [m for m in methods if m != "passkey"]
+    form = CodeForm(methods=code_methods)
+    passkey_error = ""
     if request.method == "POST" and request.POST.get("action") == "send_sms":
         _send_sms(request, user)
-        form = CodeForm(initial={"method": "sms"}, methods=methods)
+        form = CodeForm(initial={"method": "sms"}, methods=code_methods)
     elif request.method == "POST":
-        form = CodeForm(request.POST, methods=methods)
-        if form.is_valid():
-            method = _check_second_factor(request, user, form)
-            if method:
-                amr = sorted({*pending["amr"], method, "mfa"})
-                record(
-                    "auth.second_factor_ok", request=request, actor=user, details={"method": method}
-                )
-                authn.complete_login(request, user, amr, pending["next"], mfa=True)
-                return redirect(authn.landing(user, pending["next"]))
+        tried, amr = None, None  # the method tried, and its amr values when it succeeded
+        if request.POST.get("credential") and "passkey" in methods:
+            tried = "passkey"
+            amr = passkeys.AMR if _check_passkey(request, user) else None
+        else:
+            form = CodeForm(request.POST, methods=code_methods)
+            if form.is_valid():
+                tried = form.cleaned_data["method"]
+                method = _check_second_factor(request, user, form)
+                amr = [method] if method else None
+        if amr:
+            record(
+                "auth.second_factor_ok",
+                request=request,
+                actor=user,
+                details={"method": "passkey" if tried == "passkey" else amr[0]},
+            )
+            authn.complete_login(
+                request, user, sorted({*pending["amr"], *amr, "mfa"}), pending["next"], mfa=True
+            )
+            return redirect(authn.landing(user, pending["next"]))
+        if tried:
             pending["failures"] = pending.get("failures", 0) + 1
             request.session[authn.PENDING] = pending
             record(
-                "auth.second_factor_failed",
-                request=request,
-                actor=user,
-                details={"method": form.cleaned_data["method"]},
+                "auth.second_factor_failed", request=request, actor=user, details={"method": tried}
             )
             throttle.record_failure(user.get_username(), _address(request))
             if pending["failures"] >= 5:
                 request.session.pop(authn.PENDING, None)
                 messages.error(request, _("Too many wrong codes. Please log in again."))
                 return redirect("identity:login")
-            form.add_error("code", _("This code is not valid. Check it and try again."))
+            if tried == "passkey":
+                passkey_error = _("The passkey was not accepted. Try again or use a code.")
+            else:
+                form.add_error("code", _("This code is not valid. Check it and try again."))
     return render(
-        request, "identity/login_verify.html", {"form": form, "methods": methods, "user_hint": user}
+        request,
+        "identity/login_verify.html",
+        {
+            "form": form,
+            "methods": methods,
+            "code_methods": code_methods,
+            "user_hint": user,
+            "passkey_options": _passkey_options(request, user, methods),
+            "passkey_error": passkey_error,
+        },
     )
 
 
@@ -245,13 +283,17 @@ def reauth(request):
     next_url = _safe_next(request)
     needs_code = authn.has_second_factor(user) or authn.is_staff_member(user)
     methods = authn.available_factors(user) if needs_code else []
+    code_methods = [m for m in methods if m != "passkey"]
+    with_passkey = bool(request.POST.get("credential")) and "passkey" in methods
     form = ReauthForm(request.POST or None)
-    code_form = CodeForm(request.POST or None, methods=methods) if methods else None
+    code_form = CodeForm(request.POST or None, methods=code_methods) if code_methods else None
     if request.method == "POST" and request.POST.get("action") == "send_sms":
         _send_sms(request, user)
-        form, code_form = ReauthForm(), CodeForm(initial={"method": "sms"}, methods=methods)
+        form, code_form = ReauthForm(), CodeForm(initial={"method": "sms"}, methods=code_methods)
     elif (
-        request.method == "POST" and form.is_valid() and (code_form is None or code_form.is_valid())
+        request.method == "POST"
+        and form.is_valid()
+        and (not methods or with_passkey or (code_form is not None and code_form.is_valid()))
     ):
         address = _address(request)
         wait = throttle.seconds_to_wait(user.get_username(), address)
@@ -262,18 +304,34 @@ def reauth(request):
             )
             is not None
         )
-        method = _check_second_factor(request, user, code_form) if ok and code_form else None
-        if ok and (code_form is None or method):
+        method, amr = None, None
+        if ok and with_passkey:
+            method = "passkey"
+            amr = passkeys.AMR if _check_passkey(request, user) else None
+        elif ok and methods:
+            method = _check_second_factor(request, user, code_form)
+            amr = [method] if method else None
+        if ok and (not methods or amr):
             request.session[authn.REAUTH] = int(timezone.now().timestamp())
-            if method:
-                authn.second_factor_done(request, user, method)
+            if amr:
+                authn.second_factor_done(request, user, method, amr)
             record("auth.reauthenticated", request=request)
             return redirect(next_url)
         throttle.record_failure(user.get_username(), address)
         record("auth.reauth_failed", request=request)
-        form.add_error(None, _("The password or the code is not right."))
+        form.add_error(None, _("The password or the second factor is not right."))
+    elif request.method == "POST" and form.is_valid() and code_form is None:
+        form.add_error(None, _("Confirm with your passkey."))
     return render(
-        request, "identity/reauth.html", {"form": form, "code_form": code_form, "next": next_url}
+        request,
+        "identity/reauth.html",
+        {
+            "form": form,
+            "code_form": code_form,
+            "methods": methods,
+            "next": next_url,
+            "passkey_options": _passkey_options(request, user, methods),
+        },
     )
 
 
@@ -286,12 +344,16 @@ def step_up(request):
     user = request.user
     next_url = _safe_next(request)
     methods = authn.available_factors(user)
-    form = CodeForm(methods=methods)
+    code_methods = [m for m in methods if m != "passkey"]
+    form = CodeForm(methods=code_methods)
+    passkey_error = ""
     if request.method == "POST" and request.POST.get("action") == "send_sms":
         _send_sms(request, user)
-        form = CodeForm(initial={"method": "sms"}, methods=methods)
+        form = CodeForm(initial={"method": "sms"}, methods=code_methods)
     elif request.method == "POST":
-        form = CodeForm(request.POST, methods=methods)
+        with_passkey = bool(request.POST.get("credential")) and "passkey" in methods
+        if not with_passkey:
+            form = CodeForm(request.POST, methods=code_methods)
         wait = throttle.seconds_to_wait(user.get_username(), _address(request))
         if wait:
             # Guessing codes from a stolen session is slowed like guessing passwords.
@@ -300,21 +362,35 @@ def step_up(request):
                 _("Too many failed attempts. Please wait %(seconds)s seconds and try again.")
                 % {"seconds": wait},
             )
-        elif form.is_valid():
-            method = _check_second_factor(request, user, form)
-            if method:
-                authn.second_factor_done(request, user, method)
+        elif with_passkey or form.is_valid():
+            if with_passkey:
+                tried = "passkey"
+                amr = passkeys.AMR if _check_passkey(request, user) else None
+            else:
+                tried = form.cleaned_data["method"]
+                method = _check_second_factor(request, user, form)
+                amr = [method] if method else None
+            if amr:
+                authn.second_factor_done(request, user, "passkey" if with_passkey else amr[0], amr)
                 authn.mark_fresh(request, next_url)
                 return redirect(next_url)
             throttle.record_failure(user.get_username(), _address(request))
-            record(
-                "auth.second_factor_failed",
-                request=request,
-                details={"method": form.cleaned_data["method"]},
-            )
-            form.add_error("code", _("This code is not valid. Check it and try again."))
+            record("auth.second_factor_failed", request=request, details={"method": tried})
+            if with_passkey:
+                passkey_error = _("The passkey was not accepted. Try again or use a code.")
+            else:
+                form.add_error("code", _("This code is not valid. Check it and try again."))
     return render(
-        request, "identity/step_up.html", {"form": form, "methods": methods, "next": next_url}
+        request,
+        "identity/step_up.html",
+        {
+            "form": form,
+            "methods": methods,
+            "code_methods": code_methods,
+            "next": next_url,
+            "passkey_options": _passkey_options(request, user, methods),
+            "passkey_error": passkey_error,
+        },
     )
 
 
