@@ -13,6 +13,7 @@ the same sealed dossier (200), or resumes the kept draft when sealing had been r
 from __future__ import annotations
 
 import uuid
+from contextlib import suppress
 from datetime import date
 
 from django.conf import settings
@@ -278,13 +279,14 @@ def _submit(request, payload: IntakeIn):
                 )
                 dossier = _checklist(dossier, payload, person)
             try:
+                choices = _route_and_fees(dossier, payload)
                 sealed, _now = intake.seal(
-                    dossier.pk,
-                    seal_number=payload.seal_number,
-                    choices=_route_and_fees(dossier, payload),
-                    **person,
+                    dossier.pk, seal_number=payload.seal_number, choices=choices, **person
                 )
             except (intake.IntakeError, TransitionError) as exc:
+                # The draft the clerk goes on with keeps the choices that were sent.
+                with suppress(intake.IntakeError, TransitionError):
+                    intake.save_route_and_fees(dossier.pk, choices, **person)
                 refusal = Refused(_problems(exc), dossier)
             except Refused as refused:
                 refusal = refused

@@ -7,6 +7,8 @@ import uuid
 import pytest
 from django.test import Client
 
+from postgov.audit.actions import verify_chain
+from postgov.audit.models import AuditEvent
 from postgov.dossiers.models import Dossier, DossierEvent
 from postgov.dossiers.workflow import State
 from tests.factories import QR_NEW_CARD, make_excluded_procedure
@@ -95,6 +97,27 @@ def test_missing_documents_keep_the_draft_and_a_retry_completes_it(api, world, v
     data["documents"].append({"position": 1, "form": "original", "pages": 1})
     response = post(api, data)
     assert response.status_code == 201 and response.json()["id"] == draft_id
+
+
+def test_a_refused_intake_keeps_its_draft_with_the_choices_sent_and_a_clean_audit_trail(
+    api, world, version
+):
+    data = body(world, documents=[{"position": 2, "form": "copy", "pages": 3}])
+    data["payment"] = {"method": "transfer", "reference": "FT2611"}
+    data["return"] = {"method": "hold", "point": world.point_a.code}
+    response = post(api, data)
+    assert response.status_code == 422
+    draft = Dossier.objects.get(pk=response.json()["dossier"])
+    assert draft.status == State.DRAFT and draft.code is None
+    assert (draft.payment_method, draft.payment_reference) == ("transfer", "FT2611")
+    assert draft.return_method == "hold" and draft.return_point_id == world.point_a.pk
+    assert draft.documents.get(position=2).pages == 3
+    actions = AuditEvent.objects.filter(action__startswith="dossier.").order_by("seq")
+    assert list(actions.values_list("action", flat=True)) == [
+        "dossier.draft_created",
+        "dossier.fees_recorded",
+    ]
+    assert verify_chain()[1] == []
 
 
 def test_an_excluded_procedure_is_refused(api, world, version):
