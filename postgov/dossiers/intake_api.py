@@ -259,7 +259,6 @@ def _submit(request, payload: IntakeIn):
     # One transaction for the whole intake (one commit, the audit chain locked once at
     # the end). A refusal after the draft exists keeps the draft, as the pages do: the
     # refused step's savepoint rolls back, the draft commits and the clerk can go on.
-    refusal: Refused | None = None
     try:
         with transaction.atomic(), chained_at_end():
             if existing is None:
@@ -278,23 +277,31 @@ def _submit(request, payload: IntakeIn):
                     existing.pk, applicant, service_option=data["service_option"], **person
                 )
                 dossier = _checklist(dossier, payload, person)
-            try:
-                choices = _route_and_fees(dossier, payload)
-                sealed, _now = intake.seal(
-                    dossier.pk, seal_number=payload.seal_number, choices=choices, **person
-                )
-            except (intake.IntakeError, TransitionError) as exc:
-                # The draft the clerk goes on with keeps the choices that were sent.
-                with suppress(intake.IntakeError, TransitionError):
-                    intake.save_route_and_fees(dossier.pk, choices, **person)
-                refusal = Refused(_problems(exc), dossier)
-            except Refused as refused:
-                refusal = refused
+            sealed, refusal = _seal(dossier, payload, person)
     except (intake.IntakeError, TransitionError) as exc:
         refusal = Refused(_problems(exc), existing)
     if refusal is not None:
         raise refusal
     return Status(201, _out(sealed))
+
+
+def _seal(dossier: Dossier, payload: IntakeIn, person: dict):
+    """(sealed dossier, None), or (None, the refusal) with the draft left in place holding
+    the choices that were sent, for the clerk to go on with. Returned, not raised, so the
+    caller's transaction commits the draft."""
+    try:
+        choices = _route_and_fees(dossier, payload)
+    except Refused as refused:
+        return None, refused
+    try:
+        sealed, _now = intake.seal(
+            dossier.pk, seal_number=payload.seal_number, choices=choices, **person
+        )
+    except (intake.IntakeError, TransitionError) as exc:
+        with suppress(intake.IntakeError, TransitionError):
+            intake.save_route_and_fees(dossier.pk, choices, **person)
+        return None, Refused(_problems(exc), dossier)
+    return sealed, None
 
 
 def _problems(exc: Exception) -> list[dict]:
