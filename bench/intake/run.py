@@ -134,6 +134,26 @@ def start_server(port: int, workers: int, threads: int, env: dict) -> subprocess
     raise RuntimeError("gunicorn did not start")
 
 
+def postgres_cpu_seconds() -> float:
+    """User+system CPU of the local PostgreSQL processes alive now (the server runs on
+    this machine in the benchmark's set-up; backends are kept by CONN_MAX_AGE)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/comm") as comm:
+                if comm.read().strip() != "postgres":
+                    continue
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def tree_cpu_seconds(root_pid: int) -> float:
     """User+system CPU of a process and its children (the gunicorn master and workers),
     read from /proc (Linux)."""
@@ -451,11 +471,13 @@ def main() -> int:
             print(
                 f"running {mode} for {args.seconds:.0f} s with {args.clients} clients…", flush=True
             )
-            cpu_before = tree_cpu_seconds(server.pid)
+            cpu_before, pg_before = tree_cpu_seconds(server.pid), postgres_cpu_seconds()
             loads[mode] = run_load(port, fixture, args.seconds, args.warmup, args.with_pdf, mode)
             cpu = tree_cpu_seconds(server.pid) - cpu_before
+            pg_cpu = postgres_cpu_seconds() - pg_before
             done = loads[mode]["intakes_all"] or 1
             loads[mode]["django_cpu_ms_per_intake"] = round(cpu / done * 1000, 1)
+            loads[mode]["postgres_cpu_ms_per_intake"] = round(pg_cpu / done * 1000, 1)
             # What 2 dedicated cores could do if Django were the only cost (PostgreSQL's
             # own CPU comes on top, so this is an upper bound).
             loads[mode]["ceiling_intakes_per_s_on_2_cores"] = round(2 / (cpu / done), 1)
