@@ -5,7 +5,9 @@ it), runs, and stores its answer in the same transaction as its effect. A retry 
 same key and the same request gets the stored answer again (`Idempotent-Replayed: true`);
 the same key with a different request is refused (422); a retry while the first call is
 still running gets 409. A call that fails with a server error stores nothing, so it may be
-retried. Keys are per agency and kept for `RETENTION` (then purged by the SLA task).
+retried. Keys are per agency, whatever credential (API key or OAuth2 token) the call
+carries, and kept for `RETENTION` (then purged by the SLA task). A credential that may not
+write is answered 403 without claiming the key.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 
-from postgov.agencies.integration import authenticate_key
+from postgov.agencies.integration import WRITE, request_credential
 from postgov.agencies.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -33,12 +35,8 @@ class _RolledBack(Exception):
 
 
 def request_key(request):
-    raw = request.headers.get("X-API-Key")
-    if raw is None:
-        authorization = request.headers.get("Authorization", "")
-        if authorization.lower().startswith("bearer "):
-            raw = authorization[7:]
-    return authenticate_key(raw)
+    """The request's agency credential (API key or OAuth2 access token), or None."""
+    return request_credential(request)
 
 
 def fingerprint(request) -> str:
@@ -65,9 +63,9 @@ def idempotent(run):
         key = request.headers.get(HEADER)
         if key is None:
             return run(request, *args, **kwargs)
-        api_key = request_key(request)
-        if api_key is None:
-            return run(request, *args, **kwargs)  # answers 401
+        credential = request_key(request)
+        if credential is None or not credential.allows(WRITE):
+            return run(request, *args, **kwargs)  # answers 401 or 403
         if not _VALID_KEY.match(key):
             return _problem(
                 request,
@@ -75,7 +73,7 @@ def idempotent(run):
                 "Idempotency-Key phải gồm 1–255 ký tự ASCII in được. / "
                 "The Idempotency-Key must be 1–255 printable ASCII characters.",
             )
-        agency_id = api_key.agency_id
+        agency_id = credential.agency_id
         request_hash = fingerprint(request)
         try:
             with transaction.atomic():

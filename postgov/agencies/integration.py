@@ -1,21 +1,28 @@
 """Credentials and endpoints of agencies' own systems: API keys (only a hash stored, shown
-once), webhook endpoints (a signing secret, shown once), and who may manage them."""
+once), OAuth2 clients (client credentials grant, secret hashed and shown once), webhook
+endpoints (a signing secret, shown once), and who may manage them."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from oauth2_provider.models import get_access_token_model, get_application_model
 
-from postgov.agencies.models import Agency, ApiKey, WebhookEndpoint
+from postgov.agencies.models import Agency, AgencyClient, ApiKey, WebhookEndpoint
 from postgov.audit.actions import record
 from postgov.identity.models import Role
+from postgov.lib.locking import lock_one
 
 KEY_PREFIX = "pgk"
+READ = "agency.dossiers.read"
+WRITE = "agency.dossiers.write"
+AGENCY_SCOPES = (READ, WRITE)
 # Writing last_used_at on every call would turn every read into a write.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -100,6 +107,158 @@ def authenticate_key(raw: str | None) -> ApiKey | None:
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
     return key
+
+
+@dataclass(frozen=True)
+class Credential:
+    """Who calls the agency API: an API key (every scope) or an OAuth2 access token
+    (the scopes it was granted). Everything the API does is scoped to `agency`."""
+
+    agency: Agency
+    kind: str  # "api_key" or "oauth"
+    label: str  # the key's prefix or the client id: safe to log, never the secret
+    scopes: frozenset[str] = field(default_factory=lambda: frozenset(AGENCY_SCOPES))
+
+    @property
+    def agency_id(self) -> int:
+        return self.agency.pk
+
+    @property
+    def throttle_key(self) -> str:
+        return f"agency-{self.kind}:{self.label}"
+
+    def allows(self, scope: str) -> bool:
+        return scope in self.scopes
+
+    def via(self) -> dict:
+        who = {"api_key": self.label} if self.kind == "api_key" else {"oauth_client": self.label}
+        return {"channel": "api", "agency": self.agency.unit_code, **who}
+
+
+def key_credential(raw: str | None) -> Credential | None:
+    key = authenticate_key(raw)
+    if key is None:
+        return None
+    return Credential(agency=key.agency, kind="api_key", label=key.prefix)
+
+
+def token_credential(raw: str | None) -> Credential | None:
+    """The agency behind a live OAuth2 access token issued by the client credentials grant
+    to an agency client that is not revoked, or None. User tokens never count here."""
+    if not raw or len(raw) > 255 or "\x00" in raw:
+        return None
+    checksum = hashlib.sha256(raw.strip().encode()).hexdigest()
+    token = (
+        get_access_token_model()
+        .objects.select_related("application")
+        .filter(token_checksum=checksum)
+        .first()
+    )
+    if (
+        token is None
+        or token.is_expired()
+        or token.user_id is not None
+        or token.application is None
+        or not token.application.active
+    ):
+        return None
+    client = (
+        AgencyClient.objects.select_related("agency")
+        .filter(application=token.application, revoked_at__isnull=True, agency__active=True)
+        .first()
+    )
+    scopes = frozenset(token.scope.split()) & frozenset(AGENCY_SCOPES)
+    if client is None or not scopes:
+        return None
+    now = timezone.now()
+    if client.last_used_at is None or now - client.last_used_at > LAST_USED_RESOLUTION:
+        AgencyClient.objects.filter(pk=client.pk).update(last_used_at=now)
+    return Credential(
+        agency=client.agency, kind="oauth", label=token.application.client_id, scopes=scopes
+    )
+
+
+def bearer_credential(raw: str | None) -> Credential | None:
+    """`Authorization: Bearer` carries an API key or an OAuth2 access token."""
+    if raw and raw.strip().startswith(KEY_PREFIX + "_"):
+        return key_credential(raw)
+    return token_credential(raw)
+
+
+def request_credential(request) -> Credential | None:
+    """The credential of a request, from its headers (as the API's authentication reads
+    them); remembered on the request so it is looked up once."""
+    if hasattr(request, "_agency_credential"):
+        return request._agency_credential
+    raw = request.headers.get("X-API-Key")
+    if raw is not None:
+        credential = key_credential(raw)
+    else:
+        authorization = request.headers.get("Authorization", "")
+        credential = None
+        if authorization[:7].lower() == "bearer ":
+            credential = bearer_credential(authorization[7:])
+    request._agency_credential = credential
+    return credential
+
+
+def create_oauth_client(
+    agency: Agency, name: str, scopes, *, user=None, request=None
+) -> tuple[AgencyClient, str]:
+    """A confidential OAuth2 client for the agency's system (client credentials grant,
+    HTTP Basic at the token endpoint). The secret is returned once; only a hash is kept."""
+    scopes = [s for s in AGENCY_SCOPES if s in set(scopes)] or [READ]
+    Application = get_application_model()
+    secret = secrets.token_urlsafe(36)
+    label = name.strip()[:100] or "API"
+    with transaction.atomic():
+        application = Application(
+            name=f"{agency.short_name or agency.name}: {label}"[:255],
+            client_id="pgc_" + secrets.token_hex(12),
+            client_type=Application.CLIENT_CONFIDENTIAL,
+            authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+            client_secret=secret,
+            redirect_uris="",
+            allowed_scopes=scopes,
+            token_endpoint_auth_method=Application.AuthMethod.SECRET_BASIC,
+            skip_authorization=True,
+        )
+        application.save()
+        client = AgencyClient.objects.create(
+            agency=agency, application=application, name=label, created_by=user
+        )
+        record(
+            "agency.oauth_client_created",
+            request=request,
+            actor=user,
+            obj=client,
+            agency_id=agency.pk,
+            details={"client_id": application.client_id, "name": label, "scopes": scopes},
+        )
+    return client, secret
+
+
+def revoke_oauth_client(client: AgencyClient, *, user=None, request=None) -> None:
+    """The client can no longer get tokens, and the tokens it holds stop working now."""
+    with transaction.atomic():
+        client = lock_one(AgencyClient, client.pk)
+        if client.revoked_at is not None:
+            return
+        client.revoked_at = timezone.now()
+        client.revoked_by = user
+        client.save(update_fields=["revoked_at", "revoked_by"])
+        application = client.application
+        application.active = False
+        application.save(update_fields=["active"])
+        deleted, _ = get_access_token_model().objects.filter(application=application).delete()
+        record(
+            "agency.oauth_client_revoked",
+            request=request,
+            actor=user,
+            obj=client,
+            agency_id=client.agency_id,
+            details={"client_id": application.client_id, "tokens_revoked": deleted},
+        )
 
 
 def create_webhook(agency: Agency, url: str, *, user=None, request=None):

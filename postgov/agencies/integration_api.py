@@ -1,7 +1,10 @@
 """The agency integration API (`/api/v1/agency/`): an agency's own system pulls its
 dossiers, acknowledges them, posts status changes and results, and reads its webhook log.
 
-Authentication: the agency's API key in `X-API-Key` (or `Authorization: Bearer <key>`).
+Authentication: the agency's API key in `X-API-Key` (or `Authorization: Bearer <key>`),
+or an OAuth2 access token of the agency's client (client credentials grant at the PostID
+token endpoint) in `Authorization: Bearer <token>`, whose scopes are enforced:
+`agency.dossiers.read` for reading, `agency.dossiers.write` for every change.
 Every query is scoped to that agency: another agency's dossier is simply not found.
 Mutating calls honour `Idempotency-Key`. Errors are RFC 9457 problem details.
 """
@@ -22,8 +25,14 @@ from pydantic import AfterValidator
 
 from postgov.agencies import webhooks
 from postgov.agencies.idempotency import idempotent
-from postgov.agencies.integration import authenticate_key
-from postgov.agencies.models import ApiKey, WebhookDelivery
+from postgov.agencies.integration import (
+    READ,
+    WRITE,
+    Credential,
+    bearer_credential,
+    key_credential,
+)
+from postgov.agencies.models import WebhookDelivery
 from postgov.dossiers.actions import TransitionError
 from postgov.dossiers.agency_actions import AGENCY_ACTIONS, ResultFile, Who, acknowledge, act
 from postgov.dossiers.agency_forms import render_event_form
@@ -39,12 +48,28 @@ class AgencyApiKey(APIKeyHeader):
     param_name = "X-API-Key"
 
     def authenticate(self, request, key):
-        return authenticate_key(key)
+        credential = key_credential(key)
+        request._agency_credential = credential
+        return credential
 
 
 class AgencyBearer(HttpBearer):
+    """An API key, or an OAuth2 access token (client credentials) of the agency's client."""
+
     def authenticate(self, request, token):
-        return authenticate_key(token)
+        credential = bearer_credential(token)
+        request._agency_credential = credential
+        return credential
+
+
+def _require(request, scope: str) -> None:
+    credential: Credential = request.auth
+    if not credential.allows(scope):
+        raise HttpError(
+            403,
+            f"Thông tin xác thực này không có quyền “{scope}”. / "
+            f"This credential lacks the “{scope}” scope.",
+        )
 
 
 router = Router(tags=["agency integration"], auth=[AgencyApiKey(), AgencyBearer()])
@@ -250,9 +275,9 @@ StatusName = Literal[tuple(s for s in State.values if s not in HIDDEN)]  # type:
 
 
 def _dossiers(request):
-    key: ApiKey = request.auth
+    credential: Credential = request.auth
     return (
-        Dossier.objects.filter(agency_id=key.agency_id)
+        Dossier.objects.filter(agency_id=credential.agency_id)
         .exclude(status__in=HIDDEN)
         .select_related("procedure_version__procedure", "receiving_point")
     )
@@ -266,11 +291,8 @@ def _dossier(request, code: str) -> Dossier:
 
 
 def _who(request) -> Who:
-    key: ApiKey = request.auth
-    return Who(
-        request=request,
-        via={"channel": "api", "agency": key.agency.unit_code, "api_key": key.prefix},
-    )
+    credential: Credential = request.auth
+    return Who(request=request, via=credential.via())
 
 
 @router.get("/dossiers", response=DossierPage, summary="List the agency's dossiers")
@@ -283,6 +305,7 @@ def list_dossiers(
 ):
     """Dossiers addressed to the agency (from sealing on), oldest first by id. Filter by
     `status` (repeatable) and `updated_since`; page with `after` = the last id seen."""
+    _require(request, READ)
     queryset = _dossiers(request).filter(pk__gt=after)
     if status:
         queryset = queryset.filter(status__in=status)
@@ -300,12 +323,14 @@ def list_dossiers(
 
 @router.get("/dossiers/{code}", response=DossierOut, summary="One dossier with its history")
 def get_dossier(request, code: DossierCode):
+    _require(request, READ)
     return dossier_detail(_dossier(request, code))
 
 
 @router.get("/dossiers/{code}/events/{event_id}/form", summary="The form an event issued (PDF)")
 def get_form(request, code: DossierCode, event_id: Id):
     """Form 01–05 (Circular 03/2025) as a PDF, for events that issue one."""
+    _require(request, READ)
     dossier = _dossier(request, code)
     event = dossier.events.filter(pk=event_id).first()
     if event is None:
@@ -377,6 +402,7 @@ def _act(request, dossier: Dossier, action: str, **data) -> dict:
 @decorate_view(idempotent)
 def acknowledge_dossier(request, code: DossierCode, payload: AcknowledgeIn):
     """The agency's system registered the dossier under its own number."""
+    _require(request, WRITE)
     dossier = _dossier(request, code)
     try:
         acknowledge(dossier.pk, payload.reference, _who(request))
@@ -391,6 +417,7 @@ def post_action(request, code: DossierCode, payload: ActionIn):
     """Accept, request a supplement (`missing`), refuse or stop (`reason_code`), ask for a
     payment (`amount`), extend (`new_due`, before the due date), withdraw... The form
     the step issues is listed in the dossier's events."""
+    _require(request, WRITE)
     dossier = _dossier(request, code)
     data = payload.dict()
     action = data.pop("action")
@@ -404,6 +431,7 @@ def post_action(request, code: DossierCode, payload: ActionIn):
 def post_result(request, code: DossierCode, payload: ResultIn):
     """The result documents and their scans (PDF, PNG or JPEG, base64): the dossier
     becomes "result ready" and the post collects it."""
+    _require(request, WRITE)
     dossier = _dossier(request, code)
     files = []
     for upload in payload.files:
@@ -451,6 +479,7 @@ def list_deliveries(
     status: Annotated[Literal["pending", "delivered", "retrying", "failed"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ):
+    _require(request, READ)
     queryset = _deliveries(request)
     if status:
         queryset = queryset.filter(status=status)
@@ -462,8 +491,9 @@ def list_deliveries(
 )
 @decorate_view(idempotent)
 def resend_delivery(request, delivery_id: Id):
+    _require(request, WRITE)
     delivery = _deliveries(request).filter(pk=delivery_id).first()
     if delivery is None:
         raise HttpError(404, "Không có lần gửi này. / No such delivery.")
-    copy = webhooks.resend(delivery, request=request, via={"channel": "api"})
+    copy = webhooks.resend(delivery, request=request, via=request.auth.via())
     return _delivery_out(copy)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -259,3 +260,36 @@ class PortalSyncItem(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["dossier", "status"], name="portal_dossier_idx")]
+
+
+class AgencyClient(models.Model):
+    """OAuth2 client credentials of one agency's own system: a confidential application
+    of the PostID provider allowed only the client_credentials grant, with the agency API
+    scopes. Its secret is stored hashed by the provider and shown once when created."""
+
+    agency = models.ForeignKey(Agency, models.PROTECT, related_name="oauth_clients")
+    application = models.OneToOneField(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL, models.PROTECT, related_name="agency_client"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    created_by = models.ForeignKey(
+        "identity.User", models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        "identity.User", models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["agency", "-created_at"]
+        verbose_name = _("OAuth2 client")
+        verbose_name_plural = _("OAuth2 clients")
+
+    def __str__(self) -> str:
+        return f"{self.application.client_id} ({self.name})"
+
+    @property
+    def scopes(self) -> list[str]:
+        return list(self.application.allowed_scopes or [])

@@ -146,10 +146,16 @@ class RelyingParty(AbstractApplication):
             raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
-        self.authorization_grant_type = self.GRANT_AUTHORIZATION_CODE
         self.algorithm = self.RS256_ALGORITHM
-        if "openid" not in (self.allowed_scopes or []):
-            self.allowed_scopes = ["openid", *(self.allowed_scopes or [])]
+        if self.authorization_grant_type == self.GRANT_CLIENT_CREDENTIALS:
+            # A machine client (an agency's system, created by postgov.agencies): no user,
+            # so no "openid"; the token endpoint lets it use this grant only.
+            self.allowed_scopes = [s for s in self.allowed_scopes or [] if s != "openid"]
+        else:
+            # Portals log people in with the code flow, nothing else.
+            self.authorization_grant_type = self.GRANT_AUTHORIZATION_CODE
+            if "openid" not in (self.allowed_scopes or []):
+                self.allowed_scopes = ["openid", *(self.allowed_scopes or [])]
         super().save(*args, **kwargs)
 
 

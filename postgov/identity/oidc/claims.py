@@ -38,6 +38,12 @@ SCOPE_CLAIMS = {
     "address": ["address"],
     "id_number": ["id_number"],
 }
+# Scopes of machine clients (client credentials grant, no user): an agency's own system
+# calling the agency integration API. Never offered to portals nor shown at consent.
+SERVICE_SCOPES = {
+    "agency.dossiers.read": _("Read the agency's dossiers"),
+    "agency.dossiers.write": _("Post the agency's decisions and results"),
+}
 CLAIM_SCOPE = {claim: scope for scope, claims in SCOPE_CLAIMS.items() for claim in claims}
 SUPPORTED_CLAIMS = [
     "sub",
@@ -58,15 +64,25 @@ class PostGovScopes:
     """DOT scopes backend: the scopes a relying party may ask for are set by admins."""
 
     def get_all_scopes(self):
-        return {name: str(label) for name, label in SCOPES.items()}
+        return {name: str(label) for name, label in {**SCOPES, **SERVICE_SCOPES}.items()}
 
     def get_available_scopes(self, application=None, request=None, *args, **kwargs):
         if application is None:
             return list(SCOPES)
+        if is_service_client(application):
+            return [s for s in SERVICE_SCOPES if s in (application.allowed_scopes or [])]
         return [s for s in SCOPES if s in (application.allowed_scopes or []) or s == "openid"]
 
     def get_default_scopes(self, application=None, request=None, *args, **kwargs):
+        if application is not None and is_service_client(application):
+            return self.get_available_scopes(application)
         return ["openid"]
+
+
+def is_service_client(application) -> bool:
+    """A machine client: it may use only the client credentials grant (no user, no ID
+    token, no refresh token) and only service scopes."""
+    return application.authorization_grant_type == application.GRANT_CLIENT_CREDENTIALS
 
 
 def issuer() -> str:

@@ -29,7 +29,13 @@ from oauth2_provider.settings import oauth2_settings
 from postgov.audit.actions import record
 from postgov.identity.models import AuthorizationCode, RelyingParty
 from postgov.identity.oidc import client_auth
-from postgov.identity.oidc.claims import claims_for_scopes, issuer, subject_for
+from postgov.identity.oidc.claims import (
+    SERVICE_SCOPES,
+    claims_for_scopes,
+    is_service_client,
+    issuer,
+    subject_for,
+)
 from postgov.identity.oidc.keys import verification_jwk
 
 log = logging.getLogger("postgov.identity.oidc")
@@ -118,9 +124,21 @@ class PostGovValidator(OAuth2Validator):
         return bool(client and client.is_public)
 
     def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):
+        if client is None:
+            return False
+        if request.grant_type == "client_credentials" or is_service_client(client):
+            # A machine client: only service scopes it was registered for, never "openid"
+            # or a user's scopes (there is no user), and only through this grant.
+            allowed = set(client.allowed_scopes or []) & set(SERVICE_SCOPES)
+            return (
+                request.grant_type == "client_credentials"
+                and is_service_client(client)
+                and bool(scopes)
+                and set(scopes) <= allowed
+            )
         # The authorization view has already kept only the scopes the portal may ask for
         # (unknown ones are ignored, OIDC Core 3.1.2.1); here only "openid" is required.
-        return "openid" in scopes
+        return "openid" in scopes and not set(scopes) & set(SERVICE_SCOPES)
 
     def validate_silent_login(self, request):
         return True  # decided by the authorization view, which knows the session
@@ -186,6 +204,19 @@ class PostGovValidator(OAuth2Validator):
         pass  # already marked used in validate_code; kept to recognise reuse
 
     def _save_bearer_token(self, token, request, *args, **kwargs):
+        if request.grant_type == "client_credentials":
+            # A machine's token: no user, no refresh token, no ID token (oauthlib issues
+            # neither for this grant; refuse to save one should that ever change).
+            if "refresh_token" in token or "id_token" in token:
+                raise ValueError("client_credentials must not issue refresh or ID tokens")
+            request.user = None
+            super()._save_bearer_token(token, request, *args, **kwargs)
+            record(
+                "oidc.token_issued",
+                obj=request.client,
+                details={"grant_type": "client_credentials", "scope": token.get("scope", "")},
+            )
+            return
         super()._save_bearer_token(token, request, *args, **kwargs)
         grant = getattr(request, "postgov_grant", None)
         if request.grant_type == "authorization_code" and grant is not None:

@@ -39,13 +39,21 @@ from postgov.audit.actions import record
 from postgov.identity import authn
 from postgov.identity.models import AuthorizationCode, Consent, Level, RelyingParty
 from postgov.identity.oidc import params as P
-from postgov.identity.oidc.claims import SCOPES, SUPPORTED_CLAIMS, issuer, subject_for
+from postgov.identity.oidc.claims import (
+    SCOPES,
+    SERVICE_SCOPES,
+    SUPPORTED_CLAIMS,
+    issuer,
+    subject_for,
+)
 from postgov.identity.oidc.keys import published_jwks
 
 AccessToken = get_access_token_model()
 RefreshToken = get_refresh_token_model()
 CONSENT_SALT = "postgov.oidc.consent"
 OPTIONAL_PROMPTS = ("login", "select_account")
+# client_credentials: only for machine clients (an agency's system), which use nothing else.
+GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 
 
 def _url(name: str) -> str:
@@ -64,10 +72,10 @@ def discovery(request):
         "revocation_endpoint": _url("identity:oidc_revoke"),
         "introspection_endpoint": _url("identity:oidc_introspect"),
         "end_session_endpoint": _url("identity:oidc_logout"),
-        "scopes_supported": list(SCOPES),
+        "scopes_supported": [*SCOPES, *SERVICE_SCOPES],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "grant_types_supported": list(GRANT_TYPES),
         "subject_types_supported": ["public", "pairwise"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "token_endpoint_auth_methods_supported": [
@@ -408,9 +416,10 @@ class PostGovTokenView(TokenView):
         bad = _bad_form(request)
         if bad is not None:
             return bad
-        if request.POST.get("grant_type") not in ("authorization_code", "refresh_token"):
+        if request.POST.get("grant_type") not in GRANT_TYPES:
             return _oauth_error(
-                "unsupported_grant_type", "Use authorization_code or refresh_token."
+                "unsupported_grant_type",
+                "Use authorization_code, refresh_token or client_credentials.",
             )
         return super().post(request, *args, **kwargs)
 
