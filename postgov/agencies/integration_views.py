@@ -1,5 +1,6 @@
 """Pages where an agency's officers (and the province's administrators) manage the
-agency's API keys and webhooks, read the delivery log and re-send a delivery."""
+agency's API keys, OAuth2 clients and webhooks, read the delivery log and re-send a
+delivery."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -17,16 +19,21 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from postgov.agencies import webhooks
 from postgov.agencies.integration import (
+    READ,
+    WRITE,
     can_manage,
     create_api_key,
+    create_oauth_client,
     create_webhook,
     manageable_agencies,
     revoke_api_key,
+    revoke_oauth_client,
     set_webhook_active,
 )
-from postgov.agencies.models import Agency, ApiKey, WebhookDelivery, WebhookEndpoint
+from postgov.agencies.models import Agency, AgencyClient, ApiKey, WebhookDelivery, WebhookEndpoint
 from postgov.identity.access import role_required
 from postgov.identity.models import Role
+from postgov.identity.oidc.claims import issuer
 from postgov.lib.forms import StyledFormMixin
 
 MANAGERS = (Role.AGENCY_OFFICER, Role.PROVINCIAL_ADMIN)
@@ -34,6 +41,23 @@ MANAGERS = (Role.AGENCY_OFFICER, Role.PROVINCIAL_ADMIN)
 
 class KeyForm(StyledFormMixin, forms.Form):
     name = forms.CharField(label=gettext_lazy("Name of the system using the key"), max_length=100)
+
+
+class ClientForm(StyledFormMixin, forms.Form):
+    name = forms.CharField(
+        label=gettext_lazy("Name of the system using the client"), max_length=100
+    )
+    access = forms.ChoiceField(
+        label=gettext_lazy("Access"),
+        choices=[
+            ("read", gettext_lazy("Read dossiers only")),
+            ("write", gettext_lazy("Read dossiers and post decisions and results")),
+        ],
+        initial="write",
+    )
+
+    def scopes(self) -> list[str]:
+        return [READ, WRITE] if self.cleaned_data["access"] == "write" else [READ]
 
 
 class WebhookForm(StyledFormMixin, forms.Form):
@@ -69,6 +93,7 @@ def integration(request, agency_id: int):
     agency = _agency(request, agency_id)
     key_form = KeyForm(request.POST if request.POST.get("form") == "key" else None)
     hook_form = WebhookForm(request.POST if request.POST.get("form") == "webhook" else None)
+    client_form = ClientForm(request.POST if request.POST.get("form") == "client" else None)
     shown = {}  # a new key or secret, shown once in this very answer and never again
     if request.method == "POST":
         if key_form.is_bound and key_form.is_valid():
@@ -77,6 +102,21 @@ def integration(request, agency_id: int):
             )
             shown = {"what": _("API key"), "value": raw, "name": key.name}
             key_form = KeyForm()
+        elif client_form.is_bound and client_form.is_valid():
+            client, secret = create_oauth_client(
+                agency,
+                client_form.cleaned_data["name"],
+                client_form.scopes(),
+                user=request.user,
+                request=request,
+            )
+            shown = {
+                "what": _("OAuth2 client secret"),
+                "value": secret,
+                "name": client.name,
+                "client_id": client.application.client_id,
+            }
+            client_form = ClientForm()
         elif hook_form.is_bound and hook_form.is_valid():
             endpoint, secret = create_webhook(
                 agency, hook_form.cleaned_data["url"], user=request.user, request=request
@@ -89,12 +129,15 @@ def integration(request, agency_id: int):
         {
             "agency": agency,
             "keys": ApiKey.objects.filter(agency=agency).select_related("created_by"),
+            "clients": AgencyClient.objects.filter(agency=agency).select_related("application"),
             "endpoints": WebhookEndpoint.objects.filter(agency=agency),
             "deliveries": WebhookDelivery.objects.filter(endpoint__agency=agency)
             .select_related("endpoint", "dossier")
             .order_by("-created_at", "-id")[:30],
             "key_form": key_form,
             "hook_form": hook_form,
+            "client_form": client_form,
+            "token_url": issuer() + reverse("identity:oidc_token"),
             "shown": shown,
         },
         status=400 if request.method == "POST" and not shown else 200,
@@ -108,6 +151,21 @@ def revoke_key(request, agency_id: int, key_id: int):
     key = get_object_or_404(ApiKey, pk=key_id, agency=agency)
     revoke_api_key(key, user=request.user, request=request)
     messages.success(request, _("Key %(prefix)s… revoked.") % {"prefix": key.prefix})
+    return redirect("agencies:integration", agency_id=agency.pk)
+
+
+@require_POST
+@role_required(*MANAGERS)
+def revoke_client(request, agency_id: int, client_id: int):
+    agency = _agency(request, agency_id)
+    client = get_object_or_404(
+        AgencyClient.objects.select_related("application"), pk=client_id, agency=agency
+    )
+    revoke_oauth_client(client, user=request.user, request=request)
+    messages.success(
+        request,
+        _("OAuth2 client %(client_id)s revoked.") % {"client_id": client.application.client_id},
+    )
     return redirect("agencies:integration", agency_id=agency.pk)
 
 

@@ -15,6 +15,11 @@ urlpatterns = [
         name="revoke_key",
     ),
     path(
+        "integration/<int:agency_id>/clients/<int:client_id>/revoke/",
+        integration_views.revoke_client,
+        name="revoke_client",
+    ),
+    path(
         "integration/<int:agency_id>/webhooks/<int:endpoint_id>/toggle/",
         integration_views.toggle_webhook,
         name="toggle_webhook",

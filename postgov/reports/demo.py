@@ -35,6 +35,9 @@ AGENCY = "000.00.01.H44"
 POINT = "QT-001"
 # A fixed demo key, printed by `manage.py demo_logins`; only its hash is stored.
 DEMO_API_KEY = "pgk_demo0001_PostGov-demo-key-2026-for-the-demo-only"  # noqa: S105
+# A fixed demo OAuth2 client (client credentials), printed by `manage.py demo_logins`.
+DEMO_CLIENT_ID = "pgc_demo_agency_system"
+DEMO_CLIENT_SECRET = "PostGov-demo-client-secret-2026-for-the-demo-only"  # noqa: S105
 NAMESPACE = uuid.UUID("6f1c2b7e-3d54-4b8e-9a57-2a5c0d9e4b11")
 
 # name, ID number, procedure code, scenario, days ago it was sealed
@@ -245,6 +248,7 @@ def load_demo() -> str:
             agency=agency, name="Demo", prefix=prefix, key_hash=_digest(DEMO_API_KEY)
         )
         key_created = True
+    client_created = _demo_oauth_client(agency)
     from postgov.reports.sla import check_sla
 
     flagged = check_sla() if created else None
@@ -252,11 +256,40 @@ def load_demo() -> str:
         f"{created} demo dossiers at the agency and on the way back"
         + (f", SLA: {flagged.overdue} overdue, {flagged.due_soon} due soon" if flagged else "")
         + (", demo API key created" if key_created else "")
+        + (", demo OAuth2 client created" if client_created else "")
     )
+
+
+def _demo_oauth_client(agency: Agency) -> bool:
+    """The demo agency system's OAuth2 client, once (its secret is stored hashed)."""
+    from postgov.agencies.integration import AGENCY_SCOPES
+    from postgov.agencies.models import AgencyClient
+    from postgov.identity.models import RelyingParty
+
+    if RelyingParty.objects.filter(client_id=DEMO_CLIENT_ID).exists():
+        return False
+    application = RelyingParty.objects.create(
+        name="Demo: hệ thống một cửa của TT PVHCC tỉnh",
+        client_id=DEMO_CLIENT_ID,
+        client_secret=DEMO_CLIENT_SECRET,
+        client_type=RelyingParty.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=RelyingParty.GRANT_CLIENT_CREDENTIALS,
+        token_endpoint_auth_method=RelyingParty.AuthMethod.SECRET_BASIC,
+        redirect_uris="",
+        allowed_scopes=list(AGENCY_SCOPES),
+        skip_authorization=True,
+    )
+    AgencyClient.objects.create(agency=agency, application=application, name="Demo")
+    return True
 
 
 def demo_logins_lines() -> list[str]:
     return [
         f"  Agency API ({AGENCY})    X-API-Key: {DEMO_API_KEY}",
+        f"  Agency API OAuth2 client credentials: client_id {DEMO_CLIENT_ID}"
+        f"  client_secret {DEMO_CLIENT_SECRET}",
+        "      POST /oidc/token grant_type=client_credentials"
+        " scope='agency.dossiers.read agency.dossiers.write' (HTTP Basic),"
+        " then Authorization: Bearer <access_token>",
         "  API docs: /api/docs — e.g. GET /api/v1/agency/dossiers",
     ]

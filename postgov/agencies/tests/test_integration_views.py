@@ -54,3 +54,28 @@ def test_the_provincial_admin_adds_a_webhook_and_resends(client, world, settings
     client.post(reverse("agencies:toggle_webhook", args=[world.agency_a.pk, endpoint.pk]))
     endpoint.refresh_from_db()
     assert not endpoint.active
+
+
+def test_an_oauth_client_is_created_shown_once_and_revoked(client, world, officer_b):
+    from postgov.agencies.models import AgencyClient
+
+    client.force_login(world.agency_officer)
+    url = reverse("agencies:integration", args=[world.agency_a.pk])
+    response = client.post(url, {"form": "client", "name": "Hệ thống một cửa", "access": "read"})
+    assert response.status_code == 200
+    shown = response.context["shown"]
+    agency_client = AgencyClient.objects.get()
+    assert shown["client_id"] == agency_client.application.client_id
+    assert shown["value"] in response.content.decode()
+    assert agency_client.scopes == ["agency.dossiers.read"]
+    assert client.post(url, {"form": "client", "name": "", "access": "x"}).status_code == 400
+    page = client.get(url).content.decode()
+    assert shown["value"] not in page and shown["client_id"] in page
+    revoke = reverse("agencies:revoke_client", args=[world.agency_a.pk, agency_client.pk])
+    client.force_login(officer_b)  # another agency's officer cannot revoke it
+    assert client.post(revoke).status_code == 404
+    client.force_login(world.agency_officer)
+    assert client.post(revoke).status_code == 302
+    agency_client.refresh_from_db()
+    assert agency_client.revoked_at and not agency_client.application.active
+    assert AuditEvent.objects.filter(action="agency.oauth_client_revoked").exists()

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 
 from postgov.agencies.integration import authenticate_key
+from postgov.agencies.models import AgencyClient
 from postgov.demo import load_demo
 from postgov.dossiers.models import Dossier
 from postgov.identity.demo import demo_logins_text
-from postgov.reports.demo import DEMO_API_KEY, NAMESPACE, SCENARIOS
+from postgov.reports.demo import (
+    DEMO_API_KEY,
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    NAMESPACE,
+    SCENARIOS,
+)
 
 
-def test_the_demo_is_complete_and_idempotent(db):
+def test_the_demo_is_complete_and_idempotent(db, client):
     log: list[str] = []
     load_demo(log.append)
     assert any("15 demo dossiers" in line for line in log)
@@ -20,10 +28,19 @@ def test_the_demo_is_complete_and_idempotent(db):
     assert {"result_ready", "result_collected", "out_for_delivery", "delivered"} <= states
     assert authenticate_key(DEMO_API_KEY).agency.unit_code == "000.00.01.H44"
     assert DEMO_API_KEY in demo_logins_text()
+    assert DEMO_CLIENT_ID in demo_logins_text() and DEMO_CLIENT_SECRET in demo_logins_text()
+    basic = base64.b64encode(f"{DEMO_CLIENT_ID}:{DEMO_CLIENT_SECRET}".encode()).decode()
+    token = client.post(
+        "/oidc/token", {"grant_type": "client_credentials"}, HTTP_AUTHORIZATION=f"Basic {basic}"
+    ).json()["access_token"]
+    listed = client.get("/api/v1/agency/dossiers", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert listed.status_code == 200 and listed.json()["items"]
     count = Dossier.objects.count()
     log.clear()
     load_demo(log.append)
     assert any("0 demo dossiers" in line for line in log)
     assert Dossier.objects.count() == count  # nothing added the second time
+    assert not any("OAuth2 client created" in line for line in log)
+    assert AgencyClient.objects.count() == 1
     mine = [uuid.uuid5(NAMESPACE, f"agency-demo-{n}") for n in range(1, len(SCENARIOS) + 1)]
     assert Dossier.objects.filter(intake_token__in=mine).count() == len(SCENARIOS)
