@@ -34,7 +34,15 @@ from postgov.agencies.integration import (
 )
 from postgov.agencies.models import WebhookDelivery
 from postgov.dossiers.actions import TransitionError
-from postgov.dossiers.agency_actions import AGENCY_ACTIONS, ResultFile, Who, acknowledge, act
+from postgov.dossiers.agency_actions import (
+    AGENCY_ACTIONS,
+    MAX_RESULT_BYTES,
+    ResultFile,
+    Who,
+    acknowledge,
+    act,
+    sniff_type,
+)
 from postgov.dossiers.agency_forms import render_event_form
 from postgov.dossiers.clock import Calendars, deadline
 from postgov.dossiers.models import Dossier, DossierEvent
@@ -128,6 +136,16 @@ class ResultDocumentOut(Schema):
     sha256: str
 
 
+class AttachmentOut(Schema):
+    id: int
+    event_id: int
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    url: str = Field(description="Download it (same credential, read scope)")
+
+
 class EventOut(Schema):
     id: int
     at: datetime
@@ -179,6 +197,9 @@ class DossierOut(DossierSummary):
     documents: list[DocumentOut]
     items: list[ItemOut]
     results: list[ResultDocumentOut]
+    attachments: list[AttachmentOut] = Field(
+        description="Documents attached to status changes (e.g. Form 02's annex)"
+    )
     events: list[EventOut]
     allowed_actions: list[str]
 
@@ -261,6 +282,18 @@ def dossier_detail(dossier: Dossier) -> dict:
         "documents": list(dossier.documents.all()),
         "items": list(dossier.items.all()),
         "results": list(dossier.result_documents.all()),
+        "attachments": [
+            {
+                "id": a.pk,
+                "event_id": a.event_id,
+                "name": a.name,
+                "content_type": a.content_type,
+                "size": a.size,
+                "sha256": a.sha256,
+                "url": f"/api/v1/agency/dossiers/{dossier.code}/attachments/{a.pk}",
+            }
+            for a in dossier.attachments.order_by("id")
+        ],
         "events": [event_out(e) for e in dossier.events.order_by("at", "id")],
         "allowed_actions": [
             t.action for t in actions_from(dossier.status) if t.action in AGENCY_ACTIONS
@@ -344,6 +377,22 @@ def get_form(request, code: DossierCode, event_id: Id):
     return response
 
 
+@router.get("/dossiers/{code}/attachments/{attachment_id}", summary="A document attached to a step")
+def get_attachment(request, code: DossierCode, attachment_id: Id):
+    """The file as it was attached (its SHA-256 is in the dossier detail and the event)."""
+    _require(request, READ)
+    dossier = _dossier(request, code)
+    attachment = dossier.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise HttpError(404, "Không có tài liệu này. / No such document.")
+    extension = attachment.file.name.rsplit(".", 1)[-1]
+    with attachment.file.open("rb") as stored:
+        response = HttpResponse(stored.read(), content_type=attachment.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{attachment.sha256[:16]}.{extension}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 # -- changes -------------------------------------------------------------------------------
 
 
@@ -356,6 +405,12 @@ class AcknowledgeIn(Schema):
 ActionName = Literal[tuple(a for a in AGENCY_ACTIONS if a != "result_ready")]  # type: ignore[valid-type]
 
 
+class ResultFileIn(Schema):
+    name: Annotated[Text, Field(min_length=1, max_length=200)]
+    number: Annotated[Text, Field(max_length=60)] = ""
+    content_base64: Annotated[str, Field(min_length=4, max_length=14_000_000)]
+
+
 class ActionIn(Schema):
     action: ActionName  # type: ignore[valid-type]
     note: Annotated[Text, Field(max_length=2000)] = ""
@@ -363,6 +418,11 @@ class ActionIn(Schema):
     missing: Annotated[list[Annotated[Text, Field(max_length=300)]], Field(max_length=30)] = []
     amount: Annotated[int | None, Field(ge=1, le=10_000_000_000)] = None
     new_due: Moment | None = None
+    files: Annotated[list[ResultFileIn], Field(max_length=10)] = Field(
+        [],
+        description="Documents attached to the step (PDF, PNG or JPEG, base64, up to 10 MB "
+        "each), e.g. the annex of a supplement request or the refusal letter",
+    )
 
 
 class ResultDocumentIn(Schema):
@@ -371,16 +431,37 @@ class ResultDocumentIn(Schema):
     issued_on: date | None = None
 
 
-class ResultFileIn(Schema):
-    name: Annotated[Text, Field(min_length=1, max_length=200)]
-    number: Annotated[Text, Field(max_length=60)] = ""
-    content_base64: Annotated[str, Field(min_length=4, max_length=14_000_000)]
-
-
 class ResultIn(Schema):
     documents: Annotated[list[ResultDocumentIn], Field(max_length=20)] = []
     files: Annotated[list[ResultFileIn], Field(max_length=10)] = []
     note: Annotated[Text, Field(max_length=2000)] = ""
+
+
+def _decoded(uploads: list[ResultFileIn]) -> list[ResultFile]:
+    files = []
+    for upload in uploads:
+        try:
+            content = base64.b64decode(upload.content_base64, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise HttpError(
+                422,
+                f"Tệp “{upload.name}” không phải base64 hợp lệ. / "
+                f"The file “{upload.name}” is not valid base64.",
+            ) from exc
+        if len(content) > MAX_RESULT_BYTES:
+            raise HttpError(
+                422,
+                f"Tệp “{upload.name}” lớn hơn 10 MB. / "
+                f"The file “{upload.name}” is larger than 10 MB.",
+            )
+        if sniff_type(content) is None:
+            raise HttpError(
+                422,
+                f"Tệp “{upload.name}” phải là PDF, PNG hoặc JPEG. / "
+                f"The file “{upload.name}” must be a PDF, PNG or JPEG.",
+            )
+        files.append(ResultFile(upload.name, content, number=upload.number))
+    return files
 
 
 def _act(request, dossier: Dossier, action: str, **data) -> dict:
@@ -423,6 +504,7 @@ def post_action(request, code: DossierCode, payload: ActionIn):
     action = data.pop("action")
     if data.get("new_due") is None:
         data.pop("new_due")
+    data["files"] = _decoded(payload.files)
     return _act(request, dossier, action, **data)
 
 
@@ -433,15 +515,7 @@ def post_result(request, code: DossierCode, payload: ResultIn):
     becomes "result ready" and the post collects it."""
     _require(request, WRITE)
     dossier = _dossier(request, code)
-    files = []
-    for upload in payload.files:
-        try:
-            content = base64.b64decode(upload.content_base64, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise HttpError(
-                422, "Tệp không phải base64 hợp lệ. / A file is not valid base64."
-            ) from exc
-        files.append(ResultFile(upload.name, content, number=upload.number))
+    files = _decoded(payload.files)
     documents = [d.dict() for d in payload.documents]
     return _act(
         request, dossier, "result_ready", documents=documents, files=files, note=payload.note

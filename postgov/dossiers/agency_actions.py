@@ -10,7 +10,7 @@ which checks the role and place, writes the event and the audit record and runs 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from postgov.dossiers.actions import TransitionError, perform
-from postgov.dossiers.models import Dossier, DossierEvent, ResultDocument
+from postgov.dossiers.models import Dossier, DossierEvent, EventAttachment, ResultDocument
 from postgov.dossiers.workflow import State
 from postgov.lib.locking import lock_one
 
@@ -71,6 +71,7 @@ ALLOWED_RESULT_TYPES = {
     b"\xff\xd8\xff": "image/jpeg",
 }
 MAX_RESULT_BYTES = 10 * 1024 * 1024
+MAX_ATTACHMENTS = 10
 
 
 @dataclass
@@ -90,9 +91,11 @@ class Who:
     access: Any = None
     request: Any = None
     via: dict[str, Any] = field(default_factory=dict)
+    # Documents attached to the step (name, sha256, size, type), written into the event.
+    attachments: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _sniff(content: bytes) -> str | None:
+def sniff_type(content: bytes) -> str | None:
     for magic, content_type in ALLOWED_RESULT_TYPES.items():
         if content.startswith(magic):
             return content_type
@@ -103,12 +106,69 @@ def _clean_lines(lines) -> list[str]:
     return [str(line).strip()[:300] for line in (lines or []) if str(line).strip()][:30]
 
 
-def act(dossier_id: int, action: str, who: Who, **data) -> tuple[Dossier, DossierEvent]:
-    """Do `action` with its data; raises TransitionError with a message for the person."""
+def _checked_files(files, type_error: str) -> list[tuple[ResultFile, str]]:
+    """Each file with its sniffed content type; refuses what is too big or not a PDF,
+    PNG or JPEG (whatever its name says)."""
+    checked = []
+    for upload in files:
+        if len(upload.content) > MAX_RESULT_BYTES:
+            raise TransitionError(_("A file is larger than 10 MB."))
+        content_type = sniff_type(upload.content)
+        if content_type is None:
+            raise TransitionError(type_error)
+        checked.append((upload, content_type))
+    return checked
+
+
+def _extension(content_type: str) -> str:
+    return {"application/pdf": "pdf", "image/png": "png"}.get(content_type, "jpg")
+
+
+def act(
+    dossier_id: int, action: str, who: Who, files: list[ResultFile] | None = None, **data
+) -> tuple[Dossier, DossierEvent]:
+    """Do `action` with its data; raises TransitionError with a message for the person.
+    `files`: the result scans for "result_ready"; for any other step, documents attached
+    to it (e.g. Form 02's annex, a refusal letter), stored with their SHA-256."""
     handler = _HANDLERS.get(action)
     if handler is None:
         raise TransitionError(_("Unknown action."))
-    return handler(dossier_id, who, **data)
+    if action == "result_ready":
+        return handler(dossier_id, who, files=files, **data)
+    files = list(files or [])
+    if len(files) > MAX_ATTACHMENTS:
+        raise TransitionError(_("Attach at most 10 files."))
+    if not files:
+        return handler(dossier_id, who, **data)
+    checked = _checked_files(files, _("Attached files must be PDF, PNG or JPEG."))
+    rows = []
+    for upload, content_type in checked:
+        rows.append(
+            {
+                "name": (upload.name or _("Attached document")).strip()[:300],
+                "original_name": (upload.name or "")[:200],
+                "content_type": content_type,
+                "size": len(upload.content),
+                "sha256": hashlib.sha256(upload.content).hexdigest(),
+            }
+        )
+    with transaction.atomic():
+        who = replace(
+            who,
+            attachments=[
+                {k: row[k] for k in ("name", "sha256", "size", "content_type")} for row in rows
+            ],
+        )
+        dossier, event = handler(dossier_id, who, **data)
+        for (upload, _content_type), row in zip(checked, rows, strict=True):
+            attachment = EventAttachment(dossier=dossier, event=event, created_by=who.actor, **row)
+            attachment.file.save(
+                f"{row['sha256'][:16]}.{_extension(row['content_type'])}",
+                ContentFile(upload.content),
+                save=False,
+            )
+            attachment.save()
+    return dossier, event
 
 
 def _perform(dossier_id, action, who: Who, *, note="", reason_code="", details=None, **kw):
@@ -120,7 +180,11 @@ def _perform(dossier_id, action, who: Who, *, note="", reason_code="", details=N
         request=who.request,
         note=(note or "").strip()[:2000],
         reason_code=reason_code,
-        details={**(details or {}), **({"via": who.via} if who.via else {})},
+        details={
+            **(details or {}),
+            **({"via": who.via} if who.via else {}),
+            **({"attachments": who.attachments} if who.attachments else {}),
+        },
         **kw,
     )
 
@@ -222,14 +286,7 @@ def result_ready(
     files = list(files or [])[:10]
     if not documents and not files:
         raise TransitionError(_("Name at least one result document."))
-    checked = []
-    for upload in files:
-        if len(upload.content) > MAX_RESULT_BYTES:
-            raise TransitionError(_("A file is larger than 10 MB."))
-        content_type = _sniff(upload.content)
-        if content_type is None:
-            raise TransitionError(_("Result files must be PDF, PNG or JPEG."))
-        checked.append((upload, content_type))
+    checked = _checked_files(files, _("Result files must be PDF, PNG or JPEG."))
     with transaction.atomic():
         dossier, event = _perform(dossier_id, "result_ready", who, note=note)
         created = []
@@ -256,8 +313,9 @@ def result_ready(
                 sha256=digest,
                 created_by=who.actor,
             )
-            extension = {"application/pdf": "pdf", "image/png": "png"}.get(content_type, "jpg")
-            row.file.save(f"{digest[:16]}.{extension}", ContentFile(upload.content), save=False)
+            row.file.save(
+                f"{digest[:16]}.{_extension(content_type)}", ContentFile(upload.content), save=False
+            )
             row.save()
             created.append(row)
     return dossier, event

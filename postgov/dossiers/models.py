@@ -332,6 +332,30 @@ class ResultDocument(models.Model):
         ordering = ["dossier", "id"]
 
 
+class EventAttachment(models.Model):
+    """A document the agency attached to a status change: the annex of a supplement
+    request (Form 02), the letter of a refusal (Form 03)... Its SHA-256 is also in the
+    event's details, written with the event, so the record says what was sent."""
+
+    dossier = models.ForeignKey(Dossier, models.PROTECT, related_name="attachments")
+    event = models.ForeignKey(DossierEvent, models.PROTECT, related_name="attachments")
+    name = models.CharField(_("document"), max_length=300)
+    file = models.FileField(upload_to="attachments/%Y/%m/")
+    original_name = models.CharField(max_length=200, blank=True)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["dossier", "id"]
+        verbose_name = _("attached document")
+        verbose_name_plural = _("attached documents")
+
+
 class LegRecord(models.Model):
     """One stretch of a dossier's life that one party answers for (workflow.SEGMENTS):
     the post carrying it out, the agency processing it, the post bringing the result back.
