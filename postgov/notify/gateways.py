@@ -14,7 +14,7 @@ import urllib.request
 from typing import Protocol
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 
 logger = logging.getLogger("postgov.notify")
 
@@ -23,8 +23,16 @@ class GatewayError(Exception):
     """Sending failed; the message will be retried."""
 
 
+# (file name, content, content type)
+Attachment = tuple[str, bytes, str]
+
+
 class Gateway(Protocol):
-    def send(self, recipient: str, subject: str, body: str) -> None: ...
+    """`attachments` is passed only when the message has some (e-mail only)."""
+
+    def send(
+        self, recipient: str, subject: str, body: str, attachments: list[Attachment] = ...
+    ) -> None: ...
 
 
 def masked(recipient: str) -> str:
@@ -67,9 +75,14 @@ class HttpSms:
 
 
 class Email:
-    def send(self, recipient: str, subject: str, body: str) -> None:
+    def send(
+        self, recipient: str, subject: str, body: str, attachments: list[Attachment] = ()
+    ) -> None:
+        message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
+        for filename, content, content_type in attachments:
+            message.attach(filename, content, content_type)
         try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
+            message.send()
         except OSError as exc:
             raise GatewayError(f"e-mail not accepted: {exc.__class__.__name__}") from exc
 

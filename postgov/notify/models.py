@@ -41,3 +41,18 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.template} ({self.status})"
+
+
+class MessageAttachment(models.Model):
+    """A file an e-mail carries (e.g. the Form 01 receipt as a PDF), kept with the message
+    so a retry sends exactly what was queued. SMS carry none."""
+
+    message = models.ForeignKey(Message, models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=60)
+    content = models.BinaryField()
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["message", "id"]

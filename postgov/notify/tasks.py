@@ -38,8 +38,15 @@ def send_message(message_id: int) -> str:
         message.sending_until = now + LEASE
         message.save(update_fields=["attempts", "sending_until"])
     error = ""
+    attachments = [
+        (a.filename, bytes(a.content), a.content_type) for a in message.attachments.all()
+    ]
     try:
-        gateways.gateway_for(message.channel).send(message.recipient, message.subject, message.body)
+        gateway = gateways.gateway_for(message.channel)
+        if attachments:
+            gateway.send(message.recipient, message.subject, message.body, attachments)
+        else:
+            gateway.send(message.recipient, message.subject, message.body)
     except gateways.GatewayError as exc:
         error = str(exc)[:300] or exc.__class__.__name__
     with transaction.atomic():
