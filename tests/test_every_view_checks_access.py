@@ -56,6 +56,7 @@ PUBLIC = {
     "delivery:book_pickup",
     "delivery:pickup_status",
     "dossiers:track",
+    "dossiers:track_form_01",  # only with the signed token the tracking page gives
 }
 # Open to any logged-in person, staff role or not (their own account).
 ANY_ACCOUNT = {

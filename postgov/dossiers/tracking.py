@@ -5,6 +5,11 @@ applicant's phone. The answer carries a masked name and no other personal data.
 Both lookups are rate-limited per client address; guesses of the four digits are also
 limited per dossier code, so 10,000 combinations cannot be tried. A wrong code and wrong
 digits get the same answer.
+
+Once the dossier was handed over, a lookup by code and digits (not by the item number
+alone, which is printed on the envelope) also offers Form 01, the receipt and appointment
+slip, through a signed token that expires (`FORM_TOKEN_SECONDS`) and is sent by POST, so
+neither the dossier nor the person appears in an address.
 """
 
 from __future__ import annotations
@@ -15,12 +20,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
+from django.core import signing
 from django.utils.translation import gettext as _
 
 from postgov.agencies.calendar import calendar_for
 from postgov.delivery.models import PostalItem
 from postgov.dossiers.intake import OUTBOUND_STATES, post_days
-from postgov.dossiers.models import Dossier
+from postgov.dossiers.models import Dossier, DossierEvent
 from postgov.dossiers.workflow import BY_ACTION, STATES, State
 from postgov.lib import ratelimit, s10
 from postgov.lib.phones import last_digits
@@ -29,6 +35,8 @@ from postgov.lib.text import mask_name
 # Guesses of the phone digits allowed per dossier code and hour.
 DIGIT_GUESSES_PER_HOUR = 10
 CODE_PATTERN = re.compile(r"^[0-9A-Z.]{3,30}-\d{6}-\d{4,}$")
+FORM_SALT = "postgov.dossiers.tracking.form01"
+FORM_TOKEN_SECONDS = 15 * 60
 
 
 class TrackingLimited(Exception):
@@ -58,6 +66,8 @@ class Tracking:
     expected_handover: datetime | None = None
     due_at: datetime | None = None
     expected_return_at: datetime | None = None
+    # Signed, short-lived: lets this visitor download Form 01 (see `form_token`).
+    form_token: str = ""
 
 
 def normalise(text: str) -> str:
@@ -95,7 +105,41 @@ def lookup(code: str, phone_last4: str, client: str) -> Tracking | None:
     if guessing and not ratelimit.hit("track-digits", code, DIGIT_GUESSES_PER_HOUR, 3600):
         raise TrackingLimited
     dossier = find(code, phone_last4)
-    return describe(dossier) if dossier else None
+    if dossier is None:
+        return None
+    tracking = describe(dossier)
+    if guessing:  # the code and the phone digits matched: the applicant, most likely
+        tracking.form_token = form_token(dossier)
+    return tracking
+
+
+def _hand_over_event(dossier: Dossier) -> DossierEvent | None:
+    return dossier.events.filter(action="hand_over").order_by("-at", "-id").first()
+
+
+def form_token(dossier: Dossier) -> str:
+    """A token for Form 01 of the dossier's hand-over, or "" before the hand-over."""
+    event = _hand_over_event(dossier)
+    if event is None:
+        return ""
+    return signing.dumps({"d": dossier.pk, "e": event.pk}, salt=FORM_SALT)
+
+
+def form_from_token(token: str) -> tuple[Dossier, DossierEvent] | None:
+    """The dossier and hand-over event of a valid, unexpired token, else None."""
+    if not token or len(token) > 500:
+        return None
+    try:
+        data = signing.loads(token, salt=FORM_SALT, max_age=FORM_TOKEN_SECONDS)
+    except signing.BadSignature:  # also an expired one (SignatureExpired)
+        return None
+    if not isinstance(data, dict):
+        return None
+    dossier = _tracked().filter(pk=data.get("d")).first()
+    if dossier is None:
+        return None
+    event = dossier.events.filter(pk=data.get("e"), action="hand_over").first()
+    return (dossier, event) if event is not None else None
 
 
 def needs_digits(code: str) -> bool:

@@ -20,5 +20,6 @@ urlpatterns = [
     path("dossiers/<int:pk>/cancel/", views.cancel, name="cancel"),
     path("dossiers/<int:pk>/print/<str:which>.pdf", views.print_form, name="print"),
     path("track/", views.track, name="track"),
+    path("track/form-01/", views.track_form_01, name="track_form_01"),
     *agency_urls.urlpatterns,
 ]

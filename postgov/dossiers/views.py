@@ -810,3 +810,40 @@ def track(request):
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+@require_POST
+def track_form_01(request):
+    """Form 01 (receipt and appointment slip) as a PDF, for the token the tracking page
+    gave after the code and phone digits matched. A wrong or expired token is refused."""
+    from postgov.dossiers.agency_forms import render_event_form
+
+    found = tracking.form_from_token(request.POST.get("token", ""))
+    if found is None:
+        response = render(
+            request,
+            "dossiers/track.html",
+            {
+                "form": TrackForm(),
+                "message": _(
+                    "This download has expired or is not valid. Look the dossier up again."
+                ),
+            },
+            status=403,
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+    dossier, event = found
+    name, pdf = render_event_form(dossier, event)
+    record(
+        "dossier.form_01_downloaded",
+        request=request,
+        obj=dossier,
+        agency_id=dossier.agency_id,
+        details={"event": event.pk, "channel": "tracking"},
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
