@@ -13,6 +13,11 @@ urlpatterns = [
         agency_views.dossier_action,
         name="agency_action",
     ),
+    path(
+        "agency/dossiers/<int:pk>/attachments/<int:attachment_id>/",
+        agency_views.attachment_file,
+        name="agency_attachment",
+    ),
     path("agency/manifests/<int:pk>/", agency_views.manifest_receive, name="agency_manifest"),
     path(
         "agency/manifests/<int:pk>/record.pdf",

@@ -206,8 +206,23 @@ def dossier_page(request, pk: int):
             "form_titles": FORM_TITLES,
             "documents": dossier.documents.all(),
             "results": dossier.result_documents.all(),
+            "attachments": dossier.attachments.select_related("event").order_by("id"),
         },
     )
+
+
+@require_GET
+@role_required(*AGENCY_STAFF)
+def attachment_file(request, pk: int, attachment_id: int):
+    """A document attached to a step of one of the agency's dossiers, as it was sent."""
+    dossier = get_object_or_404(agency_dossiers(request.access), pk=pk)
+    attachment = get_object_or_404(dossier.attachments, pk=attachment_id)
+    with attachment.file.open("rb") as stored:
+        response = HttpResponse(stored.read(), content_type=attachment.content_type)
+    extension = attachment.file.name.rsplit(".", 1)[-1]
+    response["Content-Disposition"] = f'attachment; filename="{attachment.sha256[:16]}.{extension}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @require_http_methods(["GET", "POST"])

@@ -144,3 +144,31 @@ def test_post_office_staff_print_form_01_for_the_citizen(client, world, who):
     client.force_login(getattr(world, who))
     response = client.get(reverse("dossiers:form_pdf", args=[dossier.pk, event.pk]))
     assert response.status_code == 200
+
+
+def test_attached_documents_are_listed_and_downloaded_by_the_agency_only(
+    client, world, clerk_a, officer_b
+):
+    from postgov.dossiers.agency_actions import ResultFile, Who, act
+
+    dossier = handed_over(world)
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    act(
+        dossier.pk,
+        "refuse",
+        Who(via={"channel": "api"}),
+        reason_code="NOT_COMPETENT",
+        files=[ResultFile("Công văn từ chối.pdf", pdf)],
+    )
+    attachment = dossier.attachments.get()
+    url = reverse("dossiers:agency_attachment", args=[dossier.pk, attachment.pk])
+    assert client.get(url).status_code == 302
+    client.force_login(clerk_a)
+    assert client.get(url).status_code == 403
+    client.force_login(officer_b)
+    assert client.get(url).status_code == 404
+    client.force_login(world.agency_receiver)
+    page = client.get(reverse("dossiers:agency_dossier", args=[dossier.pk])).content.decode()
+    assert "Công văn từ chối.pdf" in page and url in page
+    download = client.get(url)
+    assert download.status_code == 200 and download.content == pdf
