@@ -207,3 +207,32 @@ def test_idempotency_works_with_bearer_tokens(client, world, client_a):
 
 def test_agency_clients_list_their_scopes(world, client_a):
     assert AgencyClient.objects.get().scopes == [READ, WRITE]
+
+
+def test_user_endpoints_do_not_take_a_machine_token(client, world, client_a):
+    agency_client, secret = client_a
+    token = get_token(client, agency_client, secret)
+    userinfo = client.get(reverse("identity:oidc_userinfo"), HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert userinfo.status_code in (401, 403)
+    # No authorization (user) flow for a machine client: it has no redirect address.
+    authorize = client.get(
+        reverse("identity:oidc_authorize"),
+        {
+            "client_id": agency_client.application.client_id,
+            "redirect_uri": "https://evil.example/cb",
+            "response_type": "code",
+            "scope": "openid",
+        },
+    )
+    assert authorize.status_code == 400 and "Location" not in authorize
+    # A refresh grant is not allowed to it either.
+    refresh = token_response(
+        client, agency_client.application.client_id, secret, grant_type="refresh_token"
+    )
+    assert refresh.status_code in (400, 401)
+
+
+def test_discovery_lists_the_grant_and_the_scopes(client):
+    data = client.get("/.well-known/openid-configuration").json()
+    assert "client_credentials" in data["grant_types_supported"]
+    assert {READ, WRITE} <= set(data["scopes_supported"])
