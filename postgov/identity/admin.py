@@ -153,6 +153,15 @@ class RelyingPartyAdmin(ProvincialAdminMixin, admin.ModelAdmin):
     actions = ["new_secret"]
     filter_horizontal = ["upstream_providers"]
 
+    def get_queryset(self, request):
+        # Agencies' machine clients (client credentials) are managed, audited and revoked
+        # on the agency's integration page, never edited here as if they were portals.
+        return (
+            super()
+            .get_queryset(request)
+            .exclude(authorization_grant_type=RelyingParty.GRANT_CLIENT_CREDENTIALS)
+        )
+
     def save_model(self, request, obj, form, change):
         secret = None
         if not change and obj.client_type == RelyingParty.CLIENT_CONFIDENTIAL:
