@@ -12,6 +12,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from postgov.delivery import actions as delivery
+from postgov.delivery.models import PickupBooking
 from postgov.dossiers.models import Dossier
 from postgov.identity.access import Access
 from tests.browser import log_in
@@ -153,5 +154,24 @@ def test_public_pages(page, world):
     make_intake_catalog(world)
     page.goto("/delivery/pickup/")
     shot(page, "pickup-book")
+    # A citizen books a pickup: a mistake keeps what was typed, then the booking code.
+    page.select_option("#id_procedure", index=1)
+    page.fill("#id_name", "Lê Văn Tám")
+    page.fill("#id_phone", "0912 345")
+    page.fill("#id_address", "12 Lê Lợi")
+    page.select_option("#id_commune", index=1)
+    page.fill("#id_date", f"{timezone.localdate() + timedelta(days=2):%Y-%m-%d}")
+    page.locator("input[name=window]").first.check()
+    page.check("#id_consent")
+    page.get_by_role("button", name="Đặt lịch").click()
+    shot(page, "pickup-book-error")
+    assert page.input_value("#id_name") == "Lê Văn Tám"
+    assert page.locator(".invalid-feedback, .errorlist").count() > 0
+    page.fill("#id_phone", "0912 345 678")
+    page.check("#id_consent")
+    page.get_by_role("button", name="Đặt lịch").click()
+    booking = PickupBooking.objects.get()
+    page.get_by_text(booking.code).first.wait_for()
+    shot(page, "pickup-booked")
     page.goto("/track/")
     shot(page, "track-form")
