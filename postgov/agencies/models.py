@@ -124,14 +124,10 @@ class CalendarAdjustment(models.Model):
 # -- integration (issue 4): API keys, idempotency, webhooks, national portal -----------------
 
 
-class ApiKey(models.Model):
-    """A credential of one agency's own system. Only a hash of the key is stored; the key
-    is shown once when created. The prefix identifies it in lists and logs."""
+class AgencyCredential(models.Model):
+    """What every credential of an agency's system records: who made it, when it was
+    last used, and its revocation."""
 
-    agency = models.ForeignKey(Agency, models.PROTECT, related_name="api_keys")
-    name = models.CharField(_("name"), max_length=100)
-    prefix = models.CharField(max_length=16, unique=True)
-    key_hash = models.CharField(max_length=64)
     created_by = models.ForeignKey(
         "identity.User", models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -141,6 +137,19 @@ class ApiKey(models.Model):
     revoked_by = models.ForeignKey(
         "identity.User", models.PROTECT, null=True, blank=True, related_name="+"
     )
+
+    class Meta:
+        abstract = True
+
+
+class ApiKey(AgencyCredential):
+    """A credential of one agency's own system. Only a hash of the key is stored; the key
+    is shown once when created. The prefix identifies it in lists and logs."""
+
+    agency = models.ForeignKey(Agency, models.PROTECT, related_name="api_keys")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    key_hash = models.CharField(max_length=64)
 
     class Meta:
         ordering = ["agency", "-created_at"]
@@ -262,7 +271,7 @@ class PortalSyncItem(models.Model):
         indexes = [models.Index(fields=["dossier", "status"], name="portal_dossier_idx")]
 
 
-class AgencyClient(models.Model):
+class AgencyClient(AgencyCredential):
     """OAuth2 client credentials of one agency's own system: a confidential application
     of the PostID provider allowed only the client_credentials grant, with the agency API
     scopes. Its secret is stored hashed by the provider and shown once when created."""
@@ -272,15 +281,6 @@ class AgencyClient(models.Model):
         settings.OAUTH2_PROVIDER_APPLICATION_MODEL, models.PROTECT, related_name="agency_client"
     )
     name = models.CharField(_("name"), max_length=100)
-    created_by = models.ForeignKey(
-        "identity.User", models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_by = models.ForeignKey(
-        "identity.User", models.PROTECT, null=True, blank=True, related_name="+"
-    )
 
     class Meta:
         ordering = ["agency", "-created_at"]
