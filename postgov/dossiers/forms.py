@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from postgov.catalog.models import ExemptCategory, Fee, Procedure
 from postgov.dossiers import catalog_access
-from postgov.dossiers.intake import postal_refusal
+from postgov.dossiers.intake import RouteAndFees, postal_refusal
 from postgov.dossiers.models import (
     DossierDocument,
     Gender,
@@ -345,6 +345,24 @@ class RouteFeesForm(StyledFormMixin, forms.Form):
         if method == ReturnMethod.HOLD and not data.get("return_point"):
             self.add_error("return_point", _("Choose the post office."))
         return data
+
+    def choices(self) -> RouteAndFees:
+        """The valid form's choices, as the intake actions take them."""
+        data = self.cleaned_data
+        return RouteAndFees(
+            agency=data.get("agency"),
+            return_method=data["return_method"],
+            return_address=data.get("return_address") or "",
+            return_commune=data.get("return_commune"),
+            return_point=data.get("return_point"),
+            fee_option=data.get("fee_option"),
+            post_collects_fee=bool(data.get("post_collects_fee")),
+            weight_g=data["weight_g"],
+            exemption=data.get("exemption"),
+            exemption_note=data.get("exemption_note") or "",
+            payment_method=data.get("payment_method") or "",
+            payment_reference=data.get("payment_reference") or "",
+        )
 
 
 class ConfirmForm(StyledFormMixin, forms.Form):

@@ -388,18 +388,4 @@ def _route_and_fees(dossier: Dossier, payload: IntakeIn) -> intake.RouteAndFees:
     form = RouteFeesForm(data, dossier=dossier, agencies=agencies)
     if not form.is_valid():
         raise Refused(_errors(form, "route"), dossier)
-    c = form.cleaned_data
-    return intake.RouteAndFees(
-        agency=c.get("agency"),
-        return_method=c["return_method"],
-        return_address=c.get("return_address") or "",
-        return_commune=c.get("return_commune"),
-        return_point=c.get("return_point"),
-        fee_option=c.get("fee_option"),
-        post_collects_fee=bool(c.get("post_collects_fee")),
-        weight_g=c["weight_g"],
-        exemption=c.get("exemption"),
-        exemption_note=c.get("exemption_note") or "",
-        payment_method=c.get("payment_method") or "",
-        payment_reference=c.get("payment_reference") or "",
-    )
+    return form.choices()

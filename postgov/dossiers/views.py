@@ -441,24 +441,6 @@ def _route_initial(dossier: Dossier) -> dict:
     }
 
 
-def _choices(form: RouteFeesForm) -> intake.RouteAndFees:
-    data = form.cleaned_data
-    return intake.RouteAndFees(
-        agency=data.get("agency"),
-        return_method=data["return_method"],
-        return_address=data.get("return_address") or "",
-        return_commune=data.get("return_commune"),
-        return_point=data.get("return_point"),
-        fee_option=data.get("fee_option"),
-        post_collects_fee=bool(data.get("post_collects_fee")),
-        weight_g=data["weight_g"],
-        exemption=data.get("exemption"),
-        exemption_note=data.get("exemption_note") or "",
-        payment_method=data.get("payment_method") or "",
-        payment_reference=data.get("payment_reference") or "",
-    )
-
-
 @role_required(*COUNTER)
 @require_http_methods(["GET", "POST"])
 def intake_fees(request, pk: int):
@@ -470,7 +452,7 @@ def intake_fees(request, pk: int):
     if request.method == "POST":
         form = RouteFeesForm(request.POST, dossier=dossier, agencies=agencies)
         if form.is_valid() and request.POST.get("action") != "quote":
-            choices = _choices(form)
+            choices = form.choices()
             if not choices.payment_method and _quote_from(form, dossier).total > 0:
                 form.add_error("payment_method", _("Record how the citizen pays."))
             else:
@@ -508,7 +490,7 @@ def _quote_from(form: RouteFeesForm, dossier: Dossier) -> intake.Quote:
     validate."""
     preview = Dossier.objects.select_related(*RELATED).get(pk=dossier.pk)
     if form.is_valid():
-        intake.apply_route_and_fees(preview, _choices(form))
+        intake.apply_route_and_fees(preview, form.choices())
     return intake.quote(preview)
 
 
