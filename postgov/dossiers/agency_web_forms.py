@@ -12,79 +12,6 @@ from postgov.dossiers.agency_actions import RefusalReason, StopReason
 from postgov.lib.forms import StyledFormMixin
 
 
-class NoteForm(StyledFormMixin, forms.Form):
-    note = forms.CharField(
-        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-    def action_data(self) -> dict:
-        return {"note": self.cleaned_data.get("note", "")}
-
-
-class RefuseForm(NoteForm):
-    reason_code = forms.ChoiceField(
-        label=_("Reason"), choices=RefusalReason.choices, widget=forms.RadioSelect
-    )
-    field_order = ["reason_code", "note"]
-
-    def action_data(self) -> dict:
-        return {**super().action_data(), "reason_code": self.cleaned_data["reason_code"]}
-
-
-class StopForm(RefuseForm):
-    reason_code = forms.ChoiceField(
-        label=_("Reason"), choices=StopReason.choices, widget=forms.RadioSelect
-    )
-
-
-class SupplementForm(NoteForm):
-    missing = forms.CharField(
-        label=_("What the citizen must add or correct (one per line)"),
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-    field_order = ["missing", "note"]
-
-    def action_data(self) -> dict:
-        lines = self.cleaned_data["missing"].splitlines()
-        return {**super().action_data(), "missing": lines}
-
-
-class PaymentForm(NoteForm):
-    amount = forms.IntegerField(label=_("Amount (VND)"), min_value=1, max_value=10_000_000_000)
-    note = forms.CharField(label=_("What it is for"), max_length=2000)
-    field_order = ["amount", "note"]
-
-    def action_data(self) -> dict:
-        return {**super().action_data(), "amount": self.cleaned_data["amount"]}
-
-
-class ExtendForm(NoteForm):
-    new_due = forms.DateTimeField(
-        label=_("New date and time for the result"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
-    )
-    note = forms.CharField(
-        label=_("Reason for the delay"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    field_order = ["new_due", "note"]
-
-    def action_data(self) -> dict:
-        value: datetime = self.cleaned_data["new_due"]
-        if timezone.is_naive(value):
-            value = timezone.make_aware(value)
-        return {**super().action_data(), "new_due": value}
-
-
-class WithdrawForm(NoteForm):
-    note = forms.CharField(
-        label=_("How the citizen asked (letter, date)"),
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -103,6 +30,87 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
+class NoteForm(StyledFormMixin, forms.Form):
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    # The step's own papers (a letter, an annex to Form 02...), kept with its event.
+    files = MultipleFileField(
+        label=_("Attached documents (PDF, PNG, JPEG; up to 10 MB each)"), required=False
+    )
+
+    def action_data(self) -> dict:
+        from postgov.dossiers.agency_actions import ResultFile
+
+        uploads = self.cleaned_data.get("files") or []
+        files = [ResultFile(upload.name[:200], upload.read()) for upload in uploads]
+        return {"note": self.cleaned_data.get("note", ""), "files": files}
+
+
+class RefuseForm(NoteForm):
+    reason_code = forms.ChoiceField(
+        label=_("Reason"), choices=RefusalReason.choices, widget=forms.RadioSelect
+    )
+    field_order = ["reason_code", "note", "files"]
+
+    def action_data(self) -> dict:
+        return {**super().action_data(), "reason_code": self.cleaned_data["reason_code"]}
+
+
+class StopForm(RefuseForm):
+    reason_code = forms.ChoiceField(
+        label=_("Reason"), choices=StopReason.choices, widget=forms.RadioSelect
+    )
+
+
+class SupplementForm(NoteForm):
+    missing = forms.CharField(
+        label=_("What the citizen must add or correct (one per line)"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    field_order = ["missing", "note", "files"]
+
+    def action_data(self) -> dict:
+        lines = self.cleaned_data["missing"].splitlines()
+        return {**super().action_data(), "missing": lines}
+
+
+class PaymentForm(NoteForm):
+    amount = forms.IntegerField(label=_("Amount (VND)"), min_value=1, max_value=10_000_000_000)
+    note = forms.CharField(label=_("What it is for"), max_length=2000)
+    field_order = ["amount", "note", "files"]
+
+    def action_data(self) -> dict:
+        return {**super().action_data(), "amount": self.cleaned_data["amount"]}
+
+
+class ExtendForm(NoteForm):
+    new_due = forms.DateTimeField(
+        label=_("New date and time for the result"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
+    )
+    note = forms.CharField(
+        label=_("Reason for the delay"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    field_order = ["new_due", "note", "files"]
+
+    def action_data(self) -> dict:
+        value: datetime = self.cleaned_data["new_due"]
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        return {**super().action_data(), "new_due": value}
+
+
+class WithdrawForm(NoteForm):
+    note = forms.CharField(
+        label=_("How the citizen asked (letter, date)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class ResultForm(NoteForm):
     name_1 = forms.CharField(label=_("Result document"), max_length=300, required=False)
     number_1 = forms.CharField(label=_("Number"), max_length=60, required=False)
@@ -118,8 +126,6 @@ class ResultForm(NoteForm):
     field_order = ["name_1", "number_1", "issued_1", "name_2", "number_2", "issued_2", "files"]
 
     def action_data(self) -> dict:
-        from postgov.dossiers.agency_actions import ResultFile
-
         data = self.cleaned_data
         documents = [
             {
@@ -130,8 +136,7 @@ class ResultForm(NoteForm):
             for n in (1, 2)
             if data.get(f"name_{n}")
         ]
-        files = [ResultFile(upload.name[:200], upload.read()) for upload in data.get("files") or []]
-        return {**super().action_data(), "documents": documents, "files": files}
+        return {**super().action_data(), "documents": documents}
 
 
 ACTION_FORMS = {

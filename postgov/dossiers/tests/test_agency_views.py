@@ -4,6 +4,7 @@ by due date with counts, actions with their forms, the hand-over of a manifest."
 from __future__ import annotations
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from postgov.delivery import manifests
@@ -84,6 +85,25 @@ def test_accept_in_one_click_then_supplement_with_form_02(client, world):
     event = dossier.events.get(action="request_supplement")
     pdf = client.get(reverse("dossiers:form_pdf", args=[dossier.pk, event.pk]))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+
+
+def test_a_step_on_the_page_carries_its_documents_and_refuses_a_wrong_type(client, world):
+    dossier = handed_over(world)
+    client.force_login(world.agency_receiver)
+    url = reverse("dossiers:agency_action", args=[dossier.pk, "refuse"])
+    wrong = SimpleUploadedFile("letter.pdf", b"MZ not a pdf", content_type="application/pdf")
+    response = client.post(
+        url, {"reason_code": "NOT_COMPETENT", "note": "Sai thẩm quyền", "files": wrong}
+    )
+    assert response.status_code == 400 and "Sai thẩm quyền" in response.content.decode()
+    assert not dossier.attachments.exists()
+    letter = SimpleUploadedFile(
+        "Công văn.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"
+    )
+    response = client.post(url, {"reason_code": "NOT_COMPETENT", "files": letter})
+    assert response.status_code == 302
+    attachment = dossier.attachments.get()
+    assert attachment.event.action == "refuse" and attachment.original_name == "Công văn.pdf"
 
 
 def test_a_refused_step_keeps_what_was_typed(client, world):
