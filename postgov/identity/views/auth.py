@@ -137,6 +137,15 @@ def _check_passkey(request, user) -> bool:
     return True
 
 
+def _refused(form, *, passkey: bool) -> str:
+    """Say why the second factor was refused: above the passkey button (returned), or
+    beside the code field."""
+    if passkey:
+        return _("The passkey was not accepted. Try again or use a code.")
+    form.add_error("code", _("This code is not valid. Check it and try again."))
+    return ""
+
+
 def _passkey_options(request, user, methods: list[str]) -> dict | None:
     """Options for the passkey button, when the account has passkeys (the button itself
     only appears when the browser runs JavaScript and knows WebAuthn)."""
@@ -211,10 +220,7 @@ def login_verify(request):
                 request.session.pop(authn.PENDING, None)
                 messages.error(request, _("Too many wrong codes. Please log in again."))
                 return redirect("identity:login")
-            if tried == "passkey":
-                passkey_error = _("The passkey was not accepted. Try again or use a code.")
-            else:
-                form.add_error("code", _("This code is not valid. Check it and try again."))
+            passkey_error = _refused(form, passkey=tried == "passkey")
     return render(
         request,
         "identity/login_verify.html",
@@ -376,10 +382,7 @@ def step_up(request):
                 return redirect(next_url)
             throttle.record_failure(user.get_username(), _address(request))
             record("auth.second_factor_failed", request=request, details={"method": tried})
-            if with_passkey:
-                passkey_error = _("The passkey was not accepted. Try again or use a code.")
-            else:
-                form.add_error("code", _("This code is not valid. Check it and try again."))
+            passkey_error = _refused(form, passkey=with_passkey)
     return render(
         request,
         "identity/step_up.html",
