@@ -93,6 +93,15 @@ def _missing(reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_reference_data():
+    """Each test starts without the reference data an earlier test's rows left in this
+    process (its rows were rolled back without a signal)."""
+    from postgov.lib import refcache
+
+    refcache.forget()
+
+
+@pytest.fixture(autouse=True)
 def _needs_postgres(request):
     if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
         if IN_CI and not os.environ.get("DATABASE_URL", "").startswith("postgres"):

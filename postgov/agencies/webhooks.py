@@ -28,6 +28,7 @@ from django_tasks import task
 
 from postgov.agencies.models import WebhookDelivery, WebhookEndpoint
 from postgov.audit.actions import record
+from postgov.lib import refcache
 
 SIGNATURE_HEADER = "PostGov-Signature"
 TIMESTAMP_HEADER = "PostGov-Timestamp"
@@ -67,7 +68,11 @@ def queue_webhooks(dossier, event) -> None:
     """AFTER_TRANSITION hook: one delivery per active endpoint of the dossier's agency."""
     if not dossier.agency_id:
         return
-    endpoints = list(WebhookEndpoint.objects.filter(agency_id=dossier.agency_id, active=True))
+    endpoints = refcache.get(
+        "agencies.webhook_endpoints",
+        dossier.agency_id,
+        lambda: list(WebhookEndpoint.objects.filter(agency_id=dossier.agency_id, active=True)),
+    )
     if not endpoints:
         return
     from postgov.agencies.integration_api import dossier_summary, event_out

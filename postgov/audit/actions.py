@@ -136,7 +136,8 @@ def chained_at_end():
 
 
 def _append(events: list[AuditEvent]) -> None:
-    with transaction.atomic():
+    # No savepoint: a failure here is a database error that fails the caller anyway.
+    with transaction.atomic(savepoint=False):
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(name=CHAIN)
         for event in events:
             event.seq = head.last_seq + 1

@@ -18,7 +18,8 @@ from postgov.audit.actions import record
 from postgov.catalog.models import Procedure
 from postgov.delivery.models import ItemSerial, PickupAttempt, PickupBooking, PostalItem
 from postgov.identity.models import Role, User
-from postgov.lib.locking import lock_one, locked_get_or_create
+from postgov.lib.counters import bump
+from postgov.lib.locking import lock_one
 from postgov.lib.phones import to_e164
 from postgov.lib.s10 import make_item_id
 from postgov.lib.text import unaccent
@@ -26,24 +27,40 @@ from postgov.notify.actions import queue_message
 from postgov.places.models import Commune, ServicePoint
 
 
-def next_item_id(service_indicator: str | None = None) -> str:
+def next_item_ids(count: int, service_indicator: str | None = None) -> list[str]:
+    """`count` new S10 identifiers from one move of the indicator's serial (locked until
+    the caller's transaction ends)."""
     indicator = service_indicator or settings.S10_SERVICE_INDICATOR
-    # No savepoint of its own: a serial that fails fails the transaction around it.
-    with transaction.atomic(savepoint=False):
-        serial = locked_get_or_create(ItemSerial, service_indicator=indicator)
-        serial.last_value += 1
-        serial.save(update_fields=["last_value"])
-    return make_item_id(indicator, serial.last_value, settings.S10_COUNTRY)
+    last = bump(ItemSerial, by=count, service_indicator=indicator)
+    return [
+        make_item_id(indicator, serial, settings.S10_COUNTRY)
+        for serial in range(last - count + 1, last + 1)
+    ]
+
+
+def next_item_id(service_indicator: str | None = None) -> str:
+    return next_item_ids(1, service_indicator)[0]
 
 
 def create_item(dossier, leg: str, weight_g: int = 100) -> PostalItem:
-    return PostalItem.objects.create(
-        item_id=next_item_id(),
-        dossier=dossier,
-        province_id=dossier.province_id,
-        leg=leg,
-        weight_g=weight_g,
-    )
+    return create_items(dossier, [(leg, weight_g)])[0]
+
+
+def create_items(dossier, legs: list[tuple[str, int]]) -> list[PostalItem]:
+    """The dossier's postal items, one per (leg, weight), numbered and written at once."""
+    if not legs:
+        return []
+    items = [
+        PostalItem(
+            item_id=item_id,
+            dossier=dossier,
+            province_id=dossier.province_id,
+            leg=leg,
+            weight_g=weight_g,
+        )
+        for item_id, (leg, weight_g) in zip(next_item_ids(len(legs)), legs, strict=True)
+    ]
+    return PostalItem.objects.bulk_create(items)
 
 
 # -- home pickups ----------------------------------------------------------------------------

@@ -14,8 +14,35 @@ class DossiersConfig(AppConfig):
     def ready(self):
         # Rules every transition follows, whoever performs it (issue 4): the legal clock,
         # the per-leg service levels and the citizen's SMS.
+        from postgov.agencies.models import Agency, CalendarAdjustment, Competence, WebhookEndpoint
+        from postgov.catalog.models import (
+            Fee,
+            PostalTariff,
+            Procedure,
+            ProcedureVersion,
+            RequiredDocument,
+            TariffBand,
+        )
         from postgov.dossiers import actions, citizen_notices, clock, legs
+        from postgov.lib import refcache
+        from postgov.places.models import Commune, Province, ServicePoint
 
         register(actions.BEFORE_SAVE, clock.clock_rule)
         register(actions.AFTER_TRANSITION, legs.track_legs)
         register(actions.AFTER_TRANSITION, citizen_notices.notify_citizen)
+        # What intake and every transition read from the process's reference data.
+        refcache.watch(
+            Procedure,
+            ProcedureVersion,
+            RequiredDocument,
+            Fee,
+            PostalTariff,
+            TariffBand,
+            Agency,
+            Competence,
+            CalendarAdjustment,
+            WebhookEndpoint,
+            Province,
+            Commune,
+            ServicePoint,
+        )

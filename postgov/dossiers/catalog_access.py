@@ -12,9 +12,11 @@ from django.core.cache import cache
 from django.db.models import Count, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
+from postgov.catalog import queries
 from postgov.catalog.models import PostalTariff, Procedure, ProcedureVersion
-from postgov.catalog.queries import search_procedures, version_in_force, with_version_in_force
+from postgov.catalog.queries import search_procedures, with_version_in_force
 from postgov.catalog.tariffs import TariffError, postal_charge, tariff_in_force
+from postgov.lib import refcache
 
 __all__ = [
     "TariffError",
@@ -77,9 +79,31 @@ def frequent_procedures(point_id: int) -> list[Procedure]:
     return result
 
 
+def version_in_force(procedure: Procedure | int, on: date | None = None):
+    """The version in force (`postgov.catalog.queries.version_in_force`) with its
+    procedure, checklist and fees, from the process's reference data (read-only)."""
+    procedure_id = procedure.pk if isinstance(procedure, Procedure) else procedure
+    on = queries._as_date(on)
+
+    def load():
+        version = queries.version_in_force(procedure_id, on)
+        if version is not None:
+            prefetch_related_objects([version], "procedure", "documents", "fees")
+        return version
+
+    return refcache.get("catalog.version_in_force", (procedure_id, on), load)
+
+
 def tariff_for(province, on: date | None = None) -> PostalTariff | None:
-    tariff = tariff_in_force(province, on)
-    if tariff is not None:
-        # Both legs read the bands: one query here, none later.
-        prefetch_related_objects([tariff], "bands")
-    return tariff
+    """The tariff in force with its bands (both legs read them), from the process's
+    reference data (read-only)."""
+    on = on or timezone.localdate()
+    province_id = getattr(province, "pk", province)
+
+    def load():
+        tariff = tariff_in_force(province_id, on)
+        if tariff is not None:
+            prefetch_related_objects([tariff], "bands")
+        return tariff
+
+    return refcache.get("catalog.tariff_for", (province_id, on), load)

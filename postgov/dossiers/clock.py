@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Q
 from django.utils import timezone
 
-from postgov.agencies.calendar import calendar_for
-from postgov.agencies.models import Agency, CalendarAdjustment
+from postgov.agencies.calendar import adjusted_days, calendar_for
+from postgov.agencies.models import Agency
 from postgov.catalog.models import ProcedureVersion
 from postgov.dossiers.workflow import CLOCK, Clock, Leg, Transition, segment_of
 from postgov.lib.workingtime import WorkingCalendar
@@ -27,16 +26,8 @@ from postgov.lib.workingtime import WorkingCalendar
 def post_calendar(province_id: int | None) -> WorkingCalendar:
     """The calendar the post's own legs are measured on: legal days and the swap table
     (national and the province's), default office hours."""
-    rows = CalendarAdjustment.objects.filter(
-        Q(province__isnull=True) | Q(province=province_id)
-    ).values_list("date", "kind", "province_id")
-    by_day = {}
-    for day, kind, _province in sorted(rows, key=lambda row: row[2] is not None):
-        by_day[day] = kind
-    return WorkingCalendar(
-        extra_days_off=frozenset(d for d, k in by_day.items() if k == "day_off"),
-        extra_working_days=frozenset(d for d, k in by_day.items() if k == "working_day"),
-    )
+    days_off, working_days = adjusted_days(province_id)
+    return WorkingCalendar(extra_days_off=days_off, extra_working_days=working_days)
 
 
 class Calendars:

@@ -21,7 +21,7 @@ from postgov.dossiers.models import (
     ServiceOption,
 )
 from postgov.dossiers.templatetags.money import grouped
-from postgov.lib.forms import StyledFormMixin
+from postgov.lib.forms import ModelChoiceField, StyledFormMixin
 from postgov.lib.idcard import IdCardError, validate_cccd
 from postgov.lib.phones import PhoneError, normalise_mobile
 from postgov.places.models import Commune, ServicePoint
@@ -53,7 +53,7 @@ class FastSelect(forms.Select):
         return mark_safe("".join(parts))  # noqa: S308  (every piece escaped above)
 
 
-class CommuneField(forms.ModelChoiceField):
+class CommuneField(ModelChoiceField):
     """Communes of one province by their names (the province is the point's), without a
     query per option for the province's name."""
 
@@ -63,7 +63,7 @@ class CommuneField(forms.ModelChoiceField):
         return obj.name
 
 
-class FeeField(forms.ModelChoiceField):
+class FeeField(ModelChoiceField):
     def label_from_instance(self, obj) -> str:
         what = f"{obj.option} — {obj.name}" if obj.option else obj.name
         return f"{what}: {grouped(obj.amount)} ₫"
@@ -83,7 +83,7 @@ class ApplicantForm(StyledFormMixin, forms.Form):
 
     token = forms.UUIDField(widget=forms.HiddenInput)
     pickup = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    point = forms.ModelChoiceField(
+    point = ModelChoiceField(
         queryset=ServicePoint.objects.none(), label=_("Receiving post office"), empty_label=None
     )
     qr = forms.CharField(
@@ -133,7 +133,7 @@ class ApplicantForm(StyledFormMixin, forms.Form):
             attrs={"autocomplete": "off", "data-enter": "submit", "type": "search"}
         ),
     )
-    procedure = forms.ModelChoiceField(
+    procedure = ModelChoiceField(
         queryset=Procedure.objects.all(),
         label=_("Procedure"),
         widget=forms.RadioSelect,
@@ -143,6 +143,7 @@ class ApplicantForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, points=(), province_id=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["point"].queryset = ServicePoint.objects.filter(pk__in=[p.pk for p in points])
+        self.fields["point"].known(*points)
         if len(points) == 1:
             self.fields["point"].widget = forms.HiddenInput()
         self.fields["commune"].queryset = Commune.objects.filter(province_id=province_id).order_by(
@@ -258,7 +259,7 @@ class ChecklistForm(StyledFormMixin, forms.Form):
 class RouteFeesForm(StyledFormMixin, forms.Form):
     """Step 3: the agency, how the result comes back, fees, exemption and payment."""
 
-    agency = forms.ModelChoiceField(
+    agency = ModelChoiceField(
         queryset=None, label=_("Agency"), empty_label=None, widget=forms.RadioSelect
     )
     return_method = forms.ChoiceField(
@@ -268,7 +269,7 @@ class RouteFeesForm(StyledFormMixin, forms.Form):
     return_commune = CommuneField(
         queryset=Commune.objects.none(), label=_("Delivery commune"), required=False
     )
-    return_point = forms.ModelChoiceField(
+    return_point = ModelChoiceField(
         queryset=ServicePoint.objects.none(),
         label=_("Post office for collection"),
         required=False,
@@ -304,10 +305,12 @@ class RouteFeesForm(StyledFormMixin, forms.Form):
     )
     payment_reference = _text(_("Transfer reference"), 60, required=False)
 
-    def __init__(self, *args, dossier, agencies, **kwargs):
+    def __init__(self, *args, dossier, agencies, known_agencies=(), **kwargs):
+        """`known_agencies`: the objects of `agencies`, when the caller holds them."""
         super().__init__(*args, **kwargs)
         province_id = dossier.receiving_point.commune.province_id
         self.fields["agency"].queryset = agencies
+        self.fields["agency"].known(*known_agencies)
         communes = Commune.objects.filter(province_id=province_id)
         if dossier.return_commune_id:
             communes = communes | Commune.objects.filter(pk=dossier.return_commune_id)
@@ -318,6 +321,14 @@ class RouteFeesForm(StyledFormMixin, forms.Form):
         self.fields["fee_option"].queryset = dossier.procedure_version.fees.order_by(
             "-is_default", "id"
         )
+        # The rows this dossier already holds, so a choice of them is not read again.
+        self.fields["return_commune"].known(
+            dossier.return_commune,
+            *[c for c in [dossier.applicant_commune] if c and c.province_id == province_id],
+        )
+        if dossier.receiving_point.active:
+            self.fields["return_point"].known(dossier.receiving_point)
+        self.fields["fee_option"].known(*dossier.procedure_version.fees.all())
         if dossier.service_option == ServiceOption.SEND:
             self.fields["return_method"].choices = [
                 (ReturnMethod.AT_AGENCY, ReturnMethod.AT_AGENCY.label)

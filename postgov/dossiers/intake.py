@@ -45,10 +45,11 @@ from postgov.dossiers.models import (
     Scan,
     ServiceOption,
 )
-from postgov.dossiers.numbering import next_dossier_code, next_receipt_number, next_seal_number
+from postgov.dossiers.numbering import seal_numbers
 from postgov.dossiers.scans import check_scan
 from postgov.dossiers.workflow import STATES, State
 from postgov.identity.models import Role
+from postgov.lib import refcache
 from postgov.lib.locking import lock_one
 from postgov.lib.pdf import vnd
 from postgov.lib.phones import to_e164
@@ -107,8 +108,14 @@ def can_receive_at(access, point_id: int | None) -> bool:
 
 def intake_points(access) -> list[ServicePoint]:
     """The points where this person receives dossiers."""
-    ids = access.point_ids(*COUNTER_ROLES)
-    return list(ServicePoint.objects.filter(pk__in=ids, active=True).select_related("commune"))
+    ids = tuple(sorted(access.point_ids(*COUNTER_ROLES)))
+    return refcache.get(
+        "places.active_points",
+        ids,
+        lambda: list(
+            ServicePoint.objects.filter(pk__in=ids, active=True).select_related("commune")
+        ),
+    )
 
 
 def _locked_draft(dossier_id: int, access) -> Dossier:
@@ -138,7 +145,29 @@ def routing_commune(dossier: Dossier) -> Commune:
 
 
 def agencies_for(dossier: Dossier):
-    return competent_agencies(dossier.procedure_version.procedure, routing_commune(dossier))
+    """The competent agencies as a queryset, for the form that lists them."""
+    return competent_agencies(dossier.procedure_version.procedure_id, routing_commune(dossier))
+
+
+def competent_for(dossier: Dossier) -> list[Agency]:
+    """The competent agencies, proposed one first, from the process's reference data
+    (read-only instances)."""
+    commune = routing_commune(dossier)
+    procedure_id = dossier.procedure_version.procedure_id
+    return refcache.get(
+        "routing.competent_agencies",
+        (procedure_id, commune.pk),
+        lambda: list(competent_agencies(procedure_id, commune)),
+    )
+
+
+def _is_competent(dossier: Dossier, agency_id: int | None) -> bool:
+    return agency_id in {a.pk for a in competent_for(dossier)}
+
+
+def default_fee(version: ProcedureVersion) -> Fee | None:
+    fees = sorted(version.fees.all(), key=lambda f: (not f.is_default, f.pk))
+    return fees[0] if fees else None
 
 
 def _return_province_id(dossier: Dossier) -> int | None:
@@ -169,7 +198,7 @@ def quote(dossier: Dossier, on: date | None = None) -> Quote:
     zone_back = zone(agency_province, _return_province_id(dossier))
     problems: list[str] = []
     out_charge = back_charge = remittance = 0
-    tariff = catalog_access.tariff_for(dossier.receiving_point.commune.province, on)
+    tariff = catalog_access.tariff_for(point_province, on)
     needs_postage = uses_outbound(dossier.service_option) or uses_return(
         dossier.service_option, dossier.return_method
     )
@@ -231,7 +260,12 @@ def _apply_quote(dossier: Dossier, result: Quote) -> list[str]:
 # -- the draft ----------------------------------------------------------------------------
 
 
-def start_draft(
+def start_draft(**kwargs) -> Dossier:
+    """Create the draft (see `open_draft`) and return it."""
+    return open_draft(**kwargs)[0]
+
+
+def open_draft(
     *,
     token: uuid.UUID,
     point: ServicePoint,
@@ -243,16 +277,17 @@ def start_draft(
     request=None,
     pickup: PickupBooking | None = None,
     checklist: dict[int, ChecklistLine] | None = None,
-) -> Dossier:
-    """Create the draft with its checklist, proposed agency and priced defaults. The same
-    `token` twice (a double submit) returns the first draft. `checklist` (by document
-    position; `document_id` unused) records what was handed in at once; otherwise every
-    document starts as not handed in, one page."""
+) -> tuple[Dossier, bool]:
+    """Create the draft with its checklist, proposed agency and priced defaults; returns
+    (draft, created). The same `token` twice (a double submit) returns the first draft
+    with created False. `checklist` (by document position; `document_id` unused) records
+    what was handed in at once; otherwise every document starts as not handed in, one
+    page."""
     if not can_receive_at(access, point.pk):
         raise PermissionDenied
     existing = Dossier.objects.filter(intake_token=token).first()
     if existing is not None:
-        return existing
+        return existing, False
     if not version.postal_allowed:
         raise IntakeError([postal_refusal(version)])
     try:
@@ -267,8 +302,9 @@ def start_draft(
                 pickup=pickup,
                 **applicant.as_fields(),
             )
-            dossier.agency = agencies_for(dossier).first()
-            dossier.fee_option = version.fees.order_by("-is_default", "id").first()
+            competent = competent_for(dossier)
+            dossier.agency = competent[0] if competent else None
+            dossier.fee_option = default_fee(version)
             _default_return(dossier)
             _apply_quote(dossier, quote(dossier))
             dossier.save()
@@ -298,8 +334,8 @@ def start_draft(
         existing = Dossier.objects.filter(intake_token=token).first()
         if existing is None:
             raise
-        return existing
-    return dossier
+        return existing, False
+    return dossier, True
 
 
 def _draft_document(dossier: Dossier, rule: RequiredDocument, line) -> DossierDocument:
@@ -360,8 +396,9 @@ def update_applicant(
         if dossier.return_commune_id in (None, previous_commune):
             dossier.return_commune = applicant.commune
         _default_return(dossier)
-        if dossier.agency_id not in set(agencies_for(dossier).values_list("pk", flat=True)):
-            dossier.agency = agencies_for(dossier).first()
+        if not _is_competent(dossier, dossier.agency_id):
+            competent = competent_for(dossier)
+            dossier.agency = competent[0] if competent else None
         _apply_quote(dossier, quote(dossier))
         dossier.save()
         record(
@@ -498,9 +535,7 @@ def save_route_and_fees(
 
 
 def _check_route_and_fees(dossier: Dossier, choices: RouteAndFees) -> None:
-    if choices.agency is not None and choices.agency.pk not in set(
-        agencies_for(dossier).values_list("pk", flat=True)
-    ):
+    if choices.agency is not None and not _is_competent(dossier, choices.agency.pk):
         raise IntakeError([_("This agency is not competent for the procedure here.")])
     if choices.fee_option is not None and (
         choices.fee_option.version_id != dossier.procedure_version_id
@@ -629,11 +664,14 @@ def seal(
     request=None,
     seal_number: str = "",
     choices: RouteAndFees | None = None,
+    draft: Dossier | None = None,
 ) -> tuple[Dossier, bool]:
     """Seal the draft in ONE transaction: dossier code, S10 item(s), seal and receipt
     numbers, the state change and its event, the pickup closed, the citizen's SMS queued.
     `choices` (agency, return, fees, payment), when given, are recorded with the seal as
     `save_route_and_fees` would, saving a round of writes for one-request intakes.
+    `draft` is the draft object when the caller created it in the transaction it seals
+    in (no one else can see the row yet, so it is neither locked nor read again).
 
     Returns (dossier, sealed_now). Sealing an already sealed dossier (a double submit)
     returns it unchanged with sealed_now False. Raises IntakeError listing what is
@@ -641,11 +679,14 @@ def seal(
     with transaction.atomic(), chained_at_end():
         # Locked and read with everything the checks, the numbers and the message need,
         # in one query; `perform` works on this same row.
-        dossier = (
-            Dossier.objects.select_for_update(of=("self",))
-            .select_related(*SEAL_RELATED)
-            .get(pk=dossier_id)
-        )
+        if draft is not None and draft.pk == dossier_id:
+            dossier = draft
+        else:
+            dossier = (
+                Dossier.objects.select_for_update(of=("self",))
+                .select_related(*SEAL_RELATED)
+                .get(pk=dossier_id)
+            )
         if not can_receive_at(access, dossier.receiving_point_id):
             raise PermissionDenied
         if dossier.status != State.DRAFT:
@@ -666,16 +707,22 @@ def seal(
         # Counters from the least to the most shared: the point's own (seal, receipt), the
         # agency's dossier codes, then the S10 serial and the audit chain that every clerk
         # uses, so the widely shared rows stay locked for the shortest time before commit.
-        seal_no = seal_number.strip()[:30] or next_seal_number(point.code, today)
-        receipt = ""
-        if result.total > 0 or dossier.procedure_fee:
-            receipt = next_receipt_number(point.code, today)
-        code = next_dossier_code(dossier.agency.unit_code, today)
-        items = []
+        numbers = seal_numbers(
+            unit_code=dossier.agency.unit_code,
+            point_code=point.code,
+            day=today,
+            seal=not seal_number.strip(),
+            receipt=bool(result.total > 0 or dossier.procedure_fee),
+        )
+        seal_no = seal_number.strip()[:30] or numbers.seal_number
+        receipt, code = numbers.receipt_number, numbers.code
+        legs = []
         if uses_outbound(dossier.service_option):
-            items.append(delivery.create_item(dossier, PostalItem.Leg.OUTBOUND, dossier.weight_g))
+            legs.append((PostalItem.Leg.OUTBOUND, dossier.weight_g))
         if uses_return(dossier.service_option, dossier.return_method):
-            items.append(delivery.create_item(dossier, PostalItem.Leg.RETURN))
+            # The result's weight is unknown at the counter: the base band is prepaid.
+            legs.append((PostalItem.Leg.RETURN, PostalItem._meta.get_field("weight_g").default))
+        items = delivery.create_items(dossier, legs)
 
         def apply(d: Dossier) -> list[str]:
             route = []

@@ -32,6 +32,7 @@ from postgov.dossiers import intake
 from postgov.dossiers.actions import TransitionError
 from postgov.dossiers.forms import ApplicantForm, RouteFeesForm
 from postgov.dossiers.models import Dossier, DossierDocument
+from postgov.lib import refcache
 from postgov.lib.idcard import IdCardError, parse_qr
 from postgov.places.models import Commune, ServicePoint
 
@@ -158,7 +159,17 @@ def _points(request, payload: IntakeIn) -> tuple[list[ServicePoint], PickupBooki
     return points[:1], None
 
 
-def _applicant_data(payload: IntakeIn, point: ServicePoint, procedure_id: int | None) -> dict:
+def _by_code(model, code: str):
+    """A procedure or commune by its national code, from the process's reference data."""
+    return refcache.get(
+        f"{model._meta.label}.by_code", code, lambda: model.objects.filter(code=code).first()
+    )
+
+
+def _applicant_data(
+    payload: IntakeIn, point: ServicePoint, procedure_id: int | None
+) -> tuple[dict, Commune | None]:
+    """The wizard's first step as the form takes it, and the commune it names."""
     a = payload.applicant
     data = {
         "action": "next",
@@ -187,13 +198,15 @@ def _applicant_data(payload: IntakeIn, point: ServicePoint, procedure_id: int | 
             gender=card.gender,
             address=a.address or card.address,
         )
+    commune = None
     if a.commune:
-        commune = Commune.objects.filter(code=a.commune).only("pk").first()
+        commune = _by_code(Commune, a.commune)
         data["commune"] = str(commune.pk) if commune else "-1"
     elif data["address"]:
         conversion = intake.address_conversion(data["address"])
         if conversion is not None and conversion.commune is not None:
-            data["commune"] = str(conversion.commune.pk)
+            commune = conversion.commune
+            data["commune"] = str(commune.pk)
     if payload.representative:
         r = payload.representative
         data.update(
@@ -201,7 +214,7 @@ def _applicant_data(payload: IntakeIn, point: ServicePoint, procedure_id: int | 
             representative_id_number=r.id_number,
             representative_document=r.document,
         )
-    return data
+    return data, commune
 
 
 def submit(request, payload: IntakeIn):
@@ -230,14 +243,15 @@ def _submit(request, payload: IntakeIn):
         if existing.sealed_at is not None:
             return Status(200, _out(existing))
     points, booking = _points(request, payload)
-    procedure = Procedure.objects.filter(code=payload.procedure).only("pk").first()
+    procedure = _by_code(Procedure, payload.procedure)
     if procedure is None:
         raise Refused([{"loc": ["procedure"], "msg": "Unknown procedure code."}])
-    form = ApplicantForm(
-        _applicant_data(payload, points[0], procedure.pk),
-        points=points,
-        province_id=points[0].commune.province_id,
-    )
+    province_id = points[0].commune.province_id
+    data, commune = _applicant_data(payload, points[0], procedure.pk)
+    form = ApplicantForm(data, points=points, province_id=province_id)
+    form.fields["procedure"].known(procedure)
+    if commune is not None and commune.province_id == province_id:
+        form.fields["commune"].known(commune)
     if not form.is_valid():
         raise Refused(_errors(form, "applicant"), existing)
     data = form.cleaned_data
@@ -261,8 +275,9 @@ def _submit(request, payload: IntakeIn):
     # refused step's savepoint rolls back, the draft commits and the clerk can go on.
     try:
         with transaction.atomic(), chained_at_end():
+            created = False
             if existing is None:
-                dossier = intake.start_draft(
+                dossier, created = intake.open_draft(
                     token=payload.token,
                     point=points[0],
                     version=form.version,
@@ -277,7 +292,7 @@ def _submit(request, payload: IntakeIn):
                     existing.pk, applicant, service_option=data["service_option"], **person
                 )
                 dossier = _checklist(dossier, payload, person)
-            sealed, refusal = _seal(dossier, payload, person)
+            sealed, refusal = _seal(dossier, payload, person, created)
     except (intake.IntakeError, TransitionError) as exc:
         refusal = Refused(_problems(exc), existing)
     if refusal is not None:
@@ -285,17 +300,24 @@ def _submit(request, payload: IntakeIn):
     return Status(201, _out(sealed))
 
 
-def _seal(dossier: Dossier, payload: IntakeIn, person: dict):
+def _seal(dossier: Dossier, payload: IntakeIn, person: dict, created: bool):
     """(sealed dossier, None), or (None, the refusal) with the draft left in place holding
     the choices that were sent, for the clerk to go on with. Returned, not raised, so the
-    caller's transaction commits the draft."""
+    caller's transaction commits the draft. `created`: the draft was created in this
+    transaction, with its related rows loaded, and is sealed as it is."""
+    if not created:
+        dossier = Dossier.objects.select_related(*intake.SEAL_RELATED).get(pk=dossier.pk)
     try:
         choices = _route_and_fees(dossier, payload)
     except Refused as refused:
         return None, refused
     try:
         sealed, _now = intake.seal(
-            dossier.pk, seal_number=payload.seal_number, choices=choices, **person
+            dossier.pk,
+            seal_number=payload.seal_number,
+            choices=choices,
+            draft=dossier if created else None,
+            **person,
         )
     except (intake.IntakeError, TransitionError) as exc:
         with suppress(intake.IntakeError, TransitionError):
@@ -356,13 +378,12 @@ def _line(document_id: int, position: int, default_form: str, given, errors: lis
 
 def _route_and_fees(dossier: Dossier, payload: IntakeIn) -> intake.RouteAndFees:
     """The payload's agency, return, fee and payment choices, checked by the wizard's form."""
-    dossier = Dossier.objects.select_related(*intake.SEAL_RELATED).get(pk=dossier.pk)
-    agencies = intake.agencies_for(dossier)
+    competent = intake.competent_for(dossier)
     agency = dossier.agency
     if payload.agency:
-        agency = agencies.filter(unit_code=payload.agency).first()
+        agency = next((a for a in competent if a.unit_code == payload.agency), None)
     back = payload.return_
-    commune = Commune.objects.filter(code=back.commune).first() if back.commune else None
+    commune = _by_code(Commune, back.commune) if back.commune else None
     point = ServicePoint.objects.filter(code=back.point).first() if back.point else None
     method = back.method
     if dossier.service_option == "send":
@@ -385,7 +406,9 @@ def _route_and_fees(dossier: Dossier, payload: IntakeIn) -> intake.RouteAndFees:
         category = ExemptCategory.objects.filter(code=payload.exemption.code).first()
         data["exemption"] = str(category.pk) if category else "-1"
         data["exemption_note"] = payload.exemption.proof
-    form = RouteFeesForm(data, dossier=dossier, agencies=agencies)
+    form = RouteFeesForm(
+        data, dossier=dossier, agencies=intake.agencies_for(dossier), known_agencies=competent
+    )
     if not form.is_valid():
         raise Refused(_errors(form, "route"), dossier)
     return form.choices()

@@ -1,44 +1,80 @@
-"""Dossier codes: `<receiving unit code>-YYMMDD-XXXX` (Circular 01/2018 Art. 19).
+"""Dossier codes: `<receiving unit code>-YYMMDD-XXXX` (Circular 01/2018 Art. 19), and the
+post's own receipt and seal numbers.
 
-The sequence is per receiving unit and day, allocated inside the sealing transaction on a
-locked counter row: concurrent intakes wait for each other on that row only, and a
-rolled-back intake gives its number back, so there are no duplicates and no gaps. No
-savepoint of their own: a counter that fails fails the seal around it.
+Each sequence is per unit (or point) and day, kept in a `DailySequence` row moved on by
+one upsert inside the sealing transaction (`postgov.lib.counters`): concurrent intakes
+wait for each other on that row only, and a rolled-back intake gives its number back, so
+there are no duplicates and no gaps.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
-from django.db import transaction
-
 from postgov.dossiers.models import DailySequence
-from postgov.lib.locking import locked_get_or_create
+from postgov.lib.counters import bump_many
+
+KEY = ("unit_code", "day")
+
+
+def _code(unit_code: str, day: date, value: int) -> str:
+    # Four digits as the circular says; a unit receiving more than 9,999 dossiers a day
+    # keeps counting with more digits rather than failing.
+    return f"{unit_code}-{day:%y%m%d}-{value:04d}"
+
+
+def _receipt(point_code: str, day: date, value: int) -> str:
+    """The post's fee receipt (biên lai): per service point and day, like dossier codes."""
+    return f"BL-{point_code}-{day:%y%m%d}-{value:04d}"
+
+
+def _seal(point_code: str, day: date, value: int) -> str:
+    """Printed on the seal sticker when the bag has no pre-numbered seal."""
+    return f"NP-{point_code}-{day:%y%m%d}-{value:04d}"
+
+
+def _series(kind: str, point_code: str) -> str:
+    return f"{kind}:{point_code}"[:30]
 
 
 def next_dossier_code(unit_code: str, day: date) -> str:
-    with transaction.atomic(savepoint=False):
-        counter = locked_get_or_create(DailySequence, unit_code=unit_code, day=day)
-        counter.last_value += 1
-        counter.save(update_fields=["last_value"])
-    # Four digits as the circular says; a unit receiving more than 9,999 dossiers a day
-    # keeps counting with more digits rather than failing.
-    return f"{unit_code}-{day:%y%m%d}-{counter.last_value:04d}"
-
-
-def _next_in_series(series: str, day: date) -> int:
-    with transaction.atomic(savepoint=False):
-        counter = locked_get_or_create(DailySequence, unit_code=series[:30], day=day)
-        counter.last_value += 1
-        counter.save(update_fields=["last_value"])
-    return counter.last_value
+    key = (unit_code, day)
+    return _code(unit_code, day, bump_many(DailySequence, [key], KEY)[key])
 
 
 def next_receipt_number(point_code: str, day: date) -> str:
-    """The post's fee receipt (biên lai): per service point and day, like dossier codes."""
-    return f"BL-{point_code}-{day:%y%m%d}-{_next_in_series(f'receipt:{point_code}', day):04d}"
+    key = (_series("receipt", point_code), day)
+    return _receipt(point_code, day, bump_many(DailySequence, [key], KEY)[key])
 
 
 def next_seal_number(point_code: str, day: date) -> str:
-    """Printed on the seal sticker when the bag has no pre-numbered seal."""
-    return f"NP-{point_code}-{day:%y%m%d}-{_next_in_series(f'seal:{point_code}', day):04d}"
+    key = (_series("seal", point_code), day)
+    return _seal(point_code, day, bump_many(DailySequence, [key], KEY)[key])
+
+
+@dataclass(frozen=True)
+class SealNumbers:
+    code: str
+    seal_number: str
+    receipt_number: str
+
+
+def seal_numbers(
+    *, unit_code: str, point_code: str, day: date, seal: bool, receipt: bool
+) -> SealNumbers:
+    """The numbers a seal takes, in one statement: the point's own counters (seal sticker,
+    receipt) first, the agency's dossier code last, so the row that many points share is
+    locked last and for the shortest time."""
+    keys = []
+    if seal:
+        keys.append((_series("seal", point_code), day))
+    if receipt:
+        keys.append((_series("receipt", point_code), day))
+    keys.append((unit_code, day))
+    values = bump_many(DailySequence, keys, KEY)
+    return SealNumbers(
+        code=_code(unit_code, day, values[(unit_code, day)]),
+        seal_number=_seal(point_code, day, values[keys[0]]) if seal else "",
+        receipt_number=_receipt(point_code, day, values[keys[int(seal)]]) if receipt else "",
+    )

@@ -33,3 +33,16 @@ class StyledFormMixin:
                 widget.attrs["aria-describedby"] = f"{self.auto_id % name}_error"
                 if "is-invalid" not in widget.attrs.get("class", ""):
                     widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
+
+
+class ModelChoiceField(forms.ModelChoiceField):
+    """A model choice that takes objects the view already holds (`known(...)`) instead of
+    reading the chosen row again. Only objects that belong to the field's queryset may be
+    given; any other value is looked up in the queryset as usual."""
+
+    def known(self, *objects) -> None:
+        self._known = {str(obj.pk): obj for obj in objects if obj is not None}
+
+    def to_python(self, value):
+        held = getattr(self, "_known", {}).get(str(value))
+        return held if held is not None else super().to_python(value)

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -48,6 +48,13 @@ def parse_office_hours(ranges: Iterable[str]) -> tuple[tuple[time, time], ...]:
     return tuple(parsed) or DEFAULT_OFFICE_HOURS
 
 
+@lru_cache(maxsize=1)
+def _vietnam_holidays() -> holidays.HolidayBase:
+    """One table per process: it fills in each year as it is first asked about, which costs
+    more than the deadline arithmetic itself."""
+    return holidays.country_holidays("VN")
+
+
 @dataclass(frozen=True)
 class WorkingCalendar:
     office_hours: tuple[tuple[time, time], ...] = DEFAULT_OFFICE_HOURS
@@ -55,9 +62,9 @@ class WorkingCalendar:
     extra_working_days: frozenset[date] = field(default_factory=frozenset)
     tz: ZoneInfo = VIETNAM
 
-    @cached_property
+    @property
     def _legal(self) -> holidays.HolidayBase:
-        return holidays.country_holidays("VN")
+        return _vietnam_holidays()
 
     @cached_property
     def seconds_per_day(self) -> int:

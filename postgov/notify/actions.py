@@ -35,7 +35,8 @@ def queue_message(
     if channel == Message.Channel.EMAIL:
         subject, _, text = text.partition("\n")
         text = text.strip()
-    with transaction.atomic():
+    # No savepoint: a failure here is a database error that fails the caller anyway.
+    with transaction.atomic(savepoint=False):
         message = Message.objects.create(
             channel=channel,
             recipient=recipient,

@@ -146,3 +146,34 @@ def test_csrf_is_enforced_for_session_clients(world, version, clerk_a):
     client = Client(enforce_csrf_checks=True)
     client.force_login(clerk_a)
     assert post(client, body(world)).status_code == 403
+
+
+def test_a_catalog_change_reaches_the_very_next_intake(api, world, version):
+    """The version, the tariff and the competent agencies are kept with the process's
+    reference data; a change to any of them is seen at once, not after the cache ages."""
+    first = post(api, body(world))
+    assert first.status_code == 201 and first.json()["total_due"] == 68_000
+    fee = version.fees.get(is_default=True)
+    fee.amount += 10_000
+    fee.save()
+    assert post(api, body(world)).json()["total_due"] == 78_000
+    version.postal_allowed = False
+    version.postal_exclusion_reason = "phải có mặt để lấy dấu vân tay"
+    version.save()
+    refused = post(api, body(world))
+    assert refused.status_code == 422 and "vân tay" in str(refused.json()["errors"])
+
+
+def test_a_commune_outside_the_points_province_is_still_refused(api, world, version):
+    from postgov.places.models import Commune, Province
+
+    other = Province.objects.create(code="01", name="Thành phố Hà Nội", short_name="Hà Nội")
+    far = Commune.objects.create(
+        code="00004", province=other, name="Phường Ba Đình", short_name="Ba Đình", kind="phuong"
+    )
+    data = body(world)
+    data["applicant"]["commune"] = far.code
+    response = post(api, data)
+    assert response.status_code == 422
+    assert ["applicant", "commune"] in [e["loc"] for e in response.json()["errors"]]
+    assert not Dossier.objects.exists()
