@@ -7,11 +7,12 @@ the checklist, the fees, the confirmation that seals, and the sealed dossier's p
 nine requests, four of them POSTs that change the database (one seals: dossier code, two
 S10 items, seal and receipt numbers, event, audit, SMS queued).
 
-The baseline, measured in the same run on the same database: raw single-row
-INSERT+COMMIT through psycopg, with one connection and with as many connections as
-clients. Figures are reported as ratios to it, so they compare across machines.
+The baselines, measured in the same run: raw single-row INSERT+COMMIT through psycopg on
+the same database, with one connection and with as many connections as clients; and a
+bare view (`/healthz`) through the same gunicorn, middleware and clients. Figures are
+reported as ratios to them, so they compare across machines.
 
-Usage: python bench/intake/run.py [--clients 8] [--seconds 30] [--workers 3] [--threads 2]
+Usage: python bench/intake/run.py [--clients 8] [--seconds 30] [--workers 4] [--threads 1]
        [--with-pdf]   (the client also fetches the A5 print of slip, receipt and label)
 Needs PostgreSQL on 127.0.0.1:5432 (BENCH_PG to change); uses its own database
 pg_intake_bench, dropped afterwards (--keep to keep it).
@@ -275,6 +276,13 @@ class Clerk:
             raise RuntimeError(f"api intake: HTTP {status}: {text[:600]}")
         return {"api intake (POST)": time.perf_counter() - t}
 
+    def bare(self) -> dict[str, float]:
+        """The baseline: one request to a bare view (`/healthz`) through the same server,
+        middleware and connection."""
+        t = time.perf_counter()
+        self.expect(200, self.request("GET", "/healthz"), "bare view")
+        return {"bare view (GET)": time.perf_counter() - t}
+
     def intake(self) -> dict[str, float]:
         """One whole intake through the pages; returns the time of each step (seconds)."""
         times: dict[str, float] = {}
@@ -386,7 +394,8 @@ def run_load(
         while time.perf_counter() < window[1]:
             started = time.perf_counter()
             try:
-                steps = clerk.api_intake() if mode == "api" else clerk.intake()
+                run = {"api": clerk.api_intake, "bare": clerk.bare}.get(mode, clerk.intake)
+                steps = run()
             except Exception as exc:  # a benchmark reports failures, it does not hide them
                 with lock:
                     errors.append(str(exc))
@@ -430,8 +439,10 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--warmup", type=float, default=5)
-    parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=2)
+    # Processes rather than threads: the intake is CPU-bound Python, and on 2 cores four
+    # single-threaded workers sealed about 15 % more than three workers of two threads.
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--with-pdf", action="store_true")
     parser.add_argument(
         "--mode",
@@ -467,6 +478,11 @@ def main() -> int:
     server = start_server(port, args.workers, args.threads, env)
     loads = {}
     try:
+        print(f"running the bare view for 5 s with {args.clients} clients…", flush=True)
+        cpu_before = tree_cpu_seconds(server.pid)
+        bare = run_load(port, fixture, 5, 2, False, "bare")
+        bare_cpu = tree_cpu_seconds(server.pid) - cpu_before
+        bare_cpu_ms = bare_cpu / (bare["intakes_all"] or 1) * 1000
         for mode in ("pages", "api") if args.mode == "both" else (args.mode,):
             print(
                 f"running {mode} for {args.seconds:.0f} s with {args.clients} clients…", flush=True
@@ -496,12 +512,15 @@ def main() -> int:
     result = {
         "clients": args.clients,
         "gunicorn": f"{args.workers} workers × {args.threads} threads (gthread)",
+        "errors_bare_view": bare["error_count"],
         "cache": "database" if args.cache == "db" else "redis",
         "cores": os.cpu_count(),
         "load_average_at_end": os.getloadavg()[0],
         "with_pdf": args.with_pdf,
         "baseline_insert_commit_per_s_1_conn": round(inserts_1),
         f"baseline_insert_commit_per_s_{args.clients}_conns": round(baseline),
+        "baseline_bare_view_per_s": round(bare["intakes_per_s"], 1),
+        "baseline_bare_view_django_cpu_ms": round(bare_cpu_ms, 2),
         "sealed_in_db": sealed[0],
         "distinct_codes": sealed[1],
     }
@@ -512,6 +531,10 @@ def main() -> int:
             "insert_commits_per_intake_equivalent": round(baseline / load["intakes_per_s"], 1)
             if load["intakes_per_s"]
             else None,
+            "intakes_per_s_over_bare_views_per_s": round(
+                load["intakes_per_s"] / bare["intakes_per_s"], 4
+            ),
+            "django_cpu_over_bare_view": round(load["django_cpu_ms_per_intake"] / bare_cpu_ms, 1),
         }
     print(json.dumps(result, ensure_ascii=False, indent=2))
     out = ROOT / "bench" / "results"

@@ -277,15 +277,17 @@ def open_draft(
     request=None,
     pickup: PickupBooking | None = None,
     checklist: dict[int, ChecklistLine] | None = None,
+    token_checked: bool = False,
 ) -> tuple[Dossier, bool]:
     """Create the draft with its checklist, proposed agency and priced defaults; returns
     (draft, created). The same `token` twice (a double submit) returns the first draft
     with created False. `checklist` (by document position; `document_id` unused) records
     what was handed in at once; otherwise every document starts as not handed in, one
-    page."""
+    page. `token_checked`: the caller has just looked the token up (a race is still caught
+    by the unique constraint)."""
     if not can_receive_at(access, point.pk):
         raise PermissionDenied
-    existing = Dossier.objects.filter(intake_token=token).first()
+    existing = None if token_checked else Dossier.objects.filter(intake_token=token).first()
     if existing is not None:
         return existing, False
     if not version.postal_allowed:

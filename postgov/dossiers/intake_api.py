@@ -23,6 +23,7 @@ from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from ninja import Field, Schema, Status
 
+from postgov.agencies.models import Agency
 from postgov.api import problem
 from postgov.audit.actions import chained_at_end
 from postgov.catalog.models import ExemptCategory, Procedure, RequiredDocument
@@ -285,6 +286,7 @@ def _submit(request, payload: IntakeIn):
                     applicant=applicant,
                     pickup=booking,
                     checklist=_checklist_lines(form.version, payload),
+                    token_checked=True,
                     **person,
                 )
             else:
@@ -406,9 +408,10 @@ def _route_and_fees(dossier: Dossier, payload: IntakeIn) -> intake.RouteAndFees:
         category = ExemptCategory.objects.filter(code=payload.exemption.code).first()
         data["exemption"] = str(category.pk) if category else "-1"
         data["exemption_note"] = payload.exemption.proof
-    form = RouteFeesForm(
-        data, dossier=dossier, agencies=intake.agencies_for(dossier), known_agencies=competent
-    )
+    # The competent agencies are held: the form checks the choice against them without
+    # building the routing query the pages list them with.
+    agencies = Agency.objects.filter(pk__in=[a.pk for a in competent])
+    form = RouteFeesForm(data, dossier=dossier, agencies=agencies, known_agencies=competent)
     if not form.is_valid():
         raise Refused(_errors(form, "route"), dossier)
     return form.choices()
