@@ -83,7 +83,9 @@ def perform(
     `apply(dossier)` may set further fields and returns their names to save. `locked` is
     the dossier's row when the caller already locked it in the current transaction."""
     step = transition(action)
-    with transaction.atomic(), chained_at_end():
+    # A caller that locked the row owns the transaction: a refusal here fails the
+    # caller's block, so no savepoint of our own.
+    with transaction.atomic(savepoint=locked is None), chained_at_end():
         if locked is not None and locked.pk == dossier_id:
             dossier = locked
         else:

@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -260,9 +261,15 @@ def _apply_quote(dossier: Dossier, result: Quote) -> list[str]:
 # -- the draft ----------------------------------------------------------------------------
 
 
+class Draft(NamedTuple):
+    dossier: Dossier
+    created: bool
+    documents: list[DossierDocument] | None  # as written, when created
+
+
 def start_draft(**kwargs) -> Dossier:
     """Create the draft (see `open_draft`) and return it."""
-    return open_draft(**kwargs)[0]
+    return open_draft(**kwargs).dossier
 
 
 def open_draft(
@@ -278,9 +285,9 @@ def open_draft(
     pickup: PickupBooking | None = None,
     checklist: dict[int, ChecklistLine] | None = None,
     token_checked: bool = False,
-) -> tuple[Dossier, bool]:
+) -> Draft:
     """Create the draft with its checklist, proposed agency and priced defaults; returns
-    (draft, created). The same `token` twice (a double submit) returns the first draft
+    (draft, created, documents). The same `token` twice (a double submit) returns the first draft
     with created False. `checklist` (by document position; `document_id` unused) records
     what was handed in at once; otherwise every document starts as not handed in, one
     page. `token_checked`: the caller has just looked the token up (a race is still caught
@@ -289,7 +296,7 @@ def open_draft(
         raise PermissionDenied
     existing = None if token_checked else Dossier.objects.filter(intake_token=token).first()
     if existing is not None:
-        return existing, False
+        return Draft(existing, False, None)
     if not version.postal_allowed:
         raise IntakeError([postal_refusal(version)])
     try:
@@ -336,8 +343,8 @@ def open_draft(
         existing = Dossier.objects.filter(intake_token=token).first()
         if existing is None:
             raise
-        return existing, False
-    return dossier, True
+        return Draft(existing, False, None)
+    return Draft(dossier, True, documents)
 
 
 def _draft_document(dossier: Dossier, rule: RequiredDocument, line) -> DossierDocument:
@@ -594,7 +601,7 @@ def missing_documents(dossier: Dossier, documents=None) -> list[DossierDocument]
     return missing
 
 
-def seal_problems(dossier: Dossier, result: Quote | None = None) -> list[str]:
+def seal_problems(dossier: Dossier, result: Quote | None = None, documents=None) -> list[str]:
     problems: list[str] = []
     version = dossier.procedure_version
     if not version.postal_allowed:
@@ -603,7 +610,7 @@ def seal_problems(dossier: Dossier, result: Quote | None = None) -> list[str]:
     if current is None or current.pk != version.pk:
         problems.append(_("The procedure changed since this draft was saved: start a new dossier."))
     if version.postal_check_allowed:
-        for doc in missing_documents(dossier):
+        for doc in missing_documents(dossier, documents):
             problems.append(_("Missing: %(document)s") % {"document": doc.name})
     if not uses_outbound(dossier.service_option) and not uses_return(
         dossier.service_option, dossier.return_method
@@ -667,13 +674,15 @@ def seal(
     seal_number: str = "",
     choices: RouteAndFees | None = None,
     draft: Dossier | None = None,
+    documents: list[DossierDocument] | None = None,
 ) -> tuple[Dossier, bool]:
     """Seal the draft in ONE transaction: dossier code, S10 item(s), seal and receipt
     numbers, the state change and its event, the pickup closed, the citizen's SMS queued.
     `choices` (agency, return, fees, payment), when given, are recorded with the seal as
     `save_route_and_fees` would, saving a round of writes for one-request intakes.
     `draft` is the draft object when the caller created it in the transaction it seals
-    in (no one else can see the row yet, so it is neither locked nor read again).
+    in (no one else can see the row yet, so it is neither locked nor read again), and
+    `documents` its checklist as written.
 
     Returns (dossier, sealed_now). Sealing an already sealed dossier (a double submit)
     returns it unchanged with sealed_now False. Raises IntakeError listing what is
@@ -701,7 +710,7 @@ def seal(
         now = timezone.now()
         today = timezone.localdate(now)
         result = quote(dossier, today)
-        problems = seal_problems(dossier, result)
+        problems = seal_problems(dossier, result, documents if draft is not None else None)
         if problems:
             raise IntakeError(problems)
         point = dossier.receiving_point

@@ -19,7 +19,6 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from ninja import Field, Schema, Status
 
@@ -270,15 +269,14 @@ def _submit(request, payload: IntakeIn):
         representative_document=data.get("representative_document") or "",
     )
     person = {"actor": request.user, "access": request.access, "request": request}
-    prefetch_related_objects([form.version], "documents")  # checked, created, checked again
     # One transaction for the whole intake (one commit, the audit chain locked once at
     # the end). A refusal after the draft exists keeps the draft, as the pages do: the
     # refused step's savepoint rolls back, the draft commits and the clerk can go on.
     try:
         with transaction.atomic(), chained_at_end():
-            created = False
+            draft = None
             if existing is None:
-                dossier, created = intake.open_draft(
+                draft = intake.open_draft(
                     token=payload.token,
                     point=points[0],
                     version=form.version,
@@ -289,12 +287,15 @@ def _submit(request, payload: IntakeIn):
                     token_checked=True,
                     **person,
                 )
+                dossier = draft.dossier
             else:
                 dossier = intake.update_applicant(
                     existing.pk, applicant, service_option=data["service_option"], **person
                 )
                 dossier = _checklist(dossier, payload, person)
-            sealed, refusal = _seal(dossier, payload, person, created)
+            sealed, refusal = _seal(
+                dossier, payload, person, draft if draft and draft.created else None
+            )
     except (intake.IntakeError, TransitionError) as exc:
         refusal = Refused(_problems(exc), existing)
     if refusal is not None:
@@ -302,12 +303,12 @@ def _submit(request, payload: IntakeIn):
     return Status(201, _out(sealed))
 
 
-def _seal(dossier: Dossier, payload: IntakeIn, person: dict, created: bool):
+def _seal(dossier: Dossier, payload: IntakeIn, person: dict, created: intake.Draft | None):
     """(sealed dossier, None), or (None, the refusal) with the draft left in place holding
     the choices that were sent, for the clerk to go on with. Returned, not raised, so the
-    caller's transaction commits the draft. `created`: the draft was created in this
-    transaction, with its related rows loaded, and is sealed as it is."""
-    if not created:
+    caller's transaction commits the draft. `created`: the draft when it was created in
+    this transaction, with its related rows loaded; it is sealed as it is."""
+    if created is None:
         dossier = Dossier.objects.select_related(*intake.SEAL_RELATED).get(pk=dossier.pk)
     try:
         choices = _route_and_fees(dossier, payload)
@@ -318,7 +319,8 @@ def _seal(dossier: Dossier, payload: IntakeIn, person: dict, created: bool):
             dossier.pk,
             seal_number=payload.seal_number,
             choices=choices,
-            draft=dossier if created else None,
+            draft=created.dossier if created else None,
+            documents=created.documents if created else None,
             **person,
         )
     except (intake.IntakeError, TransitionError) as exc:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from postgov.dossiers.clock import Calendars
 from postgov.dossiers.models import Dossier, DossierEvent, LegRecord
-from postgov.dossiers.workflow import Leg, Segment, segment_of
+from postgov.dossiers.workflow import Leg, Segment, State, segment_of
 
 
 def _calendar(leg: LegRecord | Segment, dossier: Dossier, calendars: Calendars):
@@ -56,7 +56,14 @@ def track_legs(dossier: Dossier, event: DossierEvent) -> None:
     new = segment_of(event.to_status)
     calendars = Calendars()
     still_open = None
-    for leg in LegRecord.objects.filter(dossier=dossier, ended_at__isnull=True):
+    # No transition leads back to a draft, and a draft is in no segment: a dossier
+    # leaving its draft has no leg open.
+    open_legs = (
+        []
+        if event.from_status == State.DRAFT
+        else LegRecord.objects.filter(dossier=dossier, ended_at__isnull=True)
+    )
+    for leg in open_legs:
         if new is not None and leg.segment == new.name:
             still_open = leg
         else:
