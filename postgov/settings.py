@@ -109,6 +109,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif env_bool("DB_PREPARED_STATEMENTS", True):
+    # PostgreSQL: parameters bound on the server, so each connection keeps the plans of
+    # the statements it repeats (prepared at their second use). The dossier pages' query
+    # with a dozen joins spent 7 ms planning for 1 ms of work. Behind a transaction-mode
+    # pooler that cannot keep prepared statements, set DB_PREPARED_STATEMENTS=false.
+    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Shared between processes (rate limits): the database by default, Redis when REDIS_URL is

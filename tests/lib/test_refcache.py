@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.core.cache import cache
 
@@ -54,3 +56,12 @@ def test_saving_a_watched_model_drops_the_values(world):
     commune.short_name = commune.short_name + " "
     commune.save()
     assert refcache.get("test.kind", 4, load) == "after"
+
+
+def test_the_command_for_changes_made_outside_postgov(monkeypatch):
+    from django.core.management import call_command
+
+    load, calls = counting_loader(["old", "new"])
+    assert refcache.get("test.kind", 5, load) == "old"
+    call_command("reference_data_changed", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    assert refcache.get("test.kind", 5, load) == "new"
