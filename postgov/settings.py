@@ -294,6 +294,9 @@ S10_COUNTRY = env_str("S10_COUNTRY", "VN")
 # Return of results (issue 4): failed delivery attempts before the result is held at the
 # post office, and working days it is held there before going back to the agency.
 DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 2)
+# Days an e-mail's attached documents (a citizen's Form 01, an agency's letter) are kept
+# after the message was sent or given up: enough to answer "I did not get it".
+MESSAGE_ATTACHMENT_DAYS = env_int("MESSAGE_ATTACHMENT_DAYS", 30)
 RESULT_HOLD_DAYS = env_int("RESULT_HOLD_DAYS", 10)
 
 # National public service portal (issue 4). Empty PORTAL_URL: messages wait in the queue

@@ -4,11 +4,15 @@ the message is never sent; if the process dies after commit, the worker still se
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import models, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
+from postgov.audit.actions import record
 from postgov.notify.models import Message, MessageAttachment
 from postgov.notify.tasks import send_message
 
@@ -57,3 +61,24 @@ def queue_message(
             )
         send_message.enqueue(message.pk)
     return message
+
+
+def purge_attachments(now=None) -> int:
+    """Empty the attachments of e-mails sent or given up more than
+    `MESSAGE_ATTACHMENT_DAYS` ago (they carry citizens' personal data); their name, size
+    and SHA-256 stay. Audited when anything was purged. Returns how many."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.MESSAGE_ATTACHMENT_DAYS)
+    done = Q(message__status=Message.Status.SENT, message__sent_at__lt=cutoff) | Q(
+        message__status=Message.Status.FAILED, message__created_at__lt=cutoff
+    )
+    with transaction.atomic():
+        count = MessageAttachment.objects.filter(done, purged_at__isnull=True).update(
+            content=b"", purged_at=now
+        )
+        if count:
+            record(
+                "notify.attachments_purged",
+                details={"count": count, "older_than_days": settings.MESSAGE_ATTACHMENT_DAYS},
+            )
+    return count

@@ -45,7 +45,9 @@ class Message(models.Model):
 
 class MessageAttachment(models.Model):
     """A file an e-mail carries (e.g. the Form 01 receipt as a PDF), kept with the message
-    so a retry sends exactly what was queued. SMS carry none."""
+    so a retry sends exactly what was queued. SMS carry none. Once the message is sent or
+    given up, the content is purged after `MESSAGE_ATTACHMENT_DAYS`; its name, size and
+    SHA-256 stay as the record of what was sent."""
 
     message = models.ForeignKey(Message, models.CASCADE, related_name="attachments")
     filename = models.CharField(max_length=200)
@@ -53,6 +55,7 @@ class MessageAttachment(models.Model):
     content = models.BinaryField()
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
+    purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["message", "id"]

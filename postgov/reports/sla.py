@@ -23,7 +23,7 @@ from postgov.dossiers.clock import Calendars
 from postgov.dossiers.models import LegRecord
 from postgov.dossiers.workflow import SEGMENT_BY_NAME, Leg
 from postgov.identity.models import Role, RoleAssignment
-from postgov.notify.actions import queue_message
+from postgov.notify.actions import purge_attachments, queue_message
 
 
 @dataclass
@@ -135,6 +135,7 @@ def housekeeping(now: datetime) -> dict:
 
     return {
         "idempotency_keys_purged": idempotency.purge(now),
+        "message_attachments_purged": purge_attachments(now),
         "portal_dossiers_requeued": portal.retry_pending(),
     }
 
