@@ -3,11 +3,12 @@
 Every intake reads them and they change a few times a year, so reading them again on
 every request was a third of the intake's queries. Values are loaded on first use and
 kept for `TTL` seconds at most; any save or delete of a watched model (`watch`) drops
-them at once in this process and, through a generation number in the shared cache, in
-every other process within `CHECK_EVERY` seconds. Writes that send no signals (bulk
-operations, `QuerySet.update`) are covered when the transaction that made them commits
-if it also saved a watched row, and otherwise by the TTL; code that bulk-writes reference
-data calls `invalidate()` itself.
+them at once in this process and, when its transaction commits, in every other process
+within `CHECK_EVERY` seconds (through a generation number in the shared cache). While a
+transaction holds uncommitted changes to watched rows, what it reads is not kept: a
+rollback must not leave them behind. Writes that send no signals (bulk operations,
+`QuerySet.update`) are covered when their transaction also saved a watched row, and
+otherwise by the TTL; `manage.py reference_data_changed` tells every process at once.
 
 Cached values are shared by the threads of a process: callers treat them as read-only.
 """
@@ -36,6 +37,8 @@ def get(kind: str, key: Any, load: Callable[[], Any]) -> Any:
     """The value of (`kind`, `key`), from `load()` when not held or too old."""
     now = time.monotonic()
     _follow_shared(now)
+    if _changes_pending():
+        return load()
     held = _values.get((kind, key))
     if held is not None and now - held[0] < TTL:
         return held[1]
@@ -62,11 +65,22 @@ def invalidate(**_signal_kwargs) -> None:
 
 
 def _changed(**kwargs) -> None:
-    invalidate()
-    # Rows written later in the same transaction without signals (bulk_create of a new
-    # version's documents) must not stay hidden behind a value read in between.
-    if transaction.get_connection().in_atomic_block:
+    if not transaction.get_connection().in_atomic_block:
+        invalidate()
+        return
+    forget()
+    # The other processes cannot see the change before it commits; tell them then, once
+    # per transaction however many rows it saves (an import saves thousands).
+    if not _changes_pending():
         transaction.on_commit(invalidate)
+
+
+def _changes_pending() -> bool:
+    """This thread's transaction changed watched rows and has not committed yet."""
+    connection = transaction.get_connection()
+    return connection.in_atomic_block and any(
+        entry[1] is invalidate for entry in connection.run_on_commit
+    )
 
 
 def _follow_shared(now: float) -> None:

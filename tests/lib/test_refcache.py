@@ -65,3 +65,23 @@ def test_the_command_for_changes_made_outside_postgov(monkeypatch):
     assert refcache.get("test.kind", 5, load) == "old"
     call_command("reference_data_changed", stdout=open(os.devnull, "w"))  # noqa: SIM115
     assert refcache.get("test.kind", 5, load) == "new"
+
+
+def test_reads_inside_a_changing_transaction_are_not_kept(world):
+    """A rolled-back change must not stay behind in the cache."""
+    from django.db import transaction
+
+    from postgov.places.models import Commune
+
+    class Rollback(Exception):
+        pass
+
+    load, calls = counting_loader(["uncommitted", "committed"])
+    with pytest.raises(Rollback), transaction.atomic():
+        commune = Commune.objects.first()
+        commune.short_name = "Tên chưa lưu"
+        commune.save()
+        assert refcache.get("test.kind", 6, load) == "uncommitted"
+        raise Rollback
+    assert refcache.get("test.kind", 6, load) == "committed"
+    assert len(calls) == 2
