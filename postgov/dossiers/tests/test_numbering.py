@@ -36,29 +36,26 @@ class RolledBack(Exception):
     pass
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_intakes_get_no_duplicate_and_no_gap():
-    day = date(2026, 11, 26)
-    committed: list[str] = []
+def clerks_at_once(clerks: int, intakes: int, intake, fails_every: int) -> list:
+    """`clerks` threads, each doing `intakes` transactions of `intake(worker)` at the same
+    moment; some fail after taking their numbers (a printer error, a cancelled payment)
+    and must give them back. Returns what the committed ones took."""
+    taken: list = []
     errors: list[BaseException] = []
     guard = threading.Lock()
-    start = threading.Barrier(8)
+    start = threading.Barrier(clerks)
 
-    def intake_clerk(worker: int) -> None:
+    def clerk(worker: int) -> None:
         try:
             start.wait()
-            for n in range(25):
+            for n in range(intakes):
                 try:
                     with transaction.atomic():
-                        code = next_dossier_code(UNIT, day)
-                        next_item_id()
-                        # Some intakes fail after taking a number (a printer error, a
-                        # cancelled payment): their number must come back.
-                        if (worker + n) % 7 == 0:
+                        result = intake(worker)
+                        if (worker + n) % fails_every == 0:
                             raise RolledBack
                     with guard:
-                        committed.append(code)
+                        taken.append(result)
                 except RolledBack:
                     pass
         except BaseException as exc:  # noqa: BLE001 — reported to the main thread
@@ -66,13 +63,30 @@ def test_concurrent_intakes_get_no_duplicate_and_no_gap():
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=intake_clerk, args=(w,)) for w in range(8)]
+    threads = [threading.Thread(target=clerk, args=(w,)) for w in range(clerks)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert not errors, errors
-    numbers = sorted(int(code.rsplit("-", 1)[1]) for code in committed)
+    return taken
+
+
+def serials(values) -> list[int]:
+    return sorted(int(v.rsplit("-", 1)[1]) for v in values)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_intakes_get_no_duplicate_and_no_gap():
+    day = date(2026, 11, 26)
+
+    def intake(worker: int) -> str:
+        code = next_dossier_code(UNIT, day)
+        next_item_id()
+        return code
+
+    numbers = serials(clerks_at_once(8, 25, intake, fails_every=7))
     assert len(numbers) == len(set(numbers)), "duplicate dossier codes"
     assert numbers == list(range(1, len(numbers) + 1)), "gap in the day's sequence"
 
@@ -100,46 +114,15 @@ def test_concurrent_seals_at_many_points_share_the_agency_series_without_deadloc
     """Each clerk at their own point: the point's series and the agency's shared one are
     moved in one statement, point first; nothing deadlocks, nothing repeats or skips."""
     day = date(2026, 11, 26)
-    taken: list[SealNumbers] = []
-    errors: list[BaseException] = []
-    guard = threading.Lock()
-    start = threading.Barrier(6)
 
-    def clerk(worker: int) -> None:
-        try:
-            start.wait()
-            for n in range(20):
-                try:
-                    with transaction.atomic():
-                        numbers = seal_numbers(
-                            unit_code=UNIT,
-                            point_code=f"P{worker}",
-                            day=day,
-                            seal=True,
-                            receipt=True,
-                        )
-                        next_item_ids(2)
-                        if (worker + n) % 5 == 0:
-                            raise RolledBack
-                    with guard:
-                        taken.append(numbers)
-                except RolledBack:
-                    pass
-        except BaseException as exc:  # noqa: BLE001 — reported to the main thread
-            errors.append(exc)
-        finally:
-            connection.close()
+    def intake(worker: int) -> SealNumbers:
+        numbers = seal_numbers(
+            unit_code=UNIT, point_code=f"P{worker}", day=day, seal=True, receipt=True
+        )
+        next_item_ids(2)
+        return numbers
 
-    threads = [threading.Thread(target=clerk, args=(w,)) for w in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors, errors
-
-    def serials(values):
-        return sorted(int(v.rsplit("-", 1)[1]) for v in values)
-
+    taken = clerks_at_once(6, 20, intake, fails_every=5)
     assert serials(t.code for t in taken) == list(range(1, len(taken) + 1))
     for worker in range(6):
         mine = [t for t in taken if t.seal_number.startswith(f"NP-P{worker}-")]
