@@ -497,6 +497,9 @@ def main() -> int:
             # What 2 dedicated cores could do if Django were the only cost (PostgreSQL's
             # own CPU comes on top, so this is an upper bound).
             loads[mode]["ceiling_intakes_per_s_on_2_cores"] = round(2 / (cpu / done), 1)
+            # With PostgreSQL's CPU too: what 2 cores would seal with the load generator
+            # elsewhere.
+            loads[mode]["ceiling_with_postgres_on_2_cores"] = round(2 / ((cpu + pg_cpu) / done), 1)
     finally:
         server.terminate()
         server.wait(timeout=30)
