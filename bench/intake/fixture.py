@@ -1,8 +1,8 @@
-"""Data for the intake benchmark, in the benchmark's own database: one province, one
-service point and one logged-in clerk per client, a procedure with three documents, the
-tariff, a province-wide competent agency. Prints JSON (session keys and ids) for run.py.
+"""Data for the intake benchmark, in the benchmark's own database: one or more provinces
+each with its competent service centre, one service point and one logged-in clerk per
+client, a procedure with three documents, the tariff. Prints JSON (session keys and ids) for run.py.
 
-Run by run.py as: python bench/intake/fixture.py <clients>
+Run by run.py as: python bench/intake/fixture.py <clients> [<agencies>]
 """
 
 from __future__ import annotations
@@ -35,26 +35,21 @@ from postgov.catalog.models import (  # noqa: E402
 from postgov.identity.models import Role, RoleAssignment, User  # noqa: E402
 from postgov.places.models import Commune, Province, ServicePoint  # noqa: E402
 
+PROVINCES = [
+    ("44", "Quảng Trị"),
+    ("46", "Huế"),
+    ("48", "Đà Nẵng"),
+    ("51", "Quảng Ngãi"),
+    ("42", "Hà Tĩnh"),
+    ("40", "Nghệ An"),
+    ("38", "Thanh Hóa"),
+    ("52", "Gia Lai"),
+]
 
-def main(clients: int) -> dict:
-    province = Province.objects.create(code="44", name="Tỉnh Quảng Trị", short_name="Quảng Trị")
-    centre_commune = Commune.objects.create(
-        code="18880",
-        province=province,
-        name="Phường Đồng Hới",
-        short_name="Đồng Hới",
-        kind="phuong",
-    )
-    agency = Agency.objects.create(
-        unit_code="000.00.01.H44",
-        name="Trung tâm Phục vụ hành chính công tỉnh Quảng Trị",
-        level="province",
-        desk_kind=Agency.DeskKind.SERVICE_CENTRE,
-        province=province,
-        commune=centre_commune,
-        address="Số 6 Hùng Vương, phường Đồng Hới",
-        office_hours=["07:30-11:30", "13:30-17:00"],
-    )
+
+def main(clients: int, agencies: int = 1) -> dict:
+    """`agencies` provinces, each with its service centre competent for the procedure;
+    the clients' post offices are spread over them in turn."""
     procedure = Procedure.objects.create(
         code="2.001417",
         name="Cấp Phiếu lý lịch tư pháp số 1",
@@ -83,33 +78,16 @@ def main(clients: int) -> dict:
         version=version, option="Thông thường", name="Lệ phí", amount=200_000, is_default=True
     )
     Fee.objects.create(version=version, option="Sinh viên", name="Lệ phí", amount=100_000)
-    Competence.objects.create(agency=agency, procedure=procedure, province=province)
     tariff = PostalTariff.objects.create(
-        name="Cước bench", province=province, valid_from=date(2025, 7, 1), remittance_fee=8_000
+        name="Cước bench", province=None, valid_from=date(2025, 7, 1), remittance_fee=8_000
     )
     for zone, amount in (("in", 26_000), ("out", 31_500)):
         TariffBand.objects.create(tariff=tariff, zone=zone, max_weight_g=2000, amount=amount)
 
-    # A province's worth of places, as the forms list them: 78 communes, 45 post offices.
-    for n in range(clients, 78):
-        Commune.objects.create(
-            code=f"8{n:04d}",
-            province=province,
-            name=f"Xã Minh Họa {n}",
-            short_name=f"Minh Họa {n}",
-            kind="xa",
-        )
-    others = Commune.objects.filter(province=province).exclude(pk=centre_commune.pk)
-    for n, commune in enumerate(others[: max(0, 45 - clients)]):
-        ServicePoint.objects.create(
-            code=f"OTHER-{n:03d}",
-            name=f"Bưu điện Minh Họa {n}",
-            kind="po3",
-            address=f"{n} Lê Lợi",
-            commune=commune,
-        )
+    provinces = [_province(procedure, code, name) for code, name in PROVINCES[:agencies]]
     sessions = []
     for n in range(clients):
+        province = provinces[n % len(provinces)]
         commune = Commune.objects.create(
             code=f"9{n:04d}",
             province=province,
@@ -142,10 +120,47 @@ def main(clients: int) -> dict:
     return {
         "procedure": procedure.pk,
         "procedure_code": procedure.code,
-        "agency": agency.pk,
+        "agencies": len(provinces),
         "clients": sessions,
     }
 
 
+def _province(procedure, code: str, name: str) -> Province:
+    """A province as the forms list it (78 communes, 45 post offices) with its service
+    centre, competent for the procedure province-wide."""
+    province = Province.objects.create(code=code, name=f"Tỉnh {name}", short_name=name)
+    centre = Commune.objects.create(
+        code=f"{code}000", province=province, name=f"Phường {name}", short_name=name, kind="phuong"
+    )
+    agency = Agency.objects.create(
+        unit_code=f"000.00.01.H{code}",
+        name=f"Trung tâm Phục vụ hành chính công tỉnh {name}",
+        level="province",
+        desk_kind=Agency.DeskKind.SERVICE_CENTRE,
+        province=province,
+        commune=centre,
+        address=f"Số 1 đường trung tâm, phường {name}",
+        office_hours=["07:30-11:30", "13:30-17:00"],
+    )
+    Competence.objects.create(agency=agency, procedure=procedure, province=province)
+    for n in range(77):
+        commune = Commune.objects.create(
+            code=f"{code}{n + 1:03d}",
+            province=province,
+            name=f"Xã Minh Họa {code}-{n}",
+            short_name=f"Minh Họa {code}-{n}",
+            kind="xa",
+        )
+        if n < 45:
+            ServicePoint.objects.create(
+                code=f"OTHER-{code}-{n:03d}",
+                name=f"Bưu điện Minh Họa {code}-{n}",
+                kind="po3",
+                address=f"{n} Lê Lợi",
+                commune=commune,
+            )
+    return province
+
+
 if __name__ == "__main__":
-    print(json.dumps(main(int(sys.argv[1]))))
+    print(json.dumps(main(int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 1)))

@@ -12,7 +12,8 @@ the same database, with one connection and with as many connections as clients; 
 bare view (`/healthz`) through the same gunicorn, middleware and clients. Figures are
 reported as ratios to them, so they compare across machines.
 
-Usage: python bench/intake/run.py [--clients 8] [--seconds 30] [--workers 4] [--threads 1]
+Usage: python bench/intake/run.py [--clients 8] [--agencies 1] [--seconds 30] [--workers 4]
+       [--threads 1]
        [--with-pdf]   (the client also fetches the A5 print of slip, receipt and label)
 Needs PostgreSQL on 127.0.0.1:5432 (BENCH_PG to change); uses its own database
 pg_intake_bench, dropped afterwards (--keep to keep it).
@@ -52,14 +53,14 @@ def admin(sql: str) -> None:
         conn.execute(sql)
 
 
-def prepare(clients: int, env: dict) -> dict:
+def prepare(clients: int, agencies: int, env: dict) -> dict:
     admin(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
     admin(f"CREATE DATABASE {DB}")
     manage = [PYTHON, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0", "--noinput"], cwd=ROOT, env=env, check=True)
     subprocess.run([*manage, "createcachetable"], cwd=ROOT, env=env, check=True)
     out = subprocess.run(
-        [PYTHON, str(Path(__file__).with_name("fixture.py")), str(clients)],
+        [PYTHON, str(Path(__file__).with_name("fixture.py")), str(clients), str(agencies)],
         cwd=ROOT,
         env=env,
         check=True,
@@ -450,6 +451,16 @@ def main() -> int:
         default="both",
         help="the wizard's pages (9 requests per intake), the one-request JSON intake, or both",
     )
+    parser.add_argument(
+        "--agencies",
+        type=int,
+        default=1,
+        choices=range(1, 9),
+        metavar="1-8",
+        help="provinces (each with its service centre) the clients' post offices are spread "
+        "over: 1, the default, makes every clerk take dossier codes from one agency's daily "
+        "sequence (the worst case); as many as clients is closer to national traffic",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument(
         "--cache",
@@ -471,7 +482,7 @@ def main() -> int:
     if args.cache != "db":
         env["REDIS_URL"] = args.cache
     print(f"preparing {DB} for {args.clients} clients…", flush=True)
-    fixture = prepare(args.clients, env)
+    fixture = prepare(args.clients, args.agencies, env)
     inserts_1 = baseline_inserts(1, 3)
     inserts_n = baseline_inserts(args.clients, 3)
     port = free_port()
@@ -488,12 +499,16 @@ def main() -> int:
                 f"running {mode} for {args.seconds:.0f} s with {args.clients} clients…", flush=True
             )
             cpu_before, pg_before = tree_cpu_seconds(server.pid), postgres_cpu_seconds()
+            client_before = time.process_time()
             loads[mode] = run_load(port, fixture, args.seconds, args.warmup, args.with_pdf, mode)
             cpu = tree_cpu_seconds(server.pid) - cpu_before
             pg_cpu = postgres_cpu_seconds() - pg_before
+            client_cpu = time.process_time() - client_before
             done = loads[mode]["intakes_all"] or 1
             loads[mode]["django_cpu_ms_per_intake"] = round(cpu / done * 1000, 1)
             loads[mode]["postgres_cpu_ms_per_intake"] = round(pg_cpu / done * 1000, 1)
+            # The clients share the 2 cores with the server: what they take is not served.
+            loads[mode]["load_generator_cpu_ms_per_intake"] = round(client_cpu / done * 1000, 1)
             # What 2 dedicated cores could do if Django were the only cost (PostgreSQL's
             # own CPU comes on top, so this is an upper bound).
             loads[mode]["ceiling_intakes_per_s_on_2_cores"] = round(2 / (cpu / done), 1)
@@ -514,6 +529,7 @@ def main() -> int:
     baseline = (inserts_n + inserts_after) / 2
     result = {
         "clients": args.clients,
+        "agencies": fixture["agencies"],
         "gunicorn": f"{args.workers} workers × {args.threads} threads (gthread)",
         "errors_bare_view": bare["error_count"],
         "cache": "database" if args.cache == "db" else "redis",

@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from postgov.audit.actions import record
 from postgov.catalog.models import Procedure
-from postgov.delivery.models import ItemSerial, PickupAttempt, PickupBooking, PostalItem
+from postgov.delivery import serials
+from postgov.delivery.models import PickupAttempt, PickupBooking, PostalItem
 from postgov.identity.models import Role, User
-from postgov.lib.counters import bump
 from postgov.lib.locking import lock_one
 from postgov.lib.phones import to_e164
 from postgov.lib.s10 import make_item_id
@@ -28,13 +28,11 @@ from postgov.places.models import Commune, ServicePoint
 
 
 def next_item_ids(count: int, service_indicator: str | None = None) -> list[str]:
-    """`count` new S10 identifiers from one move of the indicator's serial (locked until
-    the caller's transaction ends)."""
+    """`count` new S10 identifiers (`postgov.delivery.serials`)."""
     indicator = service_indicator or settings.S10_SERVICE_INDICATOR
-    last = bump(ItemSerial, by=count, service_indicator=indicator)
     return [
         make_item_id(indicator, serial, settings.S10_COUNTRY)
-        for serial in range(last - count + 1, last + 1)
+        for serial in serials.take(indicator, count)
     ]
 
 

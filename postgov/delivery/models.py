@@ -8,8 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ItemSerial(models.Model):
-    """The last S10 serial given for a service indicator. Serials only go up, so an item
-    ID is never reused (the unique constraint on PostalItem.item_id guards it too)."""
+    """The last S10 serial given for a service indicator, on SQLite. On PostgreSQL serials
+    come from a sequence per indicator that starts after this row's value
+    (`postgov.delivery.serials`). Serials only go up, so an item ID is never reused (the
+    unique constraint on PostalItem.item_id guards it too)."""
 
     service_indicator = models.CharField(max_length=2, primary_key=True)
     last_value = models.PositiveIntegerField(default=0)

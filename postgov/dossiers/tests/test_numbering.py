@@ -9,8 +9,9 @@ import pytest
 from django.db import connection, transaction
 
 from postgov.delivery.actions import next_item_id, next_item_ids
+from postgov.delivery.models import ItemSerial
 from postgov.dossiers.numbering import SealNumbers, next_dossier_code, seal_numbers
-from postgov.lib.s10 import is_valid
+from postgov.lib.s10 import is_valid, make_item_id
 
 UNIT = "000.00.01.H44"
 
@@ -105,7 +106,15 @@ def test_a_seal_takes_its_numbers_from_three_series_at_once():
 def test_item_ids_taken_together_are_consecutive():
     one, two = next_item_ids(2)
     three = next_item_id()
-    assert [int(i[2:10]) for i in (one, two, three)] == [1, 2, 3]
+    first = int(one[2:10])
+    assert [int(i[2:10]) for i in (one, two, three)] == [first, first + 1, first + 2]
+
+
+def test_a_new_indicator_continues_after_its_counter_row():
+    """Switching to the sequence (or configuring an indicator later) never gives a serial
+    the old counter row already gave."""
+    ItemSerial.objects.create(service_indicator="QX", last_value=500)
+    assert next_item_ids(2, "QX") == [make_item_id("QX", 501), make_item_id("QX", 502)]
 
 
 @pytest.mark.postgres
@@ -115,14 +124,16 @@ def test_concurrent_seals_at_many_points_share_the_agency_series_without_deadloc
     moved in one statement, point first; nothing deadlocks, nothing repeats or skips."""
     day = date(2026, 11, 26)
 
-    def intake(worker: int) -> SealNumbers:
+    def intake(worker: int) -> tuple[SealNumbers, list[str]]:
         numbers = seal_numbers(
             unit_code=UNIT, point_code=f"P{worker}", day=day, seal=True, receipt=True
         )
-        next_item_ids(2)
-        return numbers
+        return numbers, next_item_ids(2)
 
-    taken = clerks_at_once(6, 20, intake, fails_every=5)
+    results = clerks_at_once(6, 20, intake, fails_every=5)
+    items = [i for _, ids in results for i in ids]
+    assert len(items) == len(set(items)) and all(is_valid(i) for i in items)
+    taken = [numbers for numbers, _ in results]
     assert serials(t.code for t in taken) == list(range(1, len(taken) + 1))
     for worker in range(6):
         mine = [t for t in taken if t.seal_number.startswith(f"NP-P{worker}-")]
