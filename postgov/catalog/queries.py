@@ -15,7 +15,7 @@ from postgov.lib.text import search_terms
 MAX_SEARCH_WORDS = 8
 
 
-def _as_date(on: date | datetime | None) -> date:
+def as_local_date(on: date | datetime | None) -> date:
     if on is None:
         return timezone.localdate()
     if isinstance(on, datetime):
@@ -39,7 +39,7 @@ def version_in_force(
     """The version of `procedure` in force on `on_date` (today when omitted), or None when
     the procedure had no version then. When two versions overlap on one day (a same-day
     correction), the later version wins."""
-    on = _as_date(on_date)
+    on = as_local_date(on_date)
     procedure_id = procedure.pk if isinstance(procedure, Procedure) else procedure
     return (
         ProcedureVersion.objects.filter(in_force_q(on), procedure_id=procedure_id)
@@ -53,7 +53,7 @@ def with_version_in_force(
 ) -> QuerySet[Procedure]:
     """Annotate each procedure with `current_version_id` and `current_postal_allowed` (None
     when nothing is in force), in one query, for lists."""
-    on = _as_date(on_date)
+    on = as_local_date(on_date)
     current = ProcedureVersion.objects.filter(in_force_q(on), procedure=OuterRef("pk")).order_by(
         "-effective_from", "-version"
     )

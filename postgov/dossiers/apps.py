@@ -12,8 +12,6 @@ class DossiersConfig(AppConfig):
     verbose_name = _("Dossiers")
 
     def ready(self):
-        # Rules every transition follows, whoever performs it (issue 4): the legal clock,
-        # the per-leg service levels and the citizen's SMS.
         from postgov.agencies.models import Agency, CalendarAdjustment, Competence, WebhookEndpoint
         from postgov.catalog.models import (
             Fee,
@@ -27,6 +25,8 @@ class DossiersConfig(AppConfig):
         from postgov.lib import refcache
         from postgov.places.models import Commune, Province, ServicePoint
 
+        # Rules every transition follows, whoever performs it (issue 4): the legal clock,
+        # the per-leg service levels and the citizen's SMS.
         register(actions.BEFORE_SAVE, clock.clock_rule)
         register(actions.AFTER_TRANSITION, legs.track_legs)
         register(actions.AFTER_TRANSITION, citizen_notices.notify_citizen)

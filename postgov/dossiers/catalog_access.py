@@ -83,7 +83,7 @@ def version_in_force(procedure: Procedure | int, on: date | None = None):
     """The version in force (`postgov.catalog.queries.version_in_force`) with its
     procedure, checklist and fees, from the process's reference data (read-only)."""
     procedure_id = procedure.pk if isinstance(procedure, Procedure) else procedure
-    on = queries._as_date(on)
+    on = queries.as_local_date(on)
 
     def load():
         version = queries.version_in_force(procedure_id, on)
