@@ -778,7 +778,19 @@ def seal(
         if sealed.pickup_id:
             delivery.mark_collected(sealed.pickup_id, sealed, actor=actor, request=request)
         notify_sealed(sealed, items)
+    _hold_items(sealed, items)
     return sealed, True
+
+
+def _hold_items(dossier: Dossier, items: list[PostalItem]) -> None:
+    """`dossier.items.all()` gives the items just written without reading them back (the
+    API's answer shows them), as `prefetch_related` would have left them."""
+    held = dossier.items.all()
+    held._result_cache, held._prefetch_done = items, True
+    dossier._prefetched_objects_cache = {
+        **getattr(dossier, "_prefetched_objects_cache", {}),
+        PostalItem._meta.get_field("dossier").remote_field.cache_name: held,
+    }
 
 
 def notify_sealed(dossier: Dossier, items: list[PostalItem]) -> None:

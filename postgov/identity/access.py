@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
 from postgov.identity.models import Role, RoleAssignment
+from postgov.lib import refcache
 
 STAFF_ROLES = frozenset(Role)
 
@@ -29,6 +30,17 @@ class Assignment:
     point_province_id: int | None
 
 
+def _assignments(user_id: int) -> tuple[Assignment, ...]:
+    rows = RoleAssignment.objects.filter(user_id=user_id, active=True).values_list(
+        "role",
+        "service_point_id",
+        "agency_id",
+        "province_id",
+        "service_point__commune__province_id",
+    )
+    return tuple(Assignment(*row) for row in rows)
+
+
 @dataclass
 class Access:
     user_id: int | None
@@ -38,14 +50,11 @@ class Access:
     def for_user(cls, user) -> Access:
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return cls(user_id=None)
-        rows = RoleAssignment.objects.filter(user=user, active=True).values_list(
-            "role",
-            "service_point_id",
-            "agency_id",
-            "province_id",
-            "service_point__commune__province_id",
-        )
-        return cls(user_id=user.pk, assignments=tuple(Assignment(*row) for row in rows))
+        # Read on every signed-in request and changed a few times a year: kept per process
+        # with the reference data, dropped whenever an assignment, point or commune is
+        # saved (`IdentityConfig.ready`). `is_active` above is read live every time.
+        held = refcache.get("identity.assignments", user.pk, lambda: _assignments(user.pk))
+        return cls(user_id=user.pk, assignments=held)
 
     # -- roles ---------------------------------------------------------------------------
     @cached_property

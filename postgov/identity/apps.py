@@ -8,3 +8,8 @@ class IdentityConfig(AppConfig):
 
     def ready(self) -> None:
         from postgov.identity import signals  # noqa: F401  (login audit receivers)
+        from postgov.identity.models import RoleAssignment
+        from postgov.lib import refcache
+
+        # `Access.for_user` keeps role assignments with the reference data.
+        refcache.watch(RoleAssignment)

@@ -15,7 +15,7 @@ def test_limit_is_per_key_and_scope():
 
 REDIS = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "postgov.lib.rediscache.RedisCache",
         "LOCATION": "redis://127.0.0.1:6379/13",
         "KEY_PREFIX": "ratelimit-test",
     }
