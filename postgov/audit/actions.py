@@ -12,12 +12,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from postgov.audit.models import AuditChainHead, AuditEvent
 
 CHAIN = "main"
+GENESIS_HASH = "0" * 64  # what the first event follows
 _HASHED_FIELDS = (
     "seq",
     "at",
@@ -138,14 +139,45 @@ def chained_at_end():
 def _append(events: list[AuditEvent]) -> None:
     # No savepoint: a failure here is a database error that fails the caller anyway.
     with transaction.atomic(savepoint=False):
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(name=CHAIN)
+        seq, prev_hash = _take_seqs(len(events))
         for event in events:
-            event.seq = head.last_seq + 1
-            event.prev_hash = head.last_hash
-            event.hash = compute_hash(event)
-            head.last_seq, head.last_hash = event.seq, event.hash
+            event.seq, event.prev_hash = seq, prev_hash
+            event.hash = prev_hash = compute_hash(event)
+            seq += 1
         AuditEvent.objects.bulk_create(events)
-        head.save(update_fields=["last_seq", "last_hash"])
+        _set_head_hash(prev_hash)
+
+
+def _head_sql() -> tuple[str, str, str]:
+    quote = connection.ops.quote_name
+    meta = AuditChainHead._meta
+    return (
+        quote(meta.db_table),
+        *(quote(meta.get_field(name).column) for name in ("name", "last_seq", "last_hash")),
+    )
+
+
+def _take_seqs(count: int) -> tuple[int, str]:
+    """Lock the chain's head (created at its first use) and move it on by `count`;
+    returns the first sequence number to use and the hash to follow. One statement: the
+    head is the one row every writer in the network shares."""
+    table, name, last_seq, last_hash = _head_sql()
+    # Only quoted names from the model's meta go into the text; values are parameters.
+    sql = (
+        f"INSERT INTO {table} ({name}, {last_seq}, {last_hash}) VALUES (%s, %s, %s) "  # noqa: S608
+        f"ON CONFLICT ({name}) DO UPDATE SET {last_seq} = {table}.{last_seq} + EXCLUDED.{last_seq} "
+        f"RETURNING {last_seq}, {last_hash}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [CHAIN, count, GENESIS_HASH])
+        new_last, prev_hash = cursor.fetchone()
+    return new_last - count + 1, prev_hash
+
+
+def _set_head_hash(value: str) -> None:
+    table, name, _seq, last_hash = _head_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {last_hash} = %s WHERE {name} = %s", [value, CHAIN])  # noqa: S608
 
 
 @dataclass
@@ -160,7 +192,7 @@ class ChainProblem:
 def verify_chain(batch_size: int = 5000) -> tuple[int, list[ChainProblem]]:
     """Walk the whole chain; return how many events were checked and every problem found."""
     problems: list[ChainProblem] = []
-    expected_seq, expected_prev, checked = 1, "0" * 64, 0
+    expected_seq, expected_prev, checked = 1, GENESIS_HASH, 0
     events = AuditEvent.objects.order_by("seq")
     for event in events.iterator(chunk_size=batch_size):
         checked += 1

@@ -139,3 +139,57 @@ def test_a_failed_block_writes_nothing():
     assert not AuditEvent.objects.exists()
     record("test.after")
     assert verify_chain() == (1, [])
+
+
+@pytest.mark.django_db
+def test_the_first_event_starts_the_chain_from_the_genesis_hash():
+    from postgov.audit.actions import GENESIS_HASH
+    from postgov.audit.models import AuditChainHead
+
+    AuditChainHead.objects.all().delete()
+    _raw("DELETE FROM {t}")
+    with transaction.atomic():
+        first = record("test.first", object_type="x", object_id=1)
+    assert (first.seq, first.prev_hash) == (1, GENESIS_HASH)
+    head = AuditChainHead.objects.get()
+    assert (head.last_seq, head.last_hash) == (1, first.hash)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_writers_at_once_keep_one_unbroken_chain():
+    """Six writers appending at the same moment, some rolling back: every committed
+    event follows the one before it, with no gap in the sequence."""
+    import threading
+
+    errors: list[BaseException] = []
+    start = threading.Barrier(6)
+
+    def writer(worker: int) -> None:
+        try:
+            start.wait()
+            for n in range(15):
+                try:
+                    with transaction.atomic(), chained_at_end():
+                        record("test.concurrent", object_type="w", object_id=worker)
+                        record("test.concurrent", object_type="w", object_id=n)
+                        if (worker + n) % 4 == 0:
+                            raise ValueError("rolled back")
+                except ValueError:
+                    pass
+        except BaseException as exc:  # noqa: BLE001 — reported to the main thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    checked, problems = verify_chain()
+    assert problems == []
+    rolled_back = sum(1 for w in range(6) for n in range(15) if (w + n) % 4 == 0)
+    assert AuditEvent.objects.filter(action="test.concurrent").count() == 2 * (90 - rolled_back)
+    assert checked == AuditEvent.objects.count()

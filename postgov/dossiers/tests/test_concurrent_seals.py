@@ -8,6 +8,7 @@ import threading
 import pytest
 from django.db import connection
 
+from postgov.audit.actions import verify_chain
 from postgov.delivery.models import PostalItem
 from postgov.dossiers.models import Dossier
 from postgov.lib.s10 import is_valid
@@ -43,3 +44,5 @@ def test_concurrent_seals_number_without_duplicates_or_gaps(world, version):
     assert [int(c.rsplit("-", 1)[1]) for c in codes] == list(range(1, 25))
     items = list(PostalItem.objects.values_list("item_id", flat=True))
     assert len(items) == len(set(items)) == 48 and all(is_valid(i) for i in items)
+    checked, problems = verify_chain()
+    assert checked > 24 and problems == []
