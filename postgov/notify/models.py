@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from postgov.lib.compiled_saves import CompiledSaves
 
-class Message(models.Model):
+
+class Message(CompiledSaves):
     class Channel(models.TextChoices):
         SMS = "sms", _("SMS")
         EMAIL = "email", _("E-mail")
