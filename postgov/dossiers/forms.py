@@ -142,12 +142,14 @@ class ApplicantForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args, points=(), province_id=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["point"].queryset = ServicePoint.objects.filter(pk__in=[p.pk for p in points])
+        self.fields["point"].queryset_from(
+            lambda: ServicePoint.objects.filter(pk__in=[p.pk for p in points])
+        )
         self.fields["point"].known(*points)
         if len(points) == 1:
             self.fields["point"].widget = forms.HiddenInput()
-        self.fields["commune"].queryset = Commune.objects.filter(province_id=province_id).order_by(
-            "name_folded"
+        self.fields["commune"].queryset_from(
+            lambda: Commune.objects.filter(province_id=province_id).order_by("name_folded")
         )
         self.version = None
 
@@ -306,20 +308,27 @@ class RouteFeesForm(StyledFormMixin, forms.Form):
     payment_reference = _text(_("Transfer reference"), 60, required=False)
 
     def __init__(self, *args, dossier, agencies, known_agencies=(), **kwargs):
-        """`known_agencies`: the objects of `agencies`, when the caller holds them."""
+        """`agencies`: the competent ones, a queryset or a function giving it when needed;
+        `known_agencies`: its objects, when the caller holds them."""
         super().__init__(*args, **kwargs)
         province_id = dossier.receiving_point.commune.province_id
-        self.fields["agency"].queryset = agencies
+        self.fields["agency"].queryset_from(agencies if callable(agencies) else lambda: agencies)
         self.fields["agency"].known(*known_agencies)
-        communes = Commune.objects.filter(province_id=province_id)
-        if dossier.return_commune_id:
-            communes = communes | Commune.objects.filter(pk=dossier.return_commune_id)
-        self.fields["return_commune"].queryset = communes.order_by("name_folded")
-        self.fields["return_point"].queryset = ServicePoint.objects.filter(
-            active=True, commune__province_id=province_id
-        ).order_by("name")
-        self.fields["fee_option"].queryset = dossier.procedure_version.fees.order_by(
-            "-is_default", "id"
+
+        def communes():
+            nearby = Commune.objects.filter(province_id=province_id)
+            if dossier.return_commune_id:
+                nearby = nearby | Commune.objects.filter(pk=dossier.return_commune_id)
+            return nearby.order_by("name_folded")
+
+        self.fields["return_commune"].queryset_from(communes)
+        self.fields["return_point"].queryset_from(
+            lambda: ServicePoint.objects.filter(
+                active=True, commune__province_id=province_id
+            ).order_by("name")
+        )
+        self.fields["fee_option"].queryset_from(
+            lambda: dossier.procedure_version.fees.order_by("-is_default", "id")
         )
         # The rows this dossier already holds, so a choice of them is not read again.
         self.fields["return_commune"].known(

@@ -429,8 +429,12 @@ def _route_and_fees(dossier: Dossier, payload: IntakeIn) -> intake.RouteAndFees:
         data["exemption_note"] = payload.exemption.proof
     # The competent agencies are held: the form checks the choice against them without
     # building the routing query the pages list them with.
-    agencies = Agency.objects.filter(pk__in=[a.pk for a in competent])
-    form = RouteFeesForm(data, dossier=dossier, agencies=agencies, known_agencies=competent)
+    form = RouteFeesForm(
+        data,
+        dossier=dossier,
+        agencies=lambda: Agency.objects.filter(pk__in=[a.pk for a in competent]),
+        known_agencies=competent,
+    )
     if not form.is_valid():
         raise Refused(_errors(form, "route"), dossier)
     return form.choices()

@@ -35,13 +35,41 @@ class StyledFormMixin:
                     widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
 
 
+class _LazyChoices(forms.models.ModelChoiceIterator):
+    """Options read from the field's queryset when they are listed, not when set."""
+
+    def __init__(self, field):
+        self.field = field
+
+    @property
+    def queryset(self):
+        return self.field.queryset
+
+
 class ModelChoiceField(forms.ModelChoiceField):
     """A model choice that takes objects the view already holds (`known(...)`) instead of
-    reading the chosen row again. Only objects that belong to the field's queryset may be
+    reading the chosen row again, and a queryset built only when it is used
+    (`queryset_from(...)`): a form checked against rows the request holds, as the JSON
+    intake's are, never builds it. Only objects that belong to the field's queryset may be
     given; any other value is looked up in the queryset as usual."""
+
+    iterator = _LazyChoices
 
     def known(self, *objects) -> None:
         self._known = {str(obj.pk): obj for obj in objects if obj is not None}
+
+    def queryset_from(self, make) -> None:
+        """`make()` gives the queryset, called at its first use (options, a lookup)."""
+        self._make_queryset = make
+        self.widget.choices = self.choices
+
+    def _get_queryset(self):
+        make = self.__dict__.pop("_make_queryset", None)
+        if make is not None:
+            self._set_queryset(make())
+        return self._queryset
+
+    queryset = property(_get_queryset, forms.ModelChoiceField._set_queryset)
 
     def to_python(self, value):
         held = getattr(self, "_known", {}).get(str(value))
