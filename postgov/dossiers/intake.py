@@ -715,9 +715,17 @@ def seal(
             raise IntakeError(problems)
         point = dossier.receiving_point
         back = expected_return(dossier, now)
-        # Counters from the least to the most shared: the point's own (seal, receipt), the
-        # agency's dossier codes, then the S10 serial and the audit chain that every clerk
-        # uses, so the widely shared rows stay locked for the shortest time before commit.
+        legs = []
+        if uses_outbound(dossier.service_option):
+            legs.append((PostalItem.Leg.OUTBOUND, dossier.weight_g))
+        if uses_return(dossier.service_option, dossier.return_method):
+            # The result's weight is unknown at the counter: the base band is prepaid.
+            legs.append((PostalItem.Leg.RETURN, PostalItem._meta.get_field("weight_g").default))
+        # The S10 serials come from a sequence that locks nothing; the counters below stay
+        # locked until commit, so they come after it, from the least to the most shared:
+        # the point's own (seal, receipt), then the agency's gap-free dossier codes (and the
+        # audit chain, which every clerk uses, last of all at the end of the block).
+        items = delivery.create_items(dossier, legs)
         numbers = seal_numbers(
             unit_code=dossier.agency.unit_code,
             point_code=point.code,
@@ -727,13 +735,6 @@ def seal(
         )
         seal_no = seal_number.strip()[:30] or numbers.seal_number
         receipt, code = numbers.receipt_number, numbers.code
-        legs = []
-        if uses_outbound(dossier.service_option):
-            legs.append((PostalItem.Leg.OUTBOUND, dossier.weight_g))
-        if uses_return(dossier.service_option, dossier.return_method):
-            # The result's weight is unknown at the counter: the base band is prepaid.
-            legs.append((PostalItem.Leg.RETURN, PostalItem._meta.get_field("weight_g").default))
-        items = delivery.create_items(dossier, legs)
 
         def apply(d: Dossier) -> list[str]:
             route = []
