@@ -106,3 +106,32 @@ def test_a_save_of_a_missing_row_updates_nothing():
     Message.objects.filter(pk=row.pk).delete()
     with pytest.raises(DatabaseError, match="did not affect any rows"):
         row.save(update_fields=["status"])
+
+
+def test_a_library_model_gets_the_same_saves():
+    from django_tasks_db.models import DBTaskResult
+
+    from postgov.notify.tasks import send_message
+
+    first = send_message.enqueue(1)
+    second = send_message.enqueue(2)  # with the statement kept at the first save
+    assert any(k[0] == "insert" and k[1] is DBTaskResult for k in compiled_saves._statements)
+    rows = {str(r.id): r for r in DBTaskResult.objects.filter(id__in=[first.id, second.id])}
+    assert [rows[first.id].args_kwargs, rows[second.id].args_kwargs] == [
+        {"args": [1], "kwargs": {}},
+        {"args": [2], "kwargs": {}},
+    ]
+    assert rows[second.id].status == rows[first.id].status == "READY"
+
+
+def test_a_model_with_its_own_insert_is_refused():
+    class Own(Message):
+        class Meta:
+            proxy = True
+            app_label = "notify"
+
+        def _do_insert(self, *args, **kwargs):
+            return super()._do_insert(*args, **kwargs)
+
+    with pytest.raises(TypeError, match="its own _do_insert"):
+        compiled_saves.use_for(Own)
