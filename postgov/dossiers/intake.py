@@ -290,8 +290,9 @@ def open_draft(
     (draft, created, documents). The same `token` twice (a double submit) returns the first draft
     with created False. `checklist` (by document position; `document_id` unused) records
     what was handed in at once; otherwise every document starts as not handed in, one
-    page. `token_checked`: the caller has just looked the token up (a race is still caught
-    by the unique constraint)."""
+    page. `token_checked`: the caller has just looked the token up and handles a race
+    itself: a request with the same token that got past that look-up raises IntegrityError
+    (unique token) here, with no savepoint of its own, and the caller runs again."""
     if not can_receive_at(access, point.pk):
         raise PermissionDenied
     existing = None if token_checked else Dossier.objects.filter(intake_token=token).first()
@@ -300,7 +301,7 @@ def open_draft(
     if not version.postal_allowed:
         raise IntakeError([postal_refusal(version)])
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=not token_checked):
             dossier = Dossier(
                 intake_token=token,
                 province_id=point.commune.province_id,
@@ -339,6 +340,8 @@ def open_draft(
                 details=details,
             )
     except IntegrityError:
+        if token_checked:
+            raise
         # Two submits of the same form raced: the other one created the draft.
         existing = Dossier.objects.filter(intake_token=token).first()
         if existing is None:

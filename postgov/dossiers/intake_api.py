@@ -18,7 +18,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from ninja import Field, Schema, Status
 
@@ -222,7 +222,12 @@ def _applicant_data(
 def submit(request, payload: IntakeIn):
     """The endpoint's body: returns an HttpResponse (problem) or (status, IntakeOut)."""
     try:
-        return _submit(request, payload)
+        try:
+            return _submit(request, payload)
+        except IntegrityError:
+            # A request with the same token (a double submit) drafted between this one's
+            # look-up and its insert; this one rolled back, and now finds that draft.
+            return _submit(request, payload)
     except PermissionDenied:
         return problem(request, 403, "Không có quyền. / Not allowed.")
     except Refused as refused:

@@ -62,6 +62,30 @@ def test_a_whole_intake_in_one_request_and_a_retry(api, world, version):
     assert Dossier.objects.count() == 1 and DossierEvent.objects.count() == 1
 
 
+def test_a_double_submit_racing_past_the_token_look_up_gets_the_first_dossier(
+    api, world, version, monkeypatch
+):
+    from postgov.dossiers import intake_api
+
+    data = body(world)
+    first = post(api, data)
+    assert first.status_code == 201, first.content
+    look_up, missed = intake_api._made_by, []
+
+    def raced(token):  # the first look-up ran before the other request committed
+        if not missed:
+            missed.append(token)
+            return None
+        return look_up(token)
+
+    monkeypatch.setattr(intake_api, "_made_by", raced)
+    again = post(api, data)
+    assert missed and again.status_code == 200, again.content
+    assert again.json()["code"] == first.json()["code"]
+    assert Dossier.objects.count() == 1 and DossierEvent.objects.count() == 1
+    assert verify_chain()[1] == []
+
+
 def test_the_qr_string_fills_the_applicant(api, world, version):
     qr = {"qr": QR_NEW_CARD, "phone": "0905123456", "commune": world.commune_a.code}
     data = body(world, applicant=qr)
