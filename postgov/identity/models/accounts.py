@@ -6,8 +6,11 @@ from __future__ import annotations
 import uuid
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from postgov.lib import compiled_reads
 
 
 class Gender(models.TextChoices):
@@ -22,8 +25,24 @@ class Level(models.IntegerChoices):
     VERIFIED = 2, _("Level 2 (identity checked in person)")
 
 
+class UserManager(DjangoUserManager):
+    def get(self, *args, **kwargs):
+        # The signed-in user is read by primary key on every request
+        # (`ModelBackend.get_user`): that read keeps its SELECT.
+        if not args and kwargs.keys() == {"pk"} and self._db is None:
+            user = compiled_reads.by_pk(self.model, kwargs["pk"])
+            if user is None:
+                raise self.model.DoesNotExist(
+                    f"{self.model.__name__} matching query does not exist."
+                )
+            return user
+        return super().get(*args, **kwargs)
+
+
 class User(AbstractUser):
     """A person with a login. Staff have role assignments; citizens (PostID) have none."""
+
+    objects = UserManager()
 
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
