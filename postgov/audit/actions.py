@@ -16,6 +16,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from postgov.audit.models import AuditChainHead, AuditEvent
+from postgov.lib.compiled_saves import insert_all
 
 CHAIN = "main"
 GENESIS_HASH = "0" * 64  # what the first event follows
@@ -144,7 +145,7 @@ def _append(events: list[AuditEvent]) -> None:
             event.seq, event.prev_hash = seq, prev_hash
             event.hash = prev_hash = compute_hash(event)
             seq += 1
-        AuditEvent.objects.bulk_create(events)
+        insert_all(events)
         _set_head_hash(prev_hash)
 
 

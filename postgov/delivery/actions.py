@@ -19,6 +19,7 @@ from postgov.catalog.models import Procedure
 from postgov.delivery import serials
 from postgov.delivery.models import PickupAttempt, PickupBooking, PostalItem
 from postgov.identity.models import Role, User
+from postgov.lib.compiled_saves import insert_all
 from postgov.lib.locking import lock_one
 from postgov.lib.phones import to_e164
 from postgov.lib.s10 import make_item_id
@@ -58,7 +59,7 @@ def create_items(dossier, legs: list[tuple[str, int]]) -> list[PostalItem]:
         )
         for item_id, (leg, weight_g) in zip(next_item_ids(len(legs)), legs, strict=True)
     ]
-    return PostalItem.objects.bulk_create(items)
+    return insert_all(items)
 
 
 # -- home pickups ----------------------------------------------------------------------------

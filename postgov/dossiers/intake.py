@@ -51,6 +51,7 @@ from postgov.dossiers.scans import check_scan
 from postgov.dossiers.workflow import STATES, State
 from postgov.identity.models import Role
 from postgov.lib import refcache
+from postgov.lib.compiled_saves import insert_all
 from postgov.lib.locking import lock_one
 from postgov.lib.pdf import vnd
 from postgov.lib.phones import to_e164
@@ -318,9 +319,11 @@ def open_draft(
             _default_return(dossier)
             _apply_quote(dossier, quote(dossier))
             dossier.save()
-            documents = DossierDocument.objects.bulk_create(
-                _draft_document(dossier, doc, (checklist or {}).get(doc.position))
-                for doc in version.documents.all()
+            documents = insert_all(
+                [
+                    _draft_document(dossier, doc, (checklist or {}).get(doc.position))
+                    for doc in version.documents.all()
+                ]
             )
             details = {
                 "procedure": version.procedure.code,

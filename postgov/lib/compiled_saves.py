@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 
-from django.db import connections, models
+from django.db import connections, models, router
 from django.db.models import sql
 
 _statements: dict[tuple, str | None] = {}  # None: this save is left to Django
@@ -129,3 +129,54 @@ def use_for(*model_classes) -> None:
             if getattr(model, name) is not getattr(models.Model, name):
                 raise TypeError(f"{model.__name__} has its own {name}")
             setattr(model, name, ours)
+
+
+def insert_all(objs: list[models.Model]) -> list[models.Model]:
+    """`bulk_create` for the few rows an intake writes at once (its checklist, its postal
+    items, its audit events): one multi-row INSERT whose text is kept per model and row
+    count, with scalar values. Django's bulk insert on PostgreSQL sends each column as an
+    array to UNNEST, which psycopg builds in Python; for two or three rows that costs more
+    than the rows. Rows with a primary key already, or models this does not fit, go
+    through `bulk_create`."""
+    if not objs:
+        return objs
+    model = type(objs[0])
+    meta = model._meta
+    using = router.db_for_write(model)
+    connection = connections[using]
+    fields = [f for f in meta.concrete_fields if not f.generated and f is not meta.auto_field]
+    usual = (
+        meta.auto_field is None
+        or meta.parents
+        or any(type(obj) is not model or obj.pk is not None for obj in objs)
+        or any(hasattr(field, "get_placeholder") for field in fields)
+        or not connection.features.can_return_rows_from_bulk_insert
+    )
+    if usual:
+        return model._base_manager.using(using).bulk_create(objs)
+    params = []
+    for obj in objs:
+        for field in fields:
+            value = field.pre_save(obj, add=True)
+            if not _plain(value):
+                return model._base_manager.using(using).bulk_create(objs)
+            params.append(field.get_db_prep_save(value, connection=connection))
+    key = ("insert_all", model, using, len(objs))
+    statement = _statements.get(key)
+    if statement is None:
+        quote = connection.ops.quote_name
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        statement = (
+            f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608 — names from the model
+            f"({', '.join(quote(f.column) for f in fields)}) "
+            f"VALUES {', '.join([row] * len(objs))} "
+            f"RETURNING {quote(meta.auto_field.column)}"
+        )
+        _keep(key, statement)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        ids = [row[0] for row in cursor.fetchall()]
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding, obj._state.db = False, using
+    return objs

@@ -135,3 +135,24 @@ def test_a_model_with_its_own_insert_is_refused():
 
     with pytest.raises(TypeError, match="its own _do_insert"):
         compiled_saves.use_for(Own)
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_a_few_rows_at_once_are_those_bulk_create_writes(count):
+    ours = compiled_saves.insert_all([new_message(n) for n in range(count)])
+    theirs = Message.objects.bulk_create([new_message(n) for n in range(count)])
+    assert all(m.pk and not m._state.adding for m in ours)
+    # In order: each object holds the id of its own row.
+    assert [stored(m)["recipient"] for m in ours] == [m.recipient for m in ours]
+    for mine, django in zip(ours, theirs, strict=True):
+        got, expected = stored(mine), stored(django)
+        assert got.pop("created_at") <= expected.pop("created_at")
+        assert got == expected
+
+
+def test_rows_that_already_have_a_key_go_through_bulk_create():
+    row = new_message(9)
+    row.pk = 424242
+    assert compiled_saves.insert_all([row]) == [row]
+    assert Message.objects.filter(pk=424242).exists()
+    assert not any(k[0] == "insert_all" for k in compiled_saves._statements)
