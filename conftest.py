@@ -92,6 +92,21 @@ def _missing(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture
+def working_morning():
+    """The clock at 09:00 on an ordinary Tuesday (no holiday near it), moving on from
+    there: for tests that pick dates relative to today (a booking two days ahead must
+    not fall on a weekend whatever day the suite runs)."""
+    import datetime
+    import zoneinfo
+
+    import time_machine
+
+    at = datetime.datetime(2026, 3, 10, 9, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh"))
+    with time_machine.travel(at, tick=True) as traveller:
+        yield traveller
+
+
 @pytest.fixture(autouse=True)
 def _fresh_reference_data():
     """Each test starts without the reference data an earlier test's rows left in this

@@ -117,12 +117,12 @@ def test_a_whole_counter_intake(page, world, clerk_a):
 
 
 @pytest.mark.browser
-def test_the_postman_receives_at_the_house_on_a_phone(page, world, supervisor_a, postman_a):
+def test_the_postman_receives_at_the_house_on_a_phone(
+    working_morning, page, world, supervisor_a, postman_a
+):
     make_intake_catalog(world)
     page.set_viewport_size({"width": 390, "height": 844})
     day = timezone.localdate() + timedelta(days=1)
-    if day.weekday() == 6:
-        day += timedelta(days=1)
     booking = delivery.book_pickup(
         procedure=make_intake_catalog(world).procedure,
         name="Hoàng Thị Mai",
@@ -150,7 +150,7 @@ def test_the_postman_receives_at_the_house_on_a_phone(page, world, supervisor_a,
 
 
 @pytest.mark.browser
-def test_public_pages(page, world):
+def test_public_pages(working_morning, page, world):
     make_intake_catalog(world)
     page.goto("/delivery/pickup/")
     shot(page, "pickup-book")
