@@ -47,3 +47,22 @@ def unaccent(text: str | None) -> str:
         return ""
     decomposed = unicodedata.normalize("NFD", text.translate(_D_MAP).translate(_TYPOGRAPHY))
     return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+
+
+def edit_distance(a: str, b: str) -> int:
+    """How many single-character insertions, deletions, substitutions or swaps of two
+    neighbouring characters turn `a` into `b` (optimal string alignment): a slip of the
+    keyboard such as 'Ngyuen' for 'Nguyen' counts as one."""
+    if a == b:
+        return 0
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, start=1):
+        current = [i] + [0] * len(b)
+        for j, char_b in enumerate(b, start=1):
+            cost = 0 if char_a == char_b else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]

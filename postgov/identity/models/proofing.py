@@ -42,6 +42,13 @@ class ProofingCase(models.Model):
         APPROVED = "approved", _("approved by supervisor")
         REJECTED = "rejected", _("rejected by supervisor")
 
+    class Match(models.TextChoices):
+        """How the scanned card compares with the account (`proofing.assess`)."""
+
+        SAME = "same", _("the same person's data")
+        CORRECTION = "correction", _("a small correction")
+        MISMATCH = "mismatch", _("differs beyond a small correction")
+
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True
@@ -66,6 +73,14 @@ class ProofingCase(models.Model):
     # What the ID-card QR said (personal data: kept here for the review, never in the audit).
     card = models.JSONField(_("ID card data"), default=dict, blank=True)
     mismatches = models.JSONField(default=list, blank=True)
+    # Beyond a small correction the clerk cannot confirm alone; blank before a scan and
+    # for an assisted registration (no account to compare with).
+    card_match = models.CharField(
+        _("card against the account"), max_length=10, choices=Match.choices, blank=True
+    )
+    # The account holder is told once per case that a card not matching their account was
+    # presented (a second scan does not send a second message).
+    holder_notified_at = models.DateTimeField(null=True, blank=True)
     checklist = models.JSONField(default=dict, blank=True)
     # Another account already verified with this ID number (never merged).
     conflict_user = models.ForeignKey(
@@ -77,6 +92,7 @@ class ProofingCase(models.Model):
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
     )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
 

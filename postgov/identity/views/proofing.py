@@ -1,4 +1,4 @@
-"""The clerk's counter check and the supervisor's review queue (DESIGN §1, §2.3)."""
+"""The clerk's counter check and the supervisor's review queue."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ from django.views.decorators.http import require_http_methods
 from postgov.identity import actions, otp, proofing
 from postgov.identity.access import role_required
 from postgov.identity.forms import normalise_phone
-from postgov.identity.models import ProofingCase, Role, User
+from postgov.identity.models import Gender, ProofingCase, Role, User
 from postgov.lib.forms import StyledFormMixin
 from postgov.lib.idcard import IdCardError, parse_qr
 from postgov.places.models import Commune, ServicePoint
 
-PROOFING_ROLES = (Role.CLERK, Role.SUPERVISOR)
+PROOFING_ROLES = proofing.PROOFING_ROLES
 
 
 class StartForm(StyledFormMixin, forms.Form):
@@ -42,6 +42,26 @@ class CardForm(StyledFormMixin, forms.Form):
         max_length=2000,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
     )
+
+
+class RescanForm(StyledFormMixin, forms.Form):
+    """The card read again on the checklist step (a misread, the wrong card)."""
+
+    qr = forms.CharField(
+        label=gettext_lazy("Wrong card or misread? Scan the card again"),
+        max_length=2000,
+        # Optional on the page (the checklist is filled in the same form); an empty
+        # scan is answered by the view.
+        required=False,
+        # Sent with the checklist form (it sits beside the card, outside that form).
+        widget=forms.TextInput(attrs={"autocomplete": "off", "form": "decide-form"}),
+    )
+
+    def clean_qr(self) -> str:
+        value = self.cleaned_data["qr"]
+        if not value.strip():
+            raise forms.ValidationError(_("Scan the QR code on the ID card into this field."))
+        return value
 
 
 class ChecklistForm(StyledFormMixin, forms.Form):
@@ -89,7 +109,7 @@ class AssistedForm(StyledFormMixin, forms.Form):
 
 class ReviewForm(StyledFormMixin, forms.Form):
     note = forms.CharField(
-        label=gettext_lazy("Supervisor's note"),
+        label=gettext_lazy("Reason for your decision"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -110,6 +130,79 @@ def _cases(request, *roles):
         point_field="service_point",
         roles=roles or PROOFING_ROLES,
     )
+
+
+def _initial_from(form_class: type[forms.Form], data, *, leave_out: tuple[str, ...] = ()) -> dict:
+    """What the clerk typed, as a form's initial values: shown again after a scan without
+    the 'required' errors a bound form would show for fields not filled in yet."""
+    initial = {}
+    for name, field in form_class.base_fields.items():
+        if name in leave_out:
+            continue
+        if isinstance(field, forms.BooleanField):
+            initial[name] = bool(data.get(name))
+        elif name in data:
+            initial[name] = data.get(name)
+    return initial
+
+
+def _reason_texts() -> dict[str, str]:
+    return {
+        "id_number": _("The ID number on the card is not the one the account declared."),
+        "gender": _("The gender on the card is not the account's."),
+        "name": _("The name on the card differs from the account's by more than a typo."),
+        "birth_date": _(
+            "The date of birth on the card differs from the account's in more than one "
+            "of day, month and year."
+        ),
+        "two_corrections": _(
+            "Both the name and the date of birth differ: only one small correction is allowed."
+        ),
+        "untied": _(
+            "Nothing but the name ties this card to the account: the account has no ID "
+            "number to compare and its date of birth is not exactly the card's."
+        ),
+    }
+
+
+def _comparison(case: ProofingCase) -> dict:
+    """The account and the card side by side, each fact marked as the check saw it."""
+    if not case.card:
+        return {}
+    card_birth = date.fromisoformat(case.card["birth_date"])
+    card_gender = dict(Gender.choices).get(case.card.get("gender"), "")
+    user = case.user
+    rows = [
+        ("name", _("Full name"), user.full_name if user else "", case.card["full_name"]),
+        (
+            "birth_date",
+            _("Date of birth"),
+            user.birth_date.strftime("%d/%m/%Y") if user and user.birth_date else "",
+            card_birth.strftime("%d/%m/%Y"),
+        ),
+        ("gender", _("Gender"), user.get_gender_display() if user else "", card_gender),
+        (
+            "id_number",
+            _("ID number"),
+            (user.verified_id_number or user.declared_id_number) if user else "",
+            case.card["id_number"],
+        ),
+    ]
+    check = proofing.assess(user, case.card) if user else None
+    return {
+        "rows": [
+            {
+                "key": key,
+                "label": label,
+                "account": account,
+                "card": card,
+                "state": check.facts.get(key, "") if check else "",
+            }
+            for key, label, account, card in rows
+        ],
+        "address": case.card.get("address", ""),
+        "reasons": [_reason_texts()[r] for r in check.reasons] if check else [],
+    }
 
 
 @role_required(*PROOFING_ROLES)
@@ -173,8 +266,22 @@ def proofing_start(request):
         else:
             form.add_error(None, _("Scan an enrolment code, or enter a username and phone number."))
     recent = _cases(request)[:10]
+    supervisor = request.access.has_role(Role.SUPERVISOR)
+    waiting = (
+        _cases(request, Role.SUPERVISOR).filter(status=ProofingCase.Status.REVIEW).count()
+        if supervisor
+        else 0
+    )
     return render(
-        request, "identity/proofing_start.html", {"form": form, "point": point, "recent": recent}
+        request,
+        "identity/proofing_start.html",
+        {
+            "form": form,
+            "point": point,
+            "recent": recent,
+            "supervisor": supervisor,
+            "waiting": waiting,
+        },
     )
 
 
@@ -185,12 +292,41 @@ def proofing_case(request, pk: int):
     case = get_object_or_404(_cases(request), pk=pk)
     confirmed = case.kind != ProofingCase.Kind.WALK_IN or case.checklist.get("account_confirmed")
     card_form = CardForm()
+    rescan_form = RescanForm(prefix="rescan")
     checklist_form = ChecklistForm()
     assisted_form = AssistedForm() if case.kind == ProofingCase.Kind.ASSISTED else None
     action = request.POST.get("action") if request.method == "POST" else None
     if case.status != ProofingCase.Status.OPEN:
         action = None
-    if action == "confirm_account" and not confirmed:
+    if action == "decide" and case.card and "rescan" in request.POST:
+        # Read the card again on the same case; what the clerk typed stays on the page.
+        rescan_form = RescanForm(request.POST, prefix="rescan")
+        leave_out: tuple[str, ...] = ()
+        if rescan_form.is_valid():
+            try:
+                card = parse_qr(rescan_form.cleaned_data["qr"])
+            except IdCardError as exc:
+                rescan_form.add_error("qr", str(exc))
+                proofing._audit("proofing.card_refused", request, case)
+            else:
+                previous = case.card.get("id_number")
+                case = proofing.attach_card(request, case, card)
+                rescan_form = RescanForm(prefix="rescan")
+                if card.id_number != previous:
+                    # The ticks were given for another card.
+                    leave_out = proofing.CHECKLIST
+                    messages.warning(
+                        request,
+                        _("A different card was read: check it and the person again."),
+                    )
+                else:
+                    messages.info(request, _("The card was read again."))
+        checklist_form = ChecklistForm(
+            initial=_initial_from(ChecklistForm, request.POST, leave_out=leave_out)
+        )
+        if assisted_form is not None:
+            assisted_form = AssistedForm(initial=_initial_from(AssistedForm, request.POST))
+    elif action == "confirm_account" and not confirmed:
         if otp.check_code(
             case.user, "proofing", request.POST.get("code", ""), destination=case.user.phone
         ):
@@ -247,25 +383,19 @@ def proofing_case(request, pk: int):
                     request, "identity/proofing_letter.html", {"case": case, "letter": letter}
                 )
             return redirect("identity:proofing_case", case.pk)
-    card_birth = ""
-    if case.card.get("birth_date"):
-        card_birth = date.fromisoformat(case.card["birth_date"]).strftime("%d/%m/%Y")
+    needs_supervisor = bool(case.conflict_user_id) or case.card_match == ProofingCase.Match.MISMATCH
     return render(
         request,
         "identity/proofing_case.html",
         {
             "case": case,
-            "card_birth": card_birth,
+            "comparison": _comparison(case),
+            "needs_supervisor": needs_supervisor,
             "confirmed": confirmed,
             "card_form": card_form,
+            "rescan_form": rescan_form,
             "checklist_form": checklist_form,
             "assisted_form": assisted_form,
-            "mismatch_labels": {
-                "name": _("Full name"),
-                "birth_date": _("Date of birth"),
-                "gender": _("Gender"),
-                "id_number": _("ID number"),
-            },
         },
     )
 
@@ -286,7 +416,13 @@ def proofing_review_queue(request):
 def proofing_review(request, pk: int):
     case = get_object_or_404(_cases(request, Role.SUPERVISOR), pk=pk)
     form = ReviewForm(request.POST or None)
-    if request.method == "POST" and case.status == ProofingCase.Status.REVIEW and form.is_valid():
+    own_case = case.clerk_id == request.user.pk
+    if (
+        request.method == "POST"
+        and case.status == ProofingCase.Status.REVIEW
+        and not own_case
+        and form.is_valid()
+    ):
         approve = request.POST.get("decision") == "approve"
         try:
             proofing.review(
@@ -296,15 +432,38 @@ def proofing_review(request, pk: int):
                 note=form.cleaned_data["note"],
                 unbind_other=form.cleaned_data["unbind_other"],
             )
-        except ValueError:
-            form.add_error(
-                "unbind_other",
-                _(
-                    "Another account is verified with this ID number: "
-                    "withdraw its verification first, or reject."
-                ),
-            )
+        except proofing.ReviewRefused as refused:
+            if refused.reason == "id_number_taken":
+                form.add_error(
+                    "unbind_other",
+                    _(
+                        "Another account is verified with this ID number: "
+                        "withdraw its verification first, or reject."
+                    ),
+                )
+            elif refused.reason == "no_account":
+                form.add_error(
+                    None,
+                    _(
+                        "This registration at the counter created no account: there is "
+                        "nothing to approve. Reject it; the person can be registered again "
+                        "once the doubt is cleared."
+                    ),
+                )
+            else:
+                form.add_error(None, _("You opened this case: another supervisor decides."))
         else:
             messages.success(request, _("Decision recorded."))
             return redirect("identity:proofing_review_queue")
-    return render(request, "identity/proofing_review.html", {"case": case, "form": form})
+    return render(
+        request,
+        "identity/proofing_review.html",
+        {
+            "case": case,
+            "form": form,
+            "own_case": own_case,
+            "comparison": _comparison(case),
+            "conflict": proofing.other_verified_account(case) if case.card else None,
+            "told": bool(case.user and proofing.verified_channels(case.user)),
+        },
+    )
