@@ -237,6 +237,13 @@ class WebhookDelivery(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["endpoint", "created_at"], name="webhook_log_idx")]
 
+    @property
+    def last_error_label(self) -> str:
+        # Translated at display time: the row keeps the coarse reason in English.
+        from postgov.agencies.webhooks import error_label
+
+        return error_label(self.last_error) if self.last_error else ""
+
 
 class PortalSyncItem(models.Model):
     """One message for the national public service portal: a dossier pushed
@@ -269,6 +276,12 @@ class PortalSyncItem(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["dossier", "status"], name="portal_dossier_idx")]
+
+    @property
+    def last_error_label(self) -> str:
+        from postgov.agencies.portal import error_label
+
+        return error_label(self.last_error) if self.last_error else ""
 
 
 class AgencyClient(AgencyCredential):
