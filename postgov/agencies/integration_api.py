@@ -221,7 +221,7 @@ class DeliveryOut(Schema):
             'Empty once delivered; otherwise one of "could not connect", '
             '"refused: address not allowed", "host not found", "https required", '
             '"invalid address", "redirect not followed", "HTTP 4xx", "HTTP 5xx", '
-            '"endpoint disabled", "failed"'
+            '"endpoint disabled", "signing secret unreadable", "failed"'
         )
     )
     created_at: datetime

@@ -118,6 +118,7 @@ def integration(request, agency_id: int):
                 "what": _("Signing secret"),
                 "value": secret,
                 "name": endpoint.url,
+                "sealed": True,
             }
             hook_form = WebhookForm()
     return render(

@@ -13,7 +13,7 @@ may re-send any delivery (audited).
 The URL was typed by an agency's officer: each delivery goes through the outbound guard
 (`postgov/lib/outbound.py`: a public https address, checked at connect time, no redirect)
 and the log keeps only the answer's status and a coarse reason, never what the receiver
-said.
+said. The signing secret is sealed at rest (`WebhookEndpoint.signing_secret`).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from django_tasks import task
 from postgov.agencies.models import WebhookDelivery, WebhookEndpoint
 from postgov.audit.actions import record
 from postgov.lib import outbound, refcache
+from postgov.lib.sealing import SealError
 
 SIGNATURE_HEADER = "PostGov-Signature"
 TIMESTAMP_HEADER = "PostGov-Timestamp"
@@ -43,7 +44,8 @@ BASE_DELAY = 30  # seconds: 30 s, 2 min, 8 min, 32 min, ~2 h, ~8.5 h, ~34 h
 TIMEOUT = 10
 # Reasons of our own, beside the outbound guard's.
 DISABLED = "endpoint disabled"
-LABELS = {DISABLED: _("endpoint disabled")}
+SECRET_UNREADABLE = "signing secret unreadable"  # noqa: S105  (a reason, not a secret)
+LABELS = {DISABLED: _("endpoint disabled"), SECRET_UNREADABLE: _("signing secret unreadable")}
 
 
 def backoff(attempts: int) -> timedelta:
@@ -104,7 +106,10 @@ def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> tuple[int | N
     unreachable address, nor repeat what the receiver said."""
     body = delivery.payload.encode()
     timestamp = int(time.time())
-    secret = endpoint.secret
+    try:
+        secret = endpoint.signing_secret()
+    except SealError:
+        return None, SECRET_UNREADABLE
     try:
         answer = outbound.request(
             "POST",

@@ -31,5 +31,6 @@ def test_officer_adds_a_webhook_and_a_private_address_is_refused(page, world, se
     page.wait_for_load_state()
     secret = page.locator(".alert-warning code").last.inner_text()
     assert secret.startswith("whsec_")
-    assert WebhookEndpoint.objects.get().secret == secret
+    assert "lưu khóa ở dạng mã hóa" in page.content()
+    assert WebhookEndpoint.objects.get().signing_secret() == secret
     shot(page, "webhook-added")
