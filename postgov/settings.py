@@ -9,7 +9,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from postgov.lib.env import env_bool, env_int, env_list, env_secret, env_str
+from postgov.lib.env import env_bool, env_int, env_list, env_outbound_url, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("POSTGOV_DATA_DIR", str(BASE_DIR / "var")))
@@ -264,6 +264,12 @@ TASKS = {
     }
 }
 
+# Requests to addresses people configure (agencies' webhooks, the national portal,
+# upstream identity providers, the SMS gateway) go to public internet addresses only, over
+# https (postgov/lib/outbound.py). Development and the tests run their stand-ins on the
+# loopback: there private addresses and plain http are allowed. Never in production.
+OUTBOUND_ALLOW_PRIVATE = env_bool("OUTBOUND_ALLOW_PRIVATE", DEV)
+
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
@@ -271,7 +277,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "PostGov <no-reply@postgov.lo
 # Which gateway sends SMS: "console" (logs, for development), or "http" with the URL and
 # token of a generic HTTP SMS gateway.
 SMS_GATEWAY = env_str("SMS_GATEWAY", "console")
-SMS_HTTP_URL = env_str("SMS_HTTP_URL", "")
+SMS_HTTP_URL = env_outbound_url("SMS_HTTP_URL", "", allow_private=OUTBOUND_ALLOW_PRIVATE)
 SMS_HTTP_TOKEN = env_str("SMS_HTTP_TOKEN", "")
 
 LOGGING = {
@@ -300,8 +306,10 @@ RESULT_HOLD_DAYS = env_int("RESULT_HOLD_DAYS", 10)
 # National public service portal (issue 4). Empty PORTAL_URL: messages wait in the queue
 # (and in the sync report). In development the app's own simulator plays the portal.
 PORTAL_SIMULATOR = env_bool("PORTAL_SIMULATOR", DEV and not TESTING)
-PORTAL_URL = env_str(
-    "PORTAL_URL", f"{SITE_URL}/_simulator/portal" if PORTAL_SIMULATOR else ""
+PORTAL_URL = env_outbound_url(
+    "PORTAL_URL",
+    f"{SITE_URL}/_simulator/portal" if PORTAL_SIMULATOR else "",
+    allow_private=OUTBOUND_ALLOW_PRIVATE,
 ).rstrip("/")
 PORTAL_USERNAME = env_str("PORTAL_USERNAME", "postgov")
 PORTAL_PASSWORD = (
@@ -310,8 +318,6 @@ PORTAL_PASSWORD = (
     else ("postgov" if DEV else "")
 )
 PORTAL_UNIT_CODE = env_str("PORTAL_UNIT_CODE", "000.00.00.G12")
-# Webhook URLs must be https outside development (plain http only to test locally).
-WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", DEV)
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_CLASS = "postgov.pagination.BoundedLimitOffset"

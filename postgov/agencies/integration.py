@@ -1,6 +1,6 @@
 """Credentials and endpoints of agencies' own systems: API keys (only a hash stored, shown
 once), OAuth2 clients (client credentials grant, secret hashed and shown once), webhook
-endpoints (a signing secret, shown once), and who may manage them."""
+endpoints (a signing secret, sealed and shown once), and who may manage them."""
 
 from __future__ import annotations
 
@@ -264,9 +264,9 @@ def revoke_oauth_client(client: AgencyClient, *, user=None, request=None) -> Non
 def create_webhook(agency: Agency, url: str, *, user=None, request=None):
     secret = "whsec_" + secrets.token_urlsafe(32)
     with transaction.atomic():
-        endpoint = WebhookEndpoint.objects.create(
-            agency=agency, url=url, secret=secret, created_by=user
-        )
+        endpoint = WebhookEndpoint(agency=agency, url=url, created_by=user)
+        endpoint.set_signing_secret(secret)
+        endpoint.save()
         record(
             "agency.webhook_created",
             request=request,

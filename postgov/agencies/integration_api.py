@@ -216,7 +216,14 @@ class DeliveryOut(Schema):
     status: str
     attempts: int
     last_status_code: int | None
-    last_error: str
+    last_error: str = Field(
+        description=(
+            'Empty once delivered; otherwise one of "could not connect", '
+            '"refused: address not allowed", "host not found", "https required", '
+            '"invalid address", "redirect not followed", "HTTP 4xx", "HTTP 5xx", '
+            '"endpoint disabled", "signing secret unreadable", "failed"'
+        )
+    )
     created_at: datetime
     delivered_at: datetime | None
     next_attempt_at: datetime | None
@@ -533,7 +540,7 @@ def _delivery_out(delivery: WebhookDelivery) -> dict:
         "status": delivery.status,
         "attempts": delivery.attempts,
         "last_status_code": delivery.last_status_code,
-        "last_error": delivery.last_error,
+        "last_error": webhooks.error_code(delivery.last_error),
         "created_at": delivery.created_at,
         "delivered_at": delivery.delivered_at,
         "next_attempt_at": delivery.next_attempt_at,

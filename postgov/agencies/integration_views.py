@@ -4,10 +4,7 @@ delivery."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -35,6 +32,7 @@ from postgov.identity.access import role_required
 from postgov.identity.models import Role
 from postgov.identity.oidc.claims import issuer
 from postgov.lib.forms import StyledFormMixin
+from postgov.lib.outbound import PublicURLField
 
 MANAGERS = (Role.AGENCY_OFFICER, Role.PROVINCIAL_ADMIN)
 
@@ -61,13 +59,8 @@ class ClientForm(StyledFormMixin, forms.Form):
 
 
 class WebhookForm(StyledFormMixin, forms.Form):
-    url = forms.URLField(label=gettext_lazy("Webhook URL"), max_length=500, assume_scheme="https")
-
-    def clean_url(self):
-        url = self.cleaned_data["url"]
-        if urlsplit(url).scheme != "https" and not settings.WEBHOOK_ALLOW_HTTP:
-            raise forms.ValidationError(_("Use an https:// address."))
-        return url
+    # Checked as each delivery will be: https, a public address.
+    url = PublicURLField(label=gettext_lazy("Webhook URL"), max_length=500, assume_scheme="https")
 
 
 def _agency(request, agency_id: int) -> Agency:
@@ -121,7 +114,12 @@ def integration(request, agency_id: int):
             endpoint, secret = create_webhook(
                 agency, hook_form.cleaned_data["url"], user=request.user, request=request
             )
-            shown = {"what": _("Signing secret"), "value": secret, "name": endpoint.url}
+            shown = {
+                "what": _("Signing secret"),
+                "value": secret,
+                "name": endpoint.url,
+                "sealed": True,
+            }
             hook_form = WebhookForm()
     return render(
         request,

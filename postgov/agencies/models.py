@@ -7,7 +7,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from postgov.catalog.models import AgencyLevel
+from postgov.lib.sealing import seal, unseal
 from postgov.lib.text import fold
+
+WEBHOOK_SECRET_PURPOSE = "webhook-signing-secret"  # noqa: S105  (a key label)
 
 
 class Agency(models.Model):
@@ -186,8 +189,9 @@ class WebhookEndpoint(models.Model):
 
     agency = models.ForeignKey(Agency, models.PROTECT, related_name="webhooks")
     url = models.URLField(_("URL"), max_length=500)
-    # Needed in clear to sign each delivery (HMAC); shown once, like an API key.
-    secret = models.CharField(max_length=80)
+    # Each delivery is signed with it (HMAC), so it cannot be kept as a hash like an API
+    # key: it is sealed (AES-GCM, `signing_secret`) and shown once, when it is made.
+    secret_sealed = models.TextField(editable=False)
     active = models.BooleanField(_("active"), default=True)
     created_by = models.ForeignKey(
         "identity.User", models.PROTECT, null=True, blank=True, related_name="+"
@@ -201,6 +205,12 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+    def set_signing_secret(self, secret: str) -> None:
+        self.secret_sealed = seal(secret, WEBHOOK_SECRET_PURPOSE)
+
+    def signing_secret(self) -> str:
+        return unseal(self.secret_sealed, WEBHOOK_SECRET_PURPOSE)
 
 
 class WebhookDelivery(models.Model):
@@ -237,6 +247,13 @@ class WebhookDelivery(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["endpoint", "created_at"], name="webhook_log_idx")]
 
+    @property
+    def last_error_label(self) -> str:
+        # Translated at display time: the row keeps the coarse reason in English.
+        from postgov.agencies.webhooks import error_label
+
+        return error_label(self.last_error) if self.last_error else ""
+
 
 class PortalSyncItem(models.Model):
     """One message for the national public service portal: a dossier pushed
@@ -269,6 +286,12 @@ class PortalSyncItem(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["dossier", "status"], name="portal_dossier_idx")]
+
+    @property
+    def last_error_label(self) -> str:
+        from postgov.agencies.portal import error_label
+
+        return error_label(self.last_error) if self.last_error else ""
 
 
 class AgencyClient(AgencyCredential):

@@ -17,8 +17,7 @@ wait in the queue (and in the report) until one is.
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
+import logging
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -26,20 +25,38 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from postgov.agencies.models import PortalSyncItem
 from postgov.dossiers.models import Dossier, DossierEvent, ReturnMethod
+from postgov.lib import outbound
 from postgov.lib.workingtime import VIETNAM
+
+logger = logging.getLogger("postgov.portal")
 
 DOSSIER = PortalSyncItem.Service.DOSSIER
 PROGRESS = PortalSyncItem.Service.PROGRESS
 MAX_ATTEMPTS = 10
 BASE_DELAY = 60
+MAX_ANSWER_BYTES = 5_000_000  # a lookup's answer lists a dossier's whole history
+# Reasons of our own, beside the outbound guard's: the portal's own message is not kept.
+LOGIN_REFUSED = "portal login refused"
+MESSAGE_REFUSED = "message refused by the portal"
+LABELS = {
+    LOGIN_REFUSED: _("portal login refused"),
+    MESSAGE_REFUSED: _("message refused by the portal"),
+}
 
 
 class PortalError(Exception):
-    """The portal did not take the message; it will be retried."""
+    """The portal did not take the message; it will be retried. The text is a coarse
+    reason (it is shown in the sync report); what the portal said, if anything, is kept
+    apart in `portal_message` and never stored."""
+
+    def __init__(self, reason: str, portal_message: str = ""):
+        super().__init__(reason)
+        self.portal_message = portal_message
 
 
 class PortalAdapter(Protocol):
@@ -56,7 +73,9 @@ def portal_date(moment: datetime | None) -> str:
 
 
 class HttpPortal:
-    """The portal (or its local simulator) over HTTP, JSON in and out."""
+    """The portal (or its local simulator) over HTTP, JSON in and out, through the
+    outbound guard: its address comes from the environment, but the answers' details
+    never reach the sync report (they go to the log, as codes)."""
 
     def __init__(self, base_url: str, username: str, password: str, unit_code: str, timeout=20):
         self.base_url = base_url.rstrip("/")
@@ -64,29 +83,30 @@ class HttpPortal:
         self.timeout = timeout
 
     def _post(self, path: str, body: dict) -> dict:
-        request = urllib.request.Request(  # noqa: S310  (URL from settings)
-            self.base_url + path,
-            data=json.dumps(body, ensure_ascii=False).encode(),
-            method="POST",
-            headers={
-                "Content-Type": "application/json; charset=utf-8",
-                "Accept": "application/json",
-            },
-        )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                return json.loads(response.read() or b"{}")
-        except urllib.error.HTTPError as exc:
-            raise PortalError(f"portal answered {exc.code}") from exc
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            raise PortalError(f"portal unreachable: {exc.__class__.__name__}") from exc
-        except ValueError as exc:
-            raise PortalError("portal answered something that is not JSON") from exc
+            answer = outbound.request(
+                "POST",
+                self.base_url + path,
+                body=json.dumps(body, ensure_ascii=False).encode(),
+                headers={
+                    "Content-Type": "application/json; charset=utf-8",
+                    "Accept": "application/json",
+                },
+                timeout=self.timeout,
+                max_bytes=MAX_ANSWER_BYTES,
+            )
+            content = answer.json() if answer.body else {}
+        except outbound.OutboundError as exc:
+            raise PortalError(exc.reason) from exc
+        if not isinstance(content, dict):
+            raise PortalError(outbound.BAD_ANSWER)
+        return content
 
     def _session(self) -> str:
         answer = self._post("/auth", {"username": self.username, "password": self.password})
         if str(answer.get("error_code")) not in ("0", "00") or not answer.get("session"):
-            raise PortalError(f"portal login refused: {answer.get('message', '')}"[:200])
+            logger.warning("portal login refused (error_code %r)", answer.get("error_code"))
+            raise PortalError(LOGIN_REFUSED, str(answer.get("message", ""))[:200])
         return answer["session"]
 
     def push(self, service: str, records: list[dict], *, updating: bool = False) -> None:
@@ -99,7 +119,8 @@ class HttpPortal:
         }
         answer = self._post("/integration", body)
         if str(answer.get("error_code")) not in ("0", "00"):
-            raise PortalError(f"{service} refused: {answer.get('message', '')}"[:200])
+            logger.warning("portal refused %s (error_code %r)", service, answer.get("error_code"))
+            raise PortalError(MESSAGE_REFUSED, str(answer.get("message", ""))[:200])
 
     def lookup(self, code: str) -> list[dict]:
         body = {
@@ -108,7 +129,14 @@ class HttpPortal:
             "service": "TraCuuHoSo",
             "mahoso": code,
         }
-        return list(self._post("/share", body).get("result") or [])
+        result = self._post("/share", body).get("result") or []
+        return list(result) if isinstance(result, list) else []
+
+
+def error_label(reason: str) -> str:
+    """A message's last error in the page's language (an older, detailed text is shown as
+    "failed")."""
+    return outbound.label(reason, LABELS)
 
 
 def configured() -> bool:

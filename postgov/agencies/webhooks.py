@@ -9,6 +9,11 @@ Deliveries are queued in the transaction of the dossier's change (nothing is sen
 change that rolls back) and sent by the worker; a failure (network error, non-2xx answer)
 is retried with exponential backoff; every attempt is in the delivery log, and a person
 may re-send any delivery (audited).
+
+The URL was typed by an agency's officer: each delivery goes through the outbound guard
+(`postgov/lib/outbound.py`: a public https address, checked at connect time, no redirect)
+and the log keeps only the answer's status and a coarse reason, never what the receiver
+said. The signing secret is sealed at rest (`WebhookEndpoint.signing_secret`).
 """
 
 from __future__ import annotations
@@ -17,18 +22,18 @@ import hashlib
 import hmac
 import json
 import time
-import urllib.error
-import urllib.request
 from datetime import timedelta
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from postgov.agencies.models import WebhookDelivery, WebhookEndpoint
 from postgov.audit.actions import record
-from postgov.lib import refcache
+from postgov.lib import outbound, refcache
+from postgov.lib.sealing import SealError
 
 SIGNATURE_HEADER = "PostGov-Signature"
 TIMESTAMP_HEADER = "PostGov-Timestamp"
@@ -37,6 +42,10 @@ EVENT_HEADER = "PostGov-Event"
 MAX_ATTEMPTS = 8
 BASE_DELAY = 30  # seconds: 30 s, 2 min, 8 min, 32 min, ~2 h, ~8.5 h, ~34 h
 TIMEOUT = 10
+# Reasons of our own, beside the outbound guard's.
+DISABLED = "endpoint disabled"
+SECRET_UNREADABLE = "signing secret unreadable"  # noqa: S105  (a reason, not a secret)
+LABELS = {DISABLED: _("endpoint disabled"), SECRET_UNREADABLE: _("signing secret unreadable")}
 
 
 def backoff(attempts: int) -> timedelta:
@@ -92,28 +101,44 @@ def queue_webhooks(dossier, event) -> None:
 
 
 def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> tuple[int | None, str]:
+    """The status of the receiver's answer and, when it failed, a coarse reason: the
+    agency reads these back, so they must not describe what lies behind a refused or
+    unreachable address, nor repeat what the receiver said."""
     body = delivery.payload.encode()
     timestamp = int(time.time())
-    request = urllib.request.Request(  # noqa: S310  (URL set by the agency's administrator)
-        endpoint.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json; charset=utf-8",
-            "User-Agent": "PostGov-Webhooks/1",
-            TIMESTAMP_HEADER: str(timestamp),
-            SIGNATURE_HEADER: sign(endpoint.secret, timestamp, body),
-            ID_HEADER: str(delivery.pk),
-            EVENT_HEADER: delivery.event_type,
-        },
-    )
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
-            return response.status, ""
-    except urllib.error.HTTPError as exc:
-        return exc.code, f"answered {exc.code}"
-    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
-        return None, f"unreachable: {exc.__class__.__name__}"
+        secret = endpoint.signing_secret()
+    except SealError:
+        return None, SECRET_UNREADABLE
+    try:
+        answer = outbound.request(
+            "POST",
+            endpoint.url,
+            body=body,
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "User-Agent": "PostGov-Webhooks/1",
+                TIMESTAMP_HEADER: str(timestamp),
+                SIGNATURE_HEADER: sign(secret, timestamp, body),
+                ID_HEADER: str(delivery.pk),
+                EVENT_HEADER: delivery.event_type,
+            },
+            timeout=TIMEOUT,
+            read_body=False,
+        )
+    except outbound.OutboundError as exc:
+        return exc.status, exc.reason
+    return answer.status, ""
+
+
+def error_label(reason: str) -> str:
+    """A delivery's last error in the page's language."""
+    return outbound.label(reason, LABELS)
+
+
+def error_code(reason: str) -> str:
+    """A delivery's last error for the API: one of the documented reasons."""
+    return outbound.coarse(reason, tuple(LABELS))
 
 
 LEASE = timedelta(seconds=TIMEOUT * 3)
@@ -144,9 +169,9 @@ def deliver_webhook(delivery_id: int) -> str:
         endpoint = delivery.endpoint
         if not endpoint.active:
             delivery.status = WebhookDelivery.Status.FAILED
-            delivery.last_error = "endpoint disabled"
+            delivery.last_error = DISABLED
             delivery.save(update_fields=["status", "last_error"])
-            return "endpoint disabled"
+            return DISABLED
         delivery.attempts += 1
         delivery.sending_until = now + LEASE
         delivery.save(update_fields=["attempts", "sending_until"])

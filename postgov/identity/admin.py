@@ -24,6 +24,7 @@ from postgov.identity.models import (
     User,
 )
 from postgov.identity.models.oidc import SCOPE_CHOICES
+from postgov.lib.outbound import PublicURLField
 
 
 def _is_provincial_admin(request) -> bool:
@@ -216,12 +217,13 @@ class SigningKeyAdmin(ProvincialAdminMixin, admin.ModelAdmin):
 
 
 class UpstreamProviderForm(forms.ModelForm):
-    issuer = forms.URLField(label=_("issuer"), assume_scheme="https")
-    authorization_endpoint = forms.URLField(
+    # Requested by the server (keys, tokens) or part of the same provider: public only.
+    issuer = PublicURLField(label=_("issuer"), assume_scheme="https")
+    authorization_endpoint = PublicURLField(
         label=_("authorization endpoint"), assume_scheme="https"
     )
-    token_endpoint = forms.URLField(label=_("token endpoint"), assume_scheme="https")
-    jwks_uri = forms.URLField(label=_("JWKS URI"), assume_scheme="https")
+    token_endpoint = PublicURLField(label=_("token endpoint"), assume_scheme="https")
+    jwks_uri = PublicURLField(label=_("JWKS URI"), assume_scheme="https")
     client_secret = forms.CharField(
         label=_("client secret"),
         required=False,

@@ -13,9 +13,8 @@ import hashlib
 import json
 import secrets
 import time
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
-import requests
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,6 +29,7 @@ from postgov.identity import authn
 from postgov.identity.actions import fingerprint
 from postgov.identity.models import ExternalIdentity, Level, UpstreamProvider, User
 from postgov.identity.oidc.claims import issuer
+from postgov.lib import outbound
 from postgov.lib.sealing import seal, unseal
 
 SESSION = "postgov_federation"
@@ -98,9 +98,10 @@ def _keys(provider: UpstreamProvider, kid: str | None, *, refresh: bool = False)
     )
     known = {k.get("kid") for k in (provider.jwks or {}).get("keys", [])}
     if refresh or not provider.jwks or (kid not in known and stale):
-        response = requests.get(provider.jwks_uri, timeout=TIMEOUT)
-        response.raise_for_status()
-        provider.jwks = response.json()
+        answer = outbound.request(
+            "GET", provider.jwks_uri, headers={"Accept": "application/json"}, timeout=TIMEOUT
+        )
+        provider.jwks = answer.json()
         provider.jwks_fetched_at = timezone.now()
         provider.save(update_fields=["jwks", "jwks_fetched_at"])
     return jwk.JWKSet.from_json(json.dumps(provider.jwks))
@@ -112,23 +113,33 @@ def exchange_code(provider: UpstreamProvider, code: str, verifier: str, nonce: s
         if provider.client_secret_sealed
         else ""
     )
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Accept": "application/json",
+    }
+    if secret:
+        # client_secret_basic: each part form-encoded first (RFC 6749, section 2.3.1).
+        pair = f"{quote(provider.client_id, safe='')}:{quote(secret, safe='')}"
+        headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+    body = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": callback_url(provider),
+        "code_verifier": verifier,
+    }
     try:
-        response = requests.post(
+        answer = outbound.request(
+            "POST",
             provider.token_endpoint,
-            data={
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": callback_url(provider),
-                "code_verifier": verifier,
-            },
-            auth=(provider.client_id, secret) if secret else None,
+            body=urlencode(body).encode(),
+            headers=headers,
             timeout=TIMEOUT,
         )
-    except requests.RequestException as exc:
-        raise FederationError("token endpoint unreachable") from exc
-    if response.status_code != 200:
-        raise FederationError(f"token endpoint answered {response.status_code}")
-    id_token = response.json().get("id_token")
+        id_token = answer.json().get("id_token")
+    except outbound.OutboundError as exc:
+        raise FederationError(f"token endpoint: {exc.reason}") from exc
+    except AttributeError as exc:  # JSON, but not an object
+        raise FederationError("no id_token") from exc
     if not isinstance(id_token, str):
         raise FederationError("no id_token")
     try:
@@ -138,7 +149,7 @@ def exchange_code(provider: UpstreamProvider, code: str, verifier: str, nonce: s
             jwt=id_token, key=keys, algs=["RS256", "PS256", "ES256"], check_claims={"exp": None}
         )
         claims = json.loads(token.claims)
-    except (JWException, ValueError, KeyError, requests.RequestException) as exc:
+    except (JWException, ValueError, KeyError, outbound.OutboundError) as exc:
         raise FederationError("invalid id_token") from exc
     aud = claims.get("aud")
     audiences = [aud] if isinstance(aud, str) else list(aud or [])

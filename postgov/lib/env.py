@@ -76,3 +76,16 @@ def env_secret(name: str, *, dev_file: Path | None = None) -> str:
         dev_file.write_text(secrets.token_urlsafe(50), encoding="utf-8")
         dev_file.chmod(0o600)
     return dev_file.read_text(encoding="utf-8").strip()
+
+
+def env_outbound_url(name: str, default: str, *, allow_private: bool) -> str:
+    """A URL the server will send requests to: one that every request would refuse
+    (http in production, a private address written as such) stops the process now."""
+    from postgov.lib.outbound import configuration_problem
+
+    value = env_str(name, default).strip()
+    if value:
+        problem = configuration_problem(value, allow_private=allow_private)
+        if problem:
+            raise ImproperlyConfigured(f"{name}={value!r}: {problem}.")
+    return value

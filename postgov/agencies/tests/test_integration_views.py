@@ -7,6 +7,7 @@ from django.urls import reverse
 from postgov.agencies.integration import create_webhook
 from postgov.agencies.models import ApiKey, WebhookDelivery
 from postgov.audit.models import AuditEvent
+from postgov.lib import outbound
 from tests.agency_helpers import handed_over
 
 
@@ -37,8 +38,9 @@ def test_a_key_is_shown_once_then_only_its_prefix(client, world):
     assert key.revoked_at and AuditEvent.objects.filter(action="agency.api_key_revoked").exists()
 
 
-def test_the_provincial_admin_adds_a_webhook_and_resends(client, world, settings):
-    settings.WEBHOOK_ALLOW_HTTP = False
+def test_the_provincial_admin_adds_a_webhook_and_resends(client, world, settings, monkeypatch):
+    settings.OUTBOUND_ALLOW_PRIVATE = False  # as in production: https, public addresses
+    monkeypatch.setattr(outbound, "resolve", lambda host, port: ["93.184.215.14"])
     client.force_login(world.provincial_admin)
     url = reverse("agencies:integration", args=[world.agency_a.pk])
     assert (
