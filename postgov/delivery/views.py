@@ -23,6 +23,7 @@ from postgov.delivery.models import PickupBooking
 from postgov.identity.access import role_required
 from postgov.identity.models import Role
 from postgov.lib import ratelimit
+from postgov.lib.netkeys import network_key
 from postgov.lib.redirects import safe_next
 from postgov.lib.text import mask_name
 
@@ -35,7 +36,7 @@ def book_pickup(request):
     form = BookingForm(request.POST or None)
     limited = False
     if request.method == "POST" and form.is_valid():
-        address = client_ip(request) or "unknown"
+        address = network_key(client_ip(request)) or "unknown"
         data = form.cleaned_data
         if not ratelimit.hit(
             "pickup-book", address, settings.PICKUP_BOOKINGS_PER_HOUR, 3600
