@@ -25,6 +25,9 @@ DEV = ENVIRONMENT == "development"
 DEBUG = env_bool("DEBUG", DEV and not TESTING)
 
 SECRET_KEY = env_secret("SECRET_KEY", dev_file=DATA_DIR / ".secret_key" if DEV else None)
+# Previous keys, still accepted after a rotation: signed values and the tracking tokens
+# printed in labels' QR codes keep working while their key is listed here.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEV else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # The public address of the site, used in links printed on labels (tracking QR) and in
@@ -329,4 +332,8 @@ if TESTING:
 # public lookups' rate limits (requests per address per minute; bookings per hour).
 SCAN_MAX_BYTES = env_int("SCAN_MAX_BYTES", 10 * 1024 * 1024)
 TRACK_LIMIT_PER_MINUTE = env_int("TRACK_LIMIT_PER_MINUTE", 30)
+# Tracking's anomaly brake: over this many failed lookups a minute across all clients,
+# a client with this many failures in ten minutes waits until they are over.
+TRACK_ANOMALY_MISSES_PER_MINUTE = env_int("TRACK_ANOMALY_MISSES_PER_MINUTE", 60)
+TRACK_ANOMALY_MISSES_PER_CLIENT = env_int("TRACK_ANOMALY_MISSES_PER_CLIENT", 3)
 PICKUP_BOOKINGS_PER_HOUR = env_int("PICKUP_BOOKINGS_PER_HOUR", 5)
