@@ -97,7 +97,7 @@ def track(request, code: str, phone_last4: str = "", token: str = ""):
     QR code and the citizen's messages."""
     try:
         result = tracking.lookup(
-            code, phone_last4[:4], client_ip(request) or "unknown", token=token[:40]
+            code, phone_last4, client_ip(request) or "unknown", token=token[:40]
         )
     except tracking.TrackingLimited as limited:
         response = problem(request, 429, tracking.limited_message(limited))

@@ -122,6 +122,32 @@ def test_password_change_does_not_follow_a_next_to_another_site(client, citizen,
     assert "evil.example" not in response["Location"]
 
 
+@pytest.mark.parametrize("target", ELSEWHERE[:3])
+def test_registration_does_not_keep_a_next_to_another_site(client, world, target):
+    page = client.get(reverse("identity:register"), {"next": target}).content.decode()
+    home = reverse("home")
+    assert f'<input type="hidden" name="next" value="{home}">' in page
+    client.post(
+        reverse("identity:register"),
+        {
+            "username": "tran.an",
+            "full_name": "Trần Văn An",
+            "gender": "male",
+            "birth_date": "17/05/1990",
+            "declared_id_number": "045090123456",
+            "phone": "0987654321",
+            "permanent_address": "1 Lê Lợi",
+            "permanent_commune": world.commune_a.pk,
+            "current_address": "1 Lê Lợi",
+            "current_commune": world.commune_a.pk,
+            "password1": "mây trắng bay qua đồi",
+            "password2": "mây trắng bay qua đồi",
+            "next": target,
+        },
+    )
+    assert client.session["postgov_registering"]["next"] == home
+
+
 @pytest.mark.parametrize("target", ELSEWHERE)
 def test_changing_the_language_does_not_follow_a_next_to_another_site(client, db, target):
     response = client.post(reverse("set_language"), {"language": "en", "next": target})
