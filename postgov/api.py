@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 from ninja.throttling import BaseThrottle
 
 from postgov.audit.actions import client_ip
+from postgov.lib.netkeys import network_key
 from postgov.lib.ratelimit import hit
 
 logger = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ PROBLEM_JSON = "application/problem+json"
 
 def _caller(request: HttpRequest) -> str:
     """Who is calling, for rate limits: the API credential's identity, the logged-in user,
-    else the client address."""
+    else the client address (an IPv6 /64 as one)."""
     auth = getattr(request, "auth", None)
     if getattr(auth, "throttle_key", None):
         return auth.throttle_key
@@ -30,7 +31,7 @@ def _caller(request: HttpRequest) -> str:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
-    return f"addr:{client_ip(request) or ''}"
+    return f"addr:{network_key(client_ip(request))}"
 
 
 class AddressThrottle(BaseThrottle):

@@ -25,6 +25,9 @@ DEV = ENVIRONMENT == "development"
 DEBUG = env_bool("DEBUG", DEV and not TESTING)
 
 SECRET_KEY = env_secret("SECRET_KEY", dev_file=DATA_DIR / ".secret_key" if DEV else None)
+# Previous keys, still accepted after a rotation: signed values and the tracking tokens
+# printed in labels' QR codes keep working while their key is listed here.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEV else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # The public address of the site, used in links printed on labels (tracking QR) and in
@@ -195,6 +198,18 @@ OIDC_LOA2_MFA_MAX_AGE = env_int("OIDC_LOA2_MFA_MAX_AGE", 0)
 IDENTITY_OTP_TTL = env_int("IDENTITY_OTP_TTL", 5 * 60)
 IDENTITY_OTP_MAX_ATTEMPTS = env_int("IDENTITY_OTP_MAX_ATTEMPTS", 5)
 IDENTITY_OTP_PER_HOUR = env_int("IDENTITY_OTP_PER_HOUR", 5)
+# Codes sent to one phone number or e-mail address an hour, whatever the account: a
+# number is not made to receive messages it did not ask for (SMS pumping).
+IDENTITY_OTP_PER_DESTINATION_PER_HOUR = env_int("IDENTITY_OTP_PER_DESTINATION_PER_HOUR", 10)
+# Self-registration: codes sent for registrations from one client an hour and to one
+# number a day; after this many posts of the form from one client in an hour, each
+# further one passes the challenge (lib/challenge.py: proof of work, or a wait without
+# JavaScript) first.
+REGISTER_PER_ADDRESS_PER_HOUR = env_int("REGISTER_PER_ADDRESS_PER_HOUR", 10)
+REGISTER_PER_PHONE_PER_DAY = env_int("REGISTER_PER_PHONE_PER_DAY", 3)
+REGISTER_CHALLENGE_AFTER = env_int("REGISTER_CHALLENGE_AFTER", 3)
+CHALLENGE_BITS = env_int("CHALLENGE_BITS", 16)
+CHALLENGE_WAIT_SECONDS = env_int("CHALLENGE_WAIT_SECONDS", 20)
 IDENTITY_REAUTH_SECONDS = env_int("IDENTITY_REAUTH_SECONDS", 10 * 60)
 IDENTITY_ENROLMENT_CODE_DAYS = env_int("IDENTITY_ENROLMENT_CODE_DAYS", 7)
 # Passkeys (WebAuthn). The relying party id is the domain passkeys are bound to; empty:
@@ -335,4 +350,8 @@ if TESTING:
 # public lookups' rate limits (requests per address per minute; bookings per hour).
 SCAN_MAX_BYTES = env_int("SCAN_MAX_BYTES", 10 * 1024 * 1024)
 TRACK_LIMIT_PER_MINUTE = env_int("TRACK_LIMIT_PER_MINUTE", 30)
+# Tracking's anomaly brake: over this many failed lookups a minute across all clients,
+# a client with this many failures in ten minutes waits until they are over.
+TRACK_ANOMALY_MISSES_PER_MINUTE = env_int("TRACK_ANOMALY_MISSES_PER_MINUTE", 60)
+TRACK_ANOMALY_MISSES_PER_CLIENT = env_int("TRACK_ANOMALY_MISSES_PER_CLIENT", 3)
 PICKUP_BOOKINGS_PER_HOUR = env_int("PICKUP_BOOKINGS_PER_HOUR", 5)

@@ -34,6 +34,21 @@ def test_callers_are_throttled(client, monkeypatch):
     assert other.status_code == 200
 
 
+@pytest.mark.django_db
+def test_addresses_of_one_ipv6_64_are_one_caller(client, monkeypatch):
+    from postgov.api import AddressThrottle, api
+
+    for throttle in api.throttle:
+        if isinstance(throttle, AddressThrottle):
+            monkeypatch.setattr(throttle, "limit", 2)
+    codes = [
+        client.get("/api/v1/agencies/", REMOTE_ADDR=f"2001:db8:5:6::{n}").status_code
+        for n in range(1, 4)
+    ]
+    assert codes == [200, 200, 429]
+    assert client.get("/api/v1/agencies/", REMOTE_ADDR="2001:db8:5:7::1").status_code == 200
+
+
 def test_client_address_behind_a_trusted_proxy(rf, settings):
     from postgov.audit.actions import client_ip
 

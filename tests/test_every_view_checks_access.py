@@ -23,6 +23,7 @@ PUBLIC = {
     "identity:login_verify",
     "identity:login_enrol",
     "identity:register",
+    "identity:register_check",
     "identity:register_verify",
     "identity:recover",
     "identity:recover_verify",

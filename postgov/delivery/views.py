@@ -23,6 +23,8 @@ from postgov.delivery.models import PickupBooking
 from postgov.identity.access import role_required
 from postgov.identity.models import Role
 from postgov.lib import ratelimit
+from postgov.lib.netkeys import network_key
+from postgov.lib.redirects import safe_next
 from postgov.lib.text import mask_name
 
 # Bookings a phone number may make in a day (on top of the per-address hourly limit).
@@ -34,7 +36,7 @@ def book_pickup(request):
     form = BookingForm(request.POST or None)
     limited = False
     if request.method == "POST" and form.is_valid():
-        address = client_ip(request) or "unknown"
+        address = network_key(client_ip(request)) or "unknown"
         data = form.cleaned_data
         if not ratelimit.hit(
             "pickup-book", address, settings.PICKUP_BOOKINGS_PER_HOUR, 3600
@@ -183,7 +185,8 @@ def pickup_assign(request, pk: int):
                 _("Booking %(code)s assigned to %(name)s; the citizen is told by SMS.")
                 % {"code": booking.code, "name": form.cleaned_data["postman"]},
             )
-    return redirect(request.POST.get("next") or reverse("delivery:pickups"))
+    # The list and the booking's page both post here and name themselves as `next`.
+    return redirect(safe_next(request, reverse("delivery:pickups")))
 
 
 @role_required(Role.SUPERVISOR, Role.POSTMAN)

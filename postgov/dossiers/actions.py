@@ -157,3 +157,14 @@ def visible_dossiers(access, queryset=None):
         agency_field="agency",
         province_field="province",
     )
+
+
+@transaction.atomic
+def note_tracking_anomaly(misses: int) -> None:
+    """The public tracking saw more failed lookups in a minute than it allows (someone
+    walking through codes): kept in the audit trail, once per minute it happens."""
+    record(
+        "tracking.anomaly",
+        object_type="tracking",
+        details={"failed_lookups_per_minute": misses},
+    )

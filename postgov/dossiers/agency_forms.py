@@ -17,8 +17,8 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from postgov.dossiers import tracking_links
 from postgov.dossiers.agency_actions import FORM_OF_ACTION, RefusalReason, StopReason
-from postgov.dossiers.citizen_notices import tracking_url
 from postgov.dossiers.models import Dossier, DossierEvent, ReturnMethod
 from postgov.lib.pdf import FAMILY, Form, vnd
 
@@ -190,12 +190,13 @@ class OfficialForm(Form):
         self.set_y(y + space + 24)
 
     def tracking_qr(self, dossier: Dossier) -> None:
-        url = tracking_url()
+        url = tracking_links.page_url()
         size = 22
         if self.get_y() + size > self.page_break_trigger:
             self.add_page()
         y = self.get_y()
-        self.qr(f"{url}?code={dossier.code}", self.l_margin, y, size)
+        # The form is the citizen's: its QR opens their whole dossier (tracking token).
+        self.qr(tracking_links.link(dossier.code or "", dossier.pk), self.l_margin, y, size)
         self.set_xy(self.l_margin + size + 3, y + 5)
         self.set_font(FAMILY, "", 8.5)
         self.multi_cell(

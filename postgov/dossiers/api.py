@@ -1,7 +1,8 @@
 """Dossiers over JSON.
 
-- `GET /api/v1/track/{code}` (public): a dossier by its postal item number, or by its
-  dossier code with `?phone_last4=`; masked name only; rate-limited (429 with Retry-After).
+- `GET /api/v1/track/{code}` (public): a postal item's status by its number alone; the
+  dossier by its code with `?phone_last4=`, or by either code with `?token=` (the label's
+  QR, the citizen's messages); masked name only; rate-limited (429 with Retry-After).
 - `POST /api/v1/dossiers/intakes` (staff): a whole intake in one request, see
   `intake_api.py`.
 - `GET /api/v1/dossiers/{id}` and `POST /api/v1/dossiers/{id}/actions/{action}` (staff,
@@ -12,9 +13,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
@@ -43,6 +45,9 @@ class StepOut(Schema):
 
 
 class TrackOut(Schema):
+    """The dossier: for its code with the phone digits, or with its tracking token."""
+
+    scope: Literal["dossier"]
     code: str
     items: list[str]
     applicant: str
@@ -58,25 +63,50 @@ class TrackOut(Schema):
     expected_return_at: datetime | None
 
 
+class PostalStepOut(Schema):
+    at: datetime
+    status: str
+    label: str
+    place: str = Field(description="The post office, for steps at one; else empty")
+
+
+class PostalOut(Schema):
+    """One postal item, for its number alone: where it is, nothing of the dossier."""
+
+    scope: Literal["postal"]
+    item: str
+    status: str = Field(description=", ".join(tracking.PostalState.values))
+    status_label: str
+    final: bool
+    steps: list[PostalStepOut]
+
+
 @track_router.get(
     "/{code}",
-    response=TrackOut,
-    summary="Track a dossier",
+    response=TrackOut | PostalOut,
+    summary="Track a postal item or a dossier",
     openapi_extra={
         "responses": {404: {"description": "Not found"}, 429: {"description": "Too many lookups"}}
     },
 )
-def track(request, code: str, phone_last4: str = ""):
-    """`code` is a postal item number (S10, e.g. `HC000000015VN`) or a dossier code; a
-    dossier code needs `phone_last4`, the last four digits of the applicant's phone."""
+def track(request, code: str, phone_last4: str = "", token: str = ""):
+    """`code` is a postal item number (S10, e.g. `HC000000015VN`) or a dossier code.
+    An item number alone answers its postal status (`scope: "postal"`). The dossier
+    (`scope: "dossier"`) needs a dossier code with `phone_last4`, the last four digits of
+    the applicant's phone, or either code with `token`, the tracking token of the label's
+    QR code and the citizen's messages."""
     try:
-        result = tracking.lookup(code, phone_last4, client_ip(request) or "unknown")
-    except tracking.TrackingLimited:
-        response = problem(request, 429, _("Too many lookups. Please try again in a minute."))
-        response["Retry-After"] = "60"
+        result = tracking.lookup(
+            code, phone_last4, client_ip(request) or "unknown", token=token[:40]
+        )
+    except tracking.TrackingLimited as limited:
+        response = problem(request, 429, tracking.limited_message(limited))
+        response["Retry-After"] = str(limited.retry_after)
         return response
     if result is None:
         raise HttpError(404, tracking.not_found_message())
+    if result.scope == "postal":
+        return result.__dict__
     return {**result.__dict__, "applicant": result.masked_name, "steps": result.steps}
 
 

@@ -6,17 +6,18 @@ the system notifies the same way; queued in the step's transaction (never sent f
 that rolls back). Only the steps with a template here are sent: the counter's own notices
 (sealing) belong to the intake. The Form 01 PDF is rendered by a task queued in the same
 transaction, so a hand-over of a whole manifest does not wait for dozens of PDFs.
+Each message links to the tracking page with the dossier's token, so one tap shows the
+citizen their whole dossier.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django_tasks import task
 
+from postgov.dossiers import tracking_links
 from postgov.dossiers.models import Dossier, DossierEvent
 from postgov.dossiers.workflow import transition
 from postgov.notify.actions import queue_message
@@ -41,13 +42,6 @@ NOTICE_ACTIONS = frozenset(
 )
 
 
-def tracking_url() -> str:
-    try:
-        return settings.SITE_URL + reverse("dossiers:track")
-    except NoReverseMatch:
-        return settings.SITE_URL + "/"
-
-
 def notify_citizen(dossier: Dossier, event: DossierEvent) -> None:
     if event.action == "hand_over" and dossier.applicant_email:
         email_receipt.enqueue(dossier.pk, event.pk)
@@ -66,7 +60,7 @@ def notify_citizen(dossier: Dossier, event: DossierEvent) -> None:
         "agency": dossier.agency.short_name or dossier.agency.name if dossier.agency_id else "",
         "at": local(event.at),
         "due": local(dossier.due_at) if dossier.due_at else None,
-        "url": tracking_url(),
+        "url": tracking_links.link(dossier.code or "", dossier.pk),
         "label": transition(event.action).label,
     }
     queue_message("sms", dossier.applicant_phone, template, context, about=dossier)
@@ -93,7 +87,7 @@ def email_receipt(dossier_id: int, event_id: int) -> str:
         "agency": dossier.agency.name if dossier.agency_id else "",
         "at": local(event.at),
         "due": local(dossier.due_at) if dossier.due_at else None,
-        "url": tracking_url(),
+        "url": tracking_links.link(dossier.code or "", dossier.pk),
     }
     queue_message(
         "email",

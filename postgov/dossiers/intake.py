@@ -14,7 +14,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
@@ -28,7 +27,7 @@ from postgov.audit.actions import chained_at_end, record
 from postgov.catalog.models import ExemptCategory, Fee, ProcedureVersion, RequiredDocument
 from postgov.delivery import actions as delivery
 from postgov.delivery.models import PickupBooking, PostalItem
-from postgov.dossiers import catalog_access
+from postgov.dossiers import catalog_access, tracking_links
 from postgov.dossiers.actions import TransitionError, perform
 from postgov.dossiers.fees import (
     FeeBreakdown,
@@ -811,7 +810,8 @@ def notify_sealed(dossier: Dossier, items: list[PostalItem]) -> None:
         "expected": timezone.localtime(dossier.expected_return_at).date()
         if dossier.expected_return_at
         else None,
-        "track_url": f"{settings.SITE_URL}/track/?code={tracking_code}",
+        # With the token: one tap shows the citizen their whole dossier.
+        "track_url": tracking_links.link(dossier.code, dossier.pk),
     }
     sms_context = {
         **context,

@@ -16,7 +16,6 @@ import uuid
 from contextlib import suppress
 from datetime import date
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
@@ -28,7 +27,7 @@ from postgov.audit.actions import chained_at_end
 from postgov.catalog.models import ExemptCategory, Procedure, RequiredDocument
 from postgov.delivery import actions as delivery
 from postgov.delivery.models import PickupBooking
-from postgov.dossiers import intake
+from postgov.dossiers import intake, tracking_links
 from postgov.dossiers.actions import TransitionError
 from postgov.dossiers.forms import ApplicantForm, RouteFeesForm
 from postgov.dossiers.models import Dossier, DossierDocument
@@ -136,7 +135,7 @@ def _out(dossier: Dossier) -> dict:
         "receipt_number": dossier.receipt_number,
         "seal_number": dossier.seal_number,
         "print_url": reverse("dossiers:print", args=[dossier.pk, "all"]),
-        "track_url": f"{settings.SITE_URL}/track/?code={items[0] if items else dossier.code}",
+        "track_url": tracking_links.link(items[0] if items else dossier.code, dossier.pk),
     }
 
 

@@ -4,7 +4,7 @@
   original/copy and pages, the seal, both signatures;
 - the fee receipt (biên lai): each charge, the total in figures and in words, payment;
 - the parcel label (nhãn bưu gửi) of each postal item: Code 128 of the S10 ID and a QR
-  code of the tracking page;
+  code of the tracking page with the dossier's tracking token;
 - the guidance sheet (phiếu hướng dẫn) of a draft: what is missing and how to finish.
 
 Forms are drawn from stored values only, so a reprint shows exactly the same numbers.
@@ -19,7 +19,7 @@ from django.utils import timezone
 from fpdf.fonts import FontFace
 
 from postgov.delivery.models import PostalItem
-from postgov.dossiers import intake
+from postgov.dossiers import intake, tracking_links
 from postgov.dossiers.fees import uses_outbound, uses_return
 from postgov.dossiers.models import Dossier, DossierDocument, PaymentMethod, ReturnMethod
 from postgov.lib.pdf import FAMILY, Form, vnd
@@ -55,10 +55,6 @@ def load(pk: int) -> Dossier:
         "applicant_commune",
         "received_by",
     ).get(pk=pk)
-
-
-def tracking_url(code: str) -> str:
-    return f"{settings.SITE_URL}/track/?code={code}"
 
 
 def _local(value) -> str:
@@ -371,7 +367,10 @@ class Printer:
         f.set_font(FAMILY, "", 9)
         y = f.get_y() + 2
         qr_size = 34
-        f.qr(tracking_url(item.item_id), f.w - f.r_margin - qr_size, y, qr_size)
+        # The QR carries the dossier's tracking token: the citizen scanning their receipt
+        # sees the whole dossier, the item number printed beside it only the postal status.
+        qr = tracking_links.link(item.item_id, dossier.pk)
+        f.qr(qr, f.w - f.r_margin - qr_size, y, qr_size)
         f.set_y(y)
         self.field("Mã hồ sơ:", dossier.code or "—", label_width=26)
         self.field("Niêm phong:", dossier.seal_number or "—", label_width=26)

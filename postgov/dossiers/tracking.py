@@ -1,46 +1,75 @@
-"""Public tracking: a dossier found by its postal item number (S10, printed on the label
-and the receipt), or by its dossier code together with the last four digits of the
-applicant's phone. The answer carries a masked name and no other personal data.
+"""Public tracking: where a postal item is, and for the citizen, their whole dossier.
 
-Both lookups are rate-limited per client address; guesses of the four digits are also
-limited per dossier code, so 10,000 combinations cannot be tried. A wrong code and wrong
-digits get the same answer.
+- The **postal item number** (S10) alone shows only the item's postal status, as any
+  parcel tracker does: accepted, in transit, delivered, with the post offices on the
+  way. S10 numbers are sequential with a public check digit, so anyone can walk through
+  them; none of them tells the procedure, the agency, the dossier code or the name.
+- The **dossier** (procedure, agency, masked name, timeline, expected dates) needs the
+  dossier code with the last four digits of the applicant's phone, or the tracking token
+  (`tracking_links`) the label's QR code and the citizen's messages carry.
 
-Once the dossier was handed over, a lookup by code and digits (not by the item number
-alone, which is printed on the envelope) also offers Form 01, the receipt and appointment
-slip, through a signed token that expires (`FORM_TOKEN_SECONDS`) and is sent by POST, so
-neither the dossier nor the person appears in an address.
+Limits, all in the shared cache, per client (`netkeys.network_key`: an IPv6 /64 is one
+client): lookups per minute; guesses of the four digits per dossier code, so 10,000
+combinations cannot be tried; and a global anomaly limit. When the whole system sees more
+failed lookups in a minute than `TRACK_ANOMALY_MISSES_PER_MINUTE` (guessing, most likely
+spread over many addresses), a client that has already failed
+`TRACK_ANOMALY_MISSES_PER_CLIENT` times in ten minutes waits until those ten minutes are
+over. A citizen who looks up their own dossier without a mistake, or who comes with the
+token, is never held up by it. A wrong code and wrong digits get the same answer.
+
+Once the dossier was handed over, a lookup by code and digits (not by the item number,
+printed on the envelope, nor by the token, printed on the label) also offers Form 01, the
+receipt and appointment slip, through a signed token that expires
+(`FORM_TOKEN_SECONDS`) and is sent by POST, so neither the dossier nor the person appears
+in an address.
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
 from django.core import signing
+from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from postgov.agencies.calendar import calendar_for
 from postgov.delivery.models import PostalItem
+from postgov.dossiers import tracking_links
+from postgov.dossiers.actions import note_tracking_anomaly
 from postgov.dossiers.intake import OUTBOUND_STATES, post_days
 from postgov.dossiers.models import Dossier, DossierEvent
 from postgov.dossiers.workflow import BY_ACTION, STATES, State
 from postgov.lib import ratelimit, s10
+from postgov.lib.netkeys import network_key
 from postgov.lib.phones import last_digits
 from postgov.lib.text import mask_name
+
+logger = logging.getLogger(__name__)
 
 # Guesses of the phone digits allowed per dossier code and hour.
 DIGIT_GUESSES_PER_HOUR = 10
 CODE_PATTERN = re.compile(r"^[0-9A-Z.]{3,30}-\d{6}-\d{4,}$")
 FORM_SALT = "postgov.dossiers.tracking.form01"
 FORM_TOKEN_SECONDS = 15 * 60
+# The window in which a client's failed lookups are counted for the anomaly limit.
+ANOMALY_WINDOW_SECONDS = 10 * 60
+ALL_CLIENTS = "*"
 
 
 class TrackingLimited(Exception):
-    """Too many lookups: come back later."""
+    """Too many lookups: come back in `retry_after` seconds. `reason`: "client" (this
+    connection's lookups per minute), "code" (digit guesses for this dossier code) or
+    "anomaly" (failed lookups while the whole system is being probed)."""
+
+    def __init__(self, reason: str, retry_after: int):
+        super().__init__(reason)
+        self.reason, self.retry_after = reason, retry_after
 
 
 @dataclass
@@ -53,6 +82,8 @@ class Step:
 
 @dataclass
 class Tracking:
+    """The dossier, for the citizen (code and digits, or the token)."""
+
     code: str
     items: list[str]
     masked_name: str
@@ -68,6 +99,76 @@ class Tracking:
     expected_return_at: datetime | None = None
     # Signed, short-lived: lets this visitor download Form 01 (see `form_token`).
     form_token: str = ""
+    scope: str = "dossier"
+
+
+class PostalState(models.TextChoices):
+    """Where a postal item is, in a parcel tracker's words."""
+
+    NOT_POSTED = "not_posted", gettext_lazy("Not yet handed to the post")
+    ACCEPTED = "accepted", gettext_lazy("Accepted at the post office")
+    IN_TRANSIT = "in_transit", gettext_lazy("In transit")
+    OUT_FOR_DELIVERY = "out_for_delivery", gettext_lazy("Out for delivery")
+    ATTEMPT_FAILED = "attempt_failed", gettext_lazy("Delivery attempt failed")
+    HELD = "held", gettext_lazy("Waiting at the post office for collection")
+    DELIVERED = "delivered", gettext_lazy("Delivered")
+    RETURNED = "returned", gettext_lazy("Returned to the sender")
+
+
+# Which of the dossier's steps move each kind of item, and to what postal state. The
+# agency's own steps (accepting, deciding, asking for supplements) are not postal.
+POSTAL_STEPS: dict[str, dict[str, PostalState]] = {
+    PostalItem.Leg.OUTBOUND: {
+        "seal": PostalState.ACCEPTED,
+        "dispatch": PostalState.IN_TRANSIT,
+        "hand_over": PostalState.DELIVERED,
+    },
+    PostalItem.Leg.SUPPLEMENT: {
+        "seal_supplement": PostalState.ACCEPTED,
+        "dispatch_supplement": PostalState.IN_TRANSIT,
+        "supplement_received": PostalState.DELIVERED,
+    },
+    PostalItem.Leg.RETURN: {
+        "collect_result": PostalState.ACCEPTED,
+        "out_for_delivery": PostalState.OUT_FOR_DELIVERY,
+        "delivery_failed": PostalState.ATTEMPT_FAILED,
+        "hold_at_office": PostalState.HELD,
+        "deliver": PostalState.DELIVERED,
+        "return_to_agency": PostalState.RETURNED,
+    },
+}
+FINAL_POSTAL = frozenset({PostalState.DELIVERED, PostalState.RETURNED})
+# Steps at a post office name it (the origin office, the office holding the item); the
+# item's addressee or sender is an agency or a citizen and is never named.
+PLACED_POSTAL = frozenset(
+    {
+        PostalState.ACCEPTED,
+        PostalState.IN_TRANSIT,
+        PostalState.OUT_FOR_DELIVERY,
+        PostalState.ATTEMPT_FAILED,
+        PostalState.HELD,
+    }
+)
+
+
+@dataclass
+class PostalStep:
+    at: datetime
+    status: str
+    label: str
+    place: str
+
+
+@dataclass
+class PostalStatus:
+    """One postal item, for anyone holding its number."""
+
+    item: str
+    status: str
+    status_label: str
+    final: bool
+    steps: list[PostalStep] = field(default_factory=list)
+    scope: str = "postal"
 
 
 def normalise(text: str) -> str:
@@ -80,12 +181,27 @@ def _tracked() -> object:
     )
 
 
-def find(code: str, phone_last4: str = "") -> Dossier | None:
-    """The dossier for this S10 item number, or this dossier code with these digits."""
-    code = normalise(code)
+def _item(code: str) -> PostalItem | None:
+    return (
+        PostalItem.objects.filter(item_id=code)
+        .exclude(dossier__status__in=(State.DRAFT, State.CANCELLED))
+        .first()
+    )
+
+
+def _by_code(code: str) -> Dossier | None:
+    """The dossier named by an item number or a dossier code (no proof asked)."""
     if s10.is_valid(code):
         item = PostalItem.objects.filter(item_id=code).only("dossier_id").first()
         return _tracked().filter(pk=item.dossier_id).first() if item else None
+    if not CODE_PATTERN.match(code):
+        return None
+    return _tracked().filter(code=code).first()
+
+
+def find(code: str, phone_last4: str) -> Dossier | None:
+    """The dossier with this dossier code, when these are its phone's last four digits."""
+    code = normalise(code)
     if not CODE_PATTERN.match(code) or not re.fullmatch(r"\d{4}", phone_last4 or ""):
         return None
     dossier = _tracked().filter(code=code).first()
@@ -96,21 +212,117 @@ def find(code: str, phone_last4: str = "") -> Dossier | None:
     return dossier
 
 
-def lookup(code: str, phone_last4: str, client: str) -> Tracking | None:
-    """`find` behind the rate limits; raises TrackingLimited."""
+def lookup(
+    code: str, phone_last4: str, client: str, *, token: str = ""
+) -> Tracking | PostalStatus | None:
+    """What this lookup may see, behind the rate limits (raises TrackingLimited):
+    the dossier for a valid token or for a dossier code with the right digits, the postal
+    status for an item number alone, else None."""
+    client = network_key(client) or "unknown"
     if not ratelimit.hit("track", client, settings.TRACK_LIMIT_PER_MINUTE, 60):
-        raise TrackingLimited
+        raise TrackingLimited("client", ratelimit.seconds_left(60))
     code = normalise(code)
-    guessing = not s10.is_valid(code) and phone_last4
-    if guessing and not ratelimit.hit("track-digits", code, DIGIT_GUESSES_PER_HOUR, 3600):
-        raise TrackingLimited
+    if token:
+        dossier = _by_code(code)
+        if dossier is not None and tracking_links.token_matches(dossier.pk, token):
+            return describe(dossier)
+        # A wrong token is a failed lookup; the code alone still gives what it gives.
+        _missed(client)
+    _hold_back_during_anomaly(client)
+    if s10.is_valid(code):
+        item = _item(code)
+        if item is None:
+            _missed(client)
+            return None
+        return postal_status(item)
+    if not phone_last4:  # a dossier code alone guesses nothing and shows nothing
+        return None
+    if not ratelimit.hit("track-digits", code, DIGIT_GUESSES_PER_HOUR, 3600):
+        raise TrackingLimited("code", ratelimit.seconds_left(3600))
     dossier = find(code, phone_last4)
     if dossier is None:
+        _missed(client)
         return None
     tracking = describe(dossier)
-    if guessing:  # the code and the phone digits matched: the applicant, most likely
-        tracking.form_token = form_token(dossier)
+    # The code and the phone digits matched: the applicant, most likely.
+    tracking.form_token = form_token(dossier)
     return tracking
+
+
+def _missed(client: str) -> None:
+    ratelimit.incr("track-miss-client", client, ANOMALY_WINDOW_SECONDS)
+    misses = ratelimit.incr("track-miss", ALL_CLIENTS, 60)
+    if misses == settings.TRACK_ANOMALY_MISSES_PER_MINUTE + 1:  # once per minute over
+        logger.warning("tracking: more than %s failed lookups this minute", misses - 1)
+        note_tracking_anomaly(misses - 1)
+
+
+def under_anomaly() -> bool:
+    """Whether failed lookups ran over the global limit this minute or the last (the
+    previous minute keeps the brake on across the minute's turn)."""
+    limit = settings.TRACK_ANOMALY_MISSES_PER_MINUTE
+    return (
+        ratelimit.count("track-miss", ALL_CLIENTS, 60) > limit
+        or ratelimit.count("track-miss", ALL_CLIENTS, 60, windows_ago=1) > limit
+    )
+
+
+def _hold_back_during_anomaly(client: str) -> None:
+    # The client's own count is read first: most lookups come from clients that have not
+    # failed, and need no second read.
+    failed = ratelimit.count("track-miss-client", client, ANOMALY_WINDOW_SECONDS)
+    if failed >= settings.TRACK_ANOMALY_MISSES_PER_CLIENT and under_anomaly():
+        raise TrackingLimited("anomaly", ratelimit.seconds_left(ANOMALY_WINDOW_SECONDS))
+
+
+def postal_status(item: PostalItem) -> PostalStatus:
+    """The item's postal steps only: no procedure, agency, dossier code or name."""
+    moves = POSTAL_STEPS[item.leg]
+    events = list(
+        DossierEvent.objects.filter(dossier_id=item.dossier_id, action__in=moves)
+        .select_related("service_point")
+        .order_by("at", "id")
+    )
+    if item.leg == PostalItem.Leg.SUPPLEMENT:
+        events = _this_supplements_events(item, events)
+    steps: list[PostalStep] = []
+    for event in events:
+        state = moves[event.action]
+        place = event.service_point.name if event.service_point_id else ""
+        steps.append(
+            PostalStep(
+                at=event.at,
+                status=state,
+                label=str(state.label),
+                place=place if state in PLACED_POSTAL else "",
+            )
+        )
+        if state in FINAL_POSTAL:
+            break
+    state = PostalState(steps[-1].status) if steps else PostalState.NOT_POSTED
+    return PostalStatus(
+        item=item.item_id,
+        status=state,
+        status_label=str(state.label),
+        final=state in FINAL_POSTAL,
+        steps=steps,
+    )
+
+
+def _this_supplements_events(item: PostalItem, events: list[DossierEvent]) -> list:
+    """A dossier may send several supplements, each its own item: the n-th item is
+    sealed by the n-th "seal_supplement" and moved by the steps before the next one."""
+    items = list(
+        PostalItem.objects.filter(dossier_id=item.dossier_id, leg=PostalItem.Leg.SUPPLEMENT)
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)
+    )
+    rank = items.index(item.pk)
+    seals = [n for n, event in enumerate(events) if event.action == "seal_supplement"]
+    if rank >= len(seals):
+        return []
+    end = seals[rank + 1] if rank + 1 < len(seals) else len(events)
+    return events[seals[rank] : end]
 
 
 def _hand_over_event(dossier: Dossier) -> DossierEvent | None:
@@ -187,4 +399,29 @@ def not_found_message() -> str:
     return _(
         "No dossier matches. Check the code; with a dossier code, give the last 4 digits of "
         "the phone number registered at the counter."
+    )
+
+
+def limited_message(limited: TrackingLimited) -> str:
+    """What to tell someone held back, in the page's language."""
+    if limited.reason == "anomaly":
+        minutes = max(1, round(limited.retry_after / 60))
+        return _(
+            "Many failed lookups are being made right now, so after several failed attempts "
+            "a connection must wait: please try again in %(minutes)d minutes. Scanning the "
+            "QR code on your label or opening the link in our SMS still works."
+        ) % {"minutes": minutes}
+    if limited.reason == "code":
+        return _(
+            "Too many attempts for this dossier code. Please try again in an hour, or open "
+            "the link in the SMS we sent you."
+        )
+    return _("Too many lookups from your connection. Please try again in a minute.")
+
+
+def link_refused_message() -> str:
+    return _(
+        "This tracking link is not valid (any more). The postal item number shows where the "
+        "item is; for the whole dossier, type the dossier code with the last 4 digits of "
+        "your phone."
     )

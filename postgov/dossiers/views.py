@@ -750,31 +750,35 @@ def today(request):
 
 @require_http_methods(["GET", "POST"])
 def track(request):
-    """GET ?code=<S10> (the label's QR) shows the dossier at once; a dossier code asks for
+    """GET ?code=<S10> shows where the item is; GET ?code=...&t=<token> (the label's QR
+    code, the link in the citizen's SMS) shows the whole dossier; a dossier code asks for
     the last 4 digits of the phone, sent by POST so they stay out of addresses and logs."""
-    result, message, status = None, "", 200
+    result, message, status, retry_after = None, "", 200, 0
+    token = ""
     if request.method == "POST":
         form = TrackForm(request.POST)
     elif request.GET.get("code"):
         form = TrackForm({"code": request.GET["code"]})
+        token = request.GET.get("t", "")[:40]
     else:
         form = TrackForm()
     if form.is_bound and form.is_valid():
         code = form.cleaned_data["code"]
         digits = form.cleaned_data.get("phone_last4") or ""
-        if tracking.needs_digits(code) and not digits:
+        if tracking.needs_digits(code) and not digits and not token:
             if request.method == "POST":
                 form.add_error("phone_last4", _("Type the last 4 digits."))
         else:
             try:
-                result = tracking.lookup(code, digits, client_ip(request) or "unknown")
-            except tracking.TrackingLimited:
-                message, status = (
-                    _("Too many lookups from your connection. Please try again in a minute."),
-                    429,
-                )
+                result = tracking.lookup(code, digits, client_ip(request) or "unknown", token=token)
+            except tracking.TrackingLimited as limited:
+                message, status = tracking.limited_message(limited), 429
+                retry_after = limited.retry_after
             else:
-                if result is None:
+                if token and (result is None or result.scope == "postal"):
+                    message = tracking.link_refused_message()
+                    status = 200 if result is not None else 404
+                elif result is None:
                     message, status = tracking.not_found_message(), 404
     response = render(
         request,
@@ -785,11 +789,14 @@ def track(request):
             "message": message,
             "needs_digits": form.is_bound
             and form.is_valid()
-            and tracking.needs_digits(form.cleaned_data["code"]),
+            and tracking.needs_digits(form.cleaned_data["code"])
+            and not (result and result.scope == "dossier"),
         },
         status=status,
     )
     response["Cache-Control"] = "no-store"
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
     return response
 
 

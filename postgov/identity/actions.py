@@ -4,10 +4,10 @@ and audited). Personal data never goes into audit details in clear."""
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
@@ -35,43 +35,52 @@ def masked_phone(phone: str) -> str:
     return f"***{phone[-3:]}" if phone else ""
 
 
+class UsernameTaken(Exception):
+    """Someone else took the username while this registration waited for its code."""
+
+
 @transaction.atomic
-def register_citizen(request, data: dict, password: str) -> User:
+def register_citizen(request, data: dict, password_hash: str) -> User:
+    """Create the account of a self-registration once its phone code came back, so an
+    account exists only with its phone verified. `data`: the registration form's fields
+    as kept with the pending registration (dates as ISO text, communes by id)."""
+    if User.objects.filter(username__iexact=data["username"]).exists():
+        raise UsernameTaken
     user = User(
         username=data["username"],
         full_name=data["full_name"],
         gender=data["gender"],
-        birth_date=data["birth_date"],
+        birth_date=date.fromisoformat(data["birth_date"]),
         declared_id_number=data["declared_id_number"],
         phone=data["phone"],
         email=data.get("email", ""),
         permanent_address=data["permanent_address"],
-        permanent_commune=data["permanent_commune"],
+        permanent_commune_id=data["permanent_commune"],
         current_address=data["current_address"],
-        current_commune=data["current_commune"],
+        current_commune_id=data["current_commune"],
+        phone_verified_at=timezone.now(),
     )
-    user.set_password(password)
-    user.save()
-    record(
-        "identity.registered",
-        request=request,
-        actor=user,
-        obj=user,
-        details={"phone": masked_phone(user.phone)},
-    )
+    user.password = password_hash  # hashed when the form was sent; never kept in clear
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:  # the same username, created a moment ago
+        raise UsernameTaken from exc
+    details = {"phone": masked_phone(user.phone)}
+    record("identity.registered", request=request, actor=user, obj=user, details=details)
+    record("identity.phone_verified", request=request, actor=user, obj=user, details=details)
     return user
 
 
 @transaction.atomic
-def mark_phone_verified(request, user: User) -> None:
-    user.phone_verified_at = timezone.now()
-    user.save(update_fields=["phone_verified_at"])
+def note_registration_refused(request, reason: str) -> None:
+    """A registration held back by a limit ("address", "phone"): kept in the audit trail
+    (no personal data), so a wave of SMS pumping shows."""
     record(
-        "identity.phone_verified",
+        "identity.registration_refused",
         request=request,
-        actor=user,
-        obj=user,
-        details={"phone": masked_phone(user.phone)},
+        object_type="registration",
+        details={"reason": reason},
     )
 
 

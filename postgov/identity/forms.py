@@ -149,12 +149,21 @@ class RegistrationForm(StyledFormMixin, forms.ModelForm):
             "current_address": _("Current address: house number, street, hamlet"),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, keep_password: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["full_name"].required = True
         self.fields["permanent_address"].required = True
         self.fields["current_address"].required = True
         self.fields["username"].help_text = _("Letters, digits and . _ - only.")
+        # Back on the form with a registration pending: the password chosen then is kept
+        # (it was hashed at once and cannot be shown again) unless a new one is typed.
+        self.keep_password = keep_password
+        if keep_password:
+            self.fields["password1"].required = False
+            self.fields["password2"].required = False
+            self.fields["password1"].help_text = _(
+                "Leave both password fields empty to keep the password you chose."
+            )
 
     def clean_username(self):
         username = self.cleaned_data["username"].strip()
@@ -184,7 +193,7 @@ class RegistrationForm(StyledFormMixin, forms.ModelForm):
             except IdCardError as exc:
                 self.add_error("declared_id_number", str(exc))
         p1, p2 = data.get("password1"), data.get("password2")
-        if p1 and p2 and p1 != p2:
+        if (p1 and p2 and p1 != p2) or (self.keep_password and bool(p1) != bool(p2)):
             self.add_error("password2", _("The two passwords differ."))
         elif p1:
             candidate = User(

@@ -6,15 +6,18 @@ Every code is compared in constant time, used once, and counted against attempts
 from __future__ import annotations
 
 import secrets
+import time
 from datetime import timedelta
 
 import pyotp
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from postgov.identity.models import BackupCode, OneTimeCode, TotpDevice, User
+from postgov.lib import ratelimit
 from postgov.lib.sealing import keyed_hash, seal, unseal
 
 TOTP_PURPOSE = "totp-secret"
@@ -112,8 +115,17 @@ def backup_codes_left(user: User) -> int:
 
 
 # -- codes sent by SMS or e-mail ---------------------------------------------------------
+def _destination_allows_one_more(destination: str) -> bool:
+    """At most IDENTITY_OTP_PER_DESTINATION_PER_HOUR codes to one number or address, for
+    any account or none (the key reaches the cache only as a keyed hash)."""
+    return ratelimit.hit(
+        "otp-destination", destination, settings.IDENTITY_OTP_PER_DESTINATION_PER_HOUR, 3600
+    )
+
+
 def send_code(user: User, purpose: str, channel: str, destination: str) -> OneTimeCode:
-    """Create a 6-digit code and queue it; at most IDENTITY_OTP_PER_HOUR per purpose."""
+    """Create a 6-digit code and queue it; at most IDENTITY_OTP_PER_HOUR per purpose, and
+    IDENTITY_OTP_PER_DESTINATION_PER_HOUR to one destination."""
     from postgov.notify.actions import queue_message
 
     since = timezone.now() - timedelta(hours=1)
@@ -121,6 +133,8 @@ def send_code(user: User, purpose: str, channel: str, destination: str) -> OneTi
         OneTimeCode.objects.filter(user=user, purpose=purpose, created_at__gte=since).count()
         >= settings.IDENTITY_OTP_PER_HOUR
     ):
+        raise TooManyCodes
+    if not _destination_allows_one_more(destination):
         raise TooManyCodes
     code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
@@ -178,3 +192,52 @@ def pending_destination(user: User, purpose: str) -> str | None:
         .first()
     )
     return row.destination if row else None
+
+
+# -- codes for someone without an account yet (self-registration) -------------------------
+def send_pending_code(purpose: str, channel: str, destination: str) -> dict:
+    """Create a 6-digit code and queue it to `destination`; return what checks it (no
+    code, only its keyed hash) for the caller to keep with the pending registration.
+    Raises TooManyCodes past IDENTITY_OTP_PER_DESTINATION_PER_HOUR."""
+    from postgov.notify.actions import queue_message
+
+    if not _destination_allows_one_more(destination):
+        raise TooManyCodes
+    code = f"{secrets.randbelow(10**6):06d}"
+    salt = secrets.token_urlsafe(16)
+    with transaction.atomic():
+        queue_message(
+            channel,
+            destination,
+            "identity_code",
+            {"code": code, "minutes": settings.IDENTITY_OTP_TTL // 60, "purpose": purpose},
+        )
+    return {
+        "salt": salt,
+        "hash": keyed_hash(f"{salt}:{purpose}:{code}", OTC_PURPOSE),
+        "destination": destination,
+        "expires": int(time.time()) + settings.IDENTITY_OTP_TTL,
+    }
+
+
+def check_pending_code(pending: dict, purpose: str, code: str) -> bool:
+    """True once for the right code of `pending` (from `send_pending_code`). Attempts
+    are counted in the shared cache, not with the caller's copy: concurrent guesses all
+    count, and at most IDENTITY_OTP_MAX_ATTEMPTS are ever compared."""
+    code = _clean(code)
+    salt = str(pending.get("salt") or "")
+    if not salt or time.time() > pending.get("expires", 0):
+        return False
+    ttl = settings.IDENTITY_OTP_TTL + 60
+    counter = f"otp-pending-attempts:{salt}"
+    cache.add(counter, 0, timeout=ttl)
+    try:
+        attempts = cache.incr(counter)
+    except ValueError:  # gone: the code has expired meanwhile
+        return False
+    if attempts > settings.IDENTITY_OTP_MAX_ATTEMPTS:
+        return False
+    expected = keyed_hash(f"{salt}:{purpose}:{code}", OTC_PURPOSE)
+    if not constant_time_compare(expected, str(pending.get("hash") or "")):
+        return False
+    return cache.add(f"otp-pending-used:{salt}", 1, timeout=ttl)

@@ -21,6 +21,7 @@ urlpatterns = [
     ),
     # Registration and recovery
     path("accounts/register/", register.register, name="register"),
+    path("accounts/register/check/", register.register_check, name="register_check"),
     path("accounts/register/verify/", register.register_verify, name="register_verify"),
     path("accounts/recover/", register.recover, name="recover"),
     path("accounts/recover/verify/", register.recover_verify, name="recover_verify"),

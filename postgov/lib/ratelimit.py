@@ -1,33 +1,60 @@
-"""Fixed-window rate limits on public lookups (tracking, booking), counted in the shared
-cache so every web process sees the same counts."""
+"""Fixed-window rate limits on public lookups (tracking, booking, registration), counted
+in the shared cache so every web process sees the same counts.
+
+Keys are whatever the caller counts by: a client's `netkeys.network_key` (so an IPv6 /64
+is one client), a dossier code, a phone number. They reach the cache only as a keyed
+hash: a plain hash of a phone number is undone by trying the billion numbers there are.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import time
 
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 
+from postgov.lib.sealing import keyed_hash
+
+KEY_PURPOSE = "rate-limit-key"
+
+
+def _cache_key(scope: str, key: str, window_seconds: int, windows_ago: int = 0) -> str:
+    window = int(time.time() // window_seconds) - windows_ago
+    digest = keyed_hash(key, KEY_PURPOSE)[:32]
+    return f"rl:{scope}:{digest}:{window}"
+
+
+def incr(scope: str, key: str, window_seconds: int) -> int:
+    """Count one event for (scope, key) in the current window; the count so far."""
+    cache_key = _cache_key(scope, key, window_seconds)
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        return _incr_redis(backend, cache_key, window_seconds + 5)
+    cache.add(cache_key, 0, timeout=window_seconds + 5)
+    try:
+        return cache.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        cache.set(cache_key, 1, timeout=window_seconds + 5)
+        return 1
+
 
 def hit(scope: str, key: str, limit: int, window_seconds: int) -> bool:
     """Count one request for (scope, key); False once `limit` is exceeded in the window."""
-    window = int(time.time() // window_seconds)
-    digest = hashlib.sha256(key.encode()).hexdigest()[:32]  # no address in cache keys
-    cache_key = f"rl:{scope}:{digest}:{window}"
-    backend = caches["default"]
-    if isinstance(backend, RedisCache):
-        return _hit_redis(backend, cache_key, window_seconds + 5) <= limit
-    cache.add(cache_key, 0, timeout=window_seconds + 5)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, timeout=window_seconds + 5)
-        count = 1
-    return count <= limit
+    return incr(scope, key, window_seconds) <= limit
 
 
-def _hit_redis(backend: RedisCache, cache_key: str, timeout: int) -> int:
+def count(scope: str, key: str, window_seconds: int, *, windows_ago: int = 0) -> int:
+    """How many were counted for (scope, key) in this window (or one `windows_ago`),
+    without counting one more."""
+    return int(cache.get(_cache_key(scope, key, window_seconds, windows_ago)) or 0)
+
+
+def seconds_left(window_seconds: int) -> int:
+    """Seconds until the current window closes (at least 1): a Retry-After."""
+    return max(1, int(window_seconds - time.time() % window_seconds))
+
+
+def _incr_redis(backend: RedisCache, cache_key: str, timeout: int) -> int:
     """One round trip instead of Django's three (add, exists, incr): INCR creates the
     counter, EXPIRE NX gives it its window only once."""
     key = backend.make_and_validate_key(cache_key)

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from postgov.delivery import actions as delivery
 from postgov.delivery.models import PickupBooking
 from postgov.dossiers.models import Dossier
+from postgov.dossiers.tracking_links import token_for
 from postgov.identity.access import Access
 from tests.browser import log_in
 from tests.factories import QR_NEW_CARD, make_intake_catalog
@@ -109,9 +110,9 @@ def test_a_whole_counter_intake(page, world, clerk_a):
     assert dossier.code in page.content()
     shot(page, "intake-6-today")
 
-    # The citizen follows it with the label's QR.
+    # The citizen follows it with the label's QR (its tracking token opens the dossier).
     item = dossier.items.get(leg="outbound").item_id
-    page.goto(f"/track/?code={item}")
+    page.goto(f"/track/?code={item}&t={token_for(dossier.pk)}")
     assert "T*** T** B*** N***" in page.content()
     shot(page, "track-result")
 

@@ -116,6 +116,22 @@ def test_public_booking_is_rate_limited(client, world, version, settings):
     assert PickupBooking.objects.count() == 2
 
 
+def test_bookings_from_one_ipv6_64_count_as_one_client(client, world, version, settings):
+    settings.PICKUP_BOOKINGS_PER_HOUR = 2
+    addresses = ["2001:db8:7:1::1", "2001:db8:7:1::2", "2001:db8:7:1:ffff::3"]
+    codes = [
+        client.post(
+            BOOK, booking_post(world, version, phone=f"098765432{n}"), REMOTE_ADDR=address
+        ).status_code
+        for n, address in enumerate(addresses)
+    ]
+    assert codes == [302, 302, 429]
+    other = client.post(
+        BOOK, booking_post(world, version, phone="0987654329"), REMOTE_ADDR="2001:db8:7:2::1"
+    )
+    assert other.status_code == 302
+
+
 def test_it_checks_access(client, world, version, outsider, clerk_b, citizen):
     booking = book(world, version)
     urls = [reverse("delivery:pickups"), reverse("delivery:pickup", args=[booking.pk])]

@@ -8,7 +8,9 @@ import logging
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
+from postgov.dossiers.tracking_links import token_for
 from postgov.dossiers.workflow import State
 from postgov.lib.s10 import make_item_id
 
@@ -35,7 +37,9 @@ def item_of(dossier) -> str:
 
 
 def test_the_labels_qr_opens_the_timeline(client, sealed):
-    response = client.get(reverse("dossiers:track"), {"code": item_of(sealed)})
+    response = client.get(
+        reverse("dossiers:track"), {"code": item_of(sealed), "t": token_for(sealed.pk)}
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert "N***** V** A*" in html and "Nguyễn Văn An" not in html
@@ -81,7 +85,11 @@ def test_lookups_are_limited_per_address(client, sealed, settings):
 
 
 def test_api_track_by_item_and_by_code(client, sealed):
-    body = client.get(API + item_of(sealed)).json()
+    postal = client.get(API + item_of(sealed)).json()
+    assert postal["scope"] == "postal" and postal["status"] == "accepted"
+    assert "code" not in postal and "applicant" not in postal
+    body = client.get(API + item_of(sealed), {"token": token_for(sealed.pk)}).json()
+    assert body["scope"] == "dossier"
     assert body["code"] == sealed.code and body["applicant"] == "N***** V** A*"
     assert body["status"] == State.SEALED and body["national_status"] == 1
     assert body["steps"][0]["code"] == "SEAL"
@@ -93,14 +101,16 @@ def test_api_track_by_item_and_by_code(client, sealed):
     assert found.status_code == 200 and found.json()["code"] == sealed.code
 
 
-def test_api_rate_limit_is_a_problem_with_retry_after(client, sealed, settings):
+def test_api_rate_limit_is_a_problem_with_retry_after(client, sealed, settings, time_machine):
+    # Retry-After: what is left of the minute the lookups are counted in.
+    time_machine.move_to(timezone.now().replace(second=15, microsecond=0), tick=False)
     settings.TRACK_LIMIT_PER_MINUTE = 2
     for _ in range(2):
         assert client.get(API + item_of(sealed)).status_code == 200
     response = client.get(API + item_of(sealed))
     assert response.status_code == 429
     assert response["Content-Type"] == "application/problem+json"
-    assert response["Retry-After"] == "60"
+    assert response["Retry-After"] == "45"
     assert response.json()["status"] == 429
 
 

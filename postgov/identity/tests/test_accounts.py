@@ -90,8 +90,8 @@ def test_register_verify_phone_and_land_on_account(client, world):
     assert response.status_code == 302 and response["Location"] == reverse(
         "identity:register_verify"
     )
-    user = User.objects.get(username="tran.an")
-    assert user.phone == "0987654321" and user.level == Level.BASIC and not user.phone_verified_at
+    # No account until the phone's code comes back.
+    assert not User.objects.filter(username="tran.an").exists()
     code = Message.objects.get(recipient="0987654321").body.split("la ")[1][:6]
     assert (
         client.post(
@@ -102,8 +102,9 @@ def test_register_verify_phone_and_land_on_account(client, world):
     )
     response = client.post(reverse("identity:register_verify"), {"code": code})
     assert response["Location"] == reverse("identity:account")
-    user.refresh_from_db()
-    assert user.phone_verified_at is not None
+    user = User.objects.get(username="tran.an")
+    assert user.phone == "0987654321" and user.level == Level.BASIC
+    assert user.phone_verified_at is not None and user.check_password("mây trắng bay qua đồi")
     assert client.get(reverse("identity:account")).status_code == 200
     assert AuditEvent.objects.filter(action="identity.registered", actor_id=user.pk).exists()
     # No personal data in the audit in clear.

@@ -1,0 +1,62 @@
+"""The tracking token: what the label's QR code and the citizen's messages carry so that
+one scan or one tap shows the whole dossier (procedure, agency, timeline), while the
+postal item number alone shows only where the item is.
+
+The token is an HMAC of the dossier's id under a key derived from SECRET_KEY for this
+purpose alone (`salted_hmac`), cut to 80 bits and written in base32 (16 characters, short
+enough for an SMS). Chosen over a random token stored on the dossier because:
+
+- nothing is stored, so there is no column to fill for the dossiers sealed before it
+  existed: their reprinted labels, their forms and the next SMS they get carry a
+  token at once, and a reprint stays identical to the first print;
+- it is not the serial and cannot be computed from it: without the key, each dossier's
+  token is a fresh 80-bit guess, and guesses are rate-limited like any failed lookup.
+
+What it costs: a token cannot be withdrawn alone. Rotating SECRET_KEY withdraws them all;
+while the old key is listed in SECRET_KEY_FALLBACKS its tokens still work, and after
+that an old label still gives the postal status through its item number.
+"""
+
+from __future__ import annotations
+
+import base64
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+KEY_SALT = "postgov.dossiers.tracking.token"
+TOKEN_BYTES = 10  # 80 bits: 16 base32 characters
+TOKEN_LENGTH = 16
+
+
+def token_for(dossier_id: int, *, secret: str | None = None) -> str:
+    """The dossier's tracking token (under SECRET_KEY, or `secret`)."""
+    mac = salted_hmac(KEY_SALT, f"dossier:{dossier_id}", secret=secret, algorithm="sha256")
+    return base64.b32encode(mac.digest()[:TOKEN_BYTES]).decode()
+
+
+def token_matches(dossier_id: int, token: str) -> bool:
+    """Whether `token` (as typed or scanned: any case, spaces ignored) is this dossier's,
+    under the current key or one still listed as a fallback."""
+    token = "".join((token or "").split()).upper()
+    if len(token) != TOKEN_LENGTH:
+        return False
+    secrets = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    # Every key is tried, so the time taken does not tell which one matched.
+    found = False
+    for secret in secrets:
+        found |= constant_time_compare(token_for(dossier_id, secret=secret), token)
+    return found
+
+
+def page_url() -> str:
+    """The public tracking page, as printed and sent to citizens."""
+    return settings.SITE_URL + reverse("dossiers:track")
+
+
+def link(code: str, dossier_id: int) -> str:
+    """The tracking page opened on this dossier with its token: what a QR code or a
+    message to the citizen carries. `code` is the item number or the dossier code."""
+    return page_url() + "?" + urlencode({"code": code, "t": token_for(dossier_id)})
