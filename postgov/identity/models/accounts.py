@@ -101,6 +101,48 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.full_name or self.username
 
+    # A phone number or e-mail address is proven by a code sent to it. Whatever changes it
+    # (the admin, a future form, a script) without proving the new one leaves it
+    # unverified, so SMS login and recovery never go to a number nobody proved.
+    CONTACT_PROOF = {"phone": "phone_verified_at", "email": "email_verified_at"}
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user.remember_contact()
+        return user
+
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        self.remember_contact()
+
+    def remember_contact(self) -> None:
+        """What the row holds now: a save compares the contact fields with it."""
+        deferred = self.get_deferred_fields()
+        self.contact_as_loaded = {
+            name: getattr(self, name)
+            for pair in self.CONTACT_PROOF.items()
+            for name in pair
+            if name not in deferred
+        }
+
+    def save(self, *args, **kwargs):
+        as_loaded = getattr(self, "contact_as_loaded", {})
+        update_fields = kwargs.get("update_fields")
+        for contact, proof in self.CONTACT_PROOF.items():
+            if contact not in as_loaded or proof not in as_loaded:
+                continue
+            if update_fields is not None and contact not in update_fields:
+                continue
+            changed = getattr(self, contact) != as_loaded[contact]
+            proven_again = getattr(self, proof) != as_loaded[proof]
+            if changed and not proven_again and getattr(self, proof) is not None:
+                setattr(self, proof, None)
+                if update_fields is not None:
+                    kwargs["update_fields"] = {*update_fields, proof}
+        super().save(*args, **kwargs)
+        self.remember_contact()
+
     def get_full_name(self) -> str:
         return self.full_name or super().get_full_name() or self.username
 
