@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django_tasks_db.admin import DBTaskResultAdmin
@@ -246,15 +247,15 @@ def check_role_place(form: forms.BaseForm, request, user: User | None) -> None:
 class NewStaffAccountForm(StaffAccountForm):
     """A staff account with the first role asked for it (and the place it applies to)."""
 
-    role = forms.ChoiceField(label=_("role"), choices=Role.choices)
+    role = forms.ChoiceField(label=capfirst(_("role")), choices=Role.choices)
     service_point = forms.ModelChoiceField(
-        label=_("service point"), queryset=ServicePoint.objects.none(), required=False
+        label=capfirst(_("service point")), queryset=ServicePoint.objects.none(), required=False
     )
     agency = forms.ModelChoiceField(
-        label=_("agency"), queryset=Agency.objects.none(), required=False
+        label=capfirst(_("agency")), queryset=Agency.objects.none(), required=False
     )
     province = forms.ModelChoiceField(
-        label=_("province"), queryset=Province.objects.none(), required=False
+        label=capfirst(_("province")), queryset=Province.objects.none(), required=False
     )
 
     class Meta(StaffAccountForm.Meta):
