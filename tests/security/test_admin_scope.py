@@ -275,12 +275,15 @@ def test_a_superuser_flag_opens_nothing_more(client, world):
 
 
 def test_every_admin_of_the_site_goes_through_the_scope():
-    from postgov.identity.admin_scope import ScopedAdmin
+    from postgov.identity.admin_scope import ScopedAdmin, ScopedInline
 
     registered = [m for m in apps.get_models() if admin.site.is_registered(m)]
     assert registered
     for model in registered:
-        assert isinstance(admin.site.get_model_admin(model), ScopedAdmin), model
+        model_admin = admin.site.get_model_admin(model)
+        assert isinstance(model_admin, ScopedAdmin), model
+        for inline in model_admin.inlines:
+            assert issubclass(inline, ScopedInline), inline
 
 
 # -- staff accounts ----------------------------------------------------------------------
