@@ -72,6 +72,14 @@ def citizen(world):
     return world.citizen
 
 
+@pytest.fixture
+def national_admin(world):
+    """Not part of the world: portals, upstream providers and national reference data."""
+    from tests.personas import make_national_admin
+
+    return make_national_admin()
+
+
 # -- environment-dependent tests ------------------------------------------------------------
 # Under CI (CI=true) a missing PostgreSQL or Chromium is a failure, not a skip.
 

@@ -158,7 +158,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry(
         _("Administration"),
         "admin:index",
-        _for(Role.PROVINCIAL_ADMIN),
+        _for(Role.PROVINCIAL_ADMIN, Role.NATIONAL_ADMIN),
         _("Reference data, tariffs, staff and roles."),
         in_menu=False,
     ),

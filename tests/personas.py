@@ -6,6 +6,10 @@
 - officer_b works at agency B (UBND phường Đồng Hới);
 - provincial_admin and auditor oversee the province;
 - citizen has a PostID account and no staff role; outsider has an account and no role.
+
+Outside the world (built only by the tests that need them, so every other test keeps the
+same cast): `make_national_admin` (portals, upstream providers, national reference data)
+and `make_second_province` (another province with its own point, agency and admin).
 """
 
 from __future__ import annotations
@@ -179,3 +183,58 @@ def build_world() -> World:
         citizen=citizen,
         outsider=outsider,
     )
+
+
+def make_national_admin(username: str = "admin_vn", full_name: str = "Trịnh Văn Quốc") -> User:
+    user = make_user(username, full_name, is_staff=True)
+    give_role(user, Role.NATIONAL_ADMIN)
+    return user
+
+
+@dataclass
+class SecondProvince:
+    province: Province
+    commune: Commune
+    point: ServicePoint
+    agency: Agency
+    clerk: User
+    admin: User
+
+
+def make_second_province() -> SecondProvince:
+    """Huế, with a point, an agency, a clerk and a provincial administrator."""
+    province = Province.objects.create(
+        code="46", name="Thành phố Huế", short_name="Huế", latitude=16.46, longitude=107.59
+    )
+    commune = Commune.objects.create(
+        code="19900",
+        province=province,
+        name="Phường Thuận Hóa",
+        short_name="Thuận Hóa",
+        kind=Commune.Kind.WARD,
+        latitude=16.46,
+        longitude=107.59,
+    )
+    point = ServicePoint.objects.create(
+        code="TEST-HUE",
+        name="Bưu điện Huế",
+        kind=ServicePoint.Kind.POST_OFFICE_1,
+        address="8 Hoàng Hoa Thám",
+        commune=commune,
+        postal_code="49000",
+    )
+    agency = Agency.objects.create(
+        unit_code="000.00.46.H57",
+        name="Trung tâm Phục vụ hành chính công thành phố Huế",
+        level="province",
+        desk_kind=Agency.DeskKind.SERVICE_CENTRE,
+        province=province,
+        commune=commune,
+        address="Huế",
+        office_hours=["07:30-11:30", "13:30-17:00"],
+    )
+    clerk = make_user("clerk_hue", "Tôn Nữ Hoa")
+    give_role(clerk, Role.CLERK, service_point=point)
+    admin = make_user("admin_hue", "Nguyễn Phúc Vĩnh", is_staff=True)
+    give_role(admin, Role.PROVINCIAL_ADMIN, province=province)
+    return SecondProvince(province, commune, point, agency, clerk, admin)

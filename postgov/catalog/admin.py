@@ -13,11 +13,16 @@ from postgov.catalog.models import (
     RequiredDocument,
     TariffBand,
 )
-from postgov.identity.admin import ProvincialAdminMixin
+from postgov.identity.admin_scope import ScopedAdmin, ScopedInline
+
+# The catalog is national: procedures carry the national database's codes and every
+# province receives the same versions. Every administrator reads it (an agency's
+# competence names procedures); national administrators change it.
 
 
 @admin.register(Procedure)
-class ProcedureAdmin(ProvincialAdminMixin, admin.ModelAdmin):
+class ProcedureAdmin(ScopedAdmin, admin.ModelAdmin):
+    reference = True
     list_display = ["code", "name", "field", "agency_level", "is_demo"]
     list_filter = ["agency_level", "field", "is_demo"]
     search_fields = ["code", "name", "name_folded"]
@@ -34,12 +39,12 @@ class PublishedVersionReadOnly:
         return obj is None and super().has_change_permission(request, obj)
 
 
-class RequiredDocumentInline(PublishedVersionReadOnly, ProvincialAdminMixin, admin.TabularInline):
+class RequiredDocumentInline(PublishedVersionReadOnly, ScopedInline, admin.TabularInline):
     model = RequiredDocument
     extra = 3
 
 
-class FeeInline(PublishedVersionReadOnly, ProvincialAdminMixin, admin.TabularInline):
+class FeeInline(PublishedVersionReadOnly, ScopedInline, admin.TabularInline):
     model = Fee
     extra = 1
 
@@ -84,7 +89,8 @@ class NewVersionForm(forms.ModelForm):
 
 
 @admin.register(ProcedureVersion)
-class ProcedureVersionAdmin(ProvincialAdminMixin, admin.ModelAdmin):
+class ProcedureVersionAdmin(ScopedAdmin, admin.ModelAdmin):
+    reference = True
     list_display = ["procedure", "version", "effective_from", "effective_to", "postal_allowed"]
     list_filter = ["postal_allowed", "time_unit"]
     search_fields = ["procedure__name", "procedure__code"]
@@ -107,14 +113,19 @@ class ProcedureVersionAdmin(ProvincialAdminMixin, admin.ModelAdmin):
         publish_draft_version(obj, request=request)
 
 
-class TariffBandInline(ProvincialAdminMixin, admin.TabularInline):
+class TariffBandInline(ScopedInline, admin.TabularInline):
     model = TariffBand
     extra = 0
     ordering = ["zone", "max_weight_g"]
 
 
 @admin.register(PostalTariff)
-class PostalTariffAdmin(ProvincialAdminMixin, admin.ModelAdmin):
+class PostalTariffAdmin(ScopedAdmin, admin.ModelAdmin):
+    """A province's tariff is its administrators'; a nationwide one (no province) is
+    read by all and changed by national administrators."""
+
+    province_path = "province"
+    nationwide_rows = True
     list_display = ["name", "province", "valid_from", "remittance_fee", "is_demo"]
     list_filter = ["province", "is_demo"]
     autocomplete_fields = ["province"]
@@ -122,15 +133,19 @@ class PostalTariffAdmin(ProvincialAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ExemptCategory)
-class ExemptCategoryAdmin(ProvincialAdminMixin, admin.ModelAdmin):
+class ExemptCategoryAdmin(ScopedAdmin, admin.ModelAdmin):
+    reference = True
     list_display = ["code", "name", "legal_basis", "active"]
     list_filter = ["active"]
     search_fields = ["code", "name"]
 
 
 @admin.register(CatalogImport)
-class CatalogImportAdmin(ProvincialAdminMixin, admin.ModelAdmin):
-    """The record of imported files, to look at (the import page is where files go in)."""
+class CatalogImportAdmin(ScopedAdmin, admin.ModelAdmin):
+    """The record of imported files, to look at (the import page is where files go in),
+    for national administrators."""
+
+    read_only = True
 
     list_display = ["file_name", "status", "uploaded_by", "uploaded_at", "applied_at"]
     list_filter = ["status"]
@@ -146,9 +161,3 @@ class CatalogImportAdmin(ProvincialAdminMixin, admin.ModelAdmin):
         "applied_by",
         "applied_at",
     ]
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

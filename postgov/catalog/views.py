@@ -57,7 +57,7 @@ def procedures(request):
         "form": form,
         "page_obj": page_obj,
         "rows": [(p, versions.get(p.current_version_id)) for p in page_obj],
-        "can_import": request.access.has_role(Role.PROVINCIAL_ADMIN),
+        "can_import": request.access.has_role(Role.NATIONAL_ADMIN),
     }
     template = "catalog/_procedure_results.html" if _is_htmx(request) else "catalog/procedures.html"
     response = render(request, template, context)
@@ -124,7 +124,7 @@ def export_csv_view(request):
     return _download(export_csv(), "text/csv; charset=utf-8", "csv")
 
 
-@role_required(Role.PROVINCIAL_ADMIN)
+@role_required(Role.NATIONAL_ADMIN)
 @require_http_methods(["GET", "POST"])
 def import_upload(request):
     # Not `request.POST or None`: a POST without a file has an empty POST and must still
@@ -140,7 +140,7 @@ def import_upload(request):
     )
 
 
-@role_required(Role.PROVINCIAL_ADMIN)
+@role_required(Role.NATIONAL_ADMIN)
 @require_GET
 def import_detail(request, pk: int):
     upload = get_object_or_404(
@@ -161,7 +161,7 @@ def import_detail(request, pk: int):
     )
 
 
-@role_required(Role.PROVINCIAL_ADMIN)
+@role_required(Role.NATIONAL_ADMIN)
 @require_POST
 def import_apply(request, pk: int):
     upload = get_object_or_404(CatalogImport.objects.defer("content"), pk=pk)

@@ -15,10 +15,18 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
-from postgov.identity.models import Role, RoleAssignment
+from postgov.identity.models import ADMIN_ROLES, ChangeRequest, Role, RoleAssignment
 from postgov.lib import refcache
 
 STAFF_ROLES = frozenset(Role)
+# Where a staff account works, as query paths from the user to a province: its roles'
+# places, and the places roles were asked for it (a new account before its first grant).
+STAFF_ACCOUNT_PROVINCES = (
+    "role_assignments__service_point__commune__province",
+    "role_assignments__agency__province",
+    "role_assignments__province",
+    "change_requests_about__province",
+)
 
 
 @dataclass(frozen=True)
@@ -118,6 +126,89 @@ class Access:
         if province_field and oversight and (ids := self.province_ids()):
             condition |= Q(**{f"{province_field}__in": ids})
         return queryset.filter(condition)
+
+    # -- administration (the Django admin and the changes waiting for approval) -----------
+    @property
+    def is_national_admin(self) -> bool:
+        return Role.NATIONAL_ADMIN in self.roles
+
+    @property
+    def is_admin(self) -> bool:
+        return bool(self.roles & ADMIN_ROLES)
+
+    def administered_province_ids(self) -> frozenset[int]:
+        """Provinces where the user is a provincial administrator (auditors excluded)."""
+        return self.province_ids(Role.PROVINCIAL_ADMIN)
+
+    def administers(self, province_id: int | None) -> bool:
+        """Whether the user administers what belongs to this province, or (None) the
+        national objects. National administrators administer every province too: someone
+        must grant a new province its first administrator."""
+        if self.is_national_admin:
+            return True
+        return province_id is not None and province_id in self.administered_province_ids()
+
+    def administered(self, queryset: QuerySet, *province_paths: str) -> QuerySet:
+        """Keep the rows whose province (reached by any of `province_paths`) the user
+        administers: all of them for a national administrator, none for anyone else
+        without a provincial administrator role. Rows reached through a many-valued
+        relation come out once."""
+        if self.is_national_admin:
+            return queryset
+        ids = self.administered_province_ids()
+        if not ids or not province_paths:
+            return queryset.none()
+        condition = Q()
+        for path in province_paths:
+            condition |= Q(**{f"{path}__in": ids})
+        if any("__" in path for path in province_paths):
+            matching = queryset.filter(condition).order_by().values("pk")
+            return queryset.filter(pk__in=matching)
+        return queryset.filter(condition)
+
+    def account_scopes(self, user) -> list[int | None]:
+        """Where a staff account works: the provinces of its active roles (None for a
+        national role); for an account with no active role, those of every role it held
+        or was asked for. Empty for a citizen."""
+        rows = RoleAssignment.objects.filter(user=user).select_related(
+            "service_point__commune", "agency"
+        )
+        active = [row.province_id_in_scope for row in rows if row.active]
+        if active:
+            return active
+        asked = ChangeRequest.objects.filter(subject_user=user).values_list(
+            "province_id", flat=True
+        )
+        return [row.province_id_in_scope for row in rows] + list(asked)
+
+    def can_administer_account(self, user) -> bool:
+        """Whether the user may change this account in the admin: a staff account whose
+        every place they administer, and never their own (their account page asks for
+        the password and proves a new phone). Citizens' accounts are not changed in the
+        admin: they recover them at a counter."""
+        if user.pk is None or user.pk == self.user_id or not self.is_admin:
+            return False
+        scopes = self.account_scopes(user)
+        return bool(scopes) and all(self.administers(scope) for scope in scopes)
+
+    def can_decide(self, change: ChangeRequest) -> bool:
+        """Four eyes: an administrator of the change's scope who neither asked for it nor
+        is the person it is about."""
+        return (
+            change.status == ChangeRequest.Status.PENDING
+            and self.administers(change.province_id)
+            and self.user_id not in (change.requested_by_id, change.subject_user_id)
+        )
+
+    def decidable(self, queryset: QuerySet[ChangeRequest]) -> QuerySet[ChangeRequest]:
+        """The pending changes this user may decide (`can_decide`, as a query)."""
+        pending = queryset.filter(status=ChangeRequest.Status.PENDING).exclude(
+            requested_by_id=self.user_id
+        )
+        pending = pending.exclude(subject_user_id=self.user_id)
+        if self.is_national_admin:
+            return pending
+        return pending.filter(province_id__in=self.administered_province_ids())
 
 
 def role_required(*roles: str):

@@ -5,21 +5,31 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
 from postgov.audit.actions import record
+from postgov.identity import change_requests
+from postgov.identity.access import STAFF_ACCOUNT_PROVINCES
 from postgov.identity.models import (
+    ChangeRequest,
     Consent,
     EnrolmentCode,
     Level,
     Passkey,
     RelyingParty,
+    Role,
+    RoleAssignment,
+    UpstreamProvider,
     User,
 )
+from postgov.lib.locking import lock_one
 from postgov.lib.sealing import keyed_hash, seal, unseal
 
 ENROLMENT_PURPOSE = "enrolment-code"
@@ -271,3 +281,338 @@ def recover_account(request, user: User, password: str) -> None:
             },
             about=user,
         )
+
+
+# -- administration: four eyes on grants, portals and upstream providers ------------------
+class ChangeRefused(Exception):
+    """The change cannot be made as asked; the message says why, for the page."""
+
+
+# Fields the model's own save() fills, left out of the check before applying a change.
+_SET_ON_SAVE = {ChangeRequest.Kind.RELYING_PARTY: ("authorization_grant_type", "algorithm")}
+
+
+def _applied_event(change: ChangeRequest, created: bool) -> str:
+    if change.kind == ChangeRequest.Kind.ROLE_ASSIGNMENT:
+        return "identity.role_granted"
+    if change.kind == ChangeRequest.Kind.RELYING_PARTY:
+        return "oidc.client_created" if created else "oidc.client_changed"
+    return "federation.provider_created" if created else "federation.provider_changed"
+
+
+@transaction.atomic
+def request_change(
+    request,
+    kind: str,
+    after: dict[str, Any],
+    *,
+    target: models.Model | None = None,
+    subject_user: User | None = None,
+    province_id: int | None = None,
+) -> ChangeRequest:
+    """Keep a change for a second administrator instead of making it. `after`: the new
+    values by field (as `change_requests.stored_value` gives them; secrets already hashed
+    or sealed). Only the values that differ from the target's are kept."""
+    if not request.access.administers(province_id):
+        raise PermissionDenied
+    unknown = set(after) - set(change_requests.REQUESTABLE[kind])
+    if unknown:
+        raise ValueError(f"not requestable: {sorted(unknown)}")
+    before: dict[str, Any] = {}
+    if target is not None:
+        # The row as stored: a form has already put the new values on `target`.
+        stored = type(target).objects.get(pk=target.pk)
+        current = change_requests.snapshot(stored, set(after) - change_requests.SECRET_FIELDS)
+        after = {
+            name: value
+            for name, value in after.items()
+            if name in change_requests.SECRET_FIELDS or current[name] != value
+        }
+        before = {name: current[name] for name in after if name in current}
+    if not after:
+        raise ChangeRefused(_("Nothing was changed."))
+    change = ChangeRequest.objects.create(
+        kind=kind,
+        target_id=target.pk if target is not None else None,
+        subject_user=subject_user,
+        province_id=province_id,
+        payload={"after": after, "before": before},
+        requested_by=request.user,
+    )
+    record(
+        "identity.change_requested",
+        request=request,
+        obj=change,
+        details={
+            "kind": kind,
+            "target": change.target_id,
+            "fields": sorted(after),
+            "province": province_id,
+            "for": subject_user.pk if subject_user is not None else None,
+        },
+    )
+    return change
+
+
+def request_role(request, values: dict[str, Any], *, new_account: bool = False) -> ChangeRequest:
+    """Ask for a role: `values` holds user, role and the place (service_point, agency or
+    province, by primary key). An inactive identical assignment is asked back rather
+    than doubled. A provincial administrator asks only for accounts they see: staff of
+    their provinces, or an account they have just created (`new_account`)."""
+    access = request.access
+    accounts = access.administered(User.objects.filter(pk=values["user"]), *STAFF_ACCOUNT_PROVINCES)
+    if not new_account and not accounts.exists():
+        raise PermissionDenied
+    values = {**values, "active": True}
+    place = {k: values.get(k) for k in ("service_point", "agency", "province")}
+    existing = (
+        RoleAssignment.objects.filter(
+            user_id=values["user"],
+            role=values["role"],
+            service_point_id=place["service_point"],
+            agency_id=place["agency"],
+            province_id=place["province"],
+        )
+        .order_by("-active", "pk")
+        .first()
+    )
+    if existing is not None and existing.active:
+        raise ChangeRefused(_("This person already holds this role there."))
+    user = User.objects.get(pk=values["user"])
+    province_id = change_requests.role_scope(values)
+    if existing is not None:
+        return request_change(
+            request,
+            ChangeRequest.Kind.ROLE_ASSIGNMENT,
+            {"active": True},
+            target=existing,
+            subject_user=user,
+            province_id=province_id,
+        )
+    return request_change(
+        request,
+        ChangeRequest.Kind.ROLE_ASSIGNMENT,
+        values,
+        subject_user=user,
+        province_id=province_id,
+    )
+
+
+@transaction.atomic
+def approve_change(request, change_id: int) -> ChangeRequest:
+    """A second administrator approves: the change is applied now, in this transaction,
+    and both the decision and the change are audited. Refused when the object changed
+    since the request (approving would undo that change) or no longer validates."""
+    change = lock_one(ChangeRequest, change_id)
+    if change.status != ChangeRequest.Status.PENDING:
+        raise ChangeRefused(_("This change was already decided."))
+    if not request.access.can_decide(change):
+        raise PermissionDenied
+    model = change_requests.KIND_MODELS[change.kind]
+    after = change.payload["after"]
+    created = change.target_id is None
+    if created:
+        target = model()
+    else:
+        try:
+            target = lock_one(model, change.target_id)
+        except model.DoesNotExist:
+            raise ChangeRefused(_("The object of this change no longer exists.")) from None
+        moved = change_requests.changed_fields(change, target)
+        if moved:
+            labels = ", ".join(str(model._meta.get_field(name).verbose_name) for name in moved)
+            raise ChangeRefused(
+                _(
+                    "Someone changed %(fields)s since this request was made: reject it and "
+                    "ask again."
+                )
+                % {"fields": labels}
+            )
+    many = change_requests.set_values(target, after)
+    try:
+        target.full_clean(exclude=_SET_ON_SAVE.get(change.kind, ()))
+    except ValidationError as invalid:
+        raise ChangeRefused(" ".join(invalid.messages)) from None
+    target.save()
+    for name, keys in many.items():
+        getattr(target, name).set(keys)
+    change.status = ChangeRequest.Status.APPROVED
+    change.decided_by = request.user
+    change.decided_at = timezone.now()
+    change.result_id = target.pk
+    change.save(update_fields=["status", "decided_by", "decided_at", "result_id"])
+    record(
+        "identity.change_approved",
+        request=request,
+        obj=change,
+        details={"kind": change.kind, "target": target.pk, "requested_by": change.requested_by_id},
+    )
+    record(
+        _applied_event(change, created),
+        request=request,
+        obj=target,
+        details={
+            "fields": sorted(after),
+            "change_request": change.pk,
+            "requested_by": change.requested_by_id,
+            "approved_by": request.user.pk,
+        },
+    )
+    if change.kind == ChangeRequest.Kind.RELYING_PARTY and not created and "client_secret" in after:
+        record("oidc.client_secret_rotated", request=request, obj=target)
+    return change
+
+
+@transaction.atomic
+def reject_change(request, change_id: int, note: str = "") -> ChangeRequest:
+    change = lock_one(ChangeRequest, change_id)
+    if change.status != ChangeRequest.Status.PENDING:
+        raise ChangeRefused(_("This change was already decided."))
+    if not request.access.can_decide(change):
+        raise PermissionDenied
+    change.status = ChangeRequest.Status.REJECTED
+    change.decided_by = request.user
+    change.decided_at = timezone.now()
+    change.decision_note = (note or "").strip()[:500]
+    change.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    record(
+        "identity.change_rejected",
+        request=request,
+        obj=change,
+        details={"kind": change.kind, "requested_by": change.requested_by_id},
+    )
+    return change
+
+
+@transaction.atomic
+def revoke_role(request, assignment: RoleAssignment) -> None:
+    """Taking a role away takes effect at once (a compromised account must not wait for
+    a second administrator); it is audited like a grant."""
+    if not request.access.administers(assignment.province_id_in_scope):
+        raise PermissionDenied
+    assignment = lock_one(RoleAssignment, assignment.pk)
+    if not assignment.active:
+        return
+    assignment.active = False
+    assignment.save(update_fields=["active"])
+    record(
+        "identity.role_revoked",
+        request=request,
+        obj=assignment,
+        details={"user": assignment.user_id, "role": assignment.role},
+    )
+
+
+@transaction.atomic
+def deactivate_national_object(request, obj: RelyingParty | UpstreamProvider) -> None:
+    """Switching a portal or an upstream provider off takes effect at once, like a
+    revocation; switching it back on is a change for a second administrator."""
+    if not request.access.is_national_admin:
+        raise PermissionDenied
+    obj = lock_one(type(obj), obj.pk)
+    if not obj.active:
+        return
+    obj.active = False
+    obj.save(update_fields=["active"])
+    action = (
+        "oidc.client_deactivated"
+        if isinstance(obj, RelyingParty)
+        else "federation.provider_deactivated"
+    )
+    record(action, request=request, obj=obj)
+
+
+# -- staff accounts in the admin ----------------------------------------------------------
+@transaction.atomic
+def create_staff_account(
+    request, user: User, first_role: dict[str, Any]
+) -> tuple[User, ChangeRequest]:
+    """Save `user` (new) as a staff account with no password (one is issued with
+    `issue_one_time_password`) and ask for its first role: it works only once a second
+    administrator approves."""
+    user.set_unusable_password()
+    user.save()
+    record("identity.staff_account_created", request=request, obj=user)
+    change = request_role(request, {"user": user.pk, **first_role}, new_account=True)
+    return user, change
+
+
+@transaction.atomic
+def update_staff_account(request, user: User, changed: list[str]) -> None:
+    """Save what an administrator changed on a staff account. A new phone or e-mail
+    address is unverified until its holder proves it (the model clears the proof); a
+    deactivated account is signed out everywhere."""
+    if not request.access.can_administer_account(user):
+        raise PermissionDenied
+    user.save()
+    details: dict[str, Any] = {"fields": sorted(changed)}
+    if "phone" in changed:
+        details["phone"] = masked_phone(user.phone)
+    record("identity.account_changed_by_admin", request=request, obj=user, details=details)
+    if "is_active" in changed and not user.is_active:
+        from postgov.identity.authn import end_session_rows
+
+        end_session_rows(user)
+        revoke_all_tokens(user)
+
+
+@transaction.atomic
+def issue_one_time_password(request, user: User) -> str:
+    """The admin's only way to a staff member's password: a random one, shown once to
+    hand over in person, changed at first login. Every session and token of the account
+    ends, the holder is told, and it is audited. Second factors stay, so the password
+    alone opens nothing."""
+    from postgov.identity.authn import end_session_rows
+    from postgov.notify.actions import queue_message
+
+    if not request.access.can_administer_account(user):
+        raise PermissionDenied
+    password = "-".join(secrets.token_hex(3) for _ in range(4))
+    user.set_password(password)
+    user.password_must_change = True
+    user.save(update_fields=["password", "password_must_change"])
+    end_session_rows(user)
+    revoke_all_tokens(user)
+    record("identity.password_issued_by_admin", request=request, obj=user)
+    text = (
+        "mot quan tri vien vua cap mat khau tam thoi cho tai khoan cua ban. "
+        "Neu ban khong yeu cau, hay bao ngay cho quan tri."
+    )
+    if user.phone:
+        queue_message("sms", user.phone, "identity_notice", {"text": text}, about=user)
+    if user.email:
+        queue_message(
+            "email",
+            user.email,
+            "identity_notice",
+            {
+                "subject": "mật khẩu tạm thời",
+                "body": (
+                    "Một quản trị viên vừa cấp mật khẩu tạm thời cho tài khoản PostGov của "
+                    "bạn; mọi phiên đăng nhập đã kết thúc. Nếu bạn không yêu cầu, hãy báo "
+                    "ngay cho quản trị."
+                ),
+            },
+            about=user,
+        )
+    return password
+
+
+@transaction.atomic
+def grant_national_admin_from_console(user: User) -> RoleAssignment:
+    """The first national administrator, granted by someone with access to the server
+    (`manage.py grant_national_admin`): nobody could approve it in the admin yet."""
+    assignment = (
+        RoleAssignment.objects.filter(user=user, role=Role.NATIONAL_ADMIN).order_by("pk").first()
+    )
+    if assignment is None:
+        assignment = RoleAssignment.objects.create(user=user, role=Role.NATIONAL_ADMIN)
+    elif not assignment.active:
+        assignment.active = True
+        assignment.save(update_fields=["active"])
+    record(
+        "identity.role_granted",
+        obj=assignment,
+        details={"role": Role.NATIONAL_ADMIN, "user": user.pk, "via": "command"},
+    )
+    return assignment

@@ -1,5 +1,6 @@
-"""Demo users, one per role, at the demo network's first points and agencies; two demo
-citizens (level 1 and level 2) and a demo portal to try the OpenID Connect flow.
+"""Demo users, one per role, at the demo network's first points and agencies (and a
+national administrator, who can approve the provincial administrator's role grants); two
+demo citizens (level 1 and level 2) and a demo portal to try the OpenID Connect flow.
 
 Staff log in with a second factor: each demo staff account has an authenticator-app
 secret derived from its username, printed by `manage.py demo_logins`.
@@ -17,14 +18,23 @@ from django.db import transaction
 from django.utils import timezone
 
 from postgov.agencies.models import Agency
-from postgov.identity.models import Level, RelyingParty, Role, RoleAssignment, TotpDevice, User
+from postgov.identity.models import (
+    ADMIN_ROLES,
+    Level,
+    RelyingParty,
+    Role,
+    RoleAssignment,
+    TotpDevice,
+    User,
+)
 from postgov.places.models import Commune, Province, ServicePoint
 
 DEMO_PASSWORD = "PostGov-demo-2026"  # noqa: S105  (printed by make run, demo only)
 DEMO_PORTAL_CLIENT_ID = "demo-portal"
 DEMO_PORTAL_SECRET = "demo-portal-secret-not-for-production"  # noqa: S105
 
-# username, full name, role, where (service point code / agency unit code / province code)
+# username, full name, role, where (service point code / agency unit code / province code;
+# empty for the national role)
 DEMO_USERS: tuple[tuple[str, str, str, str], ...] = (
     ("gdv.donghoi", "Nguyễn Thị Lan", Role.CLERK, "QT-001"),
     ("gdv.dongha", "Trần Văn Bình", Role.CLERK, "QT-002"),
@@ -34,6 +44,7 @@ DEMO_USERS: tuple[tuple[str, str, str, str], ...] = (
     ("chuyenvien.tinh", "Võ Thị Giang", Role.AGENCY_OFFICER, "000.00.01.H44"),
     ("quantri.qt", "Bùi Văn Khoa", Role.PROVINCIAL_ADMIN, "44"),
     ("kiemtoan.qt", "Đỗ Thị Mai", Role.AUDITOR, "44"),
+    ("quantri.quocgia", "Trịnh Văn Quốc", Role.NATIONAL_ADMIN, ""),
 )
 # username, full name, level, gender, birth date, ID number, phone
 DEMO_CITIZENS = (
@@ -69,6 +80,8 @@ def _where(role: str, code: str) -> dict:
         return {"service_point": ServicePoint.objects.get(code=code)}
     if role in (Role.AGENCY_RECEIVER, Role.AGENCY_OFFICER):
         return {"agency": Agency.objects.get(unit_code=code)}
+    if role == Role.NATIONAL_ADMIN:
+        return {}
     return {"province": Province.objects.get(code=code)}
 
 
@@ -91,7 +104,7 @@ def load_demo() -> str:
     for username, full_name, role, code in DEMO_USERS:
         user, is_new = User.objects.get_or_create(
             username=username,
-            defaults={"full_name": full_name, "is_staff": role == Role.PROVINCIAL_ADMIN},
+            defaults={"full_name": full_name, "is_staff": role in ADMIN_ROLES},
         )
         if is_new:
             user.set_password(DEMO_PASSWORD)
@@ -157,7 +170,8 @@ def demo_logins_text() -> str:
     lines.append("  python -c 'import pyotp; print(pyotp.TOTP(\"SECRET\").now())'")
     for username, _full_name, role, code in DEMO_USERS:
         secret = demo_totp_secret(username)
-        lines.append(f"  {Role(role).label:<26} {username:<18} ({code})  TOTP secret {secret}")
+        where = code or "national"
+        lines.append(f"  {Role(role).label:<26} {username:<18} ({where})  TOTP secret {secret}")
         lines.append(
             f"      {pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name='PostGov')}"
         )

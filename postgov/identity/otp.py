@@ -156,6 +156,7 @@ def send_code(user: User, purpose: str, channel: str, destination: str) -> OneTi
             "identity_code",
             {"code": code, "minutes": settings.IDENTITY_OTP_TTL // 60, "purpose": purpose},
             about=user,
+            secrets=("code",),
         )
     return row
 

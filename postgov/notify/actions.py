@@ -4,6 +4,7 @@ the message is never sent; if the process dies after commit, the worker still se
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import timedelta
 
 from django.conf import settings
@@ -13,8 +14,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from postgov.audit.actions import record
-from postgov.notify.models import Message, MessageAttachment
+from postgov.lib.sealing import seal
+from postgov.notify.models import SEALED_TEXT_PURPOSE, Message, MessageAttachment
 from postgov.notify.tasks import send_message
+
+SECRET_MASK = "******"  # noqa: S105  (what replaces a secret, not one)
 
 
 def queue_message(
@@ -25,28 +29,33 @@ def queue_message(
     *,
     about: models.Model | None = None,
     attachments: list[tuple[str, bytes, str]] | None = None,
+    secrets: tuple[str, ...] = (),
 ) -> Message | None:
     """Render `notify/<template>.<channel>.txt` (first line of an e-mail is its subject)
     in Vietnamese and queue it. No recipient, no message. `attachments`: (file name,
-    content, content type) for an e-mail; an SMS cannot carry them (refused)."""
+    content, content type) for an e-mail; an SMS cannot carry them (refused).
+    `secrets`: the context keys holding a secret (a one-time code): the row keeps the
+    text with them masked, and the real text only sealed until it is sent or given up."""
     if attachments and channel != Message.Channel.EMAIL:
         raise ValueError("only e-mails carry attachments")
     if not recipient:
         return None
-    with translation.override("vi"):
-        text = render_to_string(f"notify/{template}.{channel}.txt", context).strip()
-    subject = ""
-    if channel == Message.Channel.EMAIL:
-        subject, _, text = text.partition("\n")
-        text = text.strip()
+    subject, text = _render(channel, template, context)
+    sealed = ""
+    if secrets:
+        sealed = seal(json.dumps({"subject": subject, "body": text}), SEALED_TEXT_PURPOSE)
+        masked = {**context, **{key: SECRET_MASK for key in secrets}}
+        subject, text = _render(channel, template, masked)
     # No savepoint: a failure here is a database error that fails the caller anyway.
     with transaction.atomic(savepoint=False):
         message = Message.objects.create(
             channel=channel,
             recipient=recipient,
             template=template,
-            subject=subject.strip()[:200],
+            subject=subject,
             body=text,
+            carries_secret=bool(secrets),
+            sealed_text=sealed,
             object_type=about._meta.label_lower if about is not None else "",
             object_id=str(about.pk) if about is not None else "",
         )
@@ -61,6 +70,16 @@ def queue_message(
             )
         send_message.enqueue(message.pk)
     return message
+
+
+def _render(channel: str, template: str, context: dict) -> tuple[str, str]:
+    with translation.override("vi"):
+        text = render_to_string(f"notify/{template}.{channel}.txt", context).strip()
+    subject = ""
+    if channel == Message.Channel.EMAIL:
+        subject, _, text = text.partition("\n")
+        text = text.strip()
+    return subject.strip()[:200], text
 
 
 def purge_attachments(now=None) -> int:

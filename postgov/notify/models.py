@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from postgov.lib.compiled_saves import CompiledSaves
+from postgov.lib.sealing import unseal
+
+SEALED_TEXT_PURPOSE = "notify-sealed-text"
 
 
 class Message(CompiledSaves):
@@ -24,6 +29,12 @@ class Message(CompiledSaves):
     template = models.CharField(_("template"), max_length=60)
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     body = models.TextField(_("text"))
+    # A message carrying a secret (a one-time code) keeps in `body` only its text with the
+    # secret masked; the text to send is sealed here until the message is sent or given
+    # up, then erased. So no row ever holds a code in clear, and none holds it at all
+    # once it is of no use.
+    carries_secret = models.BooleanField(default=False)
+    sealed_text = models.TextField(blank=True, default="")
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
     )
@@ -43,6 +54,14 @@ class Message(CompiledSaves):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.template} ({self.status})"
+
+    def outgoing(self) -> tuple[str, str]:
+        """The subject and text to hand to the gateway (unsealed when it carries a
+        secret). Raises `SealError` when a sealed text cannot be read back."""
+        if not self.sealed_text:
+            return self.subject, self.body
+        sent = json.loads(unseal(self.sealed_text, SEALED_TEXT_PURPOSE))
+        return sent["subject"], sent["body"]
 
 
 class MessageAttachment(models.Model):

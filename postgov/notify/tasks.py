@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from postgov.lib.sealing import SealError
 from postgov.notify import gateways
 from postgov.notify.models import Message
 
@@ -38,17 +39,24 @@ def send_message(message_id: int) -> str:
         message.sending_until = now + LEASE
         message.save(update_fields=["attempts", "sending_until"])
     error = ""
+    unreadable = False
     attachments = [
         (a.filename, bytes(a.content), a.content_type) for a in message.attachments.all()
     ]
     try:
-        gateway = gateways.gateway_for(message.channel)
-        if attachments:
-            gateway.send(message.recipient, message.subject, message.body, attachments)
-        else:
-            gateway.send(message.recipient, message.subject, message.body)
-    except gateways.GatewayError as exc:
-        error = str(exc)[:300] or exc.__class__.__name__
+        subject, body = message.outgoing()
+    except SealError:
+        # Sealed under another key (the secret was rotated): it will never be readable.
+        error, unreadable = "sealed text unreadable", True
+    else:
+        try:
+            gateway = gateways.gateway_for(message.channel)
+            if attachments:
+                gateway.send(message.recipient, subject, body, attachments)
+            else:
+                gateway.send(message.recipient, subject, body)
+        except gateways.GatewayError as exc:
+            error = str(exc)[:300] or exc.__class__.__name__
     with transaction.atomic():
         message.sending_until = None
         message.last_error = error
@@ -56,14 +64,24 @@ def send_message(message_id: int) -> str:
             message.status = Message.Status.SENT
             message.sent_at = timezone.now()
             message.next_attempt_at = None
-        elif message.attempts >= MAX_ATTEMPTS:
+        elif unreadable or message.attempts >= MAX_ATTEMPTS:
             message.status = Message.Status.FAILED
             message.next_attempt_at = None
         else:
             message.status = Message.Status.RETRYING
             message.next_attempt_at = timezone.now() + backoff(message.attempts)
             send_message.using(run_after=message.next_attempt_at).enqueue(message.pk)
+        if message.status in (Message.Status.SENT, Message.Status.FAILED):
+            # Sent or given up: the secret it carried is of no use to anyone any more.
+            message.sealed_text = ""
         message.save(
-            update_fields=["sending_until", "last_error", "status", "sent_at", "next_attempt_at"]
+            update_fields=[
+                "sending_until",
+                "last_error",
+                "status",
+                "sent_at",
+                "next_attempt_at",
+                "sealed_text",
+            ]
         )
     return message.status

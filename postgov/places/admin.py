@@ -1,42 +1,44 @@
 from django.contrib import admin
 
-from postgov.identity.admin import ProvincialAdminMixin
-from postgov.places.models import Commune, PostalCode, PostalCodeSet, Province, ServicePoint
+from postgov.identity.admin_scope import ScopedAdmin
+from postgov.places.models import Commune, PostalCodeSet, Province, ServicePoint
 
 
 @admin.register(Province)
-class ProvinceAdmin(ProvincialAdminMixin, admin.ModelAdmin):
+class ProvinceAdmin(ScopedAdmin, admin.ModelAdmin):
+    """Loaded from the national data set. A provincial administrator sees their own
+    province (it is what their forms may point to)."""
+
+    province_path = "pk"
+    read_only = True
     list_display = ["code", "name"]
     search_fields = ["name", "name_folded", "code"]
 
-    def has_add_permission(self, request, *args):
-        return False  # loaded from the national data set
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Commune)
-class CommuneAdmin(ProvinceAdmin):
+class CommuneAdmin(ScopedAdmin, admin.ModelAdmin):
+    province_path = "province"
+    read_only = True
     list_display = ["code", "name", "province", "kind"]
     list_filter = ["province"]
     search_fields = ["name", "name_folded", "code"]
 
+    def get_list_filter(self, request):
+        # The province filter lists every province: only national administrators need it.
+        return self.list_filter if request.access.is_national_admin else []
+
 
 @admin.register(ServicePoint)
-class ServicePointAdmin(ProvincialAdminMixin, admin.ModelAdmin):
+class ServicePointAdmin(ScopedAdmin, admin.ModelAdmin):
+    province_path = "commune__province"
     list_display = ["code", "name", "kind", "commune", "postal_code", "active", "is_demo"]
     list_filter = ["kind", "active", "is_demo"]
     search_fields = ["code", "name", "name_folded"]
     autocomplete_fields = ["commune"]
 
 
-class PostalCodeInline(ProvincialAdminMixin, admin.TabularInline):
-    model = PostalCode
-    extra = 0
-    autocomplete_fields = ["province", "commune"]
-
-
 @admin.register(PostalCodeSet)
-class PostalCodeSetAdmin(ProvincialAdminMixin, admin.ModelAdmin):
+class PostalCodeSetAdmin(ScopedAdmin, admin.ModelAdmin):
+    """The national postal-code table: national administrators only."""
+
     list_display = ["name", "valid_from", "is_current", "is_demo", "imported_at"]

@@ -67,7 +67,7 @@ def sms_to(phone: str) -> list[Message]:
 
 
 def last_code(phone: str) -> str:
-    body = Message.objects.filter(recipient=phone).latest("created_at").body
+    body = Message.objects.filter(recipient=phone).latest("created_at").outgoing()[1]
     return body.split("la ")[1][:6]
 
 

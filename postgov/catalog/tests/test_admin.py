@@ -1,4 +1,5 @@
-"""The catalog in Django's admin: tariffs and exempt categories are edited there; a
+"""The catalog in Django's admin: a province's tariff is edited by its administrators; the
+national catalog (procedures, versions, exempt categories) by national administrators; a
 published version is read-only and a new one is published through the action."""
 
 from __future__ import annotations
@@ -13,23 +14,25 @@ from postgov.catalog.models import ExemptCategory, PostalTariff, ProcedureVersio
 
 
 @pytest.mark.parametrize(
-    "url_name",
+    ("url_name", "provincial"),
     [
-        "admin:catalog_postaltariff_changelist",
-        "admin:catalog_postaltariff_add",
-        "admin:catalog_exemptcategory_changelist",
-        "admin:catalog_exemptcategory_add",
-        "admin:catalog_procedure_changelist",
-        "admin:catalog_procedureversion_changelist",
-        "admin:catalog_procedureversion_add",
-        "admin:catalog_catalogimport_changelist",
+        ("admin:catalog_postaltariff_changelist", 200),
+        ("admin:catalog_postaltariff_add", 200),
+        ("admin:catalog_exemptcategory_changelist", 200),  # read, not changed
+        ("admin:catalog_exemptcategory_add", 403),
+        ("admin:catalog_procedure_changelist", 200),  # read, not changed
+        ("admin:catalog_procedureversion_changelist", 200),
+        ("admin:catalog_procedureversion_add", 403),
+        ("admin:catalog_catalogimport_changelist", 403),
     ],
 )
-def test_it_checks_access(client, demo_catalog, url_name):
+def test_it_checks_access(client, demo_catalog, national_admin, url_name, provincial):
     url = reverse(url_name)
     client.force_login(demo_catalog.clerk_a)
     assert client.get(url).status_code == 302  # to the admin login
     client.force_login(demo_catalog.provincial_admin)
+    assert client.get(url).status_code == provincial
+    client.force_login(national_admin)
     assert client.get(url).status_code == 200
 
 
@@ -59,8 +62,8 @@ def test_a_provincial_admin_edits_the_tariff(client, demo_catalog):
     assert AuditEvent.objects.filter(action="admin.change", object_type="catalog.postaltariff")
 
 
-def test_a_provincial_admin_adds_an_exempt_category(client, provincial_admin):
-    client.force_login(provincial_admin)
+def test_a_national_admin_adds_an_exempt_category(client, national_admin):
+    client.force_login(national_admin)
     response = client.post(
         reverse("admin:catalog_exemptcategory_add"),
         {
@@ -113,8 +116,8 @@ def version_form(procedure_pk: int, **overrides) -> dict:
     return data
 
 
-def test_adding_a_version_in_the_admin_publishes_it(client, demo_catalog):
-    client.force_login(demo_catalog.provincial_admin)
+def test_adding_a_version_in_the_admin_publishes_it(client, demo_catalog, national_admin):
+    client.force_login(national_admin)
     birth = ProcedureVersion.objects.filter(procedure__code="1.001193").first().procedure
     response = client.post(reverse("admin:catalog_procedureversion_add"), version_form(birth.pk))
     assert response.status_code == 302
@@ -124,8 +127,10 @@ def test_adding_a_version_in_the_admin_publishes_it(client, demo_catalog):
     assert AuditEvent.objects.filter(action="catalog.version_published", details__source="admin")
 
 
-def test_the_admin_refuses_a_back_dated_version_and_keeps_the_form(client, demo_catalog):
-    client.force_login(demo_catalog.provincial_admin)
+def test_the_admin_refuses_a_back_dated_version_and_keeps_the_form(
+    client, demo_catalog, national_admin
+):
+    client.force_login(national_admin)
     birth = ProcedureVersion.objects.filter(procedure__code="1.001193").first().procedure
     response = client.post(
         reverse("admin:catalog_procedureversion_add"),

@@ -26,12 +26,12 @@ def test_api_answers_without_error(client, demo_catalog, value):
         assert client.get("/api/v1/catalog/tariff", params).status_code in (404, 422)
 
 
-def test_nul_characters_inside_a_json_file_are_reported_not_crashed_on(client, provincial_admin):
+def test_nul_characters_inside_a_json_file_are_reported_not_crashed_on(client, national_admin):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from postgov.catalog.models import CatalogImport
 
-    client.force_login(provincial_admin)
+    client.force_login(national_admin)
     data = (
         b'[{"code": "1.001193", "name": "a\\u0000b", "field": "H\\u0000", '
         b'"agency_level": "x\\u0000", "versions": [], "k\\u0000": 1}]'

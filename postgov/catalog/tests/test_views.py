@@ -1,4 +1,5 @@
-"""The catalog pages: public browser and exports, and the provincial admins' import."""
+"""The catalog pages: public browser and exports, and the national admins' import (the
+catalog is national: a provincial administrator may not import it)."""
 
 from __future__ import annotations
 
@@ -120,28 +121,35 @@ def test_exports_are_public_downloads(client, demo_catalog):
     "url",
     [IMPORT, "/catalog/import/1/"],
 )
-def test_it_checks_access(client, world, url):
+def test_it_checks_access(client, world, national_admin, url):
     CatalogImport.objects.create(
         pk=1, file_name="x.csv", file_format="csv", content=b"", sha256="0", status="rejected"
     )
     response = client.get(url)
     assert response.status_code == 302 and "/accounts/login/" in response.url
-    for persona in (world.outsider, world.clerk_a, world.citizen, world.auditor):
+    for persona in (
+        world.outsider,
+        world.clerk_a,
+        world.citizen,
+        world.auditor,
+        world.provincial_admin,
+    ):
         client.force_login(persona)
         assert client.get(url).status_code == 403, persona
-    client.force_login(world.provincial_admin)
+    client.force_login(national_admin)
     assert client.get(url).status_code == 200
 
 
-def test_apply_checks_access(client, world):
+def test_apply_checks_access(client, world, national_admin):
     upload = CatalogImport.objects.create(
         file_name="x.csv", file_format="csv", content=b"", sha256="0", status="checked"
     )
     url = reverse("catalog:import_apply", args=[upload.pk])
     assert client.post(url).status_code == 302
-    client.force_login(world.clerk_a)
-    assert client.post(url).status_code == 403
-    client.force_login(world.provincial_admin)
+    for persona in (world.clerk_a, world.provincial_admin):
+        client.force_login(persona)
+        assert client.post(url).status_code == 403
+    client.force_login(national_admin)
     assert client.get(url).status_code == 405
 
 
@@ -149,8 +157,8 @@ def upload(client, name: str, data: bytes):
     return client.post(IMPORT, {"file": SimpleUploadedFile(name, data)})
 
 
-def test_a_bad_file_shows_every_problem_and_changes_nothing(client, demo_catalog):
-    client.force_login(demo_catalog.provincial_admin)
+def test_a_bad_file_shows_every_problem_and_changes_nothing(client, demo_catalog, national_admin):
+    client.force_login(national_admin)
     data = edit_csv(export_csv(), "1.001193", processing_time="-1", quantity="0")
     versions = ProcedureVersion.objects.count()
     response = upload(client, "catalog.csv", data)
@@ -166,8 +174,8 @@ def test_a_bad_file_shows_every_problem_and_changes_nothing(client, demo_catalog
     assert AuditEvent.objects.filter(action="catalog.import_checked").exists()
 
 
-def test_a_good_file_is_checked_then_applied(client, demo_catalog):
-    client.force_login(demo_catalog.provincial_admin)
+def test_a_good_file_is_checked_then_applied(client, demo_catalog, national_admin):
+    client.force_login(national_admin)
     data = edit_csv(export_csv(), "1.001193", processing_time="2", effective_from="")
     response = upload(client, "catalog.csv", data)
     checked = CatalogImport.objects.get()
@@ -181,10 +189,10 @@ def test_a_good_file_is_checked_then_applied(client, demo_catalog):
         response.content.decode()
     )
     checked.refresh_from_db()
-    assert checked.status == "applied" and checked.applied_by == demo_catalog.provincial_admin
+    assert checked.status == "applied" and checked.applied_by == national_admin
     assert Procedure.objects.get(code="1.001193").versions.count() == 3
     event = AuditEvent.objects.get(action="catalog.import_applied")
-    assert event.actor_id == demo_catalog.provincial_admin.pk and event.details["new_versions"] == 1
+    assert event.actor_id == national_admin.pk and event.details["new_versions"] == 1
 
     # Applying the same upload again does nothing and says so.
     again = client.post(reverse("catalog:import_apply", args=[checked.pk]), follow=True)
@@ -192,8 +200,8 @@ def test_a_good_file_is_checked_then_applied(client, demo_catalog):
     assert Procedure.objects.get(code="1.001193").versions.count() == 3
 
 
-def test_a_file_that_became_stale_is_rejected_at_apply(client, demo_catalog):
-    client.force_login(demo_catalog.provincial_admin)
+def test_a_file_that_became_stale_is_rejected_at_apply(client, demo_catalog, national_admin):
+    client.force_login(national_admin)
     data = edit_csv(export_csv(), "1.001193", processing_time="2", effective_from="2030-01-01")
     upload(client, "a.csv", data)
     first = CatalogImport.objects.get()
@@ -219,8 +227,8 @@ def test_a_file_that_became_stale_is_rejected_at_apply(client, demo_catalog):
         ({"file": SimpleUploadedFile("catalog.csv", b"")}, "The submitted file is empty"),
     ],
 )
-def test_upload_form_errors_are_shown(client, provincial_admin, data, message):
-    client.force_login(provincial_admin)
+def test_upload_form_errors_are_shown(client, national_admin, data, message):
+    client.force_login(national_admin)
     response = client.post(IMPORT, data)
     assert response.status_code == 200
     assert message in response.content.decode()

@@ -1,7 +1,9 @@
 """PostID models, one module per concern; everything is importable from here."""
 
 from postgov.identity.models.accounts import (  # noqa: F401
+    ADMIN_ROLES,
     AGENCY_ROLES,
+    NATIONAL_ROLES,
     POINT_ROLES,
     PROVINCE_ROLES,
     Gender,
@@ -13,6 +15,7 @@ from postgov.identity.models.accounts import (  # noqa: F401
     User,
     UserSession,
 )
+from postgov.identity.models.change_requests import ChangeRequest  # noqa: F401
 from postgov.identity.models.federation import ExternalIdentity, UpstreamProvider  # noqa: F401, I001
 from postgov.identity.models.mfa import BackupCode, Passkey, TotpDevice  # noqa: F401
 from postgov.identity.models.oidc import (  # noqa: F401

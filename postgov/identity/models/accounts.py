@@ -101,6 +101,48 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.full_name or self.username
 
+    # A phone number or e-mail address is proven by a code sent to it. Whatever changes it
+    # (the admin, a future form, a script) without proving the new one leaves it
+    # unverified, so SMS login and recovery never go to a number nobody proved.
+    CONTACT_PROOF = {"phone": "phone_verified_at", "email": "email_verified_at"}
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user.remember_contact()
+        return user
+
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        self.remember_contact()
+
+    def remember_contact(self) -> None:
+        """What the row holds now: a save compares the contact fields with it."""
+        deferred = self.get_deferred_fields()
+        self.contact_as_loaded = {
+            name: getattr(self, name)
+            for pair in self.CONTACT_PROOF.items()
+            for name in pair
+            if name not in deferred
+        }
+
+    def save(self, *args, **kwargs):
+        as_loaded = getattr(self, "contact_as_loaded", {})
+        update_fields = kwargs.get("update_fields")
+        for contact, proof in self.CONTACT_PROOF.items():
+            if contact not in as_loaded or proof not in as_loaded:
+                continue
+            if update_fields is not None and contact not in update_fields:
+                continue
+            changed = getattr(self, contact) != as_loaded[contact]
+            proven_again = getattr(self, proof) != as_loaded[proof]
+            if changed and not proven_again and getattr(self, proof) is not None:
+                setattr(self, proof, None)
+                if update_fields is not None:
+                    kwargs["update_fields"] = {*update_fields, proof}
+        super().save(*args, **kwargs)
+        self.remember_contact()
+
     def get_full_name(self) -> str:
         return self.full_name or super().get_full_name() or self.username
 
@@ -113,18 +155,25 @@ class Role(models.TextChoices):
     AGENCY_OFFICER = "agency_officer", _("Agency officer")
     PROVINCIAL_ADMIN = "provincial_admin", _("Provincial administrator")
     AUDITOR = "auditor", _("Auditor")
+    # Relying parties, upstream providers, signing keys and the national reference data
+    # belong to no province: this role, held without a place, administers them.
+    NATIONAL_ADMIN = "national_admin", _("National administrator")
 
 
 POINT_ROLES = frozenset({Role.CLERK, Role.POSTMAN, Role.SUPERVISOR})
 AGENCY_ROLES = frozenset({Role.AGENCY_RECEIVER, Role.AGENCY_OFFICER})
 PROVINCE_ROLES = frozenset({Role.PROVINCIAL_ADMIN, Role.AUDITOR})
+NATIONAL_ROLES = frozenset({Role.NATIONAL_ADMIN})
+ADMIN_ROLES = frozenset({Role.PROVINCIAL_ADMIN, Role.NATIONAL_ADMIN})
 
 
 class RoleAssignment(models.Model):
     """A role held by a user at one place: a service point (clerk, postman, supervisor),
     an agency (receiver, officer) or a province (admin, auditor)."""
 
-    user = models.ForeignKey(User, models.CASCADE, related_name="role_assignments")
+    user = models.ForeignKey(
+        User, models.CASCADE, related_name="role_assignments", verbose_name=_("user")
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     service_point = models.ForeignKey(
         "places.ServicePoint",
@@ -160,6 +209,10 @@ class RoleAssignment(models.Model):
             # Each role is scoped to exactly the kind of place it works at.
             models.CheckConstraint(
                 name="role_scope_matches_role",
+                violation_error_message=_(
+                    "A point role needs a service point, an agency role an agency, a "
+                    "provincial role a province, and a national role no place at all."
+                ),
                 condition=(
                     models.Q(
                         role__in=sorted(POINT_ROLES),
@@ -179,13 +232,29 @@ class RoleAssignment(models.Model):
                         agency__isnull=True,
                         province__isnull=False,
                     )
+                    | models.Q(
+                        role__in=sorted(NATIONAL_ROLES),
+                        service_point__isnull=True,
+                        agency__isnull=True,
+                        province__isnull=True,
+                    )
                 ),
             )
         ]
 
     def __str__(self) -> str:
-        where = self.service_point or self.agency or self.province
+        where = self.service_point or self.agency or self.province or _("whole country")
         return f"{self.get_role_display()} — {where}"
+
+    @property
+    def province_id_in_scope(self) -> int | None:
+        """The province whose administrators answer for this assignment; None for a
+        national role (national administrators only)."""
+        if self.service_point_id:
+            return self.service_point.commune.province_id
+        if self.agency_id:
+            return self.agency.province_id
+        return self.province_id
 
 
 class LoginFailure(models.Model):

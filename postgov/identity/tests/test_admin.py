@@ -1,4 +1,5 @@
-"""Relying parties, keys and upstream providers are managed by provincial admins only."""
+"""Relying parties, keys and upstream providers are managed by national administrators,
+and a portal takes effect only once a second one approves it."""
 
 from __future__ import annotations
 
@@ -17,21 +18,34 @@ PAGES = [
     "admin:identity_relyingparty_add",
     "admin:identity_signingkey_changelist",
     "admin:identity_upstreamprovider_changelist",
-    "admin:identity_proofingcase_changelist",
 ]
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_it_checks_access(client, world, name):
-    for who in (world.citizen, world.clerk_a, world.auditor):
-        log_in_session(client, who)
+def test_it_checks_access(client, world, national_admin, name):
+    for who in (world.citizen, world.clerk_a, world.auditor, world.provincial_admin):
+        log_in_session(client, who, mfa=True)
         assert client.get(reverse(name)).status_code in (302, 403)
-    log_in_session(client, world.provincial_admin)
+    log_in_session(client, national_admin, mfa=True)
     assert client.get(reverse(name)).status_code == 200
 
 
-def test_admin_registers_a_portal_and_sees_its_secret_once(client, provincial_admin):
-    log_in_session(client, provincial_admin)
+def test_proofing_cases_are_for_the_provinces_administrators(client, world):
+    name = "admin:identity_proofingcase_changelist"
+    for who in (world.citizen, world.clerk_a, world.auditor):
+        log_in_session(client, who, mfa=True)
+        assert client.get(reverse(name)).status_code in (302, 403)
+    log_in_session(client, world.provincial_admin, mfa=True)
+    assert client.get(reverse(name)).status_code == 200
+
+
+def test_admin_registers_a_portal_and_sees_its_secret_once(client, national_admin):
+    from django.contrib.auth.hashers import check_password
+
+    from postgov.identity.models import ChangeRequest
+    from tests.personas import make_national_admin
+
+    log_in_session(client, national_admin, mfa=True)
     response = client.post(
         reverse("admin:identity_relyingparty_add"),
         {
@@ -52,17 +66,26 @@ def test_admin_registers_a_portal_and_sees_its_secret_once(client, provincial_ad
         follow=True,
     )
     assert response.status_code == 200
+    secret = response.context["secret"]  # on the page once, never in a cookie
+    assert secret in response.content.decode()
+    assert not RelyingParty.objects.filter(client_id="dvc-tinh").exists()  # not yet
+    change = ChangeRequest.objects.get(status="pending")
+    assert check_password(secret, change.payload["after"]["client_secret"])
+
+    log_in_session(client, make_national_admin("admin_vn2", "Lê Thị Hai"), mfa=True)
+    client.post(
+        reverse("admin:identity_changerequest_decide", args=[change.pk]), {"decision": "approve"}
+    )
     rp = RelyingParty.objects.get(client_id="dvc-tinh")
     assert rp.allowed_scopes == ["openid", "profile", "id_number"] and rp.min_level == 2
-    shown = [str(m) for m in response.context["messages"]]
-    assert any("shown once" in m or "chỉ hiện một lần" in m for m in shown)
     assert rp.client_secret.startswith("postgov_client_secret$")  # stored hashed
+    assert check_password(secret, rp.client_secret)
     assert AuditEvent.objects.filter(action="oidc.client_created").exists()
 
 
-def test_admin_refuses_unsafe_redirect_uris(client, provincial_admin, settings):
+def test_admin_refuses_unsafe_redirect_uris(client, national_admin, settings):
     settings.DEBUG = False
-    log_in_session(client, provincial_admin)
+    log_in_session(client, national_admin, mfa=True)
     response = client.post(
         reverse("admin:identity_relyingparty_add"),
         {

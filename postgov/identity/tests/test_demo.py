@@ -57,6 +57,18 @@ def test_load_demo_is_idempotent_and_prints_usable_secrets(demo_network, client)
     assert response["Location"] == "/"
 
 
+def test_the_demo_has_a_national_administrator_with_a_second_factor(demo_network):
+    from postgov.identity.models import Role, RoleAssignment
+
+    demo.load_demo()
+    national = User.objects.get(username="quantri.quocgia")
+    assignment = RoleAssignment.objects.get(user=national)
+    assert assignment.role == Role.NATIONAL_ADMIN and assignment.province_id is None
+    assert national.totp_devices.filter(confirmed_at__isnull=False).exists()
+    text = demo.demo_logins_text()
+    assert "quantri.quocgia" in text and demo.demo_totp_secret("quantri.quocgia") in text
+
+
 def test_demo_portal_is_development_only(client, settings):
     settings.DEV = False
     assert client.get("/demo-portal/").status_code == 404

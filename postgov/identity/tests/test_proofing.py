@@ -214,7 +214,10 @@ def test_walk_in_needs_the_code_sent_to_the_account_phone(client, clerk_a, appli
     case.refresh_from_db()
     assert case.card == {}  # not before the account is confirmed
     code = (
-        Message.objects.filter(recipient="0912345678").latest("created_at").body.split("la ")[1][:6]
+        Message.objects.filter(recipient="0912345678")
+        .latest("created_at")
+        .outgoing()[1]
+        .split("la ")[1][:6]
     )
     client.post(url, {"action": "confirm_account", "code": code})
     client.post(url, {"action": "card", "qr": CARD})
