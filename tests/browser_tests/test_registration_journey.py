@@ -37,7 +37,12 @@ def fill_the_form(page, world, username: str, phone: str, password2: str = PASSW
 
 
 def code_sent_to(phone: str) -> str:
-    return Message.objects.filter(recipient=phone).latest("created_at").outgoing()[1].split("la ")[1][:6]
+    return (
+        Message.objects.filter(recipient=phone)
+        .latest("created_at")
+        .outgoing()[1]
+        .split("la ")[1][:6]
+    )
 
 
 def test_a_citizen_registers_through_the_check(page, world, settings):
