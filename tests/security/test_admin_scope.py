@@ -543,7 +543,8 @@ def test_a_national_admin_approves_a_portal_change_of_another(client, world, nat
     assert AuditEvent.objects.filter(action="oidc.client_changed").exists()
 
 
-def test_an_upstream_provider_needs_a_second_national_admin(client, national_admin):
+def test_an_upstream_provider_needs_a_second_national_admin(client, national_admin, dns):
+    dns.answers["id.example.vn"] = [["93.184.215.14"]]  # a public address
     sign_in(client, national_admin)
     response = client.post(
         url("identity_upstreamprovider_add"),

@@ -23,7 +23,7 @@ from django.urls import reverse
 
 from postgov.agencies.integration import create_webhook
 from postgov.agencies.models import WebhookDelivery, WebhookEndpoint
-from postgov.identity.models import UpstreamProvider
+from postgov.identity.models import ChangeRequest, UpstreamProvider
 from postgov.identity.tests.oidc_helpers import log_in_session
 from tests.agency_helpers import handed_over
 
@@ -91,37 +91,6 @@ def stand_in():
     server = StandIn()
     yield server
     server.close()
-
-
-@pytest.fixture
-def dns(monkeypatch):
-    """DNS as the test says: `dns.answers[name]` is a list of answers, one per lookup
-    (the last one repeats); every lookup is counted."""
-
-    class FakeDNS:
-        def __init__(self):
-            self.answers: dict[str, list[list[str]]] = {}
-            self.lookups: list[str] = []
-
-        def resolve(self, host, port):
-            from postgov.lib.outbound import NOT_FOUND, OutboundError
-
-            self.lookups.append(host)
-            if host not in self.answers:
-                raise OutboundError(NOT_FOUND)
-            queue = self.answers[host]
-            return queue.pop(0) if len(queue) > 1 else queue[0]
-
-    fake = FakeDNS()
-    monkeypatch.setattr("postgov.lib.outbound.resolve", fake.resolve)
-    return fake
-
-
-@pytest.fixture
-def production(settings):
-    """As in production: public addresses only, https only."""
-    settings.OUTBOUND_ALLOW_PRIVATE = False
-    return settings
 
 
 def refusal(url: str, **kwargs) -> str:
@@ -557,10 +526,10 @@ UPSTREAM_URLS = ["issuer", "authorization_endpoint", "token_endpoint", "jwks_uri
 
 @pytest.mark.parametrize("field", UPSTREAM_URLS)
 def test_the_upstream_provider_admin_refuses_private_addresses(
-    client, provincial_admin, production, dns, field
+    client, national_admin, production, dns, field
 ):
     dns.answers["idp.example.vn"] = [[PUBLIC]]
-    log_in_session(client, provincial_admin)
+    log_in_session(client, national_admin, mfa=True)
     data = {
         "slug": "idp",
         "name": "IdP",
@@ -582,7 +551,8 @@ def test_the_upstream_provider_admin_refuses_private_addresses(
     assert "This address is not allowed" in response.content.decode()
     assert "https://169.254.169.254/latest" in response.content.decode()  # kept
     response = client.post(add, data)
-    assert response.status_code == 302 and UpstreamProvider.objects.count() == 1
+    # Accepted: it waits for a second national administrator's approval.
+    assert response.status_code == 302 and ChangeRequest.objects.count() == 1
 
 
 def test_configured_urls_are_checked_at_start_up(monkeypatch):
