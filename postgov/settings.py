@@ -187,6 +187,22 @@ LOGIN_THROTTLE_MAX_DELAY = env_int("LOGIN_THROTTLE_MAX_DELAY", 15 * 60)
 IDENTITY_SECRET = env_secret(
     "IDENTITY_SECRET", dev_file=DATA_DIR / ".identity_secret" if DEV else None
 )
+# The audit trail's chain is keyed (HMAC-SHA-256) so that someone who can write to the
+# database but does not hold the key cannot rewrite events and recompute the chain. The key
+# lives outside the database: AUDIT_CHAIN_KEY or AUDIT_CHAIN_KEY_FILE, whitespace-separated
+# keys of 32 characters or more. The first chains new events; the others, older keys kept
+# after a rotation, only verify the events chained with them. Development: a fixed key.
+AUDIT_CHAIN_KEYS = tuple(
+    env_secret(
+        "AUDIT_CHAIN_KEY",
+        dev_default="development-audit-chain-key-not-a-secret" if DEV else None,
+    ).split()
+)
+if not AUDIT_CHAIN_KEYS or any(len(key) < 32 for key in AUDIT_CHAIN_KEYS):
+    raise ImproperlyConfigured(
+        "AUDIT_CHAIN_KEY: give keys of at least 32 characters, separated by spaces (make one "
+        "with: python -c 'import secrets; print(secrets.token_urlsafe(32))')."
+    )
 # The OpenID Connect issuer: the public address of this site.
 OIDC_ISSUER = env_str("OIDC_ISSUER", SITE_URL).rstrip("/")
 # Seconds a second factor counts for level 2 (loa:2). 0: every authorization asking for

@@ -52,11 +52,12 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def env_secret(name: str, *, dev_file: Path | None = None) -> str:
+def env_secret(name: str, *, dev_file: Path | None = None, dev_default: str | None = None) -> str:
     """A secret from `NAME`, or from the file named by `NAME_FILE`.
 
     With `dev_file` (development only), a random secret is generated once into that
-    git-ignored file so a fresh checkout runs without set-up.
+    git-ignored file so a fresh checkout runs without set-up; with `dev_default`
+    (development only), that fixed value is used instead.
     """
     value = os.environ.get(name)
     if value:
@@ -70,6 +71,8 @@ def env_secret(name: str, *, dev_file: Path | None = None) -> str:
         if not value:
             raise ImproperlyConfigured(f"{name}_FILE={file_name!r} is empty.")
         return value
+    if dev_default is not None:
+        return dev_default
     if dev_file is None:
         raise ImproperlyConfigured(f"Set {name} or {name}_FILE.")
     if not dev_file.exists():
