@@ -9,20 +9,36 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from postgov.lib.env import env_bool, env_int, env_list, env_secret, env_str
+from postgov.lib.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+    require_for_production,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("POSTGOV_DATA_DIR", str(BASE_DIR / "var")))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 TESTING = "pytest" in sys.modules
-# "development" (the default: a fresh clone just runs) or "production", where every secret
-# and host must be given explicitly (deploy/ sets it).
-ENVIRONMENT = env_str("POSTGOV_ENV", "development")
+# Fails closed: a process that is not told otherwise runs as production, where every
+# secret and host must be given (deploy/ sets them). Development — generated secrets,
+# DEBUG, the demo — only when said explicitly: `make run`, the tests, bench/ and bin/ do.
+ENVIRONMENT = env_str("POSTGOV_ENV", "production")
 if ENVIRONMENT not in {"development", "production"}:
     raise ImproperlyConfigured(f"POSTGOV_ENV={ENVIRONMENT!r}: use development or production.")
 DEV = ENVIRONMENT == "development"
+if not DEV:
+    require_for_production(
+        secrets=("SECRET_KEY", "IDENTITY_SECRET", "AUDIT_CHAIN_KEY"),
+        values=("ALLOWED_HOSTS", "SITE_URL"),
+    )
 DEBUG = env_bool("DEBUG", DEV and not TESTING)
+if DEBUG and not DEV:
+    # The debug pages show settings, SQL and local variables to whoever causes an error.
+    raise ImproperlyConfigured("DEBUG is refused in production (POSTGOV_ENV=production).")
 
 SECRET_KEY = env_secret("SECRET_KEY", dev_file=DATA_DIR / ".secret_key" if DEV else None)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEV else [])
@@ -60,6 +76,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "postgov.lib.transport.StrictTransportSecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -170,9 +187,17 @@ SECURE_REFERRER_POLICY = "same-origin"
 # address is read that many places from the right of X-Forwarded-For. 0: the socket peer.
 TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
 if env_bool("BEHIND_TLS_PROXY", False):
+    # Only the proxy knows the scheme the browser used: trust its header, and redirect
+    # plain http to https (without the header this would redirect forever).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
-    SECURE_HSTS_SECONDS = 31536000
+# HSTS in production, with or without BEHIND_TLS_PROXY: production is only ever served
+# over https, and a browser that once saw the site must never be talked into plain http
+# again (a downgrade on a café's network). Sent on every response
+# (StrictTransportSecurityMiddleware), not only those Django sees as https, so a TLS proxy
+# nobody declared cannot switch it off; browsers ignore it over plain http, so it cannot
+# lock out a site still being set up. Subdomains and preload are the domain owner's call.
+SECURE_HSTS_SECONDS = 0 if DEV else 365 * 24 * 60 * 60
 
 # Login throttling: failures per (account, address) slow that pair down; failures per
 # address across accounts slow a sprayer. A real user on another address is not affected.

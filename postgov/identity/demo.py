@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from postgov.agencies.models import Agency
+from postgov.demo import require_development
 from postgov.identity.models import Level, RelyingParty, Role, RoleAssignment, TotpDevice, User
 from postgov.places.models import Commune, Province, ServicePoint
 
@@ -152,6 +153,7 @@ EXTRA_LINES: tuple[str, ...] = ("postgov.reports.demo",)
 def demo_logins_text() -> str:
     from importlib import import_module
 
+    require_development()
     lines = ["", f"Demo logins (password for all: {DEMO_PASSWORD})", "-" * 78]
     lines.append("Staff give a second factor: add the secret to an authenticator app, or run")
     lines.append("  python -c 'import pyotp; print(pyotp.TOTP(\"SECRET\").now())'")

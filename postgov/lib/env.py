@@ -79,3 +79,24 @@ def env_secret(name: str, *, dev_file: Path | None = None, dev_default: str | No
         dev_file.write_text(secrets.token_urlsafe(50), encoding="utf-8")
         dev_file.chmod(0o600)
     return dev_file.read_text(encoding="utf-8").strip()
+
+
+def require_for_production(*, secrets: tuple[str, ...], values: tuple[str, ...]) -> None:
+    """Stop a production process that lacks any of these, naming every one at once (a
+    secret may come from `NAME` or `NAME_FILE`), and say why it runs as production."""
+    missing = [
+        f"{name} or {name}_FILE"
+        for name in secrets
+        if not (os.environ.get(name) or os.environ.get(f"{name}_FILE"))
+    ]
+    missing += [name for name in values if not os.environ.get(name, "").strip()]
+    if not missing:
+        return
+    if os.environ.get("POSTGOV_ENV"):
+        why = "POSTGOV_ENV=production"
+    else:
+        why = "POSTGOV_ENV is not set, so PostGov runs as production"
+    raise ImproperlyConfigured(
+        f"{why}: set {', '.join(missing)}. On a developer's machine set "
+        "POSTGOV_ENV=development (`make run` and the tests do)."
+    )
