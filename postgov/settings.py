@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -65,6 +66,10 @@ INSTALLED_APPS = [
     "postgov.reports",
     # The project package itself: shared templates, static files, translations, commands.
     "postgov",
+    # Only for its templates and static files: the API docs page serves Swagger UI from this
+    # site (without the app it loads it from a CDN with an inline script, which the
+    # Content-Security-Policy refuses).
+    "ninja",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -77,6 +82,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "postgov.lib.transport.StrictTransportSecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -183,6 +189,24 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy: the page runs only the scripts and styles this site serves as
+# files (no inline <script>, no on...= handlers, no style="..." in our templates; htmx is
+# told not to eval and not to inject its own <style>, base.html), so an injected tag or
+# attribute does nothing. Images may also be data: URIs (Bootstrap's icons in its CSS, a
+# drawn signature). No page may be framed (clickjacking; the OpenID and passkey flows
+# are top-level pages). No form-action: browsers apply it to the redirects after a POST,
+# and the consent and logout forms end at each portal's own address.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+    }
+}
 # How many reverse proxies (nginx, a load balancer) stand in front of the app: the client
 # address is read that many places from the right of X-Forwarded-For. 0: the socket peer.
 TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
