@@ -7,15 +7,19 @@ from __future__ import annotations
 import datetime
 
 import pytest
+import time_machine
+from django.test import Client
 
 from postgov.audit.models import AuditEvent
 from postgov.identity.models import AuthorizationCode
 from postgov.identity.tests.oidc_helpers import (
+    basic,
     exchange,
     get_code,
     log_in_session,
     make_rp,
     pkce,
+    token_request,
 )
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +70,39 @@ def test_a_code_redeemed_once_is_still_refused_and_revokes_what_it_issued(portal
     access = first.json()["access_token"]
     assert portal.get("/oidc/userinfo", HTTP_AUTHORIZATION=f"Bearer {access}").status_code == 401
     assert AuditEvent.objects.filter(action="oidc.code_reuse_detected").exists()
+
+
+# -- introspection tells the truth about refresh tokens ---------------------------------------
+def introspect(_browser, token: str) -> dict:
+    """As the portal's server asks: its own credentials, no one's session."""
+    portal_server = Client()
+    return portal_server.post(
+        "/oidc/introspect", {"token": token}, HTTP_AUTHORIZATION=basic()
+    ).json()
+
+
+def test_an_expired_refresh_token_is_inactive_at_introspection(client, citizen, settings):
+    make_rp()
+    with time_machine.travel(NOON, tick=False) as clock:
+        log_in_session(client, citizen)
+        code, _q = get_code(client)
+        refresh = exchange(client, code).json()["refresh_token"]
+        info = introspect(client, refresh)
+        assert info["active"] is True
+        lifetime = settings.OAUTH2_PROVIDER["ACCESS_TOKEN_EXPIRE_SECONDS"]
+        lifetime += settings.OAUTH2_PROVIDER["REFRESH_TOKEN_EXPIRE_SECONDS"]
+        assert info["exp"] == int(NOON.timestamp()) + lifetime
+        clock.shift(lifetime - 60)
+        assert introspect(client, refresh)["active"] is True  # still usable
+        clock.shift(61)
+        assert introspect(client, refresh) == {"active": False}
+        # The token endpoint agrees: it is dead.
+        grant = {"grant_type": "refresh_token", "refresh_token": refresh}
+        assert token_request(Client(), grant, basic()).json()["error"] == "invalid_grant"
+
+
+def test_a_revoked_refresh_token_is_inactive_at_introspection(portal):
+    code, _q = get_code(portal)
+    refresh = exchange(portal, code).json()["refresh_token"]
+    portal.post("/oidc/revoke", {"token": refresh}, HTTP_AUTHORIZATION=basic())
+    assert introspect(portal, refresh) == {"active": False}
