@@ -8,11 +8,17 @@ import datetime
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
+from django.utils import timezone
 
 from postgov.audit.models import AuditEvent
-from postgov.identity.models import AuthorizationCode
+from postgov.identity.models import AuthorizationCode, RelyingParty
+from postgov.identity.oidc.claims import subject_for
 from postgov.identity.tests.oidc_helpers import (
+    REDIRECT,
     basic,
     exchange,
     get_code,
@@ -106,3 +112,77 @@ def test_a_revoked_refresh_token_is_inactive_at_introspection(portal):
     refresh = exchange(portal, code).json()["refresh_token"]
     portal.post("/oidc/revoke", {"token": refresh}, HTTP_AUTHORIZATION=basic())
     assert introspect(portal, refresh) == {"active": False}
+
+
+# -- the pairwise sector is fixed ----------------------------------------------------------
+def test_adding_a_redirect_uri_never_changes_the_subject(citizen):
+    rp = make_rp(subject_type="pairwise", redirect_uris="https://portal.example.gov.vn/cb")
+    before = subject_for(citizen, rp)
+    assert rp.sector_identifier == "portal.example.gov.vn"  # stored, not computed each time
+    rp.redirect_uris += "\nhttps://app.example.gov.vn/cb"  # a host sorting first
+    rp.save()
+    rp.refresh_from_db()
+    assert subject_for(citizen, rp) == before
+
+
+def test_the_sector_cannot_be_changed_once_saved(citizen):
+    rp = make_rp(subject_type="pairwise", redirect_uris="https://portal.example.gov.vn/cb")
+    rp.sector_identifier = "other.example"
+    with pytest.raises(ValidationError) as raised:
+        rp.full_clean()
+    assert "sector_identifier" in raised.value.message_dict
+    rp.sector_identifier = ""
+    with pytest.raises(ValidationError):
+        rp.full_clean()
+
+
+def test_an_explicit_sector_is_kept(citizen):
+    a = make_rp(client_id="a", subject_type="pairwise", sector_identifier="tinh.gov.vn")
+    b = make_rp(
+        client_id="b",
+        subject_type="pairwise",
+        sector_identifier="tinh.gov.vn",
+        redirect_uris="https://other.example/cb",
+    )
+    assert subject_for(citizen, a) == subject_for(citizen, b)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_stores_the_sector_each_portal_computed(citizen):
+    """Portals registered before the sector was stored keep every subject."""
+    executor = MigrationExecutor(connection)
+    executor.migrate([("identity", "0004_user_manager_reads_by_pk")])
+    old = executor.loader.project_state([("identity", "0004_user_manager_reads_by_pk")]).apps
+    OldRelyingParty = old.get_model("identity", "RelyingParty")
+    OldRelyingParty.objects.create(
+        name="Cổng cũ",
+        client_id="old-portal",
+        client_type="confidential",
+        authorization_grant_type="authorization-code",
+        redirect_uris="https://z.example.gov.vn/cb https://b.example.gov.vn/cb",
+        subject_type="pairwise",
+        sector_identifier="",
+        created=timezone.now(),
+        updated=timezone.now(),
+    )
+    OldRelyingParty.objects.create(
+        name="Máy",
+        client_id="machine",
+        client_type="confidential",
+        authorization_grant_type="client-credentials",
+        redirect_uris="",
+        sector_identifier="",
+        created=timezone.now(),
+        updated=timezone.now(),
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    sectors = dict(RelyingParty.objects.values_list("client_id", "sector_identifier"))
+    assert sectors == {"old-portal": "b.example.gov.vn", "machine": "machine"}
+
+
+def test_every_portal_gets_a_sector_whoever_creates_it(db):
+    rp = RelyingParty.objects.create(
+        name="x", client_id="x", client_type="confidential", redirect_uris=REDIRECT
+    )
+    assert rp.sector_identifier == "portal.example.gov.vn"
