@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from postgov.audit.models import AuditEvent
@@ -185,4 +186,36 @@ def test_every_portal_gets_a_sector_whoever_creates_it(db):
     rp = RelyingParty.objects.create(
         name="x", client_id="x", client_type="confidential", redirect_uris=REDIRECT
     )
+    assert rp.sector_identifier == "portal.example.gov.vn"
+
+
+def test_the_admin_cannot_move_a_portals_sector(client, provincial_admin):
+    rp = make_rp(subject_type="pairwise", redirect_uris="https://portal.example.gov.vn/cb")
+    log_in_session(client, provincial_admin)
+    form = {
+        "name": rp.name,
+        "description": "",
+        "active": "on",
+        "client_id": rp.client_id,
+        "client_type": rp.client_type,
+        "token_endpoint_auth_method": rp.token_endpoint_auth_method,
+        "jwks": "",
+        "redirect_uris": rp.redirect_uris + "\nhttps://app.example.gov.vn/cb",
+        "post_logout_redirect_uris": rp.post_logout_redirect_uris,
+        "allowed_scopes": ["profile"],
+        "min_level": "1",
+        "subject_type": "pairwise",
+        "sector_identifier": "app.example.gov.vn",
+    }
+    url = reverse("admin:identity_relyingparty_change", args=[rp.pk])
+    response = client.post(url, form)
+    assert response.status_code == 200  # the form again, with the reason
+    assert "portal.example.gov.vn" in response.content.decode()
+    rp.refresh_from_db()
+    assert rp.sector_identifier == "portal.example.gov.vn"
+    assert "app.example.gov.vn/cb" not in rp.redirect_uris
+    form["sector_identifier"] = "portal.example.gov.vn"  # a new redirect URI alone is fine
+    assert client.post(url, form).status_code == 302
+    rp.refresh_from_db()
+    assert "app.example.gov.vn/cb" in rp.redirect_uris
     assert rp.sector_identifier == "portal.example.gov.vn"

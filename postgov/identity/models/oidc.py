@@ -155,20 +155,25 @@ class RelyingParty(AbstractApplication):
             errors.setdefault("jwks", []).append(
                 _("private_key_jwt needs the portal's public keys.")
             )
-        if self.pk is not None:
-            stored = (
-                RelyingParty.objects.filter(pk=self.pk)
-                .values_list("sector_identifier", flat=True)
-                .first()
-            )
-            if stored and self.sector_identifier != stored:
-                errors.setdefault("sector_identifier", []).append(
-                    _(
-                        "The sector cannot change: every pairwise identifier this portal "
-                        "knows its users by would change. Keep %(sector)s."
-                    )
-                    % {"sector": stored}
+        stored = (
+            RelyingParty.objects.filter(pk=self.pk)
+            .values_list("sector_identifier", flat=True)
+            .first()
+            if self.pk is not None
+            else None
+        )
+        if not stored and not self.sector_identifier:
+            # Filled here, not only in save(): the constraint is checked before saving.
+            self.sector_identifier = self.default_sector()
+        if stored and self.sector_identifier != stored:
+            errors.setdefault("sector_identifier", []).append(
+                _(
+                    "The sector cannot change: every pairwise identifier this portal "
+                    "knows its users by would change. Keep %(sector)s."
                 )
+                % {"sector": stored}
+            )
+            self.sector_identifier = self.sector_identifier or stored  # shown again
         if errors:
             raise ValidationError(errors)
 
