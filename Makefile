@@ -20,6 +20,9 @@ $(STAMP): requirements.lock | $(PY)
 
 install: $(STAMP)
 
+# Without POSTGOV_ENV PostGov runs as production; these targets are a developer's.
+run test messages: export POSTGOV_ENV := development
+
 ## make run: install, migrate, load the Quảng Trị demo data, start web + worker, print logins
 run: install
 	$(PY) manage.py migrate --noinput

@@ -172,9 +172,19 @@ def page(_playwright_browser, live_server, request):
     )
     context.set_default_timeout(15_000)
     tab = context.new_page()
+    # Whatever the Content-Security-Policy refused fails the test (Chromium reports it here).
+    refused = []
+    tab.on(
+        "console",
+        lambda m: (
+            "Content Security Policy" in m.text
+            and refused.append(f"{m.location.get('url')}: {m.text}")
+        ),
+    )
     yield tab
     os.makedirs(SCREENSHOTS, exist_ok=True)
     try:
         tab.screenshot(path=os.path.join(SCREENSHOTS, f"{request.node.name}.png"), full_page=True)
     finally:
         context.close()
+    assert not refused, "Content-Security-Policy violations:\n" + "\n".join(refused)

@@ -12,10 +12,13 @@ Usage: make bench                 # all areas
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+# Without POSTGOV_ENV PostGov runs as production; this is a developer's tool.
+os.environ.setdefault("POSTGOV_ENV", "development")
 BENCH = Path(__file__).resolve().parent
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import polib
 
+# Without POSTGOV_ENV PostGov runs as production; this is a developer's tool.
+os.environ.setdefault("POSTGOV_ENV", "development")
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "postgov"
 

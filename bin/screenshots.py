@@ -21,6 +21,8 @@ from pathlib import Path
 import pyotp
 from playwright.sync_api import sync_playwright
 
+# Without POSTGOV_ENV PostGov runs as production; this is a developer's tool.
+os.environ.setdefault("POSTGOV_ENV", "development")
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
 PY = sys.executable

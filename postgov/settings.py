@@ -6,23 +6,41 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from postgov.lib.env import env_bool, env_int, env_list, env_outbound_url, env_secret, env_str
+from postgov.lib.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_outbound_url,
+    env_secret,
+    env_str,
+    require_for_production,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("POSTGOV_DATA_DIR", str(BASE_DIR / "var")))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 TESTING = "pytest" in sys.modules
-# "development" (the default: a fresh clone just runs) or "production", where every secret
-# and host must be given explicitly (deploy/ sets it).
-ENVIRONMENT = env_str("POSTGOV_ENV", "development")
+# Fails closed: a process that is not told otherwise runs as production, where every
+# secret and host must be given (deploy/ sets them). Development — generated secrets,
+# DEBUG, the demo — only when said explicitly: `make run`, the tests, bench/ and bin/ do.
+ENVIRONMENT = env_str("POSTGOV_ENV", "production")
 if ENVIRONMENT not in {"development", "production"}:
     raise ImproperlyConfigured(f"POSTGOV_ENV={ENVIRONMENT!r}: use development or production.")
 DEV = ENVIRONMENT == "development"
+if not DEV:
+    require_for_production(
+        secrets=("SECRET_KEY", "IDENTITY_SECRET", "AUDIT_CHAIN_KEY"),
+        values=("ALLOWED_HOSTS", "SITE_URL"),
+    )
 DEBUG = env_bool("DEBUG", DEV and not TESTING)
+if DEBUG and not DEV:
+    # The debug pages show settings, SQL and local variables to whoever causes an error.
+    raise ImproperlyConfigured("DEBUG is refused in production (POSTGOV_ENV=production).")
 
 SECRET_KEY = env_secret("SECRET_KEY", dev_file=DATA_DIR / ".secret_key" if DEV else None)
 # Previous keys, still accepted after a rotation: signed values and the tracking tokens
@@ -52,6 +70,10 @@ INSTALLED_APPS = [
     "postgov.reports",
     # The project package itself: shared templates, static files, translations, commands.
     "postgov",
+    # Only for its templates and static files: the API docs page serves Swagger UI from this
+    # site (without the app it loads it from a CDN with an inline script, which the
+    # Content-Security-Policy refuses).
+    "ninja",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -63,6 +85,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "postgov.lib.transport.StrictTransportSecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -169,13 +193,39 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy: the page runs only the scripts and styles this site serves as
+# files (no inline <script>, no on...= handlers, no style="..." in our templates; htmx is
+# told not to eval and not to inject its own <style>, base.html), so an injected tag or
+# attribute does nothing. Images may also be data: URIs (Bootstrap's icons in its CSS, a
+# drawn signature). No page may be framed (clickjacking; the OpenID and passkey flows
+# are top-level pages). No form-action: browsers apply it to the redirects after a POST,
+# and the consent and logout forms end at each portal's own address.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+    }
+}
 # How many reverse proxies (nginx, a load balancer) stand in front of the app: the client
 # address is read that many places from the right of X-Forwarded-For. 0: the socket peer.
 TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
 if env_bool("BEHIND_TLS_PROXY", False):
+    # Only the proxy knows the scheme the browser used: trust its header, and redirect
+    # plain http to https (without the header this would redirect forever).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
-    SECURE_HSTS_SECONDS = 31536000
+# HSTS in production, with or without BEHIND_TLS_PROXY: production is only ever served
+# over https, and a browser that once saw the site must never be talked into plain http
+# again (a downgrade on a café's network). Sent on every response
+# (StrictTransportSecurityMiddleware), not only those Django sees as https, so a TLS proxy
+# nobody declared cannot switch it off; browsers ignore it over plain http, so it cannot
+# lock out a site still being set up. Subdomains and preload are the domain owner's call.
+SECURE_HSTS_SECONDS = 0 if DEV else 365 * 24 * 60 * 60
 
 # Login throttling: failures per (account, address) slow that pair down; failures per
 # address across accounts slow a sprayer. A real user on another address is not affected.
@@ -190,6 +240,22 @@ LOGIN_THROTTLE_MAX_DELAY = env_int("LOGIN_THROTTLE_MAX_DELAY", 15 * 60)
 IDENTITY_SECRET = env_secret(
     "IDENTITY_SECRET", dev_file=DATA_DIR / ".identity_secret" if DEV else None
 )
+# The audit trail's chain is keyed (HMAC-SHA-256) so that someone who can write to the
+# database but does not hold the key cannot rewrite events and recompute the chain. The key
+# lives outside the database: AUDIT_CHAIN_KEY or AUDIT_CHAIN_KEY_FILE, whitespace-separated
+# keys of 32 characters or more. The first chains new events; the others, older keys kept
+# after a rotation, only verify the events chained with them. Development: a fixed key.
+AUDIT_CHAIN_KEYS = tuple(
+    env_secret(
+        "AUDIT_CHAIN_KEY",
+        dev_default="development-audit-chain-key-not-a-secret" if DEV else None,
+    ).split()
+)
+if not AUDIT_CHAIN_KEYS or any(len(key) < 32 for key in AUDIT_CHAIN_KEYS):
+    raise ImproperlyConfigured(
+        "AUDIT_CHAIN_KEY: give keys of at least 32 characters, separated by spaces (make one "
+        "with: python -c 'import secrets; print(secrets.token_urlsafe(32))')."
+    )
 # The OpenID Connect issuer: the public address of this site.
 OIDC_ISSUER = env_str("OIDC_ISSUER", SITE_URL).rstrip("/")
 # Seconds a second factor counts for level 2 (loa:2). 0: every authorization asking for

@@ -32,6 +32,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+# Without POSTGOV_ENV PostGov runs as production; this is a developer's tool.
+os.environ.setdefault("POSTGOV_ENV", "development")
 SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB = "pg_agency_bench"
 BATCH = 20_000

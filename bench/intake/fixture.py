@@ -15,6 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "postgov.settings")
+# Without POSTGOV_ENV PostGov runs as production; this is a developer's tool.
+os.environ.setdefault("POSTGOV_ENV", "development")
 
 import django  # noqa: E402
 

@@ -38,6 +38,8 @@ from pathlib import Path
 
 import psycopg
 
+# Without POSTGOV_ENV PostGov runs as production; this is a developer's tool.
+os.environ.setdefault("POSTGOV_ENV", "development")
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432").rstrip("/")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import hmac
 import json
 import threading
 from contextlib import contextmanager
@@ -37,14 +39,51 @@ _HASHED_FIELDS = (
 )
 
 
+class UnknownChainKey(LookupError):
+    """An event was chained with a key this process was not given."""
+
+
 def _canonical(values: dict[str, Any]) -> bytes:
     return json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def compute_hash(event: AuditEvent) -> str:
+def _hashed_values(event: AuditEvent) -> dict[str, Any]:
     values = {name: getattr(event, name) for name in _HASHED_FIELDS}
     values["at"] = event.at.astimezone(UTC).isoformat()
-    return hashlib.sha256(_canonical(values)).hexdigest()
+    return values
+
+
+def key_id_of(key: str) -> str:
+    """A short name for a key that reveals nothing of it, stored on each event."""
+    return hmac.new(key.encode(), b"postgov audit chain key id", hashlib.sha256).hexdigest()[:16]
+
+
+@functools.cache
+def _keyring(keys: tuple[str, ...]) -> tuple[str, dict[str, bytes]]:
+    return key_id_of(keys[0]), {key_id_of(key): key.encode() for key in keys}
+
+
+def chain_keys() -> tuple[str, dict[str, bytes]]:
+    """The id of the key that chains new events, and every configured key by id."""
+    return _keyring(tuple(settings.AUDIT_CHAIN_KEYS))
+
+
+def plain_hash(event: AuditEvent) -> str:
+    """SHA-256 of the event's content: how events were chained before the chain had a key,
+    and all that someone without the key can compute."""
+    return hashlib.sha256(_canonical(_hashed_values(event))).hexdigest()
+
+
+def compute_hash(event: AuditEvent) -> str:
+    """The event's hash under the scheme it was chained with: HMAC-SHA-256 with the key
+    named by `key_id` (which is hashed too), or plain SHA-256 when it has none."""
+    if not event.key_id:
+        return plain_hash(event)
+    key = chain_keys()[1].get(event.key_id)
+    if key is None:
+        raise UnknownChainKey(event.key_id)
+    values = {**_hashed_values(event), "key_id": event.key_id}
+    return hmac.new(key, _canonical(values), hashlib.sha256).hexdigest()
 
 
 def client_ip(request) -> str | None:
@@ -139,10 +178,11 @@ def chained_at_end():
 
 def _append(events: list[AuditEvent]) -> None:
     # No savepoint: a failure here is a database error that fails the caller anyway.
+    key_id = chain_keys()[0]
     with transaction.atomic(savepoint=False):
         seq, prev_hash = _take_seqs(len(events))
         for event in events:
-            event.seq, event.prev_hash = seq, prev_hash
+            event.seq, event.prev_hash, event.key_id = seq, prev_hash, key_id
             event.hash = prev_hash = compute_hash(event)
             seq += 1
         insert_all(events)
@@ -190,10 +230,19 @@ class ChainProblem:
         return f"#{self.seq}: {self.problem}" if self.seq is not None else self.problem
 
 
-def verify_chain(batch_size: int = 5000) -> tuple[int, list[ChainProblem]]:
-    """Walk the whole chain; return how many events were checked and every problem found."""
+def verify_chain(
+    batch_size: int = 5000, *, keyed_from: int | None = None
+) -> tuple[int, list[ChainProblem]]:
+    """Walk the whole chain; return how many events were checked and every problem found.
+
+    Events chained before the chain had a key carry plain SHA-256 hashes: they are
+    accepted only before the first keyed event (which seals them by its HMAC over the
+    last one's hash), and, with `keyed_from`, only before that sequence number — the
+    first keyed event, noted once — so that rewriting the whole chain without the key is
+    caught too."""
     problems: list[ChainProblem] = []
     expected_seq, expected_prev, checked = 1, GENESIS_HASH, 0
+    keyed_seen = False
     events = AuditEvent.objects.order_by("seq")
     for event in events.iterator(chunk_size=batch_size):
         checked += 1
@@ -203,10 +252,40 @@ def verify_chain(batch_size: int = 5000) -> tuple[int, list[ChainProblem]]:
             )
         if event.prev_hash != expected_prev:
             problems.append(ChainProblem(event.seq, "does not follow the previous event"))
-        if compute_hash(event) != event.hash:
-            problems.append(ChainProblem(event.seq, "content does not match its hash (edited)"))
+        key_required = keyed_seen or (keyed_from is not None and event.seq >= keyed_from)
+        problem = _content_problem(event, key_required)
+        if problem:
+            problems.append(ChainProblem(event.seq, problem))
+        keyed_seen = keyed_seen or bool(event.key_id)
         expected_seq, expected_prev = event.seq + 1, event.hash
     head = AuditChainHead.objects.filter(name=CHAIN).first()
     if head is not None and (head.last_seq, head.last_hash) != (expected_seq - 1, expected_prev):
         problems.append(ChainProblem(None, "the chain ends early: newest events deleted"))
     return checked, problems
+
+
+def _content_problem(event: AuditEvent, key_required: bool) -> str:
+    if not event.key_id:
+        if key_required:
+            return "chained without the key where the key is required: rewritten without it"
+        if plain_hash(event) != event.hash:
+            return "content does not match its hash (edited)"
+        return ""
+    try:
+        expected = compute_hash(event)
+    except UnknownChainKey:
+        return f"chained with key {event.key_id}, which is not configured (AUDIT_CHAIN_KEY)"
+    if hmac.compare_digest(expected, event.hash):
+        return ""
+    with_id = {**_hashed_values(event), "key_id": event.key_id}
+    if event.hash in (plain_hash(event), hashlib.sha256(_canonical(with_id)).hexdigest()):
+        return "content edited and its hash recomputed without the key"
+    return "content does not match its hash (edited)"
+
+
+def unkeyed_events() -> tuple[int, int | None]:
+    """How many events were chained without a key, and the last of them (None: none)."""
+    found = AuditEvent.objects.filter(key_id="").aggregate(
+        count=models.Count("pk"), last=models.Max("seq")
+    )
+    return found["count"], found["last"]

@@ -1,7 +1,9 @@
 """An append-only, hash-chained audit trail.
 
 Each event stores the hash of the previous one, so editing, inserting or deleting a row
-breaks the chain where it happened; `manage.py audit_verify` walks it.
+breaks the chain where it happened; `manage.py audit_verify` walks it. The hash is an
+HMAC under a key kept outside the database (AUDIT_CHAIN_KEY), so write access to the
+database is not enough to rewrite events and recompute the chain after them.
 """
 
 from __future__ import annotations
@@ -38,6 +40,10 @@ class AuditEvent(models.Model):
     ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # Which key chained the event (an id derived from the key, never the key), so events
+    # keep verifying after a rotation. Empty: chained before the chain had a key (plain
+    # SHA-256); once keyed events exist, none may follow without a key.
+    key_id = models.CharField(_("chain key"), max_length=16, blank=True, default="")
 
     class Meta:
         ordering = ["-seq"]

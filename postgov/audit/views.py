@@ -17,26 +17,39 @@ from postgov.identity.models import Role, RoleAssignment
 from postgov.places.models import ServicePoint
 
 OVERSIGHT = (Role.AUDITOR, Role.PROVINCIAL_ADMIN)
+POINT = "places.servicepoint"  # object_type as record() stores it
+AGENCY = "agencies.agency"
 
 
 def events_in_scope(access):
-    """Events at the points and agencies of the provinces the user oversees, by people who
-    work there, and those tied to no place (citizens' own account events)."""
+    """The events about the provinces the user oversees.
+
+    An event belongs to a province through the place it records: a service point (its
+    commune's province) or an agency — every dossier, delivery and proofing event records
+    one — or, recording none, through its subject when that is one of the province's
+    points or agencies (an administrator's change), or through its actor when the actor
+    holds a role there (a clerk's login). Citizens' own account activity (logins, second
+    factors, consents to portals) records no place and belongs to no province, so no
+    provincial oversight sees it; neither do national events (reference data loaded by a
+    command, key rotations). Seeing those takes a national role, which would see every
+    event."""
     provinces = access.province_ids()
-    points = ServicePoint.objects.filter(commune__province__in=provinces).values("pk")
-    agencies = Agency.objects.filter(province__in=provinces).values("pk")
+    points = list(
+        ServicePoint.objects.filter(commune__province__in=provinces).values_list("pk", flat=True)
+    )
+    agencies = list(Agency.objects.filter(province__in=provinces).values_list("pk", flat=True))
     staff = RoleAssignment.objects.filter(
         Q(service_point__commune__province__in=provinces)
         | Q(agency__province__in=provinces)
         | Q(province__in=provinces)
     ).values("user_id")
-    staff_anywhere = RoleAssignment.objects.values("user_id")
-    return AuditEvent.objects.filter(
-        Q(service_point_id__in=points)
-        | Q(agency_id__in=agencies)
-        | Q(service_point_id=None, agency_id=None, actor_id__in=staff)
-        | (Q(service_point_id=None, agency_id=None) & ~Q(actor_id__in=staff_anywhere))
+    placed = Q(service_point_id__in=points) | Q(agency_id__in=agencies)
+    about = (
+        Q(actor_id__in=staff)
+        | Q(object_type=POINT, object_id__in=[str(pk) for pk in points])
+        | Q(object_type=AGENCY, object_id__in=[str(pk) for pk in agencies])
     )
+    return AuditEvent.objects.filter(placed | (Q(service_point_id=None, agency_id=None) & about))
 
 
 @require_GET

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from postgov.agencies.models import Agency
+from postgov.demo import require_development
 from postgov.identity.models import (
     ADMIN_ROLES,
     Level,
@@ -165,6 +166,7 @@ EXTRA_LINES: tuple[str, ...] = ("postgov.reports.demo",)
 def demo_logins_text() -> str:
     from importlib import import_module
 
+    require_development()
     lines = ["", f"Demo logins (password for all: {DEMO_PASSWORD})", "-" * 78]
     lines.append("Staff give a second factor: add the secret to an authenticator app, or run")
     lines.append("  python -c 'import pyotp; print(pyotp.TOTP(\"SECRET\").now())'")

@@ -52,11 +52,12 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def env_secret(name: str, *, dev_file: Path | None = None) -> str:
+def env_secret(name: str, *, dev_file: Path | None = None, dev_default: str | None = None) -> str:
     """A secret from `NAME`, or from the file named by `NAME_FILE`.
 
     With `dev_file` (development only), a random secret is generated once into that
-    git-ignored file so a fresh checkout runs without set-up.
+    git-ignored file so a fresh checkout runs without set-up; with `dev_default`
+    (development only), that fixed value is used instead.
     """
     value = os.environ.get(name)
     if value:
@@ -70,6 +71,8 @@ def env_secret(name: str, *, dev_file: Path | None = None) -> str:
         if not value:
             raise ImproperlyConfigured(f"{name}_FILE={file_name!r} is empty.")
         return value
+    if dev_default is not None:
+        return dev_default
     if dev_file is None:
         raise ImproperlyConfigured(f"Set {name} or {name}_FILE.")
     if not dev_file.exists():
@@ -89,3 +92,24 @@ def env_outbound_url(name: str, default: str, *, allow_private: bool) -> str:
         if problem:
             raise ImproperlyConfigured(f"{name}={value!r}: {problem}.")
     return value
+
+
+def require_for_production(*, secrets: tuple[str, ...], values: tuple[str, ...]) -> None:
+    """Stop a production process that lacks any of these, naming every one at once (a
+    secret may come from `NAME` or `NAME_FILE`), and say why it runs as production."""
+    missing = [
+        f"{name} or {name}_FILE"
+        for name in secrets
+        if not (os.environ.get(name) or os.environ.get(f"{name}_FILE"))
+    ]
+    missing += [name for name in values if not os.environ.get(name, "").strip()]
+    if not missing:
+        return
+    if os.environ.get("POSTGOV_ENV"):
+        why = "POSTGOV_ENV=production"
+    else:
+        why = "POSTGOV_ENV is not set, so PostGov runs as production"
+    raise ImproperlyConfigured(
+        f"{why}: set {', '.join(missing)}. On a developer's machine set "
+        "POSTGOV_ENV=development (`make run` and the tests do)."
+    )

@@ -74,7 +74,7 @@ def test_a_whole_counter_intake(page, world, clerk_a):
     totals = page.locator("#totals")
     assert "68.000" in totals.inner_text()
     page.locator("label", has_text="Cấp lại").click()
-    page.wait_for_function("document.querySelector('#totals').innerText.includes('75.000')")
+    page.wait_for_function("() => document.querySelector('#totals').innerText.includes('75.000')")
     shot(page, "intake-3-fees")
     page.get_by_role("button", name="Tiếp tục").click()
     page.wait_for_url("**/confirm/")

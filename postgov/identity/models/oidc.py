@@ -43,11 +43,16 @@ class RelyingParty(AbstractApplication):
     subject_type = models.CharField(
         _("subject type"), max_length=10, choices=SubjectType.choices, default=SubjectType.PAIRWISE
     )
+    # Part of every pairwise subject: fixed when the portal is registered, so adding or
+    # removing a redirect URI never changes the identifiers its users already have.
     sector_identifier = models.CharField(
         _("sector identifier (host)"),
         max_length=255,
         blank=True,
-        help_text=_("Portals with the same sector see the same pairwise identifier."),
+        help_text=_(
+            "Portals with the same sector see the same pairwise identifier. Left empty: the "
+            "host of the first redirect URI. It cannot change once the portal is saved."
+        ),
     )
     token_endpoint_auth_method = models.CharField(
         _("client authentication"),
@@ -68,6 +73,11 @@ class RelyingParty(AbstractApplication):
         swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
         verbose_name = _("relying party (portal)")
         verbose_name_plural = _("relying parties (portals)")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(sector_identifier=""), name="relying_party_has_a_sector"
+            )
+        ]
 
     # OpenID Connect Core 3.1.2.1: simple string comparison, no exceptions (not even
     # RFC 8252 loopback ports): what was registered is what is accepted.
@@ -88,10 +98,13 @@ class RelyingParty(AbstractApplication):
 
     @property
     def sector(self) -> str:
-        if self.sector_identifier:
-            return self.sector_identifier
-        hosts = {urlsplit(uri).hostname or "" for uri in self.redirect_uris.split()}
-        return sorted(hosts)[0] if hosts else self.client_id
+        return self.sector_identifier or self.default_sector()
+
+    def default_sector(self) -> str:
+        """What a new portal's sector is when none is given: the first of its redirect
+        hosts in alphabetical order (what every portal computed before the sector was
+        stored), or its client id when it has none (a machine client)."""
+        return default_sector(self.redirect_uris, self.client_id)
 
     @property
     def is_public(self) -> bool:
@@ -142,11 +155,32 @@ class RelyingParty(AbstractApplication):
             errors.setdefault("jwks", []).append(
                 _("private_key_jwt needs the portal's public keys.")
             )
+        stored = (
+            RelyingParty.objects.filter(pk=self.pk)
+            .values_list("sector_identifier", flat=True)
+            .first()
+            if self.pk is not None
+            else None
+        )
+        if not stored and not self.sector_identifier:
+            # Filled here, not only in save(): the constraint is checked before saving.
+            self.sector_identifier = self.default_sector()
+        if stored and self.sector_identifier != stored:
+            errors.setdefault("sector_identifier", []).append(
+                _(
+                    "The sector cannot change: every pairwise identifier this portal "
+                    "knows its users by would change. Keep %(sector)s."
+                )
+                % {"sector": stored}
+            )
+            self.sector_identifier = self.sector_identifier or stored  # shown again
         if errors:
             raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
         self.algorithm = self.RS256_ALGORITHM
+        if not self.sector_identifier:
+            self.sector_identifier = self.default_sector()
         if self.authorization_grant_type == self.GRANT_CLIENT_CREDENTIALS:
             # A machine client (an agency's system, created by postgov.agencies): no user,
             # so no "openid"; the token endpoint lets it use this grant only.
@@ -157,6 +191,11 @@ class RelyingParty(AbstractApplication):
             if "openid" not in (self.allowed_scopes or []):
                 self.allowed_scopes = ["openid", *(self.allowed_scopes or [])]
         super().save(*args, **kwargs)
+
+
+def default_sector(redirect_uris: str, client_id: str) -> str:
+    hosts = {urlsplit(uri).hostname or "" for uri in redirect_uris.split()}
+    return sorted(hosts)[0] if hosts else client_id
 
 
 class AuthorizationCode(AbstractGrant):

@@ -1,9 +1,10 @@
 """Our OAuth2Validator: where DOT/oauthlib ask questions, PostID answers.
 
 Extends DOT for: client authentication methods bound to the registration (incl.
-private_key_jwt), PKCE required for public clients, single-use codes whose reuse revokes
-what they issued, refresh-token reuse audit, auth_time/acr/amr from the login, pairwise
-subjects, scope-limited claims, ID tokens signed with the rotating key by kid.
+private_key_jwt), PKCE required for public clients, single-use codes (redeemed only once
+every check passed) whose reuse revokes what they issued, refresh-token reuse audit,
+auth_time/acr/amr from the login, pairwise subjects, scope-limited claims, ID tokens
+signed with the rotating key by kid.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from oauth2_provider.models import (
 )
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
+from oauthlib.oauth2.rfc6749 import errors
 
 from postgov.audit.actions import record
 from postgov.identity.models import AuthorizationCode, RelyingParty
@@ -173,19 +175,8 @@ class PostGovValidator(OAuth2Validator):
         )
         if grant is None:
             return False
-        now = timezone.now()
-        claimed = grant.used_at is None and AuthorizationCode.objects.filter(
-            pk=grant.pk, used_at__isnull=True
-        ).update(used_at=now)
-        if not claimed:
-            # RFC 6749 4.1.2: a code used twice is refused and what it issued is revoked.
-            revoked = revoke_tokens_of_grant(grant)
-            record(
-                "oidc.code_reuse_detected",
-                actor=grant.user,
-                obj=client,
-                details={"grant": grant.pk, "tokens_revoked": revoked},
-            )
+        if grant.used_at is not None:
+            self._code_reused(grant, client)
             return False
         if grant.is_expired() or not grant.user.is_active:
             return False
@@ -200,8 +191,38 @@ class PostGovValidator(OAuth2Validator):
         request.postgov_auth = {"time": grant.auth_time, "acr": grant.acr, "amr": grant.amr}
         return True
 
+    def confirm_redirect_uri(self, client_id, code, redirect_uri, client, request, *args, **kwargs):
+        """The last check oauthlib makes of a code exchange, after the code itself
+        (validate_code) and its PKCE verifier: only a request that passed all three redeems
+        the code. Marking it used any earlier would let whoever saw a leaked code burn it
+        with a wrong verifier or address, refusing the portal its own login."""
+        if not super().confirm_redirect_uri(client_id, code, redirect_uri, client, request):
+            return False
+        grant = getattr(request, "postgov_grant", None)
+        if grant is None:
+            return False
+        claimed = AuthorizationCode.objects.filter(pk=grant.pk, used_at__isnull=True).update(
+            used_at=timezone.now()
+        )
+        if not claimed:
+            # Another valid exchange of the same code got there first.
+            self._code_reused(grant, client)
+            raise errors.InvalidGrantError(request=request)
+        return True
+
+    def _code_reused(self, grant: AuthorizationCode, client) -> None:
+        # RFC 6749 4.1.2: a code redeemed once and presented again is refused and what it
+        # issued is revoked (someone else holds it).
+        revoked = revoke_tokens_of_grant(grant)
+        record(
+            "oidc.code_reuse_detected",
+            actor=grant.user,
+            obj=client,
+            details={"grant": grant.pk, "tokens_revoked": revoked},
+        )
+
     def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):
-        pass  # already marked used in validate_code; kept to recognise reuse
+        pass  # marked used in confirm_redirect_uri, and kept to recognise reuse
 
     def _save_bearer_token(self, token, request, *args, **kwargs):
         if request.grant_type == "client_credentials":

@@ -29,7 +29,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from jwcrypto import jwt
 from jwcrypto.common import JWException
 from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
-from oauth2_provider.models import get_access_token_model, get_refresh_token_model
+from oauth2_provider.models import (
+    get_access_token_model,
+    get_refresh_token_model,
+    refresh_token_expire_timedelta,
+)
 from oauth2_provider.views import RevokeTokenView, TokenView, UserInfoView
 from oauth2_provider.views.mixins import OAuthLibMixin
 from oauthlib.common import Request as OauthlibRequest
@@ -509,12 +513,20 @@ def introspect(request):
             or refresh.access_token is None
         ):
             return inactive
+        # The token endpoint refuses a refresh token this long after its access token
+        # expired (sliding); introspection must not call it active meanwhile.
+        lifetime = refresh_token_expire_timedelta()
+        expires = refresh.access_token.expires + lifetime if lifetime else None
+        if expires is not None and expires <= timezone.now():
+            return inactive
         data = {
             "active": True,
             "token_type": "refresh_token",
             "scope": refresh.access_token.scope,
             "iat": int(refresh.created.timestamp()),
         }
+        if expires is not None:
+            data["exp"] = int(expires.timestamp())
         user, family = refresh.user, refresh.token_family
     grant = AuthorizationCode.objects.filter(token_family=family).first() if family else None
     data.update(

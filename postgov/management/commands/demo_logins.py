@@ -1,5 +1,6 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from postgov.demo import DemoRefused
 from postgov.identity.demo import demo_logins_text
 
 
@@ -7,4 +8,7 @@ class Command(BaseCommand):
     help = "Print the demo logins for each role."
 
     def handle(self, *args, **options):
-        self.stdout.write(demo_logins_text())
+        try:
+            self.stdout.write(demo_logins_text())
+        except DemoRefused as exc:
+            raise CommandError(str(exc)) from exc
