@@ -91,7 +91,7 @@ def test_api_docs_serve_swagger_from_this_site(client):
 
 
 @pytest.mark.browser
-def test_pages_outside_the_journeys_run_under_the_policy(page, world, provincial_admin, citizen):
+def test_pages_outside_the_journeys_run_under_the_policy(page, world, national_admin, citizen):
     """Print pages, the admin, the API docs: no violation (checked by the fixture)."""
     log_in(page, citizen.username)
     page.goto(reverse("identity:enrolment"))
@@ -105,7 +105,7 @@ def test_pages_outside_the_journeys_run_under_the_policy(page, world, provincial
     page.wait_for_selector(".swagger-ui .info")
     shot(page, "api-docs")
     page.context.clear_cookies()
-    log_in(page, provincial_admin.username)
+    log_in(page, national_admin.username)
     for name in ("admin:index", "admin:identity_relyingparty_add", "catalog:import"):
         page.goto(reverse(name))
         page.wait_for_load_state("networkidle")

@@ -11,12 +11,14 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
 from postgov.audit.models import AuditEvent
-from postgov.identity.models import AuthorizationCode, RelyingParty
+from postgov.identity import actions as identity_actions
+from postgov.identity.access import Access
+from postgov.identity.models import AuthorizationCode, ChangeRequest, RelyingParty
 from postgov.identity.oidc.claims import subject_for
 from postgov.identity.tests.oidc_helpers import (
     REDIRECT,
@@ -28,6 +30,7 @@ from postgov.identity.tests.oidc_helpers import (
     pkce,
     token_request,
 )
+from tests.personas import make_national_admin
 
 pytestmark = pytest.mark.django_db
 NOON = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=datetime.UTC)
@@ -189,9 +192,9 @@ def test_every_portal_gets_a_sector_whoever_creates_it(db):
     assert rp.sector_identifier == "portal.example.gov.vn"
 
 
-def test_the_admin_cannot_move_a_portals_sector(client, provincial_admin):
+def test_the_admin_cannot_move_a_portals_sector(client, national_admin):
     rp = make_rp(subject_type="pairwise", redirect_uris="https://portal.example.gov.vn/cb")
-    log_in_session(client, provincial_admin)
+    log_in_session(client, national_admin, mfa=True)
     form = {
         "name": rp.name,
         "description": "",
@@ -216,6 +219,11 @@ def test_the_admin_cannot_move_a_portals_sector(client, provincial_admin):
     assert "app.example.gov.vn/cb" not in rp.redirect_uris
     form["sector_identifier"] = "portal.example.gov.vn"  # a new redirect URI alone is fine
     assert client.post(url, form).status_code == 302
+    # It takes effect once a second national administrator approves it.
+    approver = make_national_admin("admin_vn2", "Lê Thị Hai")
+    request = RequestFactory().post("/admin/")
+    request.user, request.access = approver, Access.for_user(approver)
+    identity_actions.approve_change(request, ChangeRequest.objects.get().pk)
     rp.refresh_from_db()
     assert "app.example.gov.vn/cb" in rp.redirect_uris
     assert rp.sector_identifier == "portal.example.gov.vn"
