@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "postgov.identity.middleware.SessionTimeoutMiddleware",
     "postgov.identity.middleware.AccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "postgov.identity.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "postgov.api.ProblemDetailsMiddleware",
 ]

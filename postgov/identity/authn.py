@@ -1,13 +1,15 @@
 """The login flow and what a session knows about how its user authenticated.
 
-Logging in is a small state machine run by views, never by a middleware:
-password (or an upstream provider) -> second factor when the account needs one ->
+Logging in is a small state machine run by views: password (or an upstream provider)
+-> second factor when the account needs one ->
 `django.contrib.auth.login`. Until the last step the user is not logged in; the
 half-done login lives in the session under PENDING, for a few minutes.
 
 The session then carries AUTH: when the person last proved who they are (auth_time),
-with what (amr, RFC 8176 values) and when they last gave a second factor. The OpenID
-provider derives `auth_time` and `acr` from it.
+with what (amr, RFC 8176 values) and when they last gave a second factor (mfa_time).
+The OpenID provider derives `auth_time` and `acr` from it, and
+`middleware.SecondFactorMiddleware` refuses every request of a staff member whose
+session has no second factor, however the session was made.
 """
 
 from __future__ import annotations
@@ -38,7 +40,11 @@ ACR_LEVEL = {LOA1: 1, LOA2: 2}
 
 
 def is_staff_member(user: User) -> bool:
-    return user.role_assignments.filter(active=True).exists()
+    """Staff give a second factor at every login. Django's own staff flags count too:
+    such an account could reach the admin if a role were ever granted."""
+    return bool(
+        user.is_staff or user.is_superuser or user.role_assignments.filter(active=True).exists()
+    )
 
 
 def has_second_factor(user: User) -> bool:
@@ -160,8 +166,8 @@ def auth_context(request) -> dict:
     auth = request.session.get(AUTH)
     if auth:
         return dict(auth)
-    # A session made some other way (client.force_login in tests, the admin): the login
-    # time is the last login, one factor, nothing more.
+    # A session made some other way (Django's own login, a session from before AUTH was
+    # kept): the login time is the last login, one factor, nothing more.
     last = request.user.last_login if request.user.is_authenticated else None
     return {
         "time": int(last.timestamp()) if last else int(time.time()),
@@ -171,6 +177,11 @@ def auth_context(request) -> dict:
         "via": "unknown",
         "level_cap": 2,
     }
+
+
+def second_factor_given(request) -> bool:
+    """This session's login (or a step-up since) included a second factor."""
+    return bool(auth_context(request).get("mfa_time"))
 
 
 def session_level(request, user: User, *, fresh_mfa: bool) -> int:

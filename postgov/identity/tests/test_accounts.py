@@ -292,9 +292,9 @@ def test_phone_change_needs_the_code_sent_to_the_new_phone(client, citizen):
 
 # -- sessions --------------------------------------------------------------------------------
 def test_sign_out_everywhere_else(client, citizen):
-    from django.test import Client
+    from tests.clients import PostGovClient
 
-    other = Client()
+    other = PostGovClient()
     other.post("/accounts/login/", {"username": "citizen", "password": PASSWORD})
     assert other.get(reverse("identity:account")).status_code == 200
     client.post("/accounts/login/", {"username": "citizen", "password": PASSWORD})

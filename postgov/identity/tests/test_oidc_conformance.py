@@ -906,9 +906,9 @@ def test_session_auth_context_defaults_for_force_login(client, citizen, rp):  # 
 
 
 def test_logout_confirmation_cannot_be_forged_cross_site(citizen, rp):  # noqa: F811
-    from django.test import Client
+    from tests.clients import PostGovClient
 
-    browser = Client(enforce_csrf_checks=True)
+    browser = PostGovClient(enforce_csrf_checks=True)
     log_in_session(browser, citizen)
     response = browser.post(
         "/oidc/logout",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -346,7 +347,8 @@ def reauth(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def step_up(request):
-    """A second factor for a portal that asks for level 2."""
+    """A second factor for a portal that asks for level 2, or for a staff member whose
+    session has none yet (see `middleware.SecondFactorMiddleware`)."""
     user = request.user
     next_url = _safe_next(request)
     methods = authn.available_factors(user)
@@ -393,8 +395,28 @@ def step_up(request):
             "next": next_url,
             "passkey_options": _passkey_options(request, user, methods),
             "passkey_error": passkey_error,
+            "for_staff": authn.is_staff_member(user) and not authn.second_factor_given(request),
         },
     )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def admin_login(request):
+    """The admin's login page is PostGov's own: password, then the second factor. Django's
+    login form would give a password-only session."""
+    from django.contrib import admin
+
+    target = request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = ""
+    target = target or reverse("admin:index")
+    if request.user.is_authenticated:
+        if admin.site.has_permission(request):
+            return redirect(target)
+        # Sending a signed-in person back to the login would loop (it goes to `next`).
+        raise PermissionDenied
+    return redirect(reverse("identity:login") + "?" + urlencode({"next": target}))
 
 
 @require_POST
