@@ -56,13 +56,15 @@ def has_second_factor(user: User) -> bool:
 
 
 def available_factors(user: User) -> list[str]:
-    """Second factors this account can give now: 'passkey', 'totp', 'sms', 'backup'."""
+    """Second factors this account can give now: 'passkey', 'totp', 'sms', 'backup'.
+    SMS only when the holder turned SMS codes at login on: a phone number alone is not a
+    factor the holder chose (and may be easier to take over than an app)."""
     factors = []
     if user.passkeys.exists():
         factors.append("passkey")
     if user.totp_devices.filter(confirmed_at__isnull=False).exists():
         factors.append("totp")
-    if user.phone and user.phone_verified_at:
+    if user.sms_login and user.phone and user.phone_verified_at:
         factors.append("sms")
     if user.backup_codes.filter(used_at__isnull=True).exists():
         factors.append("backup")

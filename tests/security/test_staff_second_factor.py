@@ -1,6 +1,7 @@
 """No staff session without a completed second factor: not through the admin's login, not
 with a password-only session on any page, admin screen or API endpoint, not for a
-citizen granted a role after logging in."""
+citizen granted a role after logging in. SMS counts as a second factor only when the
+account holder turned SMS codes at login on."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from postgov.audit.models import AuditEvent
-from postgov.identity import authn
+from postgov.identity import authn, otp
 from postgov.identity.models import Role, RoleAssignment
+from postgov.notify.models import Message
 from tests.clients import password_only_login
 from tests.personas import PASSWORD, give_role, totp_code
 
@@ -245,3 +247,47 @@ def test_the_open_urls_only_finish_or_end_a_login(client, provincial_admin):
     assert page.status_code == 200 and "form" in page.context
     assert client.post(reverse("identity:logout"))["Location"] == LOGIN
     assert "_auth_user_id" not in client.session
+
+
+# -- SMS only when turned on --------------------------------------------------------------
+@pytest.fixture
+def phone_clerk(clerk_a):
+    """A clerk with a verified phone who never turned SMS codes at login on."""
+    from django.utils import timezone
+
+    clerk_a.phone, clerk_a.phone_verified_at = "0912000111", timezone.now()
+    clerk_a.save(update_fields=["phone", "phone_verified_at"])
+    return clerk_a
+
+
+def test_sms_is_not_a_factor_unless_turned_on(client, phone_clerk):
+    client.post(LOGIN, {"username": "clerk_a", "password": PASSWORD})
+    verify = reverse("identity:login_verify")
+    assert "sms" not in client.get(verify).context["methods"]
+    client.post(verify, {"action": "send_sms"})
+    assert not Message.objects.filter(recipient=phone_clerk.phone).exists()
+    # A code of that purpose, however it came to exist, does not log in.
+    otp.send_code(phone_clerk, "login", "sms", phone_clerk.phone)
+    code = Message.objects.get(recipient=phone_clerk.phone).body.split("la ")[1][:6]
+    response = client.post(verify, {"method": "sms", "code": code})
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
+
+
+def test_sms_is_a_factor_once_turned_on(client, phone_clerk):
+    phone_clerk.sms_login = True
+    phone_clerk.save(update_fields=["sms_login"])
+    client.post(LOGIN, {"username": "clerk_a", "password": PASSWORD})
+    verify = reverse("identity:login_verify")
+    client.post(verify, {"action": "send_sms"})
+    code = Message.objects.get(recipient=phone_clerk.phone).body.split("la ")[1][:6]
+    response = client.post(verify, {"method": "sms", "code": code})
+    assert response["Location"] == "/"
+
+
+def test_sms_at_step_up_and_reauth_only_when_turned_on(client, citizen):
+    citizen.level = 2
+    citizen.save(update_fields=["level"])
+    client.force_login(citizen)
+    assert client.get(STEP_UP + "?next=/").context["methods"] == []
+    client.post(STEP_UP + "?next=/", {"action": "send_sms"})
+    assert not Message.objects.filter(recipient=citizen.phone).exists()

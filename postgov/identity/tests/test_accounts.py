@@ -370,6 +370,8 @@ def test_enrolment_code_single_and_renewable(client, citizen):
 
 def test_step_up_codes_are_throttled(client, citizen, settings):
     settings.LOGIN_THROTTLE_PAIR_FREE = 2
+    citizen.sms_login = True
+    citizen.save(update_fields=["sms_login"])
     log_in_session(client, citizen)
     url = reverse("identity:step_up") + "?next=/"
     for _ in range(4):

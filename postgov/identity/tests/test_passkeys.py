@@ -225,12 +225,14 @@ def test_citizen_logs_in_with_password_then_passkey(client, citizen):
 
 
 def test_the_verify_page_offers_the_passkey_only_to_javascript(client, citizen):
+    citizen.sms_login = True
+    citizen.save(update_fields=["sms_login"])
     registered(client, citizen)
     password_step(client)
     page = client.get(VERIFY).content.decode()
     assert 'data-passkey="get" data-options="passkey-options" hidden data-passkey-supported' in page
     assert 'id="passkey-options"' in page
-    # Codes stay available beside it (the citizen's verified phone).
+    # Codes stay available beside it (SMS codes at login, which the citizen turned on).
     assert 'name="code"' in page
 
 

@@ -154,8 +154,8 @@ def _passkey_options(request, user, methods: list[str]) -> dict | None:
 
 
 def _send_sms(request, user) -> None:
-    if not (user.phone and user.phone_verified_at):
-        messages.error(request, _("This account has no verified phone number."))
+    if "sms" not in authn.available_factors(user):
+        messages.error(request, _("SMS codes at login are not turned on for this account."))
         return
     try:
         otp.send_code(user, "login", "sms", user.phone)
