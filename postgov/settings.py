@@ -197,6 +197,14 @@ IDENTITY_OTP_TTL = env_int("IDENTITY_OTP_TTL", 5 * 60)
 IDENTITY_OTP_MAX_ATTEMPTS = env_int("IDENTITY_OTP_MAX_ATTEMPTS", 5)
 IDENTITY_OTP_PER_HOUR = env_int("IDENTITY_OTP_PER_HOUR", 5)
 IDENTITY_REAUTH_SECONDS = env_int("IDENTITY_REAUTH_SECONDS", 10 * 60)
+# Wrong second factors per account, counted in the database whatever the session or the
+# password: the first MFA_FREE_FAILURES are free, then each further one doubles a wait
+# starting at MFA_BACKOFF_SECONDS; at MFA_MAX_FAILURES second-factor attempts stop for
+# MFA_STOP_SECONDS (0: until an administrator lifts the stop) and the holder is told.
+IDENTITY_MFA_FREE_FAILURES = env_int("IDENTITY_MFA_FREE_FAILURES", 3)
+IDENTITY_MFA_BACKOFF_SECONDS = env_int("IDENTITY_MFA_BACKOFF_SECONDS", 30)
+IDENTITY_MFA_MAX_FAILURES = env_int("IDENTITY_MFA_MAX_FAILURES", 10)
+IDENTITY_MFA_STOP_SECONDS = env_int("IDENTITY_MFA_STOP_SECONDS", 24 * 60 * 60)
 IDENTITY_ENROLMENT_CODE_DAYS = env_int("IDENTITY_ENROLMENT_CODE_DAYS", 7)
 # Passkeys (WebAuthn). The relying party id is the domain passkeys are bound to; empty:
 # the host the page was served from (fine for one public name; set it when the site

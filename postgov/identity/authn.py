@@ -82,7 +82,6 @@ def start_pending(request, user: User, amr: list[str], next_url: str, **extra) -
         "at": int(time.time()),
         "amr": amr,
         "next": next_url,
-        "failures": 0,
         **extra,
     }
 

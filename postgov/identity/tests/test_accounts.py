@@ -181,14 +181,16 @@ def test_totp_code_is_accepted_once(client, clerk_a):
     assert replay.status_code == 200  # refused
 
 
-def test_wrong_codes_send_back_to_the_password_step(client, clerk_a):
+def test_wrong_codes_make_the_next_attempt_wait(client, clerk_a, settings):
+    settings.IDENTITY_MFA_FREE_FAILURES = 3
     client.post("/accounts/login/", {"username": "clerk_a", "password": PASSWORD})
-    for _ in range(5):
+    for _ in range(4):
         response = client.post(
             "/accounts/login/verify/", {"method": "totp", "code": "000000", "action": "verify"}
         )
-    assert response["Location"] == "/accounts/login/"
-    assert AuditEvent.objects.filter(action="auth.second_factor_failed").count() == 5
+    # The fourth was not even checked: the third failure started the backoff.
+    assert response.status_code == 200 and response.context["form"].non_field_errors()
+    assert AuditEvent.objects.filter(action="auth.second_factor_failed").count() == 3
 
 
 def test_staff_without_second_factor_must_enrol_before_login_completes(client, clerk_a):
