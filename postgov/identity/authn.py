@@ -1,7 +1,7 @@
 """The login flow and what a session knows about how its user authenticated.
 
-Logging in is a small state machine run by views: password (or an upstream provider)
--> second factor when the account needs one ->
+Logging in is a small state machine run by views: password (or, for citizens, an
+upstream provider) -> second factor when the account needs one ->
 `django.contrib.auth.login`. Until the last step the user is not logged in; the
 half-done login lives in the session under PENDING, for a few minutes.
 
@@ -124,8 +124,11 @@ def complete_login(
     mfa: bool = False,
     level_cap: int = 2,
     via: str = "password",
+    reauthenticated: bool = True,
 ) -> None:
-    """Log the user in (new session key), remember how, record the session."""
+    """Log the user in (new session key), remember how, record the session.
+    `reauthenticated`: the person typed their PostID password, so sensitive changes are
+    open for a while (a login through another provider never counts as that)."""
     request.session.pop(PENDING, None)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     now = int(time.time())
@@ -144,7 +147,8 @@ def complete_login(
         "via": via,
         "level_cap": level_cap,
     }
-    request.session[REAUTH] = now
+    if reauthenticated:
+        request.session[REAUTH] = now
     mark_fresh(request, next_url)
     if request.session.session_key is None:
         request.session.save()

@@ -395,6 +395,13 @@ def step_up(request):
     session has none yet (see `middleware.SecondFactorMiddleware`)."""
     user = request.user
     next_url = _safe_next(request)
+    if authn.auth_context(request).get("level_cap", 2) < 2 and not authn.is_staff_member(user):
+        # A login through a provider that cannot vouch for level 2: a second factor on
+        # top of it would not make it level 2 either; PostID's own login can.
+        messages.info(request, _("Log in with your PostID password to continue."))
+        return redirect(
+            reverse("identity:login") + "?" + urlencode({"next": next_url, "force": "1"})
+        )
     methods = authn.available_factors(user)
     code_methods = [m for m in methods if m != "passkey"]
     form = CodeForm(methods=code_methods)
