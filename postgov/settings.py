@@ -176,11 +176,16 @@ if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_HSTS_SECONDS = 31536000
 
 # Login throttling: failures per (account, address) slow that pair down; failures per
-# address across accounts slow a sprayer. A real user on another address is not affected.
+# address across accounts slow a sprayer; failures per account from everywhere slow a
+# distributed guesser. IPv6 addresses count by /64. A browser that completed a login for
+# the account before (a signed cookie kept LOGIN_KNOWN_DEVICE_DAYS) is slowed only by its
+# own failures, so a shared post-office NAT or an attacker elsewhere does not lock it out.
 LOGIN_THROTTLE_PAIR_FREE = env_int("LOGIN_THROTTLE_PAIR_FREE", 5)
 LOGIN_THROTTLE_ADDRESS_FREE = env_int("LOGIN_THROTTLE_ADDRESS_FREE", 30)
+LOGIN_THROTTLE_ACCOUNT_FREE = env_int("LOGIN_THROTTLE_ACCOUNT_FREE", 50)
 LOGIN_THROTTLE_WINDOW = env_int("LOGIN_THROTTLE_WINDOW", 60 * 60)
 LOGIN_THROTTLE_MAX_DELAY = env_int("LOGIN_THROTTLE_MAX_DELAY", 15 * 60)
+LOGIN_KNOWN_DEVICE_DAYS = env_int("LOGIN_KNOWN_DEVICE_DAYS", 180)
 
 # PostID (identity/): one secret from which the keys sealing TOTP secrets, signing keys and
 # enrolment codes, and the pairwise-subject key, are derived. It must never change once

@@ -97,6 +97,8 @@ def pending_user(request) -> tuple[User | None, dict]:
 
 def after_password(request, user: User, next_url: str, amr: list[str] | None = None, **extra):
     """The first factor is done: finish the login or ask for the second factor."""
+    from postgov.identity import throttle
+
     amr = amr or ["pwd"]
     if needs_second_factor_at_login(user):
         start_pending(request, user, amr, next_url, **extra)
@@ -105,7 +107,9 @@ def after_password(request, user: User, next_url: str, amr: list[str] | None = N
             return redirect("identity:login_enrol")
         return redirect("identity:login_verify")
     complete_login(request, user, amr, next_url, **extra)
-    return redirect(landing(user, next_url))
+    response = redirect(landing(user, next_url))
+    throttle.remember_device(request, response, user.get_username())
+    return response
 
 
 def landing(user: User, next_url: str) -> str:

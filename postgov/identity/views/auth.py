@@ -20,7 +20,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from postgov.audit.actions import client_ip, record
+from postgov.audit.actions import record
 from postgov.identity import authn, mfa_attempts, otp, passkeys, throttle
 from postgov.identity.forms import (
     CodeForm,
@@ -40,10 +40,6 @@ def _safe_next(request) -> str:
     ):
         return target
     return reverse(settings.LOGIN_REDIRECT_URL)
-
-
-def _address(request) -> str:
-    return client_ip(request) or "0.0.0.0"  # noqa: S104  (a key, not a bind address)
 
 
 def relying_party_for_next(next_url: str) -> RelyingParty | None:
@@ -82,8 +78,8 @@ def login_view(request):
     throttled = ""
     if request.method == "POST":
         username = request.POST.get("username", "")[:150]
-        address = _address(request)
-        wait = throttle.seconds_to_wait(username, address)
+        attempt = throttle.attempt(request, username)
+        wait = throttle.seconds_to_wait(attempt)
         if wait:
             # The password is not even checked: a throttled guess tells nothing.
             form = LoginForm(request, initial={"username": username})
@@ -91,10 +87,10 @@ def login_view(request):
                 "Too many failed attempts. Please wait %(seconds)s seconds and try again."
             ) % {"seconds": wait}
         elif form.is_valid():
-            throttle.clear_failures(username, address)
+            throttle.clear_failures(attempt)
             return authn.after_password(request, form.get_user(), next_url)
         else:
-            throttle.record_failure(username, address)
+            throttle.record_failure(attempt)
     relying_party = relying_party_for_next(next_url)
     providers = list(relying_party.upstream_providers.filter(active=True)) if relying_party else []
     return render(
@@ -251,9 +247,11 @@ def login_verify(request):
                 pending["next"],
                 mfa=True,
             )
-            return redirect(authn.landing(user, pending["next"]))
+            response = redirect(authn.landing(user, pending["next"]))
+            throttle.remember_device(request, response, user.get_username())
+            return response
         if outcome.tried:
-            throttle.record_failure(user.get_username(), _address(request))
+            throttle.record_failure(throttle.attempt(request, user.get_username()))
         if outcome.refusal is not None and outcome.refusal.stopped:
             request.session.pop(authn.PENDING, None)
             messages.error(request, outcome.refusal.message())
@@ -308,7 +306,9 @@ def login_enrol(request):
                 request, user, sorted({*pending["amr"], "otp", "mfa"}), pending["next"], mfa=True
             )
             messages.success(request, _("Your authenticator app is set up."))
-            return redirect(pending["next"])
+            response = redirect(pending["next"])
+            throttle.remember_device(request, response, user.get_username())
+            return response
         form.add_error(
             "code", _("This code is not valid. Check the time on your phone and try again.")
         )
@@ -342,8 +342,8 @@ def reauth(request):
         and form.is_valid()
         and (not methods or with_passkey or (code_form is not None and code_form.is_valid()))
     ):
-        address = _address(request)
-        wait = throttle.seconds_to_wait(user.get_username(), address)
+        attempt = throttle.attempt(request, user.get_username())
+        wait = throttle.seconds_to_wait(attempt)
         ok = (
             not wait
             and authenticate(
@@ -366,7 +366,7 @@ def reauth(request):
             # The password was right; the second factor may not be tried now.
             form.add_error(None, outcome.refusal.message())
         else:
-            throttle.record_failure(user.get_username(), address)
+            throttle.record_failure(attempt)
             record("auth.reauth_failed", request=request)
             form.add_error(None, _("The password or the second factor is not right."))
             if outcome.refusal is not None:
@@ -413,8 +413,8 @@ def step_up(request):
         with_passkey = bool(request.POST.get("credential")) and "passkey" in methods
         if not with_passkey:
             form = CodeForm(request.POST, methods=code_methods)
-        address = _address(request)
-        wait = throttle.seconds_to_wait(user.get_username(), address)
+        attempt = throttle.attempt(request, user.get_username())
+        wait = throttle.seconds_to_wait(attempt)
         if wait:
             # Guessing codes from a stolen session is slowed like guessing passwords.
             passkey_error = _say(
@@ -432,7 +432,7 @@ def step_up(request):
                 authn.mark_fresh(request, next_url)
                 return redirect(next_url)
             if outcome.tried:
-                throttle.record_failure(user.get_username(), address)
+                throttle.record_failure(attempt)
             if outcome.refusal is not None:
                 passkey_error = _say(form, outcome.refusal.message(), passkey=with_passkey)
             elif outcome.tried:
