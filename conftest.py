@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import pytest
 
+from tests.clients import PostGovClient
 from tests.personas import World, build_world
+
+
+@pytest.fixture
+def client() -> PostGovClient:
+    """Its force_login gives staff the second factor their login would (tests/clients.py)."""
+    return PostGovClient()
 
 
 @pytest.fixture

@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "postgov.identity.middleware.SessionTimeoutMiddleware",
     "postgov.identity.middleware.AccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "postgov.identity.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "postgov.api.ProblemDetailsMiddleware",
 ]
@@ -228,11 +229,16 @@ if env_bool("BEHIND_TLS_PROXY", False):
 SECURE_HSTS_SECONDS = 0 if DEV else 365 * 24 * 60 * 60
 
 # Login throttling: failures per (account, address) slow that pair down; failures per
-# address across accounts slow a sprayer. A real user on another address is not affected.
+# address across accounts slow a sprayer; failures per account from everywhere slow a
+# distributed guesser. IPv6 addresses count by /64. A browser that completed a login for
+# the account before (a signed cookie kept LOGIN_KNOWN_DEVICE_DAYS) is slowed only by its
+# own failures, so a shared post-office NAT or an attacker elsewhere does not lock it out.
 LOGIN_THROTTLE_PAIR_FREE = env_int("LOGIN_THROTTLE_PAIR_FREE", 5)
 LOGIN_THROTTLE_ADDRESS_FREE = env_int("LOGIN_THROTTLE_ADDRESS_FREE", 30)
+LOGIN_THROTTLE_ACCOUNT_FREE = env_int("LOGIN_THROTTLE_ACCOUNT_FREE", 50)
 LOGIN_THROTTLE_WINDOW = env_int("LOGIN_THROTTLE_WINDOW", 60 * 60)
 LOGIN_THROTTLE_MAX_DELAY = env_int("LOGIN_THROTTLE_MAX_DELAY", 15 * 60)
+LOGIN_KNOWN_DEVICE_DAYS = env_int("LOGIN_KNOWN_DEVICE_DAYS", 180)
 
 # PostID (identity/): one secret from which the keys sealing TOTP secrets, signing keys and
 # enrolment codes, and the pairwise-subject key, are derived. It must never change once
@@ -277,6 +283,14 @@ REGISTER_CHALLENGE_AFTER = env_int("REGISTER_CHALLENGE_AFTER", 3)
 CHALLENGE_BITS = env_int("CHALLENGE_BITS", 16)
 CHALLENGE_WAIT_SECONDS = env_int("CHALLENGE_WAIT_SECONDS", 20)
 IDENTITY_REAUTH_SECONDS = env_int("IDENTITY_REAUTH_SECONDS", 10 * 60)
+# Wrong second factors per account, counted in the database whatever the session or the
+# password: the first MFA_FREE_FAILURES are free, then each further one doubles a wait
+# starting at MFA_BACKOFF_SECONDS; at MFA_MAX_FAILURES second-factor attempts stop for
+# MFA_STOP_SECONDS (0: until an administrator lifts the stop) and the holder is told.
+IDENTITY_MFA_FREE_FAILURES = env_int("IDENTITY_MFA_FREE_FAILURES", 3)
+IDENTITY_MFA_BACKOFF_SECONDS = env_int("IDENTITY_MFA_BACKOFF_SECONDS", 30)
+IDENTITY_MFA_MAX_FAILURES = env_int("IDENTITY_MFA_MAX_FAILURES", 10)
+IDENTITY_MFA_STOP_SECONDS = env_int("IDENTITY_MFA_STOP_SECONDS", 24 * 60 * 60)
 IDENTITY_ENROLMENT_CODE_DAYS = env_int("IDENTITY_ENROLMENT_CODE_DAYS", 7)
 # Passkeys (WebAuthn). The relying party id is the domain passkeys are bound to; empty:
 # the host the page was served from (fine for one public name; set it when the site

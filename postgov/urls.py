@@ -5,6 +5,7 @@ from django.views.decorators.csrf import csrf_exempt
 from postgov import health, home
 from postgov.agencies import portal_simulator
 from postgov.api import api
+from postgov.identity.views.auth import admin_login
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -22,5 +23,7 @@ urlpatterns = [
     path("api/", api.urls),
     # The national portal's stand-in for the demo (404 unless PORTAL_SIMULATOR is on).
     path("_simulator/portal/<path:path>", csrf_exempt(portal_simulator.django_view)),
+    # Before the admin's own: its login goes through PostGov's, with the second factor.
+    path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
 ]

@@ -336,9 +336,9 @@ def tracking(total: int, n: int = 2000) -> dict:
 
 
 def inbox(receiver, n: int = 40) -> dict:
-    from django.test import Client
+    from tests.clients import PostGovClient
 
-    client = Client()
+    client = PostGovClient()
     client.force_login(receiver)
     urls = ["/agency/", "/agency/?tab=overdue", "/agency/?tab=processing&page=100"]
     results = {}

@@ -1,13 +1,15 @@
 """The login flow and what a session knows about how its user authenticated.
 
-Logging in is a small state machine run by views, never by a middleware:
-password (or an upstream provider) -> second factor when the account needs one ->
+Logging in is a small state machine run by views: password (or, for citizens, an
+upstream provider) -> second factor when the account needs one ->
 `django.contrib.auth.login`. Until the last step the user is not logged in; the
 half-done login lives in the session under PENDING, for a few minutes.
 
 The session then carries AUTH: when the person last proved who they are (auth_time),
-with what (amr, RFC 8176 values) and when they last gave a second factor. The OpenID
-provider derives `auth_time` and `acr` from it.
+with what (amr, RFC 8176 values) and when they last gave a second factor (mfa_time).
+The OpenID provider derives `auth_time` and `acr` from it, and
+`middleware.SecondFactorMiddleware` refuses every request of a staff member whose
+session has no second factor, however the session was made.
 """
 
 from __future__ import annotations
@@ -38,7 +40,11 @@ ACR_LEVEL = {LOA1: 1, LOA2: 2}
 
 
 def is_staff_member(user: User) -> bool:
-    return user.role_assignments.filter(active=True).exists()
+    """Staff give a second factor at every login. Django's own staff flags count too:
+    such an account could reach the admin if a role were ever granted."""
+    return bool(
+        user.is_staff or user.is_superuser or user.role_assignments.filter(active=True).exists()
+    )
 
 
 def has_second_factor(user: User) -> bool:
@@ -50,13 +56,15 @@ def has_second_factor(user: User) -> bool:
 
 
 def available_factors(user: User) -> list[str]:
-    """Second factors this account can give now: 'passkey', 'totp', 'sms', 'backup'."""
+    """Second factors this account can give now: 'passkey', 'totp', 'sms', 'backup'.
+    SMS only when the holder turned SMS codes at login on: a phone number alone is not a
+    factor the holder chose (and may be easier to take over than an app)."""
     factors = []
     if user.passkeys.exists():
         factors.append("passkey")
     if user.totp_devices.filter(confirmed_at__isnull=False).exists():
         factors.append("totp")
-    if user.phone and user.phone_verified_at:
+    if user.sms_login and user.phone and user.phone_verified_at:
         factors.append("sms")
     if user.backup_codes.filter(used_at__isnull=True).exists():
         factors.append("backup")
@@ -74,7 +82,6 @@ def start_pending(request, user: User, amr: list[str], next_url: str, **extra) -
         "at": int(time.time()),
         "amr": amr,
         "next": next_url,
-        "failures": 0,
         **extra,
     }
 
@@ -90,6 +97,8 @@ def pending_user(request) -> tuple[User | None, dict]:
 
 def after_password(request, user: User, next_url: str, amr: list[str] | None = None, **extra):
     """The first factor is done: finish the login or ask for the second factor."""
+    from postgov.identity import throttle
+
     amr = amr or ["pwd"]
     if needs_second_factor_at_login(user):
         start_pending(request, user, amr, next_url, **extra)
@@ -98,7 +107,9 @@ def after_password(request, user: User, next_url: str, amr: list[str] | None = N
             return redirect("identity:login_enrol")
         return redirect("identity:login_verify")
     complete_login(request, user, amr, next_url, **extra)
-    return redirect(landing(user, next_url))
+    response = redirect(landing(user, next_url))
+    throttle.remember_device(request, response, user.get_username())
+    return response
 
 
 def landing(user: User, next_url: str) -> str:
@@ -117,8 +128,11 @@ def complete_login(
     mfa: bool = False,
     level_cap: int = 2,
     via: str = "password",
+    reauthenticated: bool = True,
 ) -> None:
-    """Log the user in (new session key), remember how, record the session."""
+    """Log the user in (new session key), remember how, record the session.
+    `reauthenticated`: the person typed their PostID password, so sensitive changes are
+    open for a while (a login through another provider never counts as that)."""
     request.session.pop(PENDING, None)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     now = int(time.time())
@@ -137,7 +151,8 @@ def complete_login(
         "via": via,
         "level_cap": level_cap,
     }
-    request.session[REAUTH] = now
+    if reauthenticated:
+        request.session[REAUTH] = now
     mark_fresh(request, next_url)
     if request.session.session_key is None:
         request.session.save()
@@ -160,8 +175,8 @@ def auth_context(request) -> dict:
     auth = request.session.get(AUTH)
     if auth:
         return dict(auth)
-    # A session made some other way (client.force_login in tests, the admin): the login
-    # time is the last login, one factor, nothing more.
+    # A session made some other way (Django's own login, a session from before AUTH was
+    # kept): the login time is the last login, one factor, nothing more.
     last = request.user.last_login if request.user.is_authenticated else None
     return {
         "time": int(last.timestamp()) if last else int(time.time()),
@@ -171,6 +186,11 @@ def auth_context(request) -> dict:
         "via": "unknown",
         "level_cap": 2,
     }
+
+
+def second_factor_given(request) -> bool:
+    """This session's login (or a step-up since) included a second factor."""
+    return bool(auth_context(request).get("mfa_time"))
 
 
 def session_level(request, user: User, *, fresh_mfa: bool) -> int:

@@ -2,8 +2,13 @@
 
 We are an ordinary relying party there: authorization code flow with PKCE, state and
 nonce, the ID token verified against the provider's published keys. The upstream identity
-is linked to a PostID account only through the verified ID number it asserts, and only to
-an account whose number was verified at a counter (never to a self-declared number).
+is linked to a PostID account only through the verified ID number it asserts, only when
+the provider vouches for level 2 (`max_level`), and only to an account whose number was
+verified at a counter (never to a self-declared number).
+
+A federated login is for citizens: staff accounts are refused (their sessions need
+PostGov's own second factor), and it never counts as a second factor or as the
+re-authentication that sensitive changes ask for (PostGov's password is not typed).
 """
 
 from __future__ import annotations
@@ -203,36 +208,23 @@ def callback(request, slug: str):
         .filter(provider=provider, subject=claims["sub"])
         .first()
     )
-    user = link.user if link else None
+    user = link.user if link else _account_for(provider, claims)
     if user is None:
         number = str(claims.get(provider.id_number_claim) or "")
-        user = (
-            User.objects.filter(
-                verified_id_number=number, level=Level.VERIFIED, is_active=True
-            ).first()
-            if len(number) == 12
-            else None
-        )
-        if user is None:
-            record(
-                "federation.no_account",
-                request=request,
-                obj=provider,
-                details={"id": fingerprint(number) if number else ""},
-            )
-            return render(
-                request,
-                "identity/federation_no_account.html",
-                {"provider": provider, "next": next_url},
-                status=403,
-            )
-        link = ExternalIdentity.objects.create(provider=provider, subject=claims["sub"], user=user)
         record(
-            "federation.linked",
+            "federation.no_account",
             request=request,
-            actor=user,
-            obj=user,
-            details={"provider": provider.slug},
+            obj=provider,
+            details={
+                "id": fingerprint(number) if number else "",
+                "provider_level": provider.max_level,
+            },
+        )
+        return render(
+            request,
+            "identity/federation_no_account.html",
+            {"provider": provider, "next": next_url},
+            status=403,
         )
     if not user.is_active:
         return render(
@@ -241,15 +233,61 @@ def callback(request, slug: str):
             {"message": _("This account is disabled.")},
             status=403,
         )
+    if authn.is_staff_member(user):
+        record(
+            "federation.refused_staff",
+            request=request,
+            actor=user,
+            obj=user,
+            details={"provider": provider.slug},
+        )
+        return render(
+            request,
+            "identity/oidc_error.html",
+            {
+                "message": _(
+                    "Staff accounts cannot log in through %(name)s. Log in with your PostID "
+                    "password and second factor."
+                )
+                % {"name": provider.name}
+            },
+            status=403,
+        )
+    if link is None:
+        link = ExternalIdentity.objects.create(provider=provider, subject=claims["sub"], user=user)
+        record(
+            "federation.linked",
+            request=request,
+            actor=user,
+            obj=user,
+            details={"provider": provider.slug},
+        )
     ExternalIdentity.objects.filter(pk=link.pk).update(last_login_at=timezone.now())
+    # The upstream login is one factor PostGov did not see: no second factor, no
+    # re-authentication; a portal asking for level 2 gets PostGov's own step-up.
     authn.complete_login(
         request,
         user,
         ["fed"],
         next_url,
-        mfa=provider.max_level >= 2,
+        mfa=False,
         level_cap=provider.max_level,
         via=f"upstream:{provider.slug}",
+        reauthenticated=False,
     )
     record("federation.login", request=request, actor=user, details={"provider": provider.slug})
     return redirect(next_url)
+
+
+def _account_for(provider: UpstreamProvider, claims: dict) -> User | None:
+    """The account a first login through `provider` links to: the one whose ID number was
+    verified at a counter and equals the number asserted, and only when the provider
+    vouches for level 2 (a level 1 provider's ID number is merely declared to it)."""
+    if provider.max_level < Level.VERIFIED:
+        return None
+    number = str(claims.get(provider.id_number_claim) or "")
+    if len(number) != 12:
+        return None
+    return User.objects.filter(
+        verified_id_number=number, level=Level.VERIFIED, is_active=True
+    ).first()

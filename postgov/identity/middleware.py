@@ -1,18 +1,26 @@
-"""Per-request identity plumbing: session timeouts and the access object."""
+"""Per-request identity plumbing: session timeouts, the access object, and no staff
+session without a second factor."""
 
 from __future__ import annotations
 
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve, reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
 
+from postgov.identity import authn
 from postgov.identity.access import Access
 
 _STARTED = "postgov_session_started"
 _SEEN = "postgov_session_seen"
+_REFUSAL_RECORDED = "postgov_second_factor_refusal_recorded"
 
 
 class SessionTimeoutMiddleware:
@@ -60,6 +68,88 @@ class AccessMiddleware:
     def __call__(self, request):
         request.access = SimpleLazyObject(lambda: Access.for_user(request.user))
         return self.get_response(request)
+
+
+class SecondFactorMiddleware:
+    """No staff member works in a session without a completed second factor.
+
+    Checked for every request rather than in each view, so that no page, admin screen or
+    API endpoint, present or future, can forget it, and whatever made the session:
+    PostGov's login always asks staff for the second factor, but a session of a citizen
+    who was granted a role since, a session from Django's own login, or one from before
+    this check has none. Such a session may only finish authenticating: pages go to the
+    second-factor step (or, with no factor to give, to a new login that enrols one), API
+    calls get 403 as problem details.
+    """
+
+    # Where a staff member with a password-only session may still go: to finish the
+    # login or to leave.
+    OPEN = frozenset(
+        {
+            "identity:login",
+            "identity:login_verify",
+            "identity:login_enrol",
+            "identity:step_up",
+            "identity:logout",
+            "identity:oidc_logout",
+            "set_language",
+            "healthz",
+            "readyz",
+        }
+    )
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._refused(request):
+            return self._refusal(request)
+        return self.get_response(request)
+
+    def _refused(self, request) -> bool:
+        user = request.user
+        if not user.is_authenticated or authn.second_factor_given(request):
+            return False
+        if not (request.access.is_staff_member or user.is_staff or user.is_superuser):
+            return False
+        try:
+            name = resolve(request.path_info).view_name
+        except Resolver404:
+            return True
+        return name not in self.OPEN
+
+    def _refusal(self, request):
+        from postgov.audit.actions import record
+
+        user = request.user
+        if not request.session.get(_REFUSAL_RECORDED):
+            # Once per session: the trail shows the session, not every click of it.
+            request.session[_REFUSAL_RECORDED] = True
+            record(
+                "auth.second_factor_required",
+                request=request,
+                actor=user,
+                details={"path": request.path[:200], "method": request.method},
+            )
+        if request.path.startswith("/api/"):
+            from postgov.api import problem
+
+            return problem(
+                request,
+                403,
+                _("Staff must complete the second factor of their login before using the API."),
+                title=_("Second factor required"),
+            )
+        here = request.get_full_path() if request.method == "GET" else request.path
+        if authn.available_factors(user):
+            return redirect(reverse("identity:step_up") + "?" + urlencode({"next": here}))
+        # No factor to give: a staff login enrols an authenticator app first.
+        logout(request)
+        messages.info(
+            request,
+            _("Staff accounts need a second factor. Log in again to set one up."),
+        )
+        return redirect_to_login(here)
 
 
 def _touch_session_row(request) -> None:

@@ -6,12 +6,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
 from postgov.catalog.actions import publish_version
 from postgov.catalog.demo import load_demo
 from postgov.catalog.models import Procedure
 from postgov.catalog.specs import DocumentSpec, FeeSpec, VersionContent
+from tests.clients import PostGovClient
 
 
 def content(**overrides) -> VersionContent:
@@ -33,11 +33,11 @@ def make_procedure(code: str = "1.999001", name: str = "Cấp giấy xác nhận
 
 
 @pytest.fixture
-def client() -> Client:
+def client() -> PostGovClient:
     """A browser that asks for English: the assertions on interface text stay true when
     the Vietnamese translations arrive (data such as procedure names is Vietnamese in
     either language)."""
-    return Client(headers={"Accept-Language": "en"})
+    return PostGovClient(headers={"Accept-Language": "en"})
 
 
 @pytest.fixture

@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from django.test import Client
 
 from postgov.audit.actions import verify_chain
 from postgov.audit.models import AuditEvent
 from postgov.dossiers.models import Dossier, DossierEvent
 from postgov.dossiers.workflow import State
+from tests.clients import PostGovClient
 from tests.factories import QR_NEW_CARD, make_excluded_procedure
 
 URL = "/api/v1/dossiers/intakes"
@@ -41,7 +41,7 @@ def body(world, **overrides):
 
 @pytest.fixture
 def api(clerk_a):
-    client = Client()
+    client = PostGovClient()
     client.force_login(clerk_a)
     return client
 
@@ -159,7 +159,7 @@ def test_it_checks_access(client, world, version, outsider, clerk_b):
     # clerk B may not receive at point A, nor reuse A's token
     response = post(client, body(world, point=world.point_a.code))
     assert response.status_code == 403
-    a = Client()
+    a = PostGovClient()
     a.force_login(world.clerk_a)
     data = body(world)
     assert post(a, data).status_code == 201
@@ -167,7 +167,7 @@ def test_it_checks_access(client, world, version, outsider, clerk_b):
 
 
 def test_csrf_is_enforced_for_session_clients(world, version, clerk_a):
-    client = Client(enforce_csrf_checks=True)
+    client = PostGovClient(enforce_csrf_checks=True)
     client.force_login(clerk_a)
     assert post(client, body(world)).status_code == 403
 

@@ -141,9 +141,9 @@ def test_staff_api_checks_access(client, world, sealed, clerk_a, clerk_b, outsid
 
 
 def test_staff_api_dispatches_with_the_same_rules(world, sealed, clerk_a, agency_officer):
-    from django.test import Client
+    from tests.clients import PostGovClient
 
-    client = Client(enforce_csrf_checks=True)
+    client = PostGovClient(enforce_csrf_checks=True)
     client.force_login(clerk_a)
     url = f"/api/v1/dossiers/{sealed.pk}/actions/dispatch"
     assert client.post(url, {}, content_type="application/json").status_code == 403  # no CSRF
@@ -153,7 +153,7 @@ def test_staff_api_dispatches_with_the_same_rules(world, sealed, clerk_a, agency
     assert response.status_code == 200 and response.json()["status"] == State.IN_TRANSIT
     again = client.post(url, {}, content_type="application/json", HTTP_X_CSRFTOKEN=token)
     assert again.status_code == 409
-    officer = Client()
+    officer = PostGovClient()
     officer.force_login(agency_officer)
     response = officer.post(
         f"/api/v1/dossiers/{sealed.pk}/actions/cancel", {}, content_type="application/json"

@@ -17,7 +17,12 @@ from postgov.identity.models.accounts import (  # noqa: F401
 )
 from postgov.identity.models.change_requests import ChangeRequest  # noqa: F401
 from postgov.identity.models.federation import ExternalIdentity, UpstreamProvider  # noqa: F401, I001
-from postgov.identity.models.mfa import BackupCode, Passkey, TotpDevice  # noqa: F401
+from postgov.identity.models.mfa import (  # noqa: F401
+    BackupCode,
+    Passkey,
+    SecondFactorAttempts,
+    TotpDevice,
+)
 from postgov.identity.models.oidc import (  # noqa: F401
     AuthorizationCode,
     Consent,

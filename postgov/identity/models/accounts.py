@@ -258,11 +258,13 @@ class RoleAssignment(models.Model):
 
 
 class LoginFailure(models.Model):
-    """A failed login, kept for throttling (per account+address and per address).
-    The account name is stored folded and hashed, never as typed."""
+    """A failed login, kept for throttling (per account and client, per client, per
+    account). The account name is stored folded and hashed, never as typed. The client is
+    where the attempt came from: an IPv4 address, an IPv6 /64, or a known device of the
+    account ("device:<id>", see `identity.throttle`)."""
 
     username_hash = models.CharField(max_length=64, db_index=True)
-    address = models.GenericIPAddressField(db_index=True)
+    client = models.CharField(max_length=80, db_index=True)
     at = models.DateTimeField(db_index=True)
 
 

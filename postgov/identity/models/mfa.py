@@ -69,3 +69,32 @@ class Passkey(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SecondFactorAttempts(models.Model):
+    """Wrong second factors given for one account, kept in the database so that neither a
+    new login (a correct password) nor a new session wipes them. Every attempt is counted
+    before it is checked, by a conditional update, so concurrent attempts cannot share a
+    slot; a correct second factor resets the count."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        primary_key=True,
+        related_name="second_factor_attempts",
+    )
+    # Attempts since the last success; an attempt in flight is already counted.
+    failures = models.PositiveIntegerField(default=0)
+    # No attempt is checked before this (the backoff after the free attempts).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Set when the failures reached the stop: no attempt at all until `stopped_until`
+    # (or until an administrator lifts the stop when it is empty).
+    stopped_at = models.DateTimeField(_("second factor stopped at"), null=True, blank=True)
+    stopped_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("second-factor attempts")
+        verbose_name_plural = _("second-factor attempts")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.failures}"

@@ -117,9 +117,12 @@ def verify_id_token(client, id_token: str) -> dict:
     return json.loads(token.claims)
 
 
-def log_in_session(client, user, *, mfa: bool = False, when: float | None = None):
-    """A logged-in browser session with a known authentication time."""
+def log_in_session(client, user, *, mfa: bool | None = None, when: float | None = None):
+    """A logged-in browser session with a known authentication time. `mfa`: whether the
+    login included a second factor; by default as PostGov's login does (staff always)."""
     client.force_login(user)
+    if mfa is None:
+        mfa = authn.is_staff_member(user)
     session = client.session
     now = int(when or time.time())
     session[authn.AUTH] = {

@@ -503,6 +503,7 @@ def test_level_2_request_fails_properly_for_a_level_1_account(logged_in):
 
 def test_level_2_request_steps_up_a_level_2_account(client, citizen, rp, settings):  # noqa: F811
     citizen.level, citizen.verified_id_number = Level.VERIFIED, "045090123456"
+    citizen.sms_login = True  # SMS is a second factor only when the citizen turned it on
     citizen.save()
     log_in_session(client, citizen)
     response = authorize(client, acr_values="urn:postgov:loa:2")
@@ -906,9 +907,9 @@ def test_session_auth_context_defaults_for_force_login(client, citizen, rp):  # 
 
 
 def test_logout_confirmation_cannot_be_forged_cross_site(citizen, rp):  # noqa: F811
-    from django.test import Client
+    from tests.clients import PostGovClient
 
-    browser = Client(enforce_csrf_checks=True)
+    browser = PostGovClient(enforce_csrf_checks=True)
     log_in_session(browser, citizen)
     response = browser.post(
         "/oidc/logout",

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import caches
-from django.test import Client
 from django.urls import reverse
 
 from postgov.identity import authn
 from postgov.identity.models import UserSession
+from tests.clients import PostGovClient
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,7 @@ def redis_sessions(settings):
 
 
 def test_signing_out_elsewhere_ends_a_session_held_in_redis(redis_sessions, clerk_a):
-    elsewhere = Client()
+    elsewhere = PostGovClient()
     elsewhere.force_login(clerk_a)
     assert elsewhere.get(reverse("home")).status_code == 200
     key = elsewhere.session.session_key

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,8 +20,8 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from postgov.audit.actions import client_ip, record
-from postgov.identity import authn, otp, passkeys, throttle
+from postgov.audit.actions import record
+from postgov.identity import authn, mfa_attempts, otp, passkeys, throttle
 from postgov.identity.forms import (
     CodeForm,
     EnrolTotpForm,
@@ -38,10 +40,6 @@ def _safe_next(request) -> str:
     ):
         return target
     return reverse(settings.LOGIN_REDIRECT_URL)
-
-
-def _address(request) -> str:
-    return client_ip(request) or "0.0.0.0"  # noqa: S104  (a key, not a bind address)
 
 
 def relying_party_for_next(next_url: str) -> RelyingParty | None:
@@ -80,8 +78,8 @@ def login_view(request):
     throttled = ""
     if request.method == "POST":
         username = request.POST.get("username", "")[:150]
-        address = _address(request)
-        wait = throttle.seconds_to_wait(username, address)
+        attempt = throttle.attempt(request, username)
+        wait = throttle.seconds_to_wait(attempt)
         if wait:
             # The password is not even checked: a throttled guess tells nothing.
             form = LoginForm(request, initial={"username": username})
@@ -89,10 +87,10 @@ def login_view(request):
                 "Too many failed attempts. Please wait %(seconds)s seconds and try again."
             ) % {"seconds": wait}
         elif form.is_valid():
-            throttle.clear_failures(username, address)
+            throttle.clear_failures(attempt)
             return authn.after_password(request, form.get_user(), next_url)
         else:
-            throttle.record_failure(username, address)
+            throttle.record_failure(attempt)
     relying_party = relying_party_for_next(next_url)
     providers = list(relying_party.upstream_providers.filter(active=True)) if relying_party else []
     return render(
@@ -128,6 +126,44 @@ def _check_second_factor(request, user, form) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    """What became of a posted second factor."""
+
+    tried: str | None = None  # the method checked; None: nothing was checked
+    amr: list[str] | None = None  # its RFC 8176 values, when it was right
+    refusal: mfa_attempts.Refusal | None = None  # why it was not checked, or the stop it caused
+
+
+def _give_second_factor(request, user, form, *, with_passkey: bool) -> _Outcome:
+    """Check the passkey answer or the code posted, as one of the account's counted
+    attempts (`mfa_attempts`): the slot is taken before anything is checked."""
+    if not with_passkey and not form.is_valid():
+        return _Outcome()
+    slot = mfa_attempts.take_slot(user)
+    if isinstance(slot, mfa_attempts.Refusal):
+        return _Outcome(refusal=slot)
+    if with_passkey:
+        tried = "passkey"
+        amr = passkeys.AMR if _check_passkey(request, user) else None
+    else:
+        tried = form.cleaned_data["method"]
+        method = _check_second_factor(request, user, form)
+        amr = [method] if method else None
+    if amr:
+        mfa_attempts.succeeded(user)
+        return _Outcome(tried=tried, amr=amr)
+    return _Outcome(tried=tried, refusal=mfa_attempts.failed(request, user, slot, tried))
+
+
+def _say(form, message: str, *, passkey: bool) -> str:
+    """Show `message` above the passkey button (returned) or above the code form."""
+    if passkey or form is None:
+        return message
+    form.add_error(None, message)
+    return ""
+
+
 def _check_passkey(request, user) -> bool:
     """A passkey's answer posted with the form (field `credential`) is good."""
     try:
@@ -153,8 +189,13 @@ def _passkey_options(request, user, methods: list[str]) -> dict | None:
 
 
 def _send_sms(request, user) -> None:
-    if not (user.phone and user.phone_verified_at):
-        messages.error(request, _("This account has no verified phone number."))
+    if "sms" not in authn.available_factors(user):
+        messages.error(request, _("SMS codes at login are not turned on for this account."))
+        return
+    refusal = mfa_attempts.status(user)
+    if refusal is not None and refusal.stopped:
+        # A code that could not be used anyway would only cost the holder an SMS.
+        messages.error(request, refusal.message())
         return
     try:
         otp.send_code(user, "login", "sms", user.phone)
@@ -188,39 +229,37 @@ def login_verify(request):
         _send_sms(request, user)
         form = CodeForm(initial={"method": "sms"}, methods=code_methods)
     elif request.method == "POST":
-        tried, amr = None, None  # the method tried, and its amr values when it succeeded
-        if request.POST.get("credential") and "passkey" in methods:
-            tried = "passkey"
-            amr = passkeys.AMR if _check_passkey(request, user) else None
-        else:
+        with_passkey = bool(request.POST.get("credential")) and "passkey" in methods
+        if not with_passkey:
             form = CodeForm(request.POST, methods=code_methods)
-            if form.is_valid():
-                tried = form.cleaned_data["method"]
-                method = _check_second_factor(request, user, form)
-                amr = [method] if method else None
-        if amr:
+        outcome = _give_second_factor(request, user, form, with_passkey=with_passkey)
+        if outcome.amr:
             record(
                 "auth.second_factor_ok",
                 request=request,
                 actor=user,
-                details={"method": "passkey" if tried == "passkey" else amr[0]},
+                details={"method": "passkey" if with_passkey else outcome.amr[0]},
             )
             authn.complete_login(
-                request, user, sorted({*pending["amr"], *amr, "mfa"}), pending["next"], mfa=True
+                request,
+                user,
+                sorted({*pending["amr"], *outcome.amr, "mfa"}),
+                pending["next"],
+                mfa=True,
             )
-            return redirect(authn.landing(user, pending["next"]))
-        if tried:
-            pending["failures"] = pending.get("failures", 0) + 1
-            request.session[authn.PENDING] = pending
-            record(
-                "auth.second_factor_failed", request=request, actor=user, details={"method": tried}
-            )
-            throttle.record_failure(user.get_username(), _address(request))
-            if pending["failures"] >= 5:
-                request.session.pop(authn.PENDING, None)
-                messages.error(request, _("Too many wrong codes. Please log in again."))
-                return redirect("identity:login")
-            passkey_error = _refused(form, passkey=tried == "passkey")
+            response = redirect(authn.landing(user, pending["next"]))
+            throttle.remember_device(request, response, user.get_username())
+            return response
+        if outcome.tried:
+            throttle.record_failure(throttle.attempt(request, user.get_username()))
+        if outcome.refusal is not None and outcome.refusal.stopped:
+            request.session.pop(authn.PENDING, None)
+            messages.error(request, outcome.refusal.message())
+            return redirect("identity:login")
+        if outcome.refusal is not None:
+            passkey_error = _say(form, outcome.refusal.message(), passkey=with_passkey)
+        elif outcome.tried:
+            passkey_error = _refused(form, passkey=with_passkey)
     return render(
         request,
         "identity/login_verify.html",
@@ -267,7 +306,9 @@ def login_enrol(request):
                 request, user, sorted({*pending["amr"], "otp", "mfa"}), pending["next"], mfa=True
             )
             messages.success(request, _("Your authenticator app is set up."))
-            return redirect(pending["next"])
+            response = redirect(pending["next"])
+            throttle.remember_device(request, response, user.get_username())
+            return response
         form.add_error(
             "code", _("This code is not valid. Check the time on your phone and try again.")
         )
@@ -301,8 +342,8 @@ def reauth(request):
         and form.is_valid()
         and (not methods or with_passkey or (code_form is not None and code_form.is_valid()))
     ):
-        address = _address(request)
-        wait = throttle.seconds_to_wait(user.get_username(), address)
+        attempt = throttle.attempt(request, user.get_username())
+        wait = throttle.seconds_to_wait(attempt)
         ok = (
             not wait
             and authenticate(
@@ -310,22 +351,26 @@ def reauth(request):
             )
             is not None
         )
-        method, amr = None, None
-        if ok and with_passkey:
-            method = "passkey"
-            amr = passkeys.AMR if _check_passkey(request, user) else None
-        elif ok and methods:
-            method = _check_second_factor(request, user, code_form)
-            amr = [method] if method else None
-        if ok and (not methods or amr):
+        outcome = _Outcome()
+        if ok and methods:
+            outcome = _give_second_factor(request, user, code_form, with_passkey=with_passkey)
+        if ok and (not methods or outcome.amr):
             request.session[authn.REAUTH] = int(timezone.now().timestamp())
-            if amr:
-                authn.second_factor_done(request, user, method, amr)
+            if outcome.amr:
+                authn.second_factor_done(
+                    request, user, "passkey" if with_passkey else outcome.amr[0], outcome.amr
+                )
             record("auth.reauthenticated", request=request)
             return redirect(next_url)
-        throttle.record_failure(user.get_username(), address)
-        record("auth.reauth_failed", request=request)
-        form.add_error(None, _("The password or the second factor is not right."))
+        if outcome.refusal is not None and not outcome.tried:
+            # The password was right; the second factor may not be tried now.
+            form.add_error(None, outcome.refusal.message())
+        else:
+            throttle.record_failure(attempt)
+            record("auth.reauth_failed", request=request)
+            form.add_error(None, _("The password or the second factor is not right."))
+            if outcome.refusal is not None:
+                form.add_error(None, outcome.refusal.message())
     elif request.method == "POST" and form.is_valid() and code_form is None:
         form.add_error(None, _("Confirm with your passkey."))
     return render(
@@ -346,9 +391,17 @@ def reauth(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def step_up(request):
-    """A second factor for a portal that asks for level 2."""
+    """A second factor for a portal that asks for level 2, or for a staff member whose
+    session has none yet (see `middleware.SecondFactorMiddleware`)."""
     user = request.user
     next_url = _safe_next(request)
+    if authn.auth_context(request).get("level_cap", 2) < 2 and not authn.is_staff_member(user):
+        # A login through a provider that cannot vouch for level 2: a second factor on
+        # top of it would not make it level 2 either; PostID's own login can.
+        messages.info(request, _("Log in with your PostID password to continue."))
+        return redirect(
+            reverse("identity:login") + "?" + urlencode({"next": next_url, "force": "1"})
+        )
     methods = authn.available_factors(user)
     code_methods = [m for m in methods if m != "passkey"]
     form = CodeForm(methods=code_methods)
@@ -360,29 +413,30 @@ def step_up(request):
         with_passkey = bool(request.POST.get("credential")) and "passkey" in methods
         if not with_passkey:
             form = CodeForm(request.POST, methods=code_methods)
-        wait = throttle.seconds_to_wait(user.get_username(), _address(request))
+        attempt = throttle.attempt(request, user.get_username())
+        wait = throttle.seconds_to_wait(attempt)
         if wait:
             # Guessing codes from a stolen session is slowed like guessing passwords.
-            form.add_error(
-                None,
+            passkey_error = _say(
+                form,
                 _("Too many failed attempts. Please wait %(seconds)s seconds and try again.")
                 % {"seconds": wait},
+                passkey=with_passkey,
             )
-        elif with_passkey or form.is_valid():
-            if with_passkey:
-                tried = "passkey"
-                amr = passkeys.AMR if _check_passkey(request, user) else None
-            else:
-                tried = form.cleaned_data["method"]
-                method = _check_second_factor(request, user, form)
-                amr = [method] if method else None
-            if amr:
-                authn.second_factor_done(request, user, "passkey" if with_passkey else amr[0], amr)
+        else:
+            outcome = _give_second_factor(request, user, form, with_passkey=with_passkey)
+            if outcome.amr:
+                authn.second_factor_done(
+                    request, user, "passkey" if with_passkey else outcome.amr[0], outcome.amr
+                )
                 authn.mark_fresh(request, next_url)
                 return redirect(next_url)
-            throttle.record_failure(user.get_username(), _address(request))
-            record("auth.second_factor_failed", request=request, details={"method": tried})
-            passkey_error = _refused(form, passkey=with_passkey)
+            if outcome.tried:
+                throttle.record_failure(attempt)
+            if outcome.refusal is not None:
+                passkey_error = _say(form, outcome.refusal.message(), passkey=with_passkey)
+            elif outcome.tried:
+                passkey_error = _refused(form, passkey=with_passkey)
     return render(
         request,
         "identity/step_up.html",
@@ -393,8 +447,28 @@ def step_up(request):
             "next": next_url,
             "passkey_options": _passkey_options(request, user, methods),
             "passkey_error": passkey_error,
+            "for_staff": authn.is_staff_member(user) and not authn.second_factor_given(request),
         },
     )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def admin_login(request):
+    """The admin's login page is PostGov's own: password, then the second factor. Django's
+    login form would give a password-only session."""
+    from django.contrib import admin
+
+    target = request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = ""
+    target = target or reverse("admin:index")
+    if request.user.is_authenticated:
+        if admin.site.has_permission(request):
+            return redirect(target)
+        # Sending a signed-in person back to the login would loop (it goes to `next`).
+        raise PermissionDenied
+    return redirect(reverse("identity:login") + "?" + urlencode({"next": target}))
 
 
 @require_POST

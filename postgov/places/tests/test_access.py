@@ -4,8 +4,6 @@ pages that only show data answer 405 to a POST. Runs on the small `world` of con
 
 import pytest
 
-from tests.personas import PASSWORD
-
 PAGES = [
     "/places/points/",
     "/places/points/TEST-A/",
@@ -26,7 +24,7 @@ def test_it_checks_access_anonymous_visitors_see_it(client, world, url):
 @pytest.mark.parametrize("url", PAGES)
 @pytest.mark.parametrize("who", ["clerk_a", "outsider", "citizen"])
 def test_it_checks_access_signed_in_users_see_it(client, world, url, who):
-    assert client.login(username=getattr(world, who).username, password=PASSWORD)
+    client.force_login(getattr(world, who))
     assert client.get(url).status_code == 200
 
 
