@@ -1,5 +1,5 @@
-"""The biên bản giao nhận (hand-over record) of a manifest, A4, and the A6 label of a
-supplement. Vietnamese whatever the page language: they are signed papers."""
+"""The biên bản giao nhận (hand-over record) of a manifest, A4, and the label of a supplement
+or result item. Vietnamese whatever the page language: they are signed papers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from postgov.delivery.models import Manifest, ManifestItem, PostalItem
 from postgov.dossiers.agency_forms import OfficialForm, vn_time
-from postgov.lib.pdf import FAMILY, Form, vnd
+from postgov.dossiers.printing import render_item_label
+from postgov.lib.pdf import vnd
 
 CHECK_VI = {
     ManifestItem.Check.PENDING: "Chưa kiểm đếm",
@@ -106,18 +107,6 @@ def handover_record_pdf(manifest: Manifest) -> bytes:
 
 
 def item_label_pdf(item: PostalItem) -> bytes:
-    """An A6 label for a supplement or result item: S10 barcode, dossier, agency."""
-    dossier = item.dossier
-    label = Form(format="A6", title=item.item_id)
-    label.set_font(FAMILY, "B", 11)
-    label.cell(0, 6, LEG_VI.get(item.leg, "").upper(), new_x="LMARGIN", new_y="NEXT")
-    label.code128(item.item_id, label.l_margin, label.get_y() + 1, 85, 16)
-    label.set_y(label.get_y() + 19)
-    label.set_font(FAMILY, "B", 12)
-    label.cell(0, 6, item.item_id, align="C", new_x="LMARGIN", new_y="NEXT")
-    label.ln(2)
-    label.field("Mã hồ sơ:", dossier.code or "", 24)
-    label.field("Gửi:", dossier.agency.name if dossier.agency_id else "", 24)
-    label.field("Từ:", dossier.receiving_point.name, 24)
-    label.field("Người nộp:", dossier.applicant_name, 24)
-    return label.render()
+    """The label of a supplement or result item: the counter's label of that item, with
+    the recipient's full address."""
+    return render_item_label(item)
