@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from postgov.delivery.models import Manifest, ManifestItem, PostalItem
+from postgov.delivery.models import Manifest, ManifestItem, MissingSignature, PostalItem
 from postgov.dossiers.agency_forms import OfficialForm, vn_time
 from postgov.dossiers.printing import render_item_label
 from postgov.lib.pdf import vnd
@@ -23,11 +23,25 @@ LEG_VI = {
 }
 
 
-def _signed(moment, signature_file) -> str:
+UNSIGNED_VI = {
+    MissingSignature.Reason.PAPER: "ký trên bản giấy (thiết bị không nhận chữ ký)",
+    MissingSignature.Reason.CANNOT_SIGN: "không ký được",
+    MissingSignature.Reason.OTHER: "lý do khác",
+}
+
+
+def _signed(moment, signature_file, missing: MissingSignature | None = None) -> str:
     if moment is None:
         return "Chưa xác nhận"
-    how = "ký trên thiết bị" if signature_file else "xác nhận trên hệ thống"
-    return f"Đã {how} lúc {timezone.localtime(moment):%H:%M %d/%m/%Y}"
+    at = f"{timezone.localtime(moment):%H:%M %d/%m/%Y}"
+    if signature_file:
+        return f"Đã ký trên thiết bị lúc {at}"
+    if missing is not None:
+        return (
+            f"Xác nhận trên hệ thống lúc {at}, không ký trên thiết bị: "
+            f"{UNSIGNED_VI.get(missing.reason, '')} ({missing.note})"
+        )
+    return f"Đã xác nhận trên hệ thống lúc {at}"
 
 
 def handover_record_pdf(manifest: Manifest) -> bytes:
@@ -89,15 +103,24 @@ def handover_record_pdf(manifest: Manifest) -> bytes:
         if manifest.handed_over_at:
             pdf.labelled("Tổng lệ phí cơ quan đã nhận:", vnd(manifest.fees_received))
     pdf.para("Biên bản được lập thành 02 bản có giá trị như nhau, mỗi bên giữ 01 bản.", italic=True)
+    missing = {row.step: row for row in manifest.missing_signatures.all()}
     left = (
         "ĐẠI DIỆN BÊN GIAO",
         postman,
-        _signed(manifest.presented_at, manifest.postman_signature),
+        _signed(
+            manifest.presented_at,
+            manifest.postman_signature,
+            missing.get(MissingSignature.Step.PRESENTED),
+        ),
     )
     right = (
         "ĐẠI DIỆN BÊN NHẬN",
         receiver,
-        _signed(manifest.handed_over_at, manifest.receiver_signature),
+        _signed(
+            manifest.handed_over_at,
+            manifest.receiver_signature,
+            missing.get(MissingSignature.Step.RECEIVED),
+        ),
     )
     if not outbound:
         left = ("ĐẠI DIỆN BÊN GIAO", "", "")

@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from postgov.delivery.forms import SignForm
 from postgov.delivery.handover_record import handover_record_pdf
 from postgov.delivery.manifests import Check, ManifestError, confirm_handover
 from postgov.delivery.models import Manifest, ManifestItem
-from postgov.delivery.signatures import ProofFileError, signature_png
 from postgov.dossiers.actions import TransitionError, allowed_actions, visible_dossiers
 from postgov.dossiers.agency_actions import AGENCY_ACTIONS, FORM_OF_ACTION, Who, act
 from postgov.dossiers.agency_forms import FORM_TITLES, render_event_form
@@ -310,6 +310,7 @@ def manifest_receive(request, pk: int):
         )
     )
     errors: list[str] = []
+    sign_form = SignForm()
     if request.method == "POST":
         checks = {}
         for line in lines:
@@ -321,18 +322,18 @@ def manifest_receive(request, pk: int):
                 fee_received=int(fee_text) if fee_text.isdigit() else 0,
             )
             line.posted = checks[line.pk]
+        sign_form = SignForm(request.POST)
         try:
-            try:
-                signature = signature_png(request.POST.get("signature"))
-            except ProofFileError:
-                signature = None  # an unreadable drawing: the confirmation stands without it
+            if not sign_form.is_valid():
+                raise ManifestError(" ".join(sign_form.non_field_errors()))
             confirm_handover(
                 manifest.pk,
                 checks,
                 user=request.user,
                 access=request.access,
                 request=request,
-                signature=signature,
+                signature=sign_form.signature_png(),
+                unsigned=sign_form.unsigned(),
             )
         except ManifestError as exc:
             errors.append(str(exc))
@@ -350,6 +351,8 @@ def manifest_receive(request, pk: int):
             "lines": lines,
             "errors": errors,
             "checks": ManifestItem.Check.choices[1:],
+            "sign_form": sign_form,
+            "missing_signatures": manifest.missing_signatures.all(),
         },
         status=400 if errors else 200,
     )

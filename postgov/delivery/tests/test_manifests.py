@@ -19,6 +19,7 @@ from postgov.dossiers.workflow import State
 from postgov.identity.access import Access
 from postgov.lib.s10 import make_item_id
 from tests.agency_helpers import handed_over, move, outbound_item, sealed
+from tests.signing import scribble
 
 
 def acc(user):
@@ -42,12 +43,16 @@ def load(world, manifest, code):
 def hand_over(world, manifest, checks=None):
     manifests.dispatch(manifest.pk, user=world.postman_a, access=acc(world.postman_a))
     manifests.present(
-        manifest.pk, user=world.postman_a, access=acc(world.postman_a), signature=b"png"
+        manifest.pk, user=world.postman_a, access=acc(world.postman_a), signature=scribble()
     )
     lines = manifest.items.all()
     checks = checks or {line.pk: Check("ok", fee_received=line.fee_expected) for line in lines}
     return manifests.confirm_handover(
-        manifest.pk, checks, user=world.agency_receiver, access=acc(world.agency_receiver)
+        manifest.pk,
+        checks,
+        user=world.agency_receiver,
+        access=acc(world.agency_receiver),
+        signature=scribble(),
     )
 
 
@@ -87,12 +92,18 @@ def test_only_the_post_office_staff_load_and_only_receivers_confirm(world):
         )
     load(world, manifest, outbound_item(dossier).item_id)
     manifests.dispatch(manifest.pk, user=world.postman_a, access=acc(world.postman_a))
-    manifests.present(manifest.pk, user=world.postman_a, access=acc(world.postman_a))
+    manifests.present(
+        manifest.pk, user=world.postman_a, access=acc(world.postman_a), signature=scribble()
+    )
     line = manifest.items.get()
     for intruder in (world.officer_b, world.postman_a, world.outsider):
         with pytest.raises(ManifestError):
             manifests.confirm_handover(
-                manifest.pk, {line.pk: Check("ok")}, user=intruder, access=acc(intruder)
+                manifest.pk,
+                {line.pk: Check("ok")},
+                user=intruder,
+                access=acc(intruder),
+                signature=scribble(),
             )
 
 

@@ -30,6 +30,7 @@ from postgov.dossiers.models import DossierDocument
 from postgov.identity.access import Access
 from tests.agency_helpers import at, move, outbound_item, sealed
 from tests.pdf_layout import crowded_lines
+from tests.signing import scribble
 
 from .intake_helpers import draft, pay, seal, tick_all
 
@@ -161,13 +162,14 @@ def test_the_handover_record_keeps_every_line_apart(world):
     for dossier in dossiers:
         scan(manifest.pk, outbound_item(dossier).item_id, **who)
     dispatch(manifest.pk, **who)
-    present(manifest.pk, **who)
+    present(manifest.pk, signature=scribble(), **who)
     lines = Manifest.objects.get(pk=manifest.pk).items.all()
     confirm_handover(
         manifest.pk,
         {line.pk: Check("discrepancy", note=growing_names()[line.pk % 5]) for line in lines},
         user=world.agency_receiver,
         access=Access.for_user(world.agency_receiver),
+        signature=scribble(),
     )
     assert_nothing_overprinted(
         "record.pdf", handover_record_pdf(Manifest.objects.get(pk=manifest.pk))
