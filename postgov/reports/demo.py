@@ -27,6 +27,7 @@ from postgov.delivery.manifests import Check
 from postgov.delivery.models import PostalItem
 from postgov.dossiers.actions import perform
 from postgov.dossiers.agency_actions import Who, act
+from postgov.dossiers.clock import deadline, suggested_appointment
 from postgov.dossiers.models import Dossier, DossierDocument, ReturnMethod
 from postgov.dossiers.numbering import next_dossier_code
 from postgov.identity.access import Access
@@ -195,9 +196,17 @@ def _scenario(index, row, people, point, agency) -> None:
         act(dossier.pk, "extend", officer_who, new_due=dossier.due_at + timedelta(days=5),
             note="Cần xác minh lý lịch tại nơi cư trú trước đây")  # fmt: skip
         return
+    dossier.refresh_from_db()
+    late = {}
+    if deadline(dossier).late:
+        # Published after its due date: with Form 04, as the rules want.
+        late = {
+            "late_reason": "Chờ kết quả xác minh của cơ quan phối hợp",
+            "new_due": suggested_appointment(dossier, timezone.now()),
+        }
     act(dossier.pk, "result_ready", officer_who,
         documents=[{"name": procedure.versions.first().result_type or procedure.name,
-                    "number": f"{index:03d}/2026"}])  # fmt: skip
+                    "number": f"{index:03d}/2026"}], **late)  # fmt: skip
     if scenario == "result_ready":
         return
     access = Access.for_user(postman)
