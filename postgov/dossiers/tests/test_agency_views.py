@@ -150,6 +150,14 @@ def test_the_receiver_confirms_a_presented_manifest(client, world):
         and "differs" in bad.content.decode()
         or "khác" in bad.content.decode()
     )
+    unsigned = client.post(
+        url, {f"check_{line.pk}": "ok", f"fee_{line.pk}": "49.000", "unsigned_note": "quên"}
+    )
+    assert unsigned.status_code == 400
+    assert "Hãy ký trên màn hình để xác nhận bàn giao" in unsigned.content.decode()
+    assert (
+        'value="49000"' in unsigned.content.decode() and 'value="quên"' in unsigned.content.decode()
+    )
     signed = {"signature": data_url(scribble())}
     response = client.post(url, {f"check_{line.pk}": "ok", f"fee_{line.pk}": "50.000", **signed})
     assert response.status_code == 302
