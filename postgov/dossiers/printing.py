@@ -14,6 +14,7 @@ signed by the citizen and read by the agency.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -73,25 +74,33 @@ class Party:
         return [self.address or "—", *([" · ".join(codes)] if codes else [])]
 
 
+def _names(text: str, *names: str) -> bool:
+    """Whether `text` already names the place, as a whole word ("Đông Hà", not "Hà")."""
+    return any(
+        re.search(rf"(?<!\w){re.escape(name.casefold())}(?!\w)", text.casefold())
+        for name in names
+        if name
+    )
+
+
 def full_address(address: str, commune: Commune | None) -> str:
     """The street address followed by its commune and province, unless it names them."""
     address = (address or "").strip().rstrip(",")
     if commune is None:
         return address
     parts = [address] if address else []
-    folded = address.casefold()
-    if commune.name.casefold() not in folded and commune.short_name.casefold() not in folded:
+    if not _names(address, commune.name, commune.short_name):
         parts.append(commune.name)
     province = commune.province
-    if province.name.casefold() not in folded and province.short_name.casefold() not in folded:
+    if not _names(address, province.name, province.short_name):
         parts.append(province.name)
     return ", ".join(parts)
 
 
-def point_party(point: ServicePoint, name: str = "") -> Party:
+def point_party(point: ServicePoint) -> Party:
     vpostcode_text = vpostcode_of_point(point)
     return Party(
-        name=name or point.name,
+        name=point.name,
         address=full_address(point.address, point.commune),
         postal_code=point.postal_code,
         vpostcode=vpostcode.parse(vpostcode_text).pretty if vpostcode_text else "",

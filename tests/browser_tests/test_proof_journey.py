@@ -137,7 +137,8 @@ def test_without_javascript_a_manifest_is_presented_only_with_a_reason(
         expect(postman.locator(".alert-danger")).to_contain_text("Hãy ký trên màn hình")
         assert Manifest.objects.get().status == Manifest.Status.DISPATCHED
         shot(postman, "proof-5-present-refused-nojs")
-        postman.locator("summary", has_text="Không ký được trên màn hình?").click()
+        # Sent back without a signature: the reasons are open to choose from.
+        expect(postman.get_by_label("Ký trên bản giấy")).to_be_visible()
         postman.get_by_label("Ký trên bản giấy").check()
         postman.get_by_label("Sự việc").fill("Điện thoại không chạy JavaScript, đã ký bản giấy")
         postman.get_by_role("button", name="Trình tại cơ quan").click()
