@@ -177,6 +177,11 @@ class DossierSummary(Schema):
     working_days_left: float | None = Field(
         description="Working days before the due date (negative when late; frozen while paused)"
     )
+    deadline: Literal["late", "due_soon", "on_time"] | None = Field(
+        description="While the agency's clock runs: late (past the due moment), due_soon "
+        "(within one working day) or on_time; a stopped clock is late or on_time as it "
+        "stopped; null when the clock has not started or is over"
+    )
     agency_reference: str
     acknowledged_at: datetime | None
     updated_at: datetime
@@ -266,6 +271,7 @@ def dossier_summary(dossier: Dossier, calendars: Calendars | None = None) -> dic
         "first_due_at": dossier.first_due_at,
         "clock_paused": dossier.clock_paused_at is not None,
         "working_days_left": float(info.days_left) if info.days_left is not None else None,
+        "deadline": info.standing or None,
         "agency_reference": dossier.agency_reference,
         "acknowledged_at": dossier.acknowledged_at,
         "updated_at": dossier.updated_at,
@@ -442,6 +448,15 @@ class ResultIn(Schema):
     documents: Annotated[list[ResultDocumentIn], Field(max_length=20)] = []
     files: Annotated[list[ResultFileIn], Field(max_length=10)] = []
     note: Annotated[Text, Field(max_length=2000)] = ""
+    late_reason: Annotated[Text, Field(max_length=2000)] = Field(
+        "",
+        description="Required when the result comes after the due date: the reason for the "
+        "delay, printed on Form 04 (the apology and new appointment)",
+    )
+    new_due: Moment | None = Field(
+        None,
+        description="Required with `late_reason`: when the citizen will have the result",
+    )
 
 
 def _decoded(uploads: list[ResultFileIn]) -> list[ResultFile]:
@@ -503,7 +518,8 @@ def acknowledge_dossier(request, code: DossierCode, payload: AcknowledgeIn):
 @decorate_view(idempotent)
 def post_action(request, code: DossierCode, payload: ActionIn):
     """Accept, request a supplement (`missing`), refuse or stop (`reason_code`), ask for a
-    payment (`amount`), extend (`new_due`, before the due date), withdraw... The form
+    payment (`amount`), extend (`new_due`; after the due date it is recorded as late),
+    withdraw... The form
     the step issues is listed in the dossier's events."""
     _require(request, WRITE)
     dossier = _dossier(request, code)
@@ -519,13 +535,21 @@ def post_action(request, code: DossierCode, payload: ActionIn):
 @decorate_view(idempotent)
 def post_result(request, code: DossierCode, payload: ResultIn):
     """The result documents and their scans (PDF, PNG or JPEG, base64): the dossier
-    becomes "result ready" and the post collects it."""
+    becomes "result ready" and the post collects it. After the due date the result needs
+    `late_reason` and `new_due` (422 without them): Form 04 is issued first."""
     _require(request, WRITE)
     dossier = _dossier(request, code)
     files = _decoded(payload.files)
     documents = [d.dict() for d in payload.documents]
     return _act(
-        request, dossier, "result_ready", documents=documents, files=files, note=payload.note
+        request,
+        dossier,
+        "result_ready",
+        documents=documents,
+        files=files,
+        note=payload.note,
+        late_reason=payload.late_reason,
+        new_due=payload.new_due,
     )
 
 

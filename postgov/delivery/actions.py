@@ -1,5 +1,5 @@
-"""Postal items (S10 identifiers, allocated on a locked per-indicator counter) and home
-pickups."""
+"""Postal items (S10 identifiers, allocated on a locked per-indicator counter), home
+pickups, and the steps that went without a signature."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from postgov.audit.actions import record
 from postgov.catalog.models import Procedure
 from postgov.delivery import serials
-from postgov.delivery.models import PickupAttempt, PickupBooking, PostalItem
+from postgov.delivery.models import MissingSignature, PickupAttempt, PickupBooking, PostalItem
+from postgov.delivery.signatures import Unsigned
 from postgov.identity.models import Role, User
 from postgov.lib.compiled_saves import insert_all
 from postgov.lib.locking import lock_one
@@ -270,3 +271,94 @@ def mark_collected(booking_id: int, dossier, *, actor, request=None) -> PickupBo
         details={"dossier": dossier.code},
     )
     return booking
+
+
+# -- signatures ------------------------------------------------------------------------------
+# A delivery and each half of a hand-over record are signed on the screen. When the person
+# cannot sign there, the step goes on only with a reason and what happened, kept as a
+# MissingSignature that a supervisor of the post office reviews.
+
+
+class SignatureMissing(ValueError):
+    """Neither a signature nor a reason for its absence; the message says what to do."""
+
+
+def signature_or_reason(signature: bytes | None, unsigned: Unsigned | None, message: str):
+    """The reason to record (None when signed). Raises SignatureMissing with `message`
+    when there is neither a signature nor a reason with what happened."""
+    if signature:
+        return None
+    if unsigned is None or unsigned.reason not in MissingSignature.Reason.values:
+        raise SignatureMissing(message)
+    if len(" ".join(unsigned.note.split())) < 5:
+        raise SignatureMissing(_("Say what happened: why there is no signature on the screen."))
+    return Unsigned(unsigned.reason, " ".join(unsigned.note.split())[:300])
+
+
+def record_missing_signature(
+    step: str,
+    unsigned: Unsigned,
+    *,
+    point_id: int,
+    user,
+    at,
+    dossier=None,
+    manifest=None,
+    request=None,
+) -> MissingSignature:
+    """Keep the reason a step was not signed, for the supervisor of `point_id` (in the
+    caller's transaction)."""
+    row = MissingSignature.objects.create(
+        step=step,
+        reason=unsigned.reason,
+        note=unsigned.note,
+        service_point_id=point_id,
+        dossier=dossier,
+        manifest=manifest,
+        recorded_by=user,
+        at=at,
+    )
+    record(
+        "signature.missing",
+        request=request,
+        actor=user,
+        obj=row,
+        service_point_id=point_id,
+        details={
+            "step": step,
+            "reason": unsigned.reason,
+            "dossier": dossier.code if dossier is not None else "",
+            "manifest": manifest.code if manifest is not None else "",
+        },
+    )
+    return row
+
+
+def missing_signatures_for(access):
+    """The steps without a signature that the person, as a supervisor, reviews."""
+    return MissingSignature.objects.filter(service_point__in=access.point_ids(Role.SUPERVISOR))
+
+
+def review_missing_signature(
+    pk: int, *, note: str = "", user, access, request=None
+) -> MissingSignature:
+    """A supervisor of the post office has looked at a step without a signature."""
+    with transaction.atomic():
+        row = lock_one(MissingSignature, pk)
+        if not access.can_act_at_point(row.service_point_id, Role.SUPERVISOR):
+            raise PermissionDenied(_("Only a supervisor of this post office reviews it."))
+        if row.reviewed_at is not None:
+            return row
+        row.reviewed_by = user
+        row.reviewed_at = timezone.now()
+        row.review_note = " ".join(note.split())[:300]
+        row.save(update_fields=["reviewed_by", "reviewed_at", "review_note"])
+        record(
+            "signature.missing_reviewed",
+            request=request,
+            actor=user,
+            obj=row,
+            service_point_id=row.service_point_id,
+            details={"step": row.step, "note": row.review_note},
+        )
+    return row

@@ -1,5 +1,5 @@
-"""Forms of home pickups: the citizen's booking, the supervisor's assignment, the
-postman's failed visit."""
+"""Forms of home pickups (the citizen's booking, the supervisor's assignment, the
+postman's failed visit) and the signature drawn on the screen, or why there is none."""
 
 from __future__ import annotations
 
@@ -10,13 +10,53 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from postgov.catalog.models import Procedure
-from postgov.delivery.models import PickupAttempt, PickupBooking
+from postgov.delivery.models import MissingSignature, PickupAttempt, PickupBooking
+from postgov.delivery.signatures import ProofFileError, Unsigned, signature_png
 from postgov.dossiers import catalog_access
 from postgov.lib.forms import StyledFormMixin
 from postgov.lib.phones import PhoneError, normalise_mobile
 from postgov.places.models import Commune, ServicePoint
 
 BOOKING_DAYS_AHEAD = 14
+
+
+class SignForm(StyledFormMixin, forms.Form):
+    """A signature drawn on the screen (a PNG data URL filled in by signature.js), or the
+    reason the person could not sign there and what happened. Whether one of them is
+    enough is the action's decision; this only reads them."""
+
+    signature = forms.CharField(required=False, widget=forms.HiddenInput)
+    unsigned_reason = forms.ChoiceField(
+        label=_("Why there is no signature on the screen"),
+        choices=MissingSignature.Reason.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    unsigned_note = forms.CharField(
+        label=_("What happened"),
+        required=False,
+        max_length=300,
+        help_text=_("A supervisor of the post office reviews every step without a signature."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        try:
+            signature_png(data.get("signature"))
+        except ProofFileError:
+            # The drawing cannot be kept: ask for it again rather than go on without it.
+            data["signature"] = ""
+            self.add_error(None, _("The signature could not be read: clear it and sign again."))
+        return data
+
+    def signature_png(self) -> bytes | None:
+        return signature_png(self.cleaned_data.get("signature"))
+
+    def unsigned(self) -> Unsigned | None:
+        reason = self.cleaned_data.get("unsigned_reason") or ""
+        if not reason:
+            return None
+        return Unsigned(reason, self.cleaned_data.get("unsigned_note") or "")
 
 
 class BookingForm(StyledFormMixin, forms.Form):

@@ -1,13 +1,14 @@
-"""The biên bản giao nhận (hand-over record) of a manifest, A4, and the A6 label of a
-supplement. Vietnamese whatever the page language: they are signed papers."""
+"""The biên bản giao nhận (hand-over record) of a manifest, A4, and the label of a supplement
+or result item. Vietnamese whatever the page language: they are signed papers."""
 
 from __future__ import annotations
 
 from django.utils import timezone
 
-from postgov.delivery.models import Manifest, ManifestItem, PostalItem
+from postgov.delivery.models import Manifest, ManifestItem, MissingSignature, PostalItem
 from postgov.dossiers.agency_forms import OfficialForm, vn_time
-from postgov.lib.pdf import FAMILY, Form, vnd
+from postgov.dossiers.printing import render_item_label
+from postgov.lib.pdf import vnd
 
 CHECK_VI = {
     ManifestItem.Check.PENDING: "Chưa kiểm đếm",
@@ -22,11 +23,25 @@ LEG_VI = {
 }
 
 
-def _signed(moment, signature_file) -> str:
+UNSIGNED_VI = {
+    MissingSignature.Reason.PAPER: "ký trên bản giấy (thiết bị không nhận chữ ký)",
+    MissingSignature.Reason.CANNOT_SIGN: "không ký được",
+    MissingSignature.Reason.OTHER: "lý do khác",
+}
+
+
+def _signed(moment, signature_file, missing: MissingSignature | None = None) -> str:
     if moment is None:
         return "Chưa xác nhận"
-    how = "ký trên thiết bị" if signature_file else "xác nhận trên hệ thống"
-    return f"Đã {how} lúc {timezone.localtime(moment):%H:%M %d/%m/%Y}"
+    at = f"{timezone.localtime(moment):%H:%M %d/%m/%Y}"
+    if signature_file:
+        return f"Đã ký trên thiết bị lúc {at}"
+    if missing is not None:
+        return (
+            f"Xác nhận trên hệ thống lúc {at}, không ký trên thiết bị: "
+            f"{UNSIGNED_VI.get(missing.reason, '')} ({missing.note})"
+        )
+    return f"Đã xác nhận trên hệ thống lúc {at}"
 
 
 def handover_record_pdf(manifest: Manifest) -> bytes:
@@ -88,15 +103,24 @@ def handover_record_pdf(manifest: Manifest) -> bytes:
         if manifest.handed_over_at:
             pdf.labelled("Tổng lệ phí cơ quan đã nhận:", vnd(manifest.fees_received))
     pdf.para("Biên bản được lập thành 02 bản có giá trị như nhau, mỗi bên giữ 01 bản.", italic=True)
+    missing = {row.step: row for row in manifest.missing_signatures.all()}
     left = (
         "ĐẠI DIỆN BÊN GIAO",
         postman,
-        _signed(manifest.presented_at, manifest.postman_signature),
+        _signed(
+            manifest.presented_at,
+            manifest.postman_signature,
+            missing.get(MissingSignature.Step.PRESENTED),
+        ),
     )
     right = (
         "ĐẠI DIỆN BÊN NHẬN",
         receiver,
-        _signed(manifest.handed_over_at, manifest.receiver_signature),
+        _signed(
+            manifest.handed_over_at,
+            manifest.receiver_signature,
+            missing.get(MissingSignature.Step.RECEIVED),
+        ),
     )
     if not outbound:
         left = ("ĐẠI DIỆN BÊN GIAO", "", "")
@@ -106,18 +130,6 @@ def handover_record_pdf(manifest: Manifest) -> bytes:
 
 
 def item_label_pdf(item: PostalItem) -> bytes:
-    """An A6 label for a supplement or result item: S10 barcode, dossier, agency."""
-    dossier = item.dossier
-    label = Form(format="A6", title=item.item_id)
-    label.set_font(FAMILY, "B", 11)
-    label.cell(0, 6, LEG_VI.get(item.leg, "").upper(), new_x="LMARGIN", new_y="NEXT")
-    label.code128(item.item_id, label.l_margin, label.get_y() + 1, 85, 16)
-    label.set_y(label.get_y() + 19)
-    label.set_font(FAMILY, "B", 12)
-    label.cell(0, 6, item.item_id, align="C", new_x="LMARGIN", new_y="NEXT")
-    label.ln(2)
-    label.field("Mã hồ sơ:", dossier.code or "", 24)
-    label.field("Gửi:", dossier.agency.name if dossier.agency_id else "", 24)
-    label.field("Từ:", dossier.receiving_point.name, 24)
-    label.field("Người nộp:", dossier.applicant_name, 24)
-    return label.render()
+    """The label of a supplement or result item: the counter's label of that item, with
+    the recipient's full address."""
+    return render_item_label(item)

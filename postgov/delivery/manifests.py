@@ -26,8 +26,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from postgov.audit.actions import record
-from postgov.delivery.actions import create_item
-from postgov.delivery.models import Manifest, ManifestItem, ManifestRefusal, PostalItem
+from postgov.delivery.actions import (
+    SignatureMissing,
+    create_item,
+    record_missing_signature,
+    signature_or_reason,
+)
+from postgov.delivery.models import (
+    Manifest,
+    ManifestItem,
+    ManifestRefusal,
+    MissingSignature,
+    PostalItem,
+)
+from postgov.delivery.signatures import Unsigned
 from postgov.dossiers.actions import TransitionError, perform
 from postgov.dossiers.models import Dossier, ReturnMethod
 from postgov.dossiers.numbering import next_dossier_code
@@ -298,10 +310,33 @@ def _perform(dossier_id, action, user, access, request, manifest, **kwargs):
         raise ManifestError(str(exc)) from exc
 
 
+def _signed_or_reason(signature, unsigned, message) -> Unsigned | None:
+    try:
+        return signature_or_reason(signature, unsigned, message)
+    except SignatureMissing as exc:
+        raise ManifestError(str(exc)) from exc
+
+
 def present(
-    manifest_id: int, *, user, access, signature: bytes | None = None, request=None, at=None
+    manifest_id: int,
+    *,
+    user,
+    access,
+    signature: bytes | None = None,
+    unsigned: Unsigned | None = None,
+    request=None,
+    at=None,
 ):
-    """The postman, at the agency, presents the manifest and signs their half."""
+    """The postman, at the agency, presents the manifest and signs their half (or says
+    why they cannot sign on the screen)."""
+    unsigned = _signed_or_reason(
+        signature,
+        unsigned,
+        _(
+            "Sign on the screen before presenting the manifest. If you cannot, choose why "
+            "and say what happened."
+        ),
+    )
     with transaction.atomic():
         manifest = lock_one(Manifest, manifest_id)
         _check_point(access, manifest.service_point_id)
@@ -310,12 +345,22 @@ def present(
         manifest.status = Manifest.Status.PRESENTED
         manifest.presented_at = at or timezone.now()
         fields = ["status", "presented_at"]
-        if signature:
+        if unsigned is None:
             manifest.postman_signature.save(
                 f"{manifest.code}-postman.png", ContentFile(signature), save=False
             )
             fields.append("postman_signature")
         manifest.save(update_fields=fields)
+        if unsigned is not None:
+            record_missing_signature(
+                MissingSignature.Step.PRESENTED,
+                unsigned,
+                point_id=manifest.service_point_id,
+                user=user,
+                at=manifest.presented_at,
+                manifest=manifest,
+                request=request,
+            )
         record(
             "manifest.presented",
             request=request,
@@ -323,7 +368,10 @@ def present(
             obj=manifest,
             service_point_id=manifest.service_point_id,
             agency_id=manifest.agency_id,
-            details={"signature": bool(signature)},
+            details={
+                "signature": unsigned is None,
+                **({"unsigned_reason": unsigned.reason} if unsigned else {}),
+            },
         )
     return manifest
 
@@ -337,9 +385,19 @@ def confirm_handover(
     request=None,
     at=None,
     signature: bytes | None = None,
+    unsigned: Unsigned | None = None,
 ):
     """The receiver's half: each item counted; those received are handed over now — the
-    legal time of submission — with the fees received for them."""
+    legal time of submission — with the fees received for them. The receiver signs on the
+    screen, or says why they cannot."""
+    unsigned = _signed_or_reason(
+        signature,
+        unsigned,
+        _(
+            "Sign on the screen to confirm the hand-over. If you cannot, choose why and say "
+            "what happened."
+        ),
+    )
     with transaction.atomic():
         manifest = lock_one(Manifest, manifest_id)
         if not access.can_act_for_agency(manifest.agency_id, *RECEIVERS):
@@ -420,12 +478,22 @@ def confirm_handover(
         manifest.received_by = user
         manifest.fees_received = received_fees
         fields = ["status", "handed_over_at", "received_by", "fees_received"]
-        if signature:
+        if unsigned is None:
             manifest.receiver_signature.save(
                 f"{manifest.code}-receiver.png", ContentFile(signature), save=False
             )
             fields.append("receiver_signature")
         manifest.save(update_fields=fields)
+        if unsigned is not None:
+            record_missing_signature(
+                MissingSignature.Step.RECEIVED,
+                unsigned,
+                point_id=manifest.service_point_id,
+                user=user,
+                at=moment,
+                manifest=manifest,
+                request=request,
+            )
         record(
             "manifest.handed_over",
             request=request,
@@ -437,7 +505,8 @@ def confirm_handover(
                 "not_received": len(lines) - handed,
                 "fees_expected": manifest.fees_expected,
                 "fees_received": received_fees,
-                "signature": bool(signature),
+                "signature": unsigned is None,
+                **({"unsigned_reason": unsigned.reason} if unsigned else {}),
             },
         )
     return manifest

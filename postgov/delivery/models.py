@@ -276,16 +276,27 @@ class ProofOfDelivery(models.Model):
 
     dossier = models.OneToOneField("dossiers.Dossier", models.PROTECT, related_name="proof")
     attempt = models.OneToOneField(DeliveryAttempt, models.PROTECT, related_name="proof")
+
+    class IdHolder(models.TextChoices):
+        NOT_RECORDED = "", _("not recorded")
+        APPLICANT = "applicant", _("the applicant's card, checked against the dossier")
+        RECIPIENT = "recipient", _("the recipient's own card")
+
     recipient_name = models.CharField(_("recipient's full name"), max_length=200)
     # Only the last four digits of the ID shown: enough to trace, not enough to misuse.
     id_last4 = models.CharField(_("last 4 digits of the ID"), max_length=4)
+    # Whose card those digits are from: the applicant's when they receive it themselves,
+    # the recipient's own card otherwise.
+    id_holder = models.CharField(
+        _("ID card checked"), max_length=10, choices=IdHolder.choices, blank=True
+    )
     relation = models.CharField(
         _("relation to the applicant"), max_length=10, choices=Relation.choices
     )
     relation_note = models.CharField(_("relation (details)"), max_length=200, blank=True)
     signature = models.FileField(upload_to="signatures/%Y/%m/", blank=True)
-    # False when the page was used without JavaScript or the recipient could not sign on
-    # the screen: the record says so instead of pretending.
+    # False when the recipient did not sign on the screen: the reason given is a
+    # MissingSignature, which a supervisor reviews.
     signature_captured = models.BooleanField(default=False)
     photo = models.FileField(upload_to="proofs/%Y/%m/", blank=True)
     at = models.DateTimeField()
@@ -294,3 +305,53 @@ class ProofOfDelivery(models.Model):
     location_accuracy_m = models.FloatField(null=True, blank=True)
     delivered_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     at_counter = models.BooleanField(default=False)
+
+
+class MissingSignature(models.Model):
+    """A step that needs a signature drawn on the screen and went without one: who did it,
+    why the person could not sign, and the supervisor of the post office who reviewed it.
+    The step itself says "not signed on the screen"; this is the reason, kept apart so the
+    supervisor has one list of them."""
+
+    class Step(models.TextChoices):
+        DELIVERY = "delivery", _("proof of delivery: the recipient")
+        PRESENTED = "presented", _("hand-over record: the postman's half")
+        RECEIVED = "received", _("hand-over record: the agency's half")
+
+    class Reason(models.TextChoices):
+        PAPER = "paper", _("Signed on the paper copy: the screen could not take the signature")
+        CANNOT_SIGN = "cannot_sign", _("Cannot sign (illness, injury, disability, age)")
+        OTHER = "other", _("Other reason")
+
+    step = models.CharField(_("step"), max_length=10, choices=Step.choices)
+    reason = models.CharField(_("why there is no signature"), max_length=12, choices=Reason.choices)
+    note = models.CharField(_("what happened"), max_length=300)
+    # The post office whose supervisor reviews it: where the result is returned from, or
+    # the office of the manifest.
+    service_point = models.ForeignKey(
+        "places.ServicePoint", models.PROTECT, related_name="+", verbose_name=_("post office")
+    )
+    dossier = models.ForeignKey(
+        "dossiers.Dossier", models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    manifest = models.ForeignKey(
+        Manifest, models.PROTECT, null=True, blank=True, related_name="missing_signatures"
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    review_note = models.CharField(_("supervisor's note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("step without a signature")
+        verbose_name_plural = _("steps without a signature")
+        indexes = [
+            models.Index(fields=["service_point", "reviewed_at"], name="missing_sign_point_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step}:{self.dossier_id or self.manifest_id}"

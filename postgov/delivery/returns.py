@@ -12,7 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from postgov.delivery.models import DeliveryAttempt, PostalItem, ProofOfDelivery
+from postgov.delivery.actions import (
+    SignatureMissing,
+    record_missing_signature,
+    signature_or_reason,
+)
+from postgov.delivery.models import DeliveryAttempt, MissingSignature, PostalItem, ProofOfDelivery
+from postgov.delivery.signatures import Unsigned
 from postgov.dossiers.actions import TransitionError, perform, scope_place_id
 from postgov.dossiers.models import Dossier, ReturnMethod
 from postgov.dossiers.workflow import Scope, State
@@ -47,12 +53,22 @@ class Place:
 @dataclass
 class Proof:
     recipient_name: str
+    # The last four digits of the recipient's own ID card: the applicant's card when the
+    # applicant receives it, checked against the dossier.
     id_last4: str
     relation: str
     relation_note: str = ""
     signature: bytes | None = None
+    # Why the recipient did not sign on the screen, when they did not.
+    unsigned: Unsigned | None = None
     photo: tuple[bytes, str] | None = None
     place: Place | None = None
+    # The recipient's own card ends with the applicant's four digits: the postman looked.
+    same_digits_confirmed: bool = False
+
+
+class SameDigits(TransitionError):
+    """A recipient other than the applicant gave the applicant's last four digits."""
 
 
 def return_item(dossier: Dossier) -> PostalItem | None:
@@ -156,28 +172,47 @@ def hold(dossier_id: int, *, user, access, request=None) -> Dossier:
 def deliver(
     dossier_id: int, proof: Proof, *, user, access, at_counter: bool = False, request=None
 ) -> tuple[Dossier, ProofOfDelivery]:
-    """Hand the result over against proof: who took it, their ID's last four digits, their
-    relation to the applicant when not the applicant, a signature if one was drawn."""
+    """Hand the result over against proof: who took it, the last four digits of their own
+    ID card (checked against the applicant's when the recipient is the applicant), their
+    relation to the applicant when not the applicant, and their signature — or the reason
+    they could not sign on the screen, which a supervisor reviews."""
     name = " ".join((proof.recipient_name or "").split())[:200]
     if len(name) < 2:
         raise TransitionError(_("Write the recipient's full name."))
     if not (len(proof.id_last4) == 4 and proof.id_last4.isdigit()):
-        raise TransitionError(_("Enter the last 4 digits of the recipient's ID card."))
+        raise TransitionError(_("Enter the last 4 digits of the recipient's own ID card."))
     if proof.relation not in ProofOfDelivery.Relation.values:
         raise TransitionError(_("Say who the recipient is to the applicant."))
-    if proof.relation != ProofOfDelivery.Relation.SELF and not proof.relation_note.strip():
+    applicant = proof.relation == ProofOfDelivery.Relation.SELF
+    if not applicant and not proof.relation_note.strip():
         raise TransitionError(
             _("The recipient is not the applicant: note the relation and the proof seen.")
         )
+    try:
+        unsigned = signature_or_reason(
+            proof.signature,
+            proof.unsigned,
+            _(
+                "The recipient signs on the screen. If they cannot, choose why and say what "
+                "happened."
+            ),
+        )
+    except SignatureMissing as exc:
+        raise TransitionError(str(exc)) from exc
     place = proof.place or Place()
     with transaction.atomic():
         dossier = lock_one(Dossier, dossier_id)
-        if (
-            proof.relation == ProofOfDelivery.Relation.SELF
-            and dossier.applicant_id_number[-4:] != proof.id_last4
-        ):
+        own_digits = dossier.applicant_id_number[-4:]
+        if applicant and own_digits != proof.id_last4:
             raise TransitionError(
                 _("These digits do not match the applicant's ID: check the card again.")
+            )
+        if not applicant and own_digits == proof.id_last4 and not proof.same_digits_confirmed:
+            raise SameDigits(
+                _(
+                    "These are the last digits of the applicant's ID. Ask for the recipient's "
+                    "own ID card and enter its last 4 digits."
+                )
             )
         expected = State.HELD_AT_OFFICE if at_counter else State.OUT_FOR_DELIVERY
         if dossier.status != expected:
@@ -185,6 +220,9 @@ def deliver(
                 _("This result is not %(where)s.")
                 % {"where": _("waiting at the counter") if at_counter else _("out for delivery")}
             )
+        holder = (
+            ProofOfDelivery.IdHolder.APPLICANT if applicant else ProofOfDelivery.IdHolder.RECIPIENT
+        )
         dossier, event = perform(
             dossier_id,
             "deliver",
@@ -194,7 +232,9 @@ def deliver(
             details={
                 "recipient": name,
                 "relation": proof.relation,
-                "signature": bool(proof.signature),
+                "id_holder": holder,
+                "signature": unsigned is None,
+                **({"unsigned_reason": unsigned.reason} if unsigned else {}),
                 "at_counter": at_counter,
             },
         )
@@ -213,9 +253,10 @@ def deliver(
             attempt=attempt,
             recipient_name=name,
             id_last4=proof.id_last4,
+            id_holder=holder,
             relation=proof.relation,
             relation_note=proof.relation_note.strip()[:200],
-            signature_captured=bool(proof.signature),
+            signature_captured=unsigned is None,
             at=event.at,
             latitude=place.latitude,
             longitude=place.longitude,
@@ -224,12 +265,22 @@ def deliver(
             at_counter=at_counter,
         )
         stem = f"{dossier.code or dossier.pk}-{timezone.localtime(event.at):%Y%m%d%H%M%S}"
-        if proof.signature:
+        if unsigned is None:
             row.signature.save(f"{stem}-sign.png", ContentFile(proof.signature), save=False)
         if proof.photo:
             content, extension = proof.photo
             row.photo.save(f"{stem}-photo.{extension}", ContentFile(content), save=False)
         row.save()
+        if unsigned is not None:
+            record_missing_signature(
+                MissingSignature.Step.DELIVERY,
+                unsigned,
+                point_id=attempt.service_point_id,
+                user=user,
+                at=event.at,
+                dossier=dossier,
+                request=request,
+            )
     return dossier, row
 
 

@@ -19,4 +19,10 @@ urlpatterns = [
     path("deliveries/", trip_views.deliveries, name="deliveries"),
     path("deliveries/<int:pk>/", trip_views.delivery_page, name="delivery"),
     path("deliveries/<int:pk>/proof/<slug:kind>/", trip_views.proof_file, name="proof_file"),
+    path("unsigned/", trip_views.missing_signatures, name="missing_signatures"),
+    path(
+        "unsigned/<int:pk>/review/",
+        trip_views.missing_signature_review,
+        name="missing_signature_review",
+    ),
 ]

@@ -19,15 +19,25 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from postgov.agencies.models import Agency
 from postgov.delivery import manifests, returns
+from postgov.delivery.actions import missing_signatures_for, review_missing_signature
+from postgov.delivery.forms import SignForm
 from postgov.delivery.handover_record import handover_record_pdf, item_label_pdf
 from postgov.delivery.manifests import ManifestError
-from postgov.delivery.models import DeliveryAttempt, Manifest, PostalItem, ProofOfDelivery
-from postgov.delivery.returns import Place, Proof
-from postgov.delivery.signatures import ProofFileError, checked_photo, signature_png
+from postgov.delivery.models import (
+    DeliveryAttempt,
+    Manifest,
+    MissingSignature,
+    PostalItem,
+    ProofOfDelivery,
+)
+from postgov.delivery.returns import Place, Proof, SameDigits
+from postgov.delivery.signatures import ProofFileError, checked_photo
 from postgov.dossiers.actions import TransitionError, visible_dossiers
 from postgov.dossiers.models import Dossier, ReturnMethod
+from postgov.dossiers.printing import citizen_party
 from postgov.dossiers.workflow import CARRIERS, State
 from postgov.identity.access import role_required
+from postgov.identity.models import Role
 from postgov.lib.forms import StyledFormMixin
 from postgov.places.models import ServicePoint
 
@@ -128,15 +138,25 @@ def manifest_list(request):
     return render(
         request,
         "delivery/manifests.html",
-        {"form": form, "page_obj": page, "show": show, "waiting": waiting},
+        {
+            "form": form,
+            "page_obj": page,
+            "show": show,
+            "waiting": waiting,
+            "unsigned_to_review": _unsigned_to_review(request.access),
+        },
         status=400 if request.method == "POST" else 200,
     )
 
 
-@require_GET
-@role_required(*CARRIER_ROLES)
-def manifest_page(request, pk: int):
-    manifest = _my_manifest(request, pk)
+def _unsigned_to_review(access) -> int | None:
+    """How many steps without a signature wait for this supervisor (None: not one)."""
+    if not access.has_role(Role.SUPERVISOR):
+        return None
+    return missing_signatures_for(access).filter(reviewed_at__isnull=True).count()
+
+
+def _manifest_page(request, manifest: Manifest, sign_form: SignForm | None = None, status=200):
     lines = manifest.items.select_related("item", "dossier__procedure_version__procedure").order_by(
         "-added_at", "-id"
     )
@@ -148,8 +168,17 @@ def manifest_page(request, pk: int):
             "lines": lines,
             "refusals": manifest.refusals.all()[:10],
             "fees": sum(line.fee_expected for line in lines),
+            "sign_form": sign_form or SignForm(),
+            "missing_signatures": manifest.missing_signatures.all(),
         },
+        status=status,
     )
+
+
+@require_GET
+@role_required(*CARRIER_ROLES)
+def manifest_page(request, pk: int):
+    return _manifest_page(request, _my_manifest(request, pk))
 
 
 @require_POST
@@ -199,11 +228,17 @@ def manifest_step(request, pk: int, step: str):
             manifests.dispatch(manifest.pk, **who)
             messages.success(request, _("On the way: the dossiers are in transit."))
         elif step == "present":
-            try:
-                signature = signature_png(request.POST.get("signature"))
-            except ProofFileError:
-                signature = None
-            manifests.present(manifest.pk, signature=signature, **who)
+            form = SignForm(request.POST)
+            if form.is_valid():
+                try:
+                    manifests.present(
+                        manifest.pk, signature=form.signature_png(), unsigned=form.unsigned(), **who
+                    )
+                except ManifestError as exc:
+                    form.add_error(None, str(exc))
+            if form.errors:
+                # Back to the page as it was sent, with the reason typed still there.
+                return _manifest_page(request, manifest, form, status=400)
             messages.success(
                 request, _("Presented. The agency's receiver now counts and confirms.")
             )
@@ -294,23 +329,40 @@ def deliveries(request):
         ("done", _("Done"), None),
     ]
     page = Paginator(queryset, 30).get_page(request.GET.get("page"))
-    return render(request, "delivery/deliveries.html", {"page_obj": page, "tab": tab, "tabs": tabs})
-
-
-class ProofForm(StyledFormMixin, forms.Form):
-    recipient_name = forms.CharField(label=gettext_lazy("Recipient's full name"), max_length=200)
-    id_last4 = forms.RegexField(
-        label=gettext_lazy("Last 4 digits of their ID card"),
-        regex=r"^\d{4}$",
-        max_length=4,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-        error_messages={"invalid": gettext_lazy("Four digits, as printed on the card.")},
+    return render(
+        request,
+        "delivery/deliveries.html",
+        {
+            "page_obj": page,
+            "tab": tab,
+            "tabs": tabs,
+            "unsigned_to_review": _unsigned_to_review(request.access),
+        },
     )
+
+
+class ProofForm(SignForm):
     relation = forms.ChoiceField(
         label=gettext_lazy("Who is the recipient?"),
         choices=ProofOfDelivery.Relation.choices,
         initial=ProofOfDelivery.Relation.SELF,
         widget=forms.RadioSelect,
+    )
+    recipient_name = forms.CharField(label=gettext_lazy("Recipient's full name"), max_length=200)
+    id_last4 = forms.RegexField(
+        label=gettext_lazy("Last 4 digits of the recipient's own ID card"),
+        help_text=gettext_lazy(
+            "The card of the person in front of you: the applicant's when the applicant "
+            "receives it, the family member's or authorised person's own card otherwise."
+        ),
+        regex=r"^\d{4}$",
+        max_length=4,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        error_messages={"invalid": gettext_lazy("Four digits, as printed on the card.")},
+    )
+    same_digits = forms.BooleanField(
+        label=gettext_lazy("I checked: the recipient's own card ends with these digits too"),
+        required=False,
     )
     relation_note = forms.CharField(
         label=gettext_lazy("Relation and proof seen (when not the applicant)"),
@@ -322,7 +374,6 @@ class ProofForm(StyledFormMixin, forms.Form):
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
     )
-    signature = forms.CharField(required=False, widget=forms.HiddenInput)
     latitude = forms.CharField(required=False, widget=forms.HiddenInput)
     longitude = forms.CharField(required=False, widget=forms.HiddenInput)
     accuracy = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -348,7 +399,12 @@ class FailedForm(StyledFormMixin, forms.Form):
 def delivery_page(request, pk: int):
     dossier = get_object_or_404(
         _return_dossiers(request.access).select_related(
-            "agency", "procedure_version__procedure", "receiving_point", "return_point"
+            "agency",
+            "procedure_version__procedure",
+            "receiving_point",
+            "return_point",
+            "return_commune__province",
+            "applicant_commune__province",
         ),
         pk=pk,
     )
@@ -358,6 +414,7 @@ def delivery_page(request, pk: int):
     )
     failed_form = FailedForm(request.POST if step == "failed" else None)
     who = {"user": request.user, "access": request.access, "request": request}
+    same_digits_asked = step == "deliver" and bool(request.POST.get("same_digits"))
     if request.method == "POST":
         try:
             if step == "out":
@@ -388,41 +445,51 @@ def delivery_page(request, pk: int):
             if step == "deliver" and proof_form.is_valid():
                 data = proof_form.cleaned_data
                 try:
-                    signature = signature_png(data["signature"])
                     photo = checked_photo(data["photo"])
                 except ProofFileError as exc:
                     raise TransitionError(
-                        _("The signature or photo could not be read (%(why)s): try again.")
-                        % {"why": exc}
+                        _("The photo could not be read (%(why)s): take it again.") % {"why": exc}
                     ) from exc
-                returns.deliver(
+                unsigned = proof_form.unsigned()
+                _dossier, proof = returns.deliver(
                     dossier.pk,
                     Proof(
                         recipient_name=data["recipient_name"],
                         id_last4=data["id_last4"],
                         relation=data["relation"],
                         relation_note=data["relation_note"],
-                        signature=signature,
+                        signature=proof_form.signature_png(),
+                        unsigned=unsigned,
                         photo=photo,
                         place=Place.parse(data["latitude"], data["longitude"], data["accuracy"]),
+                        same_digits_confirmed=data["same_digits"],
                     ),
                     at_counter=dossier.status == State.HELD_AT_OFFICE,
                     **who,
                 )
-                if signature is None:
+                if proof.signature_captured:
+                    messages.success(request, _("Delivered, with the recipient's signature."))
+                else:
                     messages.warning(
                         request,
-                        _("Delivered. No signature image was captured: the record says so."),
+                        _(
+                            "Delivered without a signature on the screen, for the reason you "
+                            "gave. A supervisor of the post office will review it."
+                        ),
                     )
-                else:
-                    messages.success(request, _("Delivered, with the recipient's signature."))
                 return redirect("delivery:delivery", pk=dossier.pk)
+        except SameDigits as exc:
+            proof_form.add_error("id_last4", str(exc))
+            same_digits_asked = True
         except TransitionError as exc:
             target = proof_form if step == "deliver" else failed_form
             target.add_error(None, str(exc))
         dossier.refresh_from_db()
     attempts = DeliveryAttempt.objects.filter(dossier=dossier).select_related("postman")
     proof = ProofOfDelivery.objects.filter(dossier=dossier).first()
+    missing = MissingSignature.objects.filter(
+        dossier=dossier, step=MissingSignature.Step.DELIVERY
+    ).first()
     return render(
         request,
         "delivery/delivery.html",
@@ -432,6 +499,9 @@ def delivery_page(request, pk: int):
             "failed_form": failed_form,
             "attempts": attempts,
             "proof": proof,
+            "missing_signature": missing,
+            "deliver_to": citizen_party(dossier).address,
+            "same_digits_asked": same_digits_asked,
             "item": returns.return_item(dossier),
             "open_step": step,
         },
@@ -452,3 +522,41 @@ def proof_file(request, pk: int, kind: str):
     response = HttpResponse(field.read(), content_type=content_type)
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# -- steps without a signature (supervisors) -------------------------------------------------
+
+
+@require_GET
+@role_required(Role.SUPERVISOR)
+def missing_signatures(request):
+    """Deliveries and hand-overs recorded without a signature on the screen, with the
+    reason given: those not reviewed yet first."""
+    show = request.GET.get("show", "open")
+    rows = missing_signatures_for(request.access).select_related(
+        "dossier", "manifest__agency", "recorded_by", "reviewed_by", "service_point"
+    )
+    open_count = rows.filter(reviewed_at__isnull=True).count()
+    if show != "all":
+        rows = rows.filter(reviewed_at__isnull=True)
+    page = Paginator(rows.order_by("-at", "-id"), 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "delivery/missing_signatures.html",
+        {"page_obj": page, "show": show, "open_count": open_count},
+    )
+
+
+@require_POST
+@role_required(Role.SUPERVISOR)
+def missing_signature_review(request, pk: int):
+    row = get_object_or_404(missing_signatures_for(request.access), pk=pk)
+    review_missing_signature(
+        row.pk,
+        note=(request.POST.get("note") or "")[:300],
+        user=request.user,
+        access=request.access,
+        request=request,
+    )
+    messages.success(request, _("Marked as reviewed."))
+    return redirect("delivery:missing_signatures")

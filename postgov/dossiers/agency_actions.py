@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from postgov.dossiers.actions import TransitionError, perform
+from postgov.dossiers.clock import deadline, is_late
 from postgov.dossiers.models import Dossier, DossierEvent, EventAttachment, ResultDocument
 from postgov.dossiers.workflow import State
 from postgov.lib.locking import lock_one
@@ -228,7 +229,9 @@ def request_payment(dossier_id, who: Who, amount: int | None = None, note: str =
 def extend(
     dossier_id, who: Who, new_due: datetime | None = None, note: str = "", at=None, **_ignored
 ):
-    """Form 04: an apology and a new date, allowed only before the dossier goes late."""
+    """Form 04: an apology and a new date. Due before the dossier goes late; one issued
+    after it (the dossier is late, or its result is published late) says so and leaves
+    the agency's leg late."""
     now = at or timezone.now()
     if new_due is None:
         raise TransitionError(_("Give the new date for the result."))
@@ -238,13 +241,9 @@ def extend(
         dossier = lock_one(Dossier, dossier_id)
         if dossier.due_at is None or dossier.clock_paused_at is not None:
             raise TransitionError(_("The deadline is not running: there is nothing to extend."))
-        if now >= dossier.due_at:
-            raise TransitionError(
-                _(
-                    "The due date has passed: an apology and a new date must be issued before "
-                    "the dossier goes late."
-                )
-            )
+        late = is_late(dossier.due_at, now)
+        if late and new_due <= now:
+            raise TransitionError(_("The new date must be later than now."))
         if new_due <= dossier.due_at:
             raise TransitionError(_("The new date must be after the current due date."))
         previous_due = dossier.due_at
@@ -260,7 +259,11 @@ def extend(
             note=note,
             apply=apply,
             at=at,
-            details={"previous_due": previous_due.isoformat(), "new_due": new_due.isoformat()},
+            details={
+                "previous_due": previous_due.isoformat(),
+                "new_due": new_due.isoformat(),
+                "late": late,
+            },
         )
 
 
@@ -278,17 +281,51 @@ def withdraw(dossier_id, who: Who, note: str = "", **_ignored):
     return _perform(dossier_id, "withdraw", who, note=note)
 
 
+class ApologyRequired(TransitionError):
+    """The result comes after the due date: Form 04 (the reason for the delay and the
+    new appointment) must go with it."""
+
+
 def result_ready(
-    dossier_id, who: Who, documents=None, files: list[ResultFile] | None = None, note="", **_ignored
+    dossier_id,
+    who: Who,
+    documents=None,
+    files: list[ResultFile] | None = None,
+    note="",
+    late_reason: str = "",
+    new_due: datetime | None = None,
+    **_ignored,
 ):
-    """The result documents (names, numbers, dates) and their scans, then the transition."""
+    """The result documents (names, numbers, dates) and their scans, then the transition.
+    A result published after the due date is flagged late and needs Form 04 with it: the
+    reason for the delay (`late_reason`) and when the citizen will have the result
+    (`new_due`), issued first, as an "extend" event."""
     documents = [d for d in (documents or []) if (d.get("name") or "").strip()][:20]
     files = list(files or [])[:10]
     if not documents and not files:
         raise TransitionError(_("Name at least one result document."))
     checked = _checked_files(files, _("Result files must be PDF, PNG or JPEG."))
     with transaction.atomic():
-        dossier, event = _perform(dossier_id, "result_ready", who, note=note)
+        dossier = lock_one(Dossier, dossier_id)
+        info = deadline(dossier)
+        details: dict[str, Any] = {}
+        if info.late:
+            if not late_reason.strip() or new_due is None:
+                raise ApologyRequired(
+                    _(
+                        "This result is late (it was due %(due)s): give the reason for the "
+                        "delay and the new date the citizen will have it. They go to the "
+                        "citizen as Form 04, the apology and new appointment."
+                    )
+                    % {"due": f"{timezone.localtime(info.due_at):%H:%M %d/%m/%Y}"}
+                )
+            _dossier, apology = extend(dossier_id, who, new_due=new_due, note=late_reason)
+            details = {
+                "late": True,
+                "due_at": info.due_at.isoformat(),
+                "apology_event": apology.pk,
+            }
+        dossier, event = _perform(dossier_id, "result_ready", who, note=note, details=details)
         created = []
         for doc in documents:
             created.append(

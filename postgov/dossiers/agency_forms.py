@@ -150,29 +150,42 @@ class OfficialForm(Form):
         self.ln(2)
 
     def _row(self, cells: list[str], widths: list[float], fill=False, align="L") -> None:
-        line_h = 4.4
-        heights = []
-        for text, width in zip(cells, widths, strict=True):
-            lines = self.multi_cell(width, line_h, text, dry_run=True, output="LINES")
-            heights.append(max(1, len(lines)) * line_h + 1.6)
-        height = max(heights)
+        line_h, pad = 4.4, 0.8
+        # Measured at the width the text is written in: a text that fits the cell but not
+        # its padded inside wraps once more, and the row must grow with it.
+        height = max(
+            self.wrapped_height(text, width - 2 * pad, line_h) + 2 * pad
+            for text, width in zip(cells, widths, strict=True)
+        )
         if self.get_y() + height > self.page_break_trigger:
             self.add_page()
         y = self.get_y()
         x = self.l_margin
         for text, width in zip(cells, widths, strict=True):
             self.rect(x, y, width, height, style="DF" if fill else "D")
-            self.set_xy(x + 0.8, y + 0.8)
-            self.multi_cell(width - 1.6, line_h, text, align=align)
+            self.set_xy(x + pad, y + pad)
+            self.multi_cell(width - 2 * pad, line_h, text, align=align)
             x += width
         self.set_xy(self.l_margin, y + height)
 
     def signatures(self, blocks: list[tuple[str, str, str]], space: float = 20) -> None:
         """Signature places side by side: (title, name, note under the name)."""
-        if self.get_y() + space + 22 > self.page_break_trigger:
-            self.add_page()
         width = self.body_width / len(blocks)
+        needed = (
+            space
+            + 4
+            + max(
+                self.wrapped_height(title, width, 4.8, "B", 9.5)
+                + 4
+                + self.wrapped_height(name, width, 4.8, "B", 9.5)
+                + (self.wrapped_height(note, width, 3.8, "I", 7.5) if note else 0)
+                for title, name, note in blocks
+            )
+        )
+        if self.get_y() + needed > self.page_break_trigger:
+            self.add_page()
         y = self.get_y() + 4
+        bottom = y
         for index, (title, name, note) in enumerate(blocks):
             x = self.l_margin + index * width
             self.set_xy(x, y)
@@ -186,8 +199,9 @@ class OfficialForm(Form):
             if note:
                 self.set_font(FAMILY, "I", 7.5)
                 self.multi_cell(width, 3.8, note, align="C", new_x="LEFT", new_y="NEXT")
+            bottom = max(bottom, self.get_y())
         self.set_font(FAMILY, "", 10)
-        self.set_y(y + space + 24)
+        self.set_y(bottom + 4)
 
     def tracking_qr(self, dossier: Dossier) -> None:
         url = tracking_links.page_url()

@@ -3,6 +3,8 @@ its actions and forms, and the hand-over of a manifest presented by the postman.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
@@ -13,15 +15,29 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from postgov.delivery.forms import SignForm
 from postgov.delivery.handover_record import handover_record_pdf
 from postgov.delivery.manifests import Check, ManifestError, confirm_handover
 from postgov.delivery.models import Manifest, ManifestItem
-from postgov.delivery.signatures import ProofFileError, signature_png
 from postgov.dossiers.actions import TransitionError, allowed_actions, visible_dossiers
-from postgov.dossiers.agency_actions import AGENCY_ACTIONS, FORM_OF_ACTION, Who, act
+from postgov.dossiers.agency_actions import (
+    AGENCY_ACTIONS,
+    FORM_OF_ACTION,
+    ApologyRequired,
+    Who,
+    act,
+)
 from postgov.dossiers.agency_forms import FORM_TITLES, render_event_form
-from postgov.dossiers.agency_web_forms import ACTION_FORMS, NoteForm
-from postgov.dossiers.clock import Calendars
+from postgov.dossiers.agency_web_forms import ACTION_FORMS, LateResultForm, NoteForm
+from postgov.dossiers.clock import (
+    DUE_SOON,
+    LATE,
+    Calendars,
+    deadline,
+    due_soon_until,
+    standing_filter,
+    suggested_appointment,
+)
 from postgov.dossiers.models import Dossier, DossierEvent
 from postgov.dossiers.workflow import State, transition
 from postgov.identity.access import role_required
@@ -72,13 +88,11 @@ def _agency_ids(request) -> list[int]:
     return ids
 
 
-def due_soon_threshold(agency_ids, now, calendars: Calendars):
-    """One working day from now on the agency's calendar (the latest of several)."""
-    limits = []
-    for agency_id in agency_ids:
-        calendar = calendars.for_agency(agency_id)
-        limits.append(calendar.add_working_seconds(now, calendar.seconds_per_day))
-    return max(limits) if limits else now
+def due_soon_windows(agency_ids, now, calendars: Calendars) -> dict[int, datetime]:
+    """Each agency's due-soon window, on its own calendar (clock.due_soon_until)."""
+    return {
+        agency_id: due_soon_until(calendars.for_agency(agency_id), now) for agency_id in agency_ids
+    }
 
 
 @require_GET
@@ -90,13 +104,14 @@ def inbox(request):
     if tab not in TABS:
         tab = "open"
     now = timezone.now()
-    calendars = Calendars()
-    soon = due_soon_threshold(ids, now, calendars)
+    windows = due_soon_windows(ids, now, Calendars())
+    late = standing_filter(LATE, now, windows)
+    due_soon = standing_filter(DUE_SOON, now, windows)
     queryset = base.filter(status__in=TABS[tab])
     if tab == "due_soon":
-        queryset = queryset.filter(due_at__gte=now, due_at__lte=soon)
+        queryset = queryset.filter(due_soon)
     elif tab == "overdue":
-        queryset = queryset.filter(due_at__lt=now)
+        queryset = queryset.filter(late)
     query = (request.GET.get("q") or "").strip()[:60]
     if query:
         queryset = queryset.filter(Q(code__icontains=query) | Q(applicant_name__icontains=query))
@@ -128,8 +143,8 @@ def inbox(request):
         "incoming": sum(counts.get(s, 0) for s in TABS["incoming"]),
         "processing": sum(counts.get(s, 0) for s in TABS["processing"]),
         "waiting": sum(counts.get(s, 0) for s in TABS["waiting"]),
-        "due_soon": agency_open.filter(due_at__gte=now, due_at__lte=soon).count(),
-        "overdue": agency_open.filter(due_at__lt=now).count(),
+        "due_soon": agency_open.filter(due_soon).count(),
+        "overdue": agency_open.filter(late).count(),
     }
     manifests = (
         Manifest.objects.filter(
@@ -232,9 +247,18 @@ def dossier_action(request, pk: int, action: str):
     if action not in AGENCY_ACTIONS:
         raise Http404
     step = transition(action)
+    info = deadline(dossier)
     form_class = ACTION_FORMS.get(action, NoteForm)
+    if action == "result_ready" and info.late:
+        form_class = LateResultForm
     posted = request.method == "POST"
-    form = form_class(request.POST if posted else None, request.FILES if posted else None)
+    initial = {}
+    if form_class is LateResultForm:
+        suggested = suggested_appointment(dossier, timezone.now())
+        initial["new_due"] = timezone.localtime(suggested).strftime("%Y-%m-%dT%H:%M")
+    form = form_class(
+        request.POST if posted else None, request.FILES if posted else None, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         try:
             dossier, event = act(
@@ -243,13 +267,20 @@ def dossier_action(request, pk: int, action: str):
                 Who(actor=request.user, access=request.access, request=request),
                 **form.action_data(),
             )
+        except ApologyRequired as exc:
+            # It went late while the page was open: ask for Form 04, keep what was typed.
+            form = LateResultForm(request.POST, request.FILES, initial=initial)
+            form.is_valid()
+            form.add_error(None, str(exc))
+            info = deadline(dossier)
         except TransitionError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("Done: %(step)s.") % {"step": step.label})
             target = reverse("dossiers:agency_dossier", args=[dossier.pk])
-            if action in FORM_OF_ACTION:
-                target += f"?form={event.pk}"
+            apology = event.details.get("apology_event")
+            if action in FORM_OF_ACTION or apology:
+                target += f"?form={apology or event.pk}"
             return redirect(target)
     return render(
         request,
@@ -258,8 +289,10 @@ def dossier_action(request, pk: int, action: str):
             "dossier": dossier,
             "step": step,
             "form": form,
-            "form_number": FORM_OF_ACTION.get(action),
+            "form_number": "04" if isinstance(form, LateResultForm) else FORM_OF_ACTION.get(action),
             "form_titles": FORM_TITLES,
+            "late": info.late,
+            "deadline": info,
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -310,6 +343,7 @@ def manifest_receive(request, pk: int):
         )
     )
     errors: list[str] = []
+    sign_form = SignForm()
     if request.method == "POST":
         checks = {}
         for line in lines:
@@ -321,18 +355,18 @@ def manifest_receive(request, pk: int):
                 fee_received=int(fee_text) if fee_text.isdigit() else 0,
             )
             line.posted = checks[line.pk]
+        sign_form = SignForm(request.POST)
         try:
-            try:
-                signature = signature_png(request.POST.get("signature"))
-            except ProofFileError:
-                signature = None  # an unreadable drawing: the confirmation stands without it
+            if not sign_form.is_valid():
+                raise ManifestError(" ".join(sign_form.non_field_errors()))
             confirm_handover(
                 manifest.pk,
                 checks,
                 user=request.user,
                 access=request.access,
                 request=request,
-                signature=signature,
+                signature=sign_form.signature_png(),
+                unsigned=sign_form.unsigned(),
             )
         except ManifestError as exc:
             errors.append(str(exc))
@@ -350,6 +384,8 @@ def manifest_receive(request, pk: int):
             "lines": lines,
             "errors": errors,
             "checks": ManifestItem.Check.choices[1:],
+            "sign_form": sign_form,
+            "missing_signatures": manifest.missing_signatures.all(),
         },
         status=400 if errors else 200,
     )

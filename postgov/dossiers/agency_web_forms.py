@@ -139,6 +139,32 @@ class ResultForm(NoteForm):
         return {**super().action_data(), "documents": documents}
 
 
+class LateResultForm(ResultForm):
+    """The result of a dossier past its due date: Form 04 goes with it."""
+
+    late_reason = forms.CharField(
+        label=_("Reason for the delay (Form 04)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    new_due = forms.DateTimeField(
+        label=_("New appointment: when the citizen will have the result"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
+    )
+    field_order = ["late_reason", "new_due", *ResultForm.field_order]
+
+    def action_data(self) -> dict:
+        value: datetime = self.cleaned_data["new_due"]
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        return {
+            **super().action_data(),
+            "late_reason": self.cleaned_data["late_reason"],
+            "new_due": value,
+        }
+
+
 ACTION_FORMS = {
     "refuse": RefuseForm,
     "stop": StopForm,

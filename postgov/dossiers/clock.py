@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 
 from postgov.agencies.calendar import adjusted_days, calendar_for
 from postgov.agencies.models import Agency
 from postgov.catalog.models import ProcedureVersion
-from postgov.dossiers.workflow import CLOCK, Clock, Leg, Transition, segment_of
+from postgov.dossiers.models import ReturnMethod
+from postgov.dossiers.workflow import CLOCK, SEGMENT_BY_NAME, Clock, Leg, Transition, segment_of
 from postgov.lib.workingtime import WorkingCalendar
 
 
@@ -90,6 +92,51 @@ def clock_rule(dossier, step: Transition, moment: datetime) -> list[str]:
     return []
 
 
+# -- late, due soon, on time ----------------------------------------------------------------
+# One rule for every badge, inbox tab and count, report, SLA flag and action: a deadline
+# is late once its moment has passed (after office hours on the due day too), due soon
+# while it falls within one working day from now on the calendar of whoever answers for
+# it, on time otherwise.
+
+LATE = "late"
+DUE_SOON = "due_soon"
+ON_TIME = "on_time"
+
+
+def due_soon_until(calendar: WorkingCalendar, now: datetime) -> datetime:
+    """The end of the "due soon" window: one working day of office time from `now`."""
+    return calendar.add_working_seconds(now, calendar.seconds_per_day)
+
+
+def standing(due_at: datetime, now: datetime, calendar: WorkingCalendar) -> str:
+    """LATE, DUE_SOON or ON_TIME: the deadline `due_at` seen at `now`."""
+    if now > due_at:
+        return LATE
+    if due_at <= due_soon_until(calendar, now):
+        return DUE_SOON
+    return ON_TIME
+
+
+def is_late(due_at: datetime | None, at: datetime) -> bool:
+    """Whether something due at `due_at` and done (or seen) at `at` is late."""
+    return due_at is not None and at > due_at
+
+
+def standing_filter(
+    which: str, now: datetime, windows: dict[int, datetime], *, owner: str = "agency_id"
+) -> Q:
+    """`standing` as a query filter on `due_at`, for rows owned (`owner`) by the keys of
+    `windows`, each with the end of its due-soon window (`due_soon_until`)."""
+    if which == LATE:
+        return Q(due_at__lt=now)
+    soon = Q(pk__in=[])
+    for key, until in windows.items():
+        soon |= Q(**{owner: key}, due_at__gte=now, due_at__lte=until)
+    if which == DUE_SOON:
+        return soon
+    return Q(due_at__gte=now) & ~soon
+
+
 # -- what people see: days remaining ---------------------------------------------------------
 
 
@@ -100,14 +147,17 @@ class Deadline:
     kind: str  # "none" (not at the agency yet), "running", "paused", "done"
     due_at: datetime | None = None
     days_left: Decimal | None = None  # working days; negative when late
+    # LATE, DUE_SOON or ON_TIME while the clock runs (`standing`); a stopped clock is
+    # late or on time as it was when it stopped.
+    standing: str = ""
 
     @property
     def late(self) -> bool:
-        return self.days_left is not None and self.days_left < 0
+        return self.standing == LATE
 
     @property
     def due_soon(self) -> bool:
-        return self.days_left is not None and Decimal(0) <= self.days_left <= Decimal(1)
+        return self.standing == DUE_SOON
 
 
 def deadline(dossier, now: datetime | None = None, calendars: Calendars | None = None):
@@ -117,8 +167,24 @@ def deadline(dossier, now: datetime | None = None, calendars: Calendars | None =
     segment = segment_of(dossier.status)
     if dossier.clock_paused_at is not None:
         left = calendar.working_days_left(dossier.clock_paused_at, dossier.due_at)
-        return Deadline("paused", dossier.due_at, left)
+        stopped = LATE if is_late(dossier.due_at, dossier.clock_paused_at) else ON_TIME
+        return Deadline("paused", dossier.due_at, left, stopped)
     if segment is not None and segment.leg == Leg.AGENCY:
-        left = calendar.working_days_left(now or timezone.now(), dossier.due_at)
-        return Deadline("running", dossier.due_at, left)
+        now = now or timezone.now()
+        left = calendar.working_days_left(now, dossier.due_at)
+        return Deadline("running", dossier.due_at, left, standing(dossier.due_at, now, calendar))
     return Deadline("done", dossier.due_at)
+
+
+def suggested_appointment(dossier, now: datetime, calendars: Calendars | None = None):
+    """When a result published at `now` can reach the citizen: the post's return service
+    level on the province's calendar when it goes back by post, the next working day at
+    the agency otherwise. Offered as the new appointment of a late result's Form 04."""
+    calendars = calendars or Calendars()
+    if dossier.return_method in (ReturnMethod.DELIVER, ReturnMethod.HOLD):
+        calendar = calendars.for_post(dossier.province_id)
+        days = SEGMENT_BY_NAME["return"].working_days
+    else:
+        calendar = calendars.for_agency(dossier.agency_id)
+        days = 1
+    return calendar.due_in_working_days(now, days, after_15h_next_day=False)

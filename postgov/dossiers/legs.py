@@ -9,7 +9,7 @@ one.
 
 from __future__ import annotations
 
-from postgov.dossiers.clock import Calendars
+from postgov.dossiers.clock import Calendars, is_late
 from postgov.dossiers.models import Dossier, DossierEvent, LegRecord
 from postgov.dossiers.workflow import Leg, Segment, State, segment_of
 
@@ -45,7 +45,7 @@ def open_leg(dossier: Dossier, segment: Segment, at, calendars: Calendars) -> Le
 
 def close_leg(leg: LegRecord, dossier: Dossier, at, calendars: Calendars) -> None:
     leg.ended_at = at
-    leg.late = bool(leg.due_at and at > leg.due_at)
+    leg.late = is_late(leg.due_at, at)
     calendar = _calendar(leg, dossier, calendars)
     leg.working_seconds = max(0, calendar.working_seconds_between(leg.started_at, at))
     leg.save(update_fields=["ended_at", "late", "working_seconds"])
@@ -78,7 +78,12 @@ def track_legs(dossier: Dossier, event: DossierEvent) -> None:
             started = dossier.sealed_at or event.at
         open_leg(dossier, new, started, calendars)
     elif new.leg == Leg.AGENCY and event.action == "extend":
-        still_open.due_at = dossier.due_at
         still_open.extended = True
+        if event.details.get("late"):
+            # An apology after the due date gives the citizen a new date; the agency's
+            # leg stays measured against the date it missed.
+            still_open.save(update_fields=["extended"])
+            return
+        still_open.due_at = dossier.due_at
         still_open.flag, still_open.flagged_at = "", None
         still_open.save(update_fields=["due_at", "extended", "flag", "flagged_at"])

@@ -14,16 +14,23 @@ signed by the citizen and read by the agency.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.utils import timezone
 from fpdf.fonts import FontFace
 
+from postgov.agencies.models import Agency
 from postgov.delivery.models import PostalItem
 from postgov.dossiers import intake, tracking_links
 from postgov.dossiers.fees import uses_outbound, uses_return
 from postgov.dossiers.models import Dossier, DossierDocument, PaymentMethod, ReturnMethod
+from postgov.lib import vpostcode
 from postgov.lib.pdf import FAMILY, Form, vnd
 from postgov.lib.vnwords import vnd_in_words
+from postgov.places.models import Commune, ServicePoint
+from postgov.places.postal_codes import postal_code_of_commune, vpostcode_of_point
 
 SERVICE_TEXT = {
     "send": "Gửi hồ sơ qua bưu chính; nhận kết quả tại cơ quan",
@@ -40,7 +47,105 @@ PAYMENT_TEXT = {PaymentMethod.CASH: "Tiền mặt", PaymentMethod.TRANSFER: "Chu
 ZONE_TEXT = {"in": "trong tỉnh", "out": "ngoài tỉnh"}
 WANTED_TEXT = {"original": "Bản chính", "copy": "Bản sao", "either": "Bản chính hoặc bản sao"}
 
+LEG_TEXT = {
+    PostalItem.Leg.OUTBOUND: "Chiều đi: hồ sơ gửi cơ quan",
+    PostalItem.Leg.SUPPLEMENT: "Chiều đi: hồ sơ bổ sung gửi cơ quan",
+    PostalItem.Leg.RETURN: "Chiều về: kết quả trả công dân",
+}
+
 FORMS = ("slip", "receipt", "label", "all")
+
+
+@dataclass(frozen=True)
+class Party:
+    """Who sends or receives a postal item, as printed on its label."""
+
+    name: str
+    address: str
+    postal_code: str = ""
+    vpostcode: str = ""
+
+    def lines(self) -> list[str]:
+        codes = []
+        if self.postal_code:
+            codes.append(f"Mã bưu chính: {self.postal_code}")
+        if self.vpostcode:
+            codes.append(f"Vpostcode: {self.vpostcode}")
+        return [self.address or "—", *([" · ".join(codes)] if codes else [])]
+
+
+def _names(text: str, *names: str) -> bool:
+    """Whether `text` already names the place, as a whole word ("Đông Hà", not "Hà")."""
+    return any(
+        re.search(rf"(?<!\w){re.escape(name.casefold())}(?!\w)", text.casefold())
+        for name in names
+        if name
+    )
+
+
+def full_address(address: str, commune: Commune | None) -> str:
+    """The street address followed by its commune and province, unless it names them."""
+    address = (address or "").strip().rstrip(",")
+    if commune is None:
+        return address
+    parts = [address] if address else []
+    if not _names(address, commune.name, commune.short_name):
+        parts.append(commune.name)
+    province = commune.province
+    if not _names(address, province.name, province.short_name):
+        parts.append(province.name)
+    return ", ".join(parts)
+
+
+def point_party(point: ServicePoint) -> Party:
+    vpostcode_text = vpostcode_of_point(point)
+    return Party(
+        name=point.name,
+        address=full_address(point.address, point.commune),
+        postal_code=point.postal_code,
+        vpostcode=vpostcode.parse(vpostcode_text).pretty if vpostcode_text else "",
+    )
+
+
+def agency_party(agency: Agency) -> Party:
+    return Party(
+        name=agency.name,
+        address=full_address(agency.address, agency.commune),
+        postal_code=agency.postal_code,
+    )
+
+
+def citizen_party(dossier: Dossier) -> Party:
+    """Where the result is delivered: the return address given at the counter (or the
+    applicant's own), with its commune's postal code when the current set has one."""
+    if dossier.return_address:
+        street, commune = dossier.return_address, dossier.return_commune
+    else:
+        street = dossier.applicant_address
+        commune = dossier.applicant_commune or dossier.return_commune
+    return Party(
+        name=f"{dossier.applicant_name} — {dossier.applicant_phone}",
+        address=full_address(street, commune),
+        postal_code=postal_code_of_commune(commune) if commune else "",
+    )
+
+
+def parties(dossier: Dossier, item: PostalItem) -> tuple[Party, Party]:
+    """(sender, recipient) of a postal item."""
+    if item.leg != PostalItem.Leg.RETURN:
+        return point_party(dossier.receiving_point), agency_party(dossier.agency)
+    sender = agency_party(dossier.agency)
+    if dossier.return_method == ReturnMethod.HOLD:
+        point = dossier.return_point or dossier.receiving_point
+        held = point_party(point)
+        recipient = Party(
+            name=f"{dossier.applicant_name} — {dossier.applicant_phone}",
+            address=f"Nhận tại {point.name}: {held.address}",
+            postal_code=held.postal_code,
+            vpostcode=held.vpostcode,
+        )
+        return sender, recipient
+    return sender, citizen_party(dossier)
 
 
 def load(pk: int) -> Dossier:
@@ -50,9 +155,10 @@ def load(pk: int) -> Dossier:
         "agency",
         "fee_option",
         "exemption",
-        "return_commune",
-        "return_point",
-        "applicant_commune",
+        "agency__commune__province",
+        "return_commune__province",
+        "return_point__commune__province",
+        "applicant_commune__province",
         "received_by",
     ).get(pk=pk)
 
@@ -320,13 +426,13 @@ class Printer:
         f.set_font(FAMILY, "", 9)
 
     def label(self, dossier: Dossier, item: PostalItem) -> None:
+        """The parcel label of one postal item: who it goes to (with the full address,
+        postal code and Vpostcode when known) and who sends it, whatever the leg."""
         f = self.page()
-        outbound = item.leg == PostalItem.Leg.OUTBOUND
         f.set_font(FAMILY, "B", 11)
         f.cell(0, 6, "BƯU GỬI HÀNH CHÍNH CÔNG", align="C", new_x="LMARGIN", new_y="NEXT")
         f.set_font(FAMILY, "", 8.5)
-        leg = "Chiều đi: hồ sơ gửi cơ quan" if outbound else "Chiều về: kết quả trả công dân"
-        f.cell(0, 4.5, leg, align="C", new_x="LMARGIN", new_y="NEXT")
+        f.cell(0, 4.5, LEG_TEXT[item.leg], align="C", new_x="LMARGIN", new_y="NEXT")
         f.ln(2)
         width = f.w - f.l_margin - f.r_margin
         top = f.get_y()
@@ -336,34 +442,10 @@ class Printer:
         spaced = f"{item.item_id[:2]} {item.item_id[2:6]} {item.item_id[6:10]} {item.item_id[10:]}"
         f.cell(0, 7, spaced, align="C", new_x="LMARGIN", new_y="NEXT")
         f.ln(2)
-        point = dossier.receiving_point
-        sender = f"{point.name}\n{point.address}" + (
-            f" — mã bưu chính {point.postal_code}" if point.postal_code else ""
-        )
-        if outbound:
-            agency = dossier.agency
-            recipient = f"{agency.name}\n{agency.address}" + (
-                f" — mã bưu chính {agency.postal_code}" if agency.postal_code else ""
-            )
-        elif dossier.return_method == ReturnMethod.HOLD and dossier.return_point_id:
-            held = dossier.return_point
-            recipient = (
-                f"{dossier.applicant_name} — {dossier.applicant_phone}\n"
-                f"Nhận tại: {held.name}, {held.address}"
-            )
-            sender = f"{dossier.agency.name}\n{dossier.agency.address}"
-        else:
-            recipient = (
-                f"{dossier.applicant_name} — {dossier.applicant_phone}\n"
-                f"{self._return_address(dossier)}"
-            )
-            sender = f"{dossier.agency.name}\n{dossier.agency.address}"
-        for caption, text in (("TỪ", sender), ("ĐẾN", recipient)):
-            f.set_font(FAMILY, "B", 9)
-            f.cell(14, 5, caption)
-            f.set_font(FAMILY, "B" if caption == "ĐẾN" else "", 10 if caption == "ĐẾN" else 9)
-            f.multi_cell(0, 5, text, border=0, new_x="LMARGIN", new_y="NEXT")
-            f.ln(1.5)
+        sender, recipient = parties(dossier, item)
+        self._party("ĐẾN", recipient, bold=True)
+        f.ln(1)
+        self._party("TỪ", sender, bold=False)
         f.set_font(FAMILY, "", 9)
         y = f.get_y() + 2
         qr_size = 34
@@ -372,14 +454,17 @@ class Printer:
         qr = tracking_links.link(item.item_id, dossier.pk)
         f.qr(qr, f.w - f.r_margin - qr_size, y, qr_size)
         f.set_y(y)
-        self.field("Mã hồ sơ:", dossier.code or "—", label_width=26)
-        self.field("Niêm phong:", dossier.seal_number or "—", label_width=26)
-        self.field("Khối lượng:", f"{item.weight_g} g", label_width=26)
-        self.field("Ngày gửi:", _date(timezone.localtime(dossier.sealed_at)), label_width=26)
-        self.field("Thủ tục:", dossier.procedure_version.procedure.name[:60], label_width=26)
+        # The facts run beside the QR code, never under it.
+        beside = width - qr_size - 3
+        self.field("Mã hồ sơ:", dossier.code or "—", 26, beside)
+        self.field("Niêm phong:", dossier.seal_number or "—", 26, beside)
+        self.field("Người nộp:", dossier.applicant_name, 26, beside)
+        self.field("Khối lượng:", f"{item.weight_g} g", 26, beside)
+        self.field("Ngày gửi:", _date(timezone.localtime(dossier.sealed_at)), 26, beside)
+        self.field("Thủ tục:", dossier.procedure_version.procedure.name, 26, beside)
         f.set_y(max(f.get_y(), y + qr_size) + 1)
         f.set_font(FAMILY, "", 7.5)
-        f.cell(
+        f.multi_cell(
             0,
             4,
             f"Quét mã QR hoặc vào {settings.SITE_URL}/track/ để tra cứu.",
@@ -387,6 +472,21 @@ class Printer:
             new_x="LMARGIN",
             new_y="NEXT",
         )
+        f.set_font(FAMILY, "", 9)
+
+    def _party(self, caption: str, party: Party, *, bold: bool) -> None:
+        """A "TỪ"/"ĐẾN" block: the caption, then the name and address wrapping under
+        themselves."""
+        f = self.form
+        f.set_font(FAMILY, "B", 9)
+        f.cell(14, 5, caption)
+        x = f.get_x()
+        f.set_font(FAMILY, "B", 10.5 if bold else 9)
+        f.multi_cell(0, 5, party.name, new_x="LMARGIN", new_y="NEXT")
+        f.set_font(FAMILY, "B" if bold else "", 10 if bold else 9)
+        for line in party.lines():
+            f.set_x(x)
+            f.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
         f.set_font(FAMILY, "", 9)
 
     def guidance(self, dossier: Dossier) -> None:
@@ -444,11 +544,7 @@ class Printer:
         return address
 
     def _return_address(self, dossier: Dossier) -> str:
-        address = dossier.return_address or dossier.applicant_address
-        commune = dossier.return_commune
-        if commune and commune.name not in address:
-            address += f", {commune.name}, {commune.province.name}"
-        return address
+        return citizen_party(dossier).address
 
     def _return_text(self, dossier: Dossier) -> str:
         text = RETURN_TEXT.get(dossier.return_method, "")
@@ -482,9 +578,16 @@ def render(dossier: Dossier, which: str) -> bytes:
     if which in ("receipt", "all"):
         printer.receipt(dossier, items)
     if which in ("label", "all"):
-        # At the counter only the outbound parcel is packed; the return label is printed
-        # when the result is collected (it is in the "label" form for reprints).
-        wanted = items if which == "label" else [i for i in items if i.leg == "outbound"]
-        for item in wanted or items[:1]:
+        # Every item's label: the return label travels in the parcel with the dossier, so
+        # the result goes back under the address the citizen gave at the counter.
+        for item in items:
             printer.label(dossier, item)
+    return printer.render()
+
+
+def render_item_label(item: PostalItem) -> bytes:
+    """The label of one postal item (a supplement, a result), the same as the counter's."""
+    dossier = load(item.dossier_id)
+    printer = Printer(f"{TITLES['label']} {item.item_id}")
+    printer.label(dossier, item)
     return printer.render()

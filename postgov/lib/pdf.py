@@ -51,6 +51,22 @@ class Form(FPDF):
         self.set_x(x)
         self.set_font(FAMILY, "", 9)
 
+    def wrapped_height(
+        self, text: str, width: float, line_height: float, style: str | None = None, size=None
+    ) -> float:
+        """How tall `text` is when written by `multi_cell` in `width` mm at `line_height`,
+        in the current font or the `style` and `size` given (the font is put back)."""
+        family, current_style, current_size = self.font_family, self.font_style, self.font_size_pt
+        if style is not None or size is not None:
+            self.set_font(
+                family,
+                current_style if style is None else style,
+                current_size if size is None else size,
+            )
+        lines = self.multi_cell(width, line_height, text or " ", dry_run=True, output="LINES")
+        self.set_font(family, current_style, current_size)
+        return max(1, len(lines)) * line_height
+
     def code128(self, text: str, x: float, y: float, width: float, height: float) -> None:
         """Draw `text` as a Code 128 barcode filling `width` (quiet zones included)."""
         modules = Code128(text).build()[0]  # "1101001..." : 1 = bar, 0 = space

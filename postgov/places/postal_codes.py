@@ -335,6 +335,18 @@ def lookup(code: str) -> PostalCode | None:
     return current_codes().filter(code=code).first()
 
 
+def postal_code_of_commune(commune: Commune) -> str:
+    """The commune's own postal code in the current set, or "" when it has none."""
+    code = (
+        current_codes()
+        .filter(commune=commune, kind=PostalCode.Kind.COMMUNE)
+        .order_by("code")
+        .values_list("code", flat=True)
+        .first()
+    )
+    return code or ""
+
+
 def reference_point(postal_code: PostalCode) -> tuple[float, float] | None:
     if postal_code.latitude is None or postal_code.longitude is None:
         return None

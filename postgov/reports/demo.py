@@ -10,11 +10,13 @@ and reports are what they would be.
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from postgov.agencies.integration import _digest
 from postgov.agencies.models import Agency, ApiKey
@@ -25,6 +27,7 @@ from postgov.delivery.manifests import Check
 from postgov.delivery.models import PostalItem
 from postgov.dossiers.actions import perform
 from postgov.dossiers.agency_actions import Who, act
+from postgov.dossiers.clock import deadline, suggested_appointment
 from postgov.dossiers.models import Dossier, DossierDocument, ReturnMethod
 from postgov.dossiers.numbering import next_dossier_code
 from postgov.identity.access import Access
@@ -116,6 +119,16 @@ def _seal(index, name, id_number, procedure, point, agency, clerk, sealed_at) ->
     return dossier
 
 
+def _signature() -> bytes:
+    """A scribble as the phone's pad would send it: the demo's steps are signed."""
+    image = Image.new("RGBA", (300, 90), (0, 0, 0, 0))
+    points = [(10 + step * 25, 45 + (20 if step % 2 else -20)) for step in range(11)]
+    ImageDraw.Draw(image).line(points, fill=(11, 42, 91, 255), width=3)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
 def _hand_over(dossiers, point, agency, postman, receiver, at) -> None:
     access = Access.for_user(postman)
     manifest = manifests.new_manifest(point=point, agency=agency, user=postman, access=access)
@@ -123,10 +136,21 @@ def _hand_over(dossiers, point, agency, postman, receiver, at) -> None:
         item = dossier.items.get(leg=PostalItem.Leg.OUTBOUND)
         manifests.scan(manifest.pk, item.item_id, user=postman, access=access)
     manifests.dispatch(manifest.pk, user=postman, access=access, at=at - timedelta(hours=1))
-    manifests.present(manifest.pk, user=postman, access=access, at=at - timedelta(minutes=10))
+    manifests.present(
+        manifest.pk,
+        user=postman,
+        access=access,
+        at=at - timedelta(minutes=10),
+        signature=_signature(),
+    )
     checks = {line.pk: Check("ok", fee_received=line.fee_expected) for line in manifest.items.all()}
     manifests.confirm_handover(
-        manifest.pk, checks, user=receiver, access=Access.for_user(receiver), at=at
+        manifest.pk,
+        checks,
+        user=receiver,
+        access=Access.for_user(receiver),
+        at=at,
+        signature=_signature(),
     )
 
 
@@ -172,9 +196,17 @@ def _scenario(index, row, people, point, agency) -> None:
         act(dossier.pk, "extend", officer_who, new_due=dossier.due_at + timedelta(days=5),
             note="Cần xác minh lý lịch tại nơi cư trú trước đây")  # fmt: skip
         return
+    dossier.refresh_from_db()
+    late = {}
+    if deadline(dossier).late:
+        # Published after its due date: with Form 04, as the rules want.
+        late = {
+            "late_reason": "Chờ kết quả xác minh của cơ quan phối hợp",
+            "new_due": suggested_appointment(dossier, timezone.now()),
+        }
     act(dossier.pk, "result_ready", officer_who,
         documents=[{"name": procedure.versions.first().result_type or procedure.name,
-                    "number": f"{index:03d}/2026"}])  # fmt: skip
+                    "number": f"{index:03d}/2026"}], **late)  # fmt: skip
     if scenario == "result_ready":
         return
     access = Access.for_user(postman)
@@ -204,7 +236,13 @@ def _scenario(index, row, people, point, agency) -> None:
     if scenario == "delivered":
         returns.deliver(
             dossier.pk,
-            returns.Proof(name, id_number[-4:], "self", place=returns.Place(17.4689, 106.6223)),
+            returns.Proof(
+                name,
+                id_number[-4:],
+                "self",
+                signature=_signature(),
+                place=returns.Place(17.4689, 106.6223),
+            ),
             user=postman,
             access=access,
             at_counter=dossier.return_method == ReturnMethod.HOLD,
@@ -240,7 +278,7 @@ def load_demo() -> str:
             item = dossier.items.get(leg=PostalItem.Leg.OUTBOUND)
             manifests.scan(manifest.pk, item.item_id, user=postman, access=access)
         manifests.dispatch(manifest.pk, user=postman, access=access)
-        manifests.present(manifest.pk, user=postman, access=access)
+        manifests.present(manifest.pk, user=postman, access=access, signature=_signature())
     key_created = False
     prefix = DEMO_API_KEY.split("_")[1]
     if not ApiKey.objects.filter(prefix=prefix).exists():

@@ -19,7 +19,7 @@ from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
 from postgov.agencies.models import Agency
-from postgov.dossiers.clock import Calendars
+from postgov.dossiers.clock import LATE, Calendars, due_soon_until, standing_filter
 from postgov.dossiers.models import LegRecord
 from postgov.dossiers.workflow import SEGMENT_BY_NAME, Leg
 from postgov.identity.models import Role, RoleAssignment
@@ -44,11 +44,11 @@ def check_sla(now: datetime | None = None) -> CheckSummary:
     calendars = Calendars()
     summary = CheckSummary()
     open_legs = LegRecord.objects.filter(ended_at__isnull=True, due_at__isnull=False)
-    # Newly overdue: one query, no calendar needed.
+    # Newly overdue: one query, no calendar needed (clock.standing: past its moment).
     newly: list[LegRecord] = []
     with transaction.atomic():
         overdue = list(
-            open_legs.filter(due_at__lt=now)
+            open_legs.filter(standing_filter(LATE, now, {}))
             .exclude(flag=LegRecord.Flag.OVERDUE)
             .select_related("dossier")
             .select_for_update(of=("self",))
@@ -69,9 +69,8 @@ def check_sla(now: datetime | None = None) -> CheckSummary:
             else:
                 calendar = calendars.for_post(province_id)
                 subset = candidates.filter(leg=leg_kind, province_id=province_id)
-            limit = calendar.add_working_seconds(now, calendar.seconds_per_day)
             soon += list(
-                subset.filter(due_at__lte=limit)
+                subset.filter(due_at__lte=due_soon_until(calendar, now))
                 .select_related("dossier")
                 .select_for_update(of=("self",))
             )
@@ -209,7 +208,7 @@ def sla_report(legs, date_from: datetime, date_to: datetime, now=None) -> list[S
         .values("segment", "service_point__name", "agency__name")
         .annotate(
             n=Count("id"),
-            overdue=Count("id", filter=Q(due_at__lt=now)),
+            overdue=Count("id", filter=standing_filter(LATE, now, {})),
             soon=Count("id", filter=Q(flag=LegRecord.Flag.DUE_SOON, due_at__gte=now)),
         )
     )

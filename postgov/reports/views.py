@@ -20,6 +20,7 @@ from postgov.agencies import portal
 from postgov.agencies.models import Agency, WebhookDelivery
 from postgov.audit.actions import record
 from postgov.dossiers.actions import visible_dossiers
+from postgov.dossiers.clock import LATE, standing_filter
 from postgov.dossiers.models import LegRecord
 from postgov.dossiers.workflow import SEGMENTS, STATES, Leg
 from postgov.identity.access import role_required
@@ -108,16 +109,24 @@ def dashboard(request):
         leg = STATES[state].leg
         by_leg[leg] = by_leg.get(leg, 0) + n
     legs = legs_in_scope(access).filter(ended_at__isnull=True)
-    flags = {
-        (row["segment"], row["flag"]): row["n"]
-        for row in legs.exclude(flag="").values("segment", "flag").annotate(n=Count("id"))
+    now = timezone.now()
+    # Overdue is counted now (clock.standing); "due soon" is what the SLA check found
+    # due within a working day and is not overdue yet, as in the per-leg report.
+    late = standing_filter(LATE, now, {})
+    counts = {
+        row["segment"]: row
+        for row in legs.values("segment").annotate(
+            n=Count("id"),
+            overdue=Count("id", filter=late),
+            soon=Count("id", filter=Q(flag=LegRecord.Flag.DUE_SOON) & ~late),
+        )
     }
     segments = [
         {
             "label": seg.label,
-            "open": legs.filter(segment=seg.name).count(),
-            "due_soon": flags.get((seg.name, LegRecord.Flag.DUE_SOON), 0),
-            "overdue": flags.get((seg.name, LegRecord.Flag.OVERDUE), 0),
+            "open": counts.get(seg.name, {}).get("n", 0),
+            "due_soon": counts.get(seg.name, {}).get("soon", 0),
+            "overdue": counts.get(seg.name, {}).get("overdue", 0),
         }
         for seg in SEGMENTS
     ]
@@ -130,7 +139,7 @@ def dashboard(request):
         remittance=Sum("remittance_fee"),
     )
     worst = (
-        legs.filter(due_at__lt=timezone.now())
+        legs.filter(late)
         .select_related("dossier", "service_point", "agency")
         .order_by("due_at")[:15]
     )

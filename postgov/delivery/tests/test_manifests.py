@@ -19,6 +19,7 @@ from postgov.dossiers.workflow import State
 from postgov.identity.access import Access
 from postgov.lib.s10 import make_item_id
 from tests.agency_helpers import handed_over, move, outbound_item, sealed
+from tests.signing import scribble
 
 
 def acc(user):
@@ -42,12 +43,16 @@ def load(world, manifest, code):
 def hand_over(world, manifest, checks=None):
     manifests.dispatch(manifest.pk, user=world.postman_a, access=acc(world.postman_a))
     manifests.present(
-        manifest.pk, user=world.postman_a, access=acc(world.postman_a), signature=b"png"
+        manifest.pk, user=world.postman_a, access=acc(world.postman_a), signature=scribble()
     )
     lines = manifest.items.all()
     checks = checks or {line.pk: Check("ok", fee_received=line.fee_expected) for line in lines}
     return manifests.confirm_handover(
-        manifest.pk, checks, user=world.agency_receiver, access=acc(world.agency_receiver)
+        manifest.pk,
+        checks,
+        user=world.agency_receiver,
+        access=acc(world.agency_receiver),
+        signature=scribble(),
     )
 
 
@@ -87,12 +92,18 @@ def test_only_the_post_office_staff_load_and_only_receivers_confirm(world):
         )
     load(world, manifest, outbound_item(dossier).item_id)
     manifests.dispatch(manifest.pk, user=world.postman_a, access=acc(world.postman_a))
-    manifests.present(manifest.pk, user=world.postman_a, access=acc(world.postman_a))
+    manifests.present(
+        manifest.pk, user=world.postman_a, access=acc(world.postman_a), signature=scribble()
+    )
     line = manifest.items.get()
     for intruder in (world.officer_b, world.postman_a, world.outsider):
         with pytest.raises(ManifestError):
             manifests.confirm_handover(
-                manifest.pk, {line.pk: Check("ok")}, user=intruder, access=acc(intruder)
+                manifest.pk,
+                {line.pk: Check("ok")},
+                user=intruder,
+                access=acc(intruder),
+                signature=scribble(),
             )
 
 
@@ -183,3 +194,47 @@ def test_a_return_item_allocated_at_sealing_is_the_one_collected(world):
     line = load(world, manifest, prepaid.item_id)
     assert line.item == prepaid
     assert dossier.items.filter(leg=PostalItem.Leg.RETURN).count() == 1
+
+
+def test_each_half_of_the_hand_over_is_signed_or_says_why_not(world):
+    from postgov.delivery.models import MissingSignature
+    from postgov.delivery.signatures import Unsigned
+
+    dossier = sealed(world)
+    manifest = open_manifest(world)
+    load(world, manifest, outbound_item(dossier).item_id)
+    postman, receiver = world.postman_a, world.agency_receiver
+    manifests.dispatch(manifest.pk, user=postman, access=acc(postman))
+    with pytest.raises(ManifestError, match="Sign on the screen"):
+        manifests.present(manifest.pk, user=postman, access=acc(postman))
+    assert Manifest.objects.get(pk=manifest.pk).status == Manifest.Status.DISPATCHED
+    manifests.present(
+        manifest.pk,
+        user=postman,
+        access=acc(postman),
+        unsigned=Unsigned("paper", "Điện thoại hết pin, đã ký bản giấy"),
+    )
+    line = manifest.items.get()
+    with pytest.raises(ManifestError, match="Sign on the screen"):
+        manifests.confirm_handover(
+            manifest.pk, {line.pk: Check("ok")}, user=receiver, access=acc(receiver)
+        )
+    manifest = manifests.confirm_handover(
+        manifest.pk,
+        {line.pk: Check("ok")},
+        user=receiver,
+        access=acc(receiver),
+        signature=scribble(),
+    )
+    assert manifest.receiver_signature and not manifest.postman_signature
+    missing = MissingSignature.objects.get()
+    assert (missing.step, missing.manifest, missing.service_point) == (
+        "presented",
+        manifest,
+        world.point_a,
+    )
+    text = " ".join(
+        PdfReader(io.BytesIO(handover_record_pdf(manifest))).pages[0].extract_text().split()
+    )
+    assert "không ký trên thiết bị: ký trên bản giấy" in text and "Điện thoại hết pin" in text
+    assert "Đã ký trên thiết bị lúc" in text

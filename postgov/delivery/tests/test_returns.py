@@ -3,27 +3,21 @@ failures, delivery at the counter with the same proof."""
 
 from __future__ import annotations
 
-import base64
-import io
-
 import pytest
-from PIL import Image
+from django.core.exceptions import PermissionDenied
 
+from postgov.audit.models import AuditEvent
 from postgov.delivery import returns
-from postgov.delivery.models import DeliveryAttempt, ProofOfDelivery
+from postgov.delivery.actions import missing_signatures_for, review_missing_signature
+from postgov.delivery.models import DeliveryAttempt, MissingSignature, ProofOfDelivery
 from postgov.delivery.returns import Place, Proof
-from postgov.delivery.signatures import ProofFileError, signature_png
+from postgov.delivery.signatures import ProofFileError, Unsigned, signature_png
 from postgov.dossiers.actions import TransitionError
 from postgov.dossiers.workflow import State
 from postgov.identity.access import Access
 from postgov.notify.models import Message
 from tests.agency_helpers import handed_over, move
-
-
-def png_data_url() -> str:
-    buffer = io.BytesIO()
-    Image.new("RGBA", (60, 20), (0, 0, 0, 0)).save(buffer, "PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+from tests.signing import blank, data_url, scribble
 
 
 def collected(world, **fields):
@@ -39,17 +33,23 @@ def test_delivery_with_proof_and_a_drawn_signature(world):
     returns.out_for_delivery(dossier.pk, user=postman, access=access)
     with pytest.raises(TransitionError, match="do not match|không khớp"):
         returns.deliver(
-            dossier.pk, Proof("Nguyễn Văn An", "9999", "self"), user=postman, access=access
+            dossier.pk,
+            Proof("Nguyễn Văn An", "9999", "self", signature=scribble()),
+            user=postman,
+            access=access,
         )
     with pytest.raises(TransitionError):
         returns.deliver(
-            dossier.pk, Proof("Trần Thị B", "1234", "family"), user=postman, access=access
+            dossier.pk,
+            Proof("Trần Thị B", "5678", "family", signature=scribble()),
+            user=postman,
+            access=access,
         )
     proof = Proof(
         "Nguyễn Văn An",
         "1234",
         "self",
-        signature=signature_png(png_data_url()),
+        signature=signature_png(data_url(scribble())),
         place=Place.parse("16.80", "107.07", "12"),
     )
     dossier, row = returns.deliver(dossier.pk, proof, user=postman, access=access)
@@ -59,17 +59,68 @@ def test_delivery_with_proof_and_a_drawn_signature(world):
     assert Message.objects.filter(template="dossier_deliver").exists()
 
 
-def test_without_javascript_the_proof_says_no_signature_was_captured(world):
+def test_an_empty_pad_is_no_signature_and_a_delivery_needs_one_or_a_reason(world):
     dossier = collected(world)
-    access = Access.for_user(world.postman_a)
-    returns.out_for_delivery(dossier.pk, user=world.postman_a, access=access)
+    postman, access = world.postman_a, Access.for_user(world.postman_a)
+    returns.out_for_delivery(dossier.pk, user=postman, access=access)
+    assert signature_png(data_url(blank())) is None
+    family = {"relation_note": "Vợ, xem CCCD của chị"}
+    for missing in (
+        Proof("Lê Thị Hoa", "5678", "family", **family),
+        Proof("Lê Thị Hoa", "5678", "family", signature=None, **family),
+        Proof("Lê Thị Hoa", "5678", "family", unsigned=Unsigned("nope", "x" * 10), **family),
+        Proof("Lê Thị Hoa", "5678", "family", unsigned=Unsigned("paper", " "), **family),
+    ):
+        with pytest.raises(TransitionError, match="sign|what happened"):
+            returns.deliver(dossier.pk, missing, user=postman, access=access)
+    dossier.refresh_from_db()
+    assert dossier.status == State.OUT_FOR_DELIVERY
+    assert not ProofOfDelivery.objects.filter(dossier=dossier).exists()
     _, row = returns.deliver(
         dossier.pk,
-        Proof("Lê Thị Hoa", "5678", "family", relation_note="Vợ, xem CCCD"),
-        user=world.postman_a,
+        Proof(
+            "Lê Thị Hoa",
+            "5678",
+            "family",
+            unsigned=Unsigned("paper", "Màn hình điện thoại vỡ, chị ký trên phiếu giấy"),
+            **family,
+        ),
+        user=postman,
         access=access,
     )
     assert not row.signature_captured and not row.signature
+    missing = MissingSignature.objects.get()
+    assert (missing.step, missing.reason, missing.dossier) == ("delivery", "paper", row.dossier)
+    assert missing.service_point == world.point_a and missing.reviewed_at is None
+    assert AuditEvent.objects.filter(action="signature.missing").exists()
+    event = row.dossier.events.get(action="deliver")
+    assert event.details["signature"] is False and event.details["unsigned_reason"] == "paper"
+
+
+def test_a_supervisor_of_the_office_reviews_a_delivery_without_signature(world):
+    dossier = collected(world)
+    postman, access = world.postman_a, Access.for_user(world.postman_a)
+    returns.out_for_delivery(dossier.pk, user=postman, access=access)
+    returns.deliver(
+        dossier.pk,
+        Proof("Nguyễn Văn An", "1234", "self", unsigned=Unsigned("cannot_sign", "Bị gãy tay")),
+        user=postman,
+        access=access,
+    )
+    missing = MissingSignature.objects.get()
+    assert list(missing_signatures_for(Access.for_user(world.supervisor_a))) == [missing]
+    assert not missing_signatures_for(Access.for_user(world.postman_a)).exists()
+    with pytest.raises(PermissionDenied):
+        review_missing_signature(missing.pk, user=postman, access=access)
+    supervisor = world.supervisor_a
+    row = review_missing_signature(
+        missing.pk,
+        note="Đã gọi điện cho ông An: xác nhận đã nhận",
+        user=supervisor,
+        access=Access.for_user(supervisor),
+    )
+    assert row.reviewed_by == supervisor and row.review_note.startswith("Đã gọi")
+    assert AuditEvent.objects.filter(action="signature.missing_reviewed").exists()
 
 
 def test_after_n_failed_attempts_the_result_is_held_then_delivered_at_the_counter(world, settings):
@@ -92,7 +143,7 @@ def test_after_n_failed_attempts_the_result_is_held_then_delivered_at_the_counte
     clerk = world.clerk_a
     dossier, row = returns.deliver(
         dossier.pk,
-        Proof("Nguyễn Văn An", "1234", "self"),
+        Proof("Nguyễn Văn An", "1234", "self", signature=scribble()),
         user=clerk,
         access=Access.for_user(clerk),
         at_counter=True,
@@ -117,3 +168,55 @@ def test_bad_codes_and_bad_signatures_are_refused(world):
     assert signature_png("") is None
     assert Place.parse("abc", "107") == Place()
     assert Place.parse("95", "107") == Place()
+
+
+def test_a_family_member_gives_their_own_ids_digits_and_the_proof_says_whose(world):
+    dossier = collected(world)  # the applicant's ID ends with 1234
+    postman, access = world.postman_a, Access.for_user(world.postman_a)
+    returns.out_for_delivery(dossier.pk, user=postman, access=access)
+    family = {"relation_note": "Chồng, xem CCCD của anh", "signature": scribble()}
+    with pytest.raises(returns.SameDigits, match="applicant's ID"):
+        returns.deliver(
+            dossier.pk,
+            Proof("Trần Văn Bình", "1234", "family", **family),
+            user=postman,
+            access=access,
+        )
+    _, row = returns.deliver(
+        dossier.pk, Proof("Trần Văn Bình", "5678", "family", **family), user=postman, access=access
+    )
+    assert (row.id_last4, row.id_holder) == ("5678", ProofOfDelivery.IdHolder.RECIPIENT)
+    assert row.dossier.events.get(action="deliver").details["id_holder"] == "recipient"
+
+
+def test_the_applicant_gives_the_digits_of_the_card_the_dossier_names(world):
+    dossier = collected(world)
+    postman, access = world.postman_a, Access.for_user(world.postman_a)
+    returns.out_for_delivery(dossier.pk, user=postman, access=access)
+    _, row = returns.deliver(
+        dossier.pk,
+        Proof("Nguyễn Văn An", "1234", "self", signature=scribble()),
+        user=postman,
+        access=access,
+    )
+    assert row.id_holder == ProofOfDelivery.IdHolder.APPLICANT
+
+
+def test_a_recipient_whose_own_card_ends_like_the_applicants_is_confirmed_by_the_postman(world):
+    dossier = collected(world)
+    postman, access = world.postman_a, Access.for_user(world.postman_a)
+    returns.out_for_delivery(dossier.pk, user=postman, access=access)
+    _, row = returns.deliver(
+        dossier.pk,
+        Proof(
+            "Trần Văn Bình",
+            "1234",
+            "authorised",
+            relation_note="Giấy ủy quyền số 5/UQ",
+            signature=scribble(),
+            same_digits_confirmed=True,
+        ),
+        user=postman,
+        access=access,
+    )
+    assert (row.id_last4, row.id_holder) == ("1234", ProofOfDelivery.IdHolder.RECIPIENT)

@@ -15,6 +15,7 @@ from postgov.dossiers.agency_actions import Who, act
 from postgov.dossiers.workflow import State
 from postgov.identity.access import Access
 from tests.agency_helpers import handed_over, move, outbound_item, sealed
+from tests.signing import data_url, scribble
 
 MANIFESTS = reverse("delivery:manifests")
 DELIVERIES = reverse("delivery:deliveries")
@@ -87,10 +88,13 @@ def test_a_manifest_is_loaded_by_typing_and_bad_scans_are_shown(client, world):
     assert ManifestRefusal.objects.filter(manifest=manifest).count() == 1
     assert outbound_item(dossier).item_id in page
     client.post(reverse("delivery:manifest_step", args=[manifest.pk, "dispatch"]))
-    sign = "data:image/png;base64," + base64.b64encode(png()).decode()
-    client.post(
-        reverse("delivery:manifest_step", args=[manifest.pk, "present"]), {"signature": sign}
-    )
+    present = reverse("delivery:manifest_step", args=[manifest.pk, "present"])
+    empty_pad = "data:image/png;base64," + base64.b64encode(png()).decode()
+    refused = client.post(present, {"signature": empty_pad, "unsigned_note": "quên"})
+    assert refused.status_code == 400 and 'value="quên"' in refused.content.decode()
+    manifest.refresh_from_db()
+    assert manifest.status == Manifest.Status.DISPATCHED
+    client.post(present, {"signature": data_url(scribble())})
     manifest.refresh_from_db()
     assert manifest.status == Manifest.Status.PRESENTED and manifest.postman_signature
     record = client.get(reverse("delivery:manifest_record", args=[manifest.pk]))
@@ -105,21 +109,34 @@ def test_delivery_with_proof_without_javascript(client, world):
     client.post(url, {"step": "out"})
     bad = client.post(url, {"step": "deliver", "recipient_name": "Nguyễn Văn An", "id_last4": "12"})
     assert bad.status_code == 400 and "Nguyễn Văn An" in bad.content.decode()
+    proof = {
+        "step": "deliver",
+        "recipient_name": "Nguyễn Văn An",
+        "id_last4": "1234",
+        "relation": "self",
+        "signature": "",
+        "latitude": "16.8",
+        "longitude": "107.1",
+    }
+    unsigned = client.post(url, proof)
+    # Without a drawn signature nor a reason it is not delivered; what was typed stays.
+    assert unsigned.status_code == 400
+    assert "ký trên màn hình" in unsigned.content.decode()
+    assert 'value="Nguyễn Văn An"' in unsigned.content.decode()
+    assert not ProofOfDelivery.objects.filter(dossier=dossier).exists()
     response = client.post(
         url,
         {
-            "step": "deliver",
-            "recipient_name": "Nguyễn Văn An",
-            "id_last4": "1234",
-            "relation": "self",
-            "signature": "",
+            **proof,
+            "unsigned_reason": "cannot_sign",
+            "unsigned_note": "Cụ bị run tay, đã điểm chỉ trên phiếu giấy",
             "photo": SimpleUploadedFile("door.png", png((80, 60)), content_type="image/png"),
-            "latitude": "16.8",
-            "longitude": "107.1",
         },
         follow=True,
     )
-    assert "Không lưu được hình chữ ký" in response.content.decode()  # said on the page
+    page = response.content.decode()
+    assert "Không ký trên màn hình" in page and "đã điểm chỉ trên phiếu giấy" in page
+    assert "Không lưu được hình chữ ký" not in page
     proof = ProofOfDelivery.objects.get(dossier=dossier)
     assert not proof.signature_captured and proof.photo
     photo = client.get(reverse("delivery:proof_file", args=[dossier.pk, "photo"]))
@@ -159,3 +176,33 @@ def test_the_counter_receives_a_supplement(client, world):
     assert item.item_id in response.content.decode()
     label = client.get(reverse("delivery:item_label", args=[item.item_id]))
     assert label.status_code == 200 and label.content.startswith(b"%PDF")
+
+
+def test_only_the_supervisor_of_the_office_sees_and_reviews_steps_without_signature(
+    client, world, outsider
+):
+    from postgov.delivery import returns
+    from postgov.delivery.models import MissingSignature
+    from postgov.delivery.signatures import Unsigned
+
+    dossier = collected(world)
+    access = Access.for_user(world.postman_a)
+    returns.out_for_delivery(dossier.pk, user=world.postman_a, access=access)
+    returns.deliver(
+        dossier.pk,
+        returns.Proof("Nguyễn Văn An", "1234", "self", unsigned=Unsigned("other", "Trời mưa to")),
+        user=world.postman_a,
+        access=access,
+    )
+    missing = MissingSignature.objects.get()
+    listing = reverse("delivery:missing_signatures")
+    review = reverse("delivery:missing_signature_review", args=[missing.pk])
+    for intruder in (outsider, world.postman_a, world.clerk_b):
+        client.force_login(intruder)
+        assert client.get(listing).status_code == 403
+        assert client.post(review).status_code == 403
+    client.force_login(world.supervisor_a)
+    assert "Trời mưa to" in client.get(listing).content.decode()
+    assert client.post(review, {"note": "Đã gọi lại"}).status_code == 302
+    missing.refresh_from_db()
+    assert missing.reviewed_by == world.supervisor_a and missing.review_note == "Đã gọi lại"

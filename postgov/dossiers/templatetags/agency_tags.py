@@ -4,6 +4,7 @@ dossier everywhere, and unaccented text for SMS."""
 from __future__ import annotations
 
 import unicodedata
+from decimal import Decimal
 
 from django import template
 from django.utils import timezone
@@ -32,7 +33,8 @@ def _days(value) -> str:
 
 @register.inclusion_tag("dossiers/includes/deadline.html", takes_context=True)
 def deadline_badge(context, dossier):
-    """The days remaining (working days) of a dossier at the agency, as a badge."""
+    """The days remaining (working days) of a dossier at the agency, as a badge whose
+    colour is the clock's standing: the same rule as the inbox's tabs."""
     calendars = context.render_context.setdefault("_calendars", Calendars())
     info = deadline(dossier, calendars=calendars)
     if info.kind == "none":
@@ -41,16 +43,37 @@ def deadline_badge(context, dossier):
         due = timezone.localtime(info.due_at)
         text, css = _("due %(date)s") % {"date": f"{due:%d/%m/%Y}"}, "text-bg-light border"
     elif info.kind == "paused":
-        days = _days(info.days_left) if info.days_left is not None else "?"
-        text = _("clock stopped, %(days)s d left") % {"days": days}
-        css = "text-bg-secondary"
+        if info.late:
+            text = _("late, clock stopped")
+            css = "text-bg-danger"
+        else:
+            days = _days(info.days_left) if info.days_left is not None else "?"
+            text = _("clock stopped, %(days)s d left") % {"days": days}
+            css = "text-bg-secondary"
     elif info.late:
-        text, css = _("late by %(days)s d") % {"days": _days(info.days_left)}, "text-bg-danger"
+        text, css = _late(info), "text-bg-danger"
     elif info.due_soon:
-        text, css = _("%(days)s d left") % {"days": _days(info.days_left)}, "text-bg-warning"
+        text, css = _soon(info), "text-bg-warning"
     else:
         text, css = _("%(days)s d left") % {"days": _days(info.days_left)}, "text-bg-success"
     return {"text": text, "css": css, "info": info}
+
+
+def _late(info) -> str:
+    # Late after office hours on the due day is less than a tenth of a working day late:
+    # the badge says since when rather than "late by 0 d".
+    days = -info.days_left
+    if days >= Decimal("0.1"):
+        return _("late by %(days)s d") % {"days": _days(days)}
+    due = timezone.localtime(info.due_at)
+    return _("late since %(time)s") % {"time": f"{due:%H:%M %d/%m}"}
+
+
+def _soon(info) -> str:
+    due = timezone.localtime(info.due_at)
+    if due.date() == timezone.localdate():
+        return _("due today at %(time)s") % {"time": f"{due:%H:%M}"}
+    return _("%(days)s d left") % {"days": _days(info.days_left)}
 
 
 @register.filter

@@ -11,6 +11,7 @@ from postgov.delivery import manifests
 from postgov.dossiers.workflow import State
 from postgov.identity.access import Access
 from tests.agency_helpers import at, handed_over, move, outbound_item, sealed
+from tests.signing import data_url, scribble
 
 INBOX = reverse("dossiers:agency_inbox")
 
@@ -140,7 +141,7 @@ def test_the_receiver_confirms_a_presented_manifest(client, world):
     assert client.get(url).status_code == 404
     client.force_login(world.agency_receiver)
     assert client.get(url).status_code == 200
-    manifests.present(manifest.pk, user=world.postman_a, access=access)
+    manifests.present(manifest.pk, user=world.postman_a, access=access, signature=scribble())
     page = client.get(url).content.decode()
     assert outbound_item(dossier).item_id in page
     bad = client.post(url, {f"check_{line.pk}": "discrepancy", f"fee_{line.pk}": "50000"})
@@ -149,7 +150,16 @@ def test_the_receiver_confirms_a_presented_manifest(client, world):
         and "differs" in bad.content.decode()
         or "khác" in bad.content.decode()
     )
-    response = client.post(url, {f"check_{line.pk}": "ok", f"fee_{line.pk}": "50.000"})
+    unsigned = client.post(
+        url, {f"check_{line.pk}": "ok", f"fee_{line.pk}": "49.000", "unsigned_note": "quên"}
+    )
+    assert unsigned.status_code == 400
+    assert "Hãy ký trên màn hình để xác nhận bàn giao" in unsigned.content.decode()
+    assert (
+        'value="49000"' in unsigned.content.decode() and 'value="quên"' in unsigned.content.decode()
+    )
+    signed = {"signature": data_url(scribble())}
+    response = client.post(url, {f"check_{line.pk}": "ok", f"fee_{line.pk}": "50.000", **signed})
     assert response.status_code == 302
     dossier.refresh_from_db()
     assert dossier.status == State.HANDED_OVER and dossier.fees_handed_over == 50_000

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from postgov.agencies.models import CalendarAdjustment
 from postgov.dossiers.agency_actions import Who, act
@@ -103,20 +104,11 @@ def test_days_left_is_shown_running_and_late(world):
     assert deadline(sealed(world)).kind == "none"
 
 
-def test_extension_only_before_the_due_date(world):
-    dossier = handed_over(world, at("2026-11-30 10:00"))
+def test_an_extension_moves_the_due_date_and_a_late_one_says_so(world):
+    dossier = handed_over(world, at("2026-11-30 10:00"))  # due 2026-12-03 17:00
     dossier = move(dossier, "accept", world.agency_receiver)
     from postgov.dossiers.actions import TransitionError
 
-    with pytest.raises(TransitionError, match="passed|quá"):
-        act(
-            dossier.pk,
-            "extend",
-            officer(world),
-            new_due=at("2026-12-10 17:00"),
-            note="Cần xác minh",
-            at=at("2026-12-04 09:00"),
-        )
     with pytest.raises(TransitionError):
         act(
             dossier.pk,
@@ -134,11 +126,42 @@ def test_extension_only_before_the_due_date(world):
         note="Cần xác minh thêm với UBND xã",
         at=at("2026-12-02 09:00"),
     )
-    assert dossier.due_at == at("2026-12-10 17:00")
+    assert dossier.due_at == at("2026-12-10 17:00") and event.details["late"] is False
     assert dossier.first_due_at == at("2026-12-03 17:00")
     assert event.details["previous_due"].startswith("2026-12-03T10:00")  # stored in UTC
     leg = LegRecord.objects.get(dossier=dossier, segment="agency", ended_at__isnull=True)
     assert leg.extended and leg.due_at == at("2026-12-10 17:00")
+
+
+def test_an_apology_after_the_due_date_is_recorded_late_and_the_leg_stays_late(world):
+    dossier = handed_over(world, at("2026-11-30 10:00"))  # due 2026-12-03 17:00
+    dossier = move(dossier, "accept", world.agency_receiver)
+    from postgov.dossiers.actions import TransitionError
+
+    with pytest.raises(TransitionError, match="later than now"):
+        act(
+            dossier.pk,
+            "extend",
+            officer(world),
+            new_due=at("2026-12-04 08:00"),
+            note="Cần xác minh",
+            at=at("2026-12-04 09:00"),
+        )
+    dossier, event = act(
+        dossier.pk,
+        "extend",
+        officer(world),
+        new_due=at("2026-12-10 17:00"),
+        note="Cần xác minh",
+        at=at("2026-12-04 09:00"),
+    )
+    assert event.details["late"] is True and dossier.due_at == at("2026-12-10 17:00")
+    leg = LegRecord.objects.get(dossier=dossier, segment="agency", ended_at__isnull=True)
+    assert leg.extended and leg.due_at == at("2026-12-03 17:00")
+    with time_machine.travel(at("2026-12-08 09:00"), tick=False):
+        act(dossier.pk, "result_ready", officer(world), documents=[{"name": "Giấy khai sinh"}])
+    leg.refresh_from_db()
+    assert leg.late
 
 
 def test_legs_split_the_time_between_post_and_agency(world):
@@ -146,9 +169,10 @@ def test_legs_split_the_time_between_post_and_agency(world):
     dossier = move(dossier, "dispatch", world.postman_a, at=at("2026-11-30 08:00"))
     dossier = move(dossier, "hand_over", world.agency_receiver, at=at("2026-11-30 10:00"))
     dossier = move(dossier, "accept", world.agency_receiver, at=at("2026-11-30 10:30"))
-    dossier, _ = act(
-        dossier.pk, "result_ready", officer(world), documents=[{"name": "Giấy khai sinh"}]
-    )
+    with time_machine.travel(at("2026-12-01 09:00"), tick=False):
+        dossier, _ = act(
+            dossier.pk, "result_ready", officer(world), documents=[{"name": "Giấy khai sinh"}]
+        )
     legs = {leg.segment: leg for leg in LegRecord.objects.filter(dossier=dossier)}
     assert set(legs) == {"outbound", "agency", "return"}
     outbound = legs["outbound"]

@@ -17,6 +17,7 @@ from postgov.dossiers.models import Dossier
 from postgov.identity.access import Access
 from postgov.reports.reconciliation import reconcile
 from tests.agency_helpers import handed_over, outbound_item, sealed
+from tests.signing import scribble
 
 DASHBOARD = reverse("reports:dashboard")
 SLA = reverse("reports:sla")
@@ -58,7 +59,7 @@ def short_handover(world):
             manifest.pk, outbound_item(dossier).item_id, user=world.postman_a, access=access
         )
     manifests.dispatch(manifest.pk, user=world.postman_a, access=access)
-    manifests.present(manifest.pk, user=world.postman_a, access=access)
+    manifests.present(manifest.pk, user=world.postman_a, access=access, signature=scribble())
     lines = {line.dossier_id: line for line in manifest.items.all()}
     manifests.confirm_handover(
         manifest.pk,
@@ -68,6 +69,7 @@ def short_handover(world):
         },
         user=world.agency_receiver,
         access=Access.for_user(world.agency_receiver),
+        signature=scribble(),
     )
     return one, two, third
 

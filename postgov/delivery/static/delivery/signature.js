@@ -1,6 +1,8 @@
 /* A signature drawn with a finger (or a mouse) on a canvas, sent as a PNG data URL in a
-   hidden field. Without JavaScript the pad stays hidden and the form still submits: the
-   server then records that no signature image was captured. */
+   hidden field. The server requires it, or a reason why the person cannot sign on the
+   screen: without JavaScript the pad stays hidden and the reason is the way on. With it,
+   a form sent with an empty pad and no reason is stopped here first, so nothing typed
+   (or the photo chosen) is lost on the way to the server and back. */
 (function () {
   "use strict";
   document.querySelectorAll("[data-signature-pad]").forEach(function (wrap) {
@@ -9,6 +11,8 @@
     var clear = wrap.parentNode.querySelector("[data-signature-clear]");
     var form = wrap.closest("form");
     var note = form ? form.querySelector("[data-signature-nojs]") : null;
+    var required = form ? form.querySelector("[data-signature-required]") : null;
+    var unsigned = form ? form.querySelector("[data-signature-unsigned]") : null;
     var ctx = canvas.getContext("2d");
     var drawing = false, drawn = false;
     wrap.parentNode.hidden = false;
@@ -23,8 +27,21 @@
       ctx.lineCap = "round";
       ctx.lineJoin = "round";
       ctx.strokeStyle = "#0b2a5b";
-      drawn = false;
-      field.value = "";
+    }
+    function restore() {
+      // The page came back with an error: the signature already drawn is shown again.
+      if (field.value.indexOf("data:image/png;base64,") !== 0) {
+        field.value = "";
+        return;
+      }
+      var image = new Image();
+      image.onload = function () {
+        var rect = canvas.getBoundingClientRect();
+        ctx.drawImage(image, 0, 0, rect.width, rect.height);
+        drawn = true;
+      };
+      image.onerror = function () { field.value = ""; };
+      image.src = field.value;
     }
     function point(event) {
       var rect = canvas.getBoundingClientRect();
@@ -49,7 +66,10 @@
     function end() {
       if (!drawing) return;
       drawing = false;
-      if (drawn) field.value = canvas.toDataURL("image/png");
+      if (drawn) {
+        field.value = canvas.toDataURL("image/png");
+        if (required) required.hidden = true;
+      }
     }
     canvas.addEventListener("pointerup", end);
     canvas.addEventListener("pointercancel", end);
@@ -59,6 +79,15 @@
       drawn = false;
       field.value = "";
     });
+    if (form) form.addEventListener("submit", function (event) {
+      if (field.value || !unsigned) return;
+      if (unsigned.querySelector("input[type=radio]:checked")) return;
+      event.preventDefault();
+      if (required) required.hidden = false;
+      unsigned.open = true;
+      wrap.scrollIntoView({ block: "center" });
+    });
     size();
+    restore();
   });
 })();
