@@ -33,7 +33,8 @@ from postgov.identity.models import LoginFailure
 from postgov.lib.netkeys import network_key
 from postgov.lib.text import fold
 
-DEVICE_COOKIE = "postgov_device"
+# The __Host- prefix (Secure, this host, path "/") whenever cookies are secure.
+DEVICE_COOKIE = "__Host-postgov_device" if settings.SESSION_COOKIE_SECURE else "postgov_device"
 DEVICE_SALT = "postgov.identity.known-device"
 DEVICE_ACCOUNTS = 20  # a shared counter PC remembers this many of its last accounts
 _ACCOUNT_TAG = 24  # hex digits of the account hash kept in the cookie

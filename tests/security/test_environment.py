@@ -41,6 +41,7 @@ print(json.dumps({
     "hsts": settings.SECURE_HSTS_SECONDS,
     "hsts_header": response.headers.get("Strict-Transport-Security"),
     "secure_cookies": settings.SESSION_COOKIE_SECURE,
+    "cookie_names": [settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME],
 }))
 """
 
@@ -95,6 +96,8 @@ def test_production_runs_once_everything_is_given_and_always_sends_hsts(tmp_path
     assert seen["environment"] == "production" and seen["debug"] is False
     assert seen["hsts"] >= 31536000 and seen["secure_cookies"] is True
     assert seen["hsts_header"] == f"max-age={seen['hsts']}"
+    # Secure cookies bound to this host: a sibling subdomain cannot plant or replace them.
+    assert all(name.startswith("__Host-") for name in seen["cookie_names"])
 
 
 def test_production_refuses_debug_and_short_audit_keys(tmp_path):
