@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 
-from postgov import health, home
+from postgov import error_pages, health, home
 from postgov.agencies import portal_simulator
 from postgov.api import api
 
@@ -24,3 +24,7 @@ urlpatterns = [
     path("_simulator/portal/<path:path>", csrf_exempt(portal_simulator.django_view)),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = error_pages.bad_request
+handler403 = error_pages.permission_denied
+handler404 = error_pages.page_not_found
