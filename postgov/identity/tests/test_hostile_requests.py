@@ -20,6 +20,7 @@ from postgov.identity.tests.oidc_helpers import (
     rp,  # noqa: F401  (fixture)
     token_request,
 )
+from tests.personas import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +107,13 @@ def test_a_client_assertion_expiring_at_infinity_is_refused(client, citizen, set
     )
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
+
+
+# -- where a login goes next ---------------------------------------------------------------
+@pytest.mark.parametrize("next_url", ["profile", '"><img src=x>', "account"])
+def test_a_next_that_is_not_a_path_goes_home(client, citizen, next_url):
+    response = client.post(
+        "/accounts/login/", {"username": "citizen", "password": PASSWORD, "next": next_url}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/"
