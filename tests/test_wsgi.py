@@ -4,6 +4,21 @@ from __future__ import annotations
 
 from wsgiref.util import setup_testing_defaults
 
+import pytest
+from django.core import signals
+from django.db import close_old_connections
+
+
+@pytest.fixture(autouse=True)
+def _leave_the_database_alone():
+    """The handler closes stale database connections at each request; this test has no
+    database, and must not touch the connection another test left open."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
 
 def _call(**environ) -> str:
     from postgov.wsgi import application
