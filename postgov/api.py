@@ -6,7 +6,10 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.throttling import BaseThrottle
@@ -119,6 +122,16 @@ def _authentication_error(request, exc):
 @api.exception_handler(Http404)
 def _not_found(request, exc):
     return problem(request, 404, "Không tìm thấy. / Not found.")
+
+
+@api.exception_handler(SuspiciousOperation)
+@api.exception_handler(BadRequest)
+@api.exception_handler(MultiPartParserError)
+def _unreadable(request, exc):
+    # Django refuses to read a request it cannot read safely (more parameters than
+    # DATA_UPLOAD_MAX_NUMBER_FIELDS, a body too big, a form in another charset, a
+    # multipart body it cannot parse): the client's fault, not a server error.
+    return problem(request, 400, _("The request could not be read."))
 
 
 @api.exception_handler(Exception)

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 
-from postgov import health, home
+from postgov import error_pages, health, home
 from postgov.agencies import portal_simulator
 from postgov.api import api
 from postgov.identity.views.auth import admin_login
@@ -27,3 +27,7 @@ urlpatterns = [
     path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = error_pages.bad_request
+handler403 = error_pages.permission_denied
+handler404 = error_pages.page_not_found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from ninja.errors import HttpError
@@ -50,8 +51,13 @@ def list_agencies(request, q: str = "", level: str = "", desk: str = ""):
 def competent(request, procedure: str, commune: str):
     """The agencies that process `procedure` (national code) for an applicant of `commune`
     (current commune code), the commune's own first."""
-    proc = Procedure.objects.filter(code=procedure).first()
-    place = Commune.objects.select_related("province").filter(code=commune).first()
+    # PostgreSQL refuses NUL in a query; no code holds one anyway.
+    proc = None if "\x00" in procedure else Procedure.objects.filter(code=procedure).first()
+    place = (
+        None
+        if "\x00" in commune
+        else Commune.objects.select_related("province").filter(code=commune).first()
+    )
     if proc is None:
         raise HttpError(404, "Không có thủ tục mã này. / No procedure with this code.")
     if place is None:
@@ -61,6 +67,8 @@ def competent(request, procedure: str, commune: str):
 
 @router.get("/{unit_code}", response=AgencyOut, summary="One agency")
 def get_agency(request, unit_code: str):
+    if "\x00" in unit_code:  # PostgreSQL refuses NUL in a query; no code holds one anyway
+        raise Http404
     return get_object_or_404(
         Agency.objects.select_related("province", "commune"), unit_code=unit_code
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
@@ -13,7 +14,8 @@ from postgov.lib.text import search_terms
 
 def filter_agencies(params) -> tuple[dict, object]:
     queryset = Agency.objects.filter(active=True).select_related("province", "commune")
-    query = (params.get("q") or "")[:100]
+    # No name holds a NUL, and PostgreSQL refuses one in a query.
+    query = (params.get("q") or "")[:100].replace("\x00", "")
     for term in search_terms(query):
         queryset = queryset.filter(name_folded__contains=term)
     level = params.get("level") or ""
@@ -43,6 +45,8 @@ def agencies(request):
 
 @require_GET
 def agency(request, unit_code: str):
+    if "\x00" in unit_code:  # PostgreSQL refuses NUL in a query; no code holds one anyway
+        raise Http404
     obj = get_object_or_404(
         Agency.objects.select_related("province", "commune", "parent"), unit_code=unit_code
     )

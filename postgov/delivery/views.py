@@ -71,6 +71,8 @@ def book_pickup(request):
 @require_GET
 def pickup_status(request, code: str):
     """What the citizen sees after booking (and when coming back with the code)."""
+    if "\x00" in code:  # PostgreSQL refuses NUL in a query; no code holds one anyway
+        raise Http404
     booking = get_object_or_404(
         PickupBooking.objects.select_related("service_point", "procedure"), code=code.upper()
     )

@@ -50,7 +50,8 @@ def verify_assertion(assertion: str, request) -> RelyingParty | None:
         keys = jwk.JWKSet.from_json(json.dumps(client.jwks))
         token = jwt.JWT(jwt=assertion, key=keys, algs=ALGORITHMS, check_claims={"exp": None})
         claims = json.loads(token.claims)
-    except (JWException, ValueError, KeyError, TypeError):
+    except (JWException, ValueError, KeyError, TypeError, OverflowError):
+        # OverflowError: jwcrypto reads "exp": Infinity (valid JSON for Python) as int.
         return None
     aud = claims.get("aud")
     audiences = {aud} if isinstance(aud, str) else set(aud or [])

@@ -88,7 +88,8 @@ def check(params) -> dict:
         raise ParamError("invalid_request", "Unsupported prompt value.")
     out["prompt_set"] = prompt
     if "max_age" in out:
-        if not out["max_age"].isdigit():
+        # isascii: "²" or "١٢" pass isdigit() and int() refuses or misreads them.
+        if not (out["max_age"].isascii() and out["max_age"].isdigit()):
             raise ParamError("invalid_request", "max_age must be a non-negative integer.")
         out["max_age_int"] = int(out["max_age"])
     challenge = out.get("code_challenge")
@@ -103,7 +104,7 @@ def check(params) -> dict:
     if "claims" in out:
         try:
             claims = json.loads(out["claims"])
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting deep within the limit
             raise ParamError("invalid_request", "The claims parameter is not JSON.") from None
         if not isinstance(claims, dict) or not all(isinstance(v, dict) for v in claims.values()):
             raise ParamError("invalid_request", "The claims parameter must be a JSON object.")

@@ -105,7 +105,12 @@ class PostGovValidator(OAuth2Validator):
             request.client_id = client.client_id
             return True
         if self._extract_basic_auth(request):
-            ok = self._authenticate_basic_auth(request)
+            try:
+                ok = self._authenticate_basic_auth(request)
+            except ValueError:
+                # DOT catches binascii.Error only: base64 of a header with non-ASCII
+                # characters raises a plain ValueError.
+                ok = False
             method = "client_secret_basic"
         else:
             ok = self._authenticate_request_body(request)

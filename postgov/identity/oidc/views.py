@@ -164,7 +164,10 @@ def _required_level(rp: RelyingParty, acr_list: list[str], claims: dict) -> tupl
     essential = ((claims or {}).get("id_token") or {}).get("acr")
     if isinstance(essential, dict) and essential.get("essential"):
         values = essential.get("values") or ([essential["value"]] if essential.get("value") else [])
-        known = [v for v in values if v in authn.ACR_LEVEL]
+        # The claims parameter is the portal's JSON: anything may stand where a string or
+        # a list of strings belongs.
+        values = values if isinstance(values, list) else []
+        known = [v for v in values if isinstance(v, str) and v in authn.ACR_LEVEL]
         if known:
             wanted = known
     needed = min((authn.ACR_LEVEL[v] for v in wanted), default=1)

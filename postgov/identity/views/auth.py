@@ -35,7 +35,9 @@ from postgov.identity.printing import qr_svg
 
 def _safe_next(request) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    # A path on this site, nothing else: redirect() takes a bare word ("profile") for the
+    # name of a view and fails when there is none.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, {request.get_host()}, request.is_secure()
     ):
         return target
