@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -1312,11 +1313,36 @@ def _register_valid(ctx, client):
 
 
 def _register_verify_prepare(ctx, client):
-    from postgov.identity.views.register import REGISTERING
+    # A registration waiting for its phone code: the form posted, nothing created yet.
+    fields = dict(_register_valid(ctx, client)[0][1])
+    client.post("/accounts/register/", fields)
 
-    ctx.put_in_session(
-        client, REGISTERING, {"user": ctx.unverified().pk, "at": int(time.time()), "next": "/"}
+
+def _register_check_prepare(ctx, client):
+    # A registration held back for the challenge: kept, no code sent yet.
+    from postgov.identity import registration
+
+    fields = dict(_register_valid(ctx, client)[0][1])
+    data = {name: fields.get(name, "") for name in registration.FIELDS}
+    data["birth_date"] = "1990-03-15"
+    data["permanent_commune"] = ctx.world.commune_a.pk
+    data["current_commune"] = ctx.world.commune_b.pk
+    state = {"data": data, "password": "", "next": "/", "at": int(time.time()), "code": None}
+    ctx.put_in_session(client, registration.SESSION_KEY, state)
+
+
+def _register_check_valid(ctx, client):
+    from postgov.identity import registration
+    from postgov.lib import challenge
+
+    issued = challenge.issue(registration.CHALLENGE_PURPOSE, "127.0.0.1")
+    answer = next(
+        n
+        for n in itertools.count()
+        if challenge.leading_zero_bits(hashlib.sha256(f"{issued.seed}:{n}".encode()).digest())
+        >= issued.bits
     )
+    return [({}, [("challenge", issued.token), ("challenge_answer", str(answer))], {})]
 
 
 def _recover_verify_prepare(ctx, client):
@@ -1600,6 +1626,15 @@ TARGETS: list[Target] = [
         ("code", "action"),
         _static(({}, [("code", "123456")]), ({}, [("action", "resend")])),
         prepare=_register_verify_prepare,
+        examples=12,
+    ),
+    Target(
+        "identity:register_check",
+        "/accounts/register/check/",
+        ("POST", "GET"),
+        ("challenge", "challenge_answer"),
+        _register_check_valid,
+        prepare=_register_check_prepare,
         examples=12,
     ),
     Target(
