@@ -12,6 +12,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("postgov.identity.urls")),
+    path("accounts/me/", include("postgov.citizen_urls")),
     path("places/", include("postgov.places.urls")),
     path("catalog/", include("postgov.catalog.urls")),
     path("agencies/", include("postgov.agencies.urls")),

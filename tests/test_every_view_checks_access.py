@@ -56,6 +56,7 @@ PUBLIC = {
     "agencies:agency",
     "delivery:book_pickup",
     "delivery:pickup_status",
+    "delivery:pickup_change",  # only with the signed proof the tracking page gives
     "dossiers:track",
     "dossiers:track_form_01",  # only with the signed token the tracking page gives
 }
@@ -79,6 +80,11 @@ ANY_ACCOUNT = {
     "identity:password_change",
     "identity:reauth",
     "identity:step_up",
+    # The citizen's own records: each view keeps to them (tests/security/test_citizen_records.py).
+    "mine:dossiers",
+    "mine:dossier",
+    "mine:pickups",
+    "mine:pickup_change",
 }
 REFUSED = {302, 401, 403, 404, 405}
 

@@ -178,6 +178,11 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", "", text or "").upper()[:40]
 
 
+def tracked_dossiers():
+    """Dossiers a citizen may follow (sealed or later), with what `describe` reads."""
+    return _tracked()
+
+
 def _tracked() -> object:
     return Dossier.objects.exclude(status__in=(State.DRAFT, State.CANCELLED)).select_related(
         "procedure_version__procedure", "agency", "receiving_point"
