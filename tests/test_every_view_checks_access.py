@@ -50,6 +50,8 @@ PUBLIC = {
     "places:convert",
     "catalog:procedures",
     "catalog:procedure",
+    "catalog:procedure_points",
+    "catalog:declaration_form",
     "catalog:export_json",
     "catalog:export_csv",
     "agencies:agencies",
