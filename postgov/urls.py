@@ -21,6 +21,8 @@ urlpatterns = [
     path("", include("postgov.dossiers.urls")),
     path("reports/", include("postgov.reports.urls")),
     path("api/", api.urls),
+    # What the development gateways "sent" (404 outside development).
+    path("dev/", include("postgov.notify.urls")),
     # The national portal's stand-in for the demo (404 unless PORTAL_SIMULATOR is on).
     path("_simulator/portal/<path:path>", csrf_exempt(portal_simulator.django_view)),
     path("admin/", admin.site.urls),

@@ -43,6 +43,7 @@ PUBLIC = {
     "identity:demo_portal",
     "identity:demo_portal_start",
     "identity:demo_portal_callback",
+    "notify:sent_messages",  # development only (404 otherwise), like the demo portal
     "places:service_points",
     "places:service_point",
     "places:communes",
