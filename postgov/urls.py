@@ -13,6 +13,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("postgov.identity.urls")),
+    path("accounts/me/", include("postgov.citizen_urls")),
     path("places/", include("postgov.places.urls")),
     path("catalog/", include("postgov.catalog.urls")),
     path("agencies/", include("postgov.agencies.urls")),
@@ -21,6 +22,8 @@ urlpatterns = [
     path("", include("postgov.dossiers.urls")),
     path("reports/", include("postgov.reports.urls")),
     path("api/", api.urls),
+    # What the development gateways "sent" (404 outside development).
+    path("dev/", include("postgov.notify.urls")),
     # The national portal's stand-in for the demo (404 unless PORTAL_SIMULATOR is on).
     path("_simulator/portal/<path:path>", csrf_exempt(portal_simulator.django_view)),
     # Before the admin's own: its login goes through PostGov's, with the second factor.

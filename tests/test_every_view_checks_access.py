@@ -43,6 +43,7 @@ PUBLIC = {
     "identity:demo_portal",
     "identity:demo_portal_start",
     "identity:demo_portal_callback",
+    "notify:sent_messages",  # development only (404 otherwise), like the demo portal
     "places:service_points",
     "places:service_point",
     "places:communes",
@@ -50,12 +51,15 @@ PUBLIC = {
     "places:convert",
     "catalog:procedures",
     "catalog:procedure",
+    "catalog:procedure_points",
+    "catalog:declaration_form",
     "catalog:export_json",
     "catalog:export_csv",
     "agencies:agencies",
     "agencies:agency",
     "delivery:book_pickup",
     "delivery:pickup_status",
+    "delivery:pickup_change",  # only with the signed proof the tracking page gives
     "dossiers:track",
     "dossiers:track_form_01",  # only with the signed token the tracking page gives
 }
@@ -79,6 +83,11 @@ ANY_ACCOUNT = {
     "identity:password_change",
     "identity:reauth",
     "identity:step_up",
+    # The citizen's own records: each view keeps to them (tests/security/test_citizen_records.py).
+    "mine:dossiers",
+    "mine:dossier",
+    "mine:pickups",
+    "mine:pickup_change",
 }
 REFUSED = {302, 401, 403, 404, 405}
 

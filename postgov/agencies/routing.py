@@ -39,3 +39,15 @@ def receiving_centres(province) -> QuerySet[Agency]:
     return Agency.objects.filter(
         active=True, province=province, desk_kind=Agency.DeskKind.SERVICE_CENTRE
     ).order_by("level", "name")
+
+
+def receiving_points(procedure):
+    """Post offices where a dossier of `procedure` can be handed in: the active service
+    points of every province where an active agency is competent for it (any point of the
+    province receives; intake routes by the applicant's commune)."""
+    from postgov.places.models import ServicePoint
+
+    provinces = Competence.objects.filter(procedure=procedure, agency__active=True).values(
+        "province_id"
+    )
+    return ServicePoint.objects.filter(active=True, commune__province_id__in=provinces)

@@ -58,3 +58,12 @@ class CatalogUploadForm(StyledFormMixin, forms.Form):
         if not upload.name.lower().endswith(UPLOAD_SUFFIXES):
             raise forms.ValidationError(_("Choose a .json or .csv file."))
         return upload
+
+
+class PointSearchForm(StyledFormMixin, forms.Form):
+    q = forms.CharField(
+        label=_("Post office or commune"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("e.g. Đông Hà")}),
+    )

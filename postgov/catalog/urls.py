@@ -12,4 +12,6 @@ urlpatterns = [
     path("import/<int:pk>/", views.import_detail, name="import_detail"),
     path("import/<int:pk>/apply/", views.import_apply, name="import_apply"),
     path("<str:code>/", views.procedure, name="procedure"),
+    path("<str:code>/post-offices/", views.procedure_points, name="procedure_points"),
+    path("<str:code>/form.pdf", views.declaration_form, name="declaration_form"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import IntegrityError
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,9 +13,10 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from postgov.catalog import actions
+from postgov.agencies.routing import receiving_points
+from postgov.catalog import actions, declarations
 from postgov.catalog.exchange import export_csv, export_json
-from postgov.catalog.forms import CatalogUploadForm, ProcedureFilterForm
+from postgov.catalog.forms import CatalogUploadForm, PointSearchForm, ProcedureFilterForm
 from postgov.catalog.models import CatalogImport, Procedure, ProcedureVersion
 from postgov.catalog.queries import (
     known_fields,
@@ -24,6 +26,7 @@ from postgov.catalog.queries import (
 )
 from postgov.identity.access import role_required
 from postgov.identity.models import Role
+from postgov.lib.text import search_terms
 
 PAGE_SIZE = 20
 
@@ -72,11 +75,15 @@ def _version_status(version: ProcedureVersion, current: ProcedureVersion | None,
     return "upcoming" if version.effective_from > today else "previous"
 
 
-@require_GET
-def procedure(request, code: str):
+def _procedure(code: str) -> Procedure:
     if "\x00" in code:  # PostgreSQL refuses NUL in a query; no code has one
         raise Http404("no such procedure")
-    procedure = get_object_or_404(Procedure, code=code)
+    return get_object_or_404(Procedure, code=code)
+
+
+@require_GET
+def procedure(request, code: str):
+    procedure = _procedure(code)
     today = timezone.localdate()
     versions = list(procedure.versions.order_by("-version"))
     current = version_in_force(procedure, today)
@@ -91,11 +98,16 @@ def procedure(request, code: str):
         )
         shown = current or (upcoming[0] if upcoming else (versions[0] if versions else None))
     fees = list(shown.fees.all()) if shown else []
+    # Ways on from the version in force: a pickup and the post offices only when it may
+    # go by post; the form to print when the catalog lists one.
+    by_post = current is not None and current.postal_allowed
     return render(
         request,
         "catalog/procedure.html",
         {
             "procedure": procedure,
+            "by_post": by_post,
+            "declaration": declarations.declaration_document(current),
             "shown": shown,
             "shown_status": _version_status(shown, current, today) if shown else None,
             "documents": list(shown.documents.all()) if shown else [],
@@ -104,6 +116,50 @@ def procedure(request, code: str):
             "versions": [(v, _version_status(v, current, today)) for v in versions],
         },
     )
+
+
+@require_GET
+def procedure_points(request, code: str):
+    """The post offices that receive the procedure, by the agencies competent for it."""
+    procedure = _procedure(code)
+    current = version_in_force(procedure, timezone.localdate())
+    by_post = current is not None and current.postal_allowed
+    form = PointSearchForm(request.GET or None)
+    points = receiving_points(procedure).select_related("commune__province")
+    if not by_post:
+        points = points.none()
+    if form.is_bound and form.is_valid():
+        for term in search_terms(form.cleaned_data["q"])[:8]:
+            points = points.filter(
+                Q(name_folded__contains=term) | Q(commune__name_folded__contains=term)
+            )
+    page_obj = Paginator(
+        points.order_by("commune__province__code", "name_folded", "code"), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "catalog/procedure_points.html",
+        {
+            "procedure": procedure,
+            "version": current,
+            "by_post": by_post,
+            "form": form,
+            "page_obj": page_obj,
+        },
+    )
+
+
+@require_GET
+def declaration_form(request, code: str):
+    """The procedure's declaration form as a PDF to print (`catalog.declarations`)."""
+    procedure = _procedure(code)
+    current = version_in_force(procedure, timezone.localdate())
+    document = declarations.declaration_document(current)
+    if document is None:
+        raise Http404("no form for this procedure")
+    response = HttpResponse(declarations.render(current, document), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{declarations.file_name(current)}"'
+    return response
 
 
 def _download(content: bytes, content_type: str, extension: str) -> HttpResponse:

@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 
 from postgov.audit.actions import record
 from postgov.catalog.models import Procedure
-from postgov.delivery import serials
+from postgov.delivery import scheduling, serials
 from postgov.delivery.models import MissingSignature, PickupAttempt, PickupBooking, PostalItem
 from postgov.delivery.signatures import Unsigned
+from postgov.dossiers import tracking_links
 from postgov.identity.models import Role, User
 from postgov.lib.compiled_saves import insert_all
 from postgov.lib.locking import lock_one
@@ -69,7 +70,10 @@ def create_items(dossier, legs: list[tuple[str, int]]) -> list[PostalItem]:
 # it seals) or records a failed visit. The citizen gets a message at each step.
 
 BOOKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
-OPEN_STATUSES = (PickupBooking.Status.REQUESTED, PickupBooking.Status.ASSIGNED)
+OPEN_STATUSES = scheduling.OPEN_STATUSES
+# What the citizen may still change: an open booking before the postman sets out, or one
+# whose visit failed (nobody is on the way any more).
+CHANGEABLE_STATUSES = (*OPEN_STATUSES, PickupBooking.Status.FAILED)
 
 
 class PickupError(Exception):
@@ -110,6 +114,7 @@ def _queue_pickup_sms(booking: PickupBooking, template: str, extra: dict) -> Non
     extra = {k: unaccent(str(v)) if isinstance(v, Promise) else v for k, v in extra.items()}
     context = {
         "code": booking.code,
+        "track_url": tracking_links.pickup_link(booking.code, booking.pk),
         "date": booking.date,
         "window": unaccent(str(booking.get_window_display())),
         "procedure": unaccent(booking.procedure.name)[:60],
@@ -130,12 +135,23 @@ def book_pickup(
     day: date,
     window: str,
     note: str = "",
+    account=None,
     request=None,
 ) -> PickupBooking:
+    """Book a visit; `account`: the PostID account signed in while booking. Refused
+    (PickupError) when the day is not a collection day or the window is full."""
     point = serving_point(commune)
     if point is None:
         raise PickupError(_("No post office serves this commune yet."))
+    problem = scheduling.day_problem(day, commune.province_id)
+    if problem:
+        raise PickupError(problem)
     with transaction.atomic():
+        # Bookings of one post office are counted one at a time, so two citizens booking
+        # the last place of a window at once cannot both get it.
+        lock_one(ServicePoint, point.pk)
+        if scheduling.is_full(point.pk, day, window):
+            raise PickupError(scheduling.full_message(point.name))
         for _attempt in range(5):
             try:
                 with transaction.atomic():
@@ -151,6 +167,7 @@ def book_pickup(
                         window=window,
                         note=note,
                         service_point=point,
+                        account=account if getattr(account, "is_authenticated", False) else None,
                     )
                 break
             except IntegrityError:
@@ -163,7 +180,13 @@ def book_pickup(
             actor=None,
             obj=booking,
             service_point_id=point.pk,
-            details={"code": booking.code, "procedure": procedure.code, "date": day},
+            details={
+                "code": booking.code,
+                "procedure": procedure.code,
+                "date": day,
+                "window": window,
+                "account": booking.account_id,
+            },
         )
         _notify_pickup(booking, "pickup_booked")
     return booking
@@ -362,3 +385,133 @@ def review_missing_signature(
             details={"step": row.step, "note": row.review_note},
         )
     return row
+
+
+# -- changes by the citizen ------------------------------------------------------------------
+
+
+def change_problem(booking: PickupBooking, now=None) -> str:
+    """Why the citizen can no longer cancel or move this booking, or "" when they can."""
+    if booking.status not in CHANGEABLE_STATUSES:
+        return _("This booking is closed and can no longer be changed.")
+    if booking.status == PickupBooking.Status.FAILED:
+        return ""
+    # The postman started receiving the dossier at the house.
+    started = PickupBooking.objects.filter(pk=booking.pk, dossier__isnull=False)
+    if started.exclude(dossier__status="cancelled").exists():
+        return _("The postman is already receiving your dossier.")
+    if (now or timezone.now()) >= scheduling.window_starts_at(booking):
+        return _(
+            "The postman is on the way: it is too late to change this booking. Please call "
+            "the post office."
+        )
+    return ""
+
+
+def can_change(booking: PickupBooking) -> bool:
+    return not change_problem(booking)
+
+
+def _tell_staff(booking: PickupBooking, what: str, previous: dict | None = None) -> None:
+    """The assigned postman (SMS and e-mail, when their account has them) and the
+    supervisors of the post office (e-mail) learn of a citizen's change at once."""
+    previous = previous or {}
+    with translation.override("vi"):
+        email = {
+            "what": what,
+            "code": booking.code,
+            "date": booking.date,
+            "window": str(booking.get_window_display()),
+            "previous_date": previous.get("date"),
+            "previous_window": str(previous.get("window", "")),
+            "point": booking.service_point.name,
+            "commune": booking.commune.name,
+        }
+        # Text messages go without diacritics (see test.sms.txt).
+        sms = {k: unaccent(v) if isinstance(v, str) else v for k, v in email.items()}
+        if booking.postman_id:
+            postman = booking.postman
+            queue_message("sms", to_e164(postman.phone), "pickup_changed_staff", sms, about=booking)
+            queue_message("email", postman.email, "pickup_changed_staff", email, about=booking)
+        supervisors = (
+            User.objects.filter(
+                role_assignments__role=Role.SUPERVISOR,
+                role_assignments__service_point_id=booking.service_point_id,
+                role_assignments__active=True,
+                is_active=True,
+            )
+            .exclude(email="")
+            .distinct()
+        )
+        for supervisor in supervisors:
+            queue_message("email", supervisor.email, "pickup_changed_staff", email, about=booking)
+
+
+def cancel_pickup(booking_id: int, *, actor=None, channel: str, request=None) -> PickupBooking:
+    """The citizen cancels (from the tracking page with the booking's proof, or from their
+    account). `channel`: "tracking" or "account", for the audit trail."""
+    with transaction.atomic():
+        booking = lock_one(PickupBooking, booking_id)
+        problem = change_problem(booking)
+        if problem:
+            raise PickupError(problem)
+        previous_status = booking.status
+        booking.status = PickupBooking.Status.CANCELLED
+        booking.save(update_fields=["status", "updated_at"])
+        record(
+            "pickup.cancelled_by_citizen",
+            request=request,
+            actor=actor,
+            obj=booking,
+            service_point_id=booking.service_point_id,
+            details={"code": booking.code, "channel": channel, "was": previous_status},
+        )
+        _notify_pickup(booking, "pickup_cancelled")
+        _tell_staff(booking, "cancelled")
+    return booking
+
+
+def move_pickup(
+    booking_id: int, day: date, window: str, *, actor=None, channel: str, request=None
+) -> PickupBooking:
+    """The citizen moves the visit to another day and window, under the rules of a new
+    booking. The assigned postman keeps it (the supervisor may give it to another); a
+    booking whose visit failed is back in the postman's list."""
+    if window not in PickupBooking.Window.values:
+        raise PickupError(_("Choose the time."))
+    with transaction.atomic():
+        booking = lock_one(PickupBooking, booking_id)
+        problem = change_problem(booking)
+        if problem:
+            raise PickupError(problem)
+        if (booking.date, booking.window) == (day, window):
+            raise PickupError(_("This is already the day and time of your booking."))
+        problem = scheduling.day_problem(day, booking.province_id)
+        if problem:
+            raise PickupError(problem)
+        lock_one(ServicePoint, booking.service_point_id)
+        if scheduling.is_full(booking.service_point_id, day, window, exclude=booking.pk):
+            raise PickupError(scheduling.full_message(booking.service_point.name))
+        previous = {"date": booking.date, "window": booking.get_window_display()}
+        was = {"date": booking.date, "window": booking.window, "status": booking.status}
+        booking.date, booking.window = day, window
+        booking.status = (
+            PickupBooking.Status.ASSIGNED if booking.postman_id else PickupBooking.Status.REQUESTED
+        )
+        booking.save(update_fields=["date", "window", "status", "updated_at"])
+        record(
+            "pickup.moved_by_citizen",
+            request=request,
+            actor=actor,
+            obj=booking,
+            service_point_id=booking.service_point_id,
+            details={
+                "code": booking.code,
+                "channel": channel,
+                "from": was,
+                "to": {"date": day, "window": window},
+            },
+        )
+        _notify_pickup(booking, "pickup_moved")
+        _tell_staff(booking, "moved", previous)
+    return booking

@@ -3,13 +3,11 @@ postman's failed visit) and the signature drawn on the screen, or why there is n
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from postgov.catalog.models import Procedure
+from postgov.delivery import scheduling
 from postgov.delivery.models import MissingSignature, PickupAttempt, PickupBooking
 from postgov.delivery.signatures import ProofFileError, Unsigned, signature_png
 from postgov.dossiers import catalog_access
@@ -17,7 +15,11 @@ from postgov.lib.forms import StyledFormMixin
 from postgov.lib.phones import PhoneError, normalise_mobile
 from postgov.places.models import Commune, ServicePoint
 
-BOOKING_DAYS_AHEAD = 14
+
+def _date_bounds(widget: forms.Widget) -> None:
+    widget.attrs.update(
+        min=f"{scheduling.first_day():%Y-%m-%d}", max=f"{scheduling.last_day():%Y-%m-%d}"
+    )
 
 
 class SignForm(StyledFormMixin, forms.Form):
@@ -108,11 +110,7 @@ class BookingForm(StyledFormMixin, forms.Form):
             .select_related("province")
             .order_by("province__code", "name_folded")
         )
-        today = timezone.localdate()
-        self.fields["date"].widget.attrs.update(
-            min=f"{today + timedelta(days=1):%Y-%m-%d}",
-            max=f"{today + timedelta(days=BOOKING_DAYS_AHEAD):%Y-%m-%d}",
-        )
+        _date_bounds(self.fields["date"].widget)
 
     def clean_phone(self):
         try:
@@ -120,18 +118,42 @@ class BookingForm(StyledFormMixin, forms.Form):
         except PhoneError as exc:
             raise forms.ValidationError(str(exc)) from exc
 
-    def clean_date(self):
-        day = self.cleaned_data["date"]
-        today = timezone.localdate()
-        if day <= today:
-            raise forms.ValidationError(_("Choose a day from tomorrow on."))
-        if day > today + timedelta(days=BOOKING_DAYS_AHEAD):
-            raise forms.ValidationError(
-                _("Choose a day within the next %(days)d days.") % {"days": BOOKING_DAYS_AHEAD}
-            )
-        if day.weekday() == 6:
-            raise forms.ValidationError(_("Postmen do not collect on Sundays."))
-        return day
+    def clean(self):
+        data = super().clean()
+        day, commune = data.get("date"), data.get("commune")
+        if day is not None:
+            problem = scheduling.day_problem(day, commune.province_id if commune else None)
+            if problem:
+                self.add_error("date", problem)
+        return data
+
+
+class MoveForm(StyledFormMixin, forms.Form):
+    """Another day and time for a booking: the rules of a new booking
+    (`delivery.scheduling`), checked again by `actions.move_pickup` with the capacity."""
+
+    date = forms.DateField(
+        label=_("New day"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    window = forms.ChoiceField(
+        label=_("New time"), choices=PickupBooking.Window.choices, widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args, booking: PickupBooking, **kwargs):
+        kwargs.setdefault("auto_id", f"id_move{booking.pk}_%s")
+        super().__init__(*args, **kwargs)
+        self.booking = booking
+        _date_bounds(self.fields["date"].widget)
+
+    def clean(self):
+        data = super().clean()
+        day = data.get("date")
+        if day is not None:
+            problem = scheduling.day_problem(day, self.booking.province_id)
+            if problem:
+                self.add_error("date", problem)
+        return data
 
 
 class AssignForm(StyledFormMixin, forms.Form):

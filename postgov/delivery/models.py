@@ -90,11 +90,27 @@ class PickupBooking(models.Model):
         default=Status.REQUESTED,
         db_index=True,
     )
+    # The PostID account that booked while signed in; the citizen's "my pickups" lists
+    # these and the bookings made with the account's verified phone.
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="pickup_bookings",
+        verbose_name=_("account"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["date", "window", "created_at"]
+        indexes = [
+            models.Index(fields=["phone"], name="pickup_phone_idx"),
+            models.Index(
+                fields=["service_point", "date", "window"], name="pickup_point_window_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.code

@@ -6,6 +6,7 @@ app_name = "delivery"
 
 urlpatterns = [
     path("pickup/", views.book_pickup, name="book_pickup"),
+    path("pickup/change/", views.pickup_change, name="pickup_change"),
     path("pickup/<str:code>/", views.pickup_status, name="pickup_status"),
     path("pickups/", views.pickups, name="pickups"),
     path("pickups/<int:pk>/", views.pickup_detail, name="pickup"),

@@ -4,36 +4,62 @@ failed visit. Views check access and call `delivery.actions`."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from postgov.audit.actions import client_ip
-from postgov.delivery import actions
-from postgov.delivery.forms import AssignForm, BookingForm, FailedVisitForm
+from postgov.delivery import actions, pickup_tracking
+from postgov.delivery.forms import AssignForm, BookingForm, FailedVisitForm, MoveForm
 from postgov.delivery.models import PickupBooking
+from postgov.dossiers import catalog_access, tracking_links
+from postgov.dossiers.forms import TrackForm
 from postgov.identity.access import role_required
 from postgov.identity.models import Role
 from postgov.lib import ratelimit
 from postgov.lib.netkeys import network_key
 from postgov.lib.redirects import safe_next
-from postgov.lib.text import mask_name
 
 # Bookings a phone number may make in a day (on top of the per-address hourly limit).
 BOOKINGS_PER_PHONE_PER_DAY = 3
 
 
+def _booking_initial(request) -> dict:
+    """What the form starts with: the procedure named in the address (the procedure page's
+    "book a pickup" link carries its public code) and, for a signed-in citizen, their
+    name, phone and current address."""
+    initial = {}
+    code = request.GET.get("procedure", "")[:30]
+    if code and "\x00" not in code:
+        procedure = catalog_access.procedures_in_force_by_post().filter(code=code).first()
+        if procedure is not None:
+            initial["procedure"] = procedure.pk
+    user = request.user
+    if user.is_authenticated and not request.access.is_staff_member:
+        initial.update(
+            name=user.full_name,
+            phone=user.phone,
+            address=user.current_address,
+            commune=user.current_commune_id,
+        )
+    return {key: value for key, value in initial.items() if value}
+
+
 @require_http_methods(["GET", "POST"])
 def book_pickup(request):
-    form = BookingForm(request.POST or None)
+    form = BookingForm(request.POST or None, initial=_booking_initial(request))
     limited = False
     if request.method == "POST" and form.is_valid():
         address = network_key(client_ip(request)) or "unknown"
@@ -53,12 +79,17 @@ def book_pickup(request):
                     day=data["date"],
                     window=data["window"],
                     note=data["note"],
+                    account=request.user,
                     request=request,
                 )
             except actions.PickupError as exc:
                 form.add_error(None, str(exc))
             else:
-                return redirect("delivery:pickup_status", code=booking.code)
+                # The booking on the tracking page, opened with its token as the SMS link.
+                link = urlencode(
+                    {"code": booking.code, "t": tracking_links.pickup_token_for(booking.pk)}
+                )
+                return redirect(reverse("dossiers:track") + "?" + link)
     response = render(
         request,
         "delivery/book.html",
@@ -70,19 +101,92 @@ def book_pickup(request):
 
 @require_GET
 def pickup_status(request, code: str):
-    """What the citizen sees after booking (and when coming back with the code)."""
-    if "\x00" in code:  # PostgreSQL refuses NUL in a query; no code holds one anyway
-        raise Http404
-    booking = get_object_or_404(
-        PickupBooking.objects.select_related("service_point", "procedure"), code=code.upper()
-    )
+    """An old address of a booking: the tracking page, which asks for the phone digits
+    (the code alone shows nothing)."""
+    return redirect(reverse("dossiers:track") + "?" + urlencode({"code": code[:40]}))
+
+
+@require_POST
+def pickup_change(request):
+    """Cancel or move a booking from the tracking page, with the signed proof the page
+    got when the booking's code and phone digits (or its SMS token) matched."""
+    booking = pickup_tracking.booking_from_proof(request.POST.get("proof", ""))
+    if booking is None:
+        response = render(
+            request,
+            "dossiers/track.html",
+            {"form": TrackForm(), "message": pickup_tracking.expired_message()},
+            status=403,
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+    outcome = change_booking(request, booking, channel="tracking")
+    if outcome.done:
+        link = urlencode({"code": booking.code, "t": tracking_links.pickup_token_for(booking.pk)})
+        return redirect(reverse("dossiers:track") + "?" + link)
+    result = pickup_tracking.describe(booking)
     response = render(
         request,
-        "delivery/booked.html",
-        {"booking": booking, "masked_name": mask_name(booking.name)},
+        "dossiers/track.html",
+        {
+            "form": TrackForm(initial={"code": booking.code}),
+            "result": result,
+            "move_form": outcome.move_form,
+            "change_error": outcome.error,
+            "change_for": booking.pk,
+        },
+        status=400,
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+@dataclass
+class ChangeOutcome:
+    done: bool
+    move_form: MoveForm | None = None
+    error: str = ""
+
+
+def change_booking(request, booking: PickupBooking, *, channel: str) -> ChangeOutcome:
+    """Run the posted change ("cancel", or "move" with the form's day and time) and say
+    it; on a refusal, the form (with what was typed) and why."""
+    what = request.POST.get("action")
+    actor = request.user if request.user.is_authenticated else None
+    if what == "cancel":
+        try:
+            actions.cancel_pickup(booking.pk, actor=actor, channel=channel, request=request)
+        except actions.PickupError as exc:
+            return ChangeOutcome(False, error=str(exc))
+        messages.success(request, _("Your booking %(code)s is cancelled.") % {"code": booking.code})
+        return ChangeOutcome(True)
+    form = MoveForm(request.POST, booking=booking)
+    if what != "move":
+        return ChangeOutcome(False, error=_("Choose what to change."))
+    if not form.is_valid():
+        return ChangeOutcome(False, move_form=form)
+    try:
+        moved = actions.move_pickup(
+            booking.pk,
+            form.cleaned_data["date"],
+            form.cleaned_data["window"],
+            actor=actor,
+            channel=channel,
+            request=request,
+        )
+    except actions.PickupError as exc:
+        form.add_error(None, str(exc))
+        return ChangeOutcome(False, move_form=form)
+    messages.success(
+        request,
+        _("Your booking %(code)s is moved to %(day)s, %(window)s.")
+        % {
+            "code": moved.code,
+            "day": date_format(moved.date, "l d/m/Y"),
+            "window": moved.get_window_display(),
+        },
+    )
+    return ChangeOutcome(True)
 
 
 def _staff_bookings(access):

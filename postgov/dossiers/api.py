@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from django.utils.translation import gettext as _
@@ -81,20 +81,64 @@ class PostalOut(Schema):
     steps: list[PostalStepOut]
 
 
+class PickupStepOut(Schema):
+    at: datetime
+    label: str
+
+
+class PickupOut(Schema):
+    """A home-pickup booking, for its code with the phone digits or its SMS token."""
+
+    scope: Literal["pickup"]
+    code: str
+    applicant: str = Field(description="The name given at booking, masked")
+    procedure: str
+    date: date
+    window: str
+    window_label: str
+    post_office: str
+    status: str
+    status_label: str
+    postman: str = Field(description="The assigned postman's name, or empty")
+    can_change: bool = Field(description="Whether it may still be cancelled or moved")
+    steps: list[PickupStepOut]
+
+
+def _pickup_out(result) -> dict:
+    booking = result.booking
+    return {
+        "scope": "pickup",
+        "code": booking.code,
+        "applicant": result.masked_name,
+        "procedure": booking.procedure.name,
+        "date": booking.date,
+        "window": booking.window,
+        "window_label": str(booking.get_window_display()),
+        "post_office": booking.service_point.name,
+        "status": booking.status,
+        "status_label": str(booking.get_status_display()),
+        "postman": result.postman_name,
+        "can_change": result.can_change,
+        "steps": result.steps,
+    }
+
+
 @track_router.get(
     "/{code}",
-    response=TrackOut | PostalOut,
+    response=TrackOut | PostalOut | PickupOut,
     summary="Track a postal item or a dossier",
     openapi_extra={
         "responses": {404: {"description": "Not found"}, 429: {"description": "Too many lookups"}}
     },
 )
 def track(request, code: str, phone_last4: str = "", token: str = ""):
-    """`code` is a postal item number (S10, e.g. `HC000000015VN`) or a dossier code.
-    An item number alone answers its postal status (`scope: "postal"`). The dossier
-    (`scope: "dossier"`) needs a dossier code with `phone_last4`, the last four digits of
-    the applicant's phone, or either code with `token`, the tracking token of the label's
-    QR code and the citizen's messages."""
+    """`code` is a postal item number (S10, e.g. `HC000000015VN`), a dossier code or a
+    home-pickup booking code. An item number alone answers its postal status
+    (`scope: "postal"`). The dossier (`scope: "dossier"`) needs a dossier code with
+    `phone_last4`, the last four digits of the applicant's phone, or either code with
+    `token`, the tracking token of the label's QR code and the citizen's messages. A
+    booking (`scope: "pickup"`) needs its code with `phone_last4` (of the phone it was
+    booked with) or the token of its text messages' link."""
     try:
         result = tracking.lookup(
             code, phone_last4, client_ip(request) or "unknown", token=token[:40]
@@ -107,6 +151,8 @@ def track(request, code: str, phone_last4: str = "", token: str = ""):
         raise HttpError(404, tracking.not_found_message())
     if result.scope == "postal":
         return result.__dict__
+    if result.scope == "pickup":
+        return _pickup_out(result)
     return {**result.__dict__, "applicant": result.masked_name, "steps": result.steps}
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from postgov.catalog.models import Procedure
 from postgov.delivery import actions as delivery
+from postgov.delivery import scheduling
 from postgov.delivery.models import PickupBooking
 from postgov.dossiers import catalog_access, intake
 from postgov.dossiers.models import Dossier
@@ -228,13 +229,14 @@ def _make(spec: DemoDossier) -> bool:
 def _book(note, name, phone, address, commune_code, procedure_code, postman) -> bool:
     if PickupBooking.objects.filter(note=note).exists():
         return False
+    commune = Commune.objects.get(code=commune_code)
     booking = delivery.book_pickup(
         procedure=Procedure.objects.get(code=procedure_code),
         name=name,
         phone=phone,
         address=address,
-        commune=Commune.objects.get(code=commune_code),
-        day=_next_working_day(),
+        commune=commune,
+        day=scheduling.first_collection_day(commune.province_id),
         window="morning",
         note=note,
     )

@@ -397,7 +397,7 @@ class CancelForm(StyledFormMixin, forms.Form):
 
 class TrackForm(StyledFormMixin, forms.Form):
     code = forms.CharField(
-        label=_("Dossier code or postal item number"),
+        label=_("Dossier code, postal item number or booking code"),
         max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )

@@ -193,6 +193,8 @@ class Dossier(CompiledSaves):
         verbose_name_plural = _("dossiers")
         indexes = [
             models.Index(fields=["receiving_point", "status"], name="dossier_point_status_idx"),
+            # A citizen's "my dossiers": found by their verified ID number.
+            models.Index(fields=["applicant_id_number"], name="dossier_applicant_id_idx"),
             models.Index(fields=["agency", "status", "due_at"], name="dossier_agency_due_idx"),
             # The agency inbox: open dossiers by due date, one page at a time (issue 4).
             # Without it PostgreSQL walks the global due_at index through every closed

@@ -7,6 +7,8 @@
 - The **dossier** (procedure, agency, masked name, timeline, expected dates) needs the
   dossier code with the last four digits of the applicant's phone, or the tracking token
   (`tracking_links`) the label's QR code and the citizen's messages carry.
+- A **home-pickup booking** needs the same proof: its code with the last four digits of
+  the phone it was booked with, or the token of its SMS link (`delivery.pickup_tracking`).
 
 Limits, all in the shared cache, per client (`netkeys.network_key`: an IPv6 /64 is one
 client): lookups per minute; guesses of the four digits per dossier code, so 10,000
@@ -39,6 +41,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from postgov.agencies.calendar import calendar_for
+from postgov.delivery import pickup_tracking
 from postgov.delivery.models import PostalItem
 from postgov.dossiers import tracking_links
 from postgov.dossiers.actions import note_tracking_anomaly
@@ -175,6 +178,11 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", "", text or "").upper()[:40]
 
 
+def tracked_dossiers():
+    """Dossiers a citizen may follow (sealed or later), with what `describe` reads."""
+    return _tracked()
+
+
 def _tracked() -> object:
     return Dossier.objects.exclude(status__in=(State.DRAFT, State.CANCELLED)).select_related(
         "procedure_version__procedure", "agency", "receiving_point"
@@ -214,18 +222,24 @@ def find(code: str, phone_last4: str) -> Dossier | None:
 
 def lookup(
     code: str, phone_last4: str, client: str, *, token: str = ""
-) -> Tracking | PostalStatus | None:
+) -> Tracking | PostalStatus | pickup_tracking.PickupTracking | None:
     """What this lookup may see, behind the rate limits (raises TrackingLimited):
-    the dossier for a valid token or for a dossier code with the right digits, the postal
-    status for an item number alone, else None."""
+    the dossier (or the home-pickup booking) for a valid token or for its code with the
+    right digits, the postal status for an item number alone, else None."""
     client = network_key(client) or "unknown"
     if not ratelimit.hit("track", client, settings.TRACK_LIMIT_PER_MINUTE, 60):
         raise TrackingLimited("client", ratelimit.seconds_left(60))
     code = normalise(code)
+    booking_code = pickup_tracking.booking_code(code)
     if token:
-        dossier = _by_code(code)
-        if dossier is not None and tracking_links.token_matches(dossier.pk, token):
-            return describe(dossier)
+        if booking_code:
+            booking = pickup_tracking.by_code(booking_code)
+            if booking is not None and tracking_links.pickup_token_matches(booking.pk, token):
+                return pickup_tracking.describe(booking)
+        else:
+            dossier = _by_code(code)
+            if dossier is not None and tracking_links.token_matches(dossier.pk, token):
+                return describe(dossier)
         # A wrong token is a failed lookup; the code alone still gives what it gives.
         _missed(client)
     _hold_back_during_anomaly(client)
@@ -235,10 +249,16 @@ def lookup(
             _missed(client)
             return None
         return postal_status(item)
-    if not phone_last4:  # a dossier code alone guesses nothing and shows nothing
+    if not phone_last4:  # a code alone guesses nothing and shows nothing
         return None
-    if not ratelimit.hit("track-digits", code, DIGIT_GUESSES_PER_HOUR, 3600):
+    if not ratelimit.hit("track-digits", booking_code or code, DIGIT_GUESSES_PER_HOUR, 3600):
         raise TrackingLimited("code", ratelimit.seconds_left(3600))
+    if booking_code:
+        booking = pickup_tracking.find(booking_code, phone_last4)
+        if booking is None:
+            _missed(client)
+            return None
+        return pickup_tracking.describe(booking)
     dossier = find(code, phone_last4)
     if dossier is None:
         _missed(client)
@@ -397,8 +417,8 @@ def describe(dossier: Dossier) -> Tracking:
 
 def not_found_message() -> str:
     return _(
-        "No dossier matches. Check the code; with a dossier code, give the last 4 digits of "
-        "the phone number registered at the counter."
+        "Nothing matches. Check the code; with a dossier code or a home-pickup booking code, "
+        "give the last 4 digits of the phone number you gave."
     )
 
 

@@ -33,13 +33,31 @@ TOKEN_LENGTH = 16
 
 def token_for(dossier_id: int, *, secret: str | None = None) -> str:
     """The dossier's tracking token (under SECRET_KEY, or `secret`)."""
-    mac = salted_hmac(KEY_SALT, f"dossier:{dossier_id}", secret=secret, algorithm="sha256")
+    return _token(f"dossier:{dossier_id}", secret)
+
+
+def pickup_token_for(booking_id: int, *, secret: str | None = None) -> str:
+    """A home-pickup booking's token, for the link in its text messages: the same
+    construction under another name, so no booking's token opens a dossier."""
+    return _token(f"pickup:{booking_id}", secret)
+
+
+def _token(name: str, secret: str | None) -> str:
+    mac = salted_hmac(KEY_SALT, name, secret=secret, algorithm="sha256")
     return base64.b32encode(mac.digest()[:TOKEN_BYTES]).decode()
 
 
 def token_matches(dossier_id: int, token: str) -> bool:
     """Whether `token` (as typed or scanned: any case, spaces ignored) is this dossier's,
     under the current key or one still listed as a fallback."""
+    return _matches(f"dossier:{dossier_id}", token)
+
+
+def pickup_token_matches(booking_id: int, token: str) -> bool:
+    return _matches(f"pickup:{booking_id}", token)
+
+
+def _matches(name: str, token: str) -> bool:
     token = "".join((token or "").split()).upper()
     if len(token) != TOKEN_LENGTH:
         return False
@@ -47,7 +65,7 @@ def token_matches(dossier_id: int, token: str) -> bool:
     # Every key is tried, so the time taken does not tell which one matched.
     found = False
     for secret in secrets:
-        found |= constant_time_compare(token_for(dossier_id, secret=secret), token)
+        found |= constant_time_compare(_token(name, secret), token)
     return found
 
 
@@ -60,3 +78,8 @@ def link(code: str, dossier_id: int) -> str:
     """The tracking page opened on this dossier with its token: what a QR code or a
     message to the citizen carries. `code` is the item number or the dossier code."""
     return page_url() + "?" + urlencode({"code": code, "t": token_for(dossier_id)})
+
+
+def pickup_link(code: str, booking_id: int) -> str:
+    """The tracking page opened on a home-pickup booking with its token."""
+    return page_url() + "?" + urlencode({"code": code, "t": pickup_token_for(booking_id)})

@@ -15,6 +15,7 @@ from datetime import date
 import pyotp
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from postgov.agencies.models import Agency
@@ -181,6 +182,11 @@ def demo_logins_text() -> str:
     lines.append("Citizens (PostID):")
     for username, _n, level, *_rest in DEMO_CITIZENS:
         lines.append(f"  level {int(level)}: {username}")
+    lines.append(
+        "  SMS and e-mail codes (nothing leaves this machine): "
+        + settings.SITE_URL
+        + reverse("notify:sent_messages")
+    )
     lines.append("")
     lines.append(
         "Demo portal (OpenID Connect relying party): " + settings.SITE_URL + "/demo-portal/"

@@ -55,6 +55,11 @@ def _vietnam_holidays() -> holidays.HolidayBase:
     return holidays.country_holidays("VN")
 
 
+def is_legal_holiday(day: date) -> bool:
+    """Whether `day` is one of Vietnam's legal holidays (weekends aside)."""
+    return day in _vietnam_holidays()
+
+
 @dataclass(frozen=True)
 class WorkingCalendar:
     office_hours: tuple[tuple[time, time], ...] = DEFAULT_OFFICE_HOURS

@@ -3,6 +3,11 @@
 Development uses the console gateway; production sets SMS_GATEWAY=http (a generic HTTP
 SMS gateway: POST JSON {"to", "text"} with a bearer token) and an SMTP EMAIL_BACKEND.
 Tests replace the gateway at this one seam (`gateway_for`).
+
+In development (`settings.DEV`) only, the console SMS gateway and the e-mail gateway
+also keep what they handed over, in full, in `DevelopmentDelivery`: a demo user reads
+their SMS code on the "sent messages" page (`notify.views.sent_messages`), since no phone
+receives it. Production never keeps it.
 """
 
 from __future__ import annotations
@@ -43,11 +48,29 @@ def masked(recipient: str) -> str:
     return f"***{recipient[-3:]}"
 
 
+# The newest deliveries kept in development; older ones are dropped as new ones come.
+DEVELOPMENT_KEPT = 500
+
+
+def keep_in_development(channel: str, recipient: str, subject: str, body: str) -> None:
+    """Keep what was handed over, for the development "sent messages" page. Nothing is
+    kept outside development."""
+    if not settings.DEV:
+        return
+    from postgov.notify.models import DevelopmentDelivery
+
+    delivery = DevelopmentDelivery.objects.create(
+        channel=channel, recipient=recipient, subject=subject[:200], body=body
+    )
+    DevelopmentDelivery.objects.filter(pk__lte=delivery.pk - DEVELOPMENT_KEPT).delete()
+
+
 class ConsoleSms:
     def send(self, recipient: str, subject: str, body: str) -> None:
         logger.info(
             "SMS to %s (%d characters) handed to the console gateway", masked(recipient), len(body)
         )
+        keep_in_development("sms", recipient, subject, body)
 
 
 class HttpSms:
@@ -88,6 +111,7 @@ class Email:
             message.send()
         except OSError as exc:
             raise GatewayError(f"e-mail not accepted: {exc.__class__.__name__}") from exc
+        keep_in_development("email", recipient, subject, body)
 
 
 def gateway_for(channel: str) -> Gateway:

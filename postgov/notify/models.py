@@ -80,3 +80,20 @@ class MessageAttachment(models.Model):
 
     class Meta:
         ordering = ["message", "id"]
+
+
+class DevelopmentDelivery(models.Model):
+    """What the development stand-ins (the console SMS gateway, the e-mail backend of a
+    development machine) handed over, kept in full — one-time codes included — so the
+    demo's "sent messages" page can show them: nobody receives these messages. The
+    gateways write it only in development (`settings.DEV`); it is the gateways' own log,
+    not the outbox, whose rows may keep a code masked."""
+
+    channel = models.CharField(max_length=5)
+    recipient = models.CharField(max_length=254)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]

@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from postgov.audit.models import AuditEvent
-from postgov.delivery import actions
+from postgov.delivery import actions, scheduling
 from postgov.delivery.models import PickupAttempt, PickupBooking
+from postgov.dossiers import tracking_links
 from postgov.dossiers.models import Dossier
 from postgov.dossiers.tests.intake_helpers import pay, seal, tick_all
 from postgov.identity.access import Access
@@ -36,10 +37,7 @@ def version(world):
 
 
 def next_weekday():
-    day = timezone.localdate() + timedelta(days=1)
-    while day.weekday() == 6:
-        day += timedelta(days=1)
-    return day
+    return scheduling.first_collection_day(None)
 
 
 def booking_post(world, version, **overrides):
@@ -73,13 +71,16 @@ def book(world, version) -> PickupBooking:
 def test_a_citizen_books_and_gets_a_code_and_an_sms(client, world, version):
     response = client.post(BOOK, booking_post(world, version))
     booking = PickupBooking.objects.get()
-    assert response["Location"] == reverse("delivery:pickup_status", args=[booking.code])
+    # The booking opens on the tracking page with its token, as the SMS link does.
+    token = tracking_links.pickup_token_for(booking.pk)
+    assert response["Location"] == f"{reverse('dossiers:track')}?code={booking.code}&t={token}"
     assert booking.service_point == world.point_a  # the point in the commune
     assert booking.status == PickupBooking.Status.REQUESTED
     page = client.get(response["Location"]).content.decode()
     assert booking.code in page and "H**** T** M**" in page and "0987654321" not in page
     sms = Message.objects.get(template="pickup_booked")
     assert sms.recipient == "+84987654321" and booking.code in sms.body and sms.body.isascii()
+    assert f"t={token}" in sms.body
     assert AuditEvent.objects.filter(action="pickup.booked").exists()
 
 
