@@ -37,9 +37,9 @@ run: install
 	    --access-logfile - --access-logformat '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss' \
 	    --graceful-timeout 5
 
-## make test: the whole suite (SQLite unless DATABASE_URL is set)
+## make test: the whole suite (SQLite unless DATABASE_URL is set), one worker per core
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

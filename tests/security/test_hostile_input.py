@@ -48,7 +48,6 @@ from django.core.cache import cache
 from django.core.exceptions import TooManyFieldsSent
 from django.test import Client
 from django.test.client import MULTIPART_CONTENT, encode_multipart
-from django.utils import timezone
 from hypothesis import HealthCheck, example, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
@@ -1043,8 +1042,10 @@ class Context:
         return self._once("booking", build)
 
     def pickup_day(self) -> date:
-        day = timezone.localdate() + timedelta(days=2)
-        return day + timedelta(days=1) if day.weekday() == 6 else day
+        # The first day a booking may take, whatever day and season the suite runs in.
+        from postgov.delivery import scheduling
+
+        return scheduling.first_collection_day(self.world.province.pk)
 
     # Accounts in the middle of something.
     def unverified(self):
@@ -1349,6 +1350,27 @@ def _recover_verify_prepare(ctx, client):
     from postgov.identity.views.register import RECOVERING
 
     ctx.put_in_session(client, RECOVERING, {"user": ctx.citizen.pk, "at": int(time.time())})
+
+
+def _pickup_change_valid(ctx, client):
+    from postgov.delivery import pickup_tracking
+
+    booking = ctx.booking()
+    proof = pickup_tracking.proof_for(booking)
+    later = ctx.pickup_day() + timedelta(days=1)
+    return [
+        (
+            {},
+            [
+                ("proof", proof),
+                ("action", "move"),
+                ("date", later.isoformat()),
+                ("window", "afternoon"),
+            ],
+            {},
+        ),
+        ({}, [("proof", proof), ("action", "cancel")], {}),
+    ]
 
 
 def _booking_valid(ctx, client):
@@ -1754,6 +1776,34 @@ TARGETS: list[Target] = [
         fields=("x",),
         valid=_world(lambda ctx: ({"code": ctx.booking().code}, [], {})),
         path_values={"code": TEXT_SEGMENT},
+    ),
+    Target(
+        "delivery:pickup_change",
+        "/delivery/pickup/change/",
+        ("POST",),
+        ("proof", "action", "date", "window"),
+        _pickup_change_valid,
+        examples=15,
+    ),
+    Target(
+        "catalog:procedure_points",
+        "/catalog/{code}/post-offices/",
+        fields=("q", "page"),
+        valid=_world(lambda ctx: ({"code": ctx.catalog().procedure.code}, [("q", "Đông")], {})),
+        path_values={"code": TEXT_SEGMENT},
+    ),
+    Target(
+        "catalog:declaration_form",
+        "/catalog/{code}/form.pdf",
+        fields=("x",),
+        valid=_world(lambda ctx: ({"code": ctx.catalog().procedure.code}, [], {})),
+        path_values={"code": TEXT_SEGMENT},
+    ),
+    Target(
+        "notify:sent_messages",
+        "/dev/messages/",
+        fields=("page", "q"),
+        valid=_static(({}, [("page", "1")])),
     ),
     Target(
         "dossiers:track",
