@@ -71,3 +71,69 @@ def test_a_logged_in_session_is_not_rewritten_on_every_request(client, clerk_a):
     before = Session.objects.get().expire_date
     client.get("/")
     assert Session.objects.get().expire_date == before
+
+
+def _inputs(spec):
+    """Every schema a caller sends: each parameter's, and each request body's with the
+    components it names, as (where, schema) pairs."""
+    components = spec.get("components", {}).get("schemas", {})
+
+    def walk(node, where, seen):
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if ref:
+                name = ref.rsplit("/", 1)[-1]
+                if name not in seen:
+                    yield from walk(components[name], f"{where}->{name}", seen | {name})
+                return
+            yield where, node
+            for key, value in node.items():
+                yield from walk(value, f"{where}/{key}", seen)
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                yield from walk(value, f"{where}[{index}]", seen)
+
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                where = f"{method.upper()} {path} {parameter['name']}"
+                yield from walk(parameter.get("schema", {}), where, frozenset())
+            body = operation.get("requestBody", {}).get("content", {})
+            for media, content in body.items():
+                where = f"{method.upper()} {path} body({media})"
+                yield from walk(content.get("schema", {}), where, frozenset())
+
+
+def test_every_numeric_input_is_bounded():
+    """An unbounded integer reaches the database (an OFFSET, a primary key) and overflows
+    it there: a 500 instead of a problem the caller can read."""
+    from postgov.api import api
+
+    unbounded = [
+        where
+        for where, schema in _inputs(api.get_openapi_schema())
+        if schema.get("type") in ("integer", "number")
+        and not (
+            {"minimum", "exclusiveMinimum"} & schema.keys()
+            and {"maximum", "exclusiveMaximum"} & schema.keys()
+        )
+    ]
+    assert unbounded == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/catalog/procedures?page=296900564730815971328",
+        "/api/v1/catalog/procedures?page_size=296900564730815971328",
+        "/api/v1/catalog/procedures?page=9223372036854775807",
+        "/api/v1/places/points?page=296900564730815971328",
+        "/api/v1/dossiers/296900564730815971328",
+    ],
+)
+def test_huge_numbers_are_a_problem_not_a_server_error(client, clerk_a, url):
+    client.force_login(clerk_a)
+    response = client.get(url)
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"

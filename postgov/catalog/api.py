@@ -10,11 +10,12 @@ from datetime import date
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from postgov.catalog.models import AgencyLevel, ExemptCategory, Procedure, TariffBand
 from postgov.catalog.queries import search_procedures, version_in_force, with_version_in_force
 from postgov.catalog.tariffs import TariffError, postal_charge, tariff_in_force
+from postgov.pagination import BoundedPageNumber
 from postgov.places.models import Province
 
 router = Router(tags=["catalog"])
@@ -110,7 +111,7 @@ class ProcedureFilters(Schema):
 
 
 @router.get("/procedures", response=list[ProcedureOut], summary="Search procedures")
-@paginate(PageNumberPagination)
+@paginate(BoundedPageNumber)
 def procedures(request, filters: Query[ProcedureFilters]):
     queryset = search_procedures(filters.q)
     if filters.field:

@@ -13,10 +13,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Path, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
@@ -32,6 +32,7 @@ from postgov.dossiers.actions import (
 )
 from postgov.dossiers.models import Dossier
 from postgov.dossiers.workflow import STATES, TRANSITIONS, transition
+from postgov.pagination import MAX_ID
 
 track_router = Router(tags=["tracking"])
 router = Router(tags=["dossiers"], auth=django_auth)
@@ -176,6 +177,9 @@ class ActionIn(Schema):
     note: str = ""
 
 
+DossierId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
 def _get(request, pk: int) -> Dossier:
     dossier = (
         visible_dossiers(
@@ -224,7 +228,7 @@ def post_intake(request, payload: intake_api.IntakeIn):
 
 
 @router.get("/{int:pk}", response=DossierOut, summary="One dossier (staff)")
-def get_dossier(request, pk: int):
+def get_dossier(request, pk: DossierId):
     return _out(request, _get(request, pk))
 
 
@@ -232,7 +236,7 @@ ACTIONS = sorted({t.action for t in TRANSITIONS})
 
 
 @router.post("/{int:pk}/actions/{action}", response=DossierOut, summary="Act on a dossier")
-def act(request, pk: int, action: str, payload: ActionIn):
+def act(request, pk: DossierId, action: str, payload: ActionIn):
     """Perform a workflow action (seal and cancel are done by the intake pages; dispatch,
     and the agency's actions later) with the same checks as the pages: role and place
     (403), state and reason (409)."""

@@ -33,6 +33,7 @@ from postgov.dossiers.forms import ApplicantForm, RouteFeesForm
 from postgov.dossiers.models import Dossier, DossierDocument
 from postgov.lib import refcache
 from postgov.lib.idcard import IdCardError, parse_qr
+from postgov.pagination import MAX_ID
 from postgov.places.models import Commune, ServicePoint
 
 
@@ -55,10 +56,12 @@ class RepresentativeIn(Schema):
 
 
 class DocumentIn(Schema):
-    position: int = Field(description="The document's position in the catalog checklist.")
+    position: int = Field(
+        ge=0, le=32_767, description="The document's position in the catalog checklist."
+    )
     present: bool = True
     form: str = Field("", description="original or copy (default: what the catalog asks)")
-    pages: int = 1
+    pages: int = Field(1, ge=0, le=999)
 
 
 class ReturnIn(Schema):
@@ -89,9 +92,11 @@ class IntakeIn(Schema):
     documents: list[DocumentIn] = []
     agency: str = Field("", description="Agency unit code (default: the proposed one).")
     return_: ReturnIn = Field(default_factory=ReturnIn, alias="return")
-    fee_option: int | None = Field(None, description="Fee id (default: the default option).")
+    fee_option: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Fee id (default: the default option)."
+    )
     post_collects_fee: bool = True
-    weight_g: int = 100
+    weight_g: int = Field(100, ge=1, le=30_000)
     exemption: ExemptionIn | None = None
     payment: PaymentIn = Field(default_factory=PaymentIn)
     seal_number: str = ""

@@ -10,10 +10,11 @@ from datetime import date
 from django.db.models import Prefetch, Q
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from postgov.lib.text import search_terms
 from postgov.lib.vpostcode import VpostcodeError
+from postgov.pagination import BoundedPageNumber
 from postgov.places import postal_codes
 from postgov.places.conversion import MAX_ADDRESS_LENGTH, convert_old_address
 from postgov.places.models import Commune, LegacyProvince, Province, ServicePoint
@@ -25,15 +26,6 @@ PAGE_SIZE = 50
 TEXT = {"max_length": 100, "pattern": r"^[^\x00]*$"}
 PROVINCE = r"^[0-9]{2}$"
 COMMUNE = r"^[0-9]{5}$"
-
-
-class Pages(PageNumberPagination):
-    """Page numbers with an upper bound: an absurd page number would overflow the SQL
-    OFFSET on PostgreSQL (a 500) instead of returning an empty page."""
-
-    class Input(Schema):
-        page: int = Field(1, ge=1, le=100_000)
-        page_size: int | None = Field(None, ge=1, le=100)
 
 
 class UnitOut(Schema):
@@ -158,7 +150,7 @@ def provinces(request):
 
 
 @router.get("/communes", response=list[CommuneOut], summary="Communes, by province and name")
-@paginate(Pages, page_size=PAGE_SIZE)
+@paginate(BoundedPageNumber, page_size=PAGE_SIZE)
 def communes(
     request,
     province: str | None = Query(None, description="province code, e.g. 44", pattern=PROVINCE),
@@ -176,7 +168,7 @@ def communes(
 
 
 @router.get("/points", response=list[ServicePointOut], summary="Active service points")
-@paginate(Pages, page_size=PAGE_SIZE)
+@paginate(BoundedPageNumber, page_size=PAGE_SIZE)
 def points(
     request,
     q: str | None = Query(None, description="name, address or postal code", **TEXT),
