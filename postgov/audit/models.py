@@ -49,7 +49,11 @@ class AuditEvent(models.Model):
         ordering = ["-seq"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            # The audit page finds an id typed alone without scanning the trail.
+            models.Index(fields=["object_id"], name="audit_object_id_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
