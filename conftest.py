@@ -107,17 +107,71 @@ def _missing(reason: str) -> None:
     pytest.skip(reason)
 
 
+# -- the clock of date-sensitive tests ---------------------------------------------------------
+# A test marked `clock` picks dates relative to today (a booking on the first day one may
+# take, a deadline some working days on) and must pass whatever today is. It runs with the
+# clock pinned, moving on from there: by default at 09:00 on an ordinary Tuesday (no
+# holiday near it), else at the moment given by --clock or POSTGOV_TEST_CLOCK (ISO 8601
+# with an offset, e.g. 2026-02-13T15:30+07:00, a Friday afternoon before Tết). CI runs
+# these tests a second time with such a clock: one that books "today + 2 days" fails there.
+# A test written around one particular day travels to that day itself (time_machine, or
+# `working_morning`), and the option does not move it.
+
+ORDINARY_MORNING = "2026-03-10T09:00+07:00"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock",
+        default=os.environ.get("POSTGOV_TEST_CLOCK") or ORDINARY_MORNING,
+        help="the moment (ISO 8601 with an offset) tests marked `clock` start at "
+        f"(default: POSTGOV_TEST_CLOCK, else {ORDINARY_MORNING})",
+    )
+
+
+def pytest_configure(config):
+    import datetime
+
+    value = config.getoption("--clock")
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise pytest.UsageError(f"--clock / POSTGOV_TEST_CLOCK: not an ISO 8601 moment: {value!r}")
+    if moment.tzinfo is None:
+        raise pytest.UsageError(f"--clock / POSTGOV_TEST_CLOCK: give an offset: {value!r}")
+    config.postgov_clock = moment
+
+
+def pytest_report_header(config):
+    return f"tests marked `clock` start at {config.postgov_clock.isoformat()}"
+
+
+@pytest.fixture(autouse=True)
+def _pinned_clock(request):
+    """Autouse, so the clock is pinned before the world and the test's other fixtures
+    write their timestamps."""
+    if request.node.get_closest_marker("clock") is None:
+        yield None
+        return
+    import time_machine
+
+    with time_machine.travel(request.config.postgov_clock, tick=True) as traveller:
+        yield traveller
+
+
 @pytest.fixture
 def working_morning():
-    """The clock at 09:00 on an ordinary Tuesday (no holiday near it), moving on from
-    there: for tests that pick dates relative to today (a booking two days ahead must
-    not fall on a weekend whatever day the suite runs)."""
+    """The clock at 09:00 on Tuesday 10 March 2026 (no holiday near it), moving on from
+    there: for tests written around that day (its named weekdays, a holiday weeks ahead).
+    A test that only needs "a day one may book" is marked `clock` instead and asks the
+    code for that day, so that it also runs on a Friday before a holiday."""
     import datetime
-    import zoneinfo
 
     import time_machine
 
-    at = datetime.datetime(2026, 3, 10, 9, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh"))
+    at = datetime.datetime.fromisoformat(ORDINARY_MORNING)
     with time_machine.travel(at, tick=True) as traveller:
         yield traveller
 

@@ -14,6 +14,9 @@ from postgov.agencies.models import ApiKey, WebhookDelivery
 from postgov.delivery.models import Manifest, ManifestItem
 from tests.agency_helpers import handed_over, outbound_item
 
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
+
 
 @pytest.fixture
 def things(world):

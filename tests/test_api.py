@@ -2,6 +2,9 @@
 
 import pytest
 
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
+
 
 @pytest.mark.django_db
 def test_openapi_document_and_docs_are_served(client):

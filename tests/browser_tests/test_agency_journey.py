@@ -21,6 +21,9 @@ from tests.agency_helpers import outbound_item, sealed
 from tests.browser import log_in
 from tests.personas import build_world
 
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
+
 SHOTS = os.path.join(
     os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "var", "screenshots"
 )

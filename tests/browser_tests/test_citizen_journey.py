@@ -13,7 +13,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from postgov.delivery import actions
+from postgov.delivery import actions, scheduling
 from postgov.delivery.models import PickupBooking
 from postgov.dossiers.tests.intake_helpers import ready, seal
 from postgov.identity.access import Access
@@ -135,7 +135,7 @@ def test_a_verified_citizen_follows_their_dossiers_and_pickups(page, world, vers
         phone=hoa.phone,
         address="12 Lê Lợi",
         commune=world.commune_a,
-        day=timezone.localdate() + timezone.timedelta(days=1),
+        day=scheduling.first_collection_day(world.province.pk),
         window="evening",
     )
     log_in(page, "hoa")

@@ -13,6 +13,9 @@ from tests.agency_helpers import at, handed_over, move
 from tests.browser_tests.test_agency_journey import People, pdf_text, shot
 from tests.personas import build_world
 
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
+
 
 @pytest.mark.browser
 def test_a_dossier_late_after_hours_and_its_late_result_with_form_04(

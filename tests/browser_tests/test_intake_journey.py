@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import io
 import os
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from pypdf import PdfReader
 
 from postgov.delivery import actions as delivery
+from postgov.delivery import scheduling
 from postgov.delivery.models import PickupBooking
 from postgov.dossiers.models import Dossier
 from postgov.dossiers.tracking_links import token_for
 from postgov.identity.access import Access
 from tests.browser import log_in
 from tests.factories import QR_NEW_CARD, make_intake_catalog
+
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
 
 SHOTS = os.path.join(
     os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "var", "screenshots"
@@ -119,11 +121,11 @@ def test_a_whole_counter_intake(page, world, clerk_a):
 
 @pytest.mark.browser
 def test_the_postman_receives_at_the_house_on_a_phone(
-    working_morning, page, world, supervisor_a, postman_a
+    page, world, supervisor_a, postman_a
 ):
     make_intake_catalog(world)
     page.set_viewport_size({"width": 390, "height": 844})
-    day = timezone.localdate() + timedelta(days=1)
+    day = scheduling.first_collection_day(world.province.pk)
     booking = delivery.book_pickup(
         procedure=make_intake_catalog(world).procedure,
         name="Hoàng Thị Mai",
@@ -151,7 +153,7 @@ def test_the_postman_receives_at_the_house_on_a_phone(
 
 
 @pytest.mark.browser
-def test_public_pages(working_morning, page, world):
+def test_public_pages(page, world):
     make_intake_catalog(world)
     page.goto("/delivery/pickup/")
     shot(page, "pickup-book")
@@ -161,7 +163,7 @@ def test_public_pages(working_morning, page, world):
     page.fill("#id_phone", "0912 345")
     page.fill("#id_address", "12 Lê Lợi")
     page.select_option("#id_commune", index=1)
-    page.fill("#id_date", f"{timezone.localdate() + timedelta(days=2):%Y-%m-%d}")
+    page.fill("#id_date", f"{scheduling.first_collection_day(world.province.pk):%Y-%m-%d}")
     page.locator("input[name=window]").first.check()
     page.check("#id_consent")
     page.get_by_role("button", name="Đặt lịch").click()

@@ -19,6 +19,9 @@ from tests.browser import log_in
 from tests.browser_tests.test_agency_journey import PHONE, People, pdf_text, shot, sign
 from tests.personas import build_world
 
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
+
 
 def collected(world):
     dossier = handed_over(

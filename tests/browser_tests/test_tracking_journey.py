@@ -16,7 +16,7 @@ from postgov.lib.phones import last_digits
 from tests.agency_helpers import handed_over, outbound_item
 from tests.browser_tests.test_intake_journey import shot
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.clock]
 
 
 def test_an_item_number_alone_shows_the_postal_status_and_the_qr_the_dossier(page, world):

@@ -71,6 +71,9 @@ from postgov.identity.tests.oidc_helpers import (
 from tests.personas import PASSWORD
 from tests.test_every_view_checks_access import PUBLIC
 
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 FUZZ = settings(
     deadline=None,

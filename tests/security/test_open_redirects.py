@@ -7,18 +7,19 @@ browser on to a `next` it was given checks it stays on this site.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
-from django.utils import timezone
 
 from postgov.delivery import actions as delivery
+from postgov.delivery import scheduling
 from postgov.identity.tests.oidc_helpers import log_in_session
 from postgov.lib.redirects import safe_next
 from tests.factories import make_intake_catalog
 from tests.personas import PASSWORD
+
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
 
 ELSEWHERE = [
     "https://evil.example/phish",
@@ -39,9 +40,9 @@ def _fresh_limits(db):
 
 
 @pytest.fixture
-def booking(world, working_morning):
+def booking(world):
     version = make_intake_catalog(world)
-    day = timezone.localdate() + timedelta(days=1)
+    day = scheduling.first_collection_day(world.province.pk)
     return delivery.book_pickup(
         procedure=version.procedure,
         name="Hoàng Thị Mai",

@@ -27,6 +27,9 @@ from postgov.notify.models import Message
 from tests.agency_helpers import move
 from tests.factories import make_intake_catalog
 
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
+
 TRACK = reverse("dossiers:track")
 API = "/api/v1/track/"
 NAME = "Nguyễn Văn An"

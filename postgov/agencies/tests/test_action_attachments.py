@@ -15,6 +15,9 @@ from postgov.dossiers.models import EventAttachment
 from postgov.dossiers.workflow import State
 from tests.agency_helpers import handed_over, move
 
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
+
 BASE = "/api/v1/agency"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32

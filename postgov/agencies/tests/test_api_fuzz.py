@@ -28,6 +28,9 @@ from django.core.wsgi import get_wsgi_application
 from postgov.agencies.integration import create_api_key
 from tests.agency_helpers import handed_over
 
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
+
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_application()).include(
     path_regex="^/api/v1/agency/"
 )

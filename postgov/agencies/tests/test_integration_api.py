@@ -14,6 +14,9 @@ from postgov.audit.models import AuditEvent
 from postgov.dossiers.workflow import State
 from tests.agency_helpers import handed_over, move, sealed
 
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
+
 BASE = "/api/v1/agency"
 
 

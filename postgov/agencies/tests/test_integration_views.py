@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.urls import reverse
 
 from postgov.agencies.integration import create_webhook
@@ -9,6 +10,9 @@ from postgov.agencies.models import ApiKey, WebhookDelivery
 from postgov.audit.models import AuditEvent
 from postgov.lib import outbound
 from tests.agency_helpers import handed_over
+
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
 
 
 def test_it_checks_access(client, world, clerk_a, agency_receiver, officer_b, outsider):

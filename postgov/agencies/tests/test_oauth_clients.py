@@ -19,6 +19,9 @@ from postgov.audit.models import AuditEvent
 from postgov.dossiers.workflow import State
 from tests.agency_helpers import handed_over, sealed
 
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
+
 BASE = "/api/v1/agency"
 AccessToken = get_access_token_model()
 RefreshToken = get_refresh_token_model()

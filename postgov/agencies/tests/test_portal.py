@@ -15,6 +15,9 @@ from postgov.identity.access import Access
 from postgov.lib.workingtime import VIETNAM
 from tests.agency_helpers import at, handed_over, move
 
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
+
 
 @pytest.fixture
 def simulator(settings):

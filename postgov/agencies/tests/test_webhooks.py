@@ -17,6 +17,9 @@ from postgov.agencies.models import WebhookDelivery
 from postgov.audit.models import AuditEvent
 from tests.agency_helpers import handed_over, move
 
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
+
 
 class Receiver:
     """An agency's system: records what it receives, answers with the next status."""

@@ -8,6 +8,7 @@ import io
 import json
 from datetime import date, timedelta
 
+import pytest
 from django.utils import timezone
 
 from postgov.audit.models import AuditEvent
@@ -16,6 +17,9 @@ from postgov.catalog.exchange import CSV_COLUMNS, export_csv, export_json
 from postgov.catalog.models import Procedure, ProcedureVersion
 from postgov.catalog.queries import version_in_force
 from postgov.catalog.tests.conftest import content, make_procedure
+
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
 
 
 def catalog_state() -> list[tuple]:

@@ -21,6 +21,9 @@ from postgov.identity.access import Access
 from postgov.places.postal_codes import import_postal_codes
 from tests.agency_helpers import handed_over, move
 
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
+
 POSTAL_CODES = (
     "code,name,kind,province_code,commune_code,latitude,longitude\n"
     "48100,Phường Đông Hà,commune,44,19333,16.802,107.071\n"

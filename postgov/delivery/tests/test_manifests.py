@@ -21,6 +21,9 @@ from postgov.lib.s10 import make_item_id
 from tests.agency_helpers import handed_over, move, outbound_item, sealed
 from tests.signing import scribble
 
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
+
 
 def acc(user):
     return Access.for_user(user)

@@ -21,6 +21,9 @@ from postgov.notify.models import Message
 from tests.factories import make_intake_catalog
 from tests.personas import give_role, make_user
 
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
+
 BOOK = reverse("delivery:book_pickup")
 
 

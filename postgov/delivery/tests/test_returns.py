@@ -19,6 +19,9 @@ from postgov.notify.models import Message
 from tests.agency_helpers import handed_over, move
 from tests.signing import blank, data_url, scribble
 
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
+
 
 def collected(world, **fields):
     dossier = handed_over(world, **fields)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
@@ -16,6 +17,9 @@ from postgov.dossiers.workflow import State
 from postgov.identity.access import Access
 from tests.agency_helpers import handed_over, move, outbound_item, sealed
 from tests.signing import data_url, scribble
+
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
 
 MANIFESTS = reverse("delivery:manifests")
 DELIVERIES = reverse("delivery:deliveries")

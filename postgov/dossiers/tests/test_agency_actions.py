@@ -13,6 +13,9 @@ from postgov.identity.access import Access
 from postgov.notify.models import Message
 from tests.agency_helpers import at, handed_over, move, sealed
 
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
+
 
 def who(user) -> Who:
     return Who(actor=user, access=Access.for_user(user))

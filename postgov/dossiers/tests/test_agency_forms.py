@@ -16,6 +16,9 @@ from postgov.dossiers.models import DossierDocument
 from postgov.identity.access import Access
 from tests.agency_helpers import at, handed_over, move
 
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
+
 # PG_FORMS_DIR=var/forms keeps the PDFs to look at them (pdftoppm -png).
 KEEP = os.environ.get("PG_FORMS_DIR")
 

@@ -13,6 +13,9 @@ from postgov.identity.access import Access
 from tests.agency_helpers import at, handed_over, move, outbound_item, sealed
 from tests.signing import data_url, scribble
 
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
+
 INBOX = reverse("dossiers:agency_inbox")
 
 

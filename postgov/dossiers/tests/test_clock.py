@@ -19,6 +19,9 @@ from postgov.identity.access import Access
 from tests.agency_helpers import at, handed_over, move, sealed
 from tests.factories import make_procedure
 
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
+
 
 def officer(world) -> Who:
     return Who(actor=world.agency_officer, access=Access.for_user(world.agency_officer))

@@ -23,6 +23,9 @@ from postgov.identity.access import Access
 from postgov.reports.sla import check_sla
 from tests.agency_helpers import at, handed_over, move
 
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
+
 INBOX = reverse("dossiers:agency_inbox")
 # Handed over on Monday 30/11/2026 at 10:00, three working days: due Thursday 03/12 17:00.
 HANDED = "2026-11-30 10:00"

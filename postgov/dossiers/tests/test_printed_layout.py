@@ -34,6 +34,9 @@ from tests.signing import scribble
 
 from .intake_helpers import draft, pay, seal, tick_all
 
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
+
 KEEP = os.environ.get("PG_FORMS_DIR")  # PG_FORMS_DIR=var/forms to look at them
 
 LONG_NAME = "Bản chụp giấy tờ tùy thân (thẻ căn cước công dân hoặc hộ chiếu)"

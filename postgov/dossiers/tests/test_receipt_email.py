@@ -13,6 +13,9 @@ from postgov.notify.models import Message, MessageAttachment
 from postgov.notify.tasks import send_message
 from tests.agency_helpers import handed_over
 
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
+
 
 def test_the_hand_over_e_mail_carries_form_01(world):
     dossier = handed_over(world, applicant_email="an@example.vn")

@@ -16,6 +16,9 @@ from postgov.dossiers import tracking
 from postgov.lib.phones import last_digits
 from tests.agency_helpers import handed_over, move, sealed
 
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
+
 TOKEN = re.compile(r'name="token" value="([^"]+)"')
 
 

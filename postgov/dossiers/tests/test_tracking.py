@@ -16,6 +16,9 @@ from postgov.lib.s10 import make_item_id
 
 from .intake_helpers import draft, ready, seal
 
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
+
 API = "/api/v1/track/"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -18,6 +19,9 @@ from postgov.identity.access import Access
 from postgov.reports.reconciliation import reconcile
 from tests.agency_helpers import handed_over, outbound_item, sealed
 from tests.signing import scribble
+
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
 
 DASHBOARD = reverse("reports:dashboard")
 SLA = reverse("reports:sla")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -13,6 +14,9 @@ from postgov.identity.access import Access
 from postgov.notify.models import Message
 from postgov.reports.sla import check_sla, legs_in_scope, sla_report
 from tests.agency_helpers import at, handed_over, move, sealed
+
+# Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
+pytestmark = pytest.mark.clock
 
 
 def test_overdue_and_due_soon_legs_are_flagged_and_notified_once(world):
