@@ -120,9 +120,7 @@ def test_a_whole_counter_intake(page, world, clerk_a):
 
 
 @pytest.mark.browser
-def test_the_postman_receives_at_the_house_on_a_phone(
-    page, world, supervisor_a, postman_a
-):
+def test_the_postman_receives_at_the_house_on_a_phone(page, world, supervisor_a, postman_a):
     make_intake_catalog(world)
     page.set_viewport_size({"width": 390, "height": 844})
     day = scheduling.first_collection_day(world.province.pk)
