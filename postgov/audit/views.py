@@ -145,6 +145,14 @@ def events(request):
     if obj:
         queryset = queryset.filter(object_id=obj)
     page = Paginator(queryset.order_by("-seq"), 50).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)  # what was found, before the search is recorded
+    if text:
+        # Who looked for what (a dossier, a person's actions) is itself worth a trace.
+        record(
+            "audit.searched",
+            request=request,
+            details={"q": text, "page": page.number, "found": page.paginator.count},
+        )
     return render(
         request,
         "audit/events.html",

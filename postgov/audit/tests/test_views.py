@@ -156,6 +156,16 @@ def test_search_stays_in_the_province(client, world, trail):
     assert _found(client, hue_auditor, "clerk_hue") == [hue]
 
 
+def test_a_search_is_itself_recorded(client, world, trail):
+    dossier, _other = trail
+    found = _found(client, world.auditor, dossier.code)
+    searched = AuditEvent.objects.get(action="audit.searched")
+    assert searched.actor_id == world.auditor.pk and searched not in found
+    assert searched.details == {"q": dossier.code, "page": 1, "found": 2}
+    _found(client, world.auditor, "")  # the plain listing is not a search
+    assert AuditEvent.objects.filter(action="audit.searched").count() == 1
+
+
 def test_nothing_matches_words_that_name_nothing(client, world, trail):
     assert _shown(client, world.auditor, "no such thing") == set()
     assert _shown(client, world.auditor, "000.00.44.H57-261204-9999") == set()
