@@ -27,7 +27,7 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 TESTING = "pytest" in sys.modules
 # Fails closed: a process that is not told otherwise runs as production, where every
 # secret and host must be given (deploy/ sets them). Development — generated secrets,
-# DEBUG, the demo — only when said explicitly: `make run`, the tests, bench/ and bin/ do.
+# the demo — only when said explicitly: `make run`, the tests, bench/ and bin/ do.
 ENVIRONMENT = env_str("POSTGOV_ENV", "production")
 if ENVIRONMENT not in {"development", "production"}:
     raise ImproperlyConfigured(f"POSTGOV_ENV={ENVIRONMENT!r}: use development or production.")
@@ -37,7 +37,9 @@ if not DEV:
         secrets=("SECRET_KEY", "IDENTITY_SECRET", "AUDIT_CHAIN_KEY"),
         values=("ALLOWED_HOSTS", "SITE_URL"),
     )
-DEBUG = env_bool("DEBUG", DEV and not TESTING)
+# Off unless asked for, in development too: the demo shows the pages people will see (a
+# friendly 404, not the URL list). `make run DEBUG=1` for Django's debug pages.
+DEBUG = env_bool("DEBUG", False)
 if DEBUG and not DEV:
     # The debug pages show settings, SQL and local variables to whoever causes an error.
     raise ImproperlyConfigured("DEBUG is refused in production (POSTGOV_ENV=production).")
