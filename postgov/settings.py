@@ -442,6 +442,8 @@ TRACK_LIMIT_PER_MINUTE = env_int("TRACK_LIMIT_PER_MINUTE", 30)
 TRACK_ANOMALY_MISSES_PER_MINUTE = env_int("TRACK_ANOMALY_MISSES_PER_MINUTE", 60)
 TRACK_ANOMALY_MISSES_PER_CLIENT = env_int("TRACK_ANOMALY_MISSES_PER_CLIENT", 3)
 PICKUP_BOOKINGS_PER_HOUR = env_int("PICKUP_BOOKINGS_PER_HOUR", 5)
+# The commune picker's suggestions (a request a few keystrokes): per client and minute.
+COMMUNE_SEARCH_PER_MINUTE = env_int("COMMUNE_SEARCH_PER_MINUTE", 120)
 # Open home-pickup bookings a post office takes for one day and time window (booking and
 # moving a booking both stop there).
 PICKUP_CAPACITY_PER_WINDOW = env_int("PICKUP_CAPACITY_PER_WINDOW", 8)
