@@ -5,7 +5,7 @@ communes as the user types (static/js/commune-picker.js)."""
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -30,24 +30,41 @@ def _province_words(text: str) -> str:
     return folded
 
 
-def suggestions(query: str) -> QuerySet[Commune]:
-    """Communes whose name holds every word typed (words after a comma: the province's
-    name), diacritics optional; at most MAX_SUGGESTIONS."""
+KINDS = ("xa ", "phuong ", "dac khu ")
+
+
+def suggestions(query: str) -> list[Commune]:
+    """Communes whose name holds the words typed (words after a comma: the province's
+    name), diacritics optional; at most MAX_SUGGESTIONS. Names holding the words as typed
+    come first, the commune of exactly that name before the others; then names holding
+    them in any order, or with some in the province's name ("dong ha quang tri")."""
     name, _sep, province = query[:MAX_TEXT].partition(",")
     name_terms, province_terms = search_terms(name), search_terms(_province_words(province))
     if not name_terms:
-        return Commune.objects.none()
+        return []
     rows = Commune.objects.select_related("province")
-    for term in name_terms:
-        if province_terms:
-            rows = rows.filter(name_folded__contains=term)
-        else:  # "dong ha quang tri": a word may be the province's
-            rows = rows.filter(
-                Q(name_folded__contains=term) | Q(province__name_folded__contains=term)
-            )
     for term in province_terms:
         rows = rows.filter(province__name_folded__contains=term)
-    return rows.order_by("name_folded", "province__name_folded")[:MAX_SUGGESTIONS]
+    phrase = " ".join(name_terms)
+    close = sorted(
+        rows.filter(name_folded__contains=phrase)[: MAX_SUGGESTIONS * 5],
+        key=lambda c: (
+            c.name_folded not in {phrase, *(kind + phrase for kind in KINDS)},
+            len(c.name_folded),
+            c.name_folded,
+            c.province.name_folded,
+        ),
+    )[:MAX_SUGGESTIONS]
+    if len(close) == MAX_SUGGESTIONS:
+        return close
+    wider = rows.exclude(pk__in=[c.pk for c in close])
+    for term in name_terms:
+        matches = Q(name_folded__contains=term)
+        if not province_terms:  # "dong ha quang tri": a word may be the province's
+            matches |= Q(province__name_folded__contains=term)
+        wider = wider.filter(matches)
+    wider = wider.order_by("name_folded", "province__name_folded")
+    return close + list(wider[: MAX_SUGGESTIONS - len(close)])
 
 
 def resolve(text: str) -> list[Commune]:
@@ -59,13 +76,11 @@ def resolve(text: str) -> list[Commune]:
     if not name:
         return []
     rows = Commune.objects.select_related("province").filter(
-        Q(name_folded=name) | Q(name_folded__endswith=" " + name)
+        name_folded__in=[name, *(kind + name for kind in KINDS)]
     )
     if province:
         rows = rows.filter(province__name_folded=province)
-    found = list(rows[:MAX_SUGGESTIONS])
-    exact = [c for c in found if c.name_folded == name]
-    return exact or found
+    return list(rows.order_by("province__name_folded")[:MAX_SUGGESTIONS])
 
 
 class CommuneInput(forms.TextInput):

@@ -159,6 +159,9 @@ def test_the_postmans_pages_fit_a_phone(page, world, version, supervisor_a, post
     label = page.locator("label", has_text="Bản chụp giấy tờ tùy thân")
     assert label.bounding_box()["width"] >= PHONE["width"] * 0.6
     assert label.bounding_box()["height"] < 4 * 24  # three lines at most, not two words a line
+    page.goto(reverse("dossiers:intake_applicant", args=[dossier.pk]))
+    assert rows_of(page, ".pg-steps li") <= 2
+    assert not page.get_by_text("Ctrl+Enter").is_visible()  # no keyboard on a phone
 
 
 def test_the_checklists_selects_are_not_cut_on_a_counter_screen(page, world, version, clerk_a):

@@ -59,6 +59,31 @@ def test_the_search_suggests_at_most_twenty_communes_without_diacritics(client, 
     assert client.get("/places/communes/search/", {"q": "a\x00b"}).json()["results"] == []
 
 
+def test_the_commune_of_exactly_that_name_comes_first_and_is_the_one_resolved(
+    client, world, many_communes
+):
+    Commune.objects.create(
+        code="19334",
+        province=world.province,
+        name="Phường Nam Đông Hà",
+        short_name="Nam Đông Hà",
+        kind="phuong",
+    )
+    results = client.get("/places/communes/search/", {"q": "dong ha"}).json()["results"]
+    assert [r["label"] for r in results] == [
+        "Phường Đông Hà, Thành phố Huế",
+        "Phường Đông Hà, Tỉnh Quảng Trị",
+        "Phường Nam Đông Hà, Tỉnh Quảng Trị",
+    ]
+    client.force_login(world.citizen)
+    response = client.post(
+        "/accounts/me/profile/",
+        {"full_name": "Ngô Văn Nam", "current_commune": "Đông Hà, Quảng Trị"},
+    )
+    assert response.status_code == 302
+    assert User.objects.get(pk=world.citizen.pk).current_commune == world.commune_a
+
+
 def test_the_search_is_limited_per_client(client, world, settings):
     settings.COMMUNE_SEARCH_PER_MINUTE = 3
     for _ in range(3):
