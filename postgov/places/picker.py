@@ -83,6 +83,11 @@ def resolve(text: str) -> list[Commune]:
     return list(rows.order_by("province__name_folded")[:MAX_SUGGESTIONS])
 
 
+def _is_number(value) -> bool:
+    """A row number as the former list posted it; longer ones would overflow the query."""
+    return isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18
+
+
 class CommuneInput(forms.TextInput):
     """A text field the commune picker script turns into a search with suggestions."""
 
@@ -121,7 +126,7 @@ class CommuneField(forms.Field):
     def prepare_value(self, value):
         if isinstance(value, Commune):
             return label(value)
-        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        if isinstance(value, int) or _is_number(value):
             commune = Commune.objects.select_related("province").filter(pk=value).first()
             return label(commune) if commune else ""
         return value
@@ -130,7 +135,7 @@ class CommuneField(forms.Field):
         text = (value or "").strip() if isinstance(value, str) else value
         if text in self.empty_values:
             return None
-        if isinstance(text, int) or text.isascii() and text.isdigit():
+        if isinstance(text, int) or _is_number(text):
             commune = Commune.objects.select_related("province").filter(pk=int(text)).first()
             if commune is None:
                 raise forms.ValidationError(self.error_messages["none"], params={"text": text})
