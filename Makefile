@@ -24,6 +24,7 @@ install: $(STAMP)
 run test messages: export POSTGOV_ENV := development
 
 ## make run: install, migrate, load the Quảng Trị demo data, start web + worker, print logins
+## (a demo: friendly error pages; `make run DEBUG=1` for Django's debug pages)
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable

@@ -27,7 +27,7 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 TESTING = "pytest" in sys.modules
 # Fails closed: a process that is not told otherwise runs as production, where every
 # secret and host must be given (deploy/ sets them). Development — generated secrets,
-# DEBUG, the demo — only when said explicitly: `make run`, the tests, bench/ and bin/ do.
+# the demo — only when said explicitly: `make run`, the tests, bench/ and bin/ do.
 ENVIRONMENT = env_str("POSTGOV_ENV", "production")
 if ENVIRONMENT not in {"development", "production"}:
     raise ImproperlyConfigured(f"POSTGOV_ENV={ENVIRONMENT!r}: use development or production.")
@@ -37,7 +37,9 @@ if not DEV:
         secrets=("SECRET_KEY", "IDENTITY_SECRET", "AUDIT_CHAIN_KEY"),
         values=("ALLOWED_HOSTS", "SITE_URL"),
     )
-DEBUG = env_bool("DEBUG", DEV and not TESTING)
+# Off unless asked for, in development too: the demo shows the pages people will see (a
+# friendly 404, not the URL list). `make run DEBUG=1` for Django's debug pages.
+DEBUG = env_bool("DEBUG", False)
 if DEBUG and not DEV:
     # The debug pages show settings, SQL and local variables to whoever causes an error.
     raise ImproperlyConfigured("DEBUG is refused in production (POSTGOV_ENV=production).")
@@ -440,6 +442,8 @@ TRACK_LIMIT_PER_MINUTE = env_int("TRACK_LIMIT_PER_MINUTE", 30)
 TRACK_ANOMALY_MISSES_PER_MINUTE = env_int("TRACK_ANOMALY_MISSES_PER_MINUTE", 60)
 TRACK_ANOMALY_MISSES_PER_CLIENT = env_int("TRACK_ANOMALY_MISSES_PER_CLIENT", 3)
 PICKUP_BOOKINGS_PER_HOUR = env_int("PICKUP_BOOKINGS_PER_HOUR", 5)
+# The commune picker's suggestions (a request a few keystrokes): per client and minute.
+COMMUNE_SEARCH_PER_MINUTE = env_int("COMMUNE_SEARCH_PER_MINUTE", 120)
 # Open home-pickup bookings a post office takes for one day and time window (booking and
 # moving a booking both stop there).
 PICKUP_CAPACITY_PER_WINDOW = env_int("PICKUP_CAPACITY_PER_WINDOW", 8)

@@ -34,3 +34,4 @@ urlpatterns = [
 handler400 = error_pages.bad_request
 handler403 = error_pages.permission_denied
 handler404 = error_pages.page_not_found
+handler500 = error_pages.server_error

@@ -47,6 +47,7 @@ PUBLIC = {
     "places:service_points",
     "places:service_point",
     "places:communes",
+    "places:commune_search",
     "places:postal_codes",
     "places:convert",
     "catalog:procedures",

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from postgov.identity.models import Gender, User
 from postgov.lib.forms import StyledFormMixin
 from postgov.lib.idcard import IdCardError, validate_cccd
-from postgov.places.models import Commune
+from postgov.places.picker import CommuneField
 
 
 def normalise_phone(value: str) -> str:
@@ -120,12 +120,8 @@ class RegistrationForm(StyledFormMixin, forms.ModelForm):
     declared_id_number = forms.CharField(label=_("ID number (12 digits)"), max_length=20)
     phone = forms.CharField(label=_("Mobile phone"), max_length=20)
     email = forms.EmailField(label=_("E-mail (optional)"), required=False)
-    permanent_commune = forms.ModelChoiceField(
-        label=_("Permanent address: commune"), queryset=Commune.objects.select_related("province")
-    )
-    current_commune = forms.ModelChoiceField(
-        label=_("Current address: commune"), queryset=Commune.objects.select_related("province")
-    )
+    permanent_commune = CommuneField(label=_("Permanent address: commune"))
+    current_commune = CommuneField(label=_("Current address: commune"))
 
     class Meta:
         model = User
@@ -211,6 +207,9 @@ class RegistrationForm(StyledFormMixin, forms.ModelForm):
 class ProfileForm(StyledFormMixin, forms.ModelForm):
     """What a citizen may change alone. Verified facts (name, birth, ID) are locked at
     level 2: changing them means a new counter check."""
+
+    permanent_commune = CommuneField(label=_("Permanent address: commune"), required=False)
+    current_commune = CommuneField(label=_("Current address: commune"), required=False)
 
     class Meta:
         model = User

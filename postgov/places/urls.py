@@ -8,6 +8,7 @@ urlpatterns = [
     path("points/", views.service_points, name="service_points"),
     path("points/<str:code>/", views.service_point, name="service_point"),
     path("communes/", views.communes, name="communes"),
+    path("communes/search/", views.commune_search, name="commune_search"),
     path("postal-codes/", views.postal_code_lookup, name="postal_codes"),
     path("convert/", views.convert, name="convert"),
 ]

@@ -3,16 +3,19 @@ the old → new address converter. Reference data for everyone: no login needed.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from postgov.lib import vpostcode
+from postgov.audit.actions import client_ip
+from postgov.lib import ratelimit, vpostcode
+from postgov.lib.netkeys import network_key
 from postgov.lib.text import search_terms
 from postgov.lib.vpostcode import VpostcodeError
-from postgov.places import postal_codes
+from postgov.places import picker, postal_codes
 from postgov.places.conversion import convert_old_address
 from postgov.places.forms import (
     CommuneFilterForm,
@@ -166,4 +169,21 @@ def postal_code_lookup(request):
             "place": place,
             "place_osm_url": postal_codes.osm_url(place.latitude, place.longitude) if place else "",
         },
+    )
+
+
+@require_GET
+def commune_search(request):
+    """The commune picker's suggestions: at most 20 communes whose names hold the words
+    typed (diacritics optional), as JSON. Public, like the communes page, and limited per
+    client like the other public lookups."""
+    client = network_key(client_ip(request)) or "unknown"
+    if not ratelimit.hit("commune-search", client, settings.COMMUNE_SEARCH_PER_MINUTE, 60):
+        response = JsonResponse({"results": [], "limited": True}, status=429)
+        response["Retry-After"] = str(ratelimit.seconds_left(60))
+        return response
+    query = request.GET.get("q", "")
+    rows = picker.suggestions(query) if "\x00" not in query else []
+    return JsonResponse(
+        {"results": [{"id": c.pk, "code": c.code, "label": picker.label(c)} for c in rows]}
     )

@@ -20,7 +20,16 @@ pytestmark = pytest.mark.browser
 PASSWORD = "mây trắng bay qua đồi"
 
 
-def fill_the_form(page, world, username: str, phone: str, password2: str = PASSWORD) -> None:
+def pick_commune(page, field: str, typed: str, label: str) -> None:
+    """Types part of a commune's name and picks it among the suggestions."""
+    page.locator(field).press_sequentially(typed, delay=30)
+    page.locator(f"{field}_suggestions li", has_text=label).click()
+    assert page.input_value(field) == label
+
+
+def fill_the_form(
+    page, world, username: str, phone: str, password2: str = PASSWORD, *, script: bool = True
+) -> None:
     page.goto("/accounts/register/")
     page.fill("#id_username", username)
     page.fill("#id_full_name", "Trần Văn An")
@@ -29,9 +38,12 @@ def fill_the_form(page, world, username: str, phone: str, password2: str = PASSW
     page.fill("#id_declared_id_number", "045090123456")
     page.fill("#id_phone", phone)
     page.fill("#id_permanent_address", "1 Lê Lợi")
-    page.select_option("#id_permanent_commune", str(world.commune_a.pk))
+    if script:
+        pick_commune(page, "#id_permanent_commune", "dong ha", "Phường Đông Hà, Tỉnh Quảng Trị")
+    else:  # the name typed whole, resolved by the server
+        page.fill("#id_permanent_commune", "Đông Hà, Quảng Trị")
     page.fill("#id_current_address", "1 Lê Lợi")
-    page.select_option("#id_current_commune", str(world.commune_a.pk))
+    page.fill("#id_current_commune", "phuong dong hoi")
     page.fill("#id_password1", PASSWORD)
     page.fill("#id_password2", password2)
 
@@ -67,6 +79,7 @@ def test_a_citizen_registers_through_the_check(page, world, settings):
     page.wait_for_url("**/accounts/me/")
     user = User.objects.get(username="tran.an")
     assert user.phone_verified_at is not None
+    assert (user.permanent_commune, user.current_commune) == (world.commune_a, world.commune_b)
     shot(page, "register-4-account")
 
 
@@ -84,7 +97,7 @@ def test_without_javascript_the_check_is_a_short_wait(
     )
     try:
         page = context.new_page()
-        fill_the_form(page, world, "le.binh", "0912 000 111")
+        fill_the_form(page, world, "le.binh", "0912 000 111", script=False)
         page.get_by_role("button", name="Tạo tài khoản").click()
         page.wait_for_url("**/accounts/register/check/")
         assert page.get_by_text("không chạy JavaScript").is_visible()
@@ -98,7 +111,8 @@ def test_without_javascript_the_check_is_a_short_wait(
         page.fill("#id_code", code_sent_to("0912000111"))
         page.get_by_role("button", name="Xác nhận").click()
         page.wait_for_url("**/accounts/me/")
-        assert User.objects.filter(username="le.binh", phone_verified_at__isnull=False).exists()
+        user = User.objects.get(username="le.binh", phone_verified_at__isnull=False)
+        assert (user.permanent_commune, user.current_commune) == (world.commune_a, world.commune_b)
     finally:
         context.close()
     assert os.path.isdir(SHOTS) and django_settings.CHALLENGE_WAIT_SECONDS == 2

@@ -1722,6 +1722,12 @@ TARGETS: list[Target] = [
         valid=_static(({}, [("province", "44"), ("q", "Đông Hà")])),
     ),
     Target(
+        "places:commune_search",
+        "/places/communes/search/",
+        fields=("q",),
+        valid=_static(({}, [("q", "dong ha")]), ({}, [("q", "Đông Hà, Quảng Trị")])),
+    ),
+    Target(
         "places:postal_codes",
         "/places/postal-codes/",
         fields=("q", "vpostcode", "page"),

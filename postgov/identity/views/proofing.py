@@ -18,7 +18,8 @@ from postgov.identity.forms import normalise_phone
 from postgov.identity.models import Gender, ProofingCase, Role, User
 from postgov.lib.forms import StyledFormMixin
 from postgov.lib.idcard import IdCardError, parse_qr
-from postgov.places.models import Commune, ServicePoint
+from postgov.places.models import ServicePoint
+from postgov.places.picker import CommuneField
 
 PROOFING_ROLES = proofing.PROOFING_ROLES
 
@@ -91,10 +92,7 @@ class AssistedForm(StyledFormMixin, forms.Form):
     current_address = forms.CharField(
         label=gettext_lazy("Current address: house number, street, hamlet"), max_length=300
     )
-    current_commune = forms.ModelChoiceField(
-        label=gettext_lazy("Current address: commune"),
-        queryset=Commune.objects.select_related("province"),
-    )
+    current_commune = CommuneField(label=gettext_lazy("Current address: commune"))
 
     def clean_username(self):
         value = self.cleaned_data["username"].strip()
