@@ -175,7 +175,10 @@ def _applicant_page(request, dossier: Dossier | None):
                 focus = "phone"
                 conversion = address_conversion(card.address)
                 if conversion is not None and conversion.commune is not None:
+                    # The card carries the old units; the record keeps the street line
+                    # and the new commune, which together print the address once.
                     data["commune"] = str(conversion.commune.pk)
+                    data["address"] = conversion.street
         elif action == "search":
             data["q_done"] = data.get("q", "")
             focus = "q"

@@ -383,6 +383,7 @@ def test_an_old_address_is_shown_with_its_new_equivalent_when_places_can_convert
 
     class Result:
         old_address = "Thôn Tân Định, Xã Vĩnh Giang, Huyện Vĩnh Linh, Tỉnh Quảng Trị"
+        street = "Thôn Tân Định"
         new_address = "Thôn Tân Định, Xã Vĩnh Linh, Tỉnh Quảng Trị"
         commune = world.commune_a
         alternatives = []
@@ -395,6 +396,7 @@ def test_an_old_address_is_shown_with_its_new_equivalent_when_places_can_convert
         "Xã Vĩnh Giang, Huyện Vĩnh Linh" in html and "<strong>Thôn Tân Định, Xã Vĩnh Linh" in html
     )
     assert f'<option value="{world.commune_a.pk}" selected' in html
+    assert 'value="Thôn Tân Định"' in html  # the street line; the commune is chosen below
 
 
 STAFF_PAGES = [
