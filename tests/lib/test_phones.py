@@ -26,7 +26,7 @@ def test_the_message_is_in_the_active_language():
 
 
 def test_a_landline_is_not_a_mobile():
-    with pytest.raises(PhoneError, match="landline"):
+    with translation.override("en"), pytest.raises(PhoneError, match="landline"):
         normalise_mobile("02333 852 123")  # Quảng Trị fixed line
 
 

@@ -49,7 +49,7 @@ def test_the_lightest_band_that_fits_is_charged(tariff, zone, weight, amount):
 
 
 def test_a_weight_over_the_last_band_is_a_clear_error(tariff):
-    with pytest.raises(WeightOverLimit) as raised:
+    with translation.override("vi"), pytest.raises(WeightOverLimit) as raised:
         postal_charge(tariff, "in", 2_001)
     assert raised.value.limit_g == 2_000
     assert "vượt mức cao nhất của biểu cước (2.000 g)" in str(raised.value)

@@ -75,19 +75,20 @@ def test_a_province_alone(places):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("", conversion.EMPTY),
-        ("   \n ", conversion.EMPTY),
-        (None, conversion.EMPTY),
-        ("asdf qwer", conversion.NOTHING_RECOGNISED),
-        (",,,,", conversion.NOTHING_RECOGNISED),
-        ("💥" * 20, conversion.NOTHING_RECOGNISED),
-        ("\x00<script>alert(1)</script>", conversion.NOTHING_RECOGNISED),
-        ("1" * 301, conversion.TOO_LONG % {"limit": 300}),
+        ("", "EMPTY"),
+        ("   \n ", "EMPTY"),
+        (None, "EMPTY"),
+        ("asdf qwer", "NOTHING_RECOGNISED"),
+        (",,,,", "NOTHING_RECOGNISED"),
+        ("💥" * 20, "NOTHING_RECOGNISED"),
+        ("\x00<script>alert(1)</script>", "NOTHING_RECOGNISED"),
+        ("1" * 301, "TOO_LONG"),
     ],
 )
 def test_junk_gets_a_clear_message(places, text, message):
-    result = convert_old_address(text)
-    assert result.message == message
+    with translation.override("vi"):
+        result = convert_old_address(text)
+        assert result.message == str(getattr(conversion, message)) % {"limit": 300}
     assert " / " not in result.message  # the page's language only
     assert not result.found and result.new_address == ""
 
