@@ -33,3 +33,11 @@ def test_admin_site_is_for_provincial_admins_only(client, clerk_a, outsider, pro
 def test_english_is_available(client, world):
     client.post(reverse("set_language"), {"language": "en", "next": HOME})
     assert "Log in" in client.get(reverse("identity:login")).content.decode()
+
+
+def test_a_citizen_gets_their_own_links_not_a_word_about_staff_roles(client, citizen):
+    client.force_login(citizen)
+    body = client.get(HOME).content.decode()
+    for name in ("mine:dossiers", "mine:pickups", "identity:account"):
+        assert f'href="{reverse(name)}"' in body
+    assert "vai trò nhân viên" not in body and "staff role" not in body

@@ -69,7 +69,9 @@ class ProcedureVersion(models.Model):
         PARTIAL = "partial", _("Partly online")
         FULL = "full", _("Fully online")
 
-    procedure = models.ForeignKey(Procedure, models.PROTECT, related_name="versions")
+    procedure = models.ForeignKey(
+        Procedure, models.PROTECT, related_name="versions", verbose_name=_("procedure")
+    )
     version = models.PositiveIntegerField(_("version"))
     effective_from = models.DateField(_("effective from"))
     effective_to = models.DateField(_("effective to"), null=True, blank=True)
@@ -98,6 +100,8 @@ class ProcedureVersion(models.Model):
     notes = models.TextField(_("notes"), blank=True)
 
     class Meta:
+        verbose_name = _("procedure version")
+        verbose_name_plural = _("procedure versions")
         ordering = ["procedure", "-version"]
         constraints = [
             models.UniqueConstraint(
@@ -154,6 +158,8 @@ class PostalTariff(models.Model):
     is_demo = models.BooleanField(_("demo data"), default=False)
 
     class Meta:
+        verbose_name = _("postal tariff")
+        verbose_name_plural = _("postal tariffs")
         ordering = ["-valid_from"]
 
     def __str__(self) -> str:

@@ -10,18 +10,19 @@ from datetime import date
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from postgov.catalog.models import PostalTariff, TariffBand
 from postgov.lib.money import format_vnd
 
 
 class TariffError(ValueError):
-    """A charge that cannot be computed. The message is shown to the clerk as is, in both
-    languages, like the other data-validation messages."""
+    """A charge that cannot be computed. The message is shown to the clerk as is, in the
+    language active when it is raised."""
 
     def __init__(self, vi: str, en: str):
         self.vi, self.en = vi, en
-        super().__init__(f"{vi} / {en}")
+        super().__init__(en if get_language() == "en" else vi)
 
 
 class WeightOverLimit(TariffError):

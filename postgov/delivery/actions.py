@@ -27,6 +27,7 @@ from postgov.lib.phones import to_e164
 from postgov.lib.s10 import make_item_id
 from postgov.lib.text import unaccent
 from postgov.notify.actions import queue_message
+from postgov.places.addresses import split_address
 from postgov.places.models import Commune, ServicePoint
 
 
@@ -161,7 +162,7 @@ def book_pickup(
                         procedure=procedure,
                         name=name,
                         phone=phone,
-                        address=address,
+                        address=split_address(address, commune),
                         commune=commune,
                         date=day,
                         window=window,

@@ -20,7 +20,9 @@ from django.utils import timezone
 from postgov.dossiers import tracking_links
 from postgov.dossiers.agency_actions import FORM_OF_ACTION, RefusalReason, StopReason
 from postgov.dossiers.models import Dossier, DossierEvent, ReturnMethod
+from postgov.dossiers.printing import citizen_party
 from postgov.lib.pdf import FAMILY, Form, vnd
+from postgov.places.addresses import one_line
 
 FORM_TITLES = {
     "01": "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
@@ -246,7 +248,7 @@ def _start(dossier: Dossier, event: DossierEvent, form: str) -> OfficialForm:
 def _applicant(pdf: OfficialForm, dossier: Dossier) -> None:
     pdf.labelled("Ông/Bà:", dossier.applicant_name)
     pdf.labelled("Số định danh cá nhân:", mask_id(dossier.applicant_id_number))
-    pdf.labelled("Địa chỉ:", dossier.applicant_address)
+    pdf.labelled("Địa chỉ:", one_line(dossier.applicant_address, dossier.applicant_commune) or "—")
     pdf.labelled("Số điện thoại:", dossier.applicant_phone)
     pdf.labelled("Nội dung yêu cầu giải quyết:", dossier.procedure.name)
 
@@ -284,7 +286,7 @@ def form_01(dossier: Dossier, event: DossierEvent) -> bytes:
     pdf.para(f"5. Thời gian trả kết quả giải quyết hồ sơ: {vn_time(due)}", bold=True)
     where = RETURN_VI.get(dossier.return_method, "")
     if dossier.return_method == ReturnMethod.DELIVER:
-        where += dossier.return_address or dossier.applicant_address
+        where += citizen_party(dossier).address
     elif dossier.return_method == ReturnMethod.HOLD:
         where += (dossier.return_point or dossier.receiving_point).name
     pdf.para(f"6. Đăng ký nhận kết quả: {where}", bold=True)

@@ -109,7 +109,7 @@ class ApplicantForm(StyledFormMixin, forms.Form):
         choices=[("", "—"), *Gender.choices],
         required=False,
     )
-    address = _text(_("Permanent address (as on the card)"), 300, required=False)
+    address = _text(_("Permanent address (house and street)"), 300, required=False)
     commune = CommuneField(
         queryset=Commune.objects.none(),
         label=_("Commune of residence (since 1 July 2025)"),

@@ -56,6 +56,7 @@ from postgov.lib.pdf import vnd
 from postgov.lib.phones import to_e164
 from postgov.lib.text import unaccent
 from postgov.notify.actions import queue_message
+from postgov.places.addresses import split_address
 from postgov.places.conversion import convert_old_address
 from postgov.places.models import Commune, ServicePoint
 
@@ -92,7 +93,7 @@ class Applicant:
             "applicant_birth_date": self.birth_date,
             "applicant_gender": self.gender,
             "applicant_email": self.email,
-            "applicant_address": self.address,
+            "applicant_address": split_address(self.address, self.commune),
             "applicant_commune": self.commune,
             "representative_name": self.representative_name,
             "representative_id_number": self.representative_id_number,
@@ -514,7 +515,7 @@ def apply_route_and_fees(dossier: Dossier, choices: RouteAndFees) -> None:
     """Set the choices on an (unsaved) dossier object; used to quote and to save."""
     dossier.agency = choices.agency
     dossier.return_method = choices.return_method
-    dossier.return_address = choices.return_address
+    dossier.return_address = split_address(choices.return_address, choices.return_commune)
     dossier.return_commune = choices.return_commune
     dossier.return_point = choices.return_point or dossier.receiving_point
     dossier.fee_option = choices.fee_option

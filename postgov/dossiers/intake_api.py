@@ -213,6 +213,7 @@ def _applicant_data(
         if conversion is not None and conversion.commune is not None:
             commune = conversion.commune
             data["commune"] = str(commune.pk)
+            data["address"] = conversion.street
     if payload.representative:
         r = payload.representative
         data.update(

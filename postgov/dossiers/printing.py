@@ -14,7 +14,6 @@ signed by the citizen and read by the agency.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -29,7 +28,8 @@ from postgov.dossiers.models import Dossier, DossierDocument, PaymentMethod, Ret
 from postgov.lib import vpostcode
 from postgov.lib.pdf import FAMILY, Form, vnd
 from postgov.lib.vnwords import vnd_in_words
-from postgov.places.models import Commune, ServicePoint
+from postgov.places.addresses import one_line
+from postgov.places.models import ServicePoint
 from postgov.places.postal_codes import postal_code_of_commune, vpostcode_of_point
 
 SERVICE_TEXT = {
@@ -74,34 +74,11 @@ class Party:
         return [self.address or "—", *([" · ".join(codes)] if codes else [])]
 
 
-def _names(text: str, *names: str) -> bool:
-    """Whether `text` already names the place, as a whole word ("Đông Hà", not "Hà")."""
-    return any(
-        re.search(rf"(?<!\w){re.escape(name.casefold())}(?!\w)", text.casefold())
-        for name in names
-        if name
-    )
-
-
-def full_address(address: str, commune: Commune | None) -> str:
-    """The street address followed by its commune and province, unless it names them."""
-    address = (address or "").strip().rstrip(",")
-    if commune is None:
-        return address
-    parts = [address] if address else []
-    if not _names(address, commune.name, commune.short_name):
-        parts.append(commune.name)
-    province = commune.province
-    if not _names(address, province.name, province.short_name):
-        parts.append(province.name)
-    return ", ".join(parts)
-
-
 def point_party(point: ServicePoint) -> Party:
     vpostcode_text = vpostcode_of_point(point)
     return Party(
         name=point.name,
-        address=full_address(point.address, point.commune),
+        address=one_line(point.address, point.commune),
         postal_code=point.postal_code,
         vpostcode=vpostcode.parse(vpostcode_text).pretty if vpostcode_text else "",
     )
@@ -110,7 +87,7 @@ def point_party(point: ServicePoint) -> Party:
 def agency_party(agency: Agency) -> Party:
     return Party(
         name=agency.name,
-        address=full_address(agency.address, agency.commune),
+        address=one_line(agency.address, agency.commune, agency.province),
         postal_code=agency.postal_code,
     )
 
@@ -125,7 +102,7 @@ def citizen_party(dossier: Dossier) -> Party:
         commune = dossier.applicant_commune or dossier.return_commune
     return Party(
         name=f"{dossier.applicant_name} — {dossier.applicant_phone}",
-        address=full_address(street, commune),
+        address=one_line(street, commune),
         postal_code=postal_code_of_commune(commune) if commune else "",
     )
 
@@ -286,7 +263,7 @@ class Printer:
         self.section("2. Nơi nhận hồ sơ và thủ tục")
         self.field("Cơ quan:", dossier.agency.name if dossier.agency else "—", label_width=32)
         if dossier.agency and dossier.agency.address:
-            self.field("Địa chỉ cơ quan:", dossier.agency.address, label_width=32)
+            self.field("Địa chỉ cơ quan:", agency_party(dossier.agency).address, label_width=32)
         version = dossier.procedure_version
         self.field(
             "Thủ tục:", f"{version.procedure.name} (mã {version.procedure.code})", label_width=32
@@ -526,8 +503,9 @@ class Printer:
         f.ln(2)
         point = dossier.receiving_point
         contact = f", điện thoại {point.phone}" if point.phone else ""
+        where = one_line(point.address, point.commune)
         self.note(
-            f"Khi đã đủ giấy tờ, Ông/Bà mang đến {point.name} ({point.address}{contact}) hoặc "
+            f"Khi đã đủ giấy tờ, Ông/Bà mang đến {point.name} ({where}{contact}) hoặc "
             f"đặt lịch để bưu tá đến nhận tại nhà: {settings.SITE_URL}/delivery/pickup/. "
             "Mang theo phiếu này và thẻ căn cước.",
             8.5,
@@ -537,11 +515,7 @@ class Printer:
 
     # -- helpers -------------------------------------------------------------------------
     def _address(self, dossier: Dossier) -> str:
-        address = dossier.applicant_address or "—"
-        commune = dossier.applicant_commune
-        if commune and commune.name not in address:
-            address += f" ({commune.name}, {commune.province.name})"
-        return address
+        return one_line(dossier.applicant_address, dossier.applicant_commune) or "—"
 
     def _return_address(self, dossier: Dossier) -> str:
         return citizen_party(dossier).address

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from postgov.audit.actions import client_ip, record
@@ -175,7 +176,10 @@ def _applicant_page(request, dossier: Dossier | None):
                 focus = "phone"
                 conversion = address_conversion(card.address)
                 if conversion is not None and conversion.commune is not None:
+                    # The card carries the old units; the record keeps the street line
+                    # and the new commune, which together print the address once.
                     data["commune"] = str(conversion.commune.pk)
+                    data["address"] = conversion.street
         elif action == "search":
             data["q_done"] = data.get("q", "")
             focus = "q"
@@ -569,7 +573,7 @@ def dossier_detail(request, pk: int):
             "dossier": dossier,
             "events": events,
             "items": dossier.items.all(),
-            "documents": dossier.documents.all(),
+            "documents": dossier.documents.select_related("required"),
             "scans": dossier.scans.all(),
             "actions": [a.action for a in allowed_actions(dossier, request.access)],
             "can_edit": dossier.status == State.DRAFT
@@ -647,11 +651,12 @@ def dispatch(request):
 
 # -- the day's work ----------------------------------------------------------------------------
 
+# Lazy: evaluated in the language of each request, not the one the module was imported in.
 VIEWS = {
-    "today": _("Today"),
-    "drafts": _("Drafts"),
-    "dispatch": _("Waiting for dispatch"),
-    "all": _("All"),
+    "today": gettext_lazy("Today"),
+    "drafts": gettext_lazy("Drafts"),
+    "dispatch": gettext_lazy("Waiting for dispatch"),
+    "all": gettext_lazy("All"),
 }
 
 

@@ -51,7 +51,7 @@ from postgov.lib.outbound import PublicURLField
 from postgov.places.models import Province, ServicePoint
 
 admin.site.has_permission = is_admin
-admin.site.site_header = "PostGov — Quản trị"
+admin.site.site_header = _("PostGov — Administration")
 admin.site.site_title = "PostGov"
 # The index says how many changes wait for this administrator's decision.
 admin.site.index_template = "admin/identity/index.html"

@@ -7,8 +7,8 @@ There is no checksum: we validate the province code and G/YY against the date of
 
 QR: `CCCD|old CMND|Full name|DDMMYYYY|Nam/Nữ|Permanent address|DDMMYYYY issue date`, the
 newer "thẻ căn cước" (from 1 July 2024) adds fields. Parsed by position; extra fields are
-kept but ignored; anything malformed raises `IdCardError` with a bilingual message and
-nothing else.
+kept but ignored; anything malformed raises `IdCardError` with a message in the active
+language and nothing else.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+
+from django.utils.translation import gettext as _
 
 # Province codes of the 63 pre-2025 provinces as used in CCCD numbers (Circular
 # 07/2016/TT-BCA, Annex): they stay valid on cards issued before and after the reform.
@@ -91,17 +93,14 @@ _CENTURY_BASE = {0: 1900, 2: 2000, 4: 2100, 6: 2200}
 
 
 class IdCardError(ValueError):
-    """A bad ID number or QR string; the message is Vietnamese / English."""
+    """A bad ID number or QR string; the message is in the active language."""
 
 
 def cccd_century_digit(birth_date: date, gender: str) -> int:
     century = (birth_date.year // 100) * 100
     base = {v: k for k, v in _CENTURY_BASE.items()}.get(century)
     if base is None:
-        raise IdCardError(
-            "Năm sinh nằm ngoài phạm vi của số định danh. / "
-            "Birth year out of range for an ID number."
-        )
+        raise IdCardError(_("Birth year out of range for an ID number."))
     return base + (1 if gender == FEMALE else 0)
 
 
@@ -109,36 +108,31 @@ def validate_cccd(number: str, birth_date: date | None = None, gender: str | Non
     """Return the normalised 12-digit number or raise IdCardError saying what is wrong."""
     digits = re.sub(r"[\s.-]", "", number or "")
     if not re.fullmatch(r"\d{12}", digits):
-        raise IdCardError(
-            "Số định danh cá nhân phải gồm đúng 12 chữ số. / "
-            "The personal ID number must be exactly 12 digits."
-        )
+        raise IdCardError(_("The personal ID number must be exactly 12 digits."))
     if digits[:3] not in CCCD_PROVINCES:
         raise IdCardError(
-            f"Mã tỉnh {digits[:3]} trong số định danh không tồn tại. / "
-            f"Province code {digits[:3]} in the ID number does not exist."
+            _("Province code %(code)s in the ID number does not exist.") % {"code": digits[:3]}
         )
     g = int(digits[3])
     if g in (8, 9):
-        raise IdCardError("Chữ số thế kỷ/giới tính không hợp lệ. / Invalid century/gender digit.")
+        raise IdCardError(_("Invalid century/gender digit."))
     if birth_date is not None:
         year_digits = f"{birth_date.year % 100:02d}"
         if digits[4:6] != year_digits:
             raise IdCardError(
-                f"Năm sinh trong số định danh ({digits[4:6]}) không khớp ngày sinh "
-                f"{birth_date:%d/%m/%Y}. / The birth year in the ID number does not match "
-                "the date of birth."
+                _(
+                    "The birth year in the ID number (%(digits)s) does not match the date "
+                    "of birth %(date)s."
+                )
+                % {"digits": digits[4:6], "date": f"{birth_date:%d/%m/%Y}"}
             )
         base = _CENTURY_BASE.get(g - g % 2)
         if base != (birth_date.year // 100) * 100:
             raise IdCardError(
-                "Chữ số thế kỷ trong số định danh không khớp năm sinh. / "
-                "The century digit in the ID number does not match the year of birth."
+                _("The century digit in the ID number does not match the year of birth.")
             )
         if gender is not None and (g % 2 == 1) != (gender == FEMALE):
-            raise IdCardError(
-                "Giới tính không khớp với số định danh. / The gender does not match the ID number."
-            )
+            raise IdCardError(_("The gender does not match the ID number."))
     return digits
 
 
@@ -156,11 +150,11 @@ class IdCardData:
 
 def _date(value: str, what: str) -> date:
     if not re.fullmatch(r"\d{8}", value):
-        raise IdCardError(f"{what[0]} không đúng dạng NNTTNNNN. / {what[1]} is not DDMMYYYY.")
+        raise IdCardError(_("%(what)s is not DDMMYYYY.") % {"what": what})
     try:
         return date(int(value[4:]), int(value[2:4]), int(value[:2]))
     except ValueError as exc:
-        raise IdCardError(f"{what[0]} không tồn tại. / {what[1]} is not a real date.") from exc
+        raise IdCardError(_("%(what)s is not a real date.") % {"what": what}) from exc
 
 
 def _gender(value: str) -> str:
@@ -169,29 +163,26 @@ def _gender(value: str) -> str:
         return MALE
     if folded in {"nữ", "nu", "female", "f"}:
         return FEMALE
-    raise IdCardError(f"Giới tính '{value[:10]}' không hợp lệ. / Unknown gender.")
+    raise IdCardError(_("Unknown gender “%(value)s”.") % {"value": value[:10]})
 
 
 def parse_qr(raw: str) -> IdCardData:
     """Parse the string a 2D scanner types from the ID card's QR code."""
     if not isinstance(raw, str):
-        raise IdCardError("Dữ liệu QR không hợp lệ. / Invalid QR data.")
+        raise IdCardError(_("Invalid QR data."))
     text = unicodedata.normalize("NFC", raw).strip().strip("\x00")
     if len(text) > 2000:
-        raise IdCardError("Dữ liệu QR quá dài. / The QR data is too long.")
+        raise IdCardError(_("The QR data is too long."))
     parts = [p.strip() for p in text.split("|")]
     if len(parts) < 7:
-        raise IdCardError(
-            "Đây không phải mã QR của thẻ căn cước (thiếu trường). / "
-            "This is not an ID-card QR code (fields missing)."
-        )
+        raise IdCardError(_("This is not an ID-card QR code (fields missing)."))
     number, old, name, birth, gender_text, address, issued = parts[:7]
     if not name:
-        raise IdCardError("Mã QR không có họ tên. / The QR code has no name.")
-    birth_date = _date(birth, ("Ngày sinh", "Date of birth"))
+        raise IdCardError(_("The QR code has no name."))
+    birth_date = _date(birth, _("Date of birth"))
     gender = _gender(gender_text)
     id_number = validate_cccd(number, birth_date, gender)
-    issue_date = _date(issued, ("Ngày cấp", "Issue date")) if issued else None
+    issue_date = _date(issued, _("Issue date")) if issued else None
     return IdCardData(
         id_number=id_number,
         old_id_number=old if re.fullmatch(r"\d{9}|\d{12}", old) else "",

@@ -7,11 +7,12 @@ Stored in the national form people recognise (`0912345678`); SMS gateways get E.
 from __future__ import annotations
 
 import phonenumbers
+from django.utils.translation import gettext as _
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
 
 class PhoneError(ValueError):
-    """Not a Vietnamese mobile number; the message is Vietnamese / English."""
+    """Not a Vietnamese mobile number; the message is in the active language."""
 
 
 MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
@@ -20,17 +21,13 @@ MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 def _parse(text: str):
     cleaned = (text or "").strip()
     if not cleaned or len(cleaned) > 30:
-        raise PhoneError("Hãy nhập số điện thoại di động. / Please enter a mobile number.")
+        raise PhoneError(_("Please enter a mobile number."))
     try:
         number = phonenumbers.parse(cleaned, "VN")
     except NumberParseException as exc:
-        raise PhoneError(
-            "Số điện thoại không đúng dạng. / The phone number is not well formed."
-        ) from exc
+        raise PhoneError(_("The phone number is not well formed.")) from exc
     if not phonenumbers.is_valid_number_for_region(number, "VN"):
-        raise PhoneError(
-            "Không phải số điện thoại Việt Nam hợp lệ. / Not a valid Vietnamese phone number."
-        )
+        raise PhoneError(_("Not a valid Vietnamese phone number."))
     return number
 
 
@@ -38,10 +35,7 @@ def normalise_mobile(text: str) -> str:
     """'+84 912 345 678', '0912.345.678' -> '0912345678'; PhoneError otherwise."""
     number = _parse(text)
     if phonenumbers.number_type(number) not in MOBILE_TYPES:
-        raise PhoneError(
-            "Cần số di động để nhận tin nhắn (không phải số cố định). / "
-            "A mobile number is needed for text messages (not a landline)."
-        )
+        raise PhoneError(_("A mobile number is needed for text messages (not a landline)."))
     return "0" + str(number.national_number)
 
 

@@ -18,7 +18,8 @@ reference so that a place near the edge cannot be recovered into the neighbourin
 For people the code is written ``48100 R482+G4F`` (`pretty`); `decode` and `parse` accept
 that form too, in any case, with spaces or hyphens.
 
-Errors are `VpostcodeError` (a ValueError) with a "Vietnamese / English" message.
+Errors are `VpostcodeError` (a ValueError): what a person typed wrong is told in the page's
+language; the other errors (bad coordinates from code) stay "Vietnamese / English".
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
 from openlocationcode import openlocationcode as olc
 
 LENGTH = 12
@@ -67,7 +69,7 @@ class Vpostcode:
 def parse(text: str) -> Vpostcode:
     """Read a Vpostcode as people write it: '48100R482G4F', '48100 R482+G4F', '48100-r482g4f'."""
     if not isinstance(text, str):
-        raise VpostcodeError("Vpostcode phải là một chuỗi ký tự. / A Vpostcode must be text.")
+        raise VpostcodeError(_("A Vpostcode must be text."))
     compact = _NOISE.sub("", text).upper()
     plus = POSTAL_CODE_LENGTH + 4
     if compact.count("+") == 1 and compact.find("+") == plus:
@@ -75,10 +77,11 @@ def parse(text: str) -> Vpostcode:
     match = _CANONICAL.match(compact)
     if not match:
         raise VpostcodeError(
-            "Vpostcode gồm 12 ký tự: 5 chữ số mã bưu chính và 7 ký tự vị trí "
-            f"(chỉ dùng {_ALPHABET}), ví dụ 48100R482G4F. / "
-            "A Vpostcode has 12 characters: the 5-digit postal code and 7 location characters "
-            f"(only {_ALPHABET}), e.g. 48100R482G4F."
+            _(
+                "A Vpostcode has 12 characters: the 5-digit postal code and 7 location "
+                "characters (only %(alphabet)s), e.g. 48100R482G4F."
+            )
+            % {"alphabet": _ALPHABET}
         )
     return Vpostcode(postal_code=match.group(1), location=match.group(2))
 

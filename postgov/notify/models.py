@@ -33,22 +33,24 @@ class Message(CompiledSaves):
     # secret masked; the text to send is sealed here until the message is sent or given
     # up, then erased. So no row ever holds a code in clear, and none holds it at all
     # once it is of no use.
-    carries_secret = models.BooleanField(default=False)
-    sealed_text = models.TextField(blank=True, default="")
+    carries_secret = models.BooleanField(_("carries a secret"), default=False)
+    sealed_text = models.TextField(_("text (sealed)"), blank=True, default="")
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
     # What the message is about, for the timeline of a dossier or an account.
-    object_type = models.CharField(max_length=80, blank=True)
-    object_id = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    sending_until = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    object_type = models.CharField(_("object type"), max_length=80, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    sending_until = models.DateTimeField(_("sending until"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["object_type", "object_id"], name="notify_object_idx")]
 

@@ -7,7 +7,7 @@ address with a street it geocodes through the network (geopy), and a post-office
 must neither wait for nor leak addresses to a third-party service.
 
 `convert_old_address` never raises on what a person typed; when it cannot recognise
-enough, the result carries a "Vietnamese / English" message.
+enough, the result carries a message in the active language.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from __future__ import annotations
 import logging
 import unicodedata
 from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
 
 from postgov.lib.text import fold
 from postgov.places.models import (
@@ -30,35 +32,19 @@ logger = logging.getLogger(__name__)
 
 MAX_ADDRESS_LENGTH = 300
 
-EMPTY = "Hãy nhập địa chỉ cũ. / Please enter the old address."
-TOO_LONG = (
-    f"Địa chỉ quá dài (tối đa {MAX_ADDRESS_LENGTH} ký tự). / "
-    f"The address is too long (at most {MAX_ADDRESS_LENGTH} characters)."
-)
-NOTHING_RECOGNISED = (
-    "Không nhận ra tỉnh/thành phố nào trong địa chỉ. Hãy ghi địa chỉ trước ngày 1/7/2025 "
-    "theo thứ tự: số nhà và đường, xã/phường, quận/huyện, tỉnh/thành phố, ví dụ: "
-    "“Phường 1, thành phố Đông Hà, tỉnh Quảng Trị”. / "
+EMPTY = _("Please enter the old address.")
+TOO_LONG = _("The address is too long (at most %(limit)d characters).")
+NOTHING_RECOGNISED = _(
     "No province was recognised in the address. Write the address as it was before "
     "1 July 2025: street, commune/ward, district, province, e.g. "
     "“Phường 1, thành phố Đông Hà, tỉnh Quảng Trị”."
 )
-PROVINCE_ONLY = (
-    "Chỉ nhận ra tỉnh/thành phố; không nhận ra quận/huyện và xã/phường. / "
-    "Only the province was recognised, not the district nor the commune."
-)
-DISTRICT_ONLY = (
-    "Không nhận ra xã/phường; quận/huyện cũ nay thuộc các xã/phường mới dưới đây. / "
+PROVINCE_ONLY = _("Only the province was recognised, not the district nor the commune.")
+DISTRICT_ONLY = _(
     "The commune was not recognised; the old district now lies in the new communes below."
 )
-NOT_LOADED = (
-    "Dữ liệu đơn vị hành chính chưa được nạp (lệnh load_admin_units). / "
-    "The administrative units are not loaded (command load_admin_units)."
-)
-UNREADABLE = (
-    "Không đọc được địa chỉ này. Hãy kiểm tra lại chính tả. / "
-    "This address could not be read. Please check the spelling."
-)
+NOT_LOADED = _("The administrative units are not loaded (command load_admin_units).")
+UNREADABLE = _("This address could not be read. Please check the spelling.")
 
 
 @dataclass
@@ -68,8 +54,8 @@ class ConversionResult:
     `commune` is the new commune (the default one when the old commune was split) and
     `alternatives` the other new communes the address may belong to: the other parts of a
     split commune, or, when only the old district was recognised, every new commune that
-    took over part of it (then `commune` is None). `message` says, in Vietnamese and
-    English, what could not be recognised; it is empty when the commune was found.
+    took over part of it (then `commune` is None). `message` says, in the active
+    language, what could not be recognised; it is empty when the commune was found.
     """
 
     text: str
@@ -133,21 +119,21 @@ def convert_old_address(text: str) -> ConversionResult:
     result = ConversionResult(text=text)
     cleaned = " ".join(text.replace("\x00", " ").split())
     if not cleaned:
-        result.message = EMPTY
+        result.message = str(EMPTY)
         return result
     if len(cleaned) > MAX_ADDRESS_LENGTH:
-        result.message = TOO_LONG
+        result.message = str(TOO_LONG) % {"limit": MAX_ADDRESS_LENGTH}
         return result
     try:
         unit = _parse(cleaned)
     except Exception as exc:  # a third-party parser on untrusted text must not cause a 500
         # The exception type only: the text is a person's address and stays out of logs.
         logger.warning("old-address parser failed: %s", type(exc).__name__)
-        result.message = UNREADABLE
+        result.message = str(UNREADABLE)
         return result
 
     if not unit.province_code:
-        result.message = NOTHING_RECOGNISED
+        result.message = str(NOTHING_RECOGNISED)
         return result
     result.street = _street_as_typed(cleaned, unit.street)
 
@@ -155,7 +141,7 @@ def convert_old_address(text: str) -> ConversionResult:
         LegacyProvince.objects.select_related("successor").filter(code=unit.province_code).first()
     )
     if result.old_province is None:
-        result.message = NOT_LOADED
+        result.message = str(NOT_LOADED)
         return result
     result.province = result.old_province.successor
     if unit.district_code:
@@ -174,15 +160,15 @@ def convert_old_address(text: str) -> ConversionResult:
         if not successions.exists():
             successions = CommuneSuccession.objects.filter(legacy_district=result.old_district)
             result.alternatives = sorted(_communes(successions), key=lambda c: c.name_folded)
-            result.message = DISTRICT_ONLY
+            result.message = str(DISTRICT_ONLY)
             return result
     else:
-        result.message = PROVINCE_ONLY
+        result.message = str(PROVINCE_ONLY)
         return result
 
     communes = _communes(successions)
     if not communes:
-        result.message = NOT_LOADED
+        result.message = str(NOT_LOADED)
         return result
     result.commune, result.alternatives = communes[0], communes[1:]
     result.province = result.commune.province

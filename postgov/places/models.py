@@ -43,7 +43,9 @@ class Commune(models.Model):
         SPECIAL_ZONE = "dac_khu", _("Special zone")
 
     code = models.CharField(_("code"), max_length=5, unique=True)
-    province = models.ForeignKey(Province, models.PROTECT, related_name="communes")
+    province = models.ForeignKey(
+        Province, models.PROTECT, related_name="communes", verbose_name=_("province")
+    )
     name = models.CharField(_("name"), max_length=100)  # "Phường Đông Hà"
     short_name = models.CharField(_("short name"), max_length=80)  # "Đông Hà"
     kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)
@@ -136,10 +138,12 @@ class PostalCodeSet(models.Model):
     valid_from = models.DateField(_("valid from"))
     source = models.CharField(_("source"), max_length=300, blank=True)
     is_demo = models.BooleanField(_("demo data"), default=False)
-    imported_at = models.DateTimeField(auto_now_add=True)
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
     is_current = models.BooleanField(_("current"), default=False)
 
     class Meta:
+        verbose_name = _("postal code set")
+        verbose_name_plural = _("postal code sets")
         ordering = ["-valid_from", "-id"]
         constraints = [
             models.UniqueConstraint(

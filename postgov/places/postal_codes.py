@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import IO
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from postgov.audit.actions import record
 from postgov.lib import vpostcode
@@ -387,8 +388,8 @@ def locate_vpostcode(text: str) -> VpostcodePlace:
     postal_code = lookup(parsed.postal_code)
     if postal_code is None or (reference := reference_point(postal_code)) is None:
         raise UnknownPostalArea(
-            f"Mã bưu chính {parsed.postal_code} không có trong bộ mã hiện hành. / "
-            f"Postal code {parsed.postal_code} is not in the current set."
+            gettext("Postal code %(code)s is not in the current set.")
+            % {"code": parsed.postal_code}
         )
     latitude, longitude = vpostcode.decode(str(parsed), reference)
     return VpostcodePlace(

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from postgov.agencies import portal
-from postgov.agencies.models import Agency, WebhookDelivery
+from postgov.agencies.models import Agency, PortalSyncItem, WebhookDelivery
 from postgov.audit.actions import record
 from postgov.dossiers.actions import visible_dossiers
 from postgov.dossiers.clock import LATE, standing_filter
@@ -231,7 +231,10 @@ def portal_sync(request):
         request,
         "reports/portal_sync.html",
         {
-            "counts": report["counts"],
+            # By the status's label: the code ("failed") is not a word of the page.
+            "counts": {
+                PortalSyncItem.Status(status).label: n for status, n in report["counts"].items()
+            },
             "page_obj": page,
             "missing": report["missing"].order_by("submitted_at")[:50],
             "configured": portal.configured(),

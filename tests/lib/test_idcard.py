@@ -2,6 +2,7 @@ import contextlib
 from datetime import date
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -79,3 +80,23 @@ def test_parser_never_raises_anything_but_a_validation_error(text):
 def test_pipe_separated_junk_never_crashes(fields):
     with contextlib.suppress(IdCardError):
         parse_qr("|".join(fields))
+
+
+@pytest.mark.parametrize(
+    ("call", "english", "vietnamese"),
+    [
+        (lambda: validate_cccd("04509000123"), "exactly 12 digits", "đúng 12 chữ số"),
+        (lambda: parse_qr("045|garbage|||"), "not an ID-card QR", "không phải mã QR"),
+        (
+            lambda: validate_cccd("045091001234", date(1990, 1, 1), MALE),
+            "birth year in the ID number (91)",
+            "Năm sinh trong số định danh (91)",
+        ),
+    ],
+)
+def test_errors_speak_the_active_language_only(call, english, vietnamese):
+    for language, wanted, other in (("en", english, vietnamese), ("vi", vietnamese, english)):
+        with translation.override(language), pytest.raises(IdCardError) as err:
+            call()
+        assert wanted in str(err.value) and other not in str(err.value)
+        assert " / " not in str(err.value)

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from postgov.catalog.models import PostalTariff, TariffBand
 from postgov.catalog.tariffs import TariffError, WeightOverLimit, postal_charge, tariff_in_force
@@ -48,11 +49,15 @@ def test_the_lightest_band_that_fits_is_charged(tariff, zone, weight, amount):
 
 
 def test_a_weight_over_the_last_band_is_a_clear_error(tariff):
-    with pytest.raises(WeightOverLimit) as raised:
+    with translation.override("vi"), pytest.raises(WeightOverLimit) as raised:
         postal_charge(tariff, "in", 2_001)
     assert raised.value.limit_g == 2_000
     assert "vượt mức cao nhất của biểu cước (2.000 g)" in str(raised.value)
+    assert "over the heaviest band" not in str(raised.value)  # the page's language only
+    with translation.override("en"), pytest.raises(WeightOverLimit) as raised:
+        postal_charge(tariff, "in", 2_001)
     assert "over the heaviest band of the tariff (2,000 g)" in str(raised.value)
+    assert "vượt mức" not in str(raised.value)
 
 
 @pytest.mark.parametrize("weight", [0, -5, True, "100", None, 1.5])
@@ -65,7 +70,7 @@ def test_an_unknown_zone_or_a_zone_without_bands_is_refused(tariff):
     with pytest.raises(TariffError):
         postal_charge(tariff, "abroad", 10)
     tariff.bands.filter(zone="out").delete()
-    with pytest.raises(TariffError) as raised:
+    with translation.override("en"), pytest.raises(TariffError) as raised:
         postal_charge(tariff, "out", 10)
     assert "no bands for this zone" in str(raised.value)
 

@@ -238,3 +238,41 @@ def test_the_postman_receives_the_dossier_at_the_house(
     assert Message.objects.filter(template="dossier_sealed", object_id=str(sealed.pk)).exists()
     detail = client.get(reverse("delivery:pickup", args=[booking.pk])).content.decode()
     assert sealed.code in detail
+
+
+def test_a_pickup_address_keeps_its_street_line_and_prints_the_ward_once(client, world, version):
+    booking = actions.book_pickup(
+        procedure=version.procedure,
+        name="Đặng Thị Hoa",
+        phone="0915123987",
+        address="Số 27 Hữu Nghị, Phường Đồng Hới",
+        commune=world.commune_b,
+        day=next_weekday(),
+        window="morning",
+    )
+    assert booking.address == "Số 27 Hữu Nghị"
+    # A booking saved whole before addresses were kept as parts prints each unit once too.
+    PickupBooking.objects.filter(pk=booking.pk).update(address="Số 27 Hữu Nghị, Phường Đồng Hới")
+    supervisor = make_user("giamsat.b", "Giám sát B")
+    give_role(supervisor, Role.SUPERVISOR, service_point=world.point_b)
+    client.force_login(supervisor)
+    for url in (reverse("delivery:pickups"), reverse("delivery:pickup", args=[booking.pk])):
+        html = client.get(url).content.decode()
+        assert "Số 27 Hữu Nghị, Phường Đồng Hới, Tỉnh Quảng Trị" in html
+        assert "Phường Đồng Hới, Phường Đồng Hới" not in html
+
+
+def test_saved_whole_addresses_are_split_where_it_is_safe(world, version):
+    from postgov.places.addresses import split_saved_addresses
+
+    kept = book(world, version)
+    whole = book(world, version)
+    PickupBooking.objects.filter(pk=whole.pk).update(
+        address="Số 12 Lê Duẩn, phường Đông Hà, tỉnh Quảng Trị"
+    )
+    PickupBooking.objects.filter(pk=kept.pk).update(address="Số 12 Lê Duẩn, Xã Khác")
+    assert split_saved_addresses(PickupBooking.objects.all(), "address", "commune") == 1
+    assert dict(PickupBooking.objects.values_list("pk", "address")) == {
+        kept.pk: "Số 12 Lê Duẩn, Xã Khác",
+        whole.pk: "Số 12 Lê Duẩn",
+    }

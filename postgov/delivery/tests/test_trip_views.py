@@ -210,3 +210,24 @@ def test_only_the_supervisor_of_the_office_sees_and_reviews_steps_without_signat
     assert client.post(review, {"note": "Đã gọi lại"}).status_code == 302
     missing.refresh_from_db()
     assert missing.reviewed_by == world.supervisor_a and missing.review_note == "Đã gọi lại"
+
+
+def test_coordinates_print_with_a_point_in_every_language(client, world):
+    dossier = collected(world)
+    client.force_login(world.postman_a)
+    url = reverse("delivery:delivery", args=[dossier.pk])
+    client.post(url, {"step": "out"})
+    proof = {
+        "step": "deliver",
+        "recipient_name": "Nguyễn Văn An",
+        "id_last4": "1234",
+        "relation": "self",
+        "signature": data_url(scribble()),
+        "latitude": "17.4689",
+        "longitude": "106.6223",
+    }
+    client.post(url, proof)
+    assert ProofOfDelivery.objects.filter(dossier=dossier).exists()
+    for language in ("vi", "en"):
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert "17.46890, 106.62230" in page and "17,46890" not in page

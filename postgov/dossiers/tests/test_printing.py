@@ -106,3 +106,31 @@ def test_the_guidance_sheet_lists_what_is_missing(world, version):
     assert "PHIẾU HƯỚNG DẪN HOÀN THIỆN HỒ SƠ" in text
     assert "Tờ khai đăng ký khai sinh" in text and "Giấy bổ sung" not in text
     assert "Giấy ủy quyền" not in text.split("Giấy tờ cần bổ sung")[1]  # optional
+
+
+def test_an_id_card_address_prints_once_in_the_new_units_on_slip_and_label(
+    world, version, monkeypatch
+):
+    from postgov.places import addresses
+
+    class OldUnitsRead:
+        """What the converter reads in the card's old units (national units not loaded)."""
+
+        street = "Khu phố 3"
+        commune = world.commune_a
+        alternatives = []
+
+    monkeypatch.setattr(addresses, "convert_old_address", lambda text: OldUnitsRead())
+    card_address = "Khu phố 3, Phường 1, Đông Hà, Quảng Trị"
+    dossier, _ = seal(ready(world, version, address=card_address, commune=world.commune_a))
+    dossier = printing.load(dossier.pk)
+    assert (dossier.applicant_address, dossier.return_address) == ("Khu phố 3", "Khu phố 3")
+    once = "Khu phố 3, Phường Đông Hà, Tỉnh Quảng Trị"
+    slip_pdf, label_pdf = printing.render(dossier, "slip"), printing.render(dossier, "label")
+    keep("slip-id-card-address.pdf", slip_pdf)
+    keep("label-id-card-address.pdf", label_pdf)
+    slip, label = (" ".join(text_of(pdf).split()) for pdf in (slip_pdf, label_pdf))
+    for text in (slip, label):
+        assert once in text
+        assert "Phường 1" not in text and "Đông Hà, Quảng Trị" not in text
+        assert "Tỉnh Quảng Trị, Phường Đông Hà" not in text

@@ -376,6 +376,14 @@ def test_cancel_a_draft_with_a_reason(client, world, version, clerk_a, clerk_b):
     assert dossier.status == State.CANCELLED
 
 
+def test_a_wrong_qr_is_reported_in_the_page_language_only(as_clerk, world, version):
+    data = applicant_post(world, version, action="auto", qr="045|garbage|||")
+    english = as_clerk.post(START, data, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    vietnamese = as_clerk.post(START, data, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "This is not an ID-card QR code" in english and "không phải mã QR" not in english
+    assert "không phải mã QR" in vietnamese and "This is not an ID-card QR" not in vietnamese
+
+
 def test_an_old_address_is_shown_with_its_new_equivalent_when_places_can_convert(
     as_clerk, world, version, monkeypatch
 ):
@@ -383,6 +391,7 @@ def test_an_old_address_is_shown_with_its_new_equivalent_when_places_can_convert
 
     class Result:
         old_address = "Thôn Tân Định, Xã Vĩnh Giang, Huyện Vĩnh Linh, Tỉnh Quảng Trị"
+        street = "Thôn Tân Định"
         new_address = "Thôn Tân Định, Xã Vĩnh Linh, Tỉnh Quảng Trị"
         commune = world.commune_a
         alternatives = []
@@ -395,6 +404,7 @@ def test_an_old_address_is_shown_with_its_new_equivalent_when_places_can_convert
         "Xã Vĩnh Giang, Huyện Vĩnh Linh" in html and "<strong>Thôn Tân Định, Xã Vĩnh Linh" in html
     )
     assert f'<option value="{world.commune_a.pk}" selected' in html
+    assert 'value="Thôn Tân Định"' in html  # the street line; the commune is chosen below
 
 
 STAFF_PAGES = [
@@ -427,3 +437,33 @@ def test_every_staff_page_refuses_outsiders_and_other_points(
         assert call(url).status_code == 404
     dossier.refresh_from_db()
     assert dossier.status == State.DRAFT
+
+
+def test_a_draft_page_says_nothing_is_collected_and_keeps_optional_papers_neutral(
+    as_clerk, world, version
+):
+    from postgov.dossiers import intake
+    from postgov.identity.access import Access
+
+    dossier = draft(world, version)
+    lines = [
+        intake.ChecklistLine(d.pk, d.position == 1, d.form or "original", 1)
+        for d in dossier.documents.all()
+    ]
+    intake.save_checklist(
+        dossier.pk, lines, actor=world.clerk_a, access=Access.for_user(world.clerk_a)
+    )
+    html = as_clerk.get(reverse("dossiers:dossier", args=[dossier.pk])).content.decode()
+    paid = html.split("Đã thu</dt>")[1].split("</dd>")[0]
+    assert "₫" not in paid and "chưa thu" in paid
+    optional = html.split("Giấy ủy quyền")[0].rsplit("<li>", 1)[1]
+    assert "✗" not in optional and "text-danger" not in optional
+    assert "chưa nộp, không bắt buộc" in html.split("Giấy ủy quyền")[1].split("</li>")[0]
+    mandatory = html.split("Giấy chứng minh nhân thân")[0].rsplit("<li>", 1)[1]
+    assert "✗" in mandatory
+
+
+def test_the_fee_box_does_not_promise_an_amount_on_the_first_step(as_clerk, world, version):
+    html = as_clerk.get(START).content.decode()
+    box = html.split('id="totals"')[1].split("</section>")[0]
+    assert "bước tiếp theo" in box and "khi đã chọn thủ tục" not in box

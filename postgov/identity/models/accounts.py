@@ -200,7 +200,7 @@ class RoleAssignment(models.Model):
         verbose_name=_("province"),
     )
     active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("role assignment")

@@ -29,7 +29,7 @@ class ChangeRequest(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     # The row changed; empty when the request creates one (then `result_id` names it).
     target_id = models.BigIntegerField(_("object"), null=True, blank=True)
-    result_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    result_id = models.BigIntegerField(_("created row"), null=True, blank=True, editable=False)
     # Whom a role grant is for: they may not decide it.
     subject_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -49,7 +49,7 @@ class ChangeRequest(models.Model):
         related_name="+",
         verbose_name=_("province"),
     )
-    payload = models.JSONField(default=dict, editable=False)
+    payload = models.JSONField(_("proposed values"), default=dict, editable=False)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.PROTECT,

@@ -15,7 +15,7 @@ class UpstreamProvider(models.Model):
     token_endpoint = models.URLField(_("token endpoint"))
     jwks_uri = models.URLField(_("JWKS URI"))
     client_id = models.CharField(_("client ID"), max_length=255)
-    client_secret_sealed = models.TextField(blank=True, editable=False)
+    client_secret_sealed = models.TextField(_("client secret (sealed)"), blank=True, editable=False)
     scopes = models.CharField(_("scopes"), max_length=200, default="openid")
     id_number_claim = models.CharField(
         _("claim holding the verified ID number"), max_length=60, default="id_number"
@@ -25,8 +25,10 @@ class UpstreamProvider(models.Model):
     )
     active = models.BooleanField(_("active"), default=True)
     # Cached public keys of the provider, refreshed when an unknown key id shows up.
-    jwks = models.JSONField(default=dict, blank=True, editable=False)
-    jwks_fetched_at = models.DateTimeField(null=True, blank=True, editable=False)
+    jwks = models.JSONField(_("public keys (JWKS)"), default=dict, blank=True, editable=False)
+    jwks_fetched_at = models.DateTimeField(
+        _("public keys fetched at"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["name"]

@@ -224,13 +224,17 @@ class SigningKey(models.Model):
         RETIRED = "retired", _("retired (verifies only)")
         REMOVED = "removed", _("removed")
 
-    kid = models.CharField(max_length=64, unique=True)
-    private_pem_sealed = models.TextField()
-    public_jwk = models.JSONField()
-    status = models.CharField(max_length=10, choices=Status.choices, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    retired_at = models.DateTimeField(null=True, blank=True)
-    removed_at = models.DateTimeField(null=True, blank=True)
+    kid = models.CharField(_("key id"), max_length=64, unique=True)
+    private_pem_sealed = models.TextField(
+        _("private key (sealed)"),
+    )
+    public_jwk = models.JSONField(
+        _("public key"),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, db_index=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -68,11 +68,16 @@ class ProofingCase(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("clerk")
     )
     enrolment_code = models.ForeignKey(
-        EnrolmentCode, models.PROTECT, null=True, blank=True, related_name="+"
+        EnrolmentCode,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("enrolment code"),
     )
     # What the ID-card QR said (personal data: kept here for the review, never in the audit).
     card = models.JSONField(_("ID card data"), default=dict, blank=True)
-    mismatches = models.JSONField(default=list, blank=True)
+    mismatches = models.JSONField(_("differences"), default=list, blank=True)
     # Beyond a small correction the clerk cannot confirm alone; blank before a scan and
     # for an assisted registration (no account to compare with).
     card_match = models.CharField(
@@ -80,21 +85,31 @@ class ProofingCase(models.Model):
     )
     # The account holder is told once per case that a card not matching their account was
     # presented (a second scan does not send a second message).
-    holder_notified_at = models.DateTimeField(null=True, blank=True)
-    checklist = models.JSONField(default=dict, blank=True)
+    holder_notified_at = models.DateTimeField(_("card holder told at"), null=True, blank=True)
+    checklist = models.JSONField(_("checklist"), default=dict, blank=True)
     # Another account already verified with this ID number (never merged).
     conflict_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("account already verified with this ID"),
     )
     fraud_suspected = models.BooleanField(_("fraud suspected"), default=False)
     note = models.TextField(_("clerk's note"), blank=True)
     review_note = models.TextField(_("supervisor's note"), blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
     )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

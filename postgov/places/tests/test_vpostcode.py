@@ -3,6 +3,7 @@
 import math
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -79,7 +80,12 @@ def test_junk_is_a_clear_value_error(junk):
 
 @pytest.mark.parametrize("not_text", [None, 48100, b"48100R482G4F"])
 def test_parse_refuses_non_text_clearly(not_text):
-    with pytest.raises(VpostcodeError, match="text"):
+    with (
+        translation.override("en"),
+        pytest.raises(VpostcodeError, match="^A Vpostcode must be text"),
+    ):
+        vpostcode.parse(not_text)
+    with translation.override("vi"), pytest.raises(VpostcodeError, match="^Vpostcode phải là"):
         vpostcode.parse(not_text)
 
 

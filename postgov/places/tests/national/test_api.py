@@ -97,7 +97,9 @@ def test_convert_a_split_commune(client, places):
 
 def test_convert_partial_and_junk(client, places):
     partial = client.get(f"{API}/convert", {"address": "Hà Nội"}).json()
-    assert partial["found"] is False and " / " in partial["message"]
+    assert partial["found"] is False and partial["message"].startswith("Chỉ nhận ra tỉnh")
+    english = client.get(f"{API}/convert", {"address": "Hà Nội"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert english.json()["message"].startswith("Only the province was recognised")
     problem(client.get(f"{API}/convert", {"address": "asdf"}), 422)
     problem(client.get(f"{API}/convert", {"address": ""}), 422)
     problem(client.get(f"{API}/convert", {"address": "x" * 301}), 422)

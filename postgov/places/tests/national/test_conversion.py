@@ -4,6 +4,7 @@ import logging
 import socket
 
 import pytest
+from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -74,20 +75,21 @@ def test_a_province_alone(places):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("", conversion.EMPTY),
-        ("   \n ", conversion.EMPTY),
-        (None, conversion.EMPTY),
-        ("asdf qwer", conversion.NOTHING_RECOGNISED),
-        (",,,,", conversion.NOTHING_RECOGNISED),
-        ("💥" * 20, conversion.NOTHING_RECOGNISED),
-        ("\x00<script>alert(1)</script>", conversion.NOTHING_RECOGNISED),
-        ("1" * 301, conversion.TOO_LONG),
+        ("", "EMPTY"),
+        ("   \n ", "EMPTY"),
+        (None, "EMPTY"),
+        ("asdf qwer", "NOTHING_RECOGNISED"),
+        (",,,,", "NOTHING_RECOGNISED"),
+        ("💥" * 20, "NOTHING_RECOGNISED"),
+        ("\x00<script>alert(1)</script>", "NOTHING_RECOGNISED"),
+        ("1" * 301, "TOO_LONG"),
     ],
 )
 def test_junk_gets_a_clear_message(places, text, message):
-    result = convert_old_address(text)
-    assert result.message == message
-    assert " / " in result.message  # Vietnamese / English
+    with translation.override("vi"):
+        result = convert_old_address(text)
+        assert result.message == str(getattr(conversion, message)) % {"limit": 300}
+    assert " / " not in result.message  # the page's language only
     assert not result.found and result.new_address == ""
 
 
@@ -122,3 +124,15 @@ def test_it_never_touches_the_network(places, monkeypatch):
 def test_no_input_makes_it_raise(places, text):
     result = convert_old_address(text)
     assert result.found or result.message
+
+
+def test_the_message_is_in_the_active_language_only(places):
+    with translation.override("vi"):
+        vietnamese = convert_old_address("asdf qwer").message
+    with translation.override("en"):
+        english = convert_old_address("asdf qwer").message
+    assert (
+        vietnamese.startswith("Không nhận ra tỉnh/thành phố nào")
+        and "No province" not in vietnamese
+    )
+    assert english.startswith("No province was recognised") and "Không" not in english
