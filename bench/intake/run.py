@@ -16,7 +16,7 @@ Usage: python bench/intake/run.py [--clients 8] [--agencies 1] [--seconds 30] [-
        [--threads 1]
        [--with-pdf]   (the client also fetches the A5 print of slip, receipt and label)
 Needs PostgreSQL on 127.0.0.1:5432 (BENCH_PG to change); uses its own database
-pg_intake_bench, dropped afterwards (--keep to keep it).
+pg_intake_bench (BENCH_INTAKE_DB to change), dropped afterwards (--keep to keep it).
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ os.environ.setdefault("POSTGOV_ENV", "development")
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432").rstrip("/")
-DB = "pg_intake_bench"
+# Another name lets two checkouts measure at the same time without dropping each other's.
+DB = os.environ.get("BENCH_INTAKE_DB", "pg_intake_bench")
 DATABASE_URL = f"{PG}/{DB}"
 
 
@@ -123,6 +124,8 @@ def start_server(port: int, workers: int, threads: int, env: dict) -> subprocess
         "warning",
         "--timeout",
         "60",
+        "--config",
+        str(Path(__file__).with_name("gunicorn_counting.py")),
     ]
     server = subprocess.Popen(command, cwd=ROOT, env=env)
     for _ in range(200):
@@ -156,6 +159,12 @@ def postgres_cpu_seconds() -> float:
             continue
         total += (int(fields[11]) + int(fields[12])) / tick
     return total
+
+
+def statements_sent(env: dict) -> int:
+    """SQL statements the gunicorn workers have sent so far (`gunicorn_counting.py`)."""
+    with open(env["BENCH_STATEMENTS_FILE"], "rb") as counter:
+        return int.from_bytes(counter.read(8), "little")
 
 
 def tree_cpu_seconds(root_pid: int) -> float:
@@ -480,6 +489,7 @@ def main() -> int:
         "DEBUG": "false",
         "LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "postgov.settings",
+        "BENCH_STATEMENTS_FILE": os.path.join(data_dir, "statements"),
     }
     if args.cache != "db":
         env["REDIS_URL"] = args.cache
@@ -501,14 +511,16 @@ def main() -> int:
                 f"running {mode} for {args.seconds:.0f} s with {args.clients} clients…", flush=True
             )
             cpu_before, pg_before = tree_cpu_seconds(server.pid), postgres_cpu_seconds()
-            client_before = time.process_time()
+            client_before, statements_before = time.process_time(), statements_sent(env)
             loads[mode] = run_load(port, fixture, args.seconds, args.warmup, args.with_pdf, mode)
+            statements = statements_sent(env) - statements_before
             cpu = tree_cpu_seconds(server.pid) - cpu_before
             pg_cpu = postgres_cpu_seconds() - pg_before
             client_cpu = time.process_time() - client_before
             done = loads[mode]["intakes_all"] or 1
             loads[mode]["django_cpu_ms_per_intake"] = round(cpu / done * 1000, 1)
             loads[mode]["postgres_cpu_ms_per_intake"] = round(pg_cpu / done * 1000, 1)
+            loads[mode]["statements_per_intake"] = round(statements / done, 1)
             # The clients share the 2 cores with the server: what they take is not served.
             loads[mode]["load_generator_cpu_ms_per_intake"] = round(client_cpu / done * 1000, 1)
             # What 2 dedicated cores could do if Django were the only cost (PostgreSQL's
