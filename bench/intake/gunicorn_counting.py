@@ -32,6 +32,8 @@ def post_worker_init(worker) -> None:
     from django.db.backends.signals import connection_created
 
     def count_on(sender, connection, **kwargs) -> None:
-        connection.execute_wrappers.append(_count)
+        # Sent again at each reconnection of the same connection object.
+        if _count not in connection.execute_wrappers:
+            connection.execute_wrappers.append(_count)
 
     connection_created.connect(count_on, weak=False)
