@@ -150,7 +150,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Shared between processes (rate limits): the database by default, Redis when REDIS_URL is
 # set. Never per-process memory: any number of web nodes must see the same counters.
 if REDIS_URL := env_str("REDIS_URL", ""):
-    CACHES = {"default": {"BACKEND": "postgov.lib.rediscache.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
     # Sessions read from Redis, written through to the database (which stays the record:
     # "sign out elsewhere" deletes through the session store, so both go). Saves a query
     # on every signed-in request; with the database cache it would add one.

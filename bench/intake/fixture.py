@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from postgov.catalog.models import (  # noqa: E402
     RequiredDocument,
     TariffBand,
 )
+from postgov.identity import authn  # noqa: E402
 from postgov.identity.models import Role, RoleAssignment, User  # noqa: E402
 from postgov.places.models import Commune, Province, ServicePoint  # noqa: E402
 
@@ -110,6 +112,16 @@ def main(clients: int, agencies: int = 1) -> dict:
         session[SESSION_KEY] = str(clerk.pk)
         session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
         session[HASH_SESSION_KEY] = clerk.get_session_auth_hash()
+        # Staff pages need a second factor: the clerk gave one at login, as at the counter.
+        now = int(time.time())
+        session[authn.AUTH] = {
+            "time": now,
+            "amr": ["mfa", "otp", "pwd"],
+            "mfa_time": now,
+            "sid": None,
+            "via": "bench",
+            "level_cap": 2,
+        }
         session.create()
         sessions.append(
             {

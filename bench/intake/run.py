@@ -13,10 +13,10 @@ bare view (`/healthz`) through the same gunicorn, middleware and clients. Figure
 reported as ratios to them, so they compare across machines.
 
 Usage: python bench/intake/run.py [--clients 8] [--agencies 1] [--seconds 30] [--workers 4]
-       [--threads 1]
+       [--threads 1] [--rounds 1]
        [--with-pdf]   (the client also fetches the A5 print of slip, receipt and label)
 Needs PostgreSQL on 127.0.0.1:5432 (BENCH_PG to change); uses its own database
-pg_intake_bench, dropped afterwards (--keep to keep it).
+pg_intake_bench (BENCH_INTAKE_DB to change), dropped afterwards (--keep to keep it).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import json
 import os
 import re
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,7 +44,8 @@ os.environ.setdefault("POSTGOV_ENV", "development")
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432").rstrip("/")
-DB = "pg_intake_bench"
+# Another name lets two checkouts measure at the same time without dropping each other's.
+DB = os.environ.get("BENCH_INTAKE_DB", "pg_intake_bench")
 DATABASE_URL = f"{PG}/{DB}"
 
 
@@ -123,6 +125,8 @@ def start_server(port: int, workers: int, threads: int, env: dict) -> subprocess
         "warning",
         "--timeout",
         "60",
+        "--config",
+        str(Path(__file__).with_name("gunicorn_counting.py")),
     ]
     server = subprocess.Popen(command, cwd=ROOT, env=env)
     for _ in range(200):
@@ -139,8 +143,11 @@ def start_server(port: int, workers: int, threads: int, env: dict) -> subprocess
 
 
 def postgres_cpu_seconds() -> float:
-    """User+system CPU of the local PostgreSQL processes alive now (the server runs on
-    this machine in the benchmark's set-up; backends are kept by CONN_MAX_AGE)."""
+    """User+system CPU of the local PostgreSQL backends of the benchmark's database alive
+    now (the server runs on this machine in the benchmark's set-up; the server's
+    connections are kept for the whole run, DB_CONN_MAX_AGE below). Other databases'
+    backends, someone else's tests, are not counted; neither are the server's own
+    processes (WAL writer, checkpointer)."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for entry in os.listdir("/proc"):
@@ -150,12 +157,21 @@ def postgres_cpu_seconds() -> float:
             with open(f"/proc/{entry}/comm") as comm:
                 if comm.read().strip() != "postgres":
                     continue
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                if f" {DB} ".encode() not in cmdline.read():
+                    continue
             with open(f"/proc/{entry}/stat") as stat:
                 fields = stat.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
         total += (int(fields[11]) + int(fields[12])) / tick
     return total
+
+
+def statements_sent(env: dict) -> int:
+    """SQL statements the gunicorn workers have sent so far (`gunicorn_counting.py`)."""
+    with open(env["BENCH_STATEMENTS_FILE"], "rb") as counter:
+        return int.from_bytes(counter.read(8), "little")
 
 
 def tree_cpu_seconds(root_pid: int) -> float:
@@ -465,6 +481,13 @@ def main() -> int:
     )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure this many times on the same database and server, each round with its "
+        "own baselines; the report gives every round and the medians",
+    )
+    parser.add_argument(
         "--cache",
         default=os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/15"),
         help="REDIS_URL for the server's cache (rate limits) as deployed; 'db' for the "
@@ -480,53 +503,85 @@ def main() -> int:
         "DEBUG": "false",
         "LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "postgov.settings",
+        "BENCH_STATEMENTS_FILE": os.path.join(data_dir, "statements"),
+        # The workers keep their connections for the whole run, so that the CPU of their
+        # backends, read from /proc, is all there at the end of a load.
+        "DB_CONN_MAX_AGE": "36000",
     }
     if args.cache != "db":
         env["REDIS_URL"] = args.cache
     print(f"preparing {DB} for {args.clients} clients…", flush=True)
     fixture = prepare(args.clients, args.agencies, env)
-    inserts_1 = baseline_inserts(1, 3)
-    inserts_n = baseline_inserts(args.clients, 3)
     port = free_port()
     server = start_server(port, args.workers, args.threads, env)
-    loads = {}
+    results = []
     try:
-        print(f"running the bare view for 5 s with {args.clients} clients…", flush=True)
-        cpu_before = tree_cpu_seconds(server.pid)
-        bare = run_load(port, fixture, 5, 2, False, "bare")
-        bare_cpu = tree_cpu_seconds(server.pid) - cpu_before
-        bare_cpu_ms = bare_cpu / (bare["intakes_all"] or 1) * 1000
-        for mode in ("pages", "api") if args.mode == "both" else (args.mode,):
-            print(
-                f"running {mode} for {args.seconds:.0f} s with {args.clients} clients…", flush=True
-            )
-            cpu_before, pg_before = tree_cpu_seconds(server.pid), postgres_cpu_seconds()
-            client_before = time.process_time()
-            loads[mode] = run_load(port, fixture, args.seconds, args.warmup, args.with_pdf, mode)
-            cpu = tree_cpu_seconds(server.pid) - cpu_before
-            pg_cpu = postgres_cpu_seconds() - pg_before
-            client_cpu = time.process_time() - client_before
-            done = loads[mode]["intakes_all"] or 1
-            loads[mode]["django_cpu_ms_per_intake"] = round(cpu / done * 1000, 1)
-            loads[mode]["postgres_cpu_ms_per_intake"] = round(pg_cpu / done * 1000, 1)
-            # The clients share the 2 cores with the server: what they take is not served.
-            loads[mode]["load_generator_cpu_ms_per_intake"] = round(client_cpu / done * 1000, 1)
-            # What 2 dedicated cores could do if Django were the only cost (PostgreSQL's
-            # own CPU comes on top, so this is an upper bound).
-            loads[mode]["ceiling_intakes_per_s_on_2_cores"] = round(2 / (cpu / done), 1)
-            # With PostgreSQL's CPU too: what 2 cores would seal with the load generator
-            # elsewhere.
-            loads[mode]["ceiling_with_postgres_on_2_cores"] = round(2 / ((cpu + pg_cpu) / done), 1)
+        for number in range(1, args.rounds + 1):
+            if args.rounds > 1:
+                print(f"round {number} of {args.rounds}", flush=True)
+            results.append(measure(args, fixture, env, port, server))
     finally:
         server.terminate()
         server.wait(timeout=30)
-    inserts_after = baseline_inserts(args.clients, 3)
     with psycopg.connect(DATABASE_URL) as conn:
         sealed = conn.execute(
             "SELECT count(*), count(DISTINCT code) FROM dossiers_dossier WHERE code IS NOT NULL"
         ).fetchone()
     if not args.keep:
         admin(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+    report = results[0] if len(results) == 1 else {"rounds": results, "median": median(results)}
+    report.update({"sealed_in_db": sealed[0], "distinct_codes": sealed[1]})
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "intake.json").write_text(json.dumps(report, ensure_ascii=False, indent=2))
+    errors = sum(r[mode]["error_count"] for r in results for mode in ("pages", "api") if mode in r)
+    return 0 if not errors and sealed[0] == sealed[1] else 1
+
+
+def median(results: list[dict]) -> dict:
+    """The median of each number over the rounds (each against its own baselines)."""
+    out: dict = {}
+    for key, value in results[0].items():
+        if isinstance(value, dict):
+            out[key] = median([r[key] for r in results])
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            out[key] = statistics.median(r[key] for r in results if r[key] is not None)
+    return out
+
+
+def measure(args, fixture: dict, env: dict, port: int, server: subprocess.Popen) -> dict:
+    """One round: the baselines, then the loads, on the server already running."""
+    inserts_1 = baseline_inserts(1, 3)
+    inserts_n = baseline_inserts(args.clients, 3)
+    loads = {}
+    print(f"running the bare view for 5 s with {args.clients} clients…", flush=True)
+    cpu_before = tree_cpu_seconds(server.pid)
+    bare = run_load(port, fixture, 5, 2, False, "bare")
+    bare_cpu = tree_cpu_seconds(server.pid) - cpu_before
+    bare_cpu_ms = bare_cpu / (bare["intakes_all"] or 1) * 1000
+    for mode in ("pages", "api") if args.mode == "both" else (args.mode,):
+        print(f"running {mode} for {args.seconds:.0f} s with {args.clients} clients…", flush=True)
+        cpu_before, pg_before = tree_cpu_seconds(server.pid), postgres_cpu_seconds()
+        client_before, statements_before = time.process_time(), statements_sent(env)
+        loads[mode] = run_load(port, fixture, args.seconds, args.warmup, args.with_pdf, mode)
+        statements = statements_sent(env) - statements_before
+        cpu = tree_cpu_seconds(server.pid) - cpu_before
+        pg_cpu = postgres_cpu_seconds() - pg_before
+        client_cpu = time.process_time() - client_before
+        done = loads[mode]["intakes_all"] or 1
+        loads[mode]["django_cpu_ms_per_intake"] = round(cpu / done * 1000, 1)
+        loads[mode]["postgres_cpu_ms_per_intake"] = round(pg_cpu / done * 1000, 1)
+        loads[mode]["statements_per_intake"] = round(statements / done, 1)
+        # The clients share the 2 cores with the server: what they take is not served.
+        loads[mode]["load_generator_cpu_ms_per_intake"] = round(client_cpu / done * 1000, 1)
+        # What 2 dedicated cores could do if Django were the only cost (PostgreSQL's
+        # own CPU comes on top, so this is an upper bound).
+        loads[mode]["ceiling_intakes_per_s_on_2_cores"] = round(2 / (cpu / done), 1)
+        # With PostgreSQL's CPU too: what 2 cores would seal with the load generator
+        # elsewhere.
+        loads[mode]["ceiling_with_postgres_on_2_cores"] = round(2 / ((cpu + pg_cpu) / done), 1)
+    inserts_after = baseline_inserts(args.clients, 3)
 
     baseline = (inserts_n + inserts_after) / 2
     result = {
@@ -542,8 +597,6 @@ def main() -> int:
         f"baseline_insert_commit_per_s_{args.clients}_conns": round(baseline),
         "baseline_bare_view_per_s": round(bare["intakes_per_s"], 1),
         "baseline_bare_view_django_cpu_ms": round(bare_cpu_ms, 2),
-        "sealed_in_db": sealed[0],
-        "distinct_codes": sealed[1],
     }
     for mode, load in loads.items():
         result[mode] = {
@@ -557,12 +610,7 @@ def main() -> int:
             ),
             "django_cpu_over_bare_view": round(load["django_cpu_ms_per_intake"] / bare_cpu_ms, 1),
         }
-    print(json.dumps(result, ensure_ascii=False, indent=2))
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "intake.json").write_text(json.dumps(result, ensure_ascii=False, indent=2))
-    errors = sum(load["error_count"] for load in loads.values())
-    return 0 if not errors and sealed[0] == sealed[1] else 1
+    return result
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from postgov.audit.models import AuditChainHead, AuditEvent
-from postgov.lib.compiled_saves import insert_all
 
 CHAIN = "main"
 GENESIS_HASH = "0" * 64  # what the first event follows
@@ -185,7 +184,7 @@ def _append(events: list[AuditEvent]) -> None:
             event.seq, event.prev_hash, event.key_id = seq, prev_hash, key_id
             event.hash = prev_hash = compute_hash(event)
             seq += 1
-        insert_all(events)
+        AuditEvent.objects.bulk_create(events)
         _set_head_hash(prev_hash)
 
 

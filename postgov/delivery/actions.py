@@ -21,7 +21,6 @@ from postgov.delivery.models import MissingSignature, PickupAttempt, PickupBooki
 from postgov.delivery.signatures import Unsigned
 from postgov.dossiers import tracking_links
 from postgov.identity.models import Role, User
-from postgov.lib.compiled_saves import insert_all
 from postgov.lib.locking import lock_one
 from postgov.lib.phones import to_e164
 from postgov.lib.s10 import make_item_id
@@ -62,7 +61,7 @@ def create_items(dossier, legs: list[tuple[str, int]]) -> list[PostalItem]:
         )
         for item_id, (leg, weight_g) in zip(next_item_ids(len(legs)), legs, strict=True)
     ]
-    return insert_all(items)
+    return PostalItem.objects.bulk_create(items)
 
 
 # -- home pickups ----------------------------------------------------------------------------

@@ -46,16 +46,3 @@ class DossiersConfig(AppConfig):
             Commune,
             ServicePoint,
         )
-        _cache_the_dossier_insert()
-
-
-def _cache_the_dossier_insert() -> None:
-    """psycopg converts a query's `%s` placeholders to `$n` once and caches the result, but
-    only for queries of at most 50 parameters (`MAX_CACHED_STATEMENT_PARAMS`). A dossier
-    row has 52 columns, so its INSERT was parsed again on every intake."""
-    try:
-        from psycopg import _queries
-    except ImportError:  # SQLite only
-        return
-    if getattr(_queries, "MAX_CACHED_STATEMENT_PARAMS", 64) < 64:
-        _queries.MAX_CACHED_STATEMENT_PARAMS = 64

@@ -50,7 +50,6 @@ from postgov.dossiers.scans import check_scan
 from postgov.dossiers.workflow import STATES, State
 from postgov.identity.models import Role
 from postgov.lib import refcache
-from postgov.lib.compiled_saves import insert_all
 from postgov.lib.locking import lock_one
 from postgov.lib.pdf import vnd
 from postgov.lib.phones import to_e164
@@ -319,7 +318,7 @@ def open_draft(
             _default_return(dossier)
             _apply_quote(dossier, quote(dossier))
             dossier.save()
-            documents = insert_all(
+            documents = DossierDocument.objects.bulk_create(
                 [
                     _draft_document(dossier, doc, (checklist or {}).get(doc.position))
                     for doc in version.documents.all()
@@ -690,7 +689,8 @@ def seal(
     in (no one else can see the row yet, so it is neither locked nor read again), and
     `documents` its checklist as written.
 
-    Returns (dossier, sealed_now). Sealing an already sealed dossier (a double submit)
+    Returns (dossier, sealed_now); a dossier sealed now carries the postal items written
+    for it as `sealed_items`. Sealing an already sealed dossier (a double submit)
     returns it unchanged with sealed_now False. Raises IntakeError listing what is
     missing, PermissionDenied for someone who may not receive at this point."""
     with transaction.atomic(), chained_at_end():
@@ -785,19 +785,9 @@ def seal(
         if sealed.pickup_id:
             delivery.mark_collected(sealed.pickup_id, sealed, actor=actor, request=request)
         notify_sealed(sealed, items)
-    _hold_items(sealed, items)
+    # The API's answer shows the items just written: it need not read them back.
+    sealed.sealed_items = items
     return sealed, True
-
-
-def _hold_items(dossier: Dossier, items: list[PostalItem]) -> None:
-    """`dossier.items.all()` gives the items just written without reading them back (the
-    API's answer shows them), as `prefetch_related` would have left them."""
-    held = dossier.items.all()
-    held._result_cache, held._prefetch_done = items, True
-    dossier._prefetched_objects_cache = {
-        **getattr(dossier, "_prefetched_objects_cache", {}),
-        PostalItem._meta.get_field("dossier").remote_field.cache_name: held,
-    }
 
 
 def notify_sealed(dossier: Dossier, items: list[PostalItem]) -> None:

@@ -130,7 +130,8 @@ def _errors(form, prefix: str) -> list[dict]:
 def _out(dossier: Dossier) -> dict:
     # A dossier sealed in this request holds its items (`intake.seal`); a retried one
     # reads them.
-    items = [item.item_id for item in dossier.items.all()]
+    held = getattr(dossier, "sealed_items", None)
+    items = [item.item_id for item in (dossier.items.all() if held is None else held)]
     return {
         "id": dossier.pk,
         "code": dossier.code,

@@ -12,7 +12,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from postgov.dossiers.workflow import State
-from postgov.lib.compiled_saves import CompiledSaves
 
 
 class ServiceOption(models.TextChoices):
@@ -39,7 +38,7 @@ class PaymentMethod(models.TextChoices):
     TRANSFER = "transfer", _("Bank transfer / QR")
 
 
-class Dossier(CompiledSaves):
+class Dossier(models.Model):
     # Identity -------------------------------------------------------------------------
     code = models.CharField(_("dossier code"), max_length=60, unique=True, null=True, blank=True)
     # The wizard's one-time token: a double submit of the confirm step finds this row.
@@ -263,7 +262,7 @@ class Scan(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
 
-class DossierEvent(CompiledSaves):
+class DossierEvent(models.Model):
     """One step of a dossier's history. Append-only: never updated, never deleted."""
 
     dossier = models.ForeignKey(Dossier, models.PROTECT, related_name="events")
@@ -359,7 +358,7 @@ class EventAttachment(models.Model):
         verbose_name_plural = _("attached documents")
 
 
-class LegRecord(CompiledSaves):
+class LegRecord(models.Model):
     """One stretch of a dossier's life that one party answers for (workflow.SEGMENTS):
     the post carrying it out, the agency processing it, the post bringing the result back.
     Derived from the event log as it is written; read by the SLA task and reports."""

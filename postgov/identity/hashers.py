@@ -19,7 +19,11 @@ class ClientSecretHasher(BasePasswordHasher):
     algorithm = "postgov_client_secret"
 
     def encode(self, password: str, salt: str) -> str:
-        self._check_encode_args(password, salt)
+        # What Django's own hashers refuse.
+        if password is None:
+            raise TypeError("password must be provided.")
+        if not salt or "$" in salt:
+            raise ValueError("salt must be provided and cannot contain $.")
         digest = hashlib.sha256(f"{salt}${password}".encode()).hexdigest()
         return f"{self.algorithm}${salt}${digest}"
 

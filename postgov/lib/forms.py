@@ -26,7 +26,7 @@ class StyledFormMixin:
 
     def full_clean(self):
         super().full_clean()
-        for name in getattr(self, "_errors", {}) or {}:
+        for name in self.errors:
             if name in self.fields:
                 widget = self.fields[name].widget
                 widget.attrs["aria-invalid"] = "true"
@@ -63,13 +63,18 @@ class ModelChoiceField(forms.ModelChoiceField):
         self._make_queryset = make
         self.widget.choices = self.choices
 
-    def _get_queryset(self):
+    # Django's own `queryset` property, which the setter keeps; the getter first builds
+    # a queryset given by `queryset_from`.
+    @property
+    def queryset(self):
         make = self.__dict__.pop("_make_queryset", None)
         if make is not None:
-            self._set_queryset(make())
-        return self._queryset
+            self.queryset = make()
+        return forms.ModelChoiceField.queryset.fget(self)
 
-    queryset = property(_get_queryset, forms.ModelChoiceField._set_queryset)
+    @queryset.setter
+    def queryset(self, queryset):
+        forms.ModelChoiceField.queryset.fset(self, queryset)
 
     def to_python(self, value):
         held = getattr(self, "_known", {}).get(str(value))

@@ -8,8 +8,11 @@ hash: a plain hash of a phone number is undone by trying the billion numbers the
 
 from __future__ import annotations
 
+import functools
 import time
 
+import redis
+from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 
@@ -54,11 +57,19 @@ def seconds_left(window_seconds: int) -> int:
     return max(1, int(window_seconds - time.time() % window_seconds))
 
 
+@functools.cache
+def _redis(location: str) -> redis.Redis:
+    return redis.Redis.from_url(location)
+
+
 def _incr_redis(backend: RedisCache, cache_key: str, timeout: int) -> int:
     """One round trip instead of Django's three (add, exists, incr): INCR creates the
-    counter, EXPIRE NX gives it its window only once."""
+    counter, EXPIRE NX gives it its window only once. Sent to the server the cache
+    writes to, the first of its LOCATION, with the cache's own key."""
     key = backend.make_and_validate_key(cache_key)
-    pipe = backend._cache.get_client(key, write=True).pipeline(transaction=False)
+    location = settings.CACHES["default"]["LOCATION"]
+    servers = location.split(",") if isinstance(location, str) else location
+    pipe = _redis(servers[0]).pipeline(transaction=False)
     pipe.incr(key)
     pipe.expire(key, timeout, nx=True)
     return pipe.execute()[0]

@@ -5,11 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class NotifyConfig(AppConfig):
     name = "postgov.notify"
     verbose_name = _("Notifications")
-
-    def ready(self) -> None:
-        from django_tasks_db.models import DBTaskResult
-
-        from postgov.lib import compiled_saves
-
-        # Every queued message writes one task row (`queue_message`).
-        compiled_saves.use_for(DBTaskResult)

@@ -7,13 +7,12 @@ import json
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from postgov.lib.compiled_saves import CompiledSaves
 from postgov.lib.sealing import unseal
 
 SEALED_TEXT_PURPOSE = "notify-sealed-text"
 
 
-class Message(CompiledSaves):
+class Message(models.Model):
     class Channel(models.TextChoices):
         SMS = "sms", _("SMS")
         EMAIL = "email", _("E-mail")

@@ -10,8 +10,6 @@ from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from postgov.lib import compiled_reads
-
 
 class Gender(models.TextChoices):
     MALE = "male", _("Male")
@@ -26,17 +24,7 @@ class Level(models.IntegerChoices):
 
 
 class UserManager(DjangoUserManager):
-    def get(self, *args, **kwargs):
-        # The signed-in user is read by primary key on every request
-        # (`ModelBackend.get_user`): that read keeps its SELECT.
-        if not args and kwargs.keys() == {"pk"} and self._db is None:
-            user = compiled_reads.by_pk(self.model, kwargs["pk"])
-            if user is None:
-                raise self.model.DoesNotExist(
-                    f"{self.model.__name__} matching query does not exist."
-                )
-            return user
-        return super().get(*args, **kwargs)
+    """Django's own user manager. A class of ours because the migrations name it."""
 
 
 class User(AbstractUser):

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 REDIS = {
     "default": {
-        "BACKEND": "postgov.lib.rediscache.RedisCache",
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": "redis://127.0.0.1:6379/12",
         "KEY_PREFIX": "session-test",
     }
