@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from postgov.dossiers.workflow import State
 from postgov.lib.compiled_saves import CompiledSaves
+from postgov.lib.idcard import Gender
 
 
 class ServiceOption(models.TextChoices):
@@ -27,11 +28,6 @@ class ReturnMethod(models.TextChoices):
     DELIVER = "deliver", _("Deliver to an address")
     HOLD = "hold", _("Hold at a post office")
     AT_AGENCY = "agency", _("The citizen collects it at the agency")
-
-
-class Gender(models.TextChoices):
-    MALE = "male", _("Male")
-    FEMALE = "female", _("Female")
 
 
 class PaymentMethod(models.TextChoices):

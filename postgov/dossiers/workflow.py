@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from postgov.identity.models import Role
+from postgov.identity.models import AGENCY_ROLES, POINT_ROLES, Role
 
 
 class State(models.TextChoices):
@@ -84,11 +84,6 @@ STATES: dict[str, StateInfo] = {
     State.CANCELLED: StateInfo(None, Leg.CLOSED, final=True),
 }
 
-POINT_STAFF = frozenset({Role.CLERK, Role.POSTMAN, Role.SUPERVISOR})
-COUNTER = frozenset({Role.CLERK, Role.POSTMAN, Role.SUPERVISOR})
-CARRIERS = frozenset({Role.POSTMAN, Role.SUPERVISOR, Role.CLERK})
-AGENCY_STAFF = frozenset({Role.AGENCY_RECEIVER, Role.AGENCY_OFFICER})
-RECEIVERS = frozenset({Role.AGENCY_RECEIVER, Role.AGENCY_OFFICER})
 OFFICERS = frozenset({Role.AGENCY_OFFICER})
 # A transition done by the system itself (a scheduled task, the agency API).
 SYSTEM = "system"
@@ -132,7 +127,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "seal",
         [State.DRAFT],
         State.SEALED,
-        COUNTER,
+        POINT_ROLES,
         Scope.POINT,
         "SEAL",
         _("Dossier received and sealed"),
@@ -142,7 +137,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "cancel",
         [State.DRAFT],
         State.CANCELLED,
-        COUNTER,
+        POINT_ROLES,
         Scope.POINT,
         "CANCEL",
         _("Draft cancelled"),
@@ -152,7 +147,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "dispatch",
         [State.SEALED],
         State.IN_TRANSIT,
-        CARRIERS,
+        POINT_ROLES,
         Scope.POINT,
         "DISPATCH",
         _("On the way to the agency"),
@@ -165,7 +160,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "hand_over",
         [State.IN_TRANSIT],
         State.HANDED_OVER,
-        RECEIVERS,
+        AGENCY_ROLES,
         Scope.AGENCY,
         "HANDOVER",
         _("Handed over to the agency (legal time of submission)"),
@@ -175,7 +170,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "accept",
         [State.HANDED_OVER],
         State.ACCEPTED,
-        RECEIVERS,
+        AGENCY_ROLES,
         Scope.AGENCY,
         "ACCEPT",
         _("Accepted for processing"),
@@ -193,7 +188,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "refuse",
         [State.HANDED_OVER],
         State.REFUSED,
-        RECEIVERS,
+        AGENCY_ROLES,
         Scope.AGENCY,
         "REFUSE",
         _("Refused by the agency"),
@@ -204,7 +199,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "request_supplement",
         [State.HANDED_OVER, *UNDER_REVIEW],
         State.SUPPLEMENT_REQUESTED,
-        RECEIVERS,
+        AGENCY_ROLES,
         Scope.AGENCY,
         "SUPPLEMENT_REQ",
         _("Supplement requested"),
@@ -217,7 +212,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "seal_supplement",
         [State.SUPPLEMENT_REQUESTED],
         State.SUPPLEMENT_SEALED,
-        COUNTER,
+        POINT_ROLES,
         Scope.POINT,
         "SUPPLEMENT_SEAL",
         _("Supplement received at the counter and sealed"),
@@ -227,7 +222,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "dispatch_supplement",
         [State.SUPPLEMENT_SEALED],
         State.SUPPLEMENT_IN_TRANSIT,
-        CARRIERS,
+        POINT_ROLES,
         Scope.POINT,
         "SUPPLEMENT_DISPATCH",
         _("Supplement on the way to the agency"),
@@ -237,7 +232,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "supplement_received",
         [State.SUPPLEMENT_REQUESTED, State.SUPPLEMENT_IN_TRANSIT],
         State.PROCESSING,
-        RECEIVERS,
+        AGENCY_ROLES,
         Scope.AGENCY,
         "SUPPLEMENT_IN",
         _("Supplement received, processing resumes"),
@@ -257,7 +252,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "payment_received",
         [State.FINANCIAL_OBLIGATION],
         State.PROCESSING,
-        RECEIVERS,
+        AGENCY_ROLES,
         Scope.AGENCY,
         "FIN_PAID",
         _("Financial obligation paid"),
@@ -293,7 +288,7 @@ TRANSITIONS: tuple[Transition, ...] = (
             State.FINANCIAL_OBLIGATION,
         ],
         State.WITHDRAWN,
-        RECEIVERS,
+        AGENCY_ROLES,
         Scope.AGENCY,
         "WITHDRAW",
         _("Withdrawn at the citizen's request"),
@@ -315,7 +310,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "deliver_at_agency",
         [State.RESULT_READY, State.REFUSED, State.STOPPED],
         State.DELIVERED,
-        RECEIVERS,
+        AGENCY_ROLES,
         Scope.AGENCY,
         "DELIVERED_AGENCY",
         _("Result handed to the citizen at the agency"),
@@ -326,7 +321,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "collect_result",
         [State.RESULT_READY, State.REFUSED, State.STOPPED],
         State.RESULT_COLLECTED,
-        CARRIERS,
+        POINT_ROLES,
         Scope.RETURN_POINT,
         "RESULT_COLLECT",
         _("Result collected from the agency"),
@@ -335,7 +330,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "out_for_delivery",
         [State.RESULT_COLLECTED, State.OUT_FOR_DELIVERY],
         State.OUT_FOR_DELIVERY,
-        CARRIERS,
+        POINT_ROLES,
         Scope.RETURN_POINT,
         "OUT_DELIVERY",
         _("Out for delivery"),
@@ -344,7 +339,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "delivery_failed",
         [State.OUT_FOR_DELIVERY],
         State.RESULT_COLLECTED,
-        CARRIERS,
+        POINT_ROLES,
         Scope.RETURN_POINT,
         "DELIVERY_FAIL",
         _("Delivery attempt failed"),
@@ -355,7 +350,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "hold_at_office",
         [State.RESULT_COLLECTED, State.OUT_FOR_DELIVERY],
         State.HELD_AT_OFFICE,
-        CARRIERS,
+        POINT_ROLES,
         Scope.RETURN_POINT,
         "HELD",
         _("Waiting at the post office for collection"),
@@ -365,7 +360,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "deliver",
         [State.OUT_FOR_DELIVERY, State.HELD_AT_OFFICE],
         State.DELIVERED,
-        CARRIERS,
+        POINT_ROLES,
         Scope.RETURN_POINT,
         "DELIVERED",
         _("Delivered"),
@@ -375,7 +370,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "return_to_agency",
         [State.RESULT_COLLECTED, State.HELD_AT_OFFICE],
         State.RETURNED,
-        CARRIERS,
+        POINT_ROLES,
         Scope.RETURN_POINT,
         "RETURNED",
         _("Returned to the agency"),

@@ -18,6 +18,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
 # Province codes of the 63 pre-2025 provinces as used in CCCD numbers (Circular
 # 07/2016/TT-BCA, Annex): they stay valid on cards issued before and after the reform.
 CCCD_PROVINCES: dict[str, str] = {
@@ -86,7 +89,15 @@ CCCD_PROVINCES: dict[str, str] = {
     "096": "Cà Mau",
 }
 
-MALE, FEMALE = "male", "female"
+
+class Gender(models.TextChoices):
+    """Gender as the ID card prints it (Nam/Nữ) and the ID number encodes it (the century
+    digit is even for men, odd for women): accounts and dossiers store these values."""
+
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+
+
 _CENTURY_BASE = {0: 1900, 2: 2000, 4: 2100, 6: 2200}
 
 
@@ -102,7 +113,7 @@ def cccd_century_digit(birth_date: date, gender: str) -> int:
             "Năm sinh nằm ngoài phạm vi của số định danh. / "
             "Birth year out of range for an ID number."
         )
-    return base + (1 if gender == FEMALE else 0)
+    return base + (1 if gender == Gender.FEMALE else 0)
 
 
 def validate_cccd(number: str, birth_date: date | None = None, gender: str | None = None) -> str:
@@ -135,7 +146,7 @@ def validate_cccd(number: str, birth_date: date | None = None, gender: str | Non
                 "Chữ số thế kỷ trong số định danh không khớp năm sinh. / "
                 "The century digit in the ID number does not match the year of birth."
             )
-        if gender is not None and (g % 2 == 1) != (gender == FEMALE):
+        if gender is not None and (g % 2 == 1) != (gender == Gender.FEMALE):
             raise IdCardError(
                 "Giới tính không khớp với số định danh. / The gender does not match the ID number."
             )
@@ -148,7 +159,7 @@ class IdCardData:
     old_id_number: str
     full_name: str
     birth_date: date
-    gender: str  # MALE or FEMALE
+    gender: Gender
     address: str
     issue_date: date | None
     extra: tuple[str, ...] = field(default=())
@@ -163,12 +174,12 @@ def _date(value: str, what: str) -> date:
         raise IdCardError(f"{what[0]} không tồn tại. / {what[1]} is not a real date.") from exc
 
 
-def _gender(value: str) -> str:
+def _gender(value: str) -> Gender:
     folded = unicodedata.normalize("NFC", value).strip().lower()
     if folded in {"nam", "male", "m"}:
-        return MALE
+        return Gender.MALE
     if folded in {"nữ", "nu", "female", "f"}:
-        return FEMALE
+        return Gender.FEMALE
     raise IdCardError(f"Giới tính '{value[:10]}' không hợp lệ. / Unknown gender.")
 
 

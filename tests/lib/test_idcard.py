@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from postgov.lib.idcard import FEMALE, MALE, IdCardError, parse_qr, validate_cccd
+from postgov.lib.idcard import Gender, IdCardError, parse_qr, validate_cccd
 
 OLD_CARD = "045090001234|197123456|Nguyễn Văn An|15031990|Nam|Phường 1, Đông Hà, Quảng Trị|20042021"
 NEW_CARD = (
@@ -20,14 +20,14 @@ def test_old_chip_card():
     assert card.old_id_number == "197123456"
     assert card.full_name == "Nguyễn Văn An"
     assert card.birth_date == date(1990, 3, 15)
-    assert card.gender == MALE
+    assert card.gender == Gender.MALE
     assert card.issue_date == date(2021, 4, 20)
 
 
 def test_new_card_with_extra_fields():
     card = parse_qr(NEW_CARD)
     assert card.id_number == "044303004321"
-    assert card.gender == FEMALE
+    assert card.gender == Gender.FEMALE
     assert card.birth_date == date(2003, 2, 1)
     assert card.extra == ("123456789", "Trần Văn Cha", "Lê Thị Mẹ")
 
@@ -37,9 +37,9 @@ def test_new_card_with_extra_fields():
     [
         ("04509000123", None, None, "12"),
         ("999090001234", None, None, "999"),
-        ("045190001234", date(1990, 1, 1), MALE, "Giới tính"),
-        ("045091001234", date(1990, 1, 1), MALE, "Năm sinh"),
-        ("045290001234", date(1990, 1, 1), MALE, "thế kỷ"),
+        ("045190001234", date(1990, 1, 1), Gender.MALE, "Giới tính"),
+        ("045091001234", date(1990, 1, 1), Gender.MALE, "Năm sinh"),
+        ("045290001234", date(1990, 1, 1), Gender.MALE, "thế kỷ"),
         ("045890001234", None, None, "thế kỷ"),
     ],
 )
@@ -50,8 +50,8 @@ def test_id_number_errors_say_what_is_wrong(number, birth, gender, fragment):
 
 
 def test_valid_id_numbers():
-    assert validate_cccd("045 090 001 234", date(1990, 3, 15), MALE) == "045090001234"
-    assert validate_cccd("079305000001", date(2005, 1, 1), FEMALE) == "079305000001"
+    assert validate_cccd("045 090 001 234", date(1990, 3, 15), Gender.MALE) == "045090001234"
+    assert validate_cccd("079305000001", date(2005, 1, 1), Gender.FEMALE) == "079305000001"
 
 
 @pytest.mark.parametrize(

@@ -11,11 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from postgov.lib import compiled_reads
-
-
-class Gender(models.TextChoices):
-    MALE = "male", _("Male")
-    FEMALE = "female", _("Female")
+from postgov.lib.idcard import Gender
 
 
 class Level(models.IntegerChoices):
@@ -160,6 +156,8 @@ class Role(models.TextChoices):
     NATIONAL_ADMIN = "national_admin", _("National administrator")
 
 
+# The staff of a post office (service point): every role held at a point. One set, used
+# wherever "point staff" is meant (the workflow table, the counter's views, the SLA digests).
 POINT_ROLES = frozenset({Role.CLERK, Role.POSTMAN, Role.SUPERVISOR})
 AGENCY_ROLES = frozenset({Role.AGENCY_RECEIVER, Role.AGENCY_OFFICER})
 PROVINCE_ROLES = frozenset({Role.PROVINCIAL_ADMIN, Role.AUDITOR})
