@@ -1,5 +1,5 @@
 """Receiving a dossier at the counter (or at a house, for a home pickup): the draft, its
-checklist and scans, routing, fees, and sealing (DESIGN §2.1, issue 3).
+checklist and scans, routing, fees, and sealing (docs/domain.md §2).
 
 Every function here changes the database inside `transaction.atomic`, checks that the
 person may work on the draft, and writes an audit record; views and the API only call

@@ -1,4 +1,4 @@
-"""The dossier's life, in one table (DESIGN §3.3).
+"""The dossier's life, in one table (docs/domain.md §4).
 
 States, the actions that move a dossier between them, who may perform each action, the
 service level of each state and its national-portal status (TrangThaiHoSo 1–10). No
@@ -122,7 +122,7 @@ def _t(action, sources, target, roles, scope, code, label, **kwargs) -> Transiti
 UNDER_REVIEW = [State.ACCEPTED, State.PROCESSING]
 
 TRANSITIONS: tuple[Transition, ...] = (
-    # -- counter (issue 3) --------------------------------------------------------------
+    # -- counter -----------------------------------------------------------------------
     _t(
         "seal",
         [State.DRAFT],
@@ -152,7 +152,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "DISPATCH",
         _("On the way to the agency"),
     ),
-    # -- agency (issue 4) ---------------------------------------------------------------
+    # -- agency -------------------------------------------------------------------------
     # The postman presents the manifest (recorded on it, with their signature) and the
     # agency's receiver confirms the count: the receiver performs the transition, and the
     # hand-over record carries both signatures.
@@ -316,7 +316,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         _("Result handed to the citizen at the agency"),
         notify_citizen=True,
     ),
-    # -- return of results (issue 4) ----------------------------------------------------
+    # -- return of results ---------------------------------------------------------------
     _t(
         "collect_result",
         [State.RESULT_READY, State.REFUSED, State.STOPPED],
@@ -397,7 +397,7 @@ def national_status(state: str) -> int | None:
 
 
 # -- the legal clock ---------------------------------------------------------------------
-# What each action does to the agency's legal deadline (DESIGN §2.2): the hand-over is the
+# What each action does to the agency's legal deadline (docs/domain.md §3.5): the hand-over is the
 # legal time of submission; a supplement request or a financial obligation stops the clock
 # until the papers or the payment arrive. `extend` sets a new date (Form 04) itself.
 class Clock(models.TextChoices):

@@ -1,5 +1,6 @@
-"""State changes of PostID accounts (DESIGN §3.2: views stay thin, actions are atomic
-and audited). Personal data never goes into audit details in clear."""
+"""State changes of PostID accounts (docs/architecture.md, "Rules that hold everywhere":
+views stay thin, actions are atomic and audited). Personal data never goes into audit
+details in clear."""
 
 from __future__ import annotations
 

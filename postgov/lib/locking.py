@@ -1,4 +1,4 @@
-"""Row locks, taken through one helper and always in primary-key order (DESIGN §3.3), so
+"""Row locks, taken through one helper and always in primary-key order (docs/domain.md §4), so
 two transactions that lock the same rows cannot deadlock each other."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Working-day and working-hour arithmetic for legal deadlines (DESIGN §2.2).
+"""Working-day and working-hour arithmetic for legal deadlines (docs/domain.md §3.5, §3.6).
 
 A calendar knows the weekends, the legal holidays of Vietnam (the `holidays` package,
 which also carries some of the government's yearly swaps), an admin-edited table of
