@@ -7,7 +7,9 @@ transition happens anywhere else: `postgov.dossiers.actions.perform` reads this 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -109,10 +111,19 @@ class Transition:
     # Reason required (refusal, supplement, stop...): the form asks for it.
     needs_reason: bool = False
     notify_citizen: bool = False
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _t(action, sources, target, roles, scope, code, label, **kwargs) -> Transition:
+def _t(
+    action: str,
+    sources: Iterable[str],
+    target: str,
+    roles: Iterable[str],
+    scope: str,
+    code: str,
+    label: object,
+    **kwargs: Any,
+) -> Transition:
     return Transition(
         action, frozenset(sources), target, frozenset(roles), scope, code, label, **kwargs
     )
@@ -429,20 +440,30 @@ class Segment:
     label: object
 
 
+def _sla_of(*states: str) -> float:
+    """The service levels of consecutive states added up (each of them has one)."""
+    total: float = 0
+    for state in states:
+        days = STATES[state].sla_working_days
+        if days is None:
+            raise ValueError(f"{state} has no service level")
+        total += days
+    return total
+
+
 SEGMENTS: tuple[Segment, ...] = (
     Segment(
         "outbound",
         Leg.POST,
         frozenset({State.SEALED, State.IN_TRANSIT}),
-        STATES[State.SEALED].sla_working_days + STATES[State.IN_TRANSIT].sla_working_days,
+        _sla_of(State.SEALED, State.IN_TRANSIT),
         _("Post: dossier to the agency"),
     ),
     Segment(
         "supplement",
         Leg.POST,
         frozenset({State.SUPPLEMENT_SEALED, State.SUPPLEMENT_IN_TRANSIT}),
-        STATES[State.SUPPLEMENT_SEALED].sla_working_days
-        + STATES[State.SUPPLEMENT_IN_TRANSIT].sla_working_days,
+        _sla_of(State.SUPPLEMENT_SEALED, State.SUPPLEMENT_IN_TRANSIT),
         _("Post: supplement to the agency"),
     ),
     Segment(
@@ -464,9 +485,7 @@ SEGMENTS: tuple[Segment, ...] = (
                 State.OUT_FOR_DELIVERY,
             }
         ),
-        STATES[State.RESULT_READY].sla_working_days
-        + STATES[State.RESULT_COLLECTED].sla_working_days
-        + STATES[State.OUT_FOR_DELIVERY].sla_working_days,
+        _sla_of(State.RESULT_READY, State.RESULT_COLLECTED, State.OUT_FOR_DELIVERY),
         _("Post: result to the citizen"),
     ),
 )

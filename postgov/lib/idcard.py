@@ -165,7 +165,7 @@ class IdCardData:
     extra: tuple[str, ...] = field(default=())
 
 
-def _date(value: str, what: str) -> date:
+def _date(value: str, what: tuple[str, str]) -> date:
     if not re.fullmatch(r"\d{8}", value):
         raise IdCardError(f"{what[0]} không đúng dạng NNTTNNNN. / {what[1]} is not DDMMYYYY.")
     try:
