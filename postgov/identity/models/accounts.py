@@ -4,6 +4,7 @@ their sessions and the one-time codes sent to them."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
@@ -122,7 +123,7 @@ class User(AbstractUser):
             if name not in deferred
         }
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         as_loaded = getattr(self, "contact_as_loaded", {})
         update_fields = kwargs.get("update_fields")
         for contact, proof in self.CONTACT_PROOF.items():
