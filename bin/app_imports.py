@@ -3,8 +3,9 @@
 
 Reads the source (no Django needed) and counts, for each pair of apps, the modules of one
 that import the other, at the top of the module or inside a function (an import inside a
-function usually hides a cycle). Tests and migrations are left out: they may import
-anything. Pairs that import each other are listed as cycles.
+function usually hides a cycle). Imports for type annotations only are left out, and so are
+tests and migrations: they may import anything. Pairs that import each other are listed
+as cycles.
 
 Usage: bin/app_imports.py [--markdown]
 """
@@ -40,9 +41,18 @@ def module_name(path: Path) -> str:
 
 
 def imported_modules(tree: ast.Module, this: str):
-    """(module, inside a function?) for every import of the module's tree."""
+    """(module, inside a function?) for every import of the module's tree. Imports under
+    `if TYPE_CHECKING:` are for annotations only and are left out."""
     top = set(map(id, tree.body))
+    typing_only = {
+        id(child)
+        for node in tree.body
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+        for child in ast.walk(node)
+    }
     for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):

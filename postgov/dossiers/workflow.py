@@ -133,7 +133,7 @@ def _t(
 UNDER_REVIEW = [State.ACCEPTED, State.PROCESSING]
 
 TRANSITIONS: tuple[Transition, ...] = (
-    # -- counter -----------------------------------------------------------------------
+    # -- counter ------------------------------------------------------------------------
     _t(
         "seal",
         [State.DRAFT],
@@ -327,7 +327,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         _("Result handed to the citizen at the agency"),
         notify_citizen=True,
     ),
-    # -- return of results ---------------------------------------------------------------
+    # -- return of results --------------------------------------------------------------
     _t(
         "collect_result",
         [State.RESULT_READY, State.REFUSED, State.STOPPED],
