@@ -168,7 +168,7 @@ def _load_outbound(manifest: Manifest, text: str, user) -> ManifestItem:
     if dossier.agency_id != manifest.agency_id:
         raise ManifestError(
             _("%(code)s is for another agency (%(agency)s).")
-            % {"code": text, "agency": dossier.agency.name if dossier.agency_id else "—"}
+            % {"code": text, "agency": dossier.agency.name if dossier.agency else "—"}
         )
     if dossier.receiving_point_id != manifest.service_point_id:
         raise ManifestError(_("%(code)s was received at another post office.") % {"code": text})
