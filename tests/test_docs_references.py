@@ -10,6 +10,8 @@ ROOT = Path(__file__).resolve().parent.parent
 WHERE = ["postgov", "tests", "bench", "bin", "docs", "deploy", ".ci"]
 FILES = ["README.md", "Makefile", "conftest.py", "pyproject.toml"]
 SUFFIXES = {".py", ".md", ".html", ".js", ".css", ".txt", ".toml", ".po", ""}
+# Generated, not kept in the repository (.gitignore).
+SKIPPED = {"results", "node_modules", "__pycache__"}
 # Written in two halves so that this file does not find itself.
 OUTSIDE = re.compile("DESIGN" + r"\s*§|\b[Ii]ssue" + r"\s+#?\d+")
 SECTION_REF = re.compile(r"domain\.md §(\d+(?:\.\d+)?)")
@@ -18,7 +20,11 @@ SECTION_REF = re.compile(r"domain\.md §(\d+(?:\.\d+)?)")
 def _texts():
     paths = [ROOT / f for f in FILES]
     for top in WHERE:
-        paths += [p for p in (ROOT / top).rglob("*") if p.is_file() and p.suffix in SUFFIXES]
+        paths += [
+            p
+            for p in (ROOT / top).rglob("*")
+            if p.is_file() and p.suffix in SUFFIXES and not SKIPPED & set(p.parts)
+        ]
     for path in paths:
         try:
             yield path, path.read_text(encoding="utf-8")
