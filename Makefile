@@ -42,9 +42,11 @@ run: install
 test: install
 	$(PY) -m pytest -n auto $(PYTEST_ARGS)
 
+## make lint: ruff (lint and format) and mypy (pyproject.toml says how strict, where)
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: install
 	$(VENV)/bin/ruff check --fix .

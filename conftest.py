@@ -1,4 +1,4 @@
-"""Shared test fixtures: named personas (DESIGN §4.5) and the places they work at.
+"""Shared test fixtures: named personas (docs/domain.md §1) and the places they work at.
 
 The personas are built on a tiny slice of reference data (one province, two communes,
 two service points, two agencies) so tests stay fast; tests that need the full national

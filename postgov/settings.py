@@ -399,7 +399,7 @@ LOGGING = {
 S10_SERVICE_INDICATOR = env_str("S10_SERVICE_INDICATOR", "HC")
 S10_COUNTRY = env_str("S10_COUNTRY", "VN")
 
-# Return of results (issue 4): failed delivery attempts before the result is held at the
+# Return of results: failed delivery attempts before the result is held at the
 # post office, and working days it is held there before going back to the agency.
 DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 2)
 # Days an e-mail's attached documents (a citizen's Form 01, an agency's letter) are kept
@@ -407,7 +407,7 @@ DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 2)
 MESSAGE_ATTACHMENT_DAYS = env_int("MESSAGE_ATTACHMENT_DAYS", 30)
 RESULT_HOLD_DAYS = env_int("RESULT_HOLD_DAYS", 10)
 
-# National public service portal (issue 4). Empty PORTAL_URL: messages wait in the queue
+# National public service portal (docs/domain.md §3.4). Empty PORTAL_URL: messages wait in the queue
 # (and in the sync report). In development the app's own simulator plays the portal.
 PORTAL_SIMULATOR = env_bool("PORTAL_SIMULATOR", DEV and not TESTING)
 PORTAL_URL = env_outbound_url(
@@ -429,7 +429,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 if TESTING:
-    # Tests are fast: MD5 is fine for throw-away test passwords (DESIGN §4.6).
+    # Tests are fast: MD5 is fine for throw-away test passwords.
     PASSWORD_HASHERS = [
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "postgov.identity.hashers.ClientSecretHasher",

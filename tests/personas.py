@@ -1,4 +1,4 @@
-"""The cast of the tests: who works where (DESIGN §4.5).
+"""The cast of the tests: who works where (docs/domain.md §1).
 
 - clerk_a, postman_a, supervisor_a work at point A (Bưu điện Đông Hà);
 - clerk_b works at point B (Bưu điện Đồng Hới), same province;

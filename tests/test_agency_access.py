@@ -1,5 +1,5 @@
-"""Every page and endpoint of the agency and return legs refuses people without the right
-(issue 4): anonymous visitors go to the login page (pages) or get 401 (API), outsiders get
+"""Every page and endpoint of the agency and return legs refuses people without the right:
+anonymous visitors go to the login page (pages) or get 401 (API), outsiders get
 403, and staff of another agency or post office do not find what is not theirs."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Vietnamese is complete (DESIGN §4.11) and the compiled catalogs match their sources."""
+"""Vietnamese is complete (docs/domain.md §1) and the compiled catalogs match their sources."""
 
 from pathlib import Path
 

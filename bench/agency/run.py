@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""Benchmark of the agency leg on PostgreSQL (issue 4).
+"""Benchmark of the agency leg on PostgreSQL: tracking lookups and the agency inbox at a
+million dossiers.
 
 1. Fills `pg_agency_bench` with 1,000,000 dossiers and 10,000,000 events (COPY, in batches
    committed one by one: stop it any time and run it again, it carries on), 100,000 of

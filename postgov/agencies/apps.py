@@ -8,7 +8,7 @@ class AgenciesConfig(AppConfig):
 
     def ready(self):
         # Agencies' systems and the national portal hear of every change of a dossier,
-        # whoever makes it (issue 4).
+        # whoever makes it.
         from postgov.agencies import portal, webhooks
         from postgov.dossiers import actions
 

@@ -124,7 +124,7 @@ class CalendarAdjustment(models.Model):
         return f"{self.date:%d/%m/%Y} {self.get_kind_display()}"
 
 
-# -- integration (issue 4): API keys, idempotency, webhooks, national portal -----------------
+# -- integration with agency systems: API keys, idempotency, webhooks, national portal ----
 
 
 class AgencyCredential(models.Model):

@@ -6,7 +6,7 @@ app_name = "agencies"
 
 urlpatterns = [
     path("", views.agencies, name="agencies"),
-    # Integration (issue 4), before the unit-code catch-all.
+    # The agency API's keys, clients and webhooks, before the unit-code catch-all.
     path("integration/", integration_views.integrations, name="integrations"),
     path("integration/<int:agency_id>/", integration_views.integration, name="integration"),
     path(

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC
@@ -15,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from postgov.audit.models import AuditChainHead, AuditEvent
@@ -85,7 +87,7 @@ def compute_hash(event: AuditEvent) -> str:
     return hmac.new(key, _canonical(values), hashlib.sha256).hexdigest()
 
 
-def client_ip(request) -> str | None:
+def client_ip(request: HttpRequest | None) -> str | None:
     """The client's address. Behind `TRUSTED_PROXIES` reverse proxies (nginx) the socket
     peer is the proxy; each proxy appends the address it saw to X-Forwarded-For, so the
     client is the entry that many places from the right. Entries further left are
@@ -94,18 +96,21 @@ def client_ip(request) -> str | None:
         return None
     proxies = settings.TRUSTED_PROXIES
     if proxies:
-        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded: list[str] = [
+            p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        ]
         forwarded = [p for p in forwarded if p]
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR") or None
+    peer: str | None = request.META.get("REMOTE_ADDR") or None
+    return peer
 
 
 def record(
     action: str,
     *,
-    request=None,
-    actor=None,
+    request: HttpRequest | None = None,
+    actor: Any = None,
     obj: models.Model | None = None,
     object_type: str = "",
     object_id: str | int = "",
@@ -148,7 +153,7 @@ _batch = threading.local()
 
 
 @contextmanager
-def chained_at_end():
+def chained_at_end() -> Iterator[None]:
     """Within this block, `record` collects the events and links them into the chain when
     the block ends — still inside the caller's transaction, so they commit or roll back
     with the change, but the chain's head (which every writer in the network shares) is
@@ -188,13 +193,14 @@ def _append(events: list[AuditEvent]) -> None:
         _set_head_hash(prev_hash)
 
 
-def _head_sql() -> tuple[str, str, str]:
+def _head_sql() -> tuple[str, str, str, str]:
     quote = connection.ops.quote_name
     meta = AuditChainHead._meta
-    return (
-        quote(meta.db_table),
-        *(quote(meta.get_field(name).column) for name in ("name", "last_seq", "last_hash")),
+    name, last_seq, last_hash = (
+        quote(meta.get_field(field).column)  # type: ignore[union-attr,arg-type]
+        for field in ("name", "last_seq", "last_hash")
     )
+    return quote(meta.db_table), name, last_seq, last_hash
 
 
 def _take_seqs(count: int) -> tuple[int, str]:

@@ -9,8 +9,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from postgov.audit.actions import record
@@ -50,7 +52,7 @@ class CatalogImportRejected(Exception):
         super().__init__(f"{self.total} problem(s), the first: {problems[0] if problems else ''}")
 
 
-def _actor(request, actor):
+def _actor(request: HttpRequest | None, actor: Any) -> Any:
     if actor is None and request is not None and request.user.is_authenticated:
         return request.user
     return actor
@@ -62,7 +64,12 @@ def _lock(procedure: Procedure) -> Procedure:
 
 
 def _open_version(
-    procedure: Procedure, version: ProcedureVersion, *, request, actor, source: str
+    procedure: Procedure,
+    version: ProcedureVersion,
+    *,
+    request: HttpRequest | None,
+    actor: Any,
+    source: str,
 ) -> ProcedureVersion:
     """Number and save `version` (unsaved, fields filled) as the newest version of
     `procedure`, closing the previous one the day before it starts."""
@@ -105,8 +112,8 @@ def publish_version(
     content: VersionContent,
     *,
     effective_from: date,
-    request=None,
-    actor=None,
+    request: HttpRequest | None = None,
+    actor: Any = None,
     source: str = "",
 ) -> ProcedureVersion:
     """Publish `content` as the newest version of `procedure`, in force from
@@ -144,7 +151,9 @@ def publish_version(
 
 
 @transaction.atomic
-def publish_draft_version(version: ProcedureVersion, *, request=None, actor=None):
+def publish_draft_version(
+    version: ProcedureVersion, *, request: HttpRequest | None = None, actor: Any = None
+) -> ProcedureVersion:
     """Publish a version filled in by a form (the admin); its documents and fees are
     saved afterwards by the form's inlines."""
     return _open_version(version.procedure, version, request=request, actor=actor, source="admin")
@@ -154,8 +163,8 @@ def publish_draft_version(version: ProcedureVersion, *, request=None, actor=None
 def import_catalog(
     specs: list[ProcedureSpec],
     *,
-    request=None,
-    actor=None,
+    request: HttpRequest | None = None,
+    actor: Any = None,
     is_demo: bool = False,
     source: str = "",
     today: date | None = None,
@@ -224,7 +233,13 @@ def import_catalog(
 
 
 def import_catalog_file(
-    data: bytes, file_format: str, *, request=None, actor=None, is_demo=False, source=""
+    data: bytes,
+    file_format: str,
+    *,
+    request: HttpRequest | None = None,
+    actor: Any = None,
+    is_demo: bool = False,
+    source: str = "",
 ) -> ImportPlan:
     """Read and import a file in one go (management command, demo)."""
     result = read_catalog(data, file_format)
@@ -244,7 +259,7 @@ class UploadCheck:
     plan: ImportPlan | None
 
 
-def _check(data: bytes, file_format: str | None) -> tuple[ImportPlan | None, dict]:
+def _check(data: bytes, file_format: str | None) -> tuple[ImportPlan | None, dict[str, Any]]:
     """Read and plan, without writing anything. Returns the plan (None when the file has
     problems) and the report to store."""
     if file_format is None:
@@ -265,7 +280,7 @@ def _check(data: bytes, file_format: str | None) -> tuple[ImportPlan | None, dic
 
 
 @transaction.atomic
-def check_catalog_upload(file_name: str, data: bytes, *, request) -> CatalogImport:
+def check_catalog_upload(file_name: str, data: bytes, *, request: HttpRequest) -> CatalogImport:
     """Keep an uploaded file with the report of what importing it would do."""
     file_name = file_name.replace("\x00", "")[:255]
     file_format = detect_format(file_name, data)
@@ -294,7 +309,7 @@ def check_catalog_upload(file_name: str, data: bytes, *, request) -> CatalogImpo
     return upload
 
 
-def apply_catalog_upload(upload: CatalogImport, *, request) -> ImportPlan:
+def apply_catalog_upload(upload: CatalogImport, *, request: HttpRequest) -> ImportPlan:
     """Import a checked upload. The file is checked again against the catalog as it is
     now (it may have changed since the check); on any problem nothing is imported, the
     upload is marked rejected with the new report, and `CatalogImportRejected` is
@@ -321,7 +336,8 @@ def apply_catalog_upload(upload: CatalogImport, *, request) -> ImportPlan:
             )
             locked.status = CatalogImport.Status.APPLIED
             locked.report = plan.report()
-            locked.applied_by = request.user
+            # Uploads are applied from a staff page: the user is signed in.
+            locked.applied_by = request.user  # type: ignore[assignment]
             locked.applied_at = timezone.now()
             locked.save(update_fields=["status", "report", "applied_by", "applied_at"])
             record(

@@ -23,7 +23,7 @@ DEMO_TARIFF_NAME = "Cước chuyển phát hồ sơ, kết quả giải quyết 
 DEMO_TARIFF_FROM = date(2025, 7, 1)
 DEMO_REMITTANCE_FEE = 8_000
 # (up to grams, within the province, outside the province), VND one way. The ≤100 g line
-# is the published example (DESIGN §2.1); the heavier bands are plausible demo values.
+# is the published example (docs/domain.md §2); the heavier bands are plausible demo values.
 DEMO_BANDS: tuple[tuple[int, int, int], ...] = (
     (100, 26_000, 31_500),
     (250, 30_000, 37_000),

@@ -6,6 +6,8 @@ the `ProcedureVersion` it was received under and keeps it, whatever changes late
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -54,7 +56,7 @@ class Procedure(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.name_folded = fold(f"{self.name} {self.field} {self.code}")
         super().save(*args, **kwargs)
 

@@ -8,9 +8,10 @@ version"; it must not depend on the order fees happen to be stored in, nor on `1
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -152,7 +153,8 @@ class ProcedureSpec:
     field: str
     agency_level: str
     where: Where
-    versions: list[VersionSpec] = field(default_factory=list)
+    # Qualified: inside this class `field` is the procedure's field of activity.
+    versions: list[VersionSpec] = dataclasses.field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import math
 import secrets
-from datetime import date
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -29,6 +32,11 @@ from postgov.notify.actions import queue_message
 from postgov.places.addresses import split_address
 from postgov.places.models import Commune, ServicePoint
 
+if TYPE_CHECKING:
+    from postgov.delivery.models import Manifest
+    from postgov.dossiers.models import Dossier
+    from postgov.identity.access import Access
+
 
 def next_item_ids(count: int, service_indicator: str | None = None) -> list[str]:
     """`count` new S10 identifiers (`postgov.delivery.serials`)."""
@@ -43,11 +51,11 @@ def next_item_id(service_indicator: str | None = None) -> str:
     return next_item_ids(1, service_indicator)[0]
 
 
-def create_item(dossier, leg: str, weight_g: int = 100) -> PostalItem:
+def create_item(dossier: Dossier, leg: str, weight_g: int = 100) -> PostalItem:
     return create_items(dossier, [(leg, weight_g)])[0]
 
 
-def create_items(dossier, legs: list[tuple[str, int]]) -> list[PostalItem]:
+def create_items(dossier: Dossier, legs: list[tuple[str, int]]) -> list[PostalItem]:
     """The dossier's postal items, one per (leg, weight), numbered and written at once."""
     if not legs:
         return []
@@ -96,21 +104,24 @@ def serving_point(commune: Commune) -> ServicePoint | None:
         commune__province_id=commune.province_id, latitude__isnull=False
     ).only("pk", "latitude", "longitude", "code")
 
+    # Both ends have coordinates: the commune's were checked, the points' filtered.
     def distance(p: ServicePoint) -> float:
-        dlat = p.latitude - commune.latitude
-        dlon = (p.longitude - commune.longitude) * math.cos(math.radians(commune.latitude))
+        lat, lon = cast(float, p.latitude), cast(float, p.longitude)
+        origin_lat, origin_lon = cast(float, commune.latitude), cast(float, commune.longitude)
+        dlat = lat - origin_lat
+        dlon = (lon - origin_lon) * math.cos(math.radians(origin_lat))
         return dlat * dlat + dlon * dlon
 
     ordered = sorted(candidates, key=distance)
     return ServicePoint.objects.get(pk=ordered[0].pk) if ordered else None
 
 
-def _notify_pickup(booking: PickupBooking, template: str, **extra) -> None:
+def _notify_pickup(booking: PickupBooking, template: str, **extra: Any) -> None:
     with translation.override("vi"):
         _queue_pickup_sms(booking, template, extra)
 
 
-def _queue_pickup_sms(booking: PickupBooking, template: str, extra: dict) -> None:
+def _queue_pickup_sms(booking: PickupBooking, template: str, extra: dict[str, Any]) -> None:
     extra = {k: unaccent(str(v)) if isinstance(v, Promise) else v for k, v in extra.items()}
     context = {
         "code": booking.code,
@@ -135,8 +146,8 @@ def book_pickup(
     day: date,
     window: str,
     note: str = "",
-    account=None,
-    request=None,
+    account: User | None = None,
+    request: HttpRequest | None = None,
 ) -> PickupBooking:
     """Book a visit; `account`: the PostID account signed in while booking. Refused
     (PickupError) when the day is not a collection day or the window is full."""
@@ -192,7 +203,7 @@ def book_pickup(
     return booking
 
 
-def postmen_of(point_id: int):
+def postmen_of(point_id: int) -> QuerySet[User]:
     return User.objects.filter(
         role_assignments__role=Role.POSTMAN,
         role_assignments__service_point_id=point_id,
@@ -201,11 +212,11 @@ def postmen_of(point_id: int):
     ).distinct()
 
 
-def can_manage_pickups(access, point_id: int) -> bool:
+def can_manage_pickups(access: Access, point_id: int) -> bool:
     return access.can_act_at_point(point_id, Role.SUPERVISOR)
 
 
-def can_visit(access, booking: PickupBooking) -> bool:
+def can_visit(access: Access, booking: PickupBooking) -> bool:
     """The assigned postman, or a supervisor of the point."""
     if can_manage_pickups(access, booking.service_point_id):
         return True
@@ -214,7 +225,14 @@ def can_visit(access, booking: PickupBooking) -> bool:
     )
 
 
-def assign_pickup(booking_id: int, postman, *, actor, access, request=None) -> PickupBooking:
+def assign_pickup(
+    booking_id: int,
+    postman: User,
+    *,
+    actor: Any,
+    access: Access,
+    request: HttpRequest | None = None,
+) -> PickupBooking:
     with transaction.atomic():
         booking = lock_one(PickupBooking, booking_id)
         if not can_manage_pickups(access, booking.service_point_id):
@@ -241,7 +259,13 @@ def assign_pickup(booking_id: int, postman, *, actor, access, request=None) -> P
 
 
 def record_failed_visit(
-    booking_id: int, reason: str, note: str = "", *, actor, access, request=None
+    booking_id: int,
+    reason: str,
+    note: str = "",
+    *,
+    actor: Any,
+    access: Access,
+    request: HttpRequest | None = None,
 ) -> PickupBooking:
     with transaction.atomic():
         booking = lock_one(PickupBooking, booking_id)
@@ -279,7 +303,9 @@ def record_failed_visit(
     return booking
 
 
-def mark_collected(booking_id: int, dossier, *, actor, request=None) -> PickupBooking:
+def mark_collected(
+    booking_id: int, dossier: Dossier, *, actor: Any, request: HttpRequest | None = None
+) -> PickupBooking:
     """Called by sealing, in its transaction, for a dossier received at the house."""
     booking = lock_one(PickupBooking, booking_id)
     PickupAttempt.objects.create(booking=booking, postman=actor, at=timezone.now(), success=True)
@@ -306,7 +332,9 @@ class SignatureMissing(ValueError):
     """Neither a signature nor a reason for its absence; the message says what to do."""
 
 
-def signature_or_reason(signature: bytes | None, unsigned: Unsigned | None, message: str):
+def signature_or_reason(
+    signature: bytes | None, unsigned: Unsigned | None, message: str
+) -> Unsigned | None:
     """The reason to record (None when signed). Raises SignatureMissing with `message`
     when there is neither a signature nor a reason with what happened."""
     if signature:
@@ -323,11 +351,11 @@ def record_missing_signature(
     unsigned: Unsigned,
     *,
     point_id: int,
-    user,
-    at,
-    dossier=None,
-    manifest=None,
-    request=None,
+    user: User,
+    at: datetime,
+    dossier: Dossier | None = None,
+    manifest: Manifest | None = None,
+    request: HttpRequest | None = None,
 ) -> MissingSignature:
     """Keep the reason a step was not signed, for the supervisor of `point_id` (in the
     caller's transaction)."""
@@ -357,13 +385,18 @@ def record_missing_signature(
     return row
 
 
-def missing_signatures_for(access):
+def missing_signatures_for(access: Access) -> QuerySet[MissingSignature]:
     """The steps without a signature that the person, as a supervisor, reviews."""
     return MissingSignature.objects.filter(service_point__in=access.point_ids(Role.SUPERVISOR))
 
 
 def review_missing_signature(
-    pk: int, *, note: str = "", user, access, request=None
+    pk: int,
+    *,
+    note: str = "",
+    user: User,
+    access: Access,
+    request: HttpRequest | None = None,
 ) -> MissingSignature:
     """A supervisor of the post office has looked at a step without a signature."""
     with transaction.atomic():
@@ -390,7 +423,7 @@ def review_missing_signature(
 # -- changes by the citizen ------------------------------------------------------------------
 
 
-def change_problem(booking: PickupBooking, now=None) -> str:
+def change_problem(booking: PickupBooking, now: datetime | None = None) -> str:
     """Why the citizen can no longer cancel or move this booking, or "" when they can."""
     if booking.status not in CHANGEABLE_STATUSES:
         return _("This booking is closed and can no longer be changed.")
@@ -412,7 +445,7 @@ def can_change(booking: PickupBooking) -> bool:
     return not change_problem(booking)
 
 
-def _tell_staff(booking: PickupBooking, what: str, previous: dict | None = None) -> None:
+def _tell_staff(booking: PickupBooking, what: str, previous: dict[str, Any] | None = None) -> None:
     """The assigned postman (SMS and e-mail, when their account has them) and the
     supervisors of the post office (e-mail) learn of a citizen's change at once."""
     previous = previous or {}
@@ -429,7 +462,7 @@ def _tell_staff(booking: PickupBooking, what: str, previous: dict | None = None)
         }
         # Text messages go without diacritics (see test.sms.txt).
         sms = {k: unaccent(v) if isinstance(v, str) else v for k, v in email.items()}
-        if booking.postman_id:
+        if booking.postman is not None:
             postman = booking.postman
             queue_message("sms", to_e164(postman.phone), "pickup_changed_staff", sms, about=booking)
             queue_message("email", postman.email, "pickup_changed_staff", email, about=booking)
@@ -447,7 +480,9 @@ def _tell_staff(booking: PickupBooking, what: str, previous: dict | None = None)
             queue_message("email", supervisor.email, "pickup_changed_staff", email, about=booking)
 
 
-def cancel_pickup(booking_id: int, *, actor=None, channel: str, request=None) -> PickupBooking:
+def cancel_pickup(
+    booking_id: int, *, actor: Any = None, channel: str, request: HttpRequest | None = None
+) -> PickupBooking:
     """The citizen cancels (from the tracking page with the booking's proof, or from their
     account). `channel`: "tracking" or "account", for the audit trail."""
     with transaction.atomic():
@@ -472,7 +507,13 @@ def cancel_pickup(booking_id: int, *, actor=None, channel: str, request=None) ->
 
 
 def move_pickup(
-    booking_id: int, day: date, window: str, *, actor=None, channel: str, request=None
+    booking_id: int,
+    day: date,
+    window: str,
+    *,
+    actor: Any = None,
+    channel: str,
+    request: HttpRequest | None = None,
 ) -> PickupBooking:
     """The citizen moves the visit to another day and window, under the rules of a new
     booking. The assigned postman keeps it (the supervisor may give it to another); a

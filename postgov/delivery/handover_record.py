@@ -10,20 +10,20 @@ from postgov.dossiers.agency_forms import OfficialForm, vn_time
 from postgov.dossiers.printing import render_item_label
 from postgov.lib.pdf import vnd
 
-CHECK_VI = {
+CHECK_VI: dict[str, str] = {
     ManifestItem.Check.PENDING: "Chưa kiểm đếm",
     ManifestItem.Check.OK: "Đủ, đúng phiếu gửi",
     ManifestItem.Check.DISCREPANCY: "Có sai khác",
     ManifestItem.Check.NOT_RECEIVED: "Không nhận (bưu tá mang về)",
 }
-LEG_VI = {
+LEG_VI: dict[str, str] = {
     PostalItem.Leg.OUTBOUND: "Hồ sơ",
     PostalItem.Leg.SUPPLEMENT: "Hồ sơ bổ sung",
     PostalItem.Leg.RETURN: "Kết quả",
 }
 
 
-UNSIGNED_VI = {
+UNSIGNED_VI: dict[str, str] = {
     MissingSignature.Reason.PAPER: "ký trên bản giấy (thiết bị không nhận chữ ký)",
     MissingSignature.Reason.CANNOT_SIGN: "không ký được",
     MissingSignature.Reason.OTHER: "lý do khác",

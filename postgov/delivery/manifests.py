@@ -42,8 +42,9 @@ from postgov.delivery.models import (
 from postgov.delivery.signatures import Unsigned
 from postgov.dossiers.actions import TransitionError, perform
 from postgov.dossiers.models import Dossier, ReturnMethod
-from postgov.dossiers.numbering import next_dossier_code
-from postgov.dossiers.workflow import CARRIERS, RECEIVERS, State
+from postgov.dossiers.numbering import next_manifest_code
+from postgov.dossiers.workflow import State
+from postgov.identity.models import AGENCY_ROLES, POINT_ROLES
 from postgov.lib import s10
 from postgov.lib.locking import lock_one
 
@@ -66,7 +67,7 @@ class Check:
 
 
 def _check_point(access, point_id: int) -> None:
-    if not access.can_act_at_point(point_id, *CARRIERS):
+    if not access.can_act_at_point(point_id, *POINT_ROLES):
         raise ManifestError(_("You do not work at this post office."))
 
 
@@ -74,7 +75,7 @@ def manifests_for(access):
     """The manifests a person may see: those of their post offices, and those addressed
     to their agencies."""
     return Manifest.objects.filter(
-        Q(service_point__in=access.point_ids(*CARRIERS)) | Q(agency__in=access.agency_ids())
+        Q(service_point__in=access.point_ids(*POINT_ROLES)) | Q(agency__in=access.agency_ids())
     )
 
 
@@ -86,8 +87,9 @@ def new_manifest(
         raise ManifestError(_("This agency is in another province."))
     today = timezone.localdate()
     with transaction.atomic():
-        prefix = "BK" if direction == Manifest.Direction.OUTBOUND else "TK"
-        code = next_dossier_code(f"{prefix}-{point.code}", today)
+        code = next_manifest_code(
+            point.code, today, outbound=direction == Manifest.Direction.OUTBOUND
+        )
         manifest = Manifest.objects.create(
             code=code,
             direction=direction,
@@ -166,7 +168,7 @@ def _load_outbound(manifest: Manifest, text: str, user) -> ManifestItem:
     if dossier.agency_id != manifest.agency_id:
         raise ManifestError(
             _("%(code)s is for another agency (%(agency)s).")
-            % {"code": text, "agency": dossier.agency.name if dossier.agency_id else "—"}
+            % {"code": text, "agency": dossier.agency.name if dossier.agency else "—"}
         )
     if dossier.receiving_point_id != manifest.service_point_id:
         raise ManifestError(_("%(code)s was received at another post office.") % {"code": text})
@@ -400,7 +402,7 @@ def confirm_handover(
     )
     with transaction.atomic():
         manifest = lock_one(Manifest, manifest_id)
-        if not access.can_act_for_agency(manifest.agency_id, *RECEIVERS):
+        if not access.can_act_for_agency(manifest.agency_id, *AGENCY_ROLES):
             raise ManifestError(_("Only the agency's receivers confirm a hand-over."))
         if manifest.status != Manifest.Status.PRESENTED:
             raise ManifestError(_("The postman has not presented this manifest yet."))

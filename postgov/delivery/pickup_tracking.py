@@ -106,7 +106,7 @@ def describe(booking: PickupBooking, *, with_proof: bool = True) -> PickupTracki
     return PickupTracking(
         booking=booking,
         masked_name=mask_name(booking.name),
-        postman_name=booking.postman.get_full_name() if booking.postman_id else "",
+        postman_name=booking.postman.get_full_name() if booking.postman else "",
         steps=timeline(booking),
         change_problem=actions.change_problem(booking),
         proof=proof_for(booking) if with_proof else "",

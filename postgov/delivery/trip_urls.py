@@ -1,4 +1,4 @@
-"""URLs of manifests and deliveries (issue 4), included by `postgov/delivery/urls.py`."""
+"""URLs of manifests and deliveries, included by `postgov/delivery/urls.py`."""
 
 from django.urls import path
 

@@ -35,17 +35,15 @@ from postgov.delivery.signatures import ProofFileError, checked_photo
 from postgov.dossiers.actions import TransitionError, visible_dossiers
 from postgov.dossiers.models import Dossier, ReturnMethod
 from postgov.dossiers.printing import citizen_party
-from postgov.dossiers.workflow import CARRIERS, State
+from postgov.dossiers.workflow import State
 from postgov.identity.access import role_required
-from postgov.identity.models import Role
+from postgov.identity.models import POINT_ROLES, Role
 from postgov.lib.forms import StyledFormMixin
 from postgov.places.models import ServicePoint
 
-CARRIER_ROLES = tuple(CARRIERS)
-
 
 def _points(access):
-    return ServicePoint.objects.filter(pk__in=access.point_ids(*CARRIER_ROLES)).select_related(
+    return ServicePoint.objects.filter(pk__in=access.point_ids(*POINT_ROLES)).select_related(
         "commune"
     )
 
@@ -53,7 +51,7 @@ def _points(access):
 def _my_manifest(request, pk: int) -> Manifest:
     return get_object_or_404(
         Manifest.objects.filter(
-            service_point__in=request.access.point_ids(*CARRIER_ROLES)
+            service_point__in=request.access.point_ids(*POINT_ROLES)
         ).select_related("agency", "service_point", "postman"),
         pk=pk,
     )
@@ -97,7 +95,7 @@ class NewManifestForm(StyledFormMixin, forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
-@role_required(*CARRIER_ROLES)
+@role_required(*POINT_ROLES)
 def manifest_list(request):
     form = NewManifestForm(
         request.POST if request.method == "POST" else None, access=request.access
@@ -116,7 +114,7 @@ def manifest_list(request):
             form.add_error(None, str(exc))
         else:
             return redirect("delivery:manifest", pk=manifest.pk)
-    points = request.access.point_ids(*CARRIER_ROLES)
+    points = request.access.point_ids(*POINT_ROLES)
     queryset = (
         Manifest.objects.filter(service_point__in=points)
         .select_related("agency", "service_point", "postman")
@@ -176,13 +174,13 @@ def _manifest_page(request, manifest: Manifest, sign_form: SignForm | None = Non
 
 
 @require_GET
-@role_required(*CARRIER_ROLES)
+@role_required(*POINT_ROLES)
 def manifest_page(request, pk: int):
     return _manifest_page(request, _my_manifest(request, pk))
 
 
 @require_POST
-@role_required(*CARRIER_ROLES)
+@role_required(*POINT_ROLES)
 def manifest_scan(request, pk: int):
     manifest = _my_manifest(request, pk)
     code = (request.POST.get("code") or "").strip()[:80]
@@ -205,7 +203,7 @@ def manifest_scan(request, pk: int):
 
 
 @require_POST
-@role_required(*CARRIER_ROLES)
+@role_required(*POINT_ROLES)
 def manifest_remove(request, pk: int, line_id: int):
     manifest = _my_manifest(request, pk)
     try:
@@ -218,7 +216,7 @@ def manifest_remove(request, pk: int, line_id: int):
 
 
 @require_POST
-@role_required(*CARRIER_ROLES)
+@role_required(*POINT_ROLES)
 def manifest_step(request, pk: int, step: str):
     """dispatch / present / collect: the buttons of the manifest page."""
     manifest = _my_manifest(request, pk)
@@ -253,7 +251,7 @@ def manifest_step(request, pk: int, step: str):
 
 
 @require_GET
-@role_required(*CARRIER_ROLES)
+@role_required(*POINT_ROLES)
 def manifest_record(request, pk: int):
     manifest = _my_manifest(request, pk)
     response = HttpResponse(handover_record_pdf(manifest), content_type="application/pdf")
@@ -289,7 +287,7 @@ DELIVERY_TABS = {
 
 
 def _return_dossiers(access):
-    points = access.point_ids(*CARRIER_ROLES)
+    points = access.point_ids(*POINT_ROLES)
     return Dossier.objects.filter(
         Q(return_point__in=points) | Q(return_point__isnull=True, receiving_point__in=points)
     ).exclude(return_method=ReturnMethod.AT_AGENCY)
@@ -302,7 +300,7 @@ def _held_since_cutoff():
 
 
 @require_GET
-@role_required(*CARRIER_ROLES)
+@role_required(*POINT_ROLES)
 def deliveries(request):
     tab = request.GET.get("tab", "at_office")
     if tab not in DELIVERY_TABS:
@@ -395,7 +393,7 @@ class FailedForm(StyledFormMixin, forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
-@role_required(*CARRIER_ROLES)
+@role_required(*POINT_ROLES)
 def delivery_page(request, pk: int):
     dossier = get_object_or_404(
         _return_dossiers(request.access).select_related(
@@ -510,7 +508,7 @@ def delivery_page(request, pk: int):
 
 
 @require_GET
-@role_required(*CARRIER_ROLES)
+@role_required(*POINT_ROLES)
 def proof_file(request, pk: int, kind: str):
     """The signature or photo of a proof of delivery, for the staff of its post office."""
     dossier = get_object_or_404(_return_dossiers(request.access), pk=pk)

@@ -5,9 +5,12 @@ record, and queues what follows (citizen notice, integrations) in the same trans
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +26,9 @@ from postgov.dossiers.workflow import (
     transition,
 )
 from postgov.lib.locking import lock_one
+
+if TYPE_CHECKING:
+    from postgov.identity.access import Access
 
 
 class TransitionError(Exception):
@@ -47,7 +53,7 @@ def scope_place_id(dossier: Dossier, scope: str) -> int | None:
     return dossier.return_point_id or dossier.receiving_point_id
 
 
-def acting_role(dossier: Dossier, step: Transition, access) -> str | None:
+def acting_role(dossier: Dossier, step: Transition, access: Access) -> str | None:
     """The role under which this person may perform the step on this dossier, if any."""
     place = scope_place_id(dossier, step.scope)
     for role in sorted(step.roles):
@@ -59,7 +65,7 @@ def acting_role(dossier: Dossier, step: Transition, access) -> str | None:
     return None
 
 
-def allowed_actions(dossier: Dossier, access) -> list[Transition]:
+def allowed_actions(dossier: Dossier, access: Access) -> list[Transition]:
     return [t for t in actions_from(dossier.status) if acting_role(dossier, t, access)]
 
 
@@ -67,15 +73,15 @@ def perform(
     dossier_id: int,
     action: str,
     *,
-    actor=None,
-    access=None,
-    request=None,
+    actor: Any = None,
+    access: Access | None = None,
+    request: HttpRequest | None = None,
     note: str = "",
     reason_code: str = "",
     action_code: str = "",
     details: dict[str, Any] | None = None,
     apply: Callable[[Dossier], list[str]] | None = None,
-    at=None,
+    at: datetime | None = None,
     locked: Dossier | None = None,
 ) -> tuple[Dossier, DossierEvent]:
     """Move the dossier by `action`. `access` None means the system itself is acting (a
@@ -95,6 +101,7 @@ def perform(
                 _("This action (%(action)s) is not possible while the dossier is “%(state)s”.")
                 % {"action": step.label, "state": State(dossier.status).label}
             )
+        role: str | None
         if access is None:
             role = SYSTEM
         else:
@@ -147,7 +154,9 @@ def perform(
     return dossier, event
 
 
-def visible_dossiers(access, queryset=None):
+def visible_dossiers(
+    access: Access, queryset: QuerySet[Dossier] | None = None
+) -> QuerySet[Dossier]:
     """The dossiers a person may see: those received at or returned through their post
     offices, those of their agencies, and (oversight) those of their provinces."""
     queryset = Dossier.objects.all() if queryset is None else queryset

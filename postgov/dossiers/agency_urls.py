@@ -1,4 +1,4 @@
-"""URLs of the agency's pages and the counter's supplements (issue 4), included by
+"""URLs of the agency's pages and the counter's supplements, included by
 `postgov/dossiers/urls.py` under the `dossiers` namespace."""
 
 from django.urls import path

@@ -41,7 +41,7 @@ from postgov.dossiers.clock import (
 from postgov.dossiers.models import Dossier, DossierEvent
 from postgov.dossiers.workflow import State, transition
 from postgov.identity.access import role_required
-from postgov.identity.models import AGENCY_ROLES, Role
+from postgov.identity.models import AGENCY_ROLES
 
 AGENCY_SEGMENT = [State.HANDED_OVER, State.ACCEPTED, State.PROCESSING]
 OPEN = [
@@ -73,15 +73,14 @@ TABS = {
     "done": DONE,
 }
 ONE_CLICK = frozenset({"accept", "start_processing", "supplement_received", "payment_received"})
-AGENCY_STAFF = tuple(AGENCY_ROLES)
 
 
 def agency_dossiers(access):
-    return Dossier.objects.filter(agency__in=access.agency_ids(*AGENCY_STAFF))
+    return Dossier.objects.filter(agency__in=access.agency_ids(*AGENCY_ROLES))
 
 
 def _agency_ids(request) -> list[int]:
-    ids = sorted(request.access.agency_ids(*AGENCY_STAFF))
+    ids = sorted(request.access.agency_ids(*AGENCY_ROLES))
     chosen = request.GET.get("agency", "")
     if chosen.isdigit() and int(chosen) in ids:
         return [int(chosen)]
@@ -96,7 +95,7 @@ def due_soon_windows(agency_ids, now, calendars: Calendars) -> dict[int, datetim
 
 
 @require_GET
-@role_required(*AGENCY_STAFF)
+@role_required(*AGENCY_ROLES)
 def inbox(request):
     ids = _agency_ids(request)
     base = Dossier.objects.filter(agency__in=ids)
@@ -177,7 +176,7 @@ def inbox(request):
             "state_counts": [(State(s).label, counts.get(s, 0)) for s in OPEN],
             "q": query,
             "manifests": manifests,
-            "agencies": request.access.agency_ids(*AGENCY_STAFF),
+            "agencies": request.access.agency_ids(*AGENCY_ROLES),
             "first_forms": _first_forms([d.pk for d in page]),
         },
     )
@@ -200,7 +199,7 @@ def _form_events(dossier: Dossier):
 
 
 @require_GET
-@role_required(*AGENCY_STAFF)
+@role_required(*AGENCY_ROLES)
 def dossier_page(request, pk: int):
     dossier = get_object_or_404(
         agency_dossiers(request.access).select_related(
@@ -227,7 +226,7 @@ def dossier_page(request, pk: int):
 
 
 @require_GET
-@role_required(*AGENCY_STAFF)
+@role_required(*AGENCY_ROLES)
 def attachment_file(request, pk: int, attachment_id: int):
     """A document attached to a step of one of the agency's dossiers, as it was sent."""
     dossier = get_object_or_404(agency_dossiers(request.access), pk=pk)
@@ -241,7 +240,7 @@ def attachment_file(request, pk: int, attachment_id: int):
 
 
 @require_http_methods(["GET", "POST"])
-@role_required(*AGENCY_STAFF)
+@role_required(*AGENCY_ROLES)
 def dossier_action(request, pk: int, action: str):
     dossier = get_object_or_404(agency_dossiers(request.access), pk=pk)
     if action not in AGENCY_ACTIONS:
@@ -325,7 +324,7 @@ def form_pdf(request, pk: int, event_id: int):
 
 def _agency_manifest(request, pk: int) -> Manifest:
     return get_object_or_404(
-        Manifest.objects.filter(agency__in=request.access.agency_ids(*AGENCY_STAFF)).select_related(
+        Manifest.objects.filter(agency__in=request.access.agency_ids(*AGENCY_ROLES)).select_related(
             "service_point", "postman", "agency"
         ),
         pk=pk,
@@ -334,7 +333,7 @@ def _agency_manifest(request, pk: int) -> Manifest:
 
 
 @require_http_methods(["GET", "POST"])
-@role_required(Role.AGENCY_RECEIVER, Role.AGENCY_OFFICER)
+@role_required(*AGENCY_ROLES)
 def manifest_receive(request, pk: int):
     manifest = _agency_manifest(request, pk)
     lines = list(
@@ -392,7 +391,7 @@ def manifest_receive(request, pk: int):
 
 
 @require_GET
-@role_required(*AGENCY_STAFF)
+@role_required(*AGENCY_ROLES)
 def manifest_record(request, pk: int):
     manifest = _agency_manifest(request, pk)
     response = HttpResponse(handover_record_pdf(manifest), content_type="application/pdf")

@@ -25,7 +25,7 @@ class DossiersConfig(AppConfig):
         from postgov.lib import refcache
         from postgov.places.models import Commune, Province, ServicePoint
 
-        # Rules every transition follows, whoever performs it (issue 4): the legal clock,
+        # Rules every transition follows, whoever performs it: the legal clock,
         # the per-leg service levels and the citizen's SMS.
         register(actions.BEFORE_SAVE, clock.clock_rule)
         register(actions.AFTER_TRANSITION, legs.track_legs)

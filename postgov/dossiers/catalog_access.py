@@ -23,8 +23,8 @@ __all__ = [
     "frequent_procedures",
     "postal_charge",
     "procedure_choices",
+    "cached_version_in_force",
     "tariff_for",
-    "version_in_force",
 ]
 
 FREQUENT_COUNT = 8
@@ -79,9 +79,11 @@ def frequent_procedures(point_id: int) -> list[Procedure]:
     return result
 
 
-def version_in_force(procedure: Procedure | int, on: date | None = None):
-    """The version in force (`postgov.catalog.queries.version_in_force`) with its
-    procedure, checklist and fees, from the process's reference data (read-only)."""
+def cached_version_in_force(procedure: Procedure | int, on: date | None = None):
+    """`postgov.catalog.queries.version_in_force` kept in the process's reference data
+    (`postgov.lib.refcache`), with its procedure, checklist and fees prefetched: one shared
+    object, read-only, for intake's many reads. Whoever changes a version reads it fresh
+    through `queries.version_in_force` instead."""
     procedure_id = procedure.pk if isinstance(procedure, Procedure) else procedure
     on = queries.as_local_date(on)
 

@@ -57,7 +57,7 @@ def notify_citizen(dossier: Dossier, event: DossierEvent) -> None:
         "dossier": dossier,
         "event": event,
         "code": dossier.code or "",
-        "agency": dossier.agency.short_name or dossier.agency.name if dossier.agency_id else "",
+        "agency": dossier.agency.short_name or dossier.agency.name if dossier.agency else "",
         "at": local(event.at),
         "due": local(dossier.due_at) if dossier.due_at else None,
         "url": tracking_links.link(dossier.code or "", dossier.pk),
@@ -84,7 +84,7 @@ def email_receipt(dossier_id: int, event_id: int) -> str:
     context = {
         "code": dossier.code or "",
         "procedure": dossier.procedure_version.procedure.name,
-        "agency": dossier.agency.name if dossier.agency_id else "",
+        "agency": dossier.agency.name if dossier.agency else "",
         "at": local(event.at),
         "due": local(dossier.due_at) if dossier.due_at else None,
         "url": tracking_links.link(dossier.code or "", dossier.pk),

@@ -1,4 +1,4 @@
-"""The legal clock of a dossier at the agency (DESIGN §2.2).
+"""The legal clock of a dossier at the agency (docs/domain.md §3.5, §3.6).
 
 The clock starts at the hand-over to the agency (the legal time of submission), counts the
 procedure's time limit in working days or hours on the agency's calendar (weekends, legal

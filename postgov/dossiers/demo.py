@@ -173,7 +173,7 @@ def _make(spec: DemoDossier) -> bool:
     user = User.objects.get(username=spec.clerk)
     access = Access.for_user(user)
     point = ServicePoint.objects.select_related("commune").get(code=spec.point)
-    version = catalog_access.version_in_force(Procedure.objects.get(code=spec.procedure))
+    version = catalog_access.cached_version_in_force(Procedure.objects.get(code=spec.procedure))
     dossier = intake.start_draft(
         token=token,
         point=point,

@@ -1,4 +1,4 @@
-"""What the citizen pays at the counter, as plain arithmetic (DESIGN §2.1).
+"""What the citizen pays at the counter, as plain arithmetic (docs/domain.md §2).
 
 The procedure fee of the chosen option (lệ phí, for the agency) + the postage of each leg
 the post carries (cước, for the post; the zone is "in" when both ends are in the same

@@ -15,14 +15,13 @@ from postgov.dossiers import catalog_access
 from postgov.dossiers.intake import RouteAndFees, postal_refusal
 from postgov.dossiers.models import (
     DossierDocument,
-    Gender,
     PaymentMethod,
     ReturnMethod,
     ServiceOption,
 )
 from postgov.dossiers.templatetags.money import grouped
 from postgov.lib.forms import ModelChoiceField, StyledFormMixin
-from postgov.lib.idcard import IdCardError, validate_cccd
+from postgov.lib.idcard import Gender, IdCardError, validate_cccd
 from postgov.lib.phones import PhoneError, normalise_mobile
 from postgov.places.models import Commune, ServicePoint
 
@@ -164,7 +163,7 @@ class ApplicantForm(StyledFormMixin, forms.Form):
 
     def clean_procedure(self):
         procedure = self.cleaned_data["procedure"]
-        version = catalog_access.version_in_force(procedure.pk)
+        version = catalog_access.cached_version_in_force(procedure.pk)
         if version is None:
             raise forms.ValidationError(_("This procedure has no version in force today."))
         if not version.postal_allowed:

@@ -1,5 +1,5 @@
 """Receiving a dossier at the counter (or at a house, for a home pickup): the draft, its
-checklist and scans, routing, fees, and sealing (DESIGN §2.1, issue 3).
+checklist and scans, routing, fees, and sealing (docs/domain.md §2).
 
 Every function here changes the database inside `transaction.atomic`, checks that the
 person may work on the draft, and writes an audit record; views and the API only call
@@ -48,7 +48,7 @@ from postgov.dossiers.models import (
 from postgov.dossiers.numbering import seal_numbers
 from postgov.dossiers.scans import check_scan
 from postgov.dossiers.workflow import STATES, State
-from postgov.identity.models import Role
+from postgov.identity.models import POINT_ROLES
 from postgov.lib import refcache
 from postgov.lib.locking import lock_one
 from postgov.lib.pdf import vnd
@@ -58,8 +58,6 @@ from postgov.notify.actions import queue_message
 from postgov.places.addresses import split_address
 from postgov.places.conversion import convert_old_address
 from postgov.places.models import Commune, ServicePoint
-
-COUNTER_ROLES = (Role.CLERK, Role.POSTMAN, Role.SUPERVISOR)
 
 
 class IntakeError(Exception):
@@ -104,12 +102,12 @@ class Applicant:
 
 
 def can_receive_at(access, point_id: int | None) -> bool:
-    return access.can_act_at_point(point_id, *COUNTER_ROLES)
+    return access.can_act_at_point(point_id, *POINT_ROLES)
 
 
 def intake_points(access) -> list[ServicePoint]:
     """The points where this person receives dossiers."""
-    ids = tuple(sorted(access.point_ids(*COUNTER_ROLES)))
+    ids = tuple(sorted(access.point_ids(*POINT_ROLES)))
     return refcache.get(
         "places.active_points",
         ids,
@@ -611,7 +609,7 @@ def seal_problems(dossier: Dossier, result: Quote | None = None, documents=None)
     version = dossier.procedure_version
     if not version.postal_allowed:
         problems.append(postal_refusal(version))
-    current = catalog_access.version_in_force(version.procedure_id)
+    current = catalog_access.cached_version_in_force(version.procedure_id)
     if current is None or current.pk != version.pk:
         problems.append(_("The procedure changed since this draft was saved: start a new dossier."))
     if version.postal_check_allowed:

@@ -1,8 +1,8 @@
 """The dossier (hồ sơ): one applicant, one procedure, its documents, fees and history.
 
 The current state is stored for querying; the history is the append-only `DossierEvent`
-log written in the same transaction as every change (DESIGN §3.3). Every hot table
-carries the province so the data can be sharded by province later (DESIGN §3.4).
+log written in the same transaction as every change. Every hot table carries the province so
+the data can be sharded by province later (docs/domain.md §4).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from postgov.dossiers.workflow import State
+from postgov.lib.idcard import Gender
 
 
 class ServiceOption(models.TextChoices):
@@ -26,11 +27,6 @@ class ReturnMethod(models.TextChoices):
     DELIVER = "deliver", _("Deliver to an address")
     HOLD = "hold", _("Hold at a post office")
     AT_AGENCY = "agency", _("The citizen collects it at the agency")
-
-
-class Gender(models.TextChoices):
-    MALE = "male", _("Male")
-    FEMALE = "female", _("Female")
 
 
 class PaymentMethod(models.TextChoices):
@@ -170,7 +166,7 @@ class Dossier(models.Model):
     due_at = models.DateTimeField(_("due"), null=True, blank=True, db_index=True)
     expected_return_at = models.DateTimeField(_("expected back"), null=True, blank=True)
 
-    # At the agency (issue 4) ------------------------------------------------------------
+    # At the agency ----------------------------------------------------------------------
     # The appointment first given on Form 01; `due_at` moves with pauses and Form 04.
     first_due_at = models.DateTimeField(_("first appointment"), null=True, blank=True)
     # Set while the legal clock is stopped (supplement requested, payment awaited).
@@ -195,7 +191,7 @@ class Dossier(models.Model):
             # A citizen's "my dossiers": found by their verified ID number.
             models.Index(fields=["applicant_id_number"], name="dossier_applicant_id_idx"),
             models.Index(fields=["agency", "status", "due_at"], name="dossier_agency_due_idx"),
-            # The agency inbox: open dossiers by due date, one page at a time (issue 4).
+            # The agency inbox: open dossiers by due date, one page at a time.
             # Without it PostgreSQL walks the global due_at index through every closed
             # dossier (bench/agency: 0.6 s a page at 1 M dossiers; 0.4 ms with it).
             models.Index(

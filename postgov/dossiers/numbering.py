@@ -53,6 +53,15 @@ def next_seal_number(point_code: str, day: date) -> str:
     return _seal(point_code, day, bump_many(DailySequence, [key], KEY)[key])
 
 
+def next_manifest_code(point_code: str, day: date, *, outbound: bool) -> str:
+    """A manifest's number (bảng kê): `BK-<point>-YYMMDD-NNNN` for a trip to an agency,
+    `TK-<point>-YYMMDD-NNNN` for a trip bringing results back, counted per point, direction
+    and day like the dossier codes."""
+    series = f"{'BK' if outbound else 'TK'}-{point_code}"
+    key = (series, day)
+    return _code(series, day, bump_many(DailySequence, [key], KEY)[key])
+
+
 @dataclass(frozen=True)
 class SealNumbers:
     code: str

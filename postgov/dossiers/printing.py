@@ -1,4 +1,4 @@
-"""The printed forms of a counter intake, A5, in Vietnamese (DESIGN §2.1):
+"""The printed forms of a counter intake, A5, in Vietnamese (docs/domain.md §2):
 
 - the dispatch slip (phiếu gửi hồ sơ): sender, agency, procedure, each document with
   original/copy and pages, the seal, both signatures;

@@ -13,8 +13,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from postgov.dossiers.actions import TransitionError
 from postgov.dossiers.models import Dossier
 from postgov.dossiers.supplements import seal_supplement, supplement_request
-from postgov.dossiers.workflow import COUNTER, State
+from postgov.dossiers.workflow import State
 from postgov.identity.access import role_required
+from postgov.identity.models import POINT_ROLES
 from postgov.lib.forms import StyledFormMixin
 
 
@@ -43,11 +44,11 @@ class SupplementIntakeForm(StyledFormMixin, forms.Form):
 
 
 def _point_dossiers(access):
-    return Dossier.objects.filter(receiving_point__in=access.point_ids(*COUNTER))
+    return Dossier.objects.filter(receiving_point__in=access.point_ids(*POINT_ROLES))
 
 
 @require_GET
-@role_required(*COUNTER)
+@role_required(*POINT_ROLES)
 def supplements(request):
     queryset = (
         _point_dossiers(request.access)
@@ -60,7 +61,7 @@ def supplements(request):
 
 
 @require_http_methods(["GET", "POST"])
-@role_required(*COUNTER)
+@role_required(*POINT_ROLES)
 def receive_supplement(request, pk: int):
     dossier = get_object_or_404(
         _point_dossiers(request.access).select_related("agency", "procedure_version__procedure"),

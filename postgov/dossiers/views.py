@@ -37,10 +37,9 @@ from postgov.dossiers.models import Dossier, PaymentMethod, ServiceOption
 from postgov.dossiers.scans import ScanError
 from postgov.dossiers.workflow import BY_ACTION, State
 from postgov.identity.access import role_required
-from postgov.identity.models import Role
-from postgov.lib.idcard import MALE, IdCardError, parse_qr
+from postgov.identity.models import POINT_ROLES, Role
+from postgov.lib.idcard import Gender, IdCardError, parse_qr
 
-COUNTER = (Role.CLERK, Role.POSTMAN, Role.SUPERVISOR)
 STEPS = (
     ("applicant", "dossiers:intake_applicant"),
     ("checklist", "dossiers:intake_checklist"),
@@ -230,7 +229,7 @@ def _applicant_page(request, dossier: Dossier | None):
             query=query,
             q_done=values.get("q_done", query) or "",
             booking=booking,
-            male=MALE,
+            male=Gender.MALE,
         ),
     )
 
@@ -299,13 +298,13 @@ def _save_applicant(request, form, dossier, point_ids, booking):
     return redirect("dossiers:intake_checklist", pk=dossier.pk)
 
 
-@role_required(*COUNTER)
+@role_required(*POINT_ROLES)
 @require_http_methods(["GET", "POST"])
 def intake_start(request):
     return _applicant_page(request, None)
 
 
-@role_required(*COUNTER)
+@role_required(*POINT_ROLES)
 @require_http_methods(["GET", "POST"])
 def intake_applicant(request, pk: int):
     dossier = _draft(request, pk)
@@ -314,7 +313,7 @@ def intake_applicant(request, pk: int):
     return _applicant_page(request, dossier)
 
 
-@role_required(*COUNTER)
+@role_required(*POINT_ROLES)
 @require_GET
 def procedure_search(request):
     """htmx: the procedure list for the words typed so far."""
@@ -338,7 +337,7 @@ def procedure_search(request):
 # -- step 2: checklist and scans --------------------------------------------------------------
 
 
-@role_required(*COUNTER)
+@role_required(*POINT_ROLES)
 @require_http_methods(["GET", "POST"])
 def intake_checklist(request, pk: int):
     dossier = _draft(request, pk)
@@ -445,7 +444,7 @@ def _route_initial(dossier: Dossier) -> dict:
     }
 
 
-@role_required(*COUNTER)
+@role_required(*POINT_ROLES)
 @require_http_methods(["GET", "POST"])
 def intake_fees(request, pk: int):
     dossier = _draft(request, pk)
@@ -498,7 +497,7 @@ def _quote_from(form: RouteFeesForm, dossier: Dossier) -> intake.Quote:
     return intake.quote(preview)
 
 
-@role_required(*COUNTER)
+@role_required(*POINT_ROLES)
 @require_POST
 def intake_quote(request, pk: int):
     """htmx: the totals box for the choices being made on step 3."""
@@ -514,7 +513,7 @@ def intake_quote(request, pk: int):
 # -- step 4: confirm and seal ------------------------------------------------------------------
 
 
-@role_required(*COUNTER)
+@role_required(*POINT_ROLES)
 @require_http_methods(["GET", "POST"])
 def intake_confirm(request, pk: int):
     dossier = _draft(request, pk)
@@ -608,7 +607,7 @@ def print_form(request, pk: int, which: str):
     return response
 
 
-@role_required(*COUNTER)
+@role_required(*POINT_ROLES)
 @require_POST
 def cancel(request, pk: int):
     dossier = _visible(request, pk)
@@ -631,7 +630,7 @@ def cancel(request, pk: int):
     return redirect("dossiers:dossier", pk=pk)
 
 
-@role_required(*COUNTER)
+@role_required(*POINT_ROLES)
 @require_POST
 def dispatch(request):
     ids = [pk for pk in (_int(v) for v in request.POST.getlist("dossier")) if pk]
@@ -666,11 +665,11 @@ def _today_range():
     return today, start, start + timedelta(days=1)
 
 
-@role_required(Role.CLERK, Role.SUPERVISOR, Role.POSTMAN)
+@role_required(*POINT_ROLES)
 @require_GET
 def today(request):
     access = request.access
-    point_ids = access.point_ids(Role.CLERK, Role.SUPERVISOR, Role.POSTMAN)
+    point_ids = access.point_ids(*POINT_ROLES)
     if not point_ids:
         raise PermissionDenied
     _day, start, end = _today_range()

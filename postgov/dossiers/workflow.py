@@ -1,4 +1,4 @@
-"""The dossier's life, in one table (DESIGN §3.3).
+"""The dossier's life, in one table (docs/domain.md §4).
 
 States, the actions that move a dossier between them, who may perform each action, the
 service level of each state and its national-portal status (TrangThaiHoSo 1–10). No
@@ -7,12 +7,14 @@ transition happens anywhere else: `postgov.dossiers.actions.perform` reads this 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from postgov.identity.models import Role
+from postgov.identity.models import AGENCY_ROLES, POINT_ROLES, Role
 
 
 class State(models.TextChoices):
@@ -84,11 +86,6 @@ STATES: dict[str, StateInfo] = {
     State.CANCELLED: StateInfo(None, Leg.CLOSED, final=True),
 }
 
-POINT_STAFF = frozenset({Role.CLERK, Role.POSTMAN, Role.SUPERVISOR})
-COUNTER = frozenset({Role.CLERK, Role.POSTMAN, Role.SUPERVISOR})
-CARRIERS = frozenset({Role.POSTMAN, Role.SUPERVISOR, Role.CLERK})
-AGENCY_STAFF = frozenset({Role.AGENCY_RECEIVER, Role.AGENCY_OFFICER})
-RECEIVERS = frozenset({Role.AGENCY_RECEIVER, Role.AGENCY_OFFICER})
 OFFICERS = frozenset({Role.AGENCY_OFFICER})
 # A transition done by the system itself (a scheduled task, the agency API).
 SYSTEM = "system"
@@ -114,10 +111,19 @@ class Transition:
     # Reason required (refusal, supplement, stop...): the form asks for it.
     needs_reason: bool = False
     notify_citizen: bool = False
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _t(action, sources, target, roles, scope, code, label, **kwargs) -> Transition:
+def _t(
+    action: str,
+    sources: Iterable[str],
+    target: str,
+    roles: Iterable[str],
+    scope: str,
+    code: str,
+    label: object,
+    **kwargs: Any,
+) -> Transition:
     return Transition(
         action, frozenset(sources), target, frozenset(roles), scope, code, label, **kwargs
     )
@@ -127,12 +133,12 @@ def _t(action, sources, target, roles, scope, code, label, **kwargs) -> Transiti
 UNDER_REVIEW = [State.ACCEPTED, State.PROCESSING]
 
 TRANSITIONS: tuple[Transition, ...] = (
-    # -- counter (issue 3) --------------------------------------------------------------
+    # -- counter ------------------------------------------------------------------------
     _t(
         "seal",
         [State.DRAFT],
         State.SEALED,
-        COUNTER,
+        POINT_ROLES,
         Scope.POINT,
         "SEAL",
         _("Dossier received and sealed"),
@@ -142,7 +148,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "cancel",
         [State.DRAFT],
         State.CANCELLED,
-        COUNTER,
+        POINT_ROLES,
         Scope.POINT,
         "CANCEL",
         _("Draft cancelled"),
@@ -152,12 +158,12 @@ TRANSITIONS: tuple[Transition, ...] = (
         "dispatch",
         [State.SEALED],
         State.IN_TRANSIT,
-        CARRIERS,
+        POINT_ROLES,
         Scope.POINT,
         "DISPATCH",
         _("On the way to the agency"),
     ),
-    # -- agency (issue 4) ---------------------------------------------------------------
+    # -- agency -------------------------------------------------------------------------
     # The postman presents the manifest (recorded on it, with their signature) and the
     # agency's receiver confirms the count: the receiver performs the transition, and the
     # hand-over record carries both signatures.
@@ -165,7 +171,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "hand_over",
         [State.IN_TRANSIT],
         State.HANDED_OVER,
-        RECEIVERS,
+        AGENCY_ROLES,
         Scope.AGENCY,
         "HANDOVER",
         _("Handed over to the agency (legal time of submission)"),
@@ -175,7 +181,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "accept",
         [State.HANDED_OVER],
         State.ACCEPTED,
-        RECEIVERS,
+        AGENCY_ROLES,
         Scope.AGENCY,
         "ACCEPT",
         _("Accepted for processing"),
@@ -193,7 +199,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "refuse",
         [State.HANDED_OVER],
         State.REFUSED,
-        RECEIVERS,
+        AGENCY_ROLES,
         Scope.AGENCY,
         "REFUSE",
         _("Refused by the agency"),
@@ -204,7 +210,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "request_supplement",
         [State.HANDED_OVER, *UNDER_REVIEW],
         State.SUPPLEMENT_REQUESTED,
-        RECEIVERS,
+        AGENCY_ROLES,
         Scope.AGENCY,
         "SUPPLEMENT_REQ",
         _("Supplement requested"),
@@ -217,7 +223,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "seal_supplement",
         [State.SUPPLEMENT_REQUESTED],
         State.SUPPLEMENT_SEALED,
-        COUNTER,
+        POINT_ROLES,
         Scope.POINT,
         "SUPPLEMENT_SEAL",
         _("Supplement received at the counter and sealed"),
@@ -227,7 +233,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "dispatch_supplement",
         [State.SUPPLEMENT_SEALED],
         State.SUPPLEMENT_IN_TRANSIT,
-        CARRIERS,
+        POINT_ROLES,
         Scope.POINT,
         "SUPPLEMENT_DISPATCH",
         _("Supplement on the way to the agency"),
@@ -237,7 +243,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "supplement_received",
         [State.SUPPLEMENT_REQUESTED, State.SUPPLEMENT_IN_TRANSIT],
         State.PROCESSING,
-        RECEIVERS,
+        AGENCY_ROLES,
         Scope.AGENCY,
         "SUPPLEMENT_IN",
         _("Supplement received, processing resumes"),
@@ -257,7 +263,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "payment_received",
         [State.FINANCIAL_OBLIGATION],
         State.PROCESSING,
-        RECEIVERS,
+        AGENCY_ROLES,
         Scope.AGENCY,
         "FIN_PAID",
         _("Financial obligation paid"),
@@ -293,7 +299,7 @@ TRANSITIONS: tuple[Transition, ...] = (
             State.FINANCIAL_OBLIGATION,
         ],
         State.WITHDRAWN,
-        RECEIVERS,
+        AGENCY_ROLES,
         Scope.AGENCY,
         "WITHDRAW",
         _("Withdrawn at the citizen's request"),
@@ -315,18 +321,18 @@ TRANSITIONS: tuple[Transition, ...] = (
         "deliver_at_agency",
         [State.RESULT_READY, State.REFUSED, State.STOPPED],
         State.DELIVERED,
-        RECEIVERS,
+        AGENCY_ROLES,
         Scope.AGENCY,
         "DELIVERED_AGENCY",
         _("Result handed to the citizen at the agency"),
         notify_citizen=True,
     ),
-    # -- return of results (issue 4) ----------------------------------------------------
+    # -- return of results --------------------------------------------------------------
     _t(
         "collect_result",
         [State.RESULT_READY, State.REFUSED, State.STOPPED],
         State.RESULT_COLLECTED,
-        CARRIERS,
+        POINT_ROLES,
         Scope.RETURN_POINT,
         "RESULT_COLLECT",
         _("Result collected from the agency"),
@@ -335,7 +341,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "out_for_delivery",
         [State.RESULT_COLLECTED, State.OUT_FOR_DELIVERY],
         State.OUT_FOR_DELIVERY,
-        CARRIERS,
+        POINT_ROLES,
         Scope.RETURN_POINT,
         "OUT_DELIVERY",
         _("Out for delivery"),
@@ -344,7 +350,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "delivery_failed",
         [State.OUT_FOR_DELIVERY],
         State.RESULT_COLLECTED,
-        CARRIERS,
+        POINT_ROLES,
         Scope.RETURN_POINT,
         "DELIVERY_FAIL",
         _("Delivery attempt failed"),
@@ -355,7 +361,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "hold_at_office",
         [State.RESULT_COLLECTED, State.OUT_FOR_DELIVERY],
         State.HELD_AT_OFFICE,
-        CARRIERS,
+        POINT_ROLES,
         Scope.RETURN_POINT,
         "HELD",
         _("Waiting at the post office for collection"),
@@ -365,7 +371,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "deliver",
         [State.OUT_FOR_DELIVERY, State.HELD_AT_OFFICE],
         State.DELIVERED,
-        CARRIERS,
+        POINT_ROLES,
         Scope.RETURN_POINT,
         "DELIVERED",
         _("Delivered"),
@@ -375,7 +381,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "return_to_agency",
         [State.RESULT_COLLECTED, State.HELD_AT_OFFICE],
         State.RETURNED,
-        CARRIERS,
+        POINT_ROLES,
         Scope.RETURN_POINT,
         "RETURNED",
         _("Returned to the agency"),
@@ -402,7 +408,7 @@ def national_status(state: str) -> int | None:
 
 
 # -- the legal clock ---------------------------------------------------------------------
-# What each action does to the agency's legal deadline (DESIGN §2.2): the hand-over is the
+# What each action does to the agency's legal deadline (docs/domain.md §3.5): the hand-over is the
 # legal time of submission; a supplement request or a financial obligation stops the clock
 # until the papers or the payment arrive. `extend` sets a new date (Form 04) itself.
 class Clock(models.TextChoices):
@@ -434,20 +440,30 @@ class Segment:
     label: object
 
 
+def _sla_of(*states: str) -> float:
+    """The service levels of consecutive states added up (each of them has one)."""
+    total: float = 0
+    for state in states:
+        days = STATES[state].sla_working_days
+        if days is None:
+            raise ValueError(f"{state} has no service level")
+        total += days
+    return total
+
+
 SEGMENTS: tuple[Segment, ...] = (
     Segment(
         "outbound",
         Leg.POST,
         frozenset({State.SEALED, State.IN_TRANSIT}),
-        STATES[State.SEALED].sla_working_days + STATES[State.IN_TRANSIT].sla_working_days,
+        _sla_of(State.SEALED, State.IN_TRANSIT),
         _("Post: dossier to the agency"),
     ),
     Segment(
         "supplement",
         Leg.POST,
         frozenset({State.SUPPLEMENT_SEALED, State.SUPPLEMENT_IN_TRANSIT}),
-        STATES[State.SUPPLEMENT_SEALED].sla_working_days
-        + STATES[State.SUPPLEMENT_IN_TRANSIT].sla_working_days,
+        _sla_of(State.SUPPLEMENT_SEALED, State.SUPPLEMENT_IN_TRANSIT),
         _("Post: supplement to the agency"),
     ),
     Segment(
@@ -469,9 +485,7 @@ SEGMENTS: tuple[Segment, ...] = (
                 State.OUT_FOR_DELIVERY,
             }
         ),
-        STATES[State.RESULT_READY].sla_working_days
-        + STATES[State.RESULT_COLLECTED].sla_working_days
-        + STATES[State.OUT_FOR_DELIVERY].sla_working_days,
+        _sla_of(State.RESULT_READY, State.RESULT_COLLECTED, State.OUT_FOR_DELIVERY),
         _("Post: result to the citizen"),
     ),
 )

@@ -14,8 +14,9 @@ from functools import cached_property, wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 
-from postgov.identity.models import ADMIN_ROLES, ChangeRequest, Role, RoleAssignment
+from postgov.identity.models import ADMIN_ROLES, ChangeRequest, Role, RoleAssignment, User
 from postgov.lib import refcache
 
 STAFF_ROLES = frozenset(Role)
@@ -209,6 +210,14 @@ class Access:
         if self.is_national_admin:
             return pending
         return pending.filter(province_id__in=self.administered_province_ids())
+
+
+class AccessRequest(HttpRequest):
+    """For type checking only: a staff member's request, past the login and the middleware
+    that puts their `Access` on it (`role_required` views and what they call)."""
+
+    user: User
+    access: Access
 
 
 def role_required(*roles: str):

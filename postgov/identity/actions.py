@@ -1,22 +1,24 @@
-"""State changes of PostID accounts (DESIGN §3.2: views stay thin, actions are atomic
-and audited). Personal data never goes into audit details in clear."""
+"""State changes of PostID accounts (docs/architecture.md, "Rules that hold everywhere":
+views stay thin, actions are atomic and audited). Personal data never goes into audit
+details in clear."""
 
 from __future__ import annotations
 
 import secrets
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
 from postgov.audit.actions import record
 from postgov.identity import change_requests
-from postgov.identity.access import STAFF_ACCOUNT_PROVINCES
+from postgov.identity.access import STAFF_ACCOUNT_PROVINCES, AccessRequest
 from postgov.identity.models import (
     ChangeRequest,
     Consent,
@@ -31,6 +33,9 @@ from postgov.identity.models import (
 )
 from postgov.lib.locking import lock_one
 from postgov.lib.sealing import keyed_hash, seal, unseal
+
+if TYPE_CHECKING:
+    from postgov.identity.passkeys import NewPasskey
 
 ENROLMENT_PURPOSE = "enrolment-code"
 ENROLMENT_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # Crockford-like: no I, L, O, U, 0, 1
@@ -50,7 +55,7 @@ class UsernameTaken(Exception):
 
 
 @transaction.atomic
-def register_citizen(request, data: dict, password_hash: str) -> User:
+def register_citizen(request: HttpRequest | None, data: dict[str, Any], password_hash: str) -> User:
     """Create the account of a self-registration once its phone code came back, so an
     account exists only with its phone verified. `data`: the registration form's fields
     as kept with the pending registration (dates as ISO text, communes by id)."""
@@ -83,7 +88,7 @@ def register_citizen(request, data: dict, password_hash: str) -> User:
 
 
 @transaction.atomic
-def note_registration_refused(request, reason: str) -> None:
+def note_registration_refused(request: HttpRequest | None, reason: str) -> None:
     """A registration held back by a limit ("address", "phone"): kept in the audit trail
     (no personal data), so a wave of SMS pumping shows."""
     record(
@@ -100,7 +105,7 @@ def _normalise_code(code: str) -> str:
 
 
 @transaction.atomic
-def issue_enrolment_code(request, user: User) -> str:
+def issue_enrolment_code(request: HttpRequest | None, user: User) -> str:
     """A new code replaces the previous one. 16 characters of a 30-symbol alphabet:
     78 bits, so guessing is hopeless even without the 7-day expiry."""
     now = timezone.now()
@@ -146,7 +151,7 @@ def format_code(raw: str) -> str:
 
 
 # -- connected portals ---------------------------------------------------------------------
-def connected_portals(user: User) -> list[dict]:
+def connected_portals(user: User) -> list[dict[str, Any]]:
     AccessToken = get_access_token_model()
     RefreshToken = get_refresh_token_model()
     portals = {}
@@ -175,7 +180,7 @@ def connected_portals(user: User) -> list[dict]:
 
 
 @transaction.atomic
-def revoke_portal(request, user: User, rp: RelyingParty) -> None:
+def revoke_portal(request: HttpRequest | None, user: User, rp: RelyingParty) -> None:
     AccessToken = get_access_token_model()
     RefreshToken = get_refresh_token_model()
     Consent.objects.filter(user=user, relying_party=rp).delete()
@@ -199,7 +204,7 @@ class PasskeyTaken(Exception):
 
 
 @transaction.atomic
-def add_passkey(request, user: User, new, name: str) -> Passkey:
+def add_passkey(request: HttpRequest | None, user: User, new: NewPasskey, name: str) -> Passkey:
     """Save a passkey checked by `passkeys.verify_registration`."""
     if Passkey.objects.filter(credential_id=new.credential_id).exists():
         raise PasskeyTaken
@@ -223,7 +228,7 @@ def add_passkey(request, user: User, new, name: str) -> Passkey:
 
 
 @transaction.atomic
-def rename_passkey(request, passkey: Passkey, name: str) -> None:
+def rename_passkey(request: HttpRequest | None, passkey: Passkey, name: str) -> None:
     passkey.name = name.strip()[:60] or passkey.name
     passkey.save(update_fields=["name"])
     record(
@@ -232,7 +237,7 @@ def rename_passkey(request, passkey: Passkey, name: str) -> None:
 
 
 @transaction.atomic
-def remove_passkey(request, passkey: Passkey) -> None:
+def remove_passkey(request: HttpRequest | None, passkey: Passkey) -> None:
     pk, user = passkey.pk, passkey.user
     passkey.delete()
     record("mfa.passkey_removed", request=request, obj=user, details={"passkey": pk})
@@ -240,7 +245,7 @@ def remove_passkey(request, passkey: Passkey) -> None:
 
 # -- recovery ----------------------------------------------------------------------------
 @transaction.atomic
-def recover_account(request, user: User, password: str) -> None:
+def recover_account(request: HttpRequest | None, user: User, password: str) -> None:
     """A password reset by a code to the phone proves the phone, not the person: the
     account drops to level 1 until the person is checked again at a counter. The
     verified ID number stays bound (so no second account can take it)."""
@@ -289,7 +294,9 @@ class ChangeRefused(Exception):
 
 
 # Fields the model's own save() fills, left out of the check before applying a change.
-_SET_ON_SAVE = {ChangeRequest.Kind.RELYING_PARTY: ("authorization_grant_type", "algorithm")}
+_SET_ON_SAVE: dict[str, tuple[str, ...]] = {
+    ChangeRequest.Kind.RELYING_PARTY: ("authorization_grant_type", "algorithm")
+}
 
 
 def _applied_event(change: ChangeRequest, created: bool) -> str:
@@ -302,7 +309,7 @@ def _applied_event(change: ChangeRequest, created: bool) -> str:
 
 @transaction.atomic
 def request_change(
-    request,
+    request: AccessRequest,
     kind: str,
     after: dict[str, Any],
     *,
@@ -321,7 +328,7 @@ def request_change(
     before: dict[str, Any] = {}
     if target is not None:
         # The row as stored: a form has already put the new values on `target`.
-        stored = type(target).objects.get(pk=target.pk)
+        stored = type(target).objects.get(pk=target.pk)  # type: ignore[attr-defined]
         current = change_requests.snapshot(stored, set(after) - change_requests.SECRET_FIELDS)
         after = {
             name: value
@@ -354,7 +361,9 @@ def request_change(
     return change
 
 
-def request_role(request, values: dict[str, Any], *, new_account: bool = False) -> ChangeRequest:
+def request_role(
+    request: AccessRequest, values: dict[str, Any], *, new_account: bool = False
+) -> ChangeRequest:
     """Ask for a role: `values` holds user, role and the place (service_point, agency or
     province, by primary key). An inactive identical assignment is asked back rather
     than doubled. A provincial administrator asks only for accounts they see: staff of
@@ -364,7 +373,7 @@ def request_role(request, values: dict[str, Any], *, new_account: bool = False) 
     if not new_account and not accounts.exists():
         raise PermissionDenied
     values = {**values, "active": True}
-    place = {k: values.get(k) for k in ("service_point", "agency", "province")}
+    place: dict[str, Any] = {k: values.get(k) for k in ("service_point", "agency", "province")}
     existing = (
         RoleAssignment.objects.filter(
             user_id=values["user"],
@@ -399,7 +408,7 @@ def request_role(request, values: dict[str, Any], *, new_account: bool = False) 
 
 
 @transaction.atomic
-def approve_change(request, change_id: int) -> ChangeRequest:
+def approve_change(request: AccessRequest, change_id: int) -> ChangeRequest:
     """A second administrator approves: the change is applied now, in this transaction,
     and both the decision and the change are audited. Refused when the object changed
     since the request (approving would undo that change) or no longer validates."""
@@ -411,16 +420,19 @@ def approve_change(request, change_id: int) -> ChangeRequest:
     model = change_requests.KIND_MODELS[change.kind]
     after = change.payload["after"]
     created = change.target_id is None
-    if created:
+    if change.target_id is None:
         target = model()
     else:
         try:
             target = lock_one(model, change.target_id)
-        except model.DoesNotExist:
+        except ObjectDoesNotExist:  # the model's DoesNotExist
             raise ChangeRefused(_("The object of this change no longer exists.")) from None
         moved = change_requests.changed_fields(change, target)
         if moved:
-            labels = ", ".join(str(model._meta.get_field(name).verbose_name) for name in moved)
+            labels = ", ".join(
+                str(cast(models.Field[Any, Any], model._meta.get_field(name)).verbose_name)
+                for name in moved
+            )
             raise ChangeRefused(
                 _(
                     "Someone changed %(fields)s since this request was made: reject it and "
@@ -464,7 +476,7 @@ def approve_change(request, change_id: int) -> ChangeRequest:
 
 
 @transaction.atomic
-def reject_change(request, change_id: int, note: str = "") -> ChangeRequest:
+def reject_change(request: AccessRequest, change_id: int, note: str = "") -> ChangeRequest:
     change = lock_one(ChangeRequest, change_id)
     if change.status != ChangeRequest.Status.PENDING:
         raise ChangeRefused(_("This change was already decided."))
@@ -485,7 +497,7 @@ def reject_change(request, change_id: int, note: str = "") -> ChangeRequest:
 
 
 @transaction.atomic
-def revoke_role(request, assignment: RoleAssignment) -> None:
+def revoke_role(request: AccessRequest, assignment: RoleAssignment) -> None:
     """Taking a role away takes effect at once (a compromised account must not wait for
     a second administrator); it is audited like a grant."""
     if not request.access.administers(assignment.province_id_in_scope):
@@ -504,7 +516,9 @@ def revoke_role(request, assignment: RoleAssignment) -> None:
 
 
 @transaction.atomic
-def deactivate_national_object(request, obj: RelyingParty | UpstreamProvider) -> None:
+def deactivate_national_object(
+    request: AccessRequest, obj: RelyingParty | UpstreamProvider
+) -> None:
     """Switching a portal or an upstream provider off takes effect at once, like a
     revocation; switching it back on is a change for a second administrator."""
     if not request.access.is_national_admin:
@@ -525,7 +539,7 @@ def deactivate_national_object(request, obj: RelyingParty | UpstreamProvider) ->
 # -- staff accounts in the admin ----------------------------------------------------------
 @transaction.atomic
 def create_staff_account(
-    request, user: User, first_role: dict[str, Any]
+    request: AccessRequest, user: User, first_role: dict[str, Any]
 ) -> tuple[User, ChangeRequest]:
     """Save `user` (new) as a staff account with no password (one is issued with
     `issue_one_time_password`) and ask for its first role: it works only once a second
@@ -538,7 +552,7 @@ def create_staff_account(
 
 
 @transaction.atomic
-def update_staff_account(request, user: User, changed: list[str]) -> None:
+def update_staff_account(request: AccessRequest, user: User, changed: list[str]) -> None:
     """Save what an administrator changed on a staff account. A new phone or e-mail
     address is unverified until its holder proves it (the model clears the proof); a
     deactivated account is signed out everywhere."""
@@ -557,7 +571,7 @@ def update_staff_account(request, user: User, changed: list[str]) -> None:
 
 
 @transaction.atomic
-def issue_one_time_password(request, user: User) -> str:
+def issue_one_time_password(request: AccessRequest, user: User) -> str:
     """The admin's only way to a staff member's password: a random one, shown once to
     hand over in person, changed at first login. Every session and token of the account
     ends, the holder is told, and it is audited. Second factors stay, so the password

@@ -22,6 +22,8 @@ from postgov.agencies.models import Agency
 from postgov.demo import require_development
 from postgov.identity.models import (
     ADMIN_ROLES,
+    AGENCY_ROLES,
+    POINT_ROLES,
     Level,
     RelyingParty,
     Role,
@@ -78,9 +80,9 @@ def demo_totp_secret(username: str) -> str:
 
 
 def _where(role: str, code: str) -> dict:
-    if role in (Role.CLERK, Role.POSTMAN, Role.SUPERVISOR):
+    if role in POINT_ROLES:
         return {"service_point": ServicePoint.objects.get(code=code)}
-    if role in (Role.AGENCY_RECEIVER, Role.AGENCY_OFFICER):
+    if role in AGENCY_ROLES:
         return {"agency": Agency.objects.get(unit_code=code)}
     if role == Role.NATIONAL_ADMIN:
         return {}

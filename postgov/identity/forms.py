@@ -11,9 +11,9 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
-from postgov.identity.models import Gender, User
+from postgov.identity.models import User
 from postgov.lib.forms import StyledFormMixin
-from postgov.lib.idcard import IdCardError, validate_cccd
+from postgov.lib.idcard import Gender, IdCardError, validate_cccd
 from postgov.places.picker import CommuneField
 
 

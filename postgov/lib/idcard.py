@@ -18,7 +18,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 # Province codes of the 63 pre-2025 provinces as used in CCCD numbers (Circular
 # 07/2016/TT-BCA, Annex): they stay valid on cards issued before and after the reform.
@@ -88,7 +90,15 @@ CCCD_PROVINCES: dict[str, str] = {
     "096": "Cà Mau",
 }
 
-MALE, FEMALE = "male", "female"
+
+class Gender(models.TextChoices):
+    """Gender as the ID card prints it (Nam/Nữ) and the ID number encodes it (the century
+    digit is even for men, odd for women): accounts and dossiers store these values."""
+
+    MALE = "male", gettext_lazy("Male")
+    FEMALE = "female", gettext_lazy("Female")
+
+
 _CENTURY_BASE = {0: 1900, 2: 2000, 4: 2100, 6: 2200}
 
 
@@ -101,7 +111,7 @@ def cccd_century_digit(birth_date: date, gender: str) -> int:
     base = {v: k for k, v in _CENTURY_BASE.items()}.get(century)
     if base is None:
         raise IdCardError(_("Birth year out of range for an ID number."))
-    return base + (1 if gender == FEMALE else 0)
+    return base + (1 if gender == Gender.FEMALE else 0)
 
 
 def validate_cccd(number: str, birth_date: date | None = None, gender: str | None = None) -> str:
@@ -131,7 +141,7 @@ def validate_cccd(number: str, birth_date: date | None = None, gender: str | Non
             raise IdCardError(
                 _("The century digit in the ID number does not match the year of birth.")
             )
-        if gender is not None and (g % 2 == 1) != (gender == FEMALE):
+        if gender is not None and (g % 2 == 1) != (gender == Gender.FEMALE):
             raise IdCardError(_("The gender does not match the ID number."))
     return digits
 
@@ -142,13 +152,13 @@ class IdCardData:
     old_id_number: str
     full_name: str
     birth_date: date
-    gender: str  # MALE or FEMALE
+    gender: Gender
     address: str
     issue_date: date | None
     extra: tuple[str, ...] = field(default=())
 
 
-def _date(value: str, what: str) -> date:
+def _date(value: str, what: tuple[str, str]) -> date:
     if not re.fullmatch(r"\d{8}", value):
         raise IdCardError(_("%(what)s is not DDMMYYYY.") % {"what": what})
     try:
@@ -157,12 +167,12 @@ def _date(value: str, what: str) -> date:
         raise IdCardError(_("%(what)s is not a real date.") % {"what": what}) from exc
 
 
-def _gender(value: str) -> str:
+def _gender(value: str) -> Gender:
     folded = unicodedata.normalize("NFC", value).strip().lower()
     if folded in {"nam", "male", "m"}:
-        return MALE
+        return Gender.MALE
     if folded in {"nữ", "nu", "female", "f"}:
-        return FEMALE
+        return Gender.FEMALE
     raise IdCardError(_("Unknown gender “%(value)s”.") % {"value": value[:10]})
 
 

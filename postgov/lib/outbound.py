@@ -214,10 +214,10 @@ def resolve(host: str, port: int) -> list[str]:
         answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
         raise OutboundError(NOT_FOUND) from None
-    addresses = []
+    addresses: list[str] = []
     for _family, _type, _proto, _name, sockaddr in answers:
         if sockaddr[0] not in addresses:
-            addresses.append(sockaddr[0])
+            addresses.append(str(sockaddr[0]))
     if not addresses:
         raise OutboundError(NOT_FOUND)
     return addresses
@@ -328,7 +328,7 @@ def _status_failure(status: int) -> OutboundError | None:
     return OutboundError(BAD_ANSWER, status)
 
 
-def _read(response, max_bytes: int, deadline: float) -> bytes:
+def _read(response: urllib3.BaseHTTPResponse, max_bytes: int, deadline: float) -> bytes:
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise OutboundError(TOO_LARGE, response.status)
@@ -429,7 +429,7 @@ class PublicURLField(forms.URLField):
     """A URL the server will send requests to: checked as `request` would check it
     (after Django's own URL checks), so a refusal shows at once, on the form."""
 
-    def run_validators(self, value):
+    def run_validators(self, value: Any) -> None:
         super().run_validators(value)
         if value not in self.empty_values:
             validate_url(value)

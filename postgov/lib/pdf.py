@@ -8,6 +8,7 @@ so the text of every form is extractable and searchable.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import segno
 from barcode import Code128
@@ -52,7 +53,12 @@ class Form(FPDF):
         self.set_font(FAMILY, "", 9)
 
     def wrapped_height(
-        self, text: str, width: float, line_height: float, style: str | None = None, size=None
+        self,
+        text: str,
+        width: float,
+        line_height: float,
+        style: str | None = None,
+        size: float | None = None,
     ) -> float:
         """How tall `text` is when written by `multi_cell` in `width` mm at `line_height`,
         in the current font or the `style` and `size` given (the font is put back)."""
@@ -63,7 +69,11 @@ class Form(FPDF):
                 current_style if style is None else style,
                 current_size if size is None else size,
             )
-        lines = self.multi_cell(width, line_height, text or " ", dry_run=True, output="LINES")
+        # With output="LINES" fpdf2 returns the list of lines.
+        lines = cast(
+            list[str],
+            self.multi_cell(width, line_height, text or " ", dry_run=True, output="LINES"),
+        )
         self.set_font(family, current_style, current_size)
         return max(1, len(lines)) * line_height
 

@@ -18,7 +18,7 @@ class PhoneError(ValueError):
 MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
 
-def _parse(text: str):
+def _parse(text: str) -> phonenumbers.PhoneNumber:
     cleaned = (text or "").strip()
     if not cleaned or len(cleaned) > 30:
         raise PhoneError(_("Please enter a mobile number."))

@@ -72,4 +72,5 @@ def _incr_redis(backend: RedisCache, cache_key: str, timeout: int) -> int:
     pipe = _redis(servers[0]).pipeline(transaction=False)
     pipe.incr(key)
     pipe.expire(key, timeout, nx=True)
-    return pipe.execute()[0]
+    count: int = pipe.execute()[0]
+    return count

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 
 TTL = 300.0
@@ -29,8 +30,8 @@ CHECK_EVERY = 1.0
 SHARED_KEY = "refcache:generation"
 
 _lock = threading.Lock()
-_values: dict[tuple, tuple[float, Any]] = {}
-_shared = {"generation": None, "checked_at": 0.0}
+_values: dict[tuple[str, Any], tuple[float, Any]] = {}
+_shared: dict[str, Any] = {"generation": None, "checked_at": 0.0}
 
 
 def get(kind: str, key: Any, load: Callable[[], Any]) -> Any:
@@ -54,7 +55,7 @@ def forget() -> None:
         _values.clear()
 
 
-def invalidate(**_signal_kwargs) -> None:
+def invalidate(**_signal_kwargs: Any) -> None:
     """Drop everything held here, and tell the other processes to do the same."""
     forget()
     try:
@@ -64,7 +65,7 @@ def invalidate(**_signal_kwargs) -> None:
     _shared["generation"] = cache.get(SHARED_KEY)
 
 
-def _changed(**kwargs) -> None:
+def _changed(**kwargs: Any) -> None:
     if not transaction.get_connection().in_atomic_block:
         invalidate()
         return
@@ -93,7 +94,7 @@ def _follow_shared(now: float) -> None:
         _shared["generation"] = generation
 
 
-def watch(*models) -> None:
+def watch(*models: type[Model]) -> None:
     """Drop the reference data whenever one of `models` is saved or deleted."""
     for model in models:
         uid = f"refcache:{model._meta.label}"

@@ -42,4 +42,4 @@ def normalise(text: str) -> str:
 
 def is_valid(item_id: str) -> bool:
     match = _PATTERN.match(normalise(item_id))
-    return bool(match) and check_digit(match.group(2)) == int(match.group(3))
+    return match is not None and check_digit(match.group(2)) == int(match.group(3))

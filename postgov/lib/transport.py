@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 
 HEADER = "Strict-Transport-Security"
 
@@ -14,10 +17,10 @@ class StrictTransportSecurityMiddleware:
     plain http (RFC 6797 8.1), so sending it on every response costs nothing and cannot
     lock out a site still reached without TLS."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         seconds = settings.SECURE_HSTS_SECONDS
         if seconds and HEADER not in response:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext as _
 from openlocationcode import openlocationcode as olc
@@ -90,7 +91,7 @@ def pretty(vpostcode: str) -> str:
     return parse(vpostcode).pretty
 
 
-def _coordinate(value, limit: float, what: str) -> float:
+def _coordinate(value: Any, limit: float, what: str) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -100,7 +101,7 @@ def _coordinate(value, limit: float, what: str) -> float:
     return number
 
 
-def _point(lat, lon, what: str) -> tuple[float, float]:
+def _point(lat: Any, lon: Any, what: str) -> tuple[float, float]:
     return (
         _coordinate(lat, 90, f"vĩ độ ({what}) / latitude ({what})"),
         _coordinate(lon, 180, f"kinh độ ({what}) / longitude ({what})"),
@@ -125,7 +126,7 @@ def encode(
             f"(tối đa {MAX_OFFSET_DEGREES}°). / The place is too far from the reference point "
             f"of the postal area (at most {MAX_OFFSET_DEGREES}°)."
         )
-    full = olc.encode(lat, lon, OLC_CODE_LENGTH)
+    full: str = olc.encode(lat, lon, OLC_CODE_LENGTH)
     location = full[DROPPED:].replace(olc.SEPARATOR_, "")
     return postal_code + location
 
@@ -144,10 +145,11 @@ def full_code(vpostcode: str, reference_point: tuple[float, float]) -> str:
     """The full 11-digit Open Location Code ('7P89R482+G4F') of a Vpostcode."""
     code = parse(vpostcode)
     ref_lat, ref_lon = _point(*_pair(reference_point), "điểm tham chiếu/reference point")
-    return olc.recoverNearest(code.short_code, ref_lat, ref_lon)
+    full: str = olc.recoverNearest(code.short_code, ref_lat, ref_lon)
+    return full
 
 
-def _pair(reference_point) -> tuple:
+def _pair(reference_point: Any) -> tuple[Any, Any]:
     try:
         lat, lon = reference_point
     except (TypeError, ValueError):

@@ -1,4 +1,4 @@
-"""Working-day and working-hour arithmetic for legal deadlines (DESIGN §2.2).
+"""Working-day and working-hour arithmetic for legal deadlines (docs/domain.md §3.5, §3.6).
 
 A calendar knows the weekends, the legal holidays of Vietnam (the `holidays` package,
 which also carries some of the government's yearly swaps), an admin-edited table of
@@ -16,7 +16,7 @@ agency's office hours. Deadlines:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -42,8 +42,8 @@ def parse_office_hours(ranges: Iterable[str]) -> tuple[tuple[time, time], ...]:
             raise ValueError(f"office hours {text!r}: the end is not after the start")
         parsed.append((begin, finish))
     parsed.sort()
-    for (_, end), (start, _) in zip(parsed, parsed[1:], strict=False):
-        if start < end:
+    for (_, earlier_end), (later_start, _) in zip(parsed, parsed[1:], strict=False):
+        if later_start < earlier_end:
             raise ValueError("office hours overlap")
     return tuple(parsed) or DEFAULT_OFFICE_HOURS
 
@@ -131,7 +131,7 @@ class WorkingCalendar:
         return self.add_working_seconds(received_at, int(Decimal(str(hours)) * 3600))
 
     # -- working time ----------------------------------------------------------------------
-    def _intervals_from(self, start: datetime):
+    def _intervals_from(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
         """Office intervals (as aware datetimes) from `start` on, clipped to it."""
         local = start.astimezone(self.tz)
         day = local.date()

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import models, transaction
@@ -25,7 +26,7 @@ def queue_message(
     channel: str,
     recipient: str,
     template: str,
-    context: dict,
+    context: dict[str, Any],
     *,
     about: models.Model | None = None,
     attachments: list[tuple[str, bytes, str]] | None = None,
@@ -48,7 +49,7 @@ def queue_message(
         subject, text = _render(channel, template, masked)
     # No savepoint: a failure here is a database error that fails the caller anyway.
     with transaction.atomic(savepoint=False):
-        message = Message.objects.create(
+        message: Message = Message.objects.create(
             channel=channel,
             recipient=recipient,
             template=template,
@@ -72,7 +73,7 @@ def queue_message(
     return message
 
 
-def _render(channel: str, template: str, context: dict) -> tuple[str, str]:
+def _render(channel: str, template: str, context: dict[str, Any]) -> tuple[str, str]:
     with translation.override("vi"):
         text = render_to_string(f"notify/{template}.{channel}.txt", context).strip()
     subject = ""
@@ -82,7 +83,7 @@ def _render(channel: str, template: str, context: dict) -> tuple[str, str]:
     return subject.strip()[:200], text
 
 
-def purge_attachments(now=None) -> int:
+def purge_attachments(now: datetime | None = None) -> int:
     """Empty the attachments of e-mails sent or given up more than
     `MESSAGE_ATTACHMENT_DAYS` ago (they carry citizens' personal data); their name, size
     and SHA-256 stay. Audited when anything was purged. Returns how many."""

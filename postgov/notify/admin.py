@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from postgov.identity.admin_scope import ScopedAdmin
@@ -21,7 +22,7 @@ class MessageAdmin(ScopedAdmin, admin.ModelAdmin):
         return [*shown, "text"]
 
     @admin.display(description=_("text"))
-    def text(self, obj: Message) -> str:
+    def text(self, obj: Message) -> str | Promise:
         if obj.carries_secret:
             return _("(hidden: this message carried a one-time code)")
         return obj.body

@@ -11,6 +11,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -21,6 +22,9 @@ from openpyxl.styles import Font, PatternFill
 from postgov.dossiers.models import Dossier
 from postgov.dossiers.workflow import State
 from postgov.lib.workingtime import VIETNAM
+
+if TYPE_CHECKING:
+    from postgov.agencies.models import Agency
 
 NEVER_SENT = (State.DRAFT, State.CANCELLED)
 
@@ -51,7 +55,7 @@ class Discrepancy:
 
 @dataclass
 class Reconciliation:
-    agency: object
+    agency: Agency
     date_from: date
     date_to: date
     lines: list[PointLine] = field(default_factory=list)

@@ -22,7 +22,7 @@ from postgov.agencies.models import Agency
 from postgov.dossiers.clock import LATE, Calendars, due_soon_until, standing_filter
 from postgov.dossiers.models import LegRecord
 from postgov.dossiers.workflow import SEGMENT_BY_NAME, Leg
-from postgov.identity.models import Role, RoleAssignment
+from postgov.identity.models import AGENCY_ROLES, POINT_ROLES, Role, RoleAssignment
 from postgov.notify.actions import purge_attachments, queue_message
 
 
@@ -90,7 +90,7 @@ def recipients_for(leg: LegRecord) -> set[str]:
             RoleAssignment.objects.filter(
                 agency_id=leg.agency_id,
                 active=True,
-                role__in=[Role.AGENCY_RECEIVER, Role.AGENCY_OFFICER],
+                role__in=sorted(AGENCY_ROLES),
             ).values_list("user__email", flat=True)
         )
         agency_email = Agency.objects.filter(pk=leg.agency_id).values_list("email", flat=True)
@@ -144,9 +144,9 @@ def housekeeping(now: datetime) -> dict:
 
 def legs_in_scope(access):
     condition = Q(pk__in=[])
-    if points := access.point_ids(Role.SUPERVISOR, Role.CLERK, Role.POSTMAN):
+    if points := access.point_ids(*POINT_ROLES):
         condition |= Q(service_point__in=points)
-    if agencies := access.agency_ids(Role.AGENCY_RECEIVER, Role.AGENCY_OFFICER):
+    if agencies := access.agency_ids(*AGENCY_ROLES):
         condition |= Q(agency__in=agencies)
     if provinces := access.province_ids():
         condition |= Q(province__in=provinces)

@@ -24,7 +24,7 @@ from postgov.dossiers.clock import LATE, standing_filter
 from postgov.dossiers.models import LegRecord
 from postgov.dossiers.workflow import SEGMENTS, STATES, Leg
 from postgov.identity.access import role_required
-from postgov.identity.models import Role
+from postgov.identity.models import AGENCY_ROLES, Role
 from postgov.lib.forms import StyledFormMixin
 from postgov.reports.reconciliation import period_bounds, reconcile, to_csv, to_xlsx
 from postgov.reports.sla import legs_in_scope, sla_report
@@ -87,8 +87,7 @@ def agencies_in_scope(access):
         ServicePoint.objects.filter(pk__in=points).values_list("commune__province_id", flat=True)
     )
     return Agency.objects.filter(
-        Q(province__in=provinces)
-        | Q(pk__in=access.agency_ids(Role.AGENCY_RECEIVER, Role.AGENCY_OFFICER))
+        Q(province__in=provinces) | Q(pk__in=access.agency_ids(*AGENCY_ROLES))
     ).order_by("name")
 
 

@@ -6,7 +6,7 @@ from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from postgov.lib.idcard import FEMALE, MALE, IdCardError, parse_qr, validate_cccd
+from postgov.lib.idcard import Gender, IdCardError, parse_qr, validate_cccd
 
 OLD_CARD = "045090001234|197123456|Nguyễn Văn An|15031990|Nam|Phường 1, Đông Hà, Quảng Trị|20042021"
 NEW_CARD = (
@@ -21,14 +21,14 @@ def test_old_chip_card():
     assert card.old_id_number == "197123456"
     assert card.full_name == "Nguyễn Văn An"
     assert card.birth_date == date(1990, 3, 15)
-    assert card.gender == MALE
+    assert card.gender == Gender.MALE
     assert card.issue_date == date(2021, 4, 20)
 
 
 def test_new_card_with_extra_fields():
     card = parse_qr(NEW_CARD)
     assert card.id_number == "044303004321"
-    assert card.gender == FEMALE
+    assert card.gender == Gender.FEMALE
     assert card.birth_date == date(2003, 2, 1)
     assert card.extra == ("123456789", "Trần Văn Cha", "Lê Thị Mẹ")
 
@@ -38,9 +38,9 @@ def test_new_card_with_extra_fields():
     [
         ("04509000123", None, None, "12"),
         ("999090001234", None, None, "999"),
-        ("045190001234", date(1990, 1, 1), MALE, "Giới tính"),
-        ("045091001234", date(1990, 1, 1), MALE, "Năm sinh"),
-        ("045290001234", date(1990, 1, 1), MALE, "thế kỷ"),
+        ("045190001234", date(1990, 1, 1), Gender.MALE, "Giới tính"),
+        ("045091001234", date(1990, 1, 1), Gender.MALE, "Năm sinh"),
+        ("045290001234", date(1990, 1, 1), Gender.MALE, "thế kỷ"),
         ("045890001234", None, None, "thế kỷ"),
     ],
 )
@@ -51,8 +51,8 @@ def test_id_number_errors_say_what_is_wrong(number, birth, gender, fragment):
 
 
 def test_valid_id_numbers():
-    assert validate_cccd("045 090 001 234", date(1990, 3, 15), MALE) == "045090001234"
-    assert validate_cccd("079305000001", date(2005, 1, 1), FEMALE) == "079305000001"
+    assert validate_cccd("045 090 001 234", date(1990, 3, 15), Gender.MALE) == "045090001234"
+    assert validate_cccd("079305000001", date(2005, 1, 1), Gender.FEMALE) == "079305000001"
 
 
 @pytest.mark.parametrize(
@@ -88,7 +88,7 @@ def test_pipe_separated_junk_never_crashes(fields):
         (lambda: validate_cccd("04509000123"), "exactly 12 digits", "đúng 12 chữ số"),
         (lambda: parse_qr("045|garbage|||"), "not an ID-card QR", "không phải mã QR"),
         (
-            lambda: validate_cccd("045091001234", date(1990, 1, 1), MALE),
+            lambda: validate_cccd("045091001234", date(1990, 1, 1), Gender.MALE),
             "birth year in the ID number (91)",
             "Năm sinh trong số định danh (91)",
         ),

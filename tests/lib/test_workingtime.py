@@ -1,4 +1,4 @@
-"""Legal deadlines as a table of cases (DESIGN §2.2), on the 2026 calendar."""
+"""Legal deadlines as a table of cases (docs/domain.md §3.5), on the 2026 calendar."""
 
 from datetime import date, datetime
 from decimal import Decimal

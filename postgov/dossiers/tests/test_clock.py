@@ -1,6 +1,6 @@
 """The legal clock on real dossiers: it starts at the hand-over, on the agency's calendar
 (swap table included), pauses for a supplement or a payment and restarts with what was
-left. A table of cases, as DESIGN §2.2 describes the rules."""
+left. A table of cases, as docs/domain.md §3.5 states the rules."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from postgov.dossiers.fees import (
     zone,
 )
 
-IN, OUT = 26_000, 31_500  # one-way postage ≤ 100 g, in / out of province (DESIGN §2.1)
+IN, OUT = 26_000, 31_500  # one-way postage ≤ 100 g, in / out of province (domain.md §2)
 REMIT = 8_000
 
 # service, return, fee, post collects, out charge, back charge, exempt -> out, back, remit, total

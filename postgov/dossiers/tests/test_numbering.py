@@ -10,7 +10,12 @@ from django.db import connection, transaction
 
 from postgov.delivery.actions import next_item_id, next_item_ids
 from postgov.delivery.models import ItemSerial
-from postgov.dossiers.numbering import SealNumbers, next_dossier_code, seal_numbers
+from postgov.dossiers.numbering import (
+    SealNumbers,
+    next_dossier_code,
+    next_manifest_code,
+    seal_numbers,
+)
 from postgov.lib.s10 import is_valid, make_item_id
 
 UNIT = "000.00.01.H44"
@@ -22,6 +27,15 @@ def test_codes_follow_circular_01_2018():
     # Each unit and each day has its own sequence.
     assert next_dossier_code("000.01.19333.H44", date(2026, 11, 26)).endswith("-0001")
     assert next_dossier_code(UNIT, date(2026, 11, 27)).endswith("-261127-0001")
+
+
+def test_manifests_have_their_own_numbers():
+    day = date(2026, 11, 26)
+    assert next_manifest_code("481000", day, outbound=True) == "BK-481000-261126-0001"
+    assert next_manifest_code("481000", day, outbound=True) == "BK-481000-261126-0002"
+    # The return trips of the same point, and the dossier codes, count on their own.
+    assert next_manifest_code("481000", day, outbound=False) == "TK-481000-261126-0001"
+    assert next_dossier_code("481000", day) == "481000-261126-0001"
 
 
 pytestmark = pytest.mark.django_db

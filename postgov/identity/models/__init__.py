@@ -6,7 +6,6 @@ from postgov.identity.models.accounts import (  # noqa: F401
     NATIONAL_ROLES,
     POINT_ROLES,
     PROVINCE_ROLES,
-    Gender,
     Level,
     LoginFailure,
     OneTimeCode,

@@ -4,16 +4,14 @@ their sessions and the one-time codes sent to them."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class Gender(models.TextChoices):
-    MALE = "male", _("Male")
-    FEMALE = "female", _("Female")
+from postgov.lib.idcard import Gender
 
 
 class Level(models.IntegerChoices):
@@ -114,7 +112,7 @@ class User(AbstractUser):
             if name not in deferred
         }
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         as_loaded = getattr(self, "contact_as_loaded", {})
         update_fields = kwargs.get("update_fields")
         for contact, proof in self.CONTACT_PROOF.items():
@@ -148,6 +146,8 @@ class Role(models.TextChoices):
     NATIONAL_ADMIN = "national_admin", _("National administrator")
 
 
+# The staff of a post office (service point): every role held at a point. One set, used
+# wherever "point staff" is meant (the workflow table, the counter's views, the SLA digests).
 POINT_ROLES = frozenset({Role.CLERK, Role.POSTMAN, Role.SUPERVISOR})
 AGENCY_ROLES = frozenset({Role.AGENCY_RECEIVER, Role.AGENCY_OFFICER})
 PROVINCE_ROLES = frozenset({Role.PROVINCIAL_ADMIN, Role.AUDITOR})

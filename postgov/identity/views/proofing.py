@@ -15,9 +15,9 @@ from django.views.decorators.http import require_http_methods
 from postgov.identity import actions, otp, proofing
 from postgov.identity.access import role_required
 from postgov.identity.forms import normalise_phone
-from postgov.identity.models import Gender, ProofingCase, Role, User
+from postgov.identity.models import ProofingCase, Role, User
 from postgov.lib.forms import StyledFormMixin
-from postgov.lib.idcard import IdCardError, parse_qr
+from postgov.lib.idcard import Gender, IdCardError, parse_qr
 from postgov.places.models import ServicePoint
 from postgov.places.picker import CommuneField
 

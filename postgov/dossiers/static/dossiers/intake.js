@@ -1,4 +1,4 @@
-// Keyboard-first counter (DESIGN §7), as an enhancement: without it the server does the
+// Keyboard-first counter (docs/domain.md §1), as an enhancement: without it the server does the
 // same job (Enter submits the form's first button, "auto", which scans, searches or moves
 // on). With it: Enter moves to the next field; fields marked data-enter="submit" (the QR
 // scanner's field) still submit; Ctrl+Enter presses the primary button; arrow keys move
