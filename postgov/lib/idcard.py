@@ -158,7 +158,7 @@ class IdCardData:
     extra: tuple[str, ...] = field(default=())
 
 
-def _date(value: str, what: tuple[str, str]) -> date:
+def _date(value: str, what: str) -> date:
     if not re.fullmatch(r"\d{8}", value):
         raise IdCardError(_("%(what)s is not DDMMYYYY.") % {"what": what})
     try:
