@@ -8,12 +8,30 @@ from collections.abc import Iterable
 from django.db import IntegrityError, models, transaction
 
 
+def _require_transaction(what: str) -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(f"{what}() must be called inside transaction.atomic()")
+
+
+def lock_rows(queryset: models.QuerySet, *, of: tuple[str, ...] = ()) -> list:
+    """The rows of `queryset`, locked for this transaction and read fresh, in primary-key
+    order. `of` names the tables to lock when the query follows relations (the related
+    rows stay unlocked). On SQLite the write transaction itself serialises writers."""
+    _require_transaction("lock_rows")
+    return list(queryset.select_for_update(of=of).order_by("pk"))
+
+
+def lock_row(queryset: models.QuerySet, *, of: tuple[str, ...] = ()):
+    """The one row of `queryset` locked for this transaction, or None if there is none."""
+    _require_transaction("lock_row")
+    return queryset.select_for_update(of=of).first()
+
+
 def lock(model: type[models.Model], pks: Iterable[int]) -> list[models.Model]:
     """Lock the rows with these primary keys (inside a transaction) and return them fresh,
-    in primary-key order. On SQLite the write transaction itself serialises writers."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("lock() must be called inside transaction.atomic()")
-    return list(model.objects.select_for_update().filter(pk__in=set(pks)).order_by("pk"))
+    in primary-key order."""
+    _require_transaction("lock")
+    return lock_rows(model.objects.filter(pk__in=set(pks)))
 
 
 def lock_one(model: type[models.Model], pk: int) -> models.Model:
@@ -29,8 +47,8 @@ def locked_get_or_create(model: type[models.Model], **lookup) -> models.Model:
     Creating happens in a savepoint, so losing the race to another transaction that
     creates the same row does not spoil the caller's transaction; the winner's row is then
     locked like any other."""
-    queryset = model.objects.select_for_update()
-    row = queryset.filter(**lookup).first()
+    _require_transaction("locked_get_or_create")
+    row = lock_row(model.objects.filter(**lookup))
     if row is not None:
         return row
     try:
@@ -38,4 +56,4 @@ def locked_get_or_create(model: type[models.Model], **lookup) -> models.Model:
             model.objects.create(**lookup)
     except IntegrityError:
         pass
-    return queryset.get(**lookup)
+    return lock_row(model.objects.filter(**lookup))
