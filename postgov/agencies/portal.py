@@ -31,6 +31,7 @@ from django_tasks import task
 from postgov.agencies.models import PortalSyncItem
 from postgov.dossiers.models import Dossier, DossierEvent, ReturnMethod
 from postgov.lib import outbound
+from postgov.lib.locking import lock_rows
 from postgov.lib.workingtime import VIETNAM
 
 logger = logging.getLogger("postgov.portal")
@@ -276,11 +277,10 @@ def sync_dossier(dossier_id: int) -> str:
         return "portal not configured"
     now = timezone.now()
     with transaction.atomic():
-        items = list(
-            PortalSyncItem.objects.select_for_update()
-            .filter(dossier_id=dossier_id)
-            .exclude(status__in=[PortalSyncItem.Status.SYNCED, PortalSyncItem.Status.FAILED])
-            .order_by("id")
+        items = lock_rows(
+            PortalSyncItem.objects.filter(dossier_id=dossier_id).exclude(
+                status__in=[PortalSyncItem.Status.SYNCED, PortalSyncItem.Status.FAILED]
+            )
         )
         if any(item.sending_until and item.sending_until > now for item in items):
             return "being sent by another worker"

@@ -33,6 +33,7 @@ from django_tasks import task
 from postgov.agencies.models import WebhookDelivery, WebhookEndpoint
 from postgov.audit.actions import record
 from postgov.lib import outbound, refcache
+from postgov.lib.locking import lock_row
 from postgov.lib.sealing import SealError
 
 SIGNATURE_HEADER = "PostGov-Signature"
@@ -153,11 +154,9 @@ def deliver_webhook(delivery_id: int) -> str:
     lease first, so two workers never send it at the same time."""
     now = timezone.now()
     with transaction.atomic():
-        delivery = (
-            WebhookDelivery.objects.select_for_update()
-            .select_related("endpoint")
-            .filter(pk=delivery_id)
-            .first()
+        delivery = lock_row(
+            WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id),
+            of=("self",),
         )
         if delivery is None or delivery.status in (
             WebhookDelivery.Status.DELIVERED,

@@ -26,6 +26,7 @@ from postgov.catalog.models import (
     RequiredDocument,
 )
 from postgov.catalog.specs import Problem, ProcedureSpec, VersionContent, Where
+from postgov.lib.locking import lock_one, lock_rows
 
 
 class VersionOrderError(ValueError):
@@ -60,7 +61,7 @@ def _actor(request: HttpRequest | None, actor: Any) -> Any:
 
 def _lock(procedure: Procedure) -> Procedure:
     # Version numbers are max + 1: two publishers of the same procedure take turns.
-    return Procedure.objects.select_for_update().get(pk=procedure.pk)
+    return lock_one(Procedure, procedure.pk)
 
 
 def _open_version(
@@ -174,13 +175,8 @@ def import_catalog(
     nothing is written. Returns the plan that was carried out."""
     today = today or timezone.localdate()
     actor = _actor(request, actor)
-    # Lock in code order, so two imports touching the same procedures cannot deadlock.
-    list(
-        Procedure.objects.select_for_update()
-        .filter(code__in=[spec.code for spec in specs])
-        .order_by("code")
-        .values_list("pk", flat=True)
-    )
+    # Two imports touching the same procedures take turns.
+    lock_rows(Procedure.objects.filter(code__in=[spec.code for spec in specs]))
     plan = plan_import(specs, today)
     if plan.problems:
         raise CatalogImportRejected(plan.problems)
@@ -317,7 +313,7 @@ def apply_catalog_upload(upload: CatalogImport, *, request: HttpRequest) -> Impo
     data = bytes(upload.content)
     try:
         with transaction.atomic():
-            locked = CatalogImport.objects.select_for_update().get(pk=upload.pk)
+            locked = lock_one(CatalogImport, upload.pk)
             if locked.status != CatalogImport.Status.CHECKED:
                 raise CatalogImportRejected(
                     [
@@ -348,7 +344,7 @@ def apply_catalog_upload(upload: CatalogImport, *, request: HttpRequest) -> Impo
             )
     except CatalogImportRejected as rejected:
         with transaction.atomic():
-            locked = CatalogImport.objects.select_for_update().get(pk=upload.pk)
+            locked = lock_one(CatalogImport, upload.pk)
             if locked.status == CatalogImport.Status.CHECKED:
                 locked.status = CatalogImport.Status.REJECTED
                 locked.report = {

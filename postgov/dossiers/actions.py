@@ -25,6 +25,7 @@ from postgov.dossiers.workflow import (
     actions_from,
     transition,
 )
+from postgov.lib.hooks import Hooks
 from postgov.lib.locking import lock_one
 
 if TYPE_CHECKING:
@@ -35,14 +36,14 @@ class TransitionError(Exception):
     """An action that is not allowed now, or not for this person. The message says why."""
 
 
-# Called after every transition, inside its transaction: fn(dossier, event). Integrations
-# (agency webhooks, national-portal sync) register here instead of being called from
-# every place that changes a dossier.
-AFTER_TRANSITION: list[Callable[[Dossier, DossierEvent], None]] = []
+# Called after every transition, inside its transaction: fn(dossier, event). The legs, the
+# citizen's notices and the integrations (agency webhooks, national-portal sync) register
+# here instead of being called from every place that changes a dossier.
+AFTER_TRANSITION: Hooks[Callable[[Dossier, DossierEvent], None]] = Hooks("after transition")
 # Called inside the transaction before the dossier is saved: fn(dossier, step, moment)
 # returns the names of further fields it set. Rules that follow from the workflow table
 # itself (the legal clock) live here, so every caller — page, API, command — gets them.
-BEFORE_SAVE: list[Callable[[Dossier, Transition, Any], list[str]]] = []
+BEFORE_SAVE: Hooks[Callable[[Dossier, Transition, Any], list[str]]] = Hooks("before save")
 
 
 def scope_place_id(dossier: Dossier, scope: str) -> int | None:

@@ -2,14 +2,11 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-def register(hooks: list, fn) -> None:
-    if fn not in hooks:
-        hooks.append(fn)
-
-
 class DossiersConfig(AppConfig):
     name = "postgov.dossiers"
     verbose_name = _("Dossiers")
+    # The modules that change this app's records' state (tests/test_one_write_path.py).
+    action_modules = ("actions", "agency_actions", "intake", "legs")
 
     def ready(self):
         from postgov.agencies.models import Agency, CalendarAdjustment, Competence, WebhookEndpoint
@@ -27,9 +24,9 @@ class DossiersConfig(AppConfig):
 
         # Rules every transition follows, whoever performs it: the legal clock,
         # the per-leg service levels and the citizen's SMS.
-        register(actions.BEFORE_SAVE, clock.clock_rule)
-        register(actions.AFTER_TRANSITION, legs.track_legs)
-        register(actions.AFTER_TRANSITION, citizen_notices.notify_citizen)
+        actions.BEFORE_SAVE.register(clock.clock_rule, order=10)
+        actions.AFTER_TRANSITION.register(legs.track_legs, order=10)
+        actions.AFTER_TRANSITION.register(citizen_notices.notify_citizen, order=20)
         # What intake and every transition read from the process's reference data.
         refcache.watch(
             Procedure,

@@ -50,7 +50,7 @@ from postgov.dossiers.scans import check_scan
 from postgov.dossiers.workflow import STATES, State
 from postgov.identity.models import POINT_ROLES
 from postgov.lib import refcache
-from postgov.lib.locking import lock_one
+from postgov.lib.locking import lock_one, lock_row
 from postgov.lib.pdf import vnd
 from postgov.lib.phones import to_e164
 from postgov.lib.text import unaccent
@@ -697,11 +697,11 @@ def seal(
         if draft is not None and draft.pk == dossier_id:
             dossier = draft
         else:
-            dossier = (
-                Dossier.objects.select_for_update(of=("self",))
-                .select_related(*SEAL_RELATED)
-                .get(pk=dossier_id)
+            dossier = lock_row(
+                Dossier.objects.select_related(*SEAL_RELATED).filter(pk=dossier_id), of=("self",)
             )
+            if dossier is None:
+                raise Dossier.DoesNotExist(f"Dossier {dossier_id} does not exist")
         if not can_receive_at(access, dossier.receiving_point_id):
             raise PermissionDenied
         if dossier.status != State.DRAFT:

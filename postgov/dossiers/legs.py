@@ -9,9 +9,12 @@ one.
 
 from __future__ import annotations
 
-from postgov.dossiers.clock import Calendars, is_late
+from django.db import transaction
+
+from postgov.dossiers.clock import LATE, Calendars, due_soon_until, is_late, standing_filter
 from postgov.dossiers.models import Dossier, DossierEvent, LegRecord
 from postgov.dossiers.workflow import Leg, Segment, State, segment_of
+from postgov.lib.locking import lock_rows
 
 
 def _calendar(leg: LegRecord | Segment, dossier: Dossier, calendars: Calendars):
@@ -87,3 +90,40 @@ def track_legs(dossier: Dossier, event: DossierEvent) -> None:
         still_open.due_at = dossier.due_at
         still_open.flag, still_open.flagged_at = "", None
         still_open.save(update_fields=["due_at", "extended", "flag", "flagged_at"])
+
+
+def flag_due_legs(now) -> tuple[list[LegRecord], list[LegRecord]]:
+    """Flag the open legs newly overdue, then those due within one working day on the
+    calendar of whoever answers for them; each leg once per level. Returns both lists,
+    locked and with their dossiers, for the caller to tell the people concerned."""
+    calendars = Calendars()
+    open_legs = LegRecord.objects.filter(ended_at__isnull=True, due_at__isnull=False)
+    with transaction.atomic():
+        # Newly overdue: one query, no calendar needed (clock.standing: past its moment).
+        overdue = lock_rows(
+            open_legs.filter(standing_filter(LATE, now, {}))
+            .exclude(flag=LegRecord.Flag.OVERDUE)
+            .select_related("dossier"),
+            of=("self",),
+        )
+        for leg in overdue:
+            leg.flag, leg.flagged_at = LegRecord.Flag.OVERDUE, now
+        LegRecord.objects.bulk_update(overdue, ["flag", "flagged_at"])
+        candidates = open_legs.filter(due_at__gte=now, flag=LegRecord.Flag.NONE)
+        keys = candidates.values_list("leg", "agency_id", "province_id").distinct()
+        soon: list[LegRecord] = []
+        for leg_kind, agency_id, province_id in keys:
+            if leg_kind == Leg.AGENCY and agency_id:
+                calendar = calendars.for_agency(agency_id)
+                subset = candidates.filter(leg=leg_kind, agency_id=agency_id)
+            else:
+                calendar = calendars.for_post(province_id)
+                subset = candidates.filter(leg=leg_kind, province_id=province_id)
+            soon += lock_rows(
+                subset.filter(due_at__lte=due_soon_until(calendar, now)).select_related("dossier"),
+                of=("self",),
+            )
+        for leg in soon:
+            leg.flag, leg.flagged_at = LegRecord.Flag.DUE_SOON, now
+        LegRecord.objects.bulk_update(soon, ["flag", "flagged_at"])
+    return overdue, soon

@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class IdentityConfig(AppConfig):
     name = "postgov.identity"
     verbose_name = _("Identity and access")
+    # The modules that change this app's records' state (tests/test_one_write_path.py).
+    action_modules = ("actions", "proofing", "oidc.keys")
 
     def ready(self) -> None:
         from postgov.identity import signals  # noqa: F401  (login audit receivers)

@@ -22,6 +22,7 @@ from postgov.audit.actions import record
 from postgov.identity.actions import fingerprint, revoke_all_tokens
 from postgov.identity.models import Level, ProofingCase, Role, User
 from postgov.lib.idcard import IdCardData
+from postgov.lib.locking import lock_one
 from postgov.lib.text import edit_distance, fold, unaccent
 
 CHECKLIST = ("face_matches", "security_features", "not_expired")
@@ -208,12 +209,41 @@ def open_case(request, *, kind: str, point, user: User | None, enrolment_code=No
     return case
 
 
+def card_refused(request, case: ProofingCase) -> None:
+    """A scan that is not an ID card's QR: kept in the trail, the case unchanged."""
+    _require_point(request, case)
+    _audit("proofing.card_refused", request, case)
+
+
+@transaction.atomic
+def confirm_account(request, case: ProofingCase) -> ProofingCase:
+    """The holder of a walk-in account showed the code sent to its verified phone."""
+    case = lock_one(ProofingCase, case.pk)
+    _require_point(request, case)
+    case.checklist = {**case.checklist, "account_confirmed": True}
+    case.save(update_fields=["checklist"])
+    _audit("proofing.account_confirmed", request, case)
+    return case
+
+
+@transaction.atomic
+def fail_without_account(request, case: ProofingCase) -> ProofingCase:
+    """An assisted case whose checks did not pass: no account is created, the case ends."""
+    case = lock_one(ProofingCase, case.pk)
+    _require_point(request, case)
+    if case.status == ProofingCase.Status.OPEN:
+        case.status = ProofingCase.Status.FAILED
+        case.save(update_fields=["status"])
+        _audit("proofing.failed", request, case)
+    return case
+
+
 @transaction.atomic
 def attach_card(request, case: ProofingCase, card: IdCardData) -> ProofingCase:
     """Read (or read again) the card of an open case and compare it with the account.
     A card beyond a small correction tells the account holder at once, before anyone
     decides anything."""
-    case = ProofingCase.objects.select_for_update().get(pk=case.pk)
+    case = lock_one(ProofingCase, case.pk)
     _require_point(request, case)
     if case.status != ProofingCase.Status.OPEN:
         return case
@@ -301,7 +331,7 @@ def decide(
     """The clerk's decision. The clerk may always refuse; anything doubtful — fraud
     suspected, the number verified on another account, a card beyond a small correction —
     goes to the supervisor and never passes here."""
-    case = ProofingCase.objects.select_for_update().get(pk=case.pk)
+    case = lock_one(ProofingCase, case.pk)
     _require_point(request, case)
     if case.status != ProofingCase.Status.OPEN or not case.card:
         return case
@@ -398,7 +428,7 @@ def review(
     not confirm. Approve binds the card to the account and raises it to level 2; reject
     leaves the account as it was. Raises `ReviewRefused` when it cannot be done as asked
     (nothing is changed then)."""
-    case = ProofingCase.objects.select_for_update().get(pk=case.pk)
+    case = lock_one(ProofingCase, case.pk)
     _require_point(request, case, Role.SUPERVISOR)
     if case.status != ProofingCase.Status.REVIEW:
         return case

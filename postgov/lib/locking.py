@@ -18,12 +18,30 @@ def _objects(model: type[M]) -> models.Manager[M]:
     return manager
 
 
+def _require_transaction(what: str) -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(f"{what}() must be called inside transaction.atomic()")
+
+
+def lock_rows(queryset: models.QuerySet[M], *, of: tuple[str, ...] = ()) -> list[M]:
+    """The rows of `queryset`, locked for this transaction and read fresh, in primary-key
+    order. `of` names the tables to lock when the query follows relations (the related
+    rows stay unlocked). On SQLite the write transaction itself serialises writers."""
+    _require_transaction("lock_rows")
+    return list(queryset.select_for_update(of=of).order_by("pk"))
+
+
+def lock_row(queryset: models.QuerySet[M], *, of: tuple[str, ...] = ()) -> M | None:
+    """The one row of `queryset` locked for this transaction, or None if there is none."""
+    _require_transaction("lock_row")
+    return queryset.select_for_update(of=of).first()
+
+
 def lock(model: type[M], pks: Iterable[int]) -> list[M]:
     """Lock the rows with these primary keys (inside a transaction) and return them fresh,
-    in primary-key order. On SQLite the write transaction itself serialises writers."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("lock() must be called inside transaction.atomic()")
-    return list(_objects(model).select_for_update().filter(pk__in=set(pks)).order_by("pk"))
+    in primary-key order."""
+    _require_transaction("lock")
+    return lock_rows(_objects(model).filter(pk__in=set(pks)))
 
 
 def lock_one(model: type[M], pk: int) -> M:
@@ -41,8 +59,8 @@ def locked_get_or_create(model: type[M], **lookup: Any) -> M:
     Creating happens in a savepoint, so losing the race to another transaction that
     creates the same row does not spoil the caller's transaction; the winner's row is then
     locked like any other."""
-    queryset = _objects(model).select_for_update()
-    row = queryset.filter(**lookup).first()
+    _require_transaction("locked_get_or_create")
+    row = lock_row(_objects(model).filter(**lookup))
     if row is not None:
         return row
     try:
@@ -50,4 +68,6 @@ def locked_get_or_create(model: type[M], **lookup: Any) -> M:
             _objects(model).create(**lookup)
     except IntegrityError:
         pass
-    return queryset.get(**lookup)
+    created = lock_row(_objects(model).filter(**lookup))
+    assert created is not None  # created above, or by the transaction that won the race
+    return created

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from postgov.lib.locking import lock_row
 from postgov.lib.sealing import SealError
 from postgov.notify import gateways
 from postgov.notify.models import Message
@@ -30,7 +31,7 @@ def send_message(message_id: int) -> str:
     then record the outcome."""
     now = timezone.now()
     with transaction.atomic():
-        message = Message.objects.select_for_update().filter(pk=message_id).first()
+        message = lock_row(Message.objects.filter(pk=message_id))
         if message is None or message.status in (Message.Status.SENT, Message.Status.FAILED):
             return "nothing to do"
         if message.sending_until and message.sending_until > now:

@@ -19,7 +19,8 @@ from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
 from postgov.agencies.models import Agency
-from postgov.dossiers.clock import LATE, Calendars, due_soon_until, standing_filter
+from postgov.dossiers.clock import LATE, standing_filter
+from postgov.dossiers.legs import flag_due_legs
 from postgov.dossiers.models import LegRecord
 from postgov.dossiers.workflow import SEGMENT_BY_NAME, Leg
 from postgov.identity.models import AGENCY_ROLES, POINT_ROLES, Role, RoleAssignment
@@ -41,45 +42,11 @@ def _calendar_key(leg: LegRecord):
 def check_sla(now: datetime | None = None) -> CheckSummary:
     """Flag open legs due within one working day or overdue; notify once per level."""
     now = now or timezone.now()
-    calendars = Calendars()
     summary = CheckSummary()
-    open_legs = LegRecord.objects.filter(ended_at__isnull=True, due_at__isnull=False)
-    # Newly overdue: one query, no calendar needed (clock.standing: past its moment).
-    newly: list[LegRecord] = []
     with transaction.atomic():
-        overdue = list(
-            open_legs.filter(standing_filter(LATE, now, {}))
-            .exclude(flag=LegRecord.Flag.OVERDUE)
-            .select_related("dossier")
-            .select_for_update(of=("self",))
-        )
-        for leg in overdue:
-            leg.flag, leg.flagged_at = LegRecord.Flag.OVERDUE, now
-        LegRecord.objects.bulk_update(overdue, ["flag", "flagged_at"])
-        newly += overdue
-        summary.overdue = len(overdue)
-        # Due soon: one working day on the calendar of whoever answers for the leg.
-        candidates = open_legs.filter(due_at__gte=now, flag=LegRecord.Flag.NONE)
-        keys = candidates.values_list("leg", "agency_id", "province_id").distinct()
-        soon: list[LegRecord] = []
-        for leg_kind, agency_id, province_id in keys:
-            if leg_kind == Leg.AGENCY and agency_id:
-                calendar = calendars.for_agency(agency_id)
-                subset = candidates.filter(leg=leg_kind, agency_id=agency_id)
-            else:
-                calendar = calendars.for_post(province_id)
-                subset = candidates.filter(leg=leg_kind, province_id=province_id)
-            soon += list(
-                subset.filter(due_at__lte=due_soon_until(calendar, now))
-                .select_related("dossier")
-                .select_for_update(of=("self",))
-            )
-        for leg in soon:
-            leg.flag, leg.flagged_at = LegRecord.Flag.DUE_SOON, now
-        LegRecord.objects.bulk_update(soon, ["flag", "flagged_at"])
-        newly += soon
-        summary.due_soon = len(soon)
-        summary.notified = notify(newly)
+        overdue, soon = flag_due_legs(now)
+        summary.overdue, summary.due_soon = len(overdue), len(soon)
+        summary.notified = notify(overdue + soon)
     summary.housekeeping = housekeeping(now)
     return summary
 

@@ -42,7 +42,7 @@ def rotate_signing_key(*, keep_seconds: int | None = None) -> SigningKey:
         if keep_seconds is not None
         else oauth2_settings.ID_TOKEN_EXPIRE_SECONDS + 86400
     )
-    SigningKey.objects.select_for_update().filter(status=SigningKey.Status.ACTIVE).update(
+    SigningKey.objects.filter(status=SigningKey.Status.ACTIVE).update(
         status=SigningKey.Status.RETIRED, retired_at=now
     )
     SigningKey.objects.filter(

@@ -305,7 +305,7 @@ def proofing_case(request, pk: int):
                 card = parse_qr(rescan_form.cleaned_data["qr"])
             except IdCardError as exc:
                 rescan_form.add_error("qr", str(exc))
-                proofing._audit("proofing.card_refused", request, case)
+                proofing.card_refused(request, case)
             else:
                 previous = case.card.get("id_number")
                 case = proofing.attach_card(request, case, card)
@@ -328,9 +328,7 @@ def proofing_case(request, pk: int):
         if otp.check_code(
             case.user, "proofing", request.POST.get("code", ""), destination=case.user.phone
         ):
-            case.checklist = {**case.checklist, "account_confirmed": True}
-            case.save(update_fields=["checklist"])
-            proofing._audit("proofing.account_confirmed", request, case)
+            proofing.confirm_account(request, case)
             return redirect("identity:proofing_case", case.pk)
         messages.error(request, _("This code is not valid. Check it and try again."))
     elif action == "card" and confirmed:
@@ -340,7 +338,7 @@ def proofing_case(request, pk: int):
                 card = parse_qr(card_form.cleaned_data["qr"])
             except IdCardError as exc:
                 card_form.add_error("qr", str(exc))
-                proofing._audit("proofing.card_refused", request, case)
+                proofing.card_refused(request, case)
             else:
                 proofing.attach_card(request, case, card)
                 return redirect("identity:proofing_case", case.pk)
@@ -364,9 +362,7 @@ def proofing_case(request, pk: int):
                     )
                     letter = {"username": user.username, "password": password, "codes": codes}
             if case.user is None and not (data["fraud"] or case.conflict_user_id):
-                case.status = ProofingCase.Status.FAILED
-                case.save(update_fields=["status"])
-                proofing._audit("proofing.failed", request, case)
+                case = proofing.fail_without_account(request, case)
             else:
                 case = proofing.decide(
                     request,
