@@ -142,10 +142,10 @@ def _unexpected(request, exc):
 
 def _register_routers() -> None:
     from postgov.agencies.api import router as agencies_router
-    from postgov.agencies.integration_api import router as agency_integration_router
     from postgov.catalog.api import router as catalog_router
     from postgov.dossiers.api import router as dossiers_router
     from postgov.dossiers.api import track_router
+    from postgov.exchange.integration_api import router as agency_integration_router
     from postgov.places.api import router as places_router
 
     api.add_router("/v1/places/", places_router)

@@ -9,7 +9,7 @@ class DossiersConfig(AppConfig):
     action_modules = ("actions", "agency_actions", "intake", "legs")
 
     def ready(self):
-        from postgov.agencies.models import Agency, CalendarAdjustment, Competence, WebhookEndpoint
+        from postgov.agencies.models import Agency, CalendarAdjustment, Competence
         from postgov.catalog.models import (
             Fee,
             PostalTariff,
@@ -38,7 +38,6 @@ class DossiersConfig(AppConfig):
             Agency,
             Competence,
             CalendarAdjustment,
-            WebhookEndpoint,
             Province,
             Commune,
             ServicePoint,

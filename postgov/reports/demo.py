@@ -18,8 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from postgov.agencies.integration import _digest
-from postgov.agencies.models import Agency, ApiKey
+from postgov.agencies.models import Agency
 from postgov.catalog.models import Procedure
 from postgov.delivery import manifests, returns
 from postgov.delivery.actions import create_item
@@ -30,6 +29,8 @@ from postgov.dossiers.agency_actions import Who, act
 from postgov.dossiers.clock import deadline, suggested_appointment
 from postgov.dossiers.models import Dossier, DossierDocument, ReturnMethod
 from postgov.dossiers.numbering import next_dossier_code
+from postgov.exchange.integration import _digest
+from postgov.exchange.models import ApiKey
 from postgov.identity.access import Access
 from postgov.identity.models import User
 from postgov.places.models import ServicePoint
@@ -300,8 +301,8 @@ def load_demo() -> str:
 
 def _demo_oauth_client(agency: Agency) -> bool:
     """The demo agency system's OAuth2 client, once (its secret is stored hashed)."""
-    from postgov.agencies.integration import AGENCY_SCOPES
-    from postgov.agencies.models import AgencyClient
+    from postgov.exchange.integration import AGENCY_SCOPES
+    from postgov.exchange.models import AgencyClient
     from postgov.identity.models import RelyingParty
 
     if RelyingParty.objects.filter(client_id=DEMO_CLIENT_ID).exists():

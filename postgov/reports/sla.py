@@ -97,7 +97,7 @@ def notify(legs: list[LegRecord]) -> int:
 
 def housekeeping(now: datetime) -> dict:
     """Small periodic chores that ride on the same schedule."""
-    from postgov.agencies import idempotency, portal
+    from postgov.exchange import idempotency, portal
 
     return {
         "idempotency_keys_purged": idempotency.purge(now),

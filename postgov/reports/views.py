@@ -16,13 +16,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from postgov.agencies import portal
-from postgov.agencies.models import Agency, WebhookDelivery
+from postgov.agencies.models import Agency
 from postgov.audit.actions import record
 from postgov.dossiers.actions import visible_dossiers
 from postgov.dossiers.clock import LATE, standing_filter
 from postgov.dossiers.models import LegRecord
 from postgov.dossiers.workflow import SEGMENTS, STATES, Leg
+from postgov.exchange import portal
+from postgov.exchange.models import WebhookDelivery
 from postgov.identity.access import role_required
 from postgov.identity.models import Role
 from postgov.lib.forms import StyledFormMixin

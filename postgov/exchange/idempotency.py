@@ -21,8 +21,8 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 
-from postgov.agencies.integration import WRITE, request_credential
-from postgov.agencies.models import IdempotencyRecord
+from postgov.exchange.integration import WRITE, request_credential
+from postgov.exchange.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 RETENTION = timedelta(hours=48)

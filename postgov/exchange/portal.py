@@ -28,8 +28,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
-from postgov.agencies.models import PortalSyncItem
 from postgov.dossiers.models import Dossier, DossierEvent, ReturnMethod
+from postgov.exchange.models import PortalSyncItem
 from postgov.lib import outbound
 from postgov.lib.locking import lock_rows
 from postgov.lib.workingtime import VIETNAM

@@ -23,16 +23,6 @@ from ninja.errors import HttpError
 from ninja.security import APIKeyHeader, HttpBearer
 from pydantic import AfterValidator
 
-from postgov.agencies import webhooks
-from postgov.agencies.idempotency import idempotent
-from postgov.agencies.integration import (
-    READ,
-    WRITE,
-    Credential,
-    bearer_credential,
-    key_credential,
-)
-from postgov.agencies.models import WebhookDelivery
 from postgov.dossiers.actions import TransitionError
 from postgov.dossiers.agency_actions import (
     AGENCY_ACTIONS,
@@ -47,6 +37,16 @@ from postgov.dossiers.agency_forms import render_event_form
 from postgov.dossiers.clock import Calendars, deadline
 from postgov.dossiers.models import Dossier, DossierEvent
 from postgov.dossiers.workflow import STATES, State, actions_from, transition
+from postgov.exchange import webhooks
+from postgov.exchange.idempotency import idempotent
+from postgov.exchange.integration import (
+    READ,
+    WRITE,
+    Credential,
+    bearer_credential,
+    key_credential,
+)
+from postgov.exchange.models import WebhookDelivery
 from postgov.lib.workingtime import VIETNAM
 
 BIG = 2**62

@@ -14,8 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_application_model
 
-from postgov.agencies.models import Agency, AgencyClient, ApiKey, WebhookEndpoint
+from postgov.agencies.models import Agency
 from postgov.audit.actions import record
+from postgov.exchange.models import AgencyClient, ApiKey, WebhookEndpoint
 from postgov.identity.models import Role
 from postgov.lib.locking import lock_one
 
