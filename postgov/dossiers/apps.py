@@ -9,6 +9,7 @@ class DossiersConfig(AppConfig):
     action_modules = ("actions", "agency_actions", "intake", "legs")
 
     def ready(self):
+        # Models load once the app registry is ready, not with this module.
         from postgov.agencies.models import Agency, CalendarAdjustment, Competence
         from postgov.catalog.models import (
             Fee,
@@ -50,6 +51,7 @@ def _cache_the_dossier_insert() -> None:
     only for queries of at most 50 parameters (`MAX_CACHED_STATEMENT_PARAMS`). A dossier
     row has 52 columns, so its INSERT was parsed again on every intake."""
     try:
+        # Only where psycopg is installed (PostgreSQL deployments).
         from psycopg import _queries
     except ImportError:  # SQLite only
         return

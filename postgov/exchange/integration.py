@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_application_model
 
@@ -42,8 +43,6 @@ def can_manage(access, agency: Agency) -> bool:
 
 
 def manageable_agencies(access):
-    from django.db.models import Q
-
     return Agency.objects.filter(
         Q(pk__in=access.agency_ids(Role.AGENCY_OFFICER))
         | Q(province__in=access.province_ids(Role.PROVINCIAL_ADMIN))

@@ -141,7 +141,8 @@ class WebhookDelivery(models.Model):
 
     @property
     def last_error_label(self) -> str:
-        # Translated at display time: the row keeps the coarse reason in English.
+        # Translated at display time: the row keeps the coarse reason in English. Not at
+        # the top: webhooks imports these models.
         from postgov.exchange.webhooks import error_label
 
         return error_label(self.last_error) if self.last_error else ""
@@ -182,6 +183,7 @@ class PortalSyncItem(models.Model):
 
     @property
     def last_error_label(self) -> str:
+        # Not at the top: portal imports these models.
         from postgov.exchange.portal import error_label
 
         return error_label(self.last_error) if self.last_error else ""

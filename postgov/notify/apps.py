@@ -9,6 +9,7 @@ class NotifyConfig(AppConfig):
     action_modules = ("actions", "tasks")
 
     def ready(self) -> None:
+        # Models load once the app registry is ready, not with this module.
         from django_tasks_db.models import DBTaskResult
 
         from postgov.lib import compiled_saves

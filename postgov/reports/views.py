@@ -27,6 +27,7 @@ from postgov.exchange.models import WebhookDelivery
 from postgov.identity.access import role_required
 from postgov.identity.models import Role
 from postgov.lib.forms import StyledFormMixin
+from postgov.places.models import ServicePoint
 from postgov.reports.reconciliation import period_bounds, reconcile, to_csv, to_xlsx
 from postgov.reports.sla import legs_in_scope, sla_report
 
@@ -80,8 +81,6 @@ def _period(request) -> tuple[PeriodForm, date, date]:
 
 def agencies_in_scope(access):
     """Agencies whose figures the person may see."""
-    from postgov.places.models import ServicePoint
-
     provinces = set(access.province_ids())
     points = access.point_ids(Role.SUPERVISOR)
     provinces |= set(
