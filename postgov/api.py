@@ -7,20 +7,25 @@ import logging
 from http import HTTPStatus
 
 from django.core.exceptions import BadRequest, SuspiciousOperation
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.throttling import BaseThrottle
 
+from postgov.agencies.api import router as agencies_router
 from postgov.audit.actions import client_ip
+from postgov.catalog.api import router as catalog_router
+from postgov.dossiers.api import router as dossiers_router
+from postgov.dossiers.api import track_router
+from postgov.exchange.integration_api import router as agency_integration_router
 from postgov.lib.netkeys import network_key
+from postgov.lib.problems import PROBLEM_JSON, problem
 from postgov.lib.ratelimit import hit
+from postgov.places.api import router as places_router
 
 logger = logging.getLogger(__name__)
-
-PROBLEM_JSON = "application/problem+json"
 
 
 def _caller(request: HttpRequest) -> str:
@@ -64,28 +69,6 @@ api = NinjaAPI(
     # live in the shared cache, so every web process sees the same numbers.
     throttle=[AddressThrottle("default", limit=600)],
 )
-
-
-def problem(
-    request: HttpRequest,
-    status: int,
-    detail: str,
-    *,
-    title: str | None = None,
-    type_: str = "about:blank",
-    **extra,
-) -> HttpResponse:
-    body = {
-        "type": type_,
-        "title": title or HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-        "instance": request.path,
-        **extra,
-    }
-    response = api.create_response(request, body, status=status)
-    response["Content-Type"] = PROBLEM_JSON
-    return response
 
 
 @api.exception_handler(ValidationError)
@@ -140,23 +123,12 @@ def _unexpected(request, exc):
     return problem(request, 500, "Lỗi hệ thống. / Internal error.")
 
 
-def _register_routers() -> None:
-    from postgov.agencies.api import router as agencies_router
-    from postgov.agencies.integration_api import router as agency_integration_router
-    from postgov.catalog.api import router as catalog_router
-    from postgov.dossiers.api import router as dossiers_router
-    from postgov.dossiers.api import track_router
-    from postgov.places.api import router as places_router
-
-    api.add_router("/v1/places/", places_router)
-    api.add_router("/v1/catalog/", catalog_router)
-    api.add_router("/v1/agencies/", agencies_router)
-    api.add_router("/v1/agency/", agency_integration_router)
-    api.add_router("/v1/track/", track_router)
-    api.add_router("/v1/dossiers/", dossiers_router)
-
-
-_register_routers()
+api.add_router("/v1/places/", places_router)
+api.add_router("/v1/catalog/", catalog_router)
+api.add_router("/v1/agencies/", agencies_router)
+api.add_router("/v1/agency/", agency_integration_router)
+api.add_router("/v1/track/", track_router)
+api.add_router("/v1/dossiers/", dossiers_router)
 
 
 class ProblemDetailsMiddleware:

@@ -80,7 +80,7 @@ ENTRIES: tuple[Entry, ...] = (
     ),
     Entry(
         _("Integrations"),
-        "agencies:integrations",
+        "exchange:integrations",
         _for(Role.AGENCY_OFFICER, Role.PROVINCIAL_ADMIN),
         _("API keys and webhooks of the agencies' own systems."),
         in_menu=False,

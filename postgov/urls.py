@@ -3,8 +3,8 @@ from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 
 from postgov import error_pages, health, home
-from postgov.agencies import portal_simulator
 from postgov.api import api
+from postgov.exchange import portal_simulator
 from postgov.identity.views.auth import admin_login
 
 urlpatterns = [
@@ -16,6 +16,8 @@ urlpatterns = [
     path("accounts/me/", include("postgov.citizen_urls")),
     path("places/", include("postgov.places.urls")),
     path("catalog/", include("postgov.catalog.urls")),
+    # The agencies' integrations, before the agencies' unit-code catch-all.
+    path("agencies/integration/", include("postgov.exchange.urls")),
     path("agencies/", include("postgov.agencies.urls")),
     path("audit/", include("postgov.audit.urls")),
     path("delivery/", include("postgov.delivery.urls")),

@@ -9,9 +9,9 @@ import json
 import pytest
 from django.urls import reverse
 
-from postgov.agencies.integration import create_api_key, create_webhook
-from postgov.agencies.models import ApiKey, WebhookDelivery
 from postgov.delivery.models import Manifest, ManifestItem
+from postgov.exchange.integration import create_api_key, create_webhook
+from postgov.exchange.models import ApiKey, WebhookDelivery
 from tests.agency_helpers import handed_over, outbound_item
 
 # Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
@@ -70,11 +70,11 @@ def pages(world, things):
         ("get", reverse("reports:reconciliation")),
         ("get", reverse("reports:portal_sync")),
         ("post", reverse("reports:portal_retry")),
-        ("get", reverse("agencies:integrations")),
-        ("get", reverse("agencies:integration", args=[agency])),
-        ("post", reverse("agencies:revoke_key", args=[agency, key.pk])),
-        ("post", reverse("agencies:toggle_webhook", args=[agency, endpoint.pk])),
-        ("post", reverse("agencies:resend_webhook", args=[agency, delivery.pk])),
+        ("get", reverse("exchange:integrations")),
+        ("get", reverse("exchange:integration", args=[agency])),
+        ("post", reverse("exchange:revoke_key", args=[agency, key.pk])),
+        ("post", reverse("exchange:toggle_webhook", args=[agency, endpoint.pk])),
+        ("post", reverse("exchange:resend_webhook", args=[agency, delivery.pk])),
     ]
 
 

@@ -93,7 +93,7 @@ def no_rate_limits(monkeypatch):
 @pytest.fixture
 def data(world, no_rate_limits, settings):
     """Something real behind every path, and the credentials to reach it."""
-    from postgov.agencies.integration import create_api_key, create_webhook
+    from postgov.exchange.integration import create_api_key, create_webhook
     from postgov.dossiers.models import EventAttachment
     from postgov.places import postal_codes
     from postgov.places.postal_codes import import_postal_codes
@@ -126,7 +126,7 @@ def data(world, no_rate_limits, settings):
     )
     assert answer.status_code == 200, answer.content
     annex = EventAttachment.objects.get(dossier=dossier)
-    from postgov.agencies.models import WebhookDelivery
+    from postgov.exchange.models import WebhookDelivery
 
     delivery = WebhookDelivery.objects.filter(endpoint__agency=world.agency_a).first()
     assert delivery is not None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
 
 from postgov.agencies.models import Agency, Competence
+from postgov.places.models import ServicePoint
 
 
 def competent_agencies(procedure, commune) -> QuerySet[Agency]:
@@ -45,8 +46,6 @@ def receiving_points(procedure):
     """Post offices where a dossier of `procedure` can be handed in: the active service
     points of every province where an active agency is competent for it (any point of the
     province receives; intake routes by the applicant's commune)."""
-    from postgov.places.models import ServicePoint
-
     provinces = Competence.objects.filter(procedure=procedure, agency__active=True).values(
         "province_id"
     )

@@ -249,6 +249,7 @@ def action_label(action: str) -> str:
         return str(ACTION_LABELS[action])
     family, _dot, step = action.partition(".")
     if family == "dossier":
+        # At call time: the audit trail sits below the apps it names (pyproject's import contracts).
         from postgov.dossiers.workflow import BY_ACTION
 
         if step in BY_ACTION:
@@ -258,6 +259,7 @@ def action_label(action: str) -> str:
 
 def _choice_label(key: str, value: str) -> str | None:
     """A code stored in the details (a role, a dossier state) as the words it stands for."""
+    # At call time: the audit trail sits below the apps it names (pyproject's import contracts).
     from postgov.dossiers.workflow import State
     from postgov.identity.models import Role
 

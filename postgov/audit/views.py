@@ -73,6 +73,7 @@ def _coded_objects(code: str) -> list[Q]:
     """The events about what a code names: a dossier (by its code or one of its postal
     items' numbers) with its pickup booking, a pickup booking, a manifest. Each is one
     lookup of a unique code, then of the events' (object type, object id) index."""
+    # At call time: the audit trail sits below the apps it names (pyproject's import contracts).
     from postgov.delivery.models import Manifest, PickupBooking
     from postgov.dossiers.models import Dossier
 

@@ -22,8 +22,8 @@ from postgov.catalog.models import Procedure
 from postgov.delivery import scheduling, serials
 from postgov.delivery.models import MissingSignature, PickupAttempt, PickupBooking, PostalItem
 from postgov.delivery.signatures import Unsigned
-from postgov.dossiers import tracking_links
 from postgov.identity.models import Role, User
+from postgov.lib import tracking_links
 from postgov.lib.locking import lock_one
 from postgov.lib.phones import to_e164
 from postgov.lib.s10 import make_item_id

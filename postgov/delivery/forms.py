@@ -6,11 +6,11 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from postgov.catalog import catalog_access
 from postgov.catalog.models import Procedure
 from postgov.delivery import scheduling
 from postgov.delivery.models import MissingSignature, PickupAttempt, PickupBooking
 from postgov.delivery.signatures import ProofFileError, Unsigned, signature_png
-from postgov.dossiers import catalog_access
 from postgov.lib.forms import StyledFormMixin
 from postgov.lib.phones import PhoneError, normalise_mobile
 from postgov.places.models import Commune, ServicePoint

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from postgov.audit.models import AuditEvent
 from postgov.delivery import actions
+from postgov.delivery.forms import MoveForm
 from postgov.delivery.models import PickupAttempt, PickupBooking
 from postgov.lib.phones import last_digits
 from postgov.lib.text import mask_name
@@ -69,8 +70,6 @@ class PickupTracking:
     @cached_property
     def move_form(self):
         """An empty "move" form for the card (a posted one, with errors, is passed apart)."""
-        from postgov.delivery.forms import MoveForm
-
         return MoveForm(booking=self.booking)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -294,8 +295,6 @@ def _return_dossiers(access):
 
 
 def _held_since_cutoff():
-    from django.conf import settings
-
     return timezone.now() - timedelta(days=getattr(settings, "RESULT_HOLD_DAYS", 10) * 7 / 5)
 
 

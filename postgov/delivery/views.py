@@ -21,14 +21,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from postgov.audit.actions import client_ip
+from postgov.catalog import catalog_access
 from postgov.delivery import actions, pickup_tracking
 from postgov.delivery.forms import AssignForm, BookingForm, FailedVisitForm, MoveForm
 from postgov.delivery.models import PickupBooking
-from postgov.dossiers import catalog_access, tracking_links
 from postgov.dossiers.forms import TrackForm
 from postgov.identity.access import role_required
 from postgov.identity.models import Role
-from postgov.lib import ratelimit
+from postgov.lib import ratelimit, tracking_links
 from postgov.lib.netkeys import network_key
 from postgov.lib.redirects import safe_next
 

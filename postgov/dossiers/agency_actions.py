@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from postgov.audit.actions import record
 from postgov.dossiers.actions import TransitionError, perform
 from postgov.dossiers.clock import deadline, is_late
 from postgov.dossiers.models import Dossier, DossierEvent, EventAttachment, ResultDocument
@@ -361,8 +362,6 @@ def result_ready(
 def acknowledge(dossier_id: int, agency_reference: str, who: Who) -> Dossier:
     """The agency's system confirms it registered the dossier under its own number. Not a
     change of state: recorded on the dossier and in the audit trail."""
-    from postgov.audit.actions import record
-
     with transaction.atomic():
         dossier = lock_one(Dossier, dossier_id)
         if dossier.status in (State.DRAFT, State.CANCELLED):

@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from postgov.dossiers.agency_actions import RefusalReason, StopReason
+from postgov.dossiers.agency_actions import RefusalReason, ResultFile, StopReason
 from postgov.lib.forms import StyledFormMixin
 
 
@@ -40,8 +40,6 @@ class NoteForm(StyledFormMixin, forms.Form):
     )
 
     def action_data(self) -> dict:
-        from postgov.dossiers.agency_actions import ResultFile
-
         uploads = self.cleaned_data.get("files") or []
         files = [ResultFile(upload.name[:200], upload.read()) for upload in uploads]
         return {"note": self.cleaned_data.get("note", ""), "files": files}

@@ -20,7 +20,6 @@ from ninja import Field, Path, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
-from postgov.api import problem
 from postgov.audit.actions import client_ip
 from postgov.dossiers import intake_api, tracking
 from postgov.dossiers.actions import (
@@ -32,6 +31,7 @@ from postgov.dossiers.actions import (
 )
 from postgov.dossiers.models import Dossier
 from postgov.dossiers.workflow import STATES, TRANSITIONS, transition
+from postgov.lib.problems import problem
 from postgov.pagination import MAX_ID
 
 track_router = Router(tags=["tracking"])

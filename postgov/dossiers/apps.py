@@ -9,7 +9,8 @@ class DossiersConfig(AppConfig):
     action_modules = ("actions", "agency_actions", "intake", "legs")
 
     def ready(self):
-        from postgov.agencies.models import Agency, CalendarAdjustment, Competence, WebhookEndpoint
+        # Models load once the app registry is ready, not with this module.
+        from postgov.agencies.models import Agency, CalendarAdjustment, Competence
         from postgov.catalog.models import (
             Fee,
             PostalTariff,
@@ -38,7 +39,6 @@ class DossiersConfig(AppConfig):
             Agency,
             Competence,
             CalendarAdjustment,
-            WebhookEndpoint,
             Province,
             Commune,
             ServicePoint,

@@ -15,11 +15,12 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from postgov.catalog import catalog_access
 from postgov.catalog.models import Procedure
 from postgov.delivery import actions as delivery
 from postgov.delivery import scheduling
 from postgov.delivery.models import PickupBooking
-from postgov.dossiers import catalog_access, intake
+from postgov.dossiers import intake
 from postgov.dossiers.models import Dossier
 from postgov.identity.access import Access
 from postgov.identity.models import User

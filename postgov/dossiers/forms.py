@@ -10,8 +10,8 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from postgov.catalog import catalog_access
 from postgov.catalog.models import ExemptCategory, Fee, Procedure
-from postgov.dossiers import catalog_access
 from postgov.dossiers.intake import RouteAndFees, postal_refusal
 from postgov.dossiers.models import (
     DossierDocument,

@@ -24,10 +24,10 @@ from postgov.agencies.calendar import calendar_for
 from postgov.agencies.models import Agency
 from postgov.agencies.routing import competent_agencies
 from postgov.audit.actions import chained_at_end, record
+from postgov.catalog import catalog_access
 from postgov.catalog.models import ExemptCategory, Fee, ProcedureVersion, RequiredDocument
 from postgov.delivery import actions as delivery
 from postgov.delivery.models import PickupBooking, PostalItem
-from postgov.dossiers import catalog_access, tracking_links
 from postgov.dossiers.actions import TransitionError, perform
 from postgov.dossiers.fees import (
     FeeBreakdown,
@@ -49,7 +49,7 @@ from postgov.dossiers.numbering import seal_numbers
 from postgov.dossiers.scans import check_scan
 from postgov.dossiers.workflow import STATES, State
 from postgov.identity.models import POINT_ROLES
-from postgov.lib import refcache
+from postgov.lib import refcache, tracking_links
 from postgov.lib.locking import lock_one, lock_row
 from postgov.lib.pdf import vnd
 from postgov.lib.phones import to_e164

@@ -22,17 +22,17 @@ from django.urls import reverse
 from ninja import Field, Schema, Status
 
 from postgov.agencies.models import Agency
-from postgov.api import problem
 from postgov.audit.actions import chained_at_end
 from postgov.catalog.models import ExemptCategory, Procedure, RequiredDocument
 from postgov.delivery import actions as delivery
 from postgov.delivery.models import PickupBooking
-from postgov.dossiers import intake, tracking_links
+from postgov.dossiers import intake
 from postgov.dossiers.actions import TransitionError
 from postgov.dossiers.forms import ApplicantForm, RouteFeesForm
 from postgov.dossiers.models import Dossier, DossierDocument
-from postgov.lib import refcache
+from postgov.lib import refcache, tracking_links
 from postgov.lib.idcard import IdCardError, parse_qr
+from postgov.lib.problems import problem
 from postgov.pagination import MAX_ID
 from postgov.places.models import Commune, ServicePoint
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from postgov.dossiers.workflow import State
+from postgov.dossiers.workflow import SEGMENT_BY_NAME, State
 from postgov.lib.idcard import Gender
 
 
@@ -402,7 +402,5 @@ class LegRecord(models.Model):
 
     @property
     def segment_label(self):
-        from postgov.dossiers.workflow import SEGMENT_BY_NAME
-
         segment = SEGMENT_BY_NAME.get(self.segment)
         return segment.label if segment else self.segment

@@ -22,10 +22,10 @@ from fpdf.fonts import FontFace
 
 from postgov.agencies.models import Agency
 from postgov.delivery.models import PostalItem
-from postgov.dossiers import intake, tracking_links
+from postgov.dossiers import intake
 from postgov.dossiers.fees import uses_outbound, uses_return
 from postgov.dossiers.models import Dossier, DossierDocument, PaymentMethod, ReturnMethod
-from postgov.lib import vpostcode
+from postgov.lib import tracking_links, vpostcode
 from postgov.lib.pdf import FAMILY, Form, vnd
 from postgov.lib.vnwords import vnd_in_words
 from postgov.places.addresses import one_line

@@ -43,12 +43,11 @@ from django.utils.translation import gettext_lazy
 from postgov.agencies.calendar import calendar_for
 from postgov.delivery import pickup_tracking
 from postgov.delivery.models import PostalItem
-from postgov.dossiers import tracking_links
 from postgov.dossiers.actions import note_tracking_anomaly
 from postgov.dossiers.intake import OUTBOUND_STATES, post_days
 from postgov.dossiers.models import Dossier, DossierEvent
 from postgov.dossiers.workflow import BY_ACTION, STATES, State
-from postgov.lib import ratelimit, s10
+from postgov.lib import ratelimit, s10, tracking_links
 from postgov.lib.netkeys import network_key
 from postgov.lib.phones import last_digits
 from postgov.lib.text import mask_name

@@ -20,10 +20,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from postgov.audit.actions import client_ip, record
+from postgov.catalog import catalog_access
 from postgov.delivery import actions as delivery
 from postgov.delivery.models import PickupBooking
-from postgov.dossiers import catalog_access, intake, printing, tracking
+from postgov.dossiers import intake, printing, tracking
 from postgov.dossiers.actions import TransitionError, allowed_actions, visible_dossiers
+from postgov.dossiers.agency_forms import render_event_form
 from postgov.dossiers.forms import (
     ApplicantForm,
     CancelForm,
@@ -808,8 +810,6 @@ def track(request):
 def track_form_01(request):
     """Form 01 (receipt and appointment slip) as a PDF, for the token the tracking page
     gave after the code and phone digits matched. A wrong or expired token is refused."""
-    from postgov.dossiers.agency_forms import render_event_form
-
     found = tracking.form_from_token(request.POST.get("token", ""))
     if found is None:
         response = render(

@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
-from postgov.identity.models import ADMIN_ROLES, ChangeRequest, Role, RoleAssignment, User
+from postgov.identity.models import ADMIN_ROLES, ChangeRequest, Level, Role, RoleAssignment, User
 from postgov.lib import refcache
 
 STAFF_ROLES = frozenset(Role)
@@ -248,8 +248,6 @@ def role_required(*roles: str):
 
 def verified_id_number(user) -> str:
     """The ID number the user's dossiers are found by, or "" when there is none."""
-    from postgov.identity.models import Level
-
     if not getattr(user, "is_authenticated", False) or user.level < Level.VERIFIED:
         return ""
     return user.verified_id_number or ""

@@ -19,6 +19,7 @@ from oauth2_provider.models import get_access_token_model, get_refresh_token_mod
 from postgov.audit.actions import record
 from postgov.identity import change_requests
 from postgov.identity.access import STAFF_ACCOUNT_PROVINCES, AccessRequest
+from postgov.identity.authn import end_session_rows
 from postgov.identity.models import (
     ChangeRequest,
     Consent,
@@ -33,6 +34,7 @@ from postgov.identity.models import (
 )
 from postgov.lib.locking import lock_one
 from postgov.lib.sealing import keyed_hash, seal, unseal
+from postgov.notify.actions import queue_message
 
 if TYPE_CHECKING:
     from postgov.identity.passkeys import NewPasskey
@@ -249,9 +251,6 @@ def recover_account(request: HttpRequest | None, user: User, password: str) -> N
     """A password reset by a code to the phone proves the phone, not the person: the
     account drops to level 1 until the person is checked again at a counter. The
     verified ID number stays bound (so no second account can take it)."""
-    from postgov.identity.authn import end_session_rows
-    from postgov.notify.actions import queue_message
-
     previous = user.level
     user.set_password(password)
     user.level = Level.BASIC
@@ -564,8 +563,6 @@ def update_staff_account(request: AccessRequest, user: User, changed: list[str])
         details["phone"] = masked_phone(user.phone)
     record("identity.account_changed_by_admin", request=request, obj=user, details=details)
     if "is_active" in changed and not user.is_active:
-        from postgov.identity.authn import end_session_rows
-
         end_session_rows(user)
         revoke_all_tokens(user)
 
@@ -576,9 +573,6 @@ def issue_one_time_password(request: AccessRequest, user: User) -> str:
     hand over in person, changed at first login. Every session and token of the account
     ends, the holder is told, and it is audited. Second factors stay, so the password
     alone opens nothing."""
-    from postgov.identity.authn import end_session_rows
-    from postgov.notify.actions import queue_message
-
     if not request.access.can_administer_account(user):
         raise PermissionDenied
     password = "-".join(secrets.token_hex(3) for _ in range(4))

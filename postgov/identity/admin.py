@@ -36,6 +36,8 @@ from postgov.audit.actions import record
 from postgov.identity import actions, change_requests
 from postgov.identity.access import STAFF_ACCOUNT_PROVINCES
 from postgov.identity.admin_scope import ScopedAdmin, choices_for, is_admin
+from postgov.identity.federation import set_client_secret
+from postgov.identity.forms import normalise_phone
 from postgov.identity.models import (
     ChangeRequest,
     ProofingCase,
@@ -47,6 +49,7 @@ from postgov.identity.models import (
     User,
 )
 from postgov.identity.models.oidc import SCOPE_CHOICES
+from postgov.identity.oidc.keys import rotate_signing_key
 from postgov.lib.outbound import PublicURLField
 from postgov.places.models import Province, ServicePoint
 
@@ -192,8 +195,6 @@ class StaffAccountForm(forms.ModelForm):
         fields = ["username", "full_name", "email", "phone", "gender", "birth_date", "is_active"]
 
     def clean_phone(self):
-        from postgov.identity.forms import normalise_phone
-
         phone = self.cleaned_data.get("phone", "")
         return normalise_phone(phone) if phone else ""
 
@@ -699,8 +700,6 @@ class SigningKeyAdmin(ScopedAdmin, admin.ModelAdmin):
 
     @admin.action(description=_("Rotate: make a new signing key"))
     def rotate(self, request, queryset):
-        from postgov.identity.oidc.keys import rotate_signing_key
-
         if not request.access.is_national_admin:
             raise PermissionDenied
         key = rotate_signing_key()
@@ -749,8 +748,6 @@ class UpstreamProviderAdmin(RequestsChanges, ScopedAdmin, admin.ModelAdmin):
     list_display = ["name", "issuer", "max_level", "active"]
 
     def save_model(self, request, obj, form, change):
-        from postgov.identity.federation import set_client_secret
-
         if change and form.changed_data == ["active"] and not obj.active:
             actions.deactivate_national_object(request, obj)
             return

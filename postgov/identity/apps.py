@@ -9,6 +9,7 @@ class IdentityConfig(AppConfig):
     action_modules = ("actions", "proofing", "oidc.keys")
 
     def ready(self) -> None:
+        # Models and receivers load once the app registry is ready, not with this module.
         from postgov.identity import signals  # noqa: F401  (login audit receivers)
         from postgov.identity.models import RoleAssignment
         from postgov.lib import refcache

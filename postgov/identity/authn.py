@@ -17,15 +17,18 @@ from __future__ import annotations
 import hashlib
 import time
 from functools import wraps
+from importlib import import_module
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import login
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
 from postgov.audit.actions import client_ip, record
+from postgov.identity import throttle
 from postgov.identity.models import Level, User, UserSession
 
 PENDING = "postgov_pending_login"
@@ -97,8 +100,6 @@ def pending_user(request) -> tuple[User | None, dict]:
 
 def after_password(request, user: User, next_url: str, amr: list[str] | None = None, **extra):
     """The first factor is done: finish the login or ask for the second factor."""
-    from postgov.identity import throttle
-
     amr = amr or ["pwd"]
     if needs_second_factor_at_login(user):
         start_pending(request, user, amr, next_url, **extra)
@@ -241,8 +242,6 @@ def recent_auth_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
-            from django.contrib.auth.views import redirect_to_login
-
             return redirect_to_login(request.get_full_path())
         if not recently_authenticated(request):
             return redirect(
@@ -255,8 +254,6 @@ def recent_auth_required(view):
 
 def end_session_rows(user: User, *, except_key: str | None = None) -> int:
     """Sign the user out of every other session (the session store rows are deleted)."""
-    from importlib import import_module
-
     store = import_module(settings.SESSION_ENGINE).SessionStore
     rows = UserSession.objects.filter(user=user, ended_at__isnull=True)
     if except_key:

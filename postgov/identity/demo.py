@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from datetime import date
+from importlib import import_module
 
 import pyotp
 from django.conf import settings
@@ -31,6 +32,7 @@ from postgov.identity.models import (
     TotpDevice,
     User,
 )
+from postgov.identity.otp import new_totp_device
 from postgov.places.models import Commune, Province, ServicePoint
 
 DEMO_PASSWORD = "PostGov-demo-2026"  # noqa: S105  (printed by make run, demo only)
@@ -90,8 +92,6 @@ def _where(role: str, code: str) -> dict:
 
 
 def _ensure_totp(user: User) -> None:
-    from postgov.identity.otp import new_totp_device
-
     if not TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists():
         device = new_totp_device(user, "Demo", secret=demo_totp_secret(user.username))
         device.confirmed_at = timezone.now()
@@ -167,8 +167,6 @@ EXTRA_LINES: tuple[str, ...] = ("postgov.reports.demo",)
 
 
 def demo_logins_text() -> str:
-    from importlib import import_module
-
     require_development()
     lines = ["", f"Demo logins (password for all: {DEMO_PASSWORD})", "-" * 78]
     lines.append("Staff give a second factor: add the secret to an authenticator app, or run")

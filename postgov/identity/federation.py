@@ -34,6 +34,7 @@ from postgov.identity import authn
 from postgov.identity.actions import fingerprint
 from postgov.identity.models import ExternalIdentity, Level, UpstreamProvider, User
 from postgov.identity.oidc.claims import issuer
+from postgov.identity.views.auth import _safe_next, relying_party_for_next
 from postgov.lib import outbound
 from postgov.lib.sealing import seal, unseal
 
@@ -60,8 +61,6 @@ def _b64(data: bytes) -> str:
 
 @require_POST
 def start(request, slug: str):
-    from postgov.identity.views.auth import _safe_next, relying_party_for_next
-
     provider = get_object_or_404(UpstreamProvider, slug=slug, active=True)
     next_url = _safe_next(request)
     rp = relying_party_for_next(next_url)

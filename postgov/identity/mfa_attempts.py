@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from postgov.audit.actions import record
 from postgov.identity.models import SecondFactorAttempts, User
+from postgov.notify.actions import queue_message
 
 MAX_BACKOFF_SECONDS = 60 * 60
 LAST_SLOT_SECONDS = 60
@@ -186,8 +187,6 @@ def _stop(request, user: User) -> Refusal | None:
 
 
 def _tell_holder(user: User, until: datetime | None) -> None:
-    from postgov.notify.actions import queue_message
-
     context = {"until": date_format(timezone.localtime(until), "H:i d/m/Y") if until else ""}
     if user.phone and user.phone_verified_at:
         queue_message("sms", user.phone, "identity_second_factor_stopped", context, about=user)

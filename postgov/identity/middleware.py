@@ -12,11 +12,15 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
+from postgov.audit.actions import record
 from postgov.identity import authn
 from postgov.identity.access import Access
+from postgov.identity.models import UserSession
+from postgov.lib.problems import problem
 
 _STARTED = "postgov_session_started"
 _SEEN = "postgov_session_seen"
@@ -38,8 +42,6 @@ class SessionTimeoutMiddleware:
             idle = now - seen > settings.SESSION_IDLE_TIMEOUT
             expired = now - started > settings.SESSION_ABSOLUTE_TIMEOUT
             if idle or expired:
-                from postgov.audit.actions import record
-
                 record(
                     "auth.session_timeout",
                     actor=request.user,
@@ -119,8 +121,6 @@ class SecondFactorMiddleware:
         return name not in self.OPEN
 
     def _refusal(self, request):
-        from postgov.audit.actions import record
-
         user = request.user
         if not request.session.get(_REFUSAL_RECORDED):
             # Once per session: the trail shows the session, not every click of it.
@@ -132,8 +132,6 @@ class SecondFactorMiddleware:
                 details={"path": request.path[:200], "method": request.method},
             )
         if request.path.startswith("/api/"):
-            from postgov.api import problem
-
             return problem(
                 request,
                 403,
@@ -155,10 +153,6 @@ class SecondFactorMiddleware:
 def _touch_session_row(request) -> None:
     """Keep the account page's session list current (last seen, and the session key,
     which Django changes on login and password change)."""
-    from django.utils import timezone
-
-    from postgov.identity.models import UserSession
-
     auth = request.session.get("postgov_auth") or {}
     if auth.get("sid"):
         UserSession.objects.filter(pk=auth["sid"]).update(

@@ -19,6 +19,7 @@ from django.utils.crypto import constant_time_compare
 from postgov.identity.models import BackupCode, OneTimeCode, TotpDevice, User
 from postgov.lib import ratelimit
 from postgov.lib.sealing import keyed_hash, seal, unseal
+from postgov.notify.actions import queue_message
 
 TOTP_PURPOSE = "totp-secret"
 BACKUP_PURPOSE = "backup-code"
@@ -126,8 +127,6 @@ def _destination_allows_one_more(destination: str) -> bool:
 def send_code(user: User, purpose: str, channel: str, destination: str) -> OneTimeCode:
     """Create a 6-digit code and queue it; at most IDENTITY_OTP_PER_HOUR per purpose, and
     IDENTITY_OTP_PER_DESTINATION_PER_HOUR to one destination."""
-    from postgov.notify.actions import queue_message
-
     since = timezone.now() - timedelta(hours=1)
     if (
         OneTimeCode.objects.filter(user=user, purpose=purpose, created_at__gte=since).count()
@@ -200,8 +199,6 @@ def send_pending_code(purpose: str, channel: str, destination: str) -> dict:
     """Create a 6-digit code and queue it to `destination`; return what checks it (no
     code, only its keyed hash) for the caller to keep with the pending registration.
     Raises TooManyCodes past IDENTITY_OTP_PER_DESTINATION_PER_HOUR."""
-    from postgov.notify.actions import queue_message
-
     if not _destination_allows_one_more(destination):
         raise TooManyCodes
     code = f"{secrets.randbelow(10**6):06d}"

@@ -21,9 +21,11 @@ from django.utils import timezone
 from postgov.audit.actions import record
 from postgov.identity.actions import fingerprint, revoke_all_tokens
 from postgov.identity.models import Level, ProofingCase, Role, User
+from postgov.identity.otp import new_backup_codes
 from postgov.lib.idcard import IdCardData
 from postgov.lib.locking import lock_one
 from postgov.lib.text import edit_distance, fold, unaccent
+from postgov.notify.actions import queue_message
 
 CHECKLIST = ("face_matches", "security_features", "not_expired")
 PROOFING_ROLES = (Role.CLERK, Role.SUPERVISOR)
@@ -178,8 +180,6 @@ def verified_channels(user: User) -> list[tuple[str, str]]:
 def _tell(user: User, template: str, point_name: str) -> list[str]:
     """Queue `template` to the holder's verified phone and e-mail; the SMS goes without
     diacritics. Returns the channels used."""
-    from postgov.notify.actions import queue_message
-
     used = []
     for channel, recipient in verified_channels(user):
         point = unaccent(point_name) if channel == "sms" else point_name
@@ -295,8 +295,6 @@ def _bind(user: User, case: ProofingCase) -> None:
 
 
 def _notify(user: User) -> None:
-    from postgov.notify.actions import queue_message
-
     text = "tai khoan cua ban da duoc xac minh tai buu dien (muc 2)."
     if user.phone:
         queue_message("sms", user.phone, "identity_notice", {"text": text}, about=user)
@@ -494,8 +492,6 @@ def assisted_registration(
     """Counter-only account for someone with no phone or e-mail: the card is in hand, so
     the account starts at level 2 once the checklist passes; a one-time password is
     printed (changed at first login) with backup codes as the second factor."""
-    from postgov.identity.otp import new_backup_codes
-
     card = case.card
     password = "-".join(secrets.token_hex(2) for _ in range(4))
     user = User(

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from postgov.lib.outbound import configuration_problem
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -84,8 +86,6 @@ def env_secret(name: str, *, dev_file: Path | None = None, dev_default: str | No
 def env_outbound_url(name: str, default: str, *, allow_private: bool) -> str:
     """A URL the server will send requests to: one that every request would refuse
     (http in production, a private address written as such) stops the process now."""
-    from postgov.lib.outbound import configuration_problem
-
     value = env_str(name, default).strip()
     if value:
         problem = configuration_problem(value, allow_private=allow_private)

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 
 from postgov.lib import outbound
+from postgov.notify.models import DevelopmentDelivery
 
 logger = logging.getLogger("postgov.notify")
 
@@ -57,7 +58,6 @@ def keep_in_development(channel: str, recipient: str, subject: str, body: str) -
     kept outside development."""
     if not settings.DEV:
         return
-    from postgov.notify.models import DevelopmentDelivery
 
     delivery = DevelopmentDelivery.objects.create(
         channel=channel, recipient=recipient, subject=subject[:200], body=body

@@ -18,8 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from postgov.agencies.integration import _digest
-from postgov.agencies.models import Agency, ApiKey
+from postgov.agencies.models import Agency
 from postgov.catalog.models import Procedure
 from postgov.delivery import manifests, returns
 from postgov.delivery.actions import create_item
@@ -30,9 +29,12 @@ from postgov.dossiers.agency_actions import Who, act
 from postgov.dossiers.clock import deadline, suggested_appointment
 from postgov.dossiers.models import Dossier, DossierDocument, ReturnMethod
 from postgov.dossiers.numbering import next_dossier_code
+from postgov.exchange.integration import AGENCY_SCOPES, _digest
+from postgov.exchange.models import AgencyClient, ApiKey
 from postgov.identity.access import Access
-from postgov.identity.models import User
+from postgov.identity.models import RelyingParty, User
 from postgov.places.models import ServicePoint
+from postgov.reports.sla import check_sla
 
 AGENCY = "000.00.01.H44"
 POINT = "QT-001"
@@ -287,7 +289,6 @@ def load_demo() -> str:
         )
         key_created = True
     client_created = _demo_oauth_client(agency)
-    from postgov.reports.sla import check_sla
 
     flagged = check_sla() if created else None
     return (
@@ -300,10 +301,6 @@ def load_demo() -> str:
 
 def _demo_oauth_client(agency: Agency) -> bool:
     """The demo agency system's OAuth2 client, once (its secret is stored hashed)."""
-    from postgov.agencies.integration import AGENCY_SCOPES
-    from postgov.agencies.models import AgencyClient
-    from postgov.identity.models import RelyingParty
-
     if RelyingParty.objects.filter(client_id=DEMO_CLIENT_ID).exists():
         return False
     application = RelyingParty.objects.create(

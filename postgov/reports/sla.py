@@ -23,6 +23,7 @@ from postgov.dossiers.clock import LATE, standing_filter
 from postgov.dossiers.legs import flag_due_legs
 from postgov.dossiers.models import LegRecord
 from postgov.dossiers.workflow import SEGMENT_BY_NAME, Leg
+from postgov.exchange import idempotency, portal
 from postgov.identity.models import AGENCY_ROLES, POINT_ROLES, Role, RoleAssignment
 from postgov.notify.actions import purge_attachments, queue_message
 
@@ -97,8 +98,6 @@ def notify(legs: list[LegRecord]) -> int:
 
 def housekeeping(now: datetime) -> dict:
     """Small periodic chores that ride on the same schedule."""
-    from postgov.agencies import idempotency, portal
-
     return {
         "idempotency_keys_purged": idempotency.purge(now),
         "message_attachments_purged": purge_attachments(now),

@@ -16,16 +16,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from postgov.agencies import portal
-from postgov.agencies.models import Agency, PortalSyncItem, WebhookDelivery
+from postgov.agencies.models import Agency
 from postgov.audit.actions import record
 from postgov.dossiers.actions import visible_dossiers
 from postgov.dossiers.clock import LATE, standing_filter
 from postgov.dossiers.models import LegRecord
 from postgov.dossiers.workflow import SEGMENTS, STATES, Leg
+from postgov.exchange import portal
+from postgov.exchange.models import PortalSyncItem, WebhookDelivery
 from postgov.identity.access import role_required
 from postgov.identity.models import AGENCY_ROLES, Role
 from postgov.lib.forms import StyledFormMixin
+from postgov.places.models import ServicePoint
 from postgov.reports.reconciliation import period_bounds, reconcile, to_csv, to_xlsx
 from postgov.reports.sla import legs_in_scope, sla_report
 
@@ -79,8 +81,6 @@ def _period(request) -> tuple[PeriodForm, date, date]:
 
 def agencies_in_scope(access):
     """Agencies whose figures the person may see."""
-    from postgov.places.models import ServicePoint
-
     provinces = set(access.province_ids())
     points = access.point_ids(Role.SUPERVISOR)
     provinces |= set(

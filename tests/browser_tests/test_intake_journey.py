@@ -13,8 +13,8 @@ from postgov.delivery import actions as delivery
 from postgov.delivery import scheduling
 from postgov.delivery.models import PickupBooking
 from postgov.dossiers.models import Dossier
-from postgov.dossiers.tracking_links import token_for
 from postgov.identity.access import Access
+from postgov.lib.tracking_links import token_for
 from tests.browser import log_in
 from tests.factories import QR_NEW_CARD, make_intake_catalog
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from postgov.agencies.models import WebhookEndpoint
+from postgov.exchange.models import WebhookEndpoint
 from tests.browser import log_in
 from tests.browser_tests.test_intake_journey import shot
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 def test_officer_adds_a_webhook_and_a_private_address_is_refused(page, world, settings):
     settings.OUTBOUND_ALLOW_PRIVATE = False  # as in production
     log_in(page, "officer_a")
-    page.goto(reverse("agencies:integration", args=[world.agency_a.pk]))
+    page.goto(reverse("exchange:integration", args=[world.agency_a.pk]))
     field = page.locator("input[name=url]")
     field.fill("https://169.254.169.254/latest/meta-data/")
     field.press("Enter")

@@ -879,7 +879,7 @@ class Context:
     # agency's machine client, and an upstream provider the confidential portal accepts.
     def portals(self) -> dict:
         def build():
-            from postgov.agencies.integration import create_oauth_client
+            from postgov.exchange.integration import create_oauth_client
             from postgov.identity.models import RelyingParty, UpstreamProvider
 
             portal = make_rp(logo="")

@@ -21,8 +21,8 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
-from postgov.agencies.integration import create_webhook
-from postgov.agencies.models import WebhookDelivery, WebhookEndpoint
+from postgov.exchange.integration import create_webhook
+from postgov.exchange.models import WebhookDelivery, WebhookEndpoint
 from postgov.identity.models import ChangeRequest, UpstreamProvider
 from postgov.identity.tests.oidc_helpers import log_in_session
 from tests.agency_helpers import handed_over
@@ -253,13 +253,13 @@ def test_rebinding_after_registration_cannot_reach_the_private_server(
     delivery is refused at connect time and the local server hears nothing."""
     dns.answers[NAME] = [[PUBLIC], ["127.0.0.1"]]
     client.force_login(world.agency_officer)
-    page = reverse("agencies:integration", args=[world.agency_a.pk])
+    page = reverse("exchange:integration", args=[world.agency_a.pk])
     url = f"https://{NAME}:{stand_in.port}/hook"
     assert client.post(page, {"form": "webhook", "url": url}).status_code == 200
     endpoint = WebhookEndpoint.objects.get(url=url)
     handed_over(world)
     delivery = WebhookDelivery.objects.filter(endpoint=endpoint).last()
-    from postgov.agencies import webhooks
+    from postgov.exchange import webhooks
 
     webhooks.deliver_webhook.call(delivery.pk)
     delivery.refresh_from_db()
@@ -394,7 +394,7 @@ def test_tls_checks_the_name_while_connecting_to_the_checked_address(
 
 
 def test_errors_shown_back_are_coarse(client, world, settings, stand_in):
-    from postgov.agencies import webhooks
+    from postgov.exchange import webhooks
 
     settings.OUTBOUND_ALLOW_PRIVATE = True
     endpoint, _ = create_webhook(world.agency_a, stand_in.url + "/hook")
@@ -418,13 +418,13 @@ def test_errors_shown_back_are_coarse(client, world, settings, stand_in):
 
     client.force_login(world.agency_officer)
     page = client.get(
-        reverse("agencies:integration", args=[world.agency_a.pk]), HTTP_ACCEPT_LANGUAGE="en"
+        reverse("exchange:integration", args=[world.agency_a.pk]), HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
     assert "HTTP 5xx" in page and "failed" in page
     for leak in ("hunter2", "Traceback", "10.0.0.7", "Errno", "ConnectionRefused"):
         assert leak not in page
 
-    from postgov.agencies.integration import create_api_key
+    from postgov.exchange.integration import create_api_key
 
     _key, raw = create_api_key(world.agency_a, "log reader")
     answer = client.get("/api/v1/agency/webhooks/deliveries", HTTP_X_API_KEY=raw).json()
@@ -434,9 +434,9 @@ def test_errors_shown_back_are_coarse(client, world, settings, stand_in):
 
 
 def test_portal_sync_goes_through_the_guard(world, production):
-    from postgov.agencies import portal
-    from postgov.agencies.models import PortalSyncItem
-    from postgov.agencies.portal_simulator import PortalSimulator
+    from postgov.exchange import portal
+    from postgov.exchange.models import PortalSyncItem
+    from postgov.exchange.portal_simulator import PortalSimulator
 
     simulator = PortalSimulator(username="postgov", password="pw")
     url, stop = simulator.serve()
@@ -495,7 +495,7 @@ PRIVATE_URLS = [
 def test_the_webhook_form_refuses_private_addresses(client, world, production, dns, url):
     dns.answers[NAME] = [["192.168.1.20"]]
     client.force_login(world.agency_officer)
-    page = reverse("agencies:integration", args=[world.agency_a.pk])
+    page = reverse("exchange:integration", args=[world.agency_a.pk])
     response = client.post(page, {"form": "webhook", "url": url})
     assert response.status_code == 400
     assert not WebhookEndpoint.objects.exists()
@@ -509,7 +509,7 @@ def test_the_webhook_form_refuses_private_addresses(client, world, production, d
 
 def test_the_webhook_form_explains_http_and_unknown_names(client, world, production, dns):
     client.force_login(world.agency_officer)
-    page = reverse("agencies:integration", args=[world.agency_a.pk])
+    page = reverse("exchange:integration", args=[world.agency_a.pk])
     english = {"HTTP_ACCEPT_LANGUAGE": "en"}
     response = client.post(page, {"form": "webhook", "url": "http://mc.example.vn/h"}, **english)
     assert response.status_code == 400 and "Use an https:// address." in response.content.decode()

@@ -19,8 +19,8 @@ from postgov.agencies.models import CalendarAdjustment
 from postgov.audit.models import AuditEvent
 from postgov.delivery import actions, pickup_tracking, scheduling
 from postgov.delivery.models import PickupBooking
-from postgov.dossiers import tracking_links
 from postgov.identity.access import Access
+from postgov.lib import tracking_links
 from postgov.notify.models import Message
 from tests.factories import make_intake_catalog
 

@@ -17,10 +17,11 @@ from django.utils import timezone
 
 from postgov.audit.models import AuditEvent
 from postgov.delivery.models import PostalItem
-from postgov.dossiers import printing, tracking_links
+from postgov.dossiers import printing
 from postgov.dossiers.tests.intake_helpers import draft, ready, seal, tick_all
 from postgov.dossiers.tracking import PostalState, postal_status
 from postgov.identity.access import Access
+from postgov.lib import tracking_links
 from postgov.lib.pdf import Form
 from postgov.lib.s10 import make_item_id
 from postgov.notify.models import Message

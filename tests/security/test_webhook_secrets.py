@@ -10,7 +10,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import timezone
 
-from postgov.agencies.models import WebhookEndpoint
+from postgov.exchange.models import WebhookEndpoint
 
 
 def _rows(table: str) -> list[tuple]:
@@ -22,7 +22,7 @@ def _rows(table: str) -> list[tuple]:
 def test_the_signing_secret_is_sealed_and_shown_once(client, world, settings):
     settings.OUTBOUND_ALLOW_PRIVATE = True
     client.force_login(world.agency_officer)
-    page = reverse("agencies:integration", args=[world.agency_a.pk])
+    page = reverse("exchange:integration", args=[world.agency_a.pk])
     response = client.post(page, {"form": "webhook", "url": "http://127.0.0.1:8080/hook"})
     secret = response.context["shown"]["value"]
     assert secret.startswith("whsec_") and secret in response.content.decode()

@@ -12,11 +12,11 @@ from django.utils import timezone
 from postgov.audit.models import AuditEvent
 from postgov.delivery import actions, scheduling
 from postgov.delivery.models import PickupAttempt, PickupBooking
-from postgov.dossiers import tracking_links
 from postgov.dossiers.models import Dossier
 from postgov.dossiers.tests.intake_helpers import pay, seal, tick_all
 from postgov.identity.access import Access
 from postgov.identity.models import Role
+from postgov.lib import tracking_links
 from postgov.notify.models import Message
 from tests.factories import make_intake_catalog
 from tests.personas import give_role, make_user

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from postgov.dossiers.clock import Calendars, deadline
+from postgov.dossiers.workflow import BY_ACTION
 
 register = template.Library()
 
@@ -84,8 +85,6 @@ def get_item(mapping, key):
 @register.filter
 def event_label(event) -> str:
     """What happened, in words: the label of the step in the workflow table."""
-    from postgov.dossiers.workflow import BY_ACTION
-
     step = BY_ACTION.get(event.action)
     return str(step.label) if step else event.action
 

@@ -13,12 +13,12 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from postgov.agencies.integration import create_api_key
 from postgov.dossiers.agency_actions import ApologyRequired, Who, act
 from postgov.dossiers.agency_forms import render_event_form
 from postgov.dossiers.clock import DUE_SOON, LATE, ON_TIME, Calendars, deadline, standing
 from postgov.dossiers.models import LegRecord
 from postgov.dossiers.workflow import SEGMENTS
+from postgov.exchange.integration import create_api_key
 from postgov.identity.access import Access
 from postgov.reports.sla import check_sla
 from tests.agency_helpers import at, handed_over, move

@@ -10,9 +10,9 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from postgov.dossiers.tracking_links import token_for
 from postgov.dossiers.workflow import State
 from postgov.lib.s10 import make_item_id
+from postgov.lib.tracking_links import token_for
 
 from .intake_helpers import draft, ready, seal
 

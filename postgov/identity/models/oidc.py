@@ -92,6 +92,7 @@ class RelyingParty(AbstractApplication):
 
     @property
     def jwk_key(self):
+        # Not at the top: the keys module imports these models.
         from postgov.identity.oidc.keys import current_signing_jwk
 
         return current_signing_jwk()

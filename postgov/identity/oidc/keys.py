@@ -4,11 +4,13 @@ command, published as a JWKS that keeps retired keys until their tokens expire."
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 from jwcrypto import jwk
+from oauth2_provider.settings import oauth2_settings
 
 from postgov.identity.models import SigningKey
 from postgov.lib.sealing import seal, unseal
@@ -34,8 +36,6 @@ def _new_key() -> SigningKey:
 def rotate_signing_key(*, keep_seconds: int | None = None) -> SigningKey:
     """Make a new active key; the old one is retired (still in the JWKS). Retired keys
     older than `keep_seconds` (default: the ID-token lifetime plus a day) are removed."""
-    from oauth2_provider.settings import oauth2_settings
-
     now = timezone.now()
     keep = (
         keep_seconds
@@ -71,8 +71,6 @@ def _jwk_for(row: SigningKey) -> jwk.JWK:
 
 
 def current_signing_key() -> SigningKey:
-    import time
-
     cached = _current.get("row")
     if cached and time.monotonic() - cached[0] < CURRENT_TTL:
         return cached[1]

@@ -3,6 +3,9 @@ second factors, activity, enrolment code."""
 
 from __future__ import annotations
 
+from importlib import import_module
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -126,10 +129,6 @@ def sessions(request):
                 .first()
             )
             if row:
-                from importlib import import_module
-
-                from django.conf import settings
-
                 import_module(settings.SESSION_ENGINE).SessionStore(
                     session_key=row.session_key
                 ).delete()

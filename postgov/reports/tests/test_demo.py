@@ -5,10 +5,10 @@ from __future__ import annotations
 import base64
 import uuid
 
-from postgov.agencies.integration import authenticate_key
-from postgov.agencies.models import AgencyClient
 from postgov.demo import load_demo
 from postgov.dossiers.models import Dossier
+from postgov.exchange.integration import authenticate_key
+from postgov.exchange.models import AgencyClient
 from postgov.identity.demo import demo_logins_text
 from postgov.reports.demo import (
     DEMO_API_KEY,

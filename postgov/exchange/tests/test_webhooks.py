@@ -11,10 +11,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django_tasks_db.models import DBTaskResult
 
-from postgov.agencies import webhooks
-from postgov.agencies.integration import create_webhook
-from postgov.agencies.models import WebhookDelivery
 from postgov.audit.models import AuditEvent
+from postgov.exchange import webhooks
+from postgov.exchange.integration import create_webhook
+from postgov.exchange.models import WebhookDelivery
 from tests.agency_helpers import handed_over, move
 
 # Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.

@@ -30,8 +30,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
-from postgov.agencies.models import WebhookDelivery, WebhookEndpoint
 from postgov.audit.actions import record
+from postgov.exchange.models import WebhookDelivery, WebhookEndpoint
+from postgov.exchange.payloads import dossier_summary, event_out
 from postgov.lib import outbound, refcache
 from postgov.lib.locking import lock_row
 from postgov.lib.sealing import SealError
@@ -85,8 +86,6 @@ def queue_webhooks(dossier, event) -> None:
     )
     if not endpoints:
         return
-    from postgov.agencies.integration_api import dossier_summary, event_out
-
     kind = event_type(event.action)
     body = {
         "type": kind,

@@ -25,7 +25,7 @@ except ImportError:  # pragma: no cover - depends on the environment
 
 from django.core.wsgi import get_wsgi_application
 
-from postgov.agencies.integration import create_api_key
+from postgov.exchange.integration import create_api_key
 from tests.agency_helpers import handed_over
 
 # Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.

@@ -19,6 +19,10 @@ import secrets
 import threading
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
+from django.conf import settings
+from django.core.cache import cache
+from django.http import Http404, JsonResponse
+
 _DATE = re.compile(r"^\d{14}$")
 REQUIRED_DOSSIER = ("MaHoSo", "MaTTHC", "TenTTHC", "ChuHoSo", "NgayTiepNhan", "DonViXuLy")
 STATUSES = {str(n) for n in range(1, 11)}
@@ -42,13 +46,9 @@ class CacheStore:
     """Django's shared cache (database or Redis): the same portal for every process."""
 
     def get(self, key: str):
-        from django.core.cache import cache
-
         return cache.get(f"portal-sim:{key}")
 
     def set(self, key: str, value) -> None:
-        from django.core.cache import cache
-
         cache.set(f"portal-sim:{key}", value, timeout=30 * 24 * 3600)
 
 
@@ -167,9 +167,6 @@ class PortalSimulator:
 
 def django_view(request, path: str):
     """The simulator inside the app (demo only; mounted when PORTAL_SIMULATOR is on)."""
-    from django.conf import settings
-    from django.http import Http404, JsonResponse
-
     if not getattr(settings, "PORTAL_SIMULATOR", False) or request.method != "POST":
         raise Http404
     simulator = PortalSimulator(settings.PORTAL_USERNAME, settings.PORTAL_PASSWORD, CacheStore())

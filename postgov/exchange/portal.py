@@ -28,8 +28,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
-from postgov.agencies.models import PortalSyncItem
 from postgov.dossiers.models import Dossier, DossierEvent, ReturnMethod
+from postgov.dossiers.workflow import STATES
+from postgov.exchange.models import PortalSyncItem
 from postgov.lib import outbound
 from postgov.lib.locking import lock_rows
 from postgov.lib.workingtime import VIETNAM
@@ -211,8 +212,6 @@ def dossier_record(dossier: Dossier) -> dict:
 
 
 def dossier_status(dossier: Dossier) -> int:
-    from postgov.dossiers.workflow import STATES
-
     return STATES[dossier.status].national_status or 1
 
 

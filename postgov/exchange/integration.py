@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_application_model
 
-from postgov.agencies.models import Agency, AgencyClient, ApiKey, WebhookEndpoint
+from postgov.agencies.models import Agency
 from postgov.audit.actions import record
+from postgov.exchange.models import AgencyClient, ApiKey, WebhookEndpoint
 from postgov.identity.models import Role
 from postgov.lib.locking import lock_one
 
@@ -41,8 +43,6 @@ def can_manage(access, agency: Agency) -> bool:
 
 
 def manageable_agencies(access):
-    from django.db.models import Q
-
     return Agency.objects.filter(
         Q(pk__in=access.agency_ids(Role.AGENCY_OFFICER))
         | Q(province__in=access.province_ids(Role.PROVINCIAL_ADMIN))

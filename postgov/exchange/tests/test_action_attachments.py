@@ -10,9 +10,9 @@ import json
 
 import pytest
 
-from postgov.agencies.integration import create_api_key
 from postgov.dossiers.models import EventAttachment
 from postgov.dossiers.workflow import State
+from postgov.exchange.integration import create_api_key
 from tests.agency_helpers import handed_over, move
 
 # Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.

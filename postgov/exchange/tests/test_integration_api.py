@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from postgov.agencies.integration import create_api_key, revoke_api_key
-from postgov.agencies.models import ApiKey, IdempotencyRecord
 from postgov.audit.models import AuditEvent
 from postgov.dossiers.workflow import State
+from postgov.exchange.integration import create_api_key, revoke_api_key
+from postgov.exchange.models import ApiKey, IdempotencyRecord
 from tests.agency_helpers import handed_over, move, sealed
 
 # Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.

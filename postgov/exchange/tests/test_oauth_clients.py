@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
-from postgov.agencies.integration import READ, WRITE, create_oauth_client, revoke_oauth_client
-from postgov.agencies.models import AgencyClient, IdempotencyRecord
 from postgov.audit.models import AuditEvent
 from postgov.dossiers.workflow import State
+from postgov.exchange.integration import READ, WRITE, create_oauth_client, revoke_oauth_client
+from postgov.exchange.models import AgencyClient, IdempotencyRecord
 from tests.agency_helpers import handed_over, sealed
 
 # Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.

@@ -7,10 +7,10 @@ from datetime import datetime
 
 import pytest
 
-from postgov.agencies import portal
-from postgov.agencies.models import PortalSyncItem
-from postgov.agencies.portal_simulator import PortalSimulator
 from postgov.dossiers.agency_actions import Who, act
+from postgov.exchange import portal
+from postgov.exchange.models import PortalSyncItem
+from postgov.exchange.portal_simulator import PortalSimulator
 from postgov.identity.access import Access
 from postgov.lib.workingtime import VIETNAM
 from tests.agency_helpers import at, handed_over, move

@@ -21,8 +21,9 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 
-from postgov.agencies.integration import WRITE, request_credential
-from postgov.agencies.models import IdempotencyRecord
+from postgov.exchange.integration import WRITE, request_credential
+from postgov.exchange.models import IdempotencyRecord
+from postgov.lib.problems import problem
 
 HEADER = "Idempotency-Key"
 RETENTION = timedelta(hours=48)
@@ -50,8 +51,6 @@ def fingerprint(request) -> str:
 
 
 def _problem(request, status: int, detail: str) -> HttpResponse:
-    from postgov.api import problem
-
     return problem(request, status, detail)
 
 

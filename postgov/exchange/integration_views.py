@@ -14,8 +14,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from postgov.agencies import webhooks
-from postgov.agencies.integration import (
+from postgov.agencies.models import Agency
+from postgov.exchange import webhooks
+from postgov.exchange.integration import (
     READ,
     WRITE,
     can_manage,
@@ -27,7 +28,7 @@ from postgov.agencies.integration import (
     revoke_oauth_client,
     set_webhook_active,
 )
-from postgov.agencies.models import Agency, AgencyClient, ApiKey, WebhookDelivery, WebhookEndpoint
+from postgov.exchange.models import AgencyClient, ApiKey, WebhookDelivery, WebhookEndpoint
 from postgov.identity.access import role_required
 from postgov.identity.models import Role
 from postgov.identity.oidc.claims import issuer
@@ -75,8 +76,8 @@ def _agency(request, agency_id: int) -> Agency:
 def integrations(request):
     agencies = manageable_agencies(request.access).order_by("name")
     if agencies.count() == 1:
-        return redirect("agencies:integration", agency_id=agencies.first().pk)
-    return render(request, "agencies/integrations.html", {"agencies": agencies})
+        return redirect("exchange:integration", agency_id=agencies.first().pk)
+    return render(request, "exchange/integrations.html", {"agencies": agencies})
 
 
 @never_cache
@@ -123,7 +124,7 @@ def integration(request, agency_id: int):
             hook_form = WebhookForm()
     return render(
         request,
-        "agencies/integration.html",
+        "exchange/integration.html",
         {
             "agency": agency,
             "keys": ApiKey.objects.filter(agency=agency).select_related("created_by"),
@@ -149,7 +150,7 @@ def revoke_key(request, agency_id: int, key_id: int):
     key = get_object_or_404(ApiKey, pk=key_id, agency=agency)
     revoke_api_key(key, user=request.user, request=request)
     messages.success(request, _("Key %(prefix)s… revoked.") % {"prefix": key.prefix})
-    return redirect("agencies:integration", agency_id=agency.pk)
+    return redirect("exchange:integration", agency_id=agency.pk)
 
 
 @require_POST
@@ -164,7 +165,7 @@ def revoke_client(request, agency_id: int, client_id: int):
         request,
         _("OAuth2 client %(client_id)s revoked.") % {"client_id": client.application.client_id},
     )
-    return redirect("agencies:integration", agency_id=agency.pk)
+    return redirect("exchange:integration", agency_id=agency.pk)
 
 
 @require_POST
@@ -173,7 +174,7 @@ def toggle_webhook(request, agency_id: int, endpoint_id: int):
     agency = _agency(request, agency_id)
     endpoint = get_object_or_404(WebhookEndpoint, pk=endpoint_id, agency=agency)
     set_webhook_active(endpoint, not endpoint.active, user=request.user, request=request)
-    return redirect("agencies:integration", agency_id=agency.pk)
+    return redirect("exchange:integration", agency_id=agency.pk)
 
 
 @require_POST
@@ -183,4 +184,4 @@ def resend(request, agency_id: int, delivery_id: int):
     delivery = get_object_or_404(WebhookDelivery, pk=delivery_id, endpoint__agency=agency)
     copy = webhooks.resend(delivery, user=request.user, request=request)
     messages.success(request, _("Queued again as delivery #%(id)s.") % {"id": copy.pk})
-    return redirect("agencies:integration", agency_id=agency.pk)
+    return redirect("exchange:integration", agency_id=agency.pk)

@@ -23,16 +23,6 @@ from ninja.errors import HttpError
 from ninja.security import APIKeyHeader, HttpBearer
 from pydantic import AfterValidator
 
-from postgov.agencies import webhooks
-from postgov.agencies.idempotency import idempotent
-from postgov.agencies.integration import (
-    READ,
-    WRITE,
-    Credential,
-    bearer_credential,
-    key_credential,
-)
-from postgov.agencies.models import WebhookDelivery
 from postgov.dossiers.actions import TransitionError
 from postgov.dossiers.agency_actions import (
     AGENCY_ACTIONS,
@@ -44,9 +34,20 @@ from postgov.dossiers.agency_actions import (
     sniff_type,
 )
 from postgov.dossiers.agency_forms import render_event_form
-from postgov.dossiers.clock import Calendars, deadline
-from postgov.dossiers.models import Dossier, DossierEvent
-from postgov.dossiers.workflow import STATES, State, actions_from, transition
+from postgov.dossiers.clock import Calendars
+from postgov.dossiers.models import Dossier
+from postgov.dossiers.workflow import State, transition
+from postgov.exchange import webhooks
+from postgov.exchange.idempotency import idempotent
+from postgov.exchange.integration import (
+    READ,
+    WRITE,
+    Credential,
+    bearer_credential,
+    key_credential,
+)
+from postgov.exchange.models import WebhookDelivery
+from postgov.exchange.payloads import dossier_detail, dossier_summary
 from postgov.lib.workingtime import VIETNAM
 
 BIG = 2**62
@@ -233,85 +234,6 @@ class DeliveryOut(Schema):
     delivered_at: datetime | None
     next_attempt_at: datetime | None
     resent_from: int | None
-
-
-def event_out(event: DossierEvent) -> dict:
-    from postgov.dossiers.agency_actions import FORM_OF_ACTION
-
-    return {
-        "id": event.pk,
-        "at": event.at,
-        "action": event.action,
-        "code": event.code,
-        "from_status": event.from_status,
-        "to_status": event.to_status,
-        "national_status": event.national_status,
-        "reason_code": event.reason_code,
-        "action_code": event.action_code,
-        "note": event.note,
-        "form": FORM_OF_ACTION.get(event.action),
-    }
-
-
-def dossier_summary(dossier: Dossier, calendars: Calendars | None = None) -> dict:
-    procedure = dossier.procedure_version.procedure
-    info = deadline(dossier, calendars=calendars)
-    return {
-        "code": dossier.code or "",
-        "status": dossier.status,
-        "status_label": str(State(dossier.status).label),
-        "national_status": STATES[dossier.status].national_status,
-        "procedure_code": procedure.code,
-        "procedure_name": procedure.name,
-        "applicant_name": dossier.applicant_name,
-        "receiving_point": dossier.receiving_point.code,
-        "sealed_at": dossier.sealed_at,
-        "submitted_at": dossier.submitted_at,
-        "due_at": dossier.due_at,
-        "first_due_at": dossier.first_due_at,
-        "clock_paused": dossier.clock_paused_at is not None,
-        "working_days_left": float(info.days_left) if info.days_left is not None else None,
-        "deadline": info.standing or None,
-        "agency_reference": dossier.agency_reference,
-        "acknowledged_at": dossier.acknowledged_at,
-        "updated_at": dossier.updated_at,
-    }
-
-
-def dossier_detail(dossier: Dossier) -> dict:
-    return {
-        **dossier_summary(dossier),
-        "applicant_id_number": dossier.applicant_id_number,
-        "applicant_birth_date": dossier.applicant_birth_date,
-        "applicant_gender": dossier.applicant_gender,
-        "applicant_phone": dossier.applicant_phone,
-        "applicant_email": dossier.applicant_email,
-        "applicant_address": dossier.applicant_address,
-        "representative_name": dossier.representative_name,
-        "return_method": dossier.return_method,
-        "return_address": dossier.return_address,
-        "procedure_fee": dossier.procedure_fee,
-        "fees_handed_over": dossier.fees_handed_over,
-        "documents": list(dossier.documents.all()),
-        "items": list(dossier.items.all()),
-        "results": list(dossier.result_documents.all()),
-        "attachments": [
-            {
-                "id": a.pk,
-                "event_id": a.event_id,
-                "name": a.name,
-                "content_type": a.content_type,
-                "size": a.size,
-                "sha256": a.sha256,
-                "url": f"/api/v1/agency/dossiers/{dossier.code}/attachments/{a.pk}",
-            }
-            for a in dossier.attachments.order_by("id")
-        ],
-        "events": [event_out(e) for e in dossier.events.order_by("at", "id")],
-        "allowed_actions": [
-            t.action for t in actions_from(dossier.status) if t.action in AGENCY_ACTIONS
-        ],
-    }
 
 
 # -- queries -------------------------------------------------------------------------------
