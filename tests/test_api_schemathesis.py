@@ -21,6 +21,7 @@ import base64
 import io
 import json
 import os
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
@@ -66,19 +67,22 @@ POSTAL_CODES = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _keep_the_test_connection():
+@contextmanager
+def keeping_the_test_connection():
     """Requests go through the real WSGI handler, which closes the database connection
     when a request finishes; Django's own test client disconnects that, so do we (else
-    the test's transaction is lost on PostgreSQL)."""
+    the test's transaction is lost on PostgreSQL). Around the examples only: the test
+    client, used to build the data, connects it again after each of its requests."""
     from django.core import signals
     from django.db import close_old_connections
 
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -251,7 +255,8 @@ def test_every_operation_reaches_its_logic_without_a_server_error(label, data):
         check(case, response)
         outcomes.append(response)
 
-    run()
+    with keeping_the_test_connection():
+        run()
     statuses = sorted({r.status_code for r in outcomes})
     reached = sum(reached_logic(r) for r in outcomes)
     print(f"{label}: {reached}/{len(outcomes)} examples reached the logic; statuses {statuses}")
