@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""End-to-end counter intake over HTTP on PostgreSQL: the intake's throughput.
+"""End-to-end counter intake over HTTP on PostgreSQL.
 
 Each client is a clerk at their own post office, logged in once, who receives dossiers
 back to back through the real pages: the start page, the applicant and procedure step,
