@@ -83,16 +83,18 @@ def one_line(street: str, commune: Commune | None, province: Province | None = N
 def split_saved_addresses(queryset, street_field: str, commune_field: str) -> int:
     """Keep only the street line of rows saved with whole addresses (a data migration);
     a row whose units cannot be told apart from its street stays as it was."""
-    changed = 0
     rows = (
         queryset.exclude(**{street_field: ""})
         .exclude(**{commune_field: None})
         .select_related(f"{commune_field}__province")
     )
+    changes = {}
     for row in rows.iterator():
         text = getattr(row, street_field)
         street = split_address(text, getattr(row, commune_field))
         if street != text:
-            queryset.filter(pk=row.pk).update(**{street_field: street})
-            changed += 1
-    return changed
+            changes[row.pk] = street
+    # Written once the reading is done: no row is updated under an open cursor.
+    for pk, street in changes.items():
+        queryset.filter(pk=pk).update(**{street_field: street})
+    return len(changes)
