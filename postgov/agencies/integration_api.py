@@ -34,7 +34,7 @@ from postgov.agencies.integration import (
 )
 from postgov.agencies.models import WebhookDelivery
 from postgov.dossiers.actions import TransitionError
-from postgov.dossiers.agency_actions import (
+from postgov.dossiers.agency.actions import (
     AGENCY_ACTIONS,
     MAX_RESULT_BYTES,
     ResultFile,
@@ -43,7 +43,7 @@ from postgov.dossiers.agency_actions import (
     act,
     sniff_type,
 )
-from postgov.dossiers.agency_forms import render_event_form
+from postgov.dossiers.agency.official_forms import render_event_form
 from postgov.dossiers.clock import Calendars, deadline
 from postgov.dossiers.models import Dossier, DossierEvent
 from postgov.dossiers.workflow import STATES, State, actions_from, transition
@@ -236,7 +236,7 @@ class DeliveryOut(Schema):
 
 
 def event_out(event: DossierEvent) -> dict:
-    from postgov.dossiers.agency_actions import FORM_OF_ACTION
+    from postgov.dossiers.agency.actions import FORM_OF_ACTION
 
     return {
         "id": event.pk,

@@ -19,7 +19,7 @@ from postgov.catalog.models import Procedure
 from postgov.delivery import scheduling, serials
 from postgov.delivery.models import MissingSignature, PickupAttempt, PickupBooking, PostalItem
 from postgov.delivery.signatures import Unsigned
-from postgov.dossiers import tracking_links
+from postgov.dossiers.tracking import links as tracking_links
 from postgov.identity.models import Role, User
 from postgov.lib.compiled_saves import insert_all
 from postgov.lib.locking import lock_one

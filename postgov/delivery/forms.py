@@ -10,7 +10,7 @@ from postgov.catalog.models import Procedure
 from postgov.delivery import scheduling
 from postgov.delivery.models import MissingSignature, PickupAttempt, PickupBooking
 from postgov.delivery.signatures import ProofFileError, Unsigned, signature_png
-from postgov.dossiers import catalog_access
+from postgov.dossiers.intake import catalog_access
 from postgov.lib.forms import StyledFormMixin
 from postgov.lib.phones import PhoneError, normalise_mobile
 from postgov.places.models import Commune, ServicePoint

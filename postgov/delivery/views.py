@@ -5,7 +5,6 @@ failed visit. Views check access and call `delivery.actions`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -24,8 +23,9 @@ from postgov.audit.actions import client_ip
 from postgov.delivery import actions, pickup_tracking
 from postgov.delivery.forms import AssignForm, BookingForm, FailedVisitForm, MoveForm
 from postgov.delivery.models import PickupBooking
-from postgov.dossiers import catalog_access, tracking_links
-from postgov.dossiers.forms import TrackForm
+from postgov.dossiers.intake import catalog_access
+from postgov.dossiers.intake.forms import TrackForm
+from postgov.dossiers.tracking import links as tracking_links
 from postgov.identity.access import role_required
 from postgov.identity.models import Role
 from postgov.lib import ratelimit
@@ -86,10 +86,9 @@ def book_pickup(request):
                 form.add_error(None, str(exc))
             else:
                 # The booking on the tracking page, opened with its token as the SMS link.
-                link = urlencode(
-                    {"code": booking.code, "t": tracking_links.pickup_token_for(booking.pk)}
+                return redirect(
+                    tracking_links.pickup_link(booking.code, booking.pk, absolute=False)
                 )
-                return redirect(reverse("dossiers:track") + "?" + link)
     response = render(
         request,
         "delivery/book.html",
@@ -103,7 +102,7 @@ def book_pickup(request):
 def pickup_status(request, code: str):
     """An old address of a booking: the tracking page, which asks for the phone digits
     (the code alone shows nothing)."""
-    return redirect(reverse("dossiers:track") + "?" + urlencode({"code": code[:40]}))
+    return redirect(tracking_links.tracking_url(code[:40], absolute=False))
 
 
 @require_POST
@@ -122,8 +121,7 @@ def pickup_change(request):
         return response
     outcome = change_booking(request, booking, channel="tracking")
     if outcome.done:
-        link = urlencode({"code": booking.code, "t": tracking_links.pickup_token_for(booking.pk)})
-        return redirect(reverse("dossiers:track") + "?" + link)
+        return redirect(tracking_links.pickup_link(booking.code, booking.pk, absolute=False))
     result = pickup_tracking.describe(booking)
     response = render(
         request,

@@ -17,8 +17,8 @@ from django.template.loader import get_template
 from django.utils import timezone
 from django_tasks import task
 
-from postgov.dossiers import tracking_links
 from postgov.dossiers.models import Dossier, DossierEvent
+from postgov.dossiers.tracking import links as tracking_links
 from postgov.dossiers.workflow import transition
 from postgov.notify.actions import queue_message
 
@@ -69,7 +69,7 @@ def notify_citizen(dossier: Dossier, event: DossierEvent) -> None:
 @task(queue_name="notify")
 def email_receipt(dossier_id: int, event_id: int) -> str:
     """E-mail the applicant the Form 01 of the hand-over (receipt and appointment slip)."""
-    from postgov.dossiers.agency_forms import render_event_form
+    from postgov.dossiers.agency.official_forms import render_event_form
 
     dossier = (
         Dossier.objects.select_related("agency", "procedure_version__procedure")

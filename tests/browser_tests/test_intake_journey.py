@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from postgov.delivery import actions as delivery
 from postgov.delivery.models import PickupBooking
 from postgov.dossiers.models import Dossier
-from postgov.dossiers.tracking_links import token_for
+from postgov.dossiers.tracking.links import token_for
 from postgov.identity.access import Access
 from tests.browser import log_in
 from tests.factories import QR_NEW_CARD, make_intake_catalog

@@ -11,7 +11,7 @@ import pytest
 from django.core.cache import cache
 
 from postgov.delivery.models import PostalItem
-from postgov.dossiers import tracking_links
+from postgov.dossiers.tracking import links as tracking_links
 from postgov.lib.phones import last_digits
 from tests.agency_helpers import handed_over, outbound_item
 from tests.browser_tests.test_intake_journey import shot

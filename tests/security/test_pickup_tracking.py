@@ -19,7 +19,7 @@ from postgov.agencies.models import CalendarAdjustment
 from postgov.audit.models import AuditEvent
 from postgov.delivery import actions, pickup_tracking, scheduling
 from postgov.delivery.models import PickupBooking
-from postgov.dossiers import tracking_links
+from postgov.dossiers.tracking import links as tracking_links
 from postgov.identity.access import Access
 from postgov.notify.models import Message
 from tests.factories import make_intake_catalog

@@ -10,7 +10,7 @@ import pytest
 from postgov.agencies import portal
 from postgov.agencies.models import PortalSyncItem
 from postgov.agencies.portal_simulator import PortalSimulator
-from postgov.dossiers.agency_actions import Who, act
+from postgov.dossiers.agency.actions import Who, act
 from postgov.identity.access import Access
 from postgov.lib.workingtime import VIETNAM
 from tests.agency_helpers import at, handed_over, move

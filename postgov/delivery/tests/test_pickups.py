@@ -12,9 +12,9 @@ from django.utils import timezone
 from postgov.audit.models import AuditEvent
 from postgov.delivery import actions, scheduling
 from postgov.delivery.models import PickupAttempt, PickupBooking
-from postgov.dossiers import tracking_links
 from postgov.dossiers.models import Dossier
 from postgov.dossiers.tests.intake_helpers import pay, seal, tick_all
+from postgov.dossiers.tracking import links as tracking_links
 from postgov.identity.access import Access
 from postgov.identity.models import Role
 from postgov.notify.models import Message

@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from postgov.dossiers.tracking_links import token_for
+from postgov.dossiers.tracking.links import token_for
 from postgov.dossiers.workflow import State
 from postgov.lib.s10 import make_item_id
 

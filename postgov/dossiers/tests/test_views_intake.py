@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from postgov.audit.models import AuditEvent
 from postgov.dossiers.models import Dossier, DossierEvent, Scan
+from postgov.dossiers.views import intake as intake_views
 from postgov.dossiers.workflow import State
 from tests.factories import QR_AN, QR_NEW_CARD, make_excluded_procedure
 
@@ -379,7 +380,6 @@ def test_cancel_a_draft_with_a_reason(client, world, version, clerk_a, clerk_b):
 def test_an_old_address_is_shown_with_its_new_equivalent_when_places_can_convert(
     as_clerk, world, version, monkeypatch
 ):
-    from postgov.dossiers import views
 
     class Result:
         old_address = "Thôn Tân Định, Xã Vĩnh Giang, Huyện Vĩnh Linh, Tỉnh Quảng Trị"
@@ -388,7 +388,7 @@ def test_an_old_address_is_shown_with_its_new_equivalent_when_places_can_convert
         alternatives = []
         message = ""
 
-    monkeypatch.setattr(views, "address_conversion", lambda text: Result())
+    monkeypatch.setattr(intake_views, "address_conversion", lambda text: Result())
     data = applicant_post(world, version, action="scan", qr=QR_AN, commune="")
     html = as_clerk.post(START, data).content.decode()
     assert (

@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from postgov.dossiers.agency_actions import RefusalReason, StopReason
+from postgov.dossiers.agency.actions import RefusalReason, StopReason
 from postgov.lib.forms import StyledFormMixin
 
 
@@ -40,7 +40,7 @@ class NoteForm(StyledFormMixin, forms.Form):
     )
 
     def action_data(self) -> dict:
-        from postgov.dossiers.agency_actions import ResultFile
+        from postgov.dossiers.agency.actions import ResultFile
 
         uploads = self.cleaned_data.get("files") or []
         files = [ResultFile(upload.name[:200], upload.read()) for upload in uploads]
