@@ -3,7 +3,7 @@
 from django.urls import path
 
 from postgov.delivery import citizen_views as pickups
-from postgov.dossiers import citizen_views as dossiers
+from postgov.dossiers.views import citizen as dossiers
 
 app_name = "mine"
 

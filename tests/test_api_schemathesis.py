@@ -97,8 +97,8 @@ def no_rate_limits(monkeypatch):
 @pytest.fixture
 def data(world, no_rate_limits, settings):
     """Something real behind every path, and the credentials to reach it."""
-    from postgov.exchange.integration import create_api_key, create_webhook
     from postgov.dossiers.models import EventAttachment
+    from postgov.exchange.integration import create_api_key, create_webhook
     from postgov.places import postal_codes
     from postgov.places.postal_codes import import_postal_codes
     from tests.agency_helpers import handed_over, move

@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.utils import timezone
 
 from postgov.delivery.models import Manifest, ManifestItem, MissingSignature, PostalItem
-from postgov.dossiers.agency_forms import OfficialForm, vn_time
-from postgov.dossiers.printing import render_item_label
+from postgov.dossiers.agency.official_forms import OfficialForm, vn_time
+from postgov.dossiers.intake.printing import render_item_label
 from postgov.lib.pdf import vnd
 
 CHECK_VI: dict[str, str] = {

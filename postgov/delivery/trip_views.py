@@ -34,8 +34,8 @@ from postgov.delivery.models import (
 from postgov.delivery.returns import Place, Proof, SameDigits
 from postgov.delivery.signatures import ProofFileError, checked_photo
 from postgov.dossiers.actions import TransitionError, visible_dossiers
+from postgov.dossiers.intake.printing import citizen_party
 from postgov.dossiers.models import Dossier, ReturnMethod
-from postgov.dossiers.printing import citizen_party
 from postgov.dossiers.workflow import State
 from postgov.identity.access import role_required
 from postgov.identity.models import POINT_ROLES, Role

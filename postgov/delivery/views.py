@@ -5,7 +5,6 @@ failed visit. Views check access and call `delivery.actions`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -25,7 +24,7 @@ from postgov.catalog import catalog_access
 from postgov.delivery import actions, pickup_tracking
 from postgov.delivery.forms import AssignForm, BookingForm, FailedVisitForm, MoveForm
 from postgov.delivery.models import PickupBooking
-from postgov.dossiers.forms import TrackForm
+from postgov.dossiers.intake.forms import TrackForm
 from postgov.identity.access import role_required
 from postgov.identity.models import Role
 from postgov.lib import ratelimit, tracking_links
@@ -86,10 +85,9 @@ def book_pickup(request):
                 form.add_error(None, str(exc))
             else:
                 # The booking on the tracking page, opened with its token as the SMS link.
-                link = urlencode(
-                    {"code": booking.code, "t": tracking_links.pickup_token_for(booking.pk)}
+                return redirect(
+                    tracking_links.pickup_link(booking.code, booking.pk, absolute=False)
                 )
-                return redirect(reverse("dossiers:track") + "?" + link)
     response = render(
         request,
         "delivery/book.html",
@@ -103,7 +101,7 @@ def book_pickup(request):
 def pickup_status(request, code: str):
     """An old address of a booking: the tracking page, which asks for the phone digits
     (the code alone shows nothing)."""
-    return redirect(reverse("dossiers:track") + "?" + urlencode({"code": code[:40]}))
+    return redirect(tracking_links.tracking_url(code[:40], absolute=False))
 
 
 @require_POST
@@ -122,8 +120,7 @@ def pickup_change(request):
         return response
     outcome = change_booking(request, booking, channel="tracking")
     if outcome.done:
-        link = urlencode({"code": booking.code, "t": tracking_links.pickup_token_for(booking.pk)})
-        return redirect(reverse("dossiers:track") + "?" + link)
+        return redirect(tracking_links.pickup_link(booking.code, booking.pk, absolute=False))
     result = pickup_tracking.describe(booking)
     response = render(
         request,

@@ -3,7 +3,8 @@
 
 from django.urls import path
 
-from postgov.dossiers import agency_views, supplement_views
+from postgov.dossiers.views import agency as agency_views
+from postgov.dossiers.views import supplements as supplement_views
 
 urlpatterns = [
     path("agency/", agency_views.inbox, name="agency_inbox"),
@@ -17,12 +18,6 @@ urlpatterns = [
         "agency/dossiers/<int:pk>/attachments/<int:attachment_id>/",
         agency_views.attachment_file,
         name="agency_attachment",
-    ),
-    path("agency/manifests/<int:pk>/", agency_views.manifest_receive, name="agency_manifest"),
-    path(
-        "agency/manifests/<int:pk>/record.pdf",
-        agency_views.manifest_record,
-        name="agency_manifest_record",
     ),
     path("dossiers/<int:pk>/forms/<int:event_id>.pdf", agency_views.form_pdf, name="form_pdf"),
     path("counter/supplements/", supplement_views.supplements, name="supplements"),

@@ -4,7 +4,7 @@
   dossier by its code with `?phone_last4=`, or by either code with `?token=` (the label's
   QR, the citizen's messages); masked name only; rate-limited (429 with Retry-After).
 - `POST /api/v1/dossiers/intakes` (staff): a whole intake in one request, see
-  `intake_api.py`.
+  `intake/api.py`.
 - `GET /api/v1/dossiers/{id}` and `POST /api/v1/dossiers/{id}/actions/{action}` (staff,
   session login with CSRF): the same rights as the pages, through `visible_dossiers` and
   `perform`.
@@ -21,7 +21,6 @@ from ninja.errors import HttpError
 from ninja.security import django_auth
 
 from postgov.audit.actions import client_ip
-from postgov.dossiers import intake_api, tracking
 from postgov.dossiers.actions import (
     TransitionError,
     acting_role,
@@ -29,7 +28,9 @@ from postgov.dossiers.actions import (
     perform,
     visible_dossiers,
 )
+from postgov.dossiers.intake import api as intake_api
 from postgov.dossiers.models import Dossier
+from postgov.dossiers.tracking import lookup as tracking
 from postgov.dossiers.workflow import STATES, TRANSITIONS, transition
 from postgov.lib.problems import problem
 from postgov.pagination import MAX_ID

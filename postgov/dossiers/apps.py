@@ -6,7 +6,7 @@ class DossiersConfig(AppConfig):
     name = "postgov.dossiers"
     verbose_name = _("Dossiers")
     # The modules that change this app's records' state (tests/test_one_write_path.py).
-    action_modules = ("actions", "agency_actions", "intake", "legs")
+    action_modules = ("actions", "agency.actions", "intake.drafts", "intake.sealing", "legs")
 
     def ready(self):
         # Models load once the app registry is ready, not with this module.

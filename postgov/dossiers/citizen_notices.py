@@ -17,7 +17,7 @@ from django.template.loader import get_template
 from django.utils import timezone
 from django_tasks import task
 
-from postgov.dossiers.agency_forms import render_event_form
+from postgov.dossiers.agency.official_forms import render_event_form
 from postgov.dossiers.models import Dossier, DossierEvent
 from postgov.dossiers.workflow import transition
 from postgov.lib import tracking_links

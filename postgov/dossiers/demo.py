@@ -20,7 +20,8 @@ from postgov.catalog.models import Procedure
 from postgov.delivery import actions as delivery
 from postgov.delivery import scheduling
 from postgov.delivery.models import PickupBooking
-from postgov.dossiers import intake
+from postgov.dossiers.intake import common as intake_common
+from postgov.dossiers.intake import drafts, pricing, sealing
 from postgov.dossiers.models import Dossier
 from postgov.identity.access import Access
 from postgov.identity.models import User
@@ -175,12 +176,12 @@ def _make(spec: DemoDossier) -> bool:
     access = Access.for_user(user)
     point = ServicePoint.objects.select_related("commune").get(code=spec.point)
     version = catalog_access.cached_version_in_force(Procedure.objects.get(code=spec.procedure))
-    dossier = intake.start_draft(
+    dossier = drafts.start_draft(
         token=token,
         point=point,
         version=version,
         service_option=spec.service,
-        applicant=intake.Applicant(
+        applicant=intake_common.Applicant(
             name=spec.name,
             id_number=spec.id_number,
             phone=spec.phone,
@@ -194,7 +195,7 @@ def _make(spec: DemoDossier) -> bool:
     )
     documents = list(dossier.documents.all())
     lines = [
-        intake.ChecklistLine(
+        drafts.ChecklistLine(
             doc.pk,
             present=not (spec.missing and index == 0),
             form=doc.form,
@@ -202,10 +203,10 @@ def _make(spec: DemoDossier) -> bool:
         )
         for index, doc in enumerate(documents)
     ]
-    intake.save_checklist(dossier.pk, lines, actor=user, access=access)
-    intake.save_route_and_fees(
+    drafts.save_checklist(dossier.pk, lines, actor=user, access=access)
+    pricing.save_route_and_fees(
         dossier.pk,
-        intake.RouteAndFees(
+        pricing.RouteAndFees(
             agency=dossier.agency,
             return_method=dossier.return_method,
             return_address=dossier.return_address,
@@ -221,9 +222,9 @@ def _make(spec: DemoDossier) -> bool:
         access=access,
     )
     if spec.state in ("sealed", "dispatched"):
-        intake.seal(dossier.pk, actor=user, access=access)
+        sealing.seal(dossier.pk, actor=user, access=access)
     if spec.state == "dispatched":
-        intake.dispatch([dossier.pk], actor=user, access=access)
+        sealing.dispatch([dossier.pk], actor=user, access=access)
     return True
 
 

@@ -24,7 +24,7 @@ from ninja.security import APIKeyHeader, HttpBearer
 from pydantic import AfterValidator
 
 from postgov.dossiers.actions import TransitionError
-from postgov.dossiers.agency_actions import (
+from postgov.dossiers.agency.actions import (
     AGENCY_ACTIONS,
     MAX_RESULT_BYTES,
     ResultFile,
@@ -33,7 +33,7 @@ from postgov.dossiers.agency_actions import (
     act,
     sniff_type,
 )
-from postgov.dossiers.agency_forms import render_event_form
+from postgov.dossiers.agency.official_forms import render_event_form
 from postgov.dossiers.clock import Calendars
 from postgov.dossiers.models import Dossier
 from postgov.dossiers.workflow import State, transition

@@ -3,7 +3,7 @@ agency API's answers and the data of the webhooks, so a receiver parses one shap
 
 from __future__ import annotations
 
-from postgov.dossiers.agency_actions import AGENCY_ACTIONS, FORM_OF_ACTION
+from postgov.dossiers.agency.actions import AGENCY_ACTIONS, FORM_OF_ACTION
 from postgov.dossiers.clock import Calendars, deadline
 from postgov.dossiers.models import Dossier, DossierEvent
 from postgov.dossiers.workflow import STATES, State, actions_from

@@ -69,17 +69,27 @@ def _matches(name: str, token: str) -> bool:
     return found
 
 
+def tracking_url(code: str = "", *, token: str = "", absolute: bool = True) -> str:
+    """The public tracking page, opened on `code` (with its `token`) when given. Absolute,
+    as printed and sent to citizens; a path for a redirect within the site."""
+    url = reverse("dossiers:track")
+    query = {name: value for name, value in (("code", code), ("t", token)) if value}
+    if query:
+        url += "?" + urlencode(query)
+    return settings.SITE_URL + url if absolute else url
+
+
 def page_url() -> str:
     """The public tracking page, as printed and sent to citizens."""
-    return settings.SITE_URL + reverse("dossiers:track")
+    return tracking_url()
 
 
 def link(code: str, dossier_id: int) -> str:
     """The tracking page opened on this dossier with its token: what a QR code or a
     message to the citizen carries. `code` is the item number or the dossier code."""
-    return page_url() + "?" + urlencode({"code": code, "t": token_for(dossier_id)})
+    return tracking_url(code, token=token_for(dossier_id))
 
 
-def pickup_link(code: str, booking_id: int) -> str:
+def pickup_link(code: str, booking_id: int, *, absolute: bool = True) -> str:
     """The tracking page opened on a home-pickup booking with its token."""
-    return page_url() + "?" + urlencode({"code": code, "t": pickup_token_for(booking_id)})
+    return tracking_url(code, token=pickup_token_for(booking_id), absolute=absolute)

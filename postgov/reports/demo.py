@@ -25,7 +25,7 @@ from postgov.delivery.actions import create_item
 from postgov.delivery.manifests import Check
 from postgov.delivery.models import PostalItem
 from postgov.dossiers.actions import perform
-from postgov.dossiers.agency_actions import Who, act
+from postgov.dossiers.agency.actions import Who, act
 from postgov.dossiers.clock import deadline, suggested_appointment
 from postgov.dossiers.models import Dossier, DossierDocument, ReturnMethod
 from postgov.dossiers.numbering import next_dossier_code

@@ -1401,7 +1401,7 @@ def _track_valid(ctx, client):
 
 
 def _track_form_valid(ctx, client):
-    from postgov.dossiers import tracking
+    from postgov.dossiers.tracking import lookup as tracking
 
     return [({}, [("token", tracking.form_token(ctx.dossier()))], {})]
 

@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from postgov.audit.models import AuditEvent
 from postgov.delivery.models import PostalItem
-from postgov.dossiers import printing
+from postgov.dossiers.intake import printing
 from postgov.dossiers.tests.intake_helpers import draft, ready, seal, tick_all
-from postgov.dossiers.tracking import PostalState, postal_status
+from postgov.dossiers.tracking.lookup import PostalState, postal_status
 from postgov.identity.access import Access
 from postgov.lib import tracking_links
 from postgov.lib.pdf import Form
@@ -111,7 +111,7 @@ def test_the_postal_status_follows_the_item_and_never_names_the_agency(world, se
 
 
 def test_each_supplement_item_shows_its_own_steps(world, sealed):
-    from postgov.dossiers.supplements import seal_supplement
+    from postgov.dossiers.intake.supplements import seal_supplement
 
     dossier = move(sealed, "dispatch", world.postman_a)
     dossier = move(dossier, "hand_over", world.agency_receiver)

@@ -13,10 +13,10 @@ from pypdf import PdfReader
 
 from postgov.delivery.actions import create_item
 from postgov.delivery.models import PostalItem
-from postgov.dossiers import printing
-from postgov.dossiers.agency_actions import Who, act
+from postgov.dossiers.agency.actions import Who, act
+from postgov.dossiers.intake import printing
+from postgov.dossiers.intake.supplements import seal_supplement
 from postgov.dossiers.models import ReturnMethod
-from postgov.dossiers.supplements import seal_supplement
 from postgov.identity.access import Access
 from postgov.places.postal_codes import import_postal_codes
 from tests.agency_helpers import handed_over, move

@@ -13,8 +13,8 @@ from postgov.delivery import manifests
 from postgov.delivery.handover_record import handover_record_pdf
 from postgov.delivery.manifests import Check, ManifestError
 from postgov.delivery.models import Manifest, ManifestItem, ManifestRefusal, PostalItem
-from postgov.dossiers.agency_actions import Who, act
-from postgov.dossiers.supplements import seal_supplement
+from postgov.dossiers.agency.actions import Who, act
+from postgov.dossiers.intake.supplements import seal_supplement
 from postgov.dossiers.workflow import State
 from postgov.identity.access import Access
 from postgov.lib.s10 import make_item_id

@@ -12,7 +12,7 @@ from django.urls import reverse
 from PIL import Image
 
 from postgov.delivery.models import Manifest, ManifestRefusal, ProofOfDelivery
-from postgov.dossiers.agency_actions import Who, act
+from postgov.dossiers.agency.actions import Who, act
 from postgov.dossiers.workflow import State
 from postgov.identity.access import Access
 from tests.agency_helpers import handed_over, move, outbound_item, sealed

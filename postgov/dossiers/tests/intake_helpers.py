@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from postgov.dossiers import intake
+from postgov.dossiers.intake import common as intake_common
+from postgov.dossiers.intake import drafts, pricing, sealing
 from postgov.identity.access import Access
 
 
-def applicant(world, **overrides) -> intake.Applicant:
+def applicant(world, **overrides) -> intake_common.Applicant:
     values = {
         "name": "Nguyễn Văn An",
         "id_number": "045090001234",
@@ -17,12 +18,12 @@ def applicant(world, **overrides) -> intake.Applicant:
         "commune": world.commune_a,
         **overrides,
     }
-    return intake.Applicant(**values)
+    return intake_common.Applicant(**values)
 
 
 def draft(world, version, user=None, *, point=None, service_option="both", **overrides):
     user = user or world.clerk_a
-    return intake.start_draft(
+    return drafts.start_draft(
         token=uuid.uuid4(),
         point=point or world.point_a,
         version=version,
@@ -36,9 +37,9 @@ def draft(world, version, user=None, *, point=None, service_option="both", **ove
 def tick_all(dossier, user=None):
     user = user or dossier.received_by
     lines = [
-        intake.ChecklistLine(d.pk, True, d.form or "original", 2) for d in dossier.documents.all()
+        drafts.ChecklistLine(d.pk, True, d.form or "original", 2) for d in dossier.documents.all()
     ]
-    return intake.save_checklist(dossier.pk, lines, actor=user, access=Access.for_user(user))
+    return drafts.save_checklist(dossier.pk, lines, actor=user, access=Access.for_user(user))
 
 
 def pay(dossier, user=None, **choices):
@@ -53,8 +54,8 @@ def pay(dossier, user=None, **choices):
         "payment_method": "cash",
         **choices,
     }
-    return intake.save_route_and_fees(
-        dossier.pk, intake.RouteAndFees(**values), actor=user, access=Access.for_user(user)
+    return pricing.save_route_and_fees(
+        dossier.pk, pricing.RouteAndFees(**values), actor=user, access=Access.for_user(user)
     )
 
 
@@ -66,4 +67,4 @@ def ready(world, version, user=None, **overrides):
 
 def seal(dossier, user=None, **kwargs):
     user = user or dossier.received_by
-    return intake.seal(dossier.pk, actor=user, access=Access.for_user(user), **kwargs)
+    return sealing.seal(dossier.pk, actor=user, access=Access.for_user(user), **kwargs)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from postgov.dossiers.actions import TransitionError, perform
-from postgov.dossiers.agency_actions import ResultFile, Who, act
+from postgov.dossiers.agency.actions import ResultFile, Who, act
 from postgov.dossiers.models import ResultDocument
 from postgov.dossiers.workflow import State
 from postgov.identity.access import Access

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from postgov.dossiers.agency_actions import Who, act
-from postgov.dossiers.agency_forms import FORM_TITLES, render_event_form
+from postgov.dossiers.agency.actions import Who, act
+from postgov.dossiers.agency.official_forms import FORM_TITLES, render_event_form
 from postgov.dossiers.models import DossierDocument
 from postgov.identity.access import Access
 from tests.agency_helpers import at, handed_over, move

@@ -139,7 +139,7 @@ def test_the_receiver_confirms_a_presented_manifest(client, world):
         manifest.pk, outbound_item(dossier).item_id, user=world.postman_a, access=access
     )
     manifests.dispatch(manifest.pk, user=world.postman_a, access=access)
-    url = reverse("dossiers:agency_manifest", args=[manifest.pk])
+    url = reverse("delivery:agency_manifest", args=[manifest.pk])
     client.force_login(world.officer_b)
     assert client.get(url).status_code == 404
     client.force_login(world.agency_receiver)
@@ -166,7 +166,7 @@ def test_the_receiver_confirms_a_presented_manifest(client, world):
     assert response.status_code == 302
     dossier.refresh_from_db()
     assert dossier.status == State.HANDED_OVER and dossier.fees_handed_over == 50_000
-    record = client.get(reverse("dossiers:agency_manifest_record", args=[manifest.pk]))
+    record = client.get(reverse("delivery:agency_manifest_record", args=[manifest.pk]))
     assert record.status_code == 200 and record.content.startswith(b"%PDF")
 
 
@@ -182,7 +182,7 @@ def test_post_office_staff_print_form_01_for_the_citizen(client, world, who):
 def test_attached_documents_are_listed_and_downloaded_by_the_agency_only(
     client, world, clerk_a, officer_b
 ):
-    from postgov.dossiers.agency_actions import ResultFile, Who, act
+    from postgov.dossiers.agency.actions import ResultFile, Who, act
 
     dossier = handed_over(world)
     pdf = b"%PDF-1.4\n%%EOF\n"

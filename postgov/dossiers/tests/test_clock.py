@@ -11,7 +11,7 @@ import pytest
 import time_machine
 
 from postgov.agencies.models import CalendarAdjustment
-from postgov.dossiers.agency_actions import Who, act
+from postgov.dossiers.agency.actions import Who, act
 from postgov.dossiers.clock import deadline
 from postgov.dossiers.models import LegRecord
 from postgov.dossiers.workflow import State

@@ -13,8 +13,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from postgov.dossiers.agency_actions import ApologyRequired, Who, act
-from postgov.dossiers.agency_forms import render_event_form
+from postgov.dossiers.agency.actions import ApologyRequired, Who, act
+from postgov.dossiers.agency.official_forms import render_event_form
 from postgov.dossiers.clock import DUE_SOON, LATE, ON_TIME, Calendars, deadline, standing
 from postgov.dossiers.models import LegRecord
 from postgov.dossiers.workflow import SEGMENTS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from postgov.dossiers.fees import (
+from postgov.dossiers.intake.fees import (
     FeeBreakdown,
     FeeQuestion,
     compute_fees,

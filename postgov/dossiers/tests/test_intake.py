@@ -13,9 +13,10 @@ from django_tasks_db.models import DBTaskResult
 
 from postgov.audit.models import AuditEvent
 from postgov.delivery.models import PostalItem
-from postgov.dossiers import intake
+from postgov.dossiers.intake import common as intake_common
+from postgov.dossiers.intake import drafts, sealing
+from postgov.dossiers.intake.scans import ScanError
 from postgov.dossiers.models import DailySequence, DossierEvent
-from postgov.dossiers.scans import ScanError
 from postgov.dossiers.workflow import State
 from postgov.identity.access import Access
 from postgov.lib.s10 import is_valid
@@ -65,12 +66,12 @@ def test_the_same_token_twice_gives_one_draft(world, version, clerk_a):
         "actor": clerk_a,
         "access": Access.for_user(clerk_a),
     }
-    assert intake.start_draft(**kwargs).pk == intake.start_draft(**kwargs).pk
+    assert drafts.start_draft(**kwargs).pk == drafts.start_draft(**kwargs).pk
 
 
 def test_a_procedure_excluded_from_the_post_is_refused_with_its_reason(world):
     version = make_excluded_procedure()
-    with pytest.raises(intake.IntakeError, match="phải có mặt|must be present|có mặt"):
+    with pytest.raises(intake_common.IntakeError, match="phải có mặt|must be present|có mặt"):
         draft(world, version)
 
 
@@ -81,7 +82,7 @@ def test_a_clerk_cannot_open_a_draft_at_another_point(world, version, clerk_b):
 
 def test_missing_documents_block_sealing_but_the_draft_is_kept(world, version):
     dossier = pay(draft(world, version))
-    with pytest.raises(intake.IntakeError) as caught:
+    with pytest.raises(intake_common.IntakeError) as caught:
         seal(dossier)
     assert any("Tờ khai" in p for p in caught.value.problems)
     dossier.refresh_from_db()
@@ -92,12 +93,12 @@ def test_missing_documents_block_sealing_but_the_draft_is_kept(world, version):
 def test_an_original_handed_as_a_copy_is_missing(world, version):
     dossier = draft(world, version)
     lines = [
-        intake.ChecklistLine(d.pk, True, "copy", 1) for d in dossier.documents.order_by("position")
+        drafts.ChecklistLine(d.pk, True, "copy", 1) for d in dossier.documents.order_by("position")
     ]
-    intake.save_checklist(
+    drafts.save_checklist(
         dossier.pk, lines, actor=world.clerk_a, access=Access.for_user(world.clerk_a)
     )
-    missing = [d.name for d in intake.missing_documents(dossier)]
+    missing = [d.name for d in drafts.missing_documents(dossier)]
     # The optional authorisation is handed as a copy but must be an original if handed.
     assert missing == ["Tờ khai đăng ký khai sinh", "Giấy ủy quyền"]
 
@@ -152,7 +153,7 @@ def test_a_failure_after_numbering_gives_the_numbers_back(world, version, monkey
     def broken(*args, **kwargs):
         raise RuntimeError("SMS template missing")
 
-    monkeypatch.setattr(intake, "notify_sealed", broken)
+    monkeypatch.setattr(sealing, "notify_sealed", broken)
     with pytest.raises(RuntimeError):
         seal(dossier)
     dossier.refresh_from_db()
@@ -178,7 +179,7 @@ def test_exemption_needs_its_proof_and_waives_postal_charges(world, version):
     merit = ExemptCategory.objects.get(code="NCC")
     dossier = pay(tick_all(draft(world, version)), exemption=merit)
     assert dossier.total_due == 8_000  # the procedure fee only
-    with pytest.raises(intake.IntakeError, match="exemption|miễn"):
+    with pytest.raises(intake_common.IntakeError, match="exemption|miễn"):
         seal(dossier)
     dossier = pay(dossier, exemption=merit, exemption_note="Thẻ NCC số 123")
     sealed, _ = seal(dossier)
@@ -187,7 +188,7 @@ def test_exemption_needs_its_proof_and_waives_postal_charges(world, version):
 
 def test_a_transfer_needs_its_reference(world, version):
     dossier = pay(tick_all(draft(world, version)), payment_method="transfer")
-    with pytest.raises(intake.IntakeError):
+    with pytest.raises(intake_common.IntakeError):
         seal(dossier)
     seal(pay(dossier, payment_method="transfer", payment_reference="FT2633012345"))
 
@@ -204,7 +205,7 @@ def test_an_agency_that_is_not_competent_is_refused(world, version):
         address="-",
     )
     dossier = draft(world, version)
-    with pytest.raises(intake.IntakeError):
+    with pytest.raises(intake_common.IntakeError):
         pay(dossier, agency=other)
 
 
@@ -221,7 +222,7 @@ def test_out_of_province_return_is_priced_as_such(world, version):
 
 def test_weight_over_the_heaviest_band_is_a_problem_not_a_crash(world, version):
     dossier = pay(tick_all(draft(world, version)), weight_g=5000)
-    with pytest.raises(intake.IntakeError):
+    with pytest.raises(intake_common.IntakeError):
         seal(dossier)
 
 
@@ -237,7 +238,7 @@ def media(tmp_path, settings):
 def attach(dossier, content: bytes, name: str):
     upload = SimpleUploadedFile(name, content, content_type="application/pdf")
     user = dossier.received_by
-    return intake.attach_scan(dossier.pk, upload, actor=user, access=Access.for_user(user))
+    return drafts.attach_scan(dossier.pk, upload, actor=user, access=Access.for_user(user))
 
 
 def test_a_scan_is_stored_under_its_digest(world, version, media):
@@ -269,7 +270,7 @@ def test_an_oversized_scan_is_refused(world, version, media):
 def test_no_scan_after_sealing(world, version, media):
     dossier = ready(world, version)
     seal(dossier)
-    with pytest.raises(intake.IntakeError):
+    with pytest.raises(intake_common.IntakeError):
         attach(dossier, PDF, "late.pdf")
 
 
@@ -278,8 +279,8 @@ def test_cancel_needs_a_reason(world, version, clerk_a):
 
     dossier = draft(world, version)
     with pytest.raises(TransitionError):
-        intake.cancel_draft(dossier.pk, note="", actor=clerk_a, access=Access.for_user(clerk_a))
-    cancelled = intake.cancel_draft(
+        drafts.cancel_draft(dossier.pk, note="", actor=clerk_a, access=Access.for_user(clerk_a))
+    cancelled = drafts.cancel_draft(
         dossier.pk, note="Công dân đổi ý", actor=clerk_a, access=Access.for_user(clerk_a)
     )
     assert cancelled.status == State.CANCELLED
@@ -289,9 +290,9 @@ def test_cancel_needs_a_reason(world, version, clerk_a):
 
 def test_dispatch_moves_sealed_dossiers_and_refuses_others(world, version, clerk_a, clerk_b):
     sealed, _ = seal(ready(world, version))
-    done, errors = intake.dispatch([sealed.pk], actor=clerk_b, access=Access.for_user(clerk_b))
+    done, errors = sealing.dispatch([sealed.pk], actor=clerk_b, access=Access.for_user(clerk_b))
     assert (done, len(errors)) == (0, 1)
-    done, errors = intake.dispatch([sealed.pk], actor=clerk_a, access=Access.for_user(clerk_a))
+    done, errors = sealing.dispatch([sealed.pk], actor=clerk_a, access=Access.for_user(clerk_a))
     assert (done, errors) == (1, [])
     sealed.refresh_from_db()
     assert sealed.status == State.IN_TRANSIT

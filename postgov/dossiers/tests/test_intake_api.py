@@ -65,7 +65,7 @@ def test_a_whole_intake_in_one_request_and_a_retry(api, world, version):
 def test_a_double_submit_racing_past_the_token_look_up_gets_the_first_dossier(
     api, world, version, monkeypatch
 ):
-    from postgov.dossiers import intake_api
+    from postgov.dossiers.intake import api as intake_api
 
     data = body(world)
     first = post(api, data)

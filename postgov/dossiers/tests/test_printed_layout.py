@@ -23,9 +23,9 @@ from postgov.delivery.manifests import (
     scan,
 )
 from postgov.delivery.models import Manifest
-from postgov.dossiers import printing
-from postgov.dossiers.agency_actions import Who, act
-from postgov.dossiers.agency_forms import OfficialForm, render_event_form
+from postgov.dossiers.agency.actions import Who, act
+from postgov.dossiers.agency.official_forms import OfficialForm, render_event_form
+from postgov.dossiers.intake import printing
 from postgov.dossiers.models import DossierDocument
 from postgov.identity.access import Access
 from tests.agency_helpers import at, move, outbound_item, sealed

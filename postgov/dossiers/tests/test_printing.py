@@ -8,7 +8,7 @@ import os
 import pytest
 from pypdf import PdfReader
 
-from postgov.dossiers import printing
+from postgov.dossiers.intake import printing
 
 from .intake_helpers import draft, ready, seal
 

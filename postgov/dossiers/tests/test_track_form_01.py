@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from postgov.audit.models import AuditEvent
-from postgov.dossiers import tracking
+from postgov.dossiers.tracking import lookup as tracking
 from postgov.lib.phones import last_digits
 from tests.agency_helpers import handed_over, move, sealed
 

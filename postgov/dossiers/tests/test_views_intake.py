@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from postgov.audit.models import AuditEvent
 from postgov.dossiers.models import Dossier, DossierEvent, Scan
+from postgov.dossiers.views import intake as intake_views
 from postgov.dossiers.workflow import State
 from tests.factories import QR_AN, QR_NEW_CARD, make_excluded_procedure
 
@@ -387,7 +388,6 @@ def test_a_wrong_qr_is_reported_in_the_page_language_only(as_clerk, world, versi
 def test_an_old_address_is_shown_with_its_new_equivalent_when_places_can_convert(
     as_clerk, world, version, monkeypatch
 ):
-    from postgov.dossiers import views
 
     class Result:
         old_address = "Thôn Tân Định, Xã Vĩnh Giang, Huyện Vĩnh Linh, Tỉnh Quảng Trị"
@@ -397,7 +397,7 @@ def test_an_old_address_is_shown_with_its_new_equivalent_when_places_can_convert
         alternatives = []
         message = ""
 
-    monkeypatch.setattr(views, "address_conversion", lambda text: Result())
+    monkeypatch.setattr(intake_views, "address_conversion", lambda text: Result())
     data = applicant_post(world, version, action="scan", qr=QR_AN, commune="")
     html = as_clerk.post(START, data).content.decode()
     assert (
@@ -442,15 +442,15 @@ def test_every_staff_page_refuses_outsiders_and_other_points(
 def test_a_draft_page_says_nothing_is_collected_and_keeps_optional_papers_neutral(
     as_clerk, world, version
 ):
-    from postgov.dossiers import intake
+    from postgov.dossiers.intake import drafts
     from postgov.identity.access import Access
 
     dossier = draft(world, version)
     lines = [
-        intake.ChecklistLine(d.pk, d.position == 1, d.form or "original", 1)
+        drafts.ChecklistLine(d.pk, d.position == 1, d.form or "original", 1)
         for d in dossier.documents.all()
     ]
-    intake.save_checklist(
+    drafts.save_checklist(
         dossier.pk, lines, actor=world.clerk_a, access=Access.for_user(world.clerk_a)
     )
     html = as_clerk.get(reverse("dossiers:dossier", args=[dossier.pk])).content.decode()

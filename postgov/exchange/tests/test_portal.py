@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from postgov.dossiers.agency_actions import Who, act
+from postgov.dossiers.agency.actions import Who, act
 from postgov.exchange import portal
 from postgov.exchange.models import PortalSyncItem
 from postgov.exchange.portal_simulator import PortalSimulator

@@ -22,8 +22,8 @@ from fpdf.fonts import FontFace
 
 from postgov.agencies.models import Agency
 from postgov.delivery.models import PostalItem
-from postgov.dossiers import intake
-from postgov.dossiers.fees import uses_outbound, uses_return
+from postgov.dossiers.intake import drafts, pricing
+from postgov.dossiers.intake.fees import uses_outbound, uses_return
 from postgov.dossiers.models import Dossier, DossierDocument, PaymentMethod, ReturnMethod
 from postgov.lib import tracking_links, vpostcode
 from postgov.lib.pdf import FAMILY, Form, vnd
@@ -337,7 +337,7 @@ class Printer:
         self.field("Mã hồ sơ:", dossier.code or "—", label_width=32)
         self.field("Số hiệu bưu gửi:", ", ".join(i.item_id for i in items) or "—", label_width=32)
         f.ln(2)
-        result = intake.quote(dossier, timezone.localdate(dossier.sealed_at))
+        result = pricing.quote(dossier, timezone.localdate(dossier.sealed_at))
         lines = []
         if dossier.procedure_fee:
             option = dossier.fee_option
@@ -444,7 +444,7 @@ class Printer:
         f.multi_cell(
             0,
             4,
-            f"Quét mã QR hoặc vào {settings.SITE_URL}/track/ để tra cứu.",
+            f"Quét mã QR hoặc vào {tracking_links.page_url()} để tra cứu.",
             align="R",
             new_x="LMARGIN",
             new_y="NEXT",
@@ -475,7 +475,7 @@ class Printer:
         version = dossier.procedure_version
         self.field("Thủ tục:", f"{version.procedure.name} (mã {version.procedure.code})", 30)
         self.field("Ngày hướng dẫn:", _local(timezone.now()), label_width=30)
-        missing = intake.missing_documents(dossier)
+        missing = drafts.missing_documents(dossier)
         required = {d.pk: d for d in version.documents.all()}
         self.section("Giấy tờ cần bổ sung")
         f.set_font(FAMILY, "", 8.5)

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from postgov.audit.actions import record
-from postgov.dossiers import tracking
+from postgov.dossiers.tracking import lookup as tracking
 from postgov.identity.access import own_dossiers, verified_id_number
 
 PAGE_SIZE = 20

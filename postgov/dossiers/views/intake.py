@@ -1,45 +1,35 @@
-"""Pages of the counter: the intake wizard, a dossier, its printed forms, the day's work,
-and the public tracking page. Views check access and call `intake.py`; no state changes
-here."""
+"""The counter's intake wizard: applicant, checklist and scans, route and fees, confirm."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, time, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Count, Q, Sum
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from postgov.audit.actions import client_ip, record
 from postgov.catalog import catalog_access
 from postgov.delivery import actions as delivery
 from postgov.delivery.models import PickupBooking
-from postgov.dossiers import intake, printing, tracking
-from postgov.dossiers.actions import TransitionError, allowed_actions, visible_dossiers
-from postgov.dossiers.agency_forms import render_event_form
-from postgov.dossiers.forms import (
+from postgov.dossiers.actions import TransitionError
+from postgov.dossiers.intake import common as intake_common
+from postgov.dossiers.intake import drafts, pricing, sealing
+from postgov.dossiers.intake.common import address_conversion
+from postgov.dossiers.intake.forms import (
     ApplicantForm,
-    CancelForm,
     ChecklistForm,
     ConfirmForm,
     RouteFeesForm,
-    TrackForm,
 )
-from postgov.dossiers.intake import address_conversion
+from postgov.dossiers.intake.scans import ScanError
 from postgov.dossiers.models import Dossier, PaymentMethod, ServiceOption
-from postgov.dossiers.scans import ScanError
-from postgov.dossiers.workflow import BY_ACTION, State
+from postgov.dossiers.views.dossier import RELATED, int_or_none, visible
+from postgov.dossiers.workflow import State
 from postgov.identity.access import role_required
-from postgov.identity.models import POINT_ROLES, Role
+from postgov.identity.models import POINT_ROLES
 from postgov.lib.idcard import Gender, IdCardError, parse_qr
 
 STEPS = (
@@ -48,39 +38,18 @@ STEPS = (
     ("fees", "dossiers:intake_fees"),
     ("confirm", "dossiers:intake_confirm"),
 )
-RELATED = (
-    "procedure_version__procedure",
-    "receiving_point__commune__province",
-    "agency",
-    "fee_option",
-    "exemption",
-    "applicant_commune",
-    "return_commune",
-    "return_point",
-)
-
-
-# -- helpers ---------------------------------------------------------------------------------
-
-
-def _visible(request, pk: int) -> Dossier:
-    queryset = visible_dossiers(request.access, Dossier.objects.select_related(*RELATED))
-    return get_object_or_404(queryset, pk=pk)
 
 
 def _draft(request, pk: int) -> Dossier:
     """A draft this person may work on (404 when they may not even see it)."""
-    dossier = _visible(request, pk)
-    if not intake.can_receive_at(request.access, dossier.receiving_point_id):
+    dossier = visible(request, pk)
+    if not intake_common.can_receive_at(request.access, dossier.receiving_point_id):
         raise PermissionDenied
     return dossier
 
 
 def _context(dossier: Dossier | None, step: str, **extra) -> dict:
     return {"dossier": dossier, "step": step, "steps": STEPS, **extra}
-
-
-# -- step 1: applicant and procedure -----------------------------------------------------------
 
 
 def _applicant_initial(dossier: Dossier) -> dict:
@@ -120,7 +89,7 @@ def _booking_for(request, pickup_id) -> PickupBooking | None:
 
 def _applicant_page(request, dossier: Dossier | None):
     access = request.access
-    points = intake.intake_points(access)
+    points = intake_common.intake_points(access)
     if not points:
         raise PermissionDenied
     data = request.POST.copy() if request.method == "POST" else None
@@ -205,13 +174,13 @@ def _applicant_page(request, dossier: Dossier | None):
         form.fields[focus].widget.attrs["autofocus"] = True
     values = form.data if form.is_bound else form.initial
     query = values.get("q", "") or ""
-    point_id = _int(values.get("point")) or points[0].pk
+    point_id = int_or_none(values.get("point")) or points[0].pk
     procedures = (
         catalog_access.procedure_choices(query)
         if query
         else catalog_access.frequent_procedures(point_id)
     )
-    chosen = _int(values.get("procedure"))
+    chosen = int_or_none(values.get("procedure"))
     if chosen and chosen not in {p.pk for p in procedures}:
         procedures = catalog_access.procedure_choices_by_ids([chosen]) + procedures
     if conversion is None and values.get("address") and request.method == "POST":
@@ -236,20 +205,13 @@ def _applicant_page(request, dossier: Dossier | None):
     )
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _bound_applicant(data, points, access) -> ApplicantForm:
     return ApplicantForm(data, points=points, province_id=points[0].commune.province_id)
 
 
 def _save_applicant(request, form, dossier, point_ids, booking):
     data = form.cleaned_data
-    applicant = intake.Applicant(
+    applicant = intake_common.Applicant(
         name=data["name"],
         id_number=data["id_number"],
         phone=data["phone"],
@@ -267,7 +229,7 @@ def _save_applicant(request, form, dossier, point_ids, booking):
             point = data["point"]
             if point.pk not in point_ids:
                 raise PermissionDenied
-            dossier = intake.start_draft(
+            dossier = drafts.start_draft(
                 token=data["token"],
                 point=point,
                 version=form.version,
@@ -285,7 +247,7 @@ def _save_applicant(request, form, dossier, point_ids, booking):
                     _("To change the procedure, cancel this draft and start a new dossier."),
                 )
                 return None
-            dossier = intake.update_applicant(
+            dossier = drafts.update_applicant(
                 dossier.pk,
                 applicant,
                 service_option=data["service_option"],
@@ -293,7 +255,7 @@ def _save_applicant(request, form, dossier, point_ids, booking):
                 access=request.access,
                 request=request,
             )
-    except intake.IntakeError as exc:
+    except intake_common.IntakeError as exc:
         for problem in exc.problems:
             form.add_error(None, problem)
         return None
@@ -320,8 +282,8 @@ def intake_applicant(request, pk: int):
 def procedure_search(request):
     """htmx: the procedure list for the words typed so far."""
     query = request.GET.get("q", "")[:200]
-    point_id = _int(request.GET.get("point"))
-    if not query and point_id and intake.can_receive_at(request.access, point_id):
+    point_id = int_or_none(request.GET.get("point"))
+    if not query and point_id and intake_common.can_receive_at(request.access, point_id):
         procedures = catalog_access.frequent_procedures(point_id)
     else:
         procedures = catalog_access.procedure_choices(query)
@@ -330,13 +292,10 @@ def procedure_search(request):
         "dossiers/intake/_procedures.html",
         {
             "procedures": procedures,
-            "chosen_procedure": _int(request.GET.get("procedure")),
+            "chosen_procedure": int_or_none(request.GET.get("procedure")),
             "query": query,
         },
     )
-
-
-# -- step 2: checklist and scans --------------------------------------------------------------
 
 
 @role_required(*POINT_ROLES)
@@ -351,7 +310,7 @@ def intake_checklist(request, pk: int):
         form = ChecklistForm(request.POST, request.FILES, documents=documents)
         if form.is_valid():
             lines = [
-                intake.ChecklistLine(
+                drafts.ChecklistLine(
                     doc.pk,
                     form.cleaned_data[f"present_{doc.pk}"],
                     form.cleaned_data[f"form_{doc.pk}"],
@@ -360,15 +319,15 @@ def intake_checklist(request, pk: int):
                 for doc in documents
             ]
             try:
-                dossier = intake.save_checklist(
+                dossier = drafts.save_checklist(
                     dossier.pk, lines, actor=request.user, access=request.access, request=request
                 )
                 problems += _attach_scans(request, dossier, documents, form)
-            except intake.IntakeError as exc:
+            except intake_common.IntakeError as exc:
                 problems += exc.problems
             action = request.POST.get("action", "next")
             if not problems:
-                missing = intake.missing_documents(dossier)
+                missing = drafts.missing_documents(dossier)
                 if action == "guidance":
                     return redirect("dossiers:print", pk=pk, which="guidance")
                 if action == "save":
@@ -388,7 +347,7 @@ def intake_checklist(request, pk: int):
             form = ChecklistForm(documents=documents)
     else:
         form = ChecklistForm(documents=documents)
-    missing = intake.missing_documents(dossier, documents)
+    missing = drafts.missing_documents(dossier, documents)
     if documents and not form.errors:
         form.fields[f"present_{documents[0].pk}"].widget.attrs["autofocus"] = True
     return render(
@@ -413,7 +372,7 @@ def _attach_scans(request, dossier, documents, form) -> list[str]:
         if not upload:
             continue
         try:
-            intake.attach_scan(
+            drafts.attach_scan(
                 dossier.pk,
                 upload,
                 document_id=document_id,
@@ -424,9 +383,6 @@ def _attach_scans(request, dossier, documents, form) -> list[str]:
         except ScanError as exc:
             problems.append(str(exc) + " " + _("The checklist was saved; attach the file again."))
     return problems
-
-
-# -- step 3: agency, return, fees, payment -------------------------------------------------------
 
 
 def _route_initial(dossier: Dossier) -> dict:
@@ -452,7 +408,7 @@ def intake_fees(request, pk: int):
     dossier = _draft(request, pk)
     if dossier.status != State.DRAFT:
         return redirect("dossiers:dossier", pk=pk)
-    agencies = intake.agencies_for(dossier)
+    agencies = intake_common.agencies_for(dossier)
     problems: list[str] = []
     if request.method == "POST":
         form = RouteFeesForm(request.POST, dossier=dossier, agencies=agencies)
@@ -462,10 +418,10 @@ def intake_fees(request, pk: int):
                 form.add_error("payment_method", _("Record how the citizen pays."))
             else:
                 try:
-                    intake.save_route_and_fees(
+                    pricing.save_route_and_fees(
                         pk, choices, actor=request.user, access=request.access, request=request
                     )
-                except intake.IntakeError as exc:
+                except intake_common.IntakeError as exc:
                     problems += exc.problems
                 else:
                     if request.POST.get("action") == "save":
@@ -475,7 +431,7 @@ def intake_fees(request, pk: int):
         quote = _quote_from(form, dossier)
     else:
         form = RouteFeesForm(initial=_route_initial(dossier), dossier=dossier, agencies=agencies)
-        quote = intake.quote(dossier)
+        quote = pricing.quote(dossier)
     return render(
         request,
         "dossiers/intake/fees.html",
@@ -490,13 +446,13 @@ def intake_fees(request, pk: int):
     )
 
 
-def _quote_from(form: RouteFeesForm, dossier: Dossier) -> intake.Quote:
+def _quote_from(form: RouteFeesForm, dossier: Dossier) -> pricing.Quote:
     """The price with the choices as typed (unsaved); the stored ones when they do not
     validate."""
     preview = Dossier.objects.select_related(*RELATED).get(pk=dossier.pk)
     if form.is_valid():
-        intake.apply_route_and_fees(preview, form.choices())
-    return intake.quote(preview)
+        pricing.apply_route_and_fees(preview, form.choices())
+    return pricing.quote(preview)
 
 
 @role_required(*POINT_ROLES)
@@ -504,15 +460,14 @@ def _quote_from(form: RouteFeesForm, dossier: Dossier) -> intake.Quote:
 def intake_quote(request, pk: int):
     """htmx: the totals box for the choices being made on step 3."""
     dossier = _draft(request, pk)
-    form = RouteFeesForm(request.POST, dossier=dossier, agencies=intake.agencies_for(dossier))
+    form = RouteFeesForm(
+        request.POST, dossier=dossier, agencies=intake_common.agencies_for(dossier)
+    )
     return render(
         request,
         "dossiers/intake/_totals.html",
         {"dossier": dossier, "quote": _quote_from(form, dossier), "live": True},
     )
-
-
-# -- step 4: confirm and seal ------------------------------------------------------------------
 
 
 @role_required(*POINT_ROLES)
@@ -526,21 +481,21 @@ def intake_confirm(request, pk: int):
     form = ConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            sealed, _now = intake.seal(
+            sealed, _now = sealing.seal(
                 pk,
                 actor=request.user,
                 access=request.access,
                 request=request,
                 seal_number=form.cleaned_data["seal_number"],
             )
-        except intake.IntakeError as exc:
+        except intake_common.IntakeError as exc:
             problems = exc.problems
         except TransitionError as exc:
             problems = [str(exc)]
         else:
             return redirect(reverse("dossiers:dossier", args=[sealed.pk]) + "?sealed=1")
     else:
-        problems = intake.seal_problems(dossier)
+        problems = sealing.seal_problems(dossier)
     form.fields["seal_number"].widget.attrs["autofocus"] = True
     return render(
         request,
@@ -551,290 +506,6 @@ def intake_confirm(request, pk: int):
             form=form,
             problems=problems,
             documents=[d for d in dossier.documents.all() if d.present],
-            quote=intake.quote(dossier),
+            quote=pricing.quote(dossier),
         ),
     )
-
-
-# -- a dossier, its forms, cancel, dispatch ------------------------------------------------------
-
-
-@role_required()
-@require_GET
-def dossier_detail(request, pk: int):
-    dossier = _visible(request, pk)
-    events = [
-        (event, BY_ACTION[event.action].label if event.action in BY_ACTION else event.code)
-        for event in dossier.events.select_related("actor", "service_point", "agency")
-    ]
-    return render(
-        request,
-        "dossiers/dossier.html",
-        {
-            "dossier": dossier,
-            "events": events,
-            "items": dossier.items.all(),
-            "documents": dossier.documents.select_related("required"),
-            "scans": dossier.scans.all(),
-            "actions": [a.action for a in allowed_actions(dossier, request.access)],
-            "can_edit": dossier.status == State.DRAFT
-            and intake.can_receive_at(request.access, dossier.receiving_point_id),
-            "just_sealed": request.GET.get("sealed") == "1",
-            "cancel_form": CancelForm(),
-        },
-    )
-
-
-@role_required()
-@require_GET
-def print_form(request, pk: int, which: str):
-    dossier = _visible(request, pk)
-    if which == "guidance":
-        if dossier.status != State.DRAFT:
-            raise Http404
-    elif which not in printing.FORMS or dossier.sealed_at is None:
-        raise Http404
-    data = printing.render(printing.load(dossier.pk), which)
-    record(
-        "dossier.printed",
-        request=request,
-        obj=dossier,
-        service_point_id=dossier.receiving_point_id,
-        details={"form": which, "code": dossier.code or ""},
-    )
-    response = HttpResponse(data, content_type="application/pdf")
-    name = f"{dossier.code or f'nhap-{dossier.pk}'}-{which}.pdf"
-    response["Content-Disposition"] = f'inline; filename="{name}"'
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-@role_required(*POINT_ROLES)
-@require_POST
-def cancel(request, pk: int):
-    dossier = _visible(request, pk)
-    form = CancelForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Please give the reason."))
-        return redirect("dossiers:dossier", pk=pk)
-    try:
-        intake.cancel_draft(
-            dossier.pk,
-            note=form.cleaned_data["note"],
-            actor=request.user,
-            access=request.access,
-            request=request,
-        )
-    except TransitionError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("The draft was cancelled."))
-    return redirect("dossiers:dossier", pk=pk)
-
-
-@role_required(*POINT_ROLES)
-@require_POST
-def dispatch(request):
-    ids = [pk for pk in (_int(v) for v in request.POST.getlist("dossier")) if pk]
-    visible = list(visible_dossiers(request.access).filter(pk__in=ids).values_list("pk", flat=True))
-    if not visible:
-        messages.error(request, _("Tick the dossiers to dispatch."))
-    else:
-        done, errors = intake.dispatch(
-            visible, actor=request.user, access=request.access, request=request
-        )
-        if done:
-            messages.success(request, _("%(count)d dossier(s) on the way.") % {"count": done})
-        for error in errors[:5]:
-            messages.error(request, error)
-    return redirect(reverse("dossiers:today") + "?view=dispatch")
-
-
-# -- the day's work ----------------------------------------------------------------------------
-
-# Lazy: evaluated in the language of each request, not the one the module was imported in.
-VIEWS = {
-    "today": gettext_lazy("Today"),
-    "drafts": gettext_lazy("Drafts"),
-    "dispatch": gettext_lazy("Waiting for dispatch"),
-    "all": gettext_lazy("All"),
-}
-
-
-def _today_range():
-    today = timezone.localdate()
-    start = timezone.make_aware(datetime.combine(today, time.min))
-    return today, start, start + timedelta(days=1)
-
-
-@role_required(*POINT_ROLES)
-@require_GET
-def today(request):
-    access = request.access
-    point_ids = access.point_ids(*POINT_ROLES)
-    if not point_ids:
-        raise PermissionDenied
-    _day, start, end = _today_range()
-    queryset = Dossier.objects.filter(receiving_point_id__in=point_ids).select_related(
-        "procedure_version__procedure", "agency", "receiving_point"
-    )
-    point = _int(request.GET.get("point"))
-    if point in point_ids:
-        queryset = queryset.filter(receiving_point_id=point)
-    view = request.GET.get("view", "today")
-    if view not in VIEWS:
-        view = "today"
-    if view == "today":
-        queryset = queryset.filter(
-            Q(sealed_at__gte=start, sealed_at__lt=end)
-            | Q(status=State.DRAFT, created_at__gte=start, created_at__lt=end)
-        )
-    elif view == "drafts":
-        queryset = queryset.filter(status=State.DRAFT)
-    elif view == "dispatch":
-        queryset = queryset.filter(status=State.SEALED)
-    status = request.GET.get("status", "")
-    if status in State.values:
-        queryset = queryset.filter(status=status)
-    query = (request.GET.get("q") or "").strip()[:60]
-    if query:
-        queryset = queryset.filter(
-            Q(code__icontains=query)
-            | Q(applicant_name__icontains=query)
-            | Q(items__item_id=query.upper())
-            | Q(applicant_phone__endswith=query)
-        ).distinct()
-    page = Paginator(queryset.order_by("-created_at", "-pk"), 25).get_page(request.GET.get("page"))
-    cash = None
-    supervised = access.point_ids(Role.SUPERVISOR)
-    if supervised:
-        sealed_today = Dossier.objects.filter(
-            receiving_point_id__in=supervised, sealed_at__gte=start, sealed_at__lt=end
-        )
-        if point in supervised:
-            sealed_today = sealed_today.filter(receiving_point_id=point)
-        cash = list(
-            sealed_today.values("payment_method")
-            .annotate(
-                count=Count("pk"),
-                total=Sum("total_due"),
-                fees=Sum("procedure_fee"),
-            )
-            .order_by("payment_method")
-        )
-        labels = dict(PaymentMethod.choices)
-        for row in cash:
-            row["label"] = labels.get(row["payment_method"], _("Nothing to pay"))
-            row["postal"] = (row["total"] or 0) - (row["fees"] or 0)
-    counts = (
-        Dossier.objects.filter(receiving_point_id__in=point_ids)
-        .filter(status__in=(State.DRAFT, State.SEALED))
-        .values("status")
-        .annotate(n=Count("pk"))
-    )
-    counts = {row["status"]: row["n"] for row in counts}
-    return render(
-        request,
-        "dossiers/today.html",
-        {
-            "page_obj": page,
-            "view": view,
-            "views": VIEWS,
-            "query": query,
-            "status": status,
-            "statuses": State.choices,
-            "point": point,
-            "points": intake.intake_points(access),
-            "cash": cash,
-            "counts": counts,
-        },
-    )
-
-
-# -- public tracking ---------------------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-def track(request):
-    """GET ?code=<S10> shows where the item is; GET ?code=...&t=<token> (the label's QR
-    code, the link in the citizen's SMS) shows the whole dossier; a dossier code asks for
-    the last 4 digits of the phone, sent by POST so they stay out of addresses and logs."""
-    result, message, status, retry_after = None, "", 200, 0
-    token = ""
-    if request.method == "POST":
-        form = TrackForm(request.POST)
-    elif request.GET.get("code"):
-        form = TrackForm({"code": request.GET["code"]})
-        token = request.GET.get("t", "")[:40]
-    else:
-        form = TrackForm()
-    if form.is_bound and form.is_valid():
-        code = form.cleaned_data["code"]
-        digits = form.cleaned_data.get("phone_last4") or ""
-        if tracking.needs_digits(code) and not digits and not token:
-            if request.method == "POST":
-                form.add_error("phone_last4", _("Type the last 4 digits."))
-        else:
-            try:
-                result = tracking.lookup(code, digits, client_ip(request) or "unknown", token=token)
-            except tracking.TrackingLimited as limited:
-                message, status = tracking.limited_message(limited), 429
-                retry_after = limited.retry_after
-            else:
-                if token and (result is None or result.scope == "postal"):
-                    message = tracking.link_refused_message()
-                    status = 200 if result is not None else 404
-                elif result is None:
-                    message, status = tracking.not_found_message(), 404
-    response = render(
-        request,
-        "dossiers/track.html",
-        {
-            "form": form,
-            "result": result,
-            "message": message,
-            "needs_digits": form.is_bound
-            and form.is_valid()
-            and tracking.needs_digits(form.cleaned_data["code"])
-            and not (result and result.scope in ("dossier", "pickup")),
-        },
-        status=status,
-    )
-    response["Cache-Control"] = "no-store"
-    if retry_after:
-        response["Retry-After"] = str(retry_after)
-    return response
-
-
-@require_POST
-def track_form_01(request):
-    """Form 01 (receipt and appointment slip) as a PDF, for the token the tracking page
-    gave after the code and phone digits matched. A wrong or expired token is refused."""
-    found = tracking.form_from_token(request.POST.get("token", ""))
-    if found is None:
-        response = render(
-            request,
-            "dossiers/track.html",
-            {
-                "form": TrackForm(),
-                "message": _(
-                    "This download has expired or is not valid. Look the dossier up again."
-                ),
-            },
-            status=403,
-        )
-        response["Cache-Control"] = "no-store"
-        return response
-    dossier, event = found
-    name, pdf = render_event_form(dossier, event)
-    record(
-        "dossier.form_01_downloaded",
-        request=request,
-        obj=dossier,
-        agency_id=dossier.agency_id,
-        details={"event": event.pk, "channel": "tracking"},
-    )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "no-store"
-    return response

@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from postgov.dossiers.actions import TransitionError
+from postgov.dossiers.intake.supplements import seal_supplement, supplement_request
 from postgov.dossiers.models import Dossier
-from postgov.dossiers.supplements import seal_supplement, supplement_request
 from postgov.dossiers.workflow import State
 from postgov.identity.access import role_required
 from postgov.identity.models import POINT_ROLES

@@ -6,7 +6,7 @@ province) + the fee-remittance charge when the post collects the procedure fee f
 agency. An exempt citizen (e.g. a person with revolutionary merit) pays no postal charge;
 the procedure fee is the agency's business and stays due.
 
-Everything here is pure: the charges per leg are looked up by the caller (`intake.py`)
+Everything here is pure: the charges per leg are looked up by the caller (`intake.pricing`)
 from the tariff in force, so the rules can be tested from a table.
 """
 

@@ -44,7 +44,7 @@ from postgov.agencies.calendar import calendar_for
 from postgov.delivery import pickup_tracking
 from postgov.delivery.models import PostalItem
 from postgov.dossiers.actions import note_tracking_anomaly
-from postgov.dossiers.intake import OUTBOUND_STATES, post_days
+from postgov.dossiers.intake.sealing import OUTBOUND_STATES, post_days
 from postgov.dossiers.models import Dossier, DossierEvent
 from postgov.dossiers.workflow import BY_ACTION, STATES, State
 from postgov.lib import ratelimit, s10, tracking_links
@@ -57,7 +57,7 @@ logger = logging.getLogger(__name__)
 # Guesses of the phone digits allowed per dossier code and hour.
 DIGIT_GUESSES_PER_HOUR = 10
 CODE_PATTERN = re.compile(r"^[0-9A-Z.]{3,30}-\d{6}-\d{4,}$")
-FORM_SALT = "postgov.dossiers.tracking.form01"
+FORM_SALT = "postgov.dossiers.tracking.lookup.form01"
 FORM_TOKEN_SECONDS = 15 * 60
 # The window in which a client's failed lookups are counted for the anomaly limit.
 ANOMALY_WINDOW_SECONDS = 10 * 60

@@ -17,9 +17,9 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from postgov.dossiers.agency_actions import FORM_OF_ACTION, RefusalReason, StopReason
+from postgov.dossiers.agency.actions import FORM_OF_ACTION, RefusalReason, StopReason
+from postgov.dossiers.intake.printing import citizen_party
 from postgov.dossiers.models import Dossier, DossierEvent, ReturnMethod
-from postgov.dossiers.printing import citizen_party
 from postgov.lib import tracking_links
 from postgov.lib.pdf import FAMILY, Form, vnd
 from postgov.places.addresses import one_line

@@ -3,7 +3,7 @@
 For clients that gather the dossier themselves and send it at once — the postman's phone
 at a house with a poor connection (it may send again until it gets an answer), a counter
 kiosk, an integration test. The request carries what the four steps of the wizard ask
-for; it is checked by the same forms and applied by the same `intake.py` functions as the
+for; it is checked by the same forms and applied by the same `intake` functions as the
 pages, step by step (each step commits, as on the pages), then sealed.
 
 Idempotent on `token` (the draft's intake token): sending the same intake again returns
@@ -26,9 +26,10 @@ from postgov.audit.actions import chained_at_end
 from postgov.catalog.models import ExemptCategory, Procedure, RequiredDocument
 from postgov.delivery import actions as delivery
 from postgov.delivery.models import PickupBooking
-from postgov.dossiers import intake
 from postgov.dossiers.actions import TransitionError
-from postgov.dossiers.forms import ApplicantForm, RouteFeesForm
+from postgov.dossiers.intake import common as intake_common
+from postgov.dossiers.intake import drafts, pricing, sealing
+from postgov.dossiers.intake.forms import ApplicantForm, RouteFeesForm
 from postgov.dossiers.models import Dossier, DossierDocument
 from postgov.lib import refcache, tracking_links
 from postgov.lib.idcard import IdCardError, parse_qr
@@ -128,7 +129,7 @@ def _errors(form, prefix: str) -> list[dict]:
 
 
 def _out(dossier: Dossier) -> dict:
-    # A dossier sealed in this request holds its items (`intake.seal`); a retried one
+    # A dossier sealed in this request holds its items (`sealing.seal`); a retried one
     # reads them.
     held = getattr(dossier, "sealed_items", None)
     items = [item.item_id for item in (dossier.items.all() if held is None else held)]
@@ -158,7 +159,7 @@ def _points(request, payload: IntakeIn) -> tuple[list[ServicePoint], PickupBooki
         if booking.status != PickupBooking.Status.ASSIGNED:
             raise Refused([{"loc": ["pickup"], "msg": "The booking is not assigned."}], status=409)
         return [booking.service_point], booking
-    points = intake.intake_points(request.access)
+    points = intake_common.intake_points(request.access)
     if payload.point:
         points = [p for p in points if p.code == payload.point]
     if not points:
@@ -210,7 +211,7 @@ def _applicant_data(
         commune = _by_code(Commune, a.commune)
         data["commune"] = str(commune.pk) if commune else "-1"
     elif data["address"]:
-        conversion = intake.address_conversion(data["address"])
+        conversion = intake_common.address_conversion(data["address"])
         if conversion is not None and conversion.commune is not None:
             commune = conversion.commune
             data["commune"] = str(commune.pk)
@@ -266,7 +267,7 @@ def _made_by(token: uuid.UUID) -> Dossier | None:
 def _submit(request, payload: IntakeIn):
     existing = _made_by(payload.token)
     if existing is not None:
-        if not intake.can_receive_at(request.access, existing.receiving_point_id):
+        if not intake_common.can_receive_at(request.access, existing.receiving_point_id):
             raise Refused([{"loc": ["token"], "msg": "Token already used."}], status=409)
         if existing.sealed_at is not None:
             return Status(200, _out(existing))
@@ -283,7 +284,7 @@ def _submit(request, payload: IntakeIn):
     if not form.is_valid():
         raise Refused(_errors(form, "applicant"), existing)
     data = form.cleaned_data
-    applicant = intake.Applicant(
+    applicant = intake_common.Applicant(
         name=data["name"],
         id_number=data["id_number"],
         phone=data["phone"],
@@ -304,7 +305,7 @@ def _submit(request, payload: IntakeIn):
         with transaction.atomic(), chained_at_end():
             draft = None
             if existing is None:
-                draft = intake.open_draft(
+                draft = drafts.open_draft(
                     token=payload.token,
                     point=points[0],
                     version=form.version,
@@ -317,33 +318,33 @@ def _submit(request, payload: IntakeIn):
                 )
                 dossier = draft.dossier
             else:
-                dossier = intake.update_applicant(
+                dossier = drafts.update_applicant(
                     existing.pk, applicant, service_option=data["service_option"], **person
                 )
                 dossier = _checklist(dossier, payload, person)
             sealed, refusal = _seal(
                 dossier, payload, person, draft if draft and draft.created else None
             )
-    except (intake.IntakeError, TransitionError) as exc:
+    except (intake_common.IntakeError, TransitionError) as exc:
         refusal = Refused(_problems(exc), existing)
     if refusal is not None:
         raise refusal
     return Status(201, _out(sealed))
 
 
-def _seal(dossier: Dossier, payload: IntakeIn, person: dict, created: intake.Draft | None):
+def _seal(dossier: Dossier, payload: IntakeIn, person: dict, created: drafts.Draft | None):
     """(sealed dossier, None), or (None, the refusal) with the draft left in place holding
     the choices that were sent, for the clerk to go on with. Returned, not raised, so the
     caller's transaction commits the draft. `created`: the draft when it was created in
     this transaction, with its related rows loaded; it is sealed as it is."""
     if created is None:
-        dossier = Dossier.objects.select_related(*intake.SEAL_RELATED).get(pk=dossier.pk)
+        dossier = Dossier.objects.select_related(*sealing.SEAL_RELATED).get(pk=dossier.pk)
     try:
         choices = _route_and_fees(dossier, payload)
     except Refused as refused:
         return None, refused
     try:
-        sealed, _now = intake.seal(
+        sealed, _now = sealing.seal(
             dossier.pk,
             seal_number=payload.seal_number,
             choices=choices,
@@ -351,9 +352,9 @@ def _seal(dossier: Dossier, payload: IntakeIn, person: dict, created: intake.Dra
             documents=created.documents if created else None,
             **person,
         )
-    except (intake.IntakeError, TransitionError) as exc:
-        with suppress(intake.IntakeError, TransitionError):
-            intake.save_route_and_fees(dossier.pk, choices, **person)
+    except (intake_common.IntakeError, TransitionError) as exc:
+        with suppress(intake_common.IntakeError, TransitionError):
+            pricing.save_route_and_fees(dossier.pk, choices, **person)
         return None, Refused(_problems(exc), dossier)
     return sealed, None
 
@@ -370,15 +371,15 @@ def _checklist(dossier: Dossier, payload: IntakeIn, person: dict) -> Dossier:
     for doc in dossier.documents.all():
         given = by_position.get(doc.position)
         if given is None:
-            lines.append(intake.ChecklistLine(doc.pk, False, doc.form, 0))
+            lines.append(drafts.ChecklistLine(doc.pk, False, doc.form, 0))
         else:
             lines.append(_line(doc.pk, doc.position, doc.form, given, errors))
     if errors:
         raise Refused(errors, dossier)
-    return intake.save_checklist(dossier.pk, lines, **person)
+    return drafts.save_checklist(dossier.pk, lines, **person)
 
 
-def _checklist_lines(version, payload: IntakeIn) -> dict[int, intake.ChecklistLine]:
+def _checklist_lines(version, payload: IntakeIn) -> dict[int, drafts.ChecklistLine]:
     """The checklist of a new draft, by document position; refused before anything is
     written when a line is wrong."""
     by_position = {d.position: d for d in payload.documents}
@@ -391,7 +392,7 @@ def _checklist_lines(version, payload: IntakeIn) -> dict[int, intake.ChecklistLi
             else DossierDocument.Form.COPY
         )
         if given is None:
-            lines[rule.position] = intake.ChecklistLine(0, False, default_form, 0)
+            lines[rule.position] = drafts.ChecklistLine(0, False, default_form, 0)
         else:
             lines[rule.position] = _line(0, rule.position, default_form, given, errors)
     if errors:
@@ -405,12 +406,12 @@ def _line(document_id: int, position: int, default_form: str, given, errors: lis
         errors.append({"loc": ["documents", position, "form"], "msg": "original or copy"})
     if not 0 <= given.pages <= 999 or (given.present and given.pages == 0):
         errors.append({"loc": ["documents", position, "pages"], "msg": "1 to 999"})
-    return intake.ChecklistLine(document_id, given.present, form, given.pages)
+    return drafts.ChecklistLine(document_id, given.present, form, given.pages)
 
 
-def _route_and_fees(dossier: Dossier, payload: IntakeIn) -> intake.RouteAndFees:
+def _route_and_fees(dossier: Dossier, payload: IntakeIn) -> pricing.RouteAndFees:
     """The payload's agency, return, fee and payment choices, checked by the wizard's form."""
-    competent = intake.competent_for(dossier)
+    competent = intake_common.competent_for(dossier)
     agency = dossier.agency
     if payload.agency:
         agency = next((a for a in competent if a.unit_code == payload.agency), None)

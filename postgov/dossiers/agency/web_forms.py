@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from postgov.dossiers.agency_actions import RefusalReason, ResultFile, StopReason
+from postgov.dossiers.agency.actions import RefusalReason, ResultFile, StopReason
 from postgov.lib.forms import StyledFormMixin
 
 

@@ -1,5 +1,5 @@
 """The intake wizard's forms. They check what a person typed; the changes themselves are
-made by `intake.py`."""
+made by the `intake` modules."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from postgov.catalog import catalog_access
 from postgov.catalog.models import ExemptCategory, Fee, Procedure
-from postgov.dossiers.intake import RouteAndFees, postal_refusal
+from postgov.dossiers.intake.drafts import postal_refusal
+from postgov.dossiers.intake.pricing import RouteAndFees
 from postgov.dossiers.models import (
     DossierDocument,
     PaymentMethod,
