@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "agency.webhook_enabled": gettext_lazy("Webhook enabled"),
     "agency.webhook_resent": gettext_lazy("Webhook delivery sent again"),
     "audit.verified": gettext_lazy("Audit chain verified"),
+    "audit.searched": gettext_lazy("Audit trail searched"),
     "auth.login": gettext_lazy("Signed in"),
     "auth.login_failed": gettext_lazy("Sign-in failed"),
     "auth.logout": gettext_lazy("Signed out"),
