@@ -5,14 +5,12 @@ var/screenshots/phone-*.png to look at."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
-from django.utils import timezone
 
 from postgov.delivery import actions as delivery
+from postgov.delivery import scheduling
 from postgov.dossiers.tests.intake_helpers import draft
 from postgov.identity.access import Access
 from tests.browser import log_in
@@ -127,7 +125,7 @@ def test_the_postmans_pages_fit_a_phone(page, world, version, supervisor_a, post
         phone="0987654321",
         address="Số 12 Lê Duẩn",
         commune=world.commune_a,
-        day=timezone.localdate() + timedelta(days=1),
+        day=scheduling.first_collection_day(world.province.pk),
         window="morning",
         note="Nhà có cổng xanh",
     )
