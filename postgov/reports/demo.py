@@ -28,7 +28,7 @@ from postgov.dossiers.agency.actions import Who, act
 from postgov.dossiers.clock import deadline, suggested_appointment
 from postgov.dossiers.intake.sealing import seal
 from postgov.dossiers.models import Dossier, DossierDocument, ReturnMethod
-from postgov.exchange.integration import AGENCY_SCOPES, _digest
+from postgov.exchange.integration import AGENCY_SCOPES, key_digest
 from postgov.exchange.models import AgencyClient, ApiKey
 from postgov.identity.access import Access
 from postgov.identity.models import RelyingParty, User
@@ -277,7 +277,7 @@ def load_demo() -> str:
     prefix = DEMO_API_KEY.split("_")[1]
     if not ApiKey.objects.filter(prefix=prefix).exists():
         ApiKey.objects.create(
-            agency=agency, name="Demo", prefix=prefix, key_hash=_digest(DEMO_API_KEY)
+            agency=agency, name="Demo", prefix=prefix, key_hash=key_digest(DEMO_API_KEY)
         )
         key_created = True
     client_created = _demo_oauth_client(agency)
