@@ -150,6 +150,44 @@ class SecondFactorMiddleware:
         return redirect_to_login(here)
 
 
+class PasswordChangeMiddleware:
+    """A password that a clerk or an administrator set is changed by its holder before the
+    account does anything else.
+
+    The login sends such an account to the password page, but a session could leave it
+    for any other address; checked here for every request, as the second factor is. API
+    calls get 403 as problem details."""
+
+    # Where such a session may still go: the password page, the second factor, or away.
+    OPEN = SecondFactorMiddleware.OPEN | {"identity:password_change"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and user.password_must_change:
+            try:
+                name = resolve(request.path_info).view_name
+            except Resolver404:
+                name = ""
+            if name not in self.OPEN:
+                return self._refusal(request)
+        return self.get_response(request)
+
+    def _refusal(self, request):
+        if request.path.startswith("/api/"):
+            return problem(
+                request,
+                403,
+                _("Change the password you were given before using the API."),
+                title=_("Password change required"),
+            )
+        here = request.get_full_path() if request.method == "GET" else request.path
+        messages.info(request, _("Choose your own password before you go on."))
+        return redirect(reverse("identity:password_change") + "?" + urlencode({"next": here}))
+
+
 def _touch_session_row(request) -> None:
     """Keep the account page's session list current (last seen, and the session key,
     which Django changes on login and password change)."""

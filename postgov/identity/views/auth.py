@@ -21,7 +21,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from postgov.audit.actions import record
-from postgov.identity import authn, mfa_attempts, otp, passkeys, throttle
+from postgov.identity import actions, authn, mfa_attempts, otp, passkeys, throttle
 from postgov.identity.forms import (
     CodeForm,
     EnrolTotpForm,
@@ -484,13 +484,9 @@ def logout_view(request):
 def password_change(request):
     form = StyledPasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        if user.password_must_change:
-            user.password_must_change = False
-            user.save(update_fields=["password_must_change"])
+        user = actions.change_password(request, request.user, form.cleaned_data["new_password1"])
         update_session_auth_hash(request, user)
         authn.refresh_session_key(request)
-        record("auth.password_changed", request=request, obj=user)
         messages.success(request, _("Your password has been changed."))
         return redirect(safe_next(request))
     return render(request, "identity/password_change.html", {"form": form})
