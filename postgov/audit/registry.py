@@ -61,8 +61,7 @@ def step_label(family: str, step: str) -> str | None:
 
 
 def value_label(key: str, value: str) -> str | None:
-    # str(): a choices member (Role.CLERK) hashes by its name, the table holds its value.
-    label = VALUE_LABELS.get((key, str(value)))
+    label = VALUE_LABELS.get((key, value))
     return None if label is None else str(label)
 
 
