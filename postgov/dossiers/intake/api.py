@@ -67,10 +67,10 @@ class DocumentIn(Schema):
 
 
 class ReturnIn(Schema):
-    method: str = Field("deliver", description="deliver, hold (at a post office) or agency")
+    method: str = Field(default="deliver", description="deliver, hold (at a post office) or agency")
     address: str = ""
     commune: str = ""
-    point: str = Field("", description="Service point code, for hold.")
+    point: str = Field(default="", description="Service point code, for hold.")
 
 
 class ExemptionIn(Schema):
@@ -79,7 +79,7 @@ class ExemptionIn(Schema):
 
 
 class PaymentIn(Schema):
-    method: str = Field("cash", description="cash or transfer")
+    method: str = Field(default="cash", description="cash or transfer")
     reference: str = ""
 
 
