@@ -32,8 +32,9 @@ def _caller(request: HttpRequest) -> str:
     """Who is calling, for rate limits: the API credential's identity, the logged-in user,
     else the client address (an IPv6 /64 as one)."""
     auth = getattr(request, "auth", None)
-    if getattr(auth, "throttle_key", None):
-        return auth.throttle_key
+    throttle_key = getattr(auth, "throttle_key", None)
+    if throttle_key:
+        return throttle_key
     if auth is not None and getattr(auth, "pk", None) is not None:
         return f"{auth._meta.label_lower}:{auth.pk}"
     user = getattr(request, "user", None)

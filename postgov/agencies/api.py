@@ -37,7 +37,7 @@ class AgencyOut(Schema):
 
     @staticmethod
     def resolve_commune_code(obj: Agency) -> str | None:
-        return obj.commune.code if obj.commune_id else None
+        return obj.commune.code if obj.commune is not None else None
 
 
 @router.get("/", response=list[AgencyOut], summary="List agencies")

@@ -172,6 +172,7 @@ def _load_competences(province: Province) -> int:
         for code, commune_code, _, _ in COMMUNE_CENTRES
     ]
     for procedure in Procedure.objects.filter(is_demo=True):
+        targets: list[tuple[Agency, Commune | None]]
         if procedure.agency_level == AgencyLevel.COMMUNE or procedure.field in COMMUNE_FIELDS:
             targets = [(agency, commune) for agency, commune in centres]
         else:

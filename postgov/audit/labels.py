@@ -2,8 +2,9 @@
 details as "label: value" lines, for the audit trail and a person's own activity page.
 
 Every action recorded has a label here; a workflow step of a dossier ("dossier.<step>")
-takes its step's label. A test finds the actions recorded in the code and fails when one
-has no label.
+takes its step's label, and a code in the details (a role, a dossier state) the words the
+app that owns it registered (`postgov/audit/registry.py`). A test finds the actions
+recorded in the code and fails when one has no label.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from postgov.audit import registry
 
 ACTION_LABELS = {
     "admin.add": gettext_lazy("Added in the administration"),
@@ -249,26 +252,7 @@ def action_label(action: str) -> str:
     if action in ACTION_LABELS:
         return str(ACTION_LABELS[action])
     family, _dot, step = action.partition(".")
-    if family == "dossier":
-        # At call time: the audit trail sits below the apps it names (pyproject's import contracts).
-        from postgov.dossiers.workflow import BY_ACTION
-
-        if step in BY_ACTION:
-            return str(BY_ACTION[step].label)
-    return action
-
-
-def _choice_label(key: str, value: str) -> str | None:
-    """A code stored in the details (a role, a dossier state) as the words it stands for."""
-    # At call time: the audit trail sits below the apps it names (pyproject's import contracts).
-    from postgov.dossiers.workflow import State
-    from postgov.identity.models import Role
-
-    if key == "role" and value in Role.values:
-        return str(Role(value).label)
-    if key in ("from", "to", "status", "previous", "target") and value in State.values:
-        return str(State(value).label)
-    return None
+    return registry.step_label(family, step) or action
 
 
 def _value(key: str, value: Any) -> str:
@@ -281,7 +265,7 @@ def _value(key: str, value: Any) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(_value(key, v) for v in value) or "—"
     if isinstance(value, str):
-        return _choice_label(key, value) or value
+        return registry.value_label(key, value) or value
     return str(value)
 
 

@@ -13,12 +13,11 @@ _ADMIN_ACTIONS = {1: "admin.add", 2: "admin.change", 3: "admin.delete"}
 def audit_admin_change(sender, instance: LogEntry, created: bool, **kwargs) -> None:
     if not created:
         return
+    model = instance.content_type.model_class() if instance.content_type else None
     record(
         _ADMIN_ACTIONS.get(instance.action_flag, "admin.other"),
         actor=instance.user,
-        object_type=instance.content_type.model_class()._meta.label_lower
-        if instance.content_type and instance.content_type.model_class()
-        else "",
+        object_type=model._meta.label_lower if model else "",
         object_id=instance.object_id or "",
         details={"repr": instance.object_repr[:200], "change": instance.get_change_message()},
     )

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from postgov.agencies.models import Agency
 from postgov.audit.actions import record, verify_chain
 from postgov.audit.models import AuditEvent
+from postgov.audit.registry import objects_coded
 from postgov.identity.access import role_required
 from postgov.identity.models import Role, RoleAssignment
 from postgov.places.models import ServicePoint
@@ -70,28 +71,10 @@ def _about(object_type: str, *pks) -> Q:
 
 
 def _coded_objects(code: str) -> list[Q]:
-    """The events about what a code names: a dossier (by its code or one of its postal
-    items' numbers) with its pickup booking, a pickup booking, a manifest. Each is one
-    lookup of a unique code, then of the events' (object type, object id) index."""
-    # At call time: the audit trail sits below the apps it names (pyproject's import contracts).
-    from postgov.delivery.models import Manifest, PickupBooking
-    from postgov.dossiers.models import Dossier
-
-    codes = {code, code.upper()}
-    found = []
-    dossier = (
-        Dossier.objects.filter(code__in=codes).values("pk", "pickup_id").first()
-        or Dossier.objects.filter(items__item_id__in=codes).values("pk", "pickup_id").first()
-    )
-    if dossier:
-        found.append(_about(Dossier._meta.label_lower, dossier["pk"]))
-        if dossier["pickup_id"]:
-            found.append(_about(PickupBooking._meta.label_lower, dossier["pickup_id"]))
-    for model in (PickupBooking, Manifest):
-        pk = model.objects.filter(code__in=codes).values_list("pk", flat=True).first()
-        if pk:
-            found.append(_about(model._meta.label_lower, pk))
-    return found
+    """The events about what a code names, as the apps that issue codes find it
+    (`postgov/audit/registry.py`): each finder is one lookup of a unique code, then the
+    events come from their (object type, object id) index."""
+    return [_about(object_type, object_id) for object_type, object_id in objects_coded(code)]
 
 
 def _action_starting_with(prefix: str) -> Q:

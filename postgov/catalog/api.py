@@ -192,7 +192,7 @@ def tariff(
     charge = None
     if (zone is None) != (weight_g is None):
         raise HttpError(422, "Cần cả zone và weight_g để tính cước. / Give both zone and weight_g.")
-    if zone is not None:
+    if zone is not None and weight_g is not None:  # both or neither, checked above
         try:
             charge = postal_charge(current, zone, weight_g)
         except TariffError as error:

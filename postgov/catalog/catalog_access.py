@@ -6,7 +6,7 @@ this module only gathers what intake needs from them in one place.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.cache import cache
 from django.db.models import Count, QuerySet, prefetch_related_objects
@@ -57,7 +57,7 @@ def frequent_procedures(point_id: int) -> list[Procedure]:
     key = f"intake:frequent:{point_id}"
     ids = cache.get(key)
     if ids is None:
-        since = timezone.now() - timezone.timedelta(days=60)
+        since = timezone.now() - timedelta(days=60)
         ids = list(
             ProcedureVersion.objects.filter(
                 dossiers__receiving_point_id=point_id, dossiers__created_at__gte=since
@@ -68,11 +68,11 @@ def frequent_procedures(point_id: int) -> list[Procedure]:
             .values_list("procedure_id", flat=True)[:FREQUENT_COUNT]
         )
         cache.set(key, ids, FREQUENT_CACHE_SECONDS)
-    in_force: QuerySet[Procedure] = with_version_in_force(Procedure.objects.all()).filter(
+    in_force = with_version_in_force(Procedure.objects.all()).filter(
         current_version_id__isnull=False
     )
     chosen = {p.pk: p for p in in_force.filter(pk__in=ids)}
-    result = [chosen[pk] for pk in ids if pk in chosen]
+    result: list[Procedure] = [chosen[pk] for pk in ids if pk in chosen]
     if len(result) < FREQUENT_COUNT:
         others = in_force.exclude(pk__in=ids).filter(current_postal_allowed=True).order_by("name")
         result += list(others[: FREQUENT_COUNT - len(result)])

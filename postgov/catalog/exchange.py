@@ -486,7 +486,8 @@ def _read_json_document(item: Any, path: str, problems: Problems) -> DocumentSpe
         problems.add(Where.path(path), "phải là một đối tượng", "must be an object")
         return None
     _unknown_keys(item, _JSON_DOCUMENT_KEYS, path, problems)
-    values, ok = {}, True
+    values: dict[str, Any] = {}  # each parser gives its own field's type
+    ok = True
     parsers = {
         "name": lambda raw: parse_text(raw, "name_document", required=True),
         "form": lambda raw: parse_choice(raw, "form"),
@@ -510,7 +511,8 @@ def _read_json_fee(item: Any, path: str, problems: Problems) -> FeeSpec | None:
         problems.add(Where.path(path), "phải là một đối tượng", "must be an object")
         return None
     _unknown_keys(item, _JSON_FEE_KEYS, path, problems)
-    values, ok = {}, True
+    values: dict[str, Any] = {}  # each parser gives its own field's type
+    ok = True
     parsers = {
         "name": lambda raw: parse_text(raw, "name_fee", required=True),
         "amount": lambda raw: parse_whole(
@@ -602,7 +604,12 @@ def _read_json_version(item: Any, path: str, problems: Problems) -> VersionSpec 
     ]
     if values is None or problems.total > before:
         return None
-    content = VersionContent(**values, documents=tuple(documents), fees=tuple(fees))
+    # A document or fee read as None added a problem, so none is left here.
+    content = VersionContent(
+        **values,
+        documents=tuple(d for d in documents if d is not None),
+        fees=tuple(f for f in fees if f is not None),
+    )
     check_version(content, Where.path(path), problems)
     return VersionSpec(effective_from, content, Where.path(path))
 

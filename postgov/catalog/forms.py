@@ -41,7 +41,9 @@ class ProcedureFilterForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args, fields: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["field"].choices = [("", _("All fields")), *((f, f) for f in fields)]
+        field = self.fields["field"]
+        assert isinstance(field, forms.ChoiceField)  # declared above
+        field.choices = [("", _("All fields")), *((f, f) for f in fields)]
 
 
 class CatalogUploadForm(StyledFormMixin, forms.Form):

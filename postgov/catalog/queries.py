@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from postgov.catalog.models import Procedure, ProcedureVersion
 from postgov.lib.text import search_terms
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 # A query is typed by a person; more words than this is noise (or an attack on the
 # database with a thousand LIKE clauses).
@@ -48,9 +52,16 @@ def version_in_force(
     )
 
 
+class InForce(TypedDict):
+    """What `with_version_in_force` adds to each procedure."""
+
+    current_version_id: int | None
+    current_postal_allowed: bool | None
+
+
 def with_version_in_force(
     queryset: QuerySet[Procedure], on_date: date | datetime | None = None
-) -> QuerySet[Procedure]:
+) -> QuerySet[WithAnnotations[Procedure, InForce]]:
     """Annotate each procedure with `current_version_id` and `current_postal_allowed` (None
     when nothing is in force), in one query, for lists."""
     on = as_local_date(on_date)

@@ -155,7 +155,7 @@ def declaration_form(request, code: str):
     procedure = _procedure(code)
     current = version_in_force(procedure, timezone.localdate())
     document = declarations.declaration_document(current)
-    if document is None:
+    if current is None or document is None:
         raise Http404("no form for this procedure")
     response = HttpResponse(declarations.render(current, document), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{declarations.file_name(current)}"'

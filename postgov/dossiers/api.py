@@ -151,7 +151,7 @@ def track(request, code: str, phone_last4: str = "", token: str = ""):
         return response
     if result is None:
         raise HttpError(404, tracking.not_found_message())
-    if result.scope == "postal":
+    if isinstance(result, tracking.PostalStatus):  # scope "postal"
         return result.__dict__
     if result.scope == "pickup":
         return _pickup_out(result)
@@ -206,7 +206,7 @@ def _out(request, dossier: Dossier) -> dict:
         "procedure_code": dossier.procedure_version.procedure.code,
         "procedure": dossier.procedure_version.procedure.name,
         "receiving_point": dossier.receiving_point.code,
-        "agency": dossier.agency.unit_code if dossier.agency_id else None,
+        "agency": dossier.agency.unit_code if dossier.agency is not None else None,
         "applicant_name": dossier.applicant_name,
         "items": list(dossier.items.values_list("item_id", flat=True)),
         "total_due": dossier.total_due,

@@ -11,6 +11,7 @@ class DossiersConfig(AppConfig):
     def ready(self):
         # Models load once the app registry is ready, not with this module.
         from postgov.agencies.models import Agency, CalendarAdjustment, Competence
+        from postgov.audit import registry as audit
         from postgov.catalog.models import (
             Fee,
             PostalTariff,
@@ -19,7 +20,8 @@ class DossiersConfig(AppConfig):
             RequiredDocument,
             TariffBand,
         )
-        from postgov.dossiers import actions, citizen_notices, clock, legs
+        from postgov.dossiers import actions, audit_codes, citizen_notices, clock, legs
+        from postgov.dossiers.workflow import BY_ACTION, State
         from postgov.lib import refcache
         from postgov.places.models import Commune, Province, ServicePoint
 
@@ -43,3 +45,10 @@ class DossiersConfig(AppConfig):
             Commune,
             ServicePoint,
         )
+        # What the audit trail, below this app, says of its steps and states and how it
+        # finds a dossier's events by its code.
+        audit.register_step_labels("dossier", {a: t.label for a, t in BY_ACTION.items()})
+        audit.register_value_labels(
+            ("from", "to", "status", "previous", "target"), dict(State.choices)
+        )
+        audit.register_code_finder(audit_codes.dossier_coded)

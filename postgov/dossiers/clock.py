@@ -183,7 +183,10 @@ def suggested_appointment(dossier, now: datetime, calendars: Calendars | None = 
     calendars = calendars or Calendars()
     if dossier.return_method in (ReturnMethod.DELIVER, ReturnMethod.HOLD):
         calendar = calendars.for_post(dossier.province_id)
-        days = SEGMENT_BY_NAME["return"].working_days
+        post_days = SEGMENT_BY_NAME["return"].working_days
+        if post_days is None:
+            raise ValueError("the return segment has no service level")
+        days: float = post_days
     else:
         calendar = calendars.for_agency(dossier.agency_id)
         days = 1

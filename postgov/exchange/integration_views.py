@@ -88,7 +88,8 @@ def integration(request, agency_id: int):
     key_form = KeyForm(request.POST if request.POST.get("form") == "key" else None)
     hook_form = WebhookForm(request.POST if request.POST.get("form") == "webhook" else None)
     client_form = ClientForm(request.POST if request.POST.get("form") == "client" else None)
-    shown = {}  # a new key or secret, shown once in this very answer and never again
+    # A new key or secret, shown once in this very answer and never again.
+    shown: dict[str, object] = {}
     if request.method == "POST":
         if key_form.is_bound and key_form.is_valid():
             key, raw = create_api_key(

@@ -157,6 +157,13 @@ def adapter() -> PortalAdapter:
 # -- the records, in the portal's shape ----------------------------------------------------
 
 
+def _agency_name(dossier: Dossier) -> str:
+    # Only a dossier routed to an agency is reported (queue_sync).
+    if dossier.agency is None:
+        raise ValueError(f"dossier {dossier.pk} has no agency to report to the portal")
+    return dossier.agency.name
+
+
 def dossier_record(dossier: Dossier) -> dict:
     """DongBoHoSoMC: the dossier as the portal registers it."""
     procedure = dossier.procedure_version.procedure
@@ -199,7 +206,7 @@ def dossier_record(dossier: Dossier) -> dict:
         "ThongTinTra": "",
         "HinhThuc": "0" if dossier.return_method == ReturnMethod.AT_AGENCY else "1",
         "NgayKetThucXuLy": "",
-        "DonViXuLy": dossier.agency.name,
+        "DonViXuLy": _agency_name(dossier),
         "GhiChu": "Tiếp nhận qua dịch vụ bưu chính công ích",
         "TaiLieuNop": documents,
         "DanhSachLePhi": fees,
@@ -219,10 +226,10 @@ def progress_record(dossier: Dossier, event: DossierEvent) -> dict:
     """CapNhatTienDoHoSoMC: one step of processing."""
     return {
         "MaHoSo": dossier.code,
-        "NguoiXuLy": event.actor.get_full_name() if event.actor_id else "Hệ thống",
+        "NguoiXuLy": event.actor.get_full_name() if event.actor is not None else "Hệ thống",
         "ChucDanh": "",
         "ThoiDiemXuLy": portal_date(event.at),
-        "PhongBanXuLy": dossier.agency.name,
+        "PhongBanXuLy": _agency_name(dossier),
         "NoiDungXuLy": event.note or str(event.code),
         "TrangThai": str(event.national_status),
         "NgayBatDau": portal_date(dossier.submitted_at),

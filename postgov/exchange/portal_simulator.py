@@ -17,6 +17,7 @@ import json
 import re
 import secrets
 import threading
+from collections.abc import Callable
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 from django.conf import settings
@@ -147,7 +148,7 @@ class PortalSimulator:
         )
         return [payload]
 
-    def serve(self) -> tuple[str, callable]:
+    def serve(self) -> tuple[str, Callable[[], None]]:
         """Serve on 127.0.0.1 (a free port) in a thread; returns (base URL, stop)."""
 
         class Quiet(WSGIRequestHandler):

@@ -9,9 +9,19 @@ administrators. A test checks that no admin of the site escapes this.
 
 from __future__ import annotations
 
-from django.contrib.admin.sites import NotRegistered
+from typing import TYPE_CHECKING
+
+from django.contrib.admin.exceptions import NotRegistered
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
+
+if TYPE_CHECKING:
+    from django.contrib.admin import ModelAdmin
+
+    # What the mixin is always combined with (`class XAdmin(ScopedAdmin, admin.ModelAdmin)`).
+    _AdminBase = ModelAdmin
+else:
+    _AdminBase = object
 
 
 def is_admin(request) -> bool:
@@ -32,7 +42,7 @@ def province_of(obj: Model, path: str) -> int | None:
     return obj.pk if last == "pk" else getattr(obj, f"{last}_id")
 
 
-class ScopedAdmin:
+class ScopedAdmin(_AdminBase):
     """Who sees and changes which rows of a model in the admin.
 
     - `province_path`: the query path from a row to its province. A provincial
@@ -70,7 +80,11 @@ class ScopedAdmin:
 
     def province_of(self, obj: Model) -> int | None:
         """The province of one row (admins with several paths say it themselves)."""
-        return province_of(obj, self.province_path) if self.province_path else None
+        if not self.province_path:
+            return None
+        if not isinstance(self.province_path, str):
+            raise NotImplementedError(f"{type(self).__name__} has several paths: say which")
+        return province_of(obj, self.province_path)
 
     # -- permissions ---------------------------------------------------------------------
     def has_module_permission(self, request) -> bool:

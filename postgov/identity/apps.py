@@ -10,9 +10,12 @@ class IdentityConfig(AppConfig):
 
     def ready(self) -> None:
         # Models and receivers load once the app registry is ready, not with this module.
+        from postgov.audit import registry as audit
         from postgov.identity import signals  # noqa: F401  (login audit receivers)
-        from postgov.identity.models import RoleAssignment
+        from postgov.identity.models import Role, RoleAssignment
         from postgov.lib import refcache
 
         # `Access.for_user` keeps role assignments with the reference data.
         refcache.watch(RoleAssignment)
+        # The audit trail, below this app, names the roles its events record.
+        audit.register_value_labels(("role",), dict(Role.choices))

@@ -94,8 +94,10 @@ def pending_user(request) -> tuple[User | None, dict]:
     if not data or int(time.time()) - data.get("at", 0) > PENDING_SECONDS:
         request.session.pop(PENDING, None)
         return None, {}
-    user = User.objects.filter(pk=data.get("user"), is_active=True).first()
-    return user, data
+    user_id = data.get("user")
+    if user_id is None:
+        return None, data
+    return User.objects.filter(pk=user_id, is_active=True).first(), data
 
 
 def after_password(request, user: User, next_url: str, amr: list[str] | None = None, **extra):

@@ -73,10 +73,26 @@ def kind_for(model: type[models.Model]) -> str:
     return next(kind for kind, kind_model in KIND_MODELS.items() if kind_model is model)
 
 
+def _field(model: type[models.Model] | models.Model, name: str) -> models.Field:
+    """A field a request may set: a column or a many-to-many, never a reverse relation."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise ValueError(f"{name} is a reverse relation, not a field a request sets")
+    return field
+
+
+def _rows_of(field: models.Field) -> models.QuerySet:
+    """The rows a relation points to."""
+    related = field.related_model
+    if not (isinstance(related, type) and issubclass(related, models.Model)):
+        raise ValueError(f"{field.name} points to no model")
+    return related._default_manager.all()
+
+
 def stored_value(obj: models.Model, name: str) -> Any:
     """The value of field `name` of `obj` as a request keeps it (JSON): a related row by
     its primary key, many related rows as a sorted list of keys, a file by its name."""
-    field = obj._meta.get_field(name)
+    field = _field(obj, name)
     if field.many_to_many:
         if obj.pk is None:
             return []
@@ -95,7 +111,7 @@ def set_values(obj: models.Model, values: dict[str, Any]) -> dict[str, list]:
     which can be set only once the row is saved."""
     later = {}
     for name, value in values.items():
-        field = obj._meta.get_field(name)
+        field = _field(obj, name)
         if field.many_to_many:
             later[name] = value
         else:
@@ -122,10 +138,10 @@ def _display(field: models.Field, value: Any) -> str:
     if value is None or value == "" or value == []:
         return "—"
     if field.many_to_many:
-        rows = field.related_model.objects.filter(pk__in=value)
+        rows = _rows_of(field).filter(pk__in=value)
         return ", ".join(str(row) for row in rows) or "—"
     if field.is_relation:
-        row = field.related_model.objects.filter(pk=value).first()
+        row = _rows_of(field).filter(pk=value).first()
         return str(row) if row is not None else f"#{value}"
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
@@ -147,7 +163,7 @@ def describe(change: ChangeRequest) -> list[Line]:
     for name in REQUESTABLE[change.kind]:
         if name not in after:
             continue
-        field = model._meta.get_field(name)
+        field = _field(model, name)
         if name in SECRET_FIELDS:
             old = _("the current secret") if change.target_id else "—"
             new = _("a new secret") if after[name] else "—"
@@ -167,9 +183,10 @@ def title(change: ChangeRequest) -> str:
     if change.kind == Kind.ROLE_ASSIGNMENT:
         assignment = RoleAssignment()
         set_values(assignment, {k: v for k, v in values.items() if k != "user"})
-        user = User.objects.filter(pk=values.get("user")).first()
+        user_id = values.get("user")
+        user = User.objects.filter(pk=user_id).first() if user_id is not None else None
         return f"{assignment} → {user.get_username() if user else '?'}"
-    existing = model.objects.filter(pk=change.target_id).first()
+    existing = model._default_manager.filter(pk=change.target_id).first()
     name = values.get("name") or (str(existing) if existing else "")
     return str(name)
 

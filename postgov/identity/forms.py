@@ -58,7 +58,9 @@ class CodeForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, methods: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if methods is not None:
-            self.fields["method"].choices = [c for c in self.METHODS if c[0] in methods]
+            method = self.fields["method"]
+            assert isinstance(method, forms.ChoiceField)  # declared above
+            method.choices = [c for c in self.METHODS if c[0] in methods]
             if methods and not self.is_bound:
                 self.initial.setdefault("method", methods[0])
 

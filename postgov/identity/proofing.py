@@ -252,7 +252,7 @@ def attach_card(request, case: ProofingCase, card: IdCardData) -> ProofingCase:
     check = assess(case.user, case.card) if case.user else None
     case.mismatches = check.differences if check else []
     case.card_match = check.match if check else ""
-    other = User.objects.filter(verified_id_number=card.id_number).exclude(pk=case.user_id).first()
+    other = _verified_elsewhere(card.id_number, case)
     case.conflict_user = other
     case.save(update_fields=["card", "mismatches", "card_match", "conflict_user"])
     extra = {"same_card": previous == card.id_number} if previous else {}
@@ -319,7 +319,14 @@ def other_verified_account(case: ProofingCase) -> User | None:
     number = case.card.get("id_number")
     if not number:
         return None
-    return User.objects.filter(verified_id_number=number).exclude(pk=case.user_id).first()
+    return _verified_elsewhere(number, case)
+
+
+def _verified_elsewhere(number: str, case: ProofingCase) -> User | None:
+    found = User.objects.filter(verified_id_number=number)
+    if case.user_id is not None:
+        found = found.exclude(pk=case.user_id)
+    return found.first()
 
 
 @transaction.atomic
@@ -361,9 +368,12 @@ def decide(
         ]
     )
     if case.status == ProofingCase.Status.PASSED:
+        user = case.user
+        if user is None:
+            raise ValueError(f"proofing case {case.pk} passed without an account")
         try:
             with transaction.atomic():
-                _bind(case.user, case)
+                _bind(user, case)
         except IntegrityError:
             # The number was verified on another account since the scan: it never moves
             # without a supervisor.
@@ -372,11 +382,11 @@ def decide(
             case.save(update_fields=["status", "conflict_user"])
         else:
             _consume_code(case)
-            _notify(case.user)
+            _notify(user)
             record(
                 "identity.level_raised",
                 request=request,
-                obj=case.user,
+                obj=user,
                 service_point_id=case.service_point_id,
                 details={"level": 2, "case": case.pk},
             )
@@ -395,7 +405,7 @@ def decide(
 
 
 def _consume_code(case: ProofingCase) -> None:
-    if case.enrolment_code_id:
+    if case.enrolment_code is not None:
         case.enrolment_code.used_at = timezone.now()
         case.enrolment_code.save(update_fields=["used_at"])
 

@@ -69,14 +69,17 @@ def keep(request, cleaned: dict, password: str, next_url: str) -> dict:
     """Keep what the form received as the pending registration (replacing any earlier
     one). An empty `password` keeps the one chosen before."""
     previous = pending(request) or {}
-    data = {}
+    data: dict[str, object] = {}
     for name in FIELDS:
         value = cleaned.get(name)
-        if name == "birth_date":
-            value = value.isoformat()
+        if value is None:
+            data[name] = ""
+        elif name == "birth_date":
+            data[name] = value.isoformat()
         elif name.endswith("_commune"):
-            value = value.pk
-        data[name] = value if value is not None else ""
+            data[name] = value.pk
+        else:
+            data[name] = value
     state = {
         "data": data,
         "password": make_password(password) if password else previous.get("password", ""),

@@ -84,7 +84,7 @@ def attempt(request: HttpRequest, username: str) -> Attempt:
         # Without an address (a test client, a misconfigured proxy) every such attempt
         # shares one key rather than escaping the throttle.
         network=network_key(client_ip(request)) or "0.0.0.0",  # noqa: S104  (a key)
-        device=device["d"] if known else "",
+        device=device["d"] if known and device is not None else "",
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from typing import Protocol
 
 from django.conf import settings
@@ -37,7 +38,7 @@ class Gateway(Protocol):
     """`attachments` is passed only when the message has some (e-mail only)."""
 
     def send(
-        self, recipient: str, subject: str, body: str, attachments: list[Attachment] = ...
+        self, recipient: str, subject: str, body: str, attachments: Sequence[Attachment] = ...
     ) -> None: ...
 
 
@@ -65,8 +66,16 @@ def keep_in_development(channel: str, recipient: str, subject: str, body: str) -
     DevelopmentDelivery.objects.filter(pk__lte=delivery.pk - DEVELOPMENT_KEPT).delete()
 
 
+def _no_attachments(attachments: Sequence[Attachment]) -> None:
+    if attachments:
+        raise ValueError("an SMS carries no attachments")
+
+
 class ConsoleSms:
-    def send(self, recipient: str, subject: str, body: str) -> None:
+    def send(
+        self, recipient: str, subject: str, body: str, attachments: Sequence[Attachment] = ()
+    ) -> None:
+        _no_attachments(attachments)
         logger.info(
             "SMS to %s (%d characters) handed to the console gateway", masked(recipient), len(body)
         )
@@ -79,7 +88,10 @@ class HttpSms:
             raise GatewayError("SMS_HTTP_URL is not set")
         self.url, self.token, self.timeout = url, token, timeout
 
-    def send(self, recipient: str, subject: str, body: str) -> None:
+    def send(
+        self, recipient: str, subject: str, body: str, attachments: Sequence[Attachment] = ()
+    ) -> None:
+        _no_attachments(attachments)
         # The URL comes from the environment, yet it goes through the outbound guard like
         # the ones people type: a DNS answer can still move it inside (rebinding), and a
         # redirect must not carry the bearer token elsewhere.
@@ -102,7 +114,7 @@ class HttpSms:
 
 class Email:
     def send(
-        self, recipient: str, subject: str, body: str, attachments: list[Attachment] = ()
+        self, recipient: str, subject: str, body: str, attachments: Sequence[Attachment] = ()
     ) -> None:
         message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
         for filename, content, content_type in attachments:

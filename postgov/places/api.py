@@ -86,6 +86,10 @@ class ServicePointOut(Schema):
 class ServicePointDetailOut(ServicePointOut):
     vpostcode: str = Field(description="12 characters; empty when it cannot be computed")
 
+    @staticmethod
+    def resolve_vpostcode(obj: ServicePoint) -> str:
+        return postal_codes.vpostcode_of_point(obj)
+
 
 class CodeSetOut(Schema):
     name: str
@@ -200,7 +204,6 @@ def point(request, code: str):
     found = ServicePoint.objects.select_related("commune__province").filter(code=code).first()
     if found is None:
         raise _not_found(f"điểm phục vụ {code}", f"Service point {code}")
-    found.vpostcode = postal_codes.vpostcode_of_point(found)
     return found
 
 

@@ -29,6 +29,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import TypeVar
 
 from django.db import models, transaction
 
@@ -47,7 +48,7 @@ from postgov.places.models import (
 # Part of the fingerprint: bump it when the loader changes what it writes, so that data
 # loaded by an older loader is compared again.
 LOADER_VERSION = "1"
-COUNTED = {
+COUNTED: dict[str, type[models.Model]] = {
     "provinces": Province,
     "communes": Commune,
     "legacy provinces": LegacyProvince,
@@ -136,9 +137,11 @@ def _with_type(name: str, kind: str) -> str:
     return name
 
 
-def _sync(
-    model: type[models.Model], wanted: dict[str, dict], report: TableReport
-) -> dict[str, int]:
+# The tables matched on their official codes.
+Coded = TypeVar("Coded", Province, Commune, LegacyProvince, LegacyDistrict, LegacyCommune)
+
+
+def _sync(model: type[Coded], wanted: dict[str, dict], report: TableReport) -> dict[str, int]:
     """Make the rows of `model` with the codes in `wanted` hold those values; return
     code -> id for every row of the table. Only changed rows are written."""
     existing = {obj.code: obj for obj in model.objects.order_by()}
@@ -213,7 +216,7 @@ def fingerprint(data_dir: Path) -> str:
 
 
 def _counts() -> dict[str, int]:
-    return {name: model.objects.count() for name, model in COUNTED.items()}
+    return {name: model._default_manager.count() for name, model in COUNTED.items()}
 
 
 @transaction.atomic

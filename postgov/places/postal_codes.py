@@ -231,7 +231,7 @@ def _validate(text: str) -> list[_Row]:
                     f"tọa độ “{_shown(lat_text)}, {_shown(lon_text)}” không hợp lệ.",
                     f"invalid coordinates “{_shown(lat_text)}, {_shown(lon_text)}”.",
                 )
-        if len(errors) == problems_before:
+        if len(errors) == problems_before and province is not None:  # no error: a province
             rows.append(_Row(line, code, name, kind, province, commune, latitude, longitude))
     if not rows and not errors:
         errors.append("Tệp không có dòng dữ liệu nào. / The file has no data rows.")

@@ -187,6 +187,8 @@ def _scenario(index, row, people, point, agency) -> None:
         return
     if scenario == "extended":
         dossier.refresh_from_db()
+        if dossier.due_at is None:
+            raise ValueError(f"dossier {dossier.pk} was accepted without a due date")
         act(dossier.pk, "extend", officer_who, new_due=dossier.due_at + timedelta(days=5),
             note="Cần xác minh lý lịch tại nơi cư trú trước đây")  # fmt: skip
         return
@@ -198,8 +200,11 @@ def _scenario(index, row, people, point, agency) -> None:
             "late_reason": "Chờ kết quả xác minh của cơ quan phối hợp",
             "new_due": suggested_appointment(dossier, timezone.now()),
         }
+    version = procedure.versions.first()
+    if version is None:
+        raise ValueError(f"procedure {procedure.code} has no version")
     act(dossier.pk, "result_ready", officer_who,
-        documents=[{"name": procedure.versions.first().result_type or procedure.name,
+        documents=[{"name": version.result_type or procedure.name,
                     "number": f"{index:03d}/2026"}], **late)  # fmt: skip
     if scenario == "result_ready":
         return
@@ -207,6 +212,8 @@ def _scenario(index, row, people, point, agency) -> None:
     manifest = manifests.new_manifest(
         point=point, agency=agency, user=postman, access=access, direction="return"
     )
+    if dossier.code is None:
+        raise ValueError(f"dossier {dossier.pk} was sealed without a code")
     manifests.scan(manifest.pk, dossier.code, user=postman, access=access)
     manifests.collect(manifest.pk, user=postman, access=access)
     dossier.refresh_from_db()

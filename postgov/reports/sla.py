@@ -54,6 +54,8 @@ def check_sla(now: datetime | None = None) -> CheckSummary:
 
 def recipients_for(leg: LegRecord) -> set[str]:
     if leg.leg == Leg.AGENCY:
+        if leg.agency_id is None:  # an agency's leg always names it (dossiers.legs)
+            return set()
         emails = set(
             RoleAssignment.objects.filter(
                 agency_id=leg.agency_id,
@@ -70,6 +72,12 @@ def recipients_for(leg: LegRecord) -> set[str]:
             ).values_list("user__email", flat=True)
         )
     return {email for email in emails if email}
+
+
+def _due(leg: LegRecord) -> datetime:
+    if leg.due_at is None:  # flagged because of its due date
+        raise ValueError(f"leg {leg.pk} was flagged without a due date")
+    return leg.due_at
 
 
 def notify(legs: list[LegRecord]) -> int:
@@ -90,7 +98,7 @@ def notify(legs: list[LegRecord]) -> int:
                 "due": timezone.localtime(leg.due_at),
                 "overdue": leg.flag == LegRecord.Flag.OVERDUE,
             }
-            for leg in sorted(items, key=lambda leg: leg.due_at)
+            for leg in sorted(items, key=_due)
         ]
         queue_message("email", email, "sla_digest", {"rows": rows})
     return len(by_person)

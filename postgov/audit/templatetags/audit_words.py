@@ -2,7 +2,7 @@
 
 from django import template
 
-from postgov.audit import labels
+from postgov.audit import labels, registry
 
 register = template.Library()
 
@@ -12,7 +12,4 @@ register.filter("detail_lines", labels.detail_lines)
 
 @register.filter
 def role_label(value: str) -> str:
-    # At call time: the audit trail sits below the apps it names (pyproject's import contracts).
-    from postgov.identity.models import Role
-
-    return str(Role(value).label) if value in Role.values else value
+    return registry.value_label("role", value) or value

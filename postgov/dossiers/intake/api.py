@@ -32,6 +32,7 @@ from postgov.dossiers.intake import drafts, pricing, sealing
 from postgov.dossiers.intake.forms import ApplicantForm, RouteFeesForm
 from postgov.dossiers.models import Dossier, DossierDocument
 from postgov.lib import refcache, tracking_links
+from postgov.lib.forms import ModelChoiceField
 from postgov.lib.idcard import IdCardError, parse_qr
 from postgov.lib.problems import problem
 from postgov.pagination import MAX_ID
@@ -66,10 +67,10 @@ class DocumentIn(Schema):
 
 
 class ReturnIn(Schema):
-    method: str = Field("deliver", description="deliver, hold (at a post office) or agency")
+    method: str = Field(default="deliver", description="deliver, hold (at a post office) or agency")
     address: str = ""
     commune: str = ""
-    point: str = Field("", description="Service point code, for hold.")
+    point: str = Field(default="", description="Service point code, for hold.")
 
 
 class ExemptionIn(Schema):
@@ -78,7 +79,7 @@ class ExemptionIn(Schema):
 
 
 class PaymentIn(Schema):
-    method: str = Field("cash", description="cash or transfer")
+    method: str = Field(default="cash", description="cash or transfer")
     reference: str = ""
 
 
@@ -131,6 +132,8 @@ def _errors(form, prefix: str) -> list[dict]:
 def _out(dossier: Dossier) -> dict:
     # A dossier sealed in this request holds its items (`sealing.seal`); a retried one
     # reads them.
+    if dossier.code is None:
+        raise ValueError(f"dossier {dossier.pk} is answered as sealed without a code")
     held = getattr(dossier, "sealed_items", None)
     items = [item.item_id for item in (dossier.items.all() if held is None else held)]
     return {
@@ -238,14 +241,11 @@ def submit(request, payload: IntakeIn):
     except PermissionDenied:
         return problem(request, 403, "Không có quyền. / Not allowed.")
     except Refused as refused:
-        extra = {"errors": refused.errors}
-        if refused.dossier is not None:
-            extra["dossier"] = refused.dossier.pk
+        detail = "Hồ sơ chưa được niêm phong. / The dossier was not sealed."
+        if refused.dossier is None:
+            return problem(request, refused.status, detail, errors=refused.errors)
         return problem(
-            request,
-            refused.status,
-            "Hồ sơ chưa được niêm phong. / The dossier was not sealed.",
-            **extra,
+            request, refused.status, detail, errors=refused.errors, dossier=refused.dossier.pk
         )
 
 
@@ -278,9 +278,13 @@ def _submit(request, payload: IntakeIn):
     province_id = points[0].commune.province_id
     data, commune = _applicant_data(payload, points[0], procedure.pk)
     form = ApplicantForm(data, points=points, province_id=province_id)
-    form.fields["procedure"].known(procedure)
+    procedure_field, commune_field = form.fields["procedure"], form.fields["commune"]
+    # The form's own fields, which take rows the request already holds.
+    assert isinstance(procedure_field, ModelChoiceField)
+    assert isinstance(commune_field, ModelChoiceField)
+    procedure_field.known(procedure)
     if commune is not None and commune.province_id == province_id:
-        form.fields["commune"].known(commune)
+        commune_field.known(commune)
     if not form.is_valid():
         raise Refused(_errors(form, "applicant"), existing)
     data = form.cleaned_data
@@ -367,7 +371,8 @@ def _problems(exc: Exception) -> list[dict]:
 def _checklist(dossier: Dossier, payload: IntakeIn, person: dict) -> Dossier:
     """The checklist of a draft that already exists (a retry with the same token)."""
     by_position = {d.position: d for d in payload.documents}
-    lines, errors = [], []
+    lines: list[drafts.ChecklistLine] = []
+    errors: list[dict] = []
     for doc in dossier.documents.all():
         given = by_position.get(doc.position)
         if given is None:
@@ -383,7 +388,8 @@ def _checklist_lines(version, payload: IntakeIn) -> dict[int, drafts.ChecklistLi
     """The checklist of a new draft, by document position; refused before anything is
     written when a line is wrong."""
     by_position = {d.position: d for d in payload.documents}
-    lines, errors = {}, []
+    lines: dict[int, drafts.ChecklistLine] = {}
+    errors: list[dict] = []
     for rule in version.documents.all():
         given = by_position.get(rule.position)
         default_form = (

@@ -38,7 +38,7 @@ def default_fee(version: ProcedureVersion) -> Fee | None:
 
 
 def _return_province_id(dossier: Dossier) -> int | None:
-    if dossier.return_method == ReturnMethod.HOLD and dossier.return_point_id:
+    if dossier.return_method == ReturnMethod.HOLD and dossier.return_point is not None:
         return dossier.return_point.commune.province_id
     commune = dossier.return_commune or dossier.applicant_commune
     return commune.province_id if commune else None
@@ -60,7 +60,7 @@ class Quote:
 def quote(dossier: Dossier, on: date | None = None) -> Quote:
     """What the dossier costs with its current choices and the tariff in force."""
     point_province = dossier.receiving_point.commune.province_id
-    agency_province = dossier.agency.province_id if dossier.agency_id else None
+    agency_province = dossier.agency.province_id if dossier.agency is not None else None
     zone_out = zone(point_province, agency_province)
     zone_back = zone(agency_province, _return_province_id(dossier))
     problems: list[str] = []
@@ -86,7 +86,7 @@ def quote(dossier: Dossier, on: date | None = None) -> Quote:
                 )
         except catalog_access.TariffError as exc:
             problems.append(str(exc))
-    fee_amount = dossier.fee_option.amount if dossier.fee_option_id else 0
+    fee_amount = dossier.fee_option.amount if dossier.fee_option is not None else 0
     breakdown = compute_fees(
         FeeQuestion(
             service_option=dossier.service_option,

@@ -32,22 +32,29 @@ from postgov.places.addresses import one_line
 from postgov.places.models import ServicePoint
 from postgov.places.postal_codes import postal_code_of_commune, vpostcode_of_point
 
-SERVICE_TEXT = {
+# Keyed by the values stored on a dossier (choices members are those strings).
+SERVICE_TEXT: dict[str, str] = {
     "send": "Gửi hồ sơ qua bưu chính; nhận kết quả tại cơ quan",
     "receive": "Nhận kết quả qua bưu chính",
     "both": "Gửi hồ sơ và nhận kết quả qua bưu chính",
 }
-RETURN_TEXT = {
+RETURN_TEXT: dict[str, str] = {
     ReturnMethod.DELIVER: "Phát tận địa chỉ",
     ReturnMethod.HOLD: "Nhận tại bưu cục",
     ReturnMethod.AT_AGENCY: "Công dân nhận tại cơ quan",
 }
-FORM_TEXT = {DossierDocument.Form.ORIGINAL: "Bản chính", DossierDocument.Form.COPY: "Bản sao"}
-PAYMENT_TEXT = {PaymentMethod.CASH: "Tiền mặt", PaymentMethod.TRANSFER: "Chuyển khoản"}
+FORM_TEXT: dict[str, str] = {
+    DossierDocument.Form.ORIGINAL: "Bản chính",
+    DossierDocument.Form.COPY: "Bản sao",
+}
+PAYMENT_TEXT: dict[str, str] = {
+    PaymentMethod.CASH: "Tiền mặt",
+    PaymentMethod.TRANSFER: "Chuyển khoản",
+}
 ZONE_TEXT = {"in": "trong tỉnh", "out": "ngoài tỉnh"}
 WANTED_TEXT = {"original": "Bản chính", "copy": "Bản sao", "either": "Bản chính hoặc bản sao"}
 
-LEG_TEXT = {
+LEG_TEXT: dict[str, str] = {
     PostalItem.Leg.OUTBOUND: "Chiều đi: hồ sơ gửi cơ quan",
     PostalItem.Leg.SUPPLEMENT: "Chiều đi: hồ sơ bổ sung gửi cơ quan",
     PostalItem.Leg.RETURN: "Chiều về: kết quả trả công dân",
@@ -109,6 +116,8 @@ def citizen_party(dossier: Dossier) -> Party:
 
 def parties(dossier: Dossier, item: PostalItem) -> tuple[Party, Party]:
     """(sender, recipient) of a postal item."""
+    if dossier.agency is None:
+        raise ValueError(f"dossier {dossier.pk} has postal items but no agency")
     if item.leg != PostalItem.Leg.RETURN:
         return point_party(dossier.receiving_point), agency_party(dossier.agency)
     sender = agency_party(dossier.agency)
@@ -382,13 +391,17 @@ class Printer:
             0, 4.5, f"Bằng chữ: {vnd_in_words(dossier.total_due)}.", new_x="LMARGIN", new_y="NEXT"
         )
         f.set_font(FAMILY, "", 9)
-        if dossier.exemption_id:
+        if dossier.exemption is not None:
             self.field(
                 "Miễn cước:",
                 f"{dossier.exemption.name} ({dossier.exemption_note})",
                 label_width=32,
             )
-        if not dossier.post_collects_fee and dossier.fee_option_id and dossier.fee_option.amount:
+        if (
+            not dossier.post_collects_fee
+            and dossier.fee_option is not None
+            and dossier.fee_option.amount
+        ):
             self.note("Lệ phí do người gửi nộp trực tiếp cho cơ quan, bưu điện không thu hộ.")
         payment = PAYMENT_TEXT.get(dossier.payment_method, "—")
         if dossier.payment_reference:
@@ -489,7 +502,7 @@ class Printer:
             for text in ("TT", "Tên giấy tờ", "Yêu cầu"):
                 heading.cell(text)
             for index, doc in enumerate(missing, start=1):
-                rule = required.get(doc.required_id)
+                rule = required.get(doc.required_id) if doc.required_id is not None else None
                 row = table.row()
                 row.cell(str(index))
                 row.cell(doc.name + (f" — {rule.note}" if rule and rule.note else ""))
@@ -526,7 +539,7 @@ class Printer:
             return RETURN_TEXT[ReturnMethod.AT_AGENCY]
         if dossier.return_method == ReturnMethod.DELIVER:
             return f"{text}: {self._return_address(dossier)}"
-        if dossier.return_method == ReturnMethod.HOLD and dossier.return_point_id:
+        if dossier.return_method == ReturnMethod.HOLD and dossier.return_point is not None:
             return f"{text}: {dossier.return_point.name}"
         return text
 

@@ -177,12 +177,12 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", "", text or "").upper()[:40]
 
 
-def tracked_dossiers():
+def tracked_dossiers() -> models.QuerySet[Dossier]:
     """Dossiers a citizen may follow (sealed or later), with what `describe` reads."""
     return _tracked()
 
 
-def _tracked() -> object:
+def _tracked() -> models.QuerySet[Dossier]:
     return Dossier.objects.exclude(status__in=(State.DRAFT, State.CANCELLED)).select_related(
         "procedure_version__procedure", "agency", "receiving_point"
     )
@@ -307,7 +307,7 @@ def postal_status(item: PostalItem) -> PostalStatus:
     steps: list[PostalStep] = []
     for event in events:
         state = moves[event.action]
-        place = event.service_point.name if event.service_point_id else ""
+        place = event.service_point.name if event.service_point is not None else ""
         steps.append(
             PostalStep(
                 at=event.at,
@@ -364,12 +364,12 @@ def form_from_token(token: str) -> tuple[Dossier, DossierEvent] | None:
         data = signing.loads(token, salt=FORM_SALT, max_age=FORM_TOKEN_SECONDS)
     except signing.BadSignature:  # also an expired one (SignatureExpired)
         return None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or data.get("d") is None or data.get("e") is None:
         return None
-    dossier = _tracked().filter(pk=data.get("d")).first()
+    dossier = _tracked().filter(pk=data["d"]).first()
     if dossier is None:
         return None
-    event = dossier.events.filter(pk=data.get("e"), action="hand_over").first()
+    event = dossier.events.filter(pk=data["e"], action="hand_over").first()
     return (dossier, event) if event is not None else None
 
 
@@ -392,7 +392,11 @@ def describe(dossier: Dossier) -> Tracking:
             )
         )
     expected_handover = None
-    if dossier.status in (State.SEALED, State.IN_TRANSIT) and dossier.agency_id:
+    if (
+        dossier.status in (State.SEALED, State.IN_TRANSIT)
+        and dossier.agency is not None
+        and dossier.sealed_at is not None  # a sealed dossier has it
+    ):
         expected_handover = calendar_for(dossier.agency).due_in_working_days(
             dossier.sealed_at, post_days(OUTBOUND_STATES), after_15h_next_day=False
         )
@@ -402,7 +406,7 @@ def describe(dossier: Dossier) -> Tracking:
         items=list(dossier.items.order_by("created_at").values_list("item_id", flat=True)),
         masked_name=mask_name(dossier.applicant_name),
         procedure=dossier.procedure_version.procedure.name,
-        agency=dossier.agency.name if dossier.agency_id else "",
+        agency=dossier.agency.name if dossier.agency is not None else "",
         status=dossier.status,
         status_label=str(State(dossier.status).label),
         national_status=info.national_status,
