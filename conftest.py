@@ -7,16 +7,18 @@ data load it themselves.
 
 from __future__ import annotations
 
+import datetime
 import os
 import shutil
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.db import connection
 from django.utils import translation
 
 from tests.clients import PostGovClient
-from tests.personas import World, build_world
+from tests.personas import World, build_world, make_national_admin
 
 
 @pytest.fixture
@@ -88,8 +90,6 @@ def citizen(world):
 @pytest.fixture
 def national_admin(world):
     """Not part of the world: portals, upstream providers and national reference data."""
-    from tests.personas import make_national_admin
-
     return make_national_admin()
 
 
@@ -131,8 +131,6 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
-    import datetime
-
     value = config.getoption("--clock")
     try:
         moment = datetime.datetime.fromisoformat(value)
@@ -156,8 +154,6 @@ def _pinned_clock(request):
     if request.node.get_closest_marker("clock") is None:
         yield None
         return
-    import time_machine
-
     with time_machine.travel(request.config.postgov_clock, tick=True) as traveller:
         yield traveller
 
@@ -168,10 +164,6 @@ def working_morning():
     there: for tests written around that day (its named weekdays, a holiday weeks ahead).
     A test that only needs "a day one may book" is marked `clock` instead and asks the
     code for that day, so that it also runs on a Friday before a holiday."""
-    import datetime
-
-    import time_machine
-
     at = datetime.datetime.fromisoformat(ORDINARY_MORNING)
     with time_machine.travel(at, tick=True) as traveller:
         yield traveller

@@ -84,6 +84,7 @@ def test_the_commune_of_exactly_that_name_comes_first_and_is_the_one_resolved(
     assert User.objects.get(pk=world.citizen.pk).current_commune == world.commune_a
 
 
+@pytest.mark.clock  # the limit counts per minute: a minute turning mid-test resets it
 def test_the_search_is_limited_per_client(client, world, settings):
     settings.COMMUNE_SEARCH_PER_MINUTE = 3
     for _ in range(3):
