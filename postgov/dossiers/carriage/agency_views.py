@@ -49,11 +49,12 @@ def manifest_receive(request, pk: int):
                 note=(request.POST.get(f"note_{line.pk}") or "")[:300],
                 fee_received=int(fee_text) if fee_text.isdigit() else 0,
             )
-            line.posted = checks[line.pk]
+            # What was posted, shown again if the hand-over is refused.
+            line.posted = checks[line.pk]  # type: ignore[attr-defined]
         sign_form = SignForm(request.POST)
         try:
             if not sign_form.is_valid():
-                raise ManifestError(" ".join(sign_form.non_field_errors()))
+                raise ManifestError(" ".join(str(e) for e in sign_form.non_field_errors()))
             confirm_handover(
                 manifest.pk,
                 checks,

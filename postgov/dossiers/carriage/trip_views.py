@@ -448,7 +448,7 @@ def delivery_page(request, pk: int):
                         _("The photo could not be read (%(why)s): take it again.") % {"why": exc}
                     ) from exc
                 unsigned = proof_form.unsigned()
-                _dossier, proof = returns.deliver(
+                _dossier, delivered = returns.deliver(
                     dossier.pk,
                     Proof(
                         recipient_name=data["recipient_name"],
@@ -464,7 +464,7 @@ def delivery_page(request, pk: int):
                     at_counter=dossier.status == State.HELD_AT_OFFICE,
                     **who,
                 )
-                if proof.signature_captured:
+                if delivered.signature_captured:
                     messages.success(request, _("Delivered, with the recipient's signature."))
                 else:
                     messages.warning(
@@ -515,7 +515,7 @@ def proof_file(request, pk: int, kind: str):
     field = proof.signature if kind == "signature" else proof.photo if kind == "photo" else None
     if not field:
         return HttpResponse(status=404)
-    content_type = "image/png" if field.name.endswith(".png") else "image/jpeg"
+    content_type = "image/png" if (field.name or "").endswith(".png") else "image/jpeg"
     response = HttpResponse(field.read(), content_type=content_type)
     response["Cache-Control"] = "private, no-store"
     return response
