@@ -7,7 +7,13 @@ data load it themselves.
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils import translation
 
 from tests.clients import PostGovClient
 from tests.personas import World, build_world
@@ -89,11 +95,6 @@ def national_admin(world):
 
 # -- environment-dependent tests ------------------------------------------------------------
 # Under CI (CI=true) a missing PostgreSQL or Chromium is a failure, not a skip.
-
-import os  # noqa: E402
-import shutil  # noqa: E402
-
-from django.db import connection  # noqa: E402
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = (
@@ -183,6 +184,15 @@ def _fresh_reference_data():
     from postgov.lib import refcache
 
     refcache.forget()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's default language, whatever language an earlier test
+    activated in this thread (a request's middleware or a test's own `activate`)."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

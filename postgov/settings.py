@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "postgov.identity.middleware.AccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "postgov.identity.middleware.SecondFactorMiddleware",
+    "postgov.identity.middleware.PasswordChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "postgov.api.ProblemDetailsMiddleware",
 ]

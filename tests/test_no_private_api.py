@@ -290,3 +290,19 @@ def test_the_class_check_finds_what_it_is_for():
         "Reusing._client is RedisCacheClient's",
         "Reusing._get_connection_pool is RedisCacheClient's",
     ]
+
+
+def test_no_module_imports_another_modules_private_name():
+    """A module's `_name` is its own: another module that needs it asks for a public name,
+    so a helper can change without breaking a caller it did not know of."""
+    found = []
+    for path in files():
+        tree = ast.parse(path.read_text(), str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("postgov"):
+                found += [
+                    f"{path.relative_to(ROOT)}:{node.lineno}: {node.module}.{alias.name}"
+                    for alias in node.names
+                    if private(alias.name) and alias.name != "_"
+                ]
+    assert not found, "\n".join(found)

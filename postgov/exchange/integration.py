@@ -29,7 +29,7 @@ AGENCY_SCOPES = (READ, WRITE)
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-def _digest(raw: str) -> str:
+def key_digest(raw: str) -> str:
     # Keys are 256-bit random values: a plain SHA-256 is enough (no password stretching).
     return hashlib.sha256(raw.encode()).hexdigest()
 
@@ -58,7 +58,7 @@ def create_api_key(agency: Agency, name: str, *, user=None, request=None) -> tup
             agency=agency,
             name=name.strip()[:100] or "API",
             prefix=prefix,
-            key_hash=_digest(raw),
+            key_hash=key_digest(raw),
             created_by=user,
         )
         record(
@@ -101,7 +101,7 @@ def authenticate_key(raw: str | None) -> ApiKey | None:
         .filter(prefix=parts[1], revoked_at__isnull=True, agency__active=True)
         .first()
     )
-    if key is None or not hmac.compare_digest(key.key_hash, _digest(raw.strip())):
+    if key is None or not hmac.compare_digest(key.key_hash, key_digest(raw.strip())):
         return None
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:

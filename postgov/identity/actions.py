@@ -245,6 +245,17 @@ def remove_passkey(request: HttpRequest | None, passkey: Passkey) -> None:
     record("mfa.passkey_removed", request=request, obj=user, details={"passkey": pk})
 
 
+@transaction.atomic
+def change_password(request: HttpRequest | None, user: User, password: str) -> User:
+    """The holder chose a new password (the form checked the old one and the rules); one a
+    clerk or an administrator set is now the holder's own."""
+    user.set_password(password)
+    user.password_must_change = False
+    user.save(update_fields=["password", "password_must_change"])
+    record("auth.password_changed", request=request, obj=user)
+    return user
+
+
 # -- recovery ----------------------------------------------------------------------------
 @transaction.atomic
 def recover_account(request: HttpRequest | None, user: User, password: str) -> None:

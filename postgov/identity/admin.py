@@ -33,7 +33,7 @@ from oauth2_provider.models import (
 
 from postgov.agencies.models import Agency
 from postgov.audit.actions import record
-from postgov.identity import actions, change_requests
+from postgov.identity import actions, change_requests, mfa_attempts
 from postgov.identity.access import STAFF_ACCOUNT_PROVINCES
 from postgov.identity.admin_scope import ScopedAdmin, choices_for, is_admin
 from postgov.identity.federation import set_client_secret
@@ -286,7 +286,7 @@ class UserAdmin(ScopedAdmin, admin.ModelAdmin):
     list_filter = ["is_active"]
     search_fields = ["username", "full_name"]
     ordering = ["username"]
-    actions = ["issue_one_time_password"]
+    actions = ["issue_one_time_password", "lift_second_factor_stop"]
     readonly_fields = [
         "roles_held",
         "level",
@@ -400,6 +400,24 @@ class UserAdmin(ScopedAdmin, admin.ModelAdmin):
                 "first login; the account's second factors still apply."
             ),
             reverse("admin:identity_user_change", args=[user.pk]),
+        )
+
+    @admin.action(description=_("Accept second factors again (after too many wrong ones)"))
+    def lift_second_factor_stop(self, request, queryset):
+        """Once the holder was reached (by phone, in person): the stop ends now rather
+        than at its time, and the wrong attempts counted so far are forgotten."""
+        lifted = refused = 0
+        for user in queryset:
+            if not request.access.can_administer_account(user):
+                refused += 1
+            elif mfa_attempts.lift_stop(user, by=request.user, request=request):
+                lifted += 1
+        if refused:
+            messages.error(
+                request, gettext("You cannot change %(n)d of these accounts.") % {"n": refused}
+            )
+        messages.info(
+            request, gettext("Second factors accepted again: %(n)d accounts.") % {"n": lifted}
         )
 
 

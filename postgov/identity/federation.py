@@ -34,7 +34,7 @@ from postgov.identity import authn
 from postgov.identity.actions import fingerprint
 from postgov.identity.models import ExternalIdentity, Level, UpstreamProvider, User
 from postgov.identity.oidc.claims import issuer
-from postgov.identity.views.auth import _safe_next, relying_party_for_next
+from postgov.identity.views.auth import relying_party_for_next, safe_next
 from postgov.lib import outbound
 from postgov.lib.sealing import seal, unseal
 
@@ -62,7 +62,7 @@ def _b64(data: bytes) -> str:
 @require_POST
 def start(request, slug: str):
     provider = get_object_or_404(UpstreamProvider, slug=slug, active=True)
-    next_url = _safe_next(request)
+    next_url = safe_next(request)
     rp = relying_party_for_next(next_url)
     if rp is None or not rp.upstream_providers.filter(pk=provider.pk).exists():
         messages.error(request, _("This portal does not accept that identity provider."))

@@ -114,11 +114,7 @@ class SecondFactorMiddleware:
             return False
         if not (request.access.is_staff_member or user.is_staff or user.is_superuser):
             return False
-        try:
-            name = resolve(request.path_info).view_name
-        except Resolver404:
-            return True
-        return name not in self.OPEN
+        return _view_name(request) not in self.OPEN
 
     def _refusal(self, request):
         user = request.user
@@ -138,7 +134,7 @@ class SecondFactorMiddleware:
                 _("Staff must complete the second factor of their login before using the API."),
                 title=_("Second factor required"),
             )
-        here = request.get_full_path() if request.method == "GET" else request.path
+        here = _here(request)
         if authn.available_factors(user):
             return redirect(reverse("identity:step_up") + "?" + urlencode({"next": here}))
         # No factor to give: a staff login enrols an authenticator app first.
@@ -148,6 +144,58 @@ class SecondFactorMiddleware:
             _("Staff accounts need a second factor. Log in again to set one up."),
         )
         return redirect_to_login(here)
+
+
+class PasswordChangeMiddleware:
+    """A password that a clerk or an administrator set is changed by its holder before the
+    account does anything else.
+
+    The login sends such an account to the password page, but a session could leave it
+    for any other address; checked here for every request, as the second factor is. API
+    calls get 403 as problem details."""
+
+    # Where such a session may still go: the password page, the second factor, or away.
+    OPEN = SecondFactorMiddleware.OPEN | {"identity:password_change"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            user.is_authenticated
+            and user.password_must_change
+            and _view_name(request) not in self.OPEN
+        ):
+            return self._refusal(request)
+        return self.get_response(request)
+
+    def _refusal(self, request):
+        if request.path.startswith("/api/"):
+            return problem(
+                request,
+                403,
+                _("Change the password you were given before using the API."),
+                title=_("Password change required"),
+            )
+        messages.info(request, _("Choose your own password before you go on."))
+        return redirect(
+            reverse("identity:password_change") + "?" + urlencode({"next": _here(request)})
+        )
+
+
+def _view_name(request) -> str:
+    """The name of the view the request goes to; "" for an address that has none."""
+    try:
+        return resolve(request.path_info).view_name
+    except Resolver404:
+        return ""
+
+
+def _here(request) -> str:
+    """Where to come back to after the step asked first: the page itself for a GET, its
+    address without the form for a POST."""
+    return request.get_full_path() if request.method == "GET" else request.path
 
 
 def _touch_session_row(request) -> None:

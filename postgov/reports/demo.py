@@ -20,16 +20,15 @@ from PIL import Image, ImageDraw
 
 from postgov.agencies.models import Agency
 from postgov.catalog.models import Procedure
-from postgov.delivery.actions import create_item
 from postgov.delivery.models import PostalItem
 from postgov.dossiers.actions import perform
 from postgov.dossiers.agency.actions import Who, act
 from postgov.dossiers.carriage import manifests, returns
 from postgov.dossiers.carriage.manifests import Check
 from postgov.dossiers.clock import deadline, suggested_appointment
+from postgov.dossiers.intake.sealing import seal
 from postgov.dossiers.models import Dossier, DossierDocument, ReturnMethod
-from postgov.dossiers.numbering import next_dossier_code
-from postgov.exchange.integration import AGENCY_SCOPES, _digest
+from postgov.exchange.integration import AGENCY_SCOPES, key_digest
 from postgov.exchange.models import AgencyClient, ApiKey
 from postgov.identity.access import Access
 from postgov.identity.models import RelyingParty, User
@@ -75,10 +74,12 @@ def _ago(days: float, hour: int = 9) -> datetime:
 
 
 def _seal(index, name, id_number, procedure, point, agency, clerk, sealed_at) -> Dossier:
+    """A counter intake as the clerk's pages make it, sealed on the day it happened."""
     version = procedure.versions.order_by("-version").first()
     fee = version.fees.order_by("-is_default", "id").first()
-    amount = fee.amount if fee else 0
-    dossier = Dossier.objects.create(
+    address = f"Số {10 + index} Hùng Vương, phường Đồng Hới, tỉnh Quảng Trị"
+    hold = index % 7 == 0
+    draft = Dossier.objects.create(
         intake_token=uuid.uuid5(NAMESPACE, f"agency-demo-{index}"),
         province_id=agency.province_id,
         procedure_version=version,
@@ -89,20 +90,16 @@ def _seal(index, name, id_number, procedure, point, agency, clerk, sealed_at) ->
         applicant_name=name,
         applicant_id_number=id_number,
         applicant_phone=f"09120{index:05d}",
-        applicant_address=f"Số {10 + index} Hùng Vương, phường Đồng Hới, tỉnh Quảng Trị",
-        return_method=ReturnMethod.HOLD if index % 7 == 0 else ReturnMethod.DELIVER,
-        return_address=f"Số {10 + index} Hùng Vương, phường Đồng Hới, tỉnh Quảng Trị",
-        procedure_fee=amount,
-        postage_out=26_000,
-        postage_back=26_000,
-        remittance_fee=8_000 if amount else 0,
-        total_due=amount + 52_000 + (8_000 if amount else 0),
+        applicant_address=address,
+        return_method=ReturnMethod.HOLD if hold else ReturnMethod.DELIVER,
+        return_address="" if hold else address,
+        return_commune=None if hold else point.commune,
+        return_point=point if hold else None,
         payment_method="cash",
-        receipt_number=f"DEMO-{index:04d}",
     )
-    for position, document in enumerate(version.documents.all(), start=1):
-        DossierDocument.objects.create(
-            dossier=dossier,
+    DossierDocument.objects.bulk_create(
+        DossierDocument(
+            dossier=draft,
             required=document,
             position=position,
             name=document.name,
@@ -110,14 +107,9 @@ def _seal(index, name, id_number, procedure, point, agency, clerk, sealed_at) ->
             form="copy" if document.form == "copy" else "original",
             pages=1,
         )
-
-    def apply(d: Dossier) -> list[str]:
-        d.code = next_dossier_code(agency.unit_code, timezone.localtime(sealed_at).date())
-        d.sealed_at = d.paid_at = sealed_at
-        return ["code", "sealed_at", "paid_at"]
-
-    dossier, _ = perform(dossier.pk, "seal", at=sealed_at, apply=apply, **_who(clerk))
-    create_item(dossier, PostalItem.Leg.OUTBOUND)
+        for position, document in enumerate(version.documents.all(), start=1)
+    )
+    dossier, _sealed_now = seal(draft.pk, at=sealed_at, **_who(clerk))
     return dossier
 
 
@@ -285,7 +277,7 @@ def load_demo() -> str:
     prefix = DEMO_API_KEY.split("_")[1]
     if not ApiKey.objects.filter(prefix=prefix).exists():
         ApiKey.objects.create(
-            agency=agency, name="Demo", prefix=prefix, key_hash=_digest(DEMO_API_KEY)
+            agency=agency, name="Demo", prefix=prefix, key_hash=key_digest(DEMO_API_KEY)
         )
         key_created = True
     client_created = _demo_oauth_client(agency)

@@ -31,6 +31,7 @@ from postgov.identity.models import (
     RelyingParty,
     Role,
     RoleAssignment,
+    SecondFactorAttempts,
     UpstreamProvider,
     User,
     UserSession,
@@ -724,3 +725,22 @@ def test_the_first_national_admin_is_granted_from_the_server(world):
     assert event.details["via"] == "command"
     with pytest.raises(CommandError):
         call_command("grant_national_admin", "nobody")
+
+
+def test_an_admin_lifts_a_second_factor_stop_in_their_province_only(client, world):
+    stopped = timezone.now()
+    for user in (world.clerk_a, make_second_province().clerk):
+        SecondFactorAttempts.objects.create(user=user, failures=12, stopped_at=stopped)
+    hue_clerk = SecondFactorAttempts.objects.exclude(user=world.clerk_a).get().user
+    sign_in(client, world.provincial_admin)
+    client.post(
+        url("identity_user_changelist"),
+        {"action": "lift_second_factor_stop", "_selected_action": [world.clerk_a.pk, hue_clerk.pk]},
+    )
+    ours = SecondFactorAttempts.objects.get(user=world.clerk_a)
+    assert ours.stopped_at is None and ours.failures == 0
+    assert SecondFactorAttempts.objects.get(user=hue_clerk).stopped_at == stopped
+    lifted = AuditEvent.objects.filter(action="mfa.attempts_stop_lifted")
+    assert list(lifted.values_list("object_id", "actor_id")) == [
+        (str(world.clerk_a.pk), world.provincial_admin.pk)
+    ]

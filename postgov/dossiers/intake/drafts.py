@@ -152,6 +152,10 @@ def _checklist_details(dossier: Dossier, documents: list[DossierDocument]) -> di
     }
 
 
+# The return the applicant's address proposes, written with the applicant.
+RETURN_DEFAULTS = ["return_method", "return_address", "return_commune", "return_point"]
+
+
 def _default_return(dossier: Dossier) -> None:
     if dossier.service_option == ServiceOption.SEND:
         dossier.return_method = ReturnMethod.AT_AGENCY
@@ -179,7 +183,8 @@ def update_applicant(
     with transaction.atomic():
         dossier = locked_draft(dossier_id, access)
         previous_commune = dossier.applicant_commune_id
-        for name, value in applicant.as_fields().items():
+        fields = applicant.as_fields()
+        for name, value in fields.items():
             setattr(dossier, name, value)
         dossier.service_option = service_option
         if dossier.return_commune_id in (None, previous_commune):
@@ -188,8 +193,17 @@ def update_applicant(
         if not is_competent(dossier, dossier.agency_id):
             competent = competent_for(dossier)
             dossier.agency = competent[0] if competent else None
-        apply_quote(dossier, quote(dossier))
-        dossier.save()
+        money = apply_quote(dossier, quote(dossier))
+        dossier.save(
+            update_fields=[
+                *fields,
+                "service_option",
+                *RETURN_DEFAULTS,
+                "agency",
+                *money,
+                "updated_at",
+            ]
+        )
         record(
             "dossier.applicant_saved",
             request=request,

@@ -156,8 +156,8 @@ def save_route_and_fees(
         dossier = locked_draft(dossier_id, access)
         check_route_and_fees(dossier, choices)
         apply_route_and_fees(dossier, choices)
-        apply_quote(dossier, quote(dossier))
-        dossier.save()
+        money = apply_quote(dossier, quote(dossier))
+        dossier.save(update_fields=[*ROUTE_FIELDS, *money, "updated_at"])
         record(
             "dossier.fees_recorded",
             request=request,

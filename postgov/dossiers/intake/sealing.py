@@ -133,6 +133,7 @@ def seal(
     choices: RouteAndFees | None = None,
     draft: Dossier | None = None,
     documents: list[DossierDocument] | None = None,
+    at: datetime | None = None,
 ) -> tuple[Dossier, bool]:
     """Seal the draft in ONE transaction: dossier code, S10 item(s), seal and receipt
     numbers, the state change and its event, the pickup closed, the citizen's SMS queued.
@@ -140,7 +141,9 @@ def seal(
     `save_route_and_fees` would, saving a round of writes for one-request intakes.
     `draft` is the draft object when the caller created it in the transaction it seals
     in (no one else can see the row yet, so it is neither locked nor read again), and
-    `documents` its checklist as written.
+    `documents` its checklist as written. `at` is the moment of the seal when it is not
+    now: a history recorded after the fact (the demo's dossiers sealed days ago) takes its
+    codes, fees and deadlines from that day.
 
     Returns (dossier, sealed_now); a dossier sealed now carries the postal items written
     for it as `sealed_items`. Sealing an already sealed dossier (a double submit)
@@ -166,7 +169,7 @@ def seal(
         if choices is not None:
             check_route_and_fees(dossier, choices)
             apply_route_and_fees(dossier, choices)
-        now = timezone.now()
+        now = at or timezone.now()
         today = timezone.localdate(now)
         result = quote(dossier, today)
         problems = seal_problems(dossier, result, documents if draft is not None else None)

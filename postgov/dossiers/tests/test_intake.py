@@ -8,7 +8,9 @@ import uuid
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
 from postgov.audit.models import AuditEvent
@@ -296,3 +298,30 @@ def test_dispatch_moves_sealed_dossiers_and_refuses_others(world, version, clerk
     assert (done, errors) == (1, [])
     sealed.refresh_from_db()
     assert sealed.status == State.IN_TRANSIT
+
+
+def test_saving_a_drafts_pages_writes_only_what_the_page_changes(world, version):
+    """The applicant's and the fees' pages name the columns they write: the state, the
+    codes and the counter's own fields stay as the database has them."""
+    dossier = draft(world, version)
+    user = world.clerk_a
+    with CaptureQueriesContext(connection) as queries:
+        drafts.update_applicant(
+            dossier.pk,
+            applicant(world, name="Nguyễn Văn Bình"),
+            service_option="both",
+            actor=user,
+            access=Access.for_user(user),
+        )
+        pay(dossier)
+    updates = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('UPDATE "dossiers_dossier"')
+    ]
+    assert len(updates) == 2
+    for sql in updates:
+        assert '"status"' not in sql and '"code"' not in sql and '"received_by_id"' not in sql
+    dossier.refresh_from_db()
+    assert dossier.applicant_name == "Nguyễn Văn Bình"
+    assert dossier.status == State.DRAFT

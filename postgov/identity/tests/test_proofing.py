@@ -276,3 +276,20 @@ def test_assisted_account_changes_the_printed_password_at_first_login(client, wo
     )
     user.refresh_from_db()
     assert not user.password_must_change and response["Location"] == "/"
+
+
+def test_a_given_password_must_be_changed_before_any_other_page(client, world):
+    """Leaving the password page for another address does not skip the change."""
+    user = User.objects.create(username="ngo.nam", password_must_change=True)
+    user.set_password("a1b2-c3d4-e5f6-0a0b")
+    user.save()
+    client.post("/accounts/login/", {"username": "ngo.nam", "password": "a1b2-c3d4-e5f6-0a0b"})
+    change = reverse("identity:password_change")
+    for path in ("/accounts/me/", "/track/", "/catalog/"):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response["Location"].startswith(change + "?next=")
+    assert client.get(change).status_code == 200
+    answer = client.get("/api/places/provinces", HTTP_ACCEPT="application/json")
+    assert answer.status_code == 403
+    assert answer["Content-Type"].startswith("application/problem+json")

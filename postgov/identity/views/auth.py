@@ -21,7 +21,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from postgov.audit.actions import record
-from postgov.identity import authn, mfa_attempts, otp, passkeys, throttle
+from postgov.identity import actions, authn, mfa_attempts, otp, passkeys, throttle
 from postgov.identity.forms import (
     CodeForm,
     EnrolTotpForm,
@@ -33,7 +33,7 @@ from postgov.identity.models import RelyingParty
 from postgov.identity.printing import qr_svg
 
 
-def _safe_next(request) -> str:
+def safe_next(request) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     # A path on this site, nothing else: redirect() takes a bare word ("profile") for the
     # name of a view and fails when there is none.
@@ -70,7 +70,7 @@ def _login_hint(next_url: str) -> str:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def login_view(request):
-    next_url = _safe_next(request)
+    next_url = safe_next(request)
     force = request.GET.get("force") == "1" or request.POST.get("force") == "1"
     if request.user.is_authenticated and request.method == "GET" and not force:
         return redirect(next_url)
@@ -329,7 +329,7 @@ def login_enrol(request):
 def reauth(request):
     """Type the password again (and a second factor if the account has one)."""
     user = request.user
-    next_url = _safe_next(request)
+    next_url = safe_next(request)
     needs_code = authn.has_second_factor(user) or authn.is_staff_member(user)
     methods = authn.available_factors(user) if needs_code else []
     code_methods = [m for m in methods if m != "passkey"]
@@ -396,7 +396,7 @@ def step_up(request):
     """A second factor for a portal that asks for level 2, or for a staff member whose
     session has none yet (see `middleware.SecondFactorMiddleware`)."""
     user = request.user
-    next_url = _safe_next(request)
+    next_url = safe_next(request)
     if authn.auth_context(request).get("level_cap", 2) < 2 and not authn.is_staff_member(user):
         # A login through a provider that cannot vouch for level 2: a second factor on
         # top of it would not make it level 2 either; PostID's own login can.
@@ -484,13 +484,9 @@ def logout_view(request):
 def password_change(request):
     form = StyledPasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        if user.password_must_change:
-            user.password_must_change = False
-            user.save(update_fields=["password_must_change"])
+        user = actions.change_password(request, request.user, form.cleaned_data["new_password1"])
         update_session_auth_hash(request, user)
         authn.refresh_session_key(request)
-        record("auth.password_changed", request=request, obj=user)
         messages.success(request, _("Your password has been changed."))
-        return redirect(_safe_next(request))
+        return redirect(safe_next(request))
     return render(request, "identity/password_change.html", {"form": form})
