@@ -56,13 +56,13 @@ ENTRIES: tuple[Entry, ...] = (
     ),
     Entry(
         _("Manifests"),
-        "delivery:manifests",
+        "carriage:manifests",
         _for(Role.POSTMAN, Role.SUPERVISOR),
         _("Carry sealed dossiers to agencies and hand them over."),
     ),
     Entry(
         _("Deliveries"),
-        "delivery:deliveries",
+        "carriage:deliveries",
         _for(Role.POSTMAN, Role.SUPERVISOR),
         _("Results to deliver and proof of delivery."),
     ),

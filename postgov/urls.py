@@ -21,6 +21,8 @@ urlpatterns = [
     path("agencies/", include("postgov.agencies.urls")),
     path("audit/", include("postgov.audit.urls")),
     path("delivery/", include("postgov.delivery.urls")),
+    # The trips that carry dossiers (dossiers' own pages) keep their paths under the post's.
+    path("delivery/", include("postgov.dossiers.carriage.urls")),
     path("", include("postgov.dossiers.urls")),
     path("reports/", include("postgov.reports.urls")),
     path("api/", api.urls),

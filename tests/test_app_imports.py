@@ -20,7 +20,7 @@ def test_the_script_sees_the_imports_between_apps():
     edges = _script().edges()
     # Two imports everyone can check by reading the modules.
     assert "postgov.dossiers.workflow" in edges[("dossiers", "identity")]["top"]
-    assert "postgov.delivery.manifests" in edges[("delivery", "dossiers")]["top"]
+    assert "postgov.dossiers.carriage.manifests" in edges[("dossiers", "delivery")]["top"]
 
 
 def test_lib_imports_no_app():

@@ -6,7 +6,7 @@ class DeliveryConfig(AppConfig):
     name = "postgov.delivery"
     verbose_name = _("Postal delivery")
     # The modules that change this app's records' state (tests/test_one_write_path.py).
-    action_modules = ("actions", "manifests")
+    action_modules = ("actions",)
 
     def ready(self) -> None:
         # Models load once the app registry is ready, not with this module.

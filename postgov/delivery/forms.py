@@ -1,5 +1,7 @@
 """Forms of home pickups (the citizen's booking, the supervisor's assignment, the
-postman's failed visit) and the signature drawn on the screen, or why there is none."""
+postman's failed visit), the signature drawn on the screen, or why there is none, and the
+public tracking form (a dossier code, an item number or a booking code: the tracking page
+and an expired pickup's page both show it)."""
 
 from __future__ import annotations
 
@@ -177,3 +179,20 @@ class FailedVisitForm(StyledFormMixin, forms.Form):
         if data.get("reason") == PickupAttempt.Reason.OTHER and not data.get("note"):
             self.add_error("note", _("Please describe the reason."))
         return data
+
+
+class TrackForm(StyledFormMixin, forms.Form):
+    code = forms.CharField(
+        label=_("Dossier code, postal item number or booking code"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    phone_last4 = forms.RegexField(
+        label=_("Last 4 digits of the phone"),
+        regex=r"^\d{4}$",
+        required=False,
+        error_messages={"invalid": _("Type the last 4 digits.")},
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "maxlength": 4, "autocomplete": "off"}
+        ),
+    )

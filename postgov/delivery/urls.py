@@ -1,6 +1,6 @@
 from django.urls import path
 
-from postgov.delivery import agency_views, trip_urls, views
+from postgov.delivery import views
 
 app_name = "delivery"
 
@@ -12,11 +12,4 @@ urlpatterns = [
     path("pickups/<int:pk>/", views.pickup_detail, name="pickup"),
     path("pickups/<int:pk>/assign/", views.pickup_assign, name="pickup_assign"),
     path("pickups/<int:pk>/fail/", views.pickup_fail, name="pickup_fail"),
-    path("agency/manifests/<int:pk>/", agency_views.manifest_receive, name="agency_manifest"),
-    path(
-        "agency/manifests/<int:pk>/record.pdf",
-        agency_views.manifest_record,
-        name="agency_manifest_record",
-    ),
-    *trip_urls.urlpatterns,
 ]

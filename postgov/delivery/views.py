@@ -22,9 +22,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from postgov.audit.actions import client_ip
 from postgov.catalog import catalog_access
 from postgov.delivery import actions, pickup_tracking
-from postgov.delivery.forms import AssignForm, BookingForm, FailedVisitForm, MoveForm
+from postgov.delivery.forms import AssignForm, BookingForm, FailedVisitForm, MoveForm, TrackForm
 from postgov.delivery.models import PickupBooking
-from postgov.dossiers.intake.forms import TrackForm
 from postgov.identity.access import role_required
 from postgov.identity.models import Role
 from postgov.lib import ratelimit, tracking_links

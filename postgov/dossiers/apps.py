@@ -5,8 +5,16 @@ from django.utils.translation import gettext_lazy as _
 class DossiersConfig(AppConfig):
     name = "postgov.dossiers"
     verbose_name = _("Dossiers")
-    # The modules that change this app's records' state (tests/test_one_write_path.py).
-    action_modules = ("actions", "agency.actions", "intake.drafts", "intake.sealing", "legs")
+    # The modules that change this app's records' state (tests/test_one_write_path.py);
+    # `carriage.manifests` also moves the manifests it drives, the post's records.
+    action_modules = (
+        "actions",
+        "agency.actions",
+        "carriage.manifests",
+        "intake.drafts",
+        "intake.sealing",
+        "legs",
+    )
 
     def ready(self):
         # Models load once the app registry is ready, not with this module.

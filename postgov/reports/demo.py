@@ -20,11 +20,11 @@ from PIL import Image, ImageDraw
 
 from postgov.agencies.models import Agency
 from postgov.catalog.models import Procedure
-from postgov.delivery import manifests, returns
-from postgov.delivery.manifests import Check
 from postgov.delivery.models import PostalItem
 from postgov.dossiers.actions import perform
 from postgov.dossiers.agency.actions import Who, act
+from postgov.dossiers.carriage import manifests, returns
+from postgov.dossiers.carriage.manifests import Check
 from postgov.dossiers.clock import deadline, suggested_appointment
 from postgov.dossiers.intake.sealing import seal
 from postgov.dossiers.models import Dossier, DossierDocument, ReturnMethod

@@ -69,7 +69,7 @@ def pdf_text(tab, href: str) -> str:
 
 
 def load_and_present(postman, codes: list[str], shot_name: str) -> None:
-    postman.goto(reverse("delivery:manifests"))
+    postman.goto(reverse("carriage:manifests"))
     postman.get_by_label("Cơ quan", exact=True).select_option(
         label="Trung tâm Phục vụ hành chính công tỉnh Quảng Trị"
     )
@@ -122,7 +122,7 @@ def test_hand_over_supplement_result_and_delivery_with_proof(
     try:
         # 1. The postman loads the manifest on the phone; a label for agency B is refused.
         postman = people.tab("postman_a", phone=True)
-        postman.goto(reverse("delivery:manifests"))
+        postman.goto(reverse("carriage:manifests"))
         postman.get_by_label("Cơ quan", exact=True).select_option(
             label="Trung tâm Phục vụ hành chính công tỉnh Quảng Trị"
         )
@@ -204,7 +204,7 @@ def test_hand_over_supplement_result_and_delivery_with_proof(
         shot(officer, "10-result-ready")
 
         # 7. The postman collects it at the agency on a return manifest...
-        postman.goto(reverse("delivery:manifests"))
+        postman.goto(reverse("carriage:manifests"))
         postman.get_by_label("Cơ quan", exact=True).select_option(
             label="Trung tâm Phục vụ hành chính công tỉnh Quảng Trị"
         )
@@ -217,7 +217,7 @@ def test_hand_over_supplement_result_and_delivery_with_proof(
         expect(postman.locator(".alert-success")).to_contain_text("Đã nhận kết quả")
 
         # 8. ...and delivers it against proof, with a signature drawn on the phone.
-        postman.goto(reverse("delivery:deliveries"))
+        postman.goto(reverse("carriage:deliveries"))
         postman.get_by_role("link", name=dossier.code).click()
         postman.get_by_role("button", name="Mang đi phát").click()
         postman.get_by_label("Họ tên người nhận").fill("Nguyễn Thị Ánh Tuyết")

@@ -46,7 +46,7 @@ def test_a_family_member_receives_without_signing_and_the_supervisor_sees_it(
     people = People(_playwright_browser, live_server.url)
     try:
         postman = people.tab("postman_a", phone=True)
-        postman.goto(reverse("delivery:delivery", args=[dossier.pk]))
+        postman.goto(reverse("carriage:delivery", args=[dossier.pk]))
         postman.get_by_role("button", name="Mang đi phát").click()
 
         # The result's label says who it goes to.
@@ -88,7 +88,7 @@ def test_a_family_member_receives_without_signing_and_the_supervisor_sees_it(
         shot(postman, "proof-3-delivered-unsigned")
 
         supervisor = people.tab("supervisor_a", phone=True)
-        supervisor.goto(reverse("delivery:deliveries"))
+        supervisor.goto(reverse("carriage:deliveries"))
         supervisor.get_by_role("link", name="Các bước không có chữ ký").click()
         row = supervisor.locator("[data-missing-signature]")
         expect(row).to_contain_text(dossier.code)
@@ -127,7 +127,7 @@ def test_without_javascript_a_manifest_is_presented_only_with_a_reason(
     try:
         postman = context.new_page()
         log_in(postman, "postman_a")
-        postman.goto(reverse("delivery:manifests"))
+        postman.goto(reverse("carriage:manifests"))
         postman.get_by_label("Cơ quan", exact=True).select_option(
             label="Trung tâm Phục vụ hành chính công tỉnh Quảng Trị"
         )

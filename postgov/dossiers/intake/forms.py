@@ -393,20 +393,3 @@ class ConfirmForm(StyledFormMixin, forms.Form):
 
 class CancelForm(StyledFormMixin, forms.Form):
     note = forms.CharField(label=_("Why is the draft cancelled?"), max_length=300)
-
-
-class TrackForm(StyledFormMixin, forms.Form):
-    code = forms.CharField(
-        label=_("Dossier code, postal item number or booking code"),
-        max_length=40,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-    )
-    phone_last4 = forms.RegexField(
-        label=_("Last 4 digits of the phone"),
-        regex=r"^\d{4}$",
-        required=False,
-        error_messages={"invalid": _("Type the last 4 digits.")},
-        widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "maxlength": 4, "autocomplete": "off"}
-        ),
-    )

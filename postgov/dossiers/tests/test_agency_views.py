@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from postgov.delivery import manifests
+from postgov.dossiers.carriage import manifests
 from postgov.dossiers.workflow import State
 from postgov.identity.access import Access
 from tests.agency_helpers import at, handed_over, move, outbound_item, sealed
@@ -139,7 +139,7 @@ def test_the_receiver_confirms_a_presented_manifest(client, world):
         manifest.pk, outbound_item(dossier).item_id, user=world.postman_a, access=access
     )
     manifests.dispatch(manifest.pk, user=world.postman_a, access=access)
-    url = reverse("delivery:agency_manifest", args=[manifest.pk])
+    url = reverse("carriage:agency_manifest", args=[manifest.pk])
     client.force_login(world.officer_b)
     assert client.get(url).status_code == 404
     client.force_login(world.agency_receiver)
@@ -166,7 +166,7 @@ def test_the_receiver_confirms_a_presented_manifest(client, world):
     assert response.status_code == 302
     dossier.refresh_from_db()
     assert dossier.status == State.HANDED_OVER and dossier.fees_handed_over == 50_000
-    record = client.get(reverse("delivery:agency_manifest_record", args=[manifest.pk]))
+    record = client.get(reverse("carriage:agency_manifest_record", args=[manifest.pk]))
     assert record.status_code == 200 and record.content.startswith(b"%PDF")
 
 

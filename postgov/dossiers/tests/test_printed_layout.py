@@ -13,8 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from postgov.delivery.handover_record import handover_record_pdf, item_label_pdf
-from postgov.delivery.manifests import (
+from postgov.delivery.models import Manifest
+from postgov.dossiers.agency.actions import Who, act
+from postgov.dossiers.agency.official_forms import OfficialForm, render_event_form
+from postgov.dossiers.carriage.handover_record import handover_record_pdf, item_label_pdf
+from postgov.dossiers.carriage.manifests import (
     Check,
     confirm_handover,
     dispatch,
@@ -22,9 +25,6 @@ from postgov.delivery.manifests import (
     present,
     scan,
 )
-from postgov.delivery.models import Manifest
-from postgov.dossiers.agency.actions import Who, act
-from postgov.dossiers.agency.official_forms import OfficialForm, render_event_form
 from postgov.dossiers.intake import printing
 from postgov.dossiers.models import DossierDocument
 from postgov.identity.access import Access

@@ -1,5 +1,6 @@
 """The agency's pages: the inbox sorted by due date with counts per state, a dossier with
-its actions and forms. The hand-over of a manifest is delivery's (`delivery/agency_views.py`)."""
+its actions and forms. The hand-over of a manifest sits with the postman's side of it
+(`dossiers/carriage/agency_views.py`)."""
 
 from __future__ import annotations
 

@@ -8,10 +8,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from postgov.audit.actions import client_ip, record
+from postgov.delivery.forms import TrackForm
 from postgov.dossiers.agency.official_forms import render_event_form
-from postgov.dossiers.intake.forms import (
-    TrackForm,
-)
 from postgov.dossiers.tracking import lookup as tracking
 
 

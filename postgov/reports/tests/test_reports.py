@@ -12,8 +12,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from postgov.audit.models import AuditEvent
-from postgov.delivery import manifests
-from postgov.delivery.manifests import Check
+from postgov.dossiers.carriage import manifests
+from postgov.dossiers.carriage.manifests import Check
 from postgov.dossiers.models import Dossier
 from postgov.identity.access import Access
 from postgov.reports.reconciliation import reconcile

@@ -7,12 +7,12 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from postgov.audit.models import AuditEvent
-from postgov.delivery import returns
 from postgov.delivery.actions import missing_signatures_for, review_missing_signature
 from postgov.delivery.models import DeliveryAttempt, MissingSignature, ProofOfDelivery
-from postgov.delivery.returns import Place, Proof
 from postgov.delivery.signatures import ProofFileError, Unsigned, signature_png
 from postgov.dossiers.actions import TransitionError
+from postgov.dossiers.carriage import returns
+from postgov.dossiers.carriage.returns import Place, Proof
 from postgov.dossiers.workflow import State
 from postgov.identity.access import Access
 from postgov.notify.models import Message

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from postgov.delivery.forms import SignForm
-from postgov.delivery.handover_record import handover_record_pdf
-from postgov.delivery.manifests import Check, ManifestError, confirm_handover
 from postgov.delivery.models import Manifest, ManifestItem
+from postgov.dossiers.carriage.handover_record import handover_record_pdf
+from postgov.dossiers.carriage.manifests import Check, ManifestError, confirm_handover
 from postgov.identity.access import role_required
 from postgov.identity.models import AGENCY_ROLES
 
@@ -49,11 +49,12 @@ def manifest_receive(request, pk: int):
                 note=(request.POST.get(f"note_{line.pk}") or "")[:300],
                 fee_received=int(fee_text) if fee_text.isdigit() else 0,
             )
-            line.posted = checks[line.pk]
+            # What was posted, shown again if the hand-over is refused.
+            line.posted = checks[line.pk]  # type: ignore[attr-defined]
         sign_form = SignForm(request.POST)
         try:
             if not sign_form.is_valid():
-                raise ManifestError(" ".join(sign_form.non_field_errors()))
+                raise ManifestError(" ".join(str(e) for e in sign_form.non_field_errors()))
             confirm_handover(
                 manifest.pk,
                 checks,
@@ -70,10 +71,10 @@ def manifest_receive(request, pk: int):
                 request,
                 _("Hand-over confirmed. The legal time of submission is now. Print the record."),
             )
-            return redirect("delivery:agency_manifest", pk=manifest.pk)
+            return redirect("carriage:agency_manifest", pk=manifest.pk)
     return render(
         request,
-        "delivery/agency_manifest.html",
+        "carriage/agency_manifest.html",
         {
             "manifest": manifest,
             "lines": lines,

@@ -64,7 +64,7 @@ def test_the_result_label_is_addressed_to_the_citizen(client, world, postal_code
     dossier = move(dossier, "collect_result", world.postman_a)
     item = create_item(dossier, PostalItem.Leg.RETURN)
     client.force_login(world.postman_a)
-    response = client.get(reverse("delivery:item_label", args=[item.item_id]))
+    response = client.get(reverse("carriage:item_label", args=[item.item_id]))
     assert response.status_code == 200
     text = text_of(response.content)
     recipient = text[text.index("ĐẾN") : text.index("TỪ")]
@@ -109,7 +109,7 @@ def test_the_supplement_label_goes_to_the_agency(client, world, postal_codes):
         access=Access.for_user(clerk),
     )
     client.force_login(clerk)
-    text = text_of(client.get(reverse("delivery:item_label", args=[item.item_id])).content)
+    text = text_of(client.get(reverse("carriage:item_label", args=[item.item_id])).content)
     recipient = text[text.index("ĐẾN") : text.index("TỪ")]
     assert "Trung tâm Phục vụ hành chính công tỉnh Quảng Trị" in recipient
     assert "Đồng Hới, Tỉnh Quảng Trị" in recipient

@@ -21,8 +21,8 @@ from tests.signing import data_url, scribble
 # Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
 pytestmark = pytest.mark.clock
 
-MANIFESTS = reverse("delivery:manifests")
-DELIVERIES = reverse("delivery:deliveries")
+MANIFESTS = reverse("carriage:manifests")
+DELIVERIES = reverse("carriage:deliveries")
 SUPPLEMENTS = reverse("dossiers:supplements")
 
 
@@ -52,8 +52,8 @@ def test_it_checks_access(client, world, outsider, agency_officer, clerk_b):
         MANIFESTS,
         DELIVERIES,
         SUPPLEMENTS,
-        reverse("delivery:manifest", args=[manifest.pk]),
-        reverse("delivery:delivery", args=[dossier.pk]),
+        reverse("carriage:manifest", args=[manifest.pk]),
+        reverse("carriage:delivery", args=[dossier.pk]),
     ]
     for url in urls:
         assert client.get(url).status_code == 302
@@ -66,12 +66,12 @@ def test_it_checks_access(client, world, outsider, agency_officer, clerk_b):
     assert client.get(urls[4]).status_code == 404
     assert (
         client.post(
-            reverse("delivery:manifest_scan", args=[manifest.pk]), {"code": "x"}
+            reverse("carriage:manifest_scan", args=[manifest.pk]), {"code": "x"}
         ).status_code
         == 404
     )
     item = dossier.items.first()
-    assert client.get(reverse("delivery:item_label", args=[item.item_id])).status_code == 404
+    assert client.get(reverse("carriage:item_label", args=[item.item_id])).status_code == 404
 
 
 def test_a_manifest_is_loaded_by_typing_and_bad_scans_are_shown(client, world):
@@ -84,15 +84,15 @@ def test_a_manifest_is_loaded_by_typing_and_bad_scans_are_shown(client, world):
         MANIFESTS, {"point": world.point_a.pk, "agency": world.agency_a.pk, "direction": "outbound"}
     )
     manifest = Manifest.objects.get()
-    assert response["Location"] == reverse("delivery:manifest", args=[manifest.pk])
-    scan = reverse("delivery:manifest_scan", args=[manifest.pk])
+    assert response["Location"] == reverse("carriage:manifest", args=[manifest.pk])
+    scan = reverse("carriage:manifest_scan", args=[manifest.pk])
     client.post(scan, {"code": outbound_item(dossier).item_id})
     page = client.post(scan, {"code": outbound_item(other).item_id}, follow=True).content.decode()
     assert "gửi cơ quan khác" in page
     assert ManifestRefusal.objects.filter(manifest=manifest).count() == 1
     assert outbound_item(dossier).item_id in page
-    client.post(reverse("delivery:manifest_step", args=[manifest.pk, "dispatch"]))
-    present = reverse("delivery:manifest_step", args=[manifest.pk, "present"])
+    client.post(reverse("carriage:manifest_step", args=[manifest.pk, "dispatch"]))
+    present = reverse("carriage:manifest_step", args=[manifest.pk, "present"])
     empty_pad = "data:image/png;base64," + base64.b64encode(png()).decode()
     refused = client.post(present, {"signature": empty_pad, "unsigned_note": "quên"})
     assert refused.status_code == 400 and 'value="quên"' in refused.content.decode()
@@ -101,14 +101,14 @@ def test_a_manifest_is_loaded_by_typing_and_bad_scans_are_shown(client, world):
     client.post(present, {"signature": data_url(scribble())})
     manifest.refresh_from_db()
     assert manifest.status == Manifest.Status.PRESENTED and manifest.postman_signature
-    record = client.get(reverse("delivery:manifest_record", args=[manifest.pk]))
+    record = client.get(reverse("carriage:manifest_record", args=[manifest.pk]))
     assert record.status_code == 200
 
 
 def test_delivery_with_proof_without_javascript(client, world):
     dossier = collected(world)
     client.force_login(world.postman_a)
-    url = reverse("delivery:delivery", args=[dossier.pk])
+    url = reverse("carriage:delivery", args=[dossier.pk])
     assert dossier.code in client.get(DELIVERIES).content.decode()
     client.post(url, {"step": "out"})
     bad = client.post(url, {"step": "deliver", "recipient_name": "Nguyễn Văn An", "id_last4": "12"})
@@ -143,14 +143,14 @@ def test_delivery_with_proof_without_javascript(client, world):
     assert "Không lưu được hình chữ ký" not in page
     proof = ProofOfDelivery.objects.get(dossier=dossier)
     assert not proof.signature_captured and proof.photo
-    photo = client.get(reverse("delivery:proof_file", args=[dossier.pk, "photo"]))
+    photo = client.get(reverse("carriage:proof_file", args=[dossier.pk, "photo"]))
     assert photo.status_code == 200 and photo["Cache-Control"] == "private, no-store"
 
 
 def test_failed_attempt_page(client, world):
     dossier = collected(world)
     client.force_login(world.postman_a)
-    url = reverse("delivery:delivery", args=[dossier.pk])
+    url = reverse("carriage:delivery", args=[dossier.pk])
     client.post(url, {"step": "out"})
     client.post(url, {"step": "failed", "reason_code": "BADADDR", "action_code": "HOLD"})
     dossier.refresh_from_db()
@@ -178,16 +178,16 @@ def test_the_counter_receives_a_supplement(client, world):
     assert dossier.status == State.SUPPLEMENT_SEALED
     item = dossier.items.get(leg="supplement")
     assert item.item_id in response.content.decode()
-    label = client.get(reverse("delivery:item_label", args=[item.item_id]))
+    label = client.get(reverse("carriage:item_label", args=[item.item_id]))
     assert label.status_code == 200 and label.content.startswith(b"%PDF")
 
 
 def test_only_the_supervisor_of_the_office_sees_and_reviews_steps_without_signature(
     client, world, outsider
 ):
-    from postgov.delivery import returns
     from postgov.delivery.models import MissingSignature
     from postgov.delivery.signatures import Unsigned
+    from postgov.dossiers.carriage import returns
 
     dossier = collected(world)
     access = Access.for_user(world.postman_a)
@@ -199,8 +199,8 @@ def test_only_the_supervisor_of_the_office_sees_and_reviews_steps_without_signat
         access=access,
     )
     missing = MissingSignature.objects.get()
-    listing = reverse("delivery:missing_signatures")
-    review = reverse("delivery:missing_signature_review", args=[missing.pk])
+    listing = reverse("carriage:missing_signatures")
+    review = reverse("carriage:missing_signature_review", args=[missing.pk])
     for intruder in (outsider, world.postman_a, world.clerk_b):
         client.force_login(intruder)
         assert client.get(listing).status_code == 403
@@ -215,7 +215,7 @@ def test_only_the_supervisor_of_the_office_sees_and_reviews_steps_without_signat
 def test_coordinates_print_with_a_point_in_every_language(client, world):
     dossier = collected(world)
     client.force_login(world.postman_a)
-    url = reverse("delivery:delivery", args=[dossier.pk])
+    url = reverse("carriage:delivery", args=[dossier.pk])
     client.post(url, {"step": "out"})
     proof = {
         "step": "deliver",

@@ -19,11 +19,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from postgov.agencies.models import Agency
-from postgov.delivery import manifests, returns
 from postgov.delivery.actions import missing_signatures_for, review_missing_signature
 from postgov.delivery.forms import SignForm
-from postgov.delivery.handover_record import handover_record_pdf, item_label_pdf
-from postgov.delivery.manifests import ManifestError
 from postgov.delivery.models import (
     DeliveryAttempt,
     Manifest,
@@ -31,9 +28,12 @@ from postgov.delivery.models import (
     PostalItem,
     ProofOfDelivery,
 )
-from postgov.delivery.returns import Place, Proof, SameDigits
 from postgov.delivery.signatures import ProofFileError, checked_photo
 from postgov.dossiers.actions import TransitionError, visible_dossiers
+from postgov.dossiers.carriage import manifests, returns
+from postgov.dossiers.carriage.handover_record import handover_record_pdf, item_label_pdf
+from postgov.dossiers.carriage.manifests import ManifestError
+from postgov.dossiers.carriage.returns import Place, Proof, SameDigits
 from postgov.dossiers.intake.printing import citizen_party
 from postgov.dossiers.models import Dossier, ReturnMethod
 from postgov.dossiers.workflow import State
@@ -114,7 +114,7 @@ def manifest_list(request):
         except ManifestError as exc:
             form.add_error(None, str(exc))
         else:
-            return redirect("delivery:manifest", pk=manifest.pk)
+            return redirect("carriage:manifest", pk=manifest.pk)
     points = request.access.point_ids(*POINT_ROLES)
     queryset = (
         Manifest.objects.filter(service_point__in=points)
@@ -136,7 +136,7 @@ def manifest_list(request):
     page = Paginator(queryset, 20).get_page(request.GET.get("page"))
     return render(
         request,
-        "delivery/manifests.html",
+        "carriage/manifests.html",
         {
             "form": form,
             "page_obj": page,
@@ -161,7 +161,7 @@ def _manifest_page(request, manifest: Manifest, sign_form: SignForm | None = Non
     )
     return render(
         request,
-        "delivery/manifest.html",
+        "carriage/manifest.html",
         {
             "manifest": manifest,
             "lines": lines,
@@ -187,7 +187,7 @@ def manifest_scan(request, pk: int):
     code = (request.POST.get("code") or "").strip()[:80]
     if not code:
         messages.warning(request, _("Scan or type a label first."))
-        return redirect("delivery:manifest", pk=manifest.pk)
+        return redirect("carriage:manifest", pk=manifest.pk)
     try:
         line = manifests.scan(
             manifest.pk, code, user=request.user, access=request.access, request=request
@@ -200,7 +200,7 @@ def manifest_scan(request, pk: int):
             _("Loaded %(item)s — %(code)s.")
             % {"item": line.item.item_id, "code": line.dossier.code},
         )
-    return redirect("delivery:manifest", pk=manifest.pk)
+    return redirect("carriage:manifest", pk=manifest.pk)
 
 
 @require_POST
@@ -213,7 +213,7 @@ def manifest_remove(request, pk: int, line_id: int):
         )
     except ManifestError as exc:
         messages.error(request, str(exc))
-    return redirect("delivery:manifest", pk=manifest.pk)
+    return redirect("carriage:manifest", pk=manifest.pk)
 
 
 @require_POST
@@ -248,7 +248,7 @@ def manifest_step(request, pk: int, step: str):
             raise ManifestError(_("Unknown step."))
     except ManifestError as exc:
         messages.error(request, str(exc))
-    return redirect("delivery:manifest", pk=manifest.pk)
+    return redirect("carriage:manifest", pk=manifest.pk)
 
 
 @require_GET
@@ -328,7 +328,7 @@ def deliveries(request):
     page = Paginator(queryset, 30).get_page(request.GET.get("page"))
     return render(
         request,
-        "delivery/deliveries.html",
+        "carriage/deliveries.html",
         {
             "page_obj": page,
             "tab": tab,
@@ -417,16 +417,16 @@ def delivery_page(request, pk: int):
             if step == "out":
                 returns.out_for_delivery(dossier.pk, **who)
                 messages.success(request, _("Out for delivery."))
-                return redirect("delivery:delivery", pk=dossier.pk)
+                return redirect("carriage:delivery", pk=dossier.pk)
             if step == "hold":
                 returns.hold(dossier.pk, **who)
                 messages.success(request, _("Held at the office; the citizen is told by SMS."))
-                return redirect("delivery:delivery", pk=dossier.pk)
+                return redirect("carriage:delivery", pk=dossier.pk)
             if step == "return":
                 note = (request.POST.get("note") or "").strip() or _("Not collected in time")
                 returns.return_to_agency(dossier.pk, note=note, **who)
                 messages.success(request, _("Marked as returned to the agency."))
-                return redirect("delivery:delivery", pk=dossier.pk)
+                return redirect("carriage:delivery", pk=dossier.pk)
             if step == "failed" and failed_form.is_valid():
                 data = failed_form.cleaned_data
                 returns.failed_attempt(
@@ -438,7 +438,7 @@ def delivery_page(request, pk: int):
                     **who,
                 )
                 messages.warning(request, _("Failed attempt recorded."))
-                return redirect("delivery:delivery", pk=dossier.pk)
+                return redirect("carriage:delivery", pk=dossier.pk)
             if step == "deliver" and proof_form.is_valid():
                 data = proof_form.cleaned_data
                 try:
@@ -448,7 +448,7 @@ def delivery_page(request, pk: int):
                         _("The photo could not be read (%(why)s): take it again.") % {"why": exc}
                     ) from exc
                 unsigned = proof_form.unsigned()
-                _dossier, proof = returns.deliver(
+                _dossier, delivered = returns.deliver(
                     dossier.pk,
                     Proof(
                         recipient_name=data["recipient_name"],
@@ -464,7 +464,7 @@ def delivery_page(request, pk: int):
                     at_counter=dossier.status == State.HELD_AT_OFFICE,
                     **who,
                 )
-                if proof.signature_captured:
+                if delivered.signature_captured:
                     messages.success(request, _("Delivered, with the recipient's signature."))
                 else:
                     messages.warning(
@@ -474,7 +474,7 @@ def delivery_page(request, pk: int):
                             "gave. A supervisor of the post office will review it."
                         ),
                     )
-                return redirect("delivery:delivery", pk=dossier.pk)
+                return redirect("carriage:delivery", pk=dossier.pk)
         except SameDigits as exc:
             proof_form.add_error("id_last4", str(exc))
             same_digits_asked = True
@@ -489,7 +489,7 @@ def delivery_page(request, pk: int):
     ).first()
     return render(
         request,
-        "delivery/delivery.html",
+        "carriage/delivery.html",
         {
             "dossier": dossier,
             "proof_form": proof_form,
@@ -515,7 +515,7 @@ def proof_file(request, pk: int, kind: str):
     field = proof.signature if kind == "signature" else proof.photo if kind == "photo" else None
     if not field:
         return HttpResponse(status=404)
-    content_type = "image/png" if field.name.endswith(".png") else "image/jpeg"
+    content_type = "image/png" if (field.name or "").endswith(".png") else "image/jpeg"
     response = HttpResponse(field.read(), content_type=content_type)
     response["Cache-Control"] = "private, no-store"
     return response
@@ -539,7 +539,7 @@ def missing_signatures(request):
     page = Paginator(rows.order_by("-at", "-id"), 30).get_page(request.GET.get("page"))
     return render(
         request,
-        "delivery/missing_signatures.html",
+        "carriage/missing_signatures.html",
         {"page_obj": page, "show": show, "open_count": open_count},
     )
 
@@ -556,4 +556,4 @@ def missing_signature_review(request, pk: int):
         request=request,
     )
     messages.success(request, _("Marked as reviewed."))
-    return redirect("delivery:missing_signatures")
+    return redirect("carriage:missing_signatures")

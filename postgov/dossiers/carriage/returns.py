@@ -19,9 +19,9 @@ from postgov.delivery.actions import (
 )
 from postgov.delivery.models import DeliveryAttempt, MissingSignature, PostalItem, ProofOfDelivery
 from postgov.delivery.signatures import Unsigned
-from postgov.dossiers.actions import TransitionError, perform, scope_place_id
+from postgov.dossiers.actions import TransitionError, perform
 from postgov.dossiers.models import Dossier, ReturnMethod
-from postgov.dossiers.workflow import Scope, State
+from postgov.dossiers.workflow import State
 from postgov.lib.locking import lock_one
 
 
@@ -76,7 +76,9 @@ def return_item(dossier: Dossier) -> PostalItem | None:
 
 
 def _return_point(dossier: Dossier) -> int:
-    return scope_place_id(dossier, Scope.RETURN_POINT)
+    # The place of the return scope (`actions.scope_place_id`), read here so that its type
+    # says what holds: every dossier has a receiving point to fall back on.
+    return dossier.return_point_id or dossier.receiving_point_id
 
 
 def out_for_delivery(dossier_id: int, *, user, access, request=None) -> Dossier:

@@ -9,11 +9,11 @@ import pytest
 from pypdf import PdfReader
 
 from postgov.audit.models import AuditEvent
-from postgov.delivery import manifests
-from postgov.delivery.handover_record import handover_record_pdf
-from postgov.delivery.manifests import Check, ManifestError
 from postgov.delivery.models import Manifest, ManifestItem, ManifestRefusal, PostalItem
 from postgov.dossiers.agency.actions import Who, act
+from postgov.dossiers.carriage import manifests
+from postgov.dossiers.carriage.handover_record import handover_record_pdf
+from postgov.dossiers.carriage.manifests import Check, ManifestError
 from postgov.dossiers.intake.supplements import seal_supplement
 from postgov.dossiers.workflow import State
 from postgov.identity.access import Access

@@ -1,10 +1,20 @@
-"""URLs of manifests and deliveries, included by `postgov/delivery/urls.py`."""
+"""The pages of the trips that carry dossiers: the postman's manifests and deliveries, the
+agency's side of a manifest. Included by `postgov/urls.py` under `/delivery/`, beside the
+post's own pages, so their addresses stay where people bookmarked them."""
 
 from django.urls import path
 
-from postgov.delivery import trip_views
+from postgov.dossiers.carriage import agency_views, trip_views
+
+app_name = "carriage"
 
 urlpatterns = [
+    path("agency/manifests/<int:pk>/", agency_views.manifest_receive, name="agency_manifest"),
+    path(
+        "agency/manifests/<int:pk>/record.pdf",
+        agency_views.manifest_record,
+        name="agency_manifest_record",
+    ),
     path("manifests/", trip_views.manifest_list, name="manifests"),
     path("manifests/<int:pk>/", trip_views.manifest_page, name="manifest"),
     path("manifests/<int:pk>/scan/", trip_views.manifest_scan, name="manifest_scan"),
