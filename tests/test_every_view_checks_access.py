@@ -50,6 +50,8 @@ PUBLIC = {
     "places:commune_search",
     "places:postal_codes",
     "places:convert",
+    "places:find",
+    "maps:archive",  # the base-map file (404 when none is configured)
     "catalog:procedures",
     "catalog:procedure",
     "catalog:procedure_points",
