@@ -56,6 +56,7 @@ PUBLIC = {
     "catalog:procedure",
     "catalog:procedure_points",
     "catalog:declaration_form",
+    "catalog:checklist",
     "catalog:export_json",
     "catalog:export_csv",
     "agencies:agencies",
