@@ -10,8 +10,7 @@ from __future__ import annotations
 from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
 
 from postgov.agencies.models import Agency, Competence
-from postgov.catalog.models import Procedure
-from postgov.catalog.queries import with_version_in_force
+from postgov.catalog.catalog_access import procedures_in_force_by_post
 from postgov.places.models import ServicePoint
 
 
@@ -58,7 +57,7 @@ def procedures_received(province_ids: set[int]) -> dict[int, list[tuple[str, str
     """{province id: [(code, name), ...]}: the procedures any post office of those
     provinces receives (one that may go by post today, an active agency competent there),
     by name. The "find a post office" page hangs this on `places.nearby.POINT_PROCEDURES`."""
-    postal = with_version_in_force(Procedure.objects.all()).filter(current_postal_allowed=True)
+    postal = procedures_in_force_by_post().order_by().values("pk")
     rows = (
         Competence.objects.filter(
             province_id__in=province_ids, agency__active=True, procedure__in=postal

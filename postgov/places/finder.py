@@ -110,14 +110,15 @@ def results(origin: Origin, now: datetime, limit: int = RESULTS) -> list[nearby.
     received = nearby.procedures_by_province({p.commune.province_id for _d, p in rows})
     found = []
     for distance, point in rows:
+        lat, lon = point.latitude or 0.0, point.longitude or 0.0  # nearest() found them by these
         found.append(
             nearby.Found(
                 point=point,
                 distance_km=distance,
                 open_now=nearby.open_now(point.opening_hours, now),
                 vpostcode=postal_codes.vpostcode_of_point(point),
-                osm_url=postal_codes.osm_url(point.latitude, point.longitude),
-                geo_uri=nearby.geo_uri(point.latitude, point.longitude),
+                osm_url=postal_codes.osm_url(lat, lon),
+                geo_uri=nearby.geo_uri(lat, lon),
                 procedures=received.get(point.commune.province_id, []),
             )
         )

@@ -68,6 +68,8 @@ def nearest(
             rows = points.filter(latitude__range=(south, north), longitude__range=(west, east))
         measured = []
         for point in rows:
+            if point.latitude is None or point.longitude is None:
+                continue  # filtered out above; says so to the type checker
             distance = haversine_km(lat, lon, point.latitude, point.longitude)
             # Only points inside the circle count: one in the box's corner may be farther
             # than a point outside the box.
