@@ -68,10 +68,12 @@
       bounds.push(position);
       var circle = L.circleMarker(position, STYLES[marker.kind] || STYLES.point).addTo(map);
       circle.bindPopup(popup(marker));
-      // On a plain background the names are the only landmarks: always shown.
-      var permanent = plain || marker.kind !== "centre" && markers.length <= 12;
+      // On a plain background the communes' names are the only landmarks: always shown,
+      // quietly; the points' names while there are few enough to read.
+      var permanent = marker.kind === "centre" ? plain
+        : marker.kind === "point" && markers.length <= 12;
       circle.bindTooltip(marker.name, {
-        permanent: permanent, direction: "top", className: "pg-map-label pg-map-label-" + marker.kind
+        permanent: permanent, direction: marker.kind === "centre" ? "bottom" : "top", className: "pg-map-label pg-map-label-" + marker.kind
       });
     });
     if (bounds.length === 1) map.setView(bounds[0], 15);
