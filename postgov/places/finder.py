@@ -159,3 +159,19 @@ def point_marker(point: ServicePoint, url: str = "") -> dict:
         "url": url,
         "kind": "point",
     }
+
+
+def point_markers(point: ServicePoint) -> list[dict]:
+    """A post office's own map: the office, and its commune's centre as a landmark."""
+    rows = [point_marker(point)]
+    commune = point.commune
+    if commune.latitude is not None and commune.longitude is not None:
+        rows.append(
+            {
+                "lat": commune.latitude,
+                "lon": commune.longitude,
+                "name": commune.name,
+                "kind": "centre",
+            }
+        )
+    return rows

@@ -135,7 +135,7 @@ def service_point(request, code: str):
             "postal_code": postal_code,
             "vpostcode": code,
             "vpostcode_pretty": vpostcode.pretty(code) if code else "",
-            "markers": [finder.point_marker(point)] if has_position else [],
+            "markers": finder.point_markers(point) if has_position else [],
             "osm_url": postal_codes.osm_url(point.latitude, point.longitude)
             if has_position
             else "",

@@ -40,3 +40,10 @@ def test_finding_a_post_office_from_an_old_address(page, transactional_db, setti
     # The location button appears with JavaScript (Chromium has geolocation).
     expect(page.get_by_role("button", name="Dùng vị trí của tôi")).to_be_visible()
     shot(page, "find-post-office")
+
+    # The post office's own page shows it on a small map.
+    results.first.get_by_role("link", name="Bưu điện Đông Hà").click()
+    expect(page.get_by_test_id("map")).to_have_attribute("data-map-ready", "")
+    assert page.locator("path.leaflet-interactive").count() == 2  # the office, its commune
+    expect(page.locator(".leaflet-tooltip", has_text="Phường Đông Hà")).to_be_visible()
+    shot(page, "find-post-office-point")
