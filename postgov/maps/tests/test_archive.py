@@ -148,3 +148,26 @@ def test_the_tile_host_is_allowed_by_the_content_security_policy():
     assert "https://*.tile.example.org" in out
     assert "ImproperlyConfigured" in _settings_with(MAP_TILE_URL="ftp://example.org/tiles")
     assert "blob:" in _settings_with(MAP_PMTILES_PATH="/srv/maps/vietnam.pmtiles")
+
+
+class _Staff:
+    is_staff = True
+
+
+def test_staff_are_told_how_to_add_a_base_map_and_the_public_is_not(settings):
+    settings.MAP_PMTILES_PATH = ""
+    settings.MAP_TILE_URL = ""
+    assert 'data-testid="map-admin-note"' not in _map(MARKERS)
+    request = RequestFactory().get("/")
+    request.user = _Staff()
+    template = Template("{% load maps %}{% show_map markers %}")
+    html = template.render(Context({"markers": MARKERS, "request": request}))
+    assert 'data-testid="map-admin-note"' in html and "MAP_TILE_URL" in html
+
+
+def test_one_set_of_scripts_for_two_maps(settings):
+    settings.MAP_PMTILES_PATH = ""
+    template = Template("{% load maps %}{% show_map markers %}{% show_map markers %}")
+    html = template.render(Context({"markers": MARKERS, "request": RequestFactory().get("/")}))
+    assert html.count("vendor/leaflet/leaflet.js") == 1
+    assert 'id="pg-map-1"' in html and 'id="pg-map-2"' in html
