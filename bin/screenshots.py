@@ -132,6 +132,11 @@ def main() -> None:
             log_in(citizen, "congdan.muc2")
             citizen.goto("/accounts/me/")
             shot(citizen, "10-postid-account")
+            page.goto("/places/find/")
+            page.fill("input[name=place]", old_address)
+            page.click("[data-testid=find-submit]")
+            page.locator("[data-map-ready]").wait_for()
+            shot(page, "11-find-post-office")
             browser.close()
     finally:
         server.terminate()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "oauth2_provider",
     # Our apps come before Django's own: for a phrase both translate, ours wins (Django
     # looks translations up in INSTALLED_APPS order), e.g. "Log out" is "Đăng xuất".
+    "postgov.maps",
     "postgov.audit",
     "postgov.places",
     "postgov.catalog",
@@ -189,6 +191,28 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
 ]
 
+# The base map under every map (postgov/maps, docs/operations.md "Base map"): an XYZ tile
+# URL template ({z}/{x}/{y}, optionally {s}), or a raster PMTiles archive on this machine
+# that the site serves by byte ranges (the archive wins when both are set), or neither:
+# points and commune centres on a plain background.
+MAP_TILE_URL = env_str("MAP_TILE_URL", "")
+MAP_PMTILES_PATH = env_str("MAP_PMTILES_PATH", "")
+MAP_ATTRIBUTION = env_str("MAP_ATTRIBUTION", "")
+MAP_MAX_ZOOM = env_int("MAP_MAX_ZOOM", 18)
+MAP_IMG_SOURCES: list[str] = []
+if MAP_TILE_URL and not MAP_PMTILES_PATH:
+    _tiles = urlsplit(MAP_TILE_URL)
+    if _tiles.scheme not in {"http", "https"} or not _tiles.netloc or "{z}" not in MAP_TILE_URL:
+        raise ImproperlyConfigured(
+            "MAP_TILE_URL: give an http(s) template with {z}, {x} and {y}, "
+            "e.g. https://tile.example.org/{z}/{x}/{y}.png."
+        )
+    # Subdomain placeholders ({s}.tile.example.org) become a wildcard host.
+    MAP_IMG_SOURCES.append(f"{_tiles.scheme}://{_tiles.netloc.replace('{s}', '*')}")
+if MAP_PMTILES_PATH:
+    # The PMTiles reader hands each tile it cut from the archive to <img> as a blob: URL.
+    MAP_IMG_SOURCES.append("blob:")
+
 # Sessions: idle and absolute timeouts (seconds), enforced by SessionTimeoutMiddleware.
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
 SESSION_ABSOLUTE_TIMEOUT = env_int("SESSION_ABSOLUTE_TIMEOUT", 10 * 60 * 60)
@@ -217,7 +241,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *MAP_IMG_SOURCES],
         "object-src": [NONE],
         "base-uri": [NONE],
         "frame-ancestors": [NONE],

@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/me/", include("postgov.citizen_urls")),
     path("places/", include("postgov.places.urls")),
     path("catalog/", include("postgov.catalog.urls")),
+    path("maps/", include("postgov.maps.urls")),
     # The agencies' integrations, before the agencies' unit-code catch-all.
     path("agencies/integration/", include("postgov.exchange.urls")),
     path("agencies/", include("postgov.agencies.urls")),

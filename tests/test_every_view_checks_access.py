@@ -50,10 +50,13 @@ PUBLIC = {
     "places:commune_search",
     "places:postal_codes",
     "places:convert",
+    "places:find",
+    "maps:archive",  # the base-map file (404 when none is configured)
     "catalog:procedures",
     "catalog:procedure",
     "catalog:procedure_points",
     "catalog:declaration_form",
+    "catalog:checklist",
     "catalog:export_json",
     "catalog:export_csv",
     "agencies:agencies",

@@ -7,3 +7,11 @@ class AgenciesConfig(AppConfig):
     verbose_name = _("Agencies")
     # Reference data, changed through the admin (tests/test_one_write_path.py).
     action_modules = ()
+
+    def ready(self) -> None:
+        # The places app lists, beside each post office it finds, what the office
+        # receives; only the agencies' competence knows.
+        from postgov.agencies.routing import procedures_received
+        from postgov.places.nearby import POINT_PROCEDURES
+
+        POINT_PROCEDURES.register(procedures_received, order=10)

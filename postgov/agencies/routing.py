@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
 
 from postgov.agencies.models import Agency, Competence
+from postgov.catalog.catalog_access import procedures_in_force_by_post
 from postgov.places.models import ServicePoint
 
 
@@ -50,3 +51,22 @@ def receiving_points(procedure):
         "province_id"
     )
     return ServicePoint.objects.filter(active=True, commune__province_id__in=provinces)
+
+
+def procedures_received(province_ids: set[int]) -> dict[int, list[tuple[str, str]]]:
+    """{province id: [(code, name), ...]}: the procedures any post office of those
+    provinces receives (one that may go by post today, an active agency competent there),
+    by name. The "find a post office" page hangs this on `places.nearby.POINT_PROCEDURES`."""
+    postal = procedures_in_force_by_post().order_by().values("pk")
+    rows = (
+        Competence.objects.filter(
+            province_id__in=province_ids, agency__active=True, procedure__in=postal
+        )
+        .values_list("province_id", "procedure__code", "procedure__name")
+        .order_by("province_id", "procedure__name", "procedure__code")
+        .distinct()
+    )
+    received: dict[int, list[tuple[str, str]]] = {}
+    for province_id, code, name in rows:
+        received.setdefault(province_id, []).append((code, name))
+    return received

@@ -13,5 +13,6 @@ urlpatterns = [
     path("import/<int:pk>/apply/", views.import_apply, name="import_apply"),
     path("<str:code>/", views.procedure, name="procedure"),
     path("<str:code>/post-offices/", views.procedure_points, name="procedure_points"),
+    path("<str:code>/checklist.pdf", views.checklist_pdf, name="checklist"),
     path("<str:code>/form.pdf", views.declaration_form, name="declaration_form"),
 ]

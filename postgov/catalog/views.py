@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from postgov.agencies.routing import receiving_points
-from postgov.catalog import actions, declarations
+from postgov.catalog import actions, checklist, declarations
 from postgov.catalog.exchange import export_csv, export_json
 from postgov.catalog.forms import CatalogUploadForm, PointSearchForm, ProcedureFilterForm
 from postgov.catalog.models import CatalogImport, Procedure, ProcedureVersion
@@ -145,8 +147,33 @@ def procedure_points(request, code: str):
             "by_post": by_post,
             "form": form,
             "page_obj": page_obj,
+            "markers": [
+                {
+                    "lat": p.latitude,
+                    "lon": p.longitude,
+                    "name": p.name,
+                    "detail": p.address,
+                    "url": reverse("places:service_point", args=[p.code]),
+                    "kind": "point",
+                }
+                for p in page_obj
+                if p.latitude is not None and p.longitude is not None
+            ],
         },
     )
+
+
+@require_GET
+def checklist_pdf(request, code: str):
+    """The version in force as an A4 checklist to print, with a QR code to this page."""
+    procedure = _procedure(code)
+    current = version_in_force(procedure, timezone.localdate())
+    if current is None:
+        raise Http404("no version in force")
+    page_url = settings.SITE_URL + reverse("catalog:procedure", args=[procedure.code])
+    response = HttpResponse(checklist.render(current, page_url), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{checklist.file_name(current)}"'
+    return response
 
 
 @require_GET

@@ -91,3 +91,49 @@ class VpostcodeForm(StyledFormMixin, forms.Form):
         validators=[RegexValidator(r"^[0-9A-Za-z+\s\-]*$", _("Only digits, letters and +."))],
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
+
+
+class FindForm(StyledFormMixin, forms.Form):
+    """Where to look from: a commune or an address (old or new units), a Vpostcode, or
+    the browser's position (filled in by static/js/find-location.js)."""
+
+    place = forms.CharField(
+        label=_("Commune or address"),
+        required=False,
+        max_length=MAX_ADDRESS_LENGTH,
+        help_text=_(
+            "A commune or ward, old or new, or a full address from before 1 July 2025. "
+            "Diacritics are optional."
+        ),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "placeholder": "Phường 1, thành phố Đông Hà, tỉnh Quảng Trị",
+            }
+        ),
+    )
+    vpostcode = forms.CharField(
+        label=_("or a Vpostcode"),
+        required=False,
+        max_length=30,
+        help_text=_("12 characters, e.g. 48100R482G4F or 48100 R482+G4F."),
+        validators=[RegexValidator(r"^[0-9A-Za-z+\s\-]*$", _("Only digits, letters and +."))],
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    latitude = forms.FloatField(
+        required=False, min_value=-90, max_value=90, widget=forms.HiddenInput
+    )
+    longitude = forms.FloatField(
+        required=False, min_value=-180, max_value=180, widget=forms.HiddenInput
+    )
+
+    def clean(self):
+        data = super().clean()
+        has_position = data.get("latitude") is not None and data.get("longitude") is not None
+        given = data.get("place", "").strip() or data.get("vpostcode", "").strip()
+        if not (given or has_position or self.errors):
+            raise forms.ValidationError(
+                _("Type a commune, an address or a Vpostcode, or use your location.")
+            )
+        return data

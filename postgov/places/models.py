@@ -211,6 +211,8 @@ class ServicePoint(models.Model):
 
     class Meta:
         ordering = ["code"]
+        # The nearest-point search reads a latitude/longitude box (places/nearby.py).
+        indexes = [models.Index(fields=["latitude", "longitude"], name="places_point_position")]
         verbose_name = _("service point")
         verbose_name_plural = _("service points")
 

@@ -5,6 +5,7 @@ from postgov.places import views
 app_name = "places"
 
 urlpatterns = [
+    path("find/", views.find, name="find"),
     path("points/", views.service_points, name="service_points"),
     path("points/<str:code>/", views.service_point, name="service_point"),
     path("communes/", views.communes, name="communes"),

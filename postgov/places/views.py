@@ -8,6 +8,8 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from postgov.audit.actions import client_ip
@@ -15,11 +17,12 @@ from postgov.lib import ratelimit, vpostcode
 from postgov.lib.netkeys import network_key
 from postgov.lib.text import search_terms
 from postgov.lib.vpostcode import VpostcodeError
-from postgov.places import picker, postal_codes
+from postgov.places import finder, picker, postal_codes
 from postgov.places.conversion import convert_old_address
 from postgov.places.forms import (
     CommuneFilterForm,
     ConvertForm,
+    FindForm,
     PostalCodeSearchForm,
     ServicePointFilterForm,
     VpostcodeForm,
@@ -52,6 +55,40 @@ def convert(request):
     if _is_htmx(request):
         return render(request, "places/_converter.html", context)
     return render(request, "places/convert.html", context)
+
+
+def _point_url(point: ServicePoint) -> str:
+    return reverse("places:service_point", args=[point.code])
+
+
+@require_http_methods(["GET", "POST"])
+def find(request):
+    """Find a post office near a commune, an address, a Vpostcode or the browser's
+    position. POST, like the converter: an address or a position is personal data and
+    stays out of URLs and logs. Works without JavaScript as a list."""
+    form = FindForm(request.POST if request.method == "POST" else None)
+    origin = None
+    found: list = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            origin = finder.locate(
+                data["place"], data["vpostcode"], data["latitude"], data["longitude"]
+            )
+        except finder.NotPlaced as exc:
+            form.add_error(exc.field, exc.message)
+        else:
+            found = finder.results(origin, timezone.localtime())
+    return render(
+        request,
+        "places/find.html",
+        {
+            "form": form,
+            "origin": origin,
+            "found": found,
+            "markers": finder.markers(origin, found, _point_url) if found else [],
+        },
+    )
 
 
 @require_GET
@@ -97,6 +134,7 @@ def service_point(request, code: str):
             "postal_code": postal_code,
             "vpostcode": code,
             "vpostcode_pretty": vpostcode.pretty(code) if code else "",
+            "markers": finder.point_markers(point) if has_position else [],
             "osm_url": postal_codes.osm_url(point.latitude, point.longitude)
             if point.latitude is not None and point.longitude is not None
             else "",

@@ -124,7 +124,9 @@ def test_the_point_page_has_hours_postal_code_vpostcode_and_a_map_link(client, d
     vpostcode = re.search(r'data-testid="vpostcode">(\w{12})<', page).group(1)
     assert vpostcode.startswith("48100")
     assert "https://www.openstreetmap.org/?mlat=16.819480&amp;mlon=107.102850" in page
-    assert "<iframe" not in page and "tile" not in page  # a plain link, no map fetched
+    assert "<iframe" not in page
+    # The map is this site's own (Leaflet, served here); with no base map set, no tiles.
+    assert 'data-testid="map"' in page and 'data-tiles=""' in page
 
 
 # -- communes ------------------------------------------------------------------------------
