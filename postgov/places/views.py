@@ -125,6 +125,7 @@ def service_point(request, code: str):
         raise Http404
     point = get_object_or_404(ServicePoint.objects.select_related("commune__province"), code=code)
     postal_code = postal_codes.lookup(point.postal_code) if point.postal_code else None
+    has_position = point.latitude is not None and point.longitude is not None
     code = postal_codes.vpostcode_of_point(point)
     return render(
         request,
