@@ -67,7 +67,7 @@ def points(request):
 @require_http_methods(["GET", "POST"])
 def issue(request, point_id: int):
     point = _point(request, point_id, Role.CLERK, Role.SUPERVISOR)
-    form = IssueForm(request.POST or None, point=point)
+    form = IssueForm(request.POST if request.method == "POST" else None, point=point)
     check_in_form = CheckInForm()
     if request.method == "POST" and form.is_valid():
         try:
@@ -213,7 +213,7 @@ def day_figures(request, point_id: int):
 @require_http_methods(["GET", "POST"])
 def screens(request, point_id: int):
     point = _point(request, point_id, Role.SUPERVISOR)
-    form = ScreenForm(request.POST or None)
+    form = ScreenForm(request.POST if request.method == "POST" else None)
     new_url = ""
     if request.method == "POST" and form.is_valid():
         screen, token = actions.create_screen(point, form.cleaned_data["name"], request=request)
@@ -284,7 +284,7 @@ def follow(request, token: str):
     ticket = get_object_or_404(
         Ticket.objects.select_related("service", "service_point", "counter"), token=token
     )
-    form = RateForm(request.POST or None)
+    form = RateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             actions.rate(ticket, form.cleaned_data["stars"], request=request)
@@ -313,7 +313,9 @@ def book(request, point_id: int, letter: str = ""):
     service = next((s for s in services if s.letter == letter), None)
     if service is None:
         return render(request, "queues/book_service.html", {"point": point, "services": services})
-    form = BookForm(request.POST or None, slots=slots.free_slots(service))
+    form = BookForm(
+        request.POST if request.method == "POST" else None, slots=slots.free_slots(service)
+    )
     if request.method == "POST" and form.is_valid():
         day, starts_at = form.cleaned_data["slot"]
         try:
