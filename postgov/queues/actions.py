@@ -57,6 +57,7 @@ def _event(ticket: Ticket, kind: str, request=None, *, counter=None, **details) 
     event = TicketEvent(
         ticket=ticket,
         service_point_id=ticket.service_point_id,
+        province_id=ticket.province_id,
         day=ticket.day,
         kind=kind,
         at=timezone.now(),
@@ -79,6 +80,14 @@ def _audit(action: str, ticket: Ticket, request=None, **details) -> None:
     )
 
 
+def _province_of(service: QueueService) -> int:
+    return (
+        ServicePoint.objects.filter(pk=service.service_point_id)
+        .values_list("commune__province_id", flat=True)
+        .get()
+    )
+
+
 # -- tickets -----------------------------------------------------------------------------------
 
 
@@ -98,6 +107,7 @@ def issue_ticket(
         number = counters.bump(TicketNumber, service=service.pk, day=day)
         ticket = Ticket.objects.create(
             service_point_id=service.service_point_id,
+            province_id=_province_of(service),
             service=service,
             day=day,
             letter=service.letter,
@@ -326,6 +336,7 @@ def book_appointment(
                 with transaction.atomic():
                     appointment = Appointment.objects.create(
                         service_point_id=service.service_point_id,
+                        province_id=_province_of(service),
                         service=service,
                         day=day,
                         starts_at=starts_at,

@@ -99,6 +99,8 @@ class Appointment(models.Model):
     service_point = models.ForeignKey(
         ServicePoint, models.PROTECT, related_name="appointments", verbose_name=_("service point")
     )
+    # Busy tables carry the province, to be split by it later (docs/domain.md §4).
+    province = models.ForeignKey("places.Province", models.PROTECT, related_name="+")
     service = models.ForeignKey(QueueService, models.PROTECT, verbose_name=_("service"))
     day = models.DateField(_("day"))
     starts_at = models.TimeField(_("from"))
@@ -131,6 +133,8 @@ class Ticket(models.Model):
     service_point = models.ForeignKey(
         ServicePoint, models.PROTECT, related_name="queue_tickets", verbose_name=_("service point")
     )
+    # Busy tables carry the province, to be split by it later (docs/domain.md §4).
+    province = models.ForeignKey("places.Province", models.PROTECT, related_name="+")
     service = models.ForeignKey(QueueService, models.PROTECT, verbose_name=_("service"))
     day = models.DateField(_("day"))
     # The number within the letter the ticket was issued under; a transfer keeps it.
@@ -185,6 +189,8 @@ class TicketEvent(models.Model):
 
     ticket = models.ForeignKey(Ticket, models.PROTECT, related_name="events")
     service_point = models.ForeignKey(ServicePoint, models.PROTECT, related_name="+")
+    # Busy tables carry the province, to be split by it later (docs/domain.md §4).
+    province = models.ForeignKey("places.Province", models.PROTECT, related_name="+")
     day = models.DateField()
     kind = models.CharField(max_length=12, choices=Kind.choices)
     at = models.DateTimeField()
