@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -48,12 +51,19 @@ class QueueError(Exception):
     """A queue step that is not possible now; the message (page language) says why."""
 
 
-def _actor(request: HttpRequest | None):
+def _actor(request: HttpRequest | None) -> Any:
     user = getattr(request, "user", None)
     return user if getattr(user, "is_authenticated", False) else None
 
 
-def _event(ticket: Ticket, kind: str, request=None, *, counter=None, **details) -> TicketEvent:
+def _event(
+    ticket: Ticket,
+    kind: str,
+    request: HttpRequest | None = None,
+    *,
+    counter: Counter | None = None,
+    **details: Any,
+) -> TicketEvent:
     event = TicketEvent(
         ticket=ticket,
         service_point_id=ticket.service_point_id,
@@ -70,7 +80,7 @@ def _event(ticket: Ticket, kind: str, request=None, *, counter=None, **details) 
     return event
 
 
-def _audit(action: str, ticket: Ticket, request=None, **details) -> None:
+def _audit(action: str, ticket: Ticket, request: HttpRequest | None = None, **details: Any) -> None:
     record(
         action,
         request=request,
@@ -123,7 +133,7 @@ def issue_ticket(
     return ticket
 
 
-def waiting_line(service_ids, point_id: int, day: date):
+def waiting_line(service_ids: Iterable[int], point_id: int, day: date) -> QuerySet[Ticket]:
     """Tickets waiting for these services, in the order they will be called: checked-in
     appointments first, then first come, first served."""
     return Ticket.objects.filter(
@@ -132,11 +142,12 @@ def waiting_line(service_ids, point_id: int, day: date):
 
 
 def current_ticket(counter: Counter) -> Ticket | None:
-    return (
+    found: Ticket | None = (
         Ticket.objects.filter(counter=counter, state=Ticket.State.CALLED, day=timezone.localdate())
         .order_by("-called_at")
         .first()
     )
+    return found
 
 
 def call_next(counter: Counter, *, request: HttpRequest | None = None) -> Ticket | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from postgov.queues.models import QueueService, TicketEvent
 
@@ -66,9 +66,9 @@ def day_figures(point_id: int, day: date) -> dict[QueueService | None, Figures]:
             continue
         service = services[first.service_id]
         rows = (result[service], result[None])
-        waiting_since = first.at
-        serving_since = None
-        first_wait = None
+        waiting_since: datetime | None = first.at
+        serving_since: datetime | None = None
+        first_wait: float | None = None
         for event in ticket_events:
             kind = event.kind
             if kind == TicketEvent.Kind.ARRIVED:

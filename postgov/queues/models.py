@@ -4,6 +4,8 @@ the display screens of the waiting room and the appointments booked ahead."""
 
 from __future__ import annotations
 
+from typing import Any, NoReturn
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -206,12 +208,12 @@ class TicketEvent(models.Model):
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["service_point", "day", "kind"])]
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise ValueError("ticket events are append-only")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise ValueError("ticket events are append-only")
 
 

@@ -33,7 +33,7 @@ DEFAULT_HOURS: Hours = {day: _MORNING_AFTERNOON for day in range(5)} | {
 }
 # Folded (no marks, lower case) day names: "thu hai" is Monday ... "chu nhat" Sunday.
 _DAYS = {"hai": 0, "ba": 1, "tu": 2, "nam": 3, "sau": 4, "bay": 5}
-_DAY = r"(?:thu\s+(?:hai|ba|tu|nam|sau|bay)|chu\s+nhat|cn|t[2-7])"
+_DAY = r"(?:thu\s+(?:hai|bay|ba|tu|nam|sau)|chu\s+nhat|cn|t[2-7])"
 _PART = re.compile(rf"^\s*({_DAY})(?:\s*[-–]\s*({_DAY}))?\s*:?\s*(.*)$")
 _RANGE = re.compile(r"(\d{1,2})[:h](\d{2})\s*[-–]\s*(\d{1,2})[:h](\d{2})")
 

@@ -16,9 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from postgov.audit.actions import client_ip
 from postgov.identity.access import role_required
 from postgov.identity.models import POINT_ROLES, Role
 from postgov.identity.printing import qr_svg
+from postgov.lib import ratelimit
+from postgov.lib.netkeys import network_key
 from postgov.places.models import ServicePoint
 from postgov.queues import actions, figures, queries, slots
 from postgov.queues.forms import (
@@ -30,6 +33,10 @@ from postgov.queues.forms import (
     TransferForm,
 )
 from postgov.queues.models import Appointment, Counter, DisplayScreen, QueueService, Ticket
+
+# Each booking sends an SMS: a client, and a phone number, book only a few.
+BOOKINGS_PER_CLIENT_PER_HOUR = 5
+BOOKINGS_PER_PHONE_PER_DAY = 3
 
 
 def _point(request, point_id: int, *roles: str) -> ServicePoint:
@@ -201,7 +208,7 @@ def day_figures(request, point_id: int):
     day = day or timezone.localdate()
     found = figures.day_figures(point.pk, day)
     total = found.pop(None)
-    rows = sorted(found.items(), key=lambda item: item[0].letter)
+    rows = sorted(found.items(), key=lambda item: item[0].letter if item[0] else "")
     return render(
         request,
         "queues/figures.html",
@@ -318,10 +325,26 @@ def book(request, point_id: int, letter: str = ""):
     )
     if request.method == "POST" and form.is_valid():
         day, starts_at = form.cleaned_data["slot"]
-        try:
-            appointment = actions.book_appointment(
-                service, day, starts_at, form.cleaned_data["phone"], request=request
+        phone = form.cleaned_data["phone"]
+        client = network_key(client_ip(request)) or "unknown"
+        if not ratelimit.hit(
+            "queue-book", client, BOOKINGS_PER_CLIENT_PER_HOUR, 3600
+        ) or not ratelimit.hit("queue-book-phone", phone, BOOKINGS_PER_PHONE_PER_DAY, 86400):
+            form.add_error(
+                None,
+                _(
+                    "Too many bookings from your connection or for this phone number. "
+                    "Please try again later or call your post office."
+                ),
             )
+            return render(
+                request,
+                "queues/book.html",
+                {"point": point, "service": service, "form": form},
+                status=429,
+            )
+        try:
+            appointment = actions.book_appointment(service, day, starts_at, phone, request=request)
         except actions.QueueError as exc:
             form.add_error("slot", str(exc))
         else:

@@ -3,8 +3,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import cache
 
 from postgov.queues.models import Counter, QueueService
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits(db):
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @dataclass

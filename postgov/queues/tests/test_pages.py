@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from postgov.notify.models import Message
-from postgov.queues import actions, slots
+from postgov.queues import actions, slots, views
 from postgov.queues.models import Appointment, DisplayScreen, Ticket
 
 pytestmark = pytest.mark.clock
@@ -147,6 +147,19 @@ def test_booking_sends_a_code_and_the_slot_fills_up(client, room):
     first = Appointment.objects.get(phone="0987654321")
     assert sms.count() == 2 and first.code in sms.get(object_id=str(first.pk)).body
     assert "0987654321" not in response.url
+
+
+def test_one_phone_number_books_only_a_few_a_day(client, room):
+    url = reverse("queues:book", args=[room.a.service_point_id, "A"])
+    free = slots.free_slots(room.a)
+    for slot in free[: views.BOOKINGS_PER_PHONE_PER_DAY]:
+        assert client.post(url, {"slot": slot.value, "phone": "0987654321"}).status_code == 302
+    slot = free[views.BOOKINGS_PER_PHONE_PER_DAY]
+    refused = client.post(
+        url, {"slot": slot.value, "phone": "0987654321"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert refused.status_code == 429 and "Too many bookings" in refused.content.decode()
+    assert Appointment.objects.count() == views.BOOKINGS_PER_PHONE_PER_DAY
 
 
 def test_a_bad_phone_number_is_explained_and_the_choice_kept(client, room):
