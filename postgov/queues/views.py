@@ -9,7 +9,7 @@ from datetime import date
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponseNotFound
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -253,22 +253,27 @@ def screen_revoke(request, pk: int):
 # -- the waiting room's screen (by its token) ------------------------------------------------------
 
 
-def _screen(token: str) -> DisplayScreen:
-    screen = (
+def _screen(token: str) -> DisplayScreen | None:
+    return (
         DisplayScreen.objects.filter(
             token_hash=actions.screen_token_hash(token), revoked_at__isnull=True
         )
         .select_related("service_point")
         .first()
     )
-    if screen is None:
-        raise Http404
-    return screen
 
 
 @require_GET
 def display(request, token: str):
     screen = _screen(token)
+    if screen is None:
+        if request.headers.get("HX-Request"):
+            # htmx keeps the old board on an error: a revoked screen reloads instead, and
+            # the reload shows the "not found" page rather than stale numbers.
+            gone = HttpResponseNotFound()
+            gone["HX-Refresh"] = "true"
+            return gone
+        raise Http404
     actions.screen_seen(screen)
     template = "queues/_board.html" if request.headers.get("HX-Request") else "queues/display.html"
     return render(

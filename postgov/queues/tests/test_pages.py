@@ -107,6 +107,9 @@ def test_the_display_needs_a_live_screen_token_and_shows_numbers_only(client, ro
     client.post(reverse("queues:screen_revoke", args=[screen.pk]))
     client.logout()
     assert client.get(reverse("queues:display", args=[token])).status_code == 404
+    # A screen polling with a revoked token reloads (and then shows nothing).
+    polled = client.get(reverse("queues:display", args=[token]), HTTP_HX_REQUEST="true")
+    assert polled.status_code == 404 and polled["HX-Refresh"] == "true"
 
 
 def test_bad_input_is_explained_in_the_pages_language(client, room, clerk_a):
