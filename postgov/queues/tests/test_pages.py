@@ -210,3 +210,30 @@ def test_an_appointment_not_checked_in_by_its_end_and_grace_is_missed(room, worl
     assert actions.mark_missed_appointments() == 1
     appointment.refresh_from_db()
     assert appointment.state == Appointment.State.NO_SHOW
+
+
+def test_the_supervisor_reads_the_days_figures(client, room, supervisor_a):
+    ticket = actions.issue_ticket(room.a)
+    actions.call_next(room.counter_1)
+    actions.end_service(ticket, room.counter_1)
+    client.force_login(supervisor_a)
+    url = reverse("queues:figures", args=[room.a.service_point_id])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Mean wait (min)" in page and "100.0%" in page
+    bad = client.get(url, {"day": "31/02"}, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Ngày nhập không hợp lệ; đang hiện hôm nay." in bad
+
+
+def test_a_transfer_without_a_service_is_explained(client, room, clerk_a):
+    actions.issue_ticket(room.a)
+    actions.call_next(room.counter_1)
+    client.force_login(clerk_a)
+    url = reverse("queues:counter_step", args=[room.counter_1.pk])
+    vi = client.post(url, {"step": "transfer"}, HTTP_ACCEPT_LANGUAGE="vi")
+    en = client.post(url, {"step": "transfer", "service": "x"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert vi.status_code == en.status_code == 400
+    assert "Hãy chọn một dịch vụ." in vi.content.decode()
+    assert "Choose a service." in en.content.decode()
+    moved = client.post(url, {"step": "transfer", "service": room.b.pk})
+    assert moved.status_code == 302
+    assert Ticket.objects.get().service_id == room.b.pk
