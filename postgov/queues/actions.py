@@ -152,6 +152,8 @@ def current_ticket(counter: Counter) -> Ticket | None:
 
 def call_next(counter: Counter, *, request: HttpRequest | None = None) -> Ticket | None:
     """Call the first ticket in line for the counter's services; None when nobody waits."""
+    if not counter.active:
+        raise QueueError(_("This counter is closed."))
     with transaction.atomic():
         lock_one(ServicePoint, counter.service_point_id)
         if current_ticket(counter) is not None:

@@ -34,6 +34,7 @@ def test_issue_call_and_the_screen_shows_it(page, world, clerk_a):
     page.goto(f"/queues/counters/{counter.pk}/")
     page.get_by_role("button", name="Gọi số tiếp theo").click()
     assert page.locator("[data-current]").inner_text() == "A001"
+    shot(page, "queue-counter")
 
     screen = page.context.new_page()
     screen.goto(f"/queues/display/{token}/")

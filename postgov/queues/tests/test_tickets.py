@@ -217,3 +217,11 @@ def test_concurrent_issues_get_distinct_numbers_without_gaps(room):
     assert not errors, errors
     numbers = sorted(Ticket.objects.values_list("number", flat=True))
     assert numbers == list(range(1, 41))
+
+
+def test_a_closed_counter_calls_nobody(room):
+    actions.issue_ticket(room.a)
+    room.counter_1.active = False
+    with pytest.raises(actions.QueueError):
+        actions.call_next(room.counter_1)
+    assert Ticket.objects.get().state == Ticket.State.WAITING
