@@ -92,6 +92,12 @@ ENTRIES: tuple[Entry, ...] = (
         _("Check a citizen's ID card in person and raise their PostID account's level."),
     ),
     Entry(
+        _("Waiting room"),
+        "queues:points",
+        _for(Role.CLERK, Role.SUPERVISOR),
+        _("Queue tickets, the counters' calls, appointments and the day's waiting times."),
+    ),
+    Entry(
         _("Dashboards"),
         "reports:dashboard",
         _for(

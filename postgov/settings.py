@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "postgov.agencies",
     "postgov.identity",
     "postgov.notify",
+    "postgov.queues",
     "postgov.dossiers",
     "postgov.delivery",
     "postgov.exchange",

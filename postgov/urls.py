@@ -24,6 +24,7 @@ urlpatterns = [
     path("delivery/", include("postgov.delivery.urls")),
     # The trips that carry dossiers (dossiers' own pages) keep their paths under the post's.
     path("delivery/", include("postgov.dossiers.carriage.urls")),
+    path("queues/", include("postgov.queues.urls")),
     path("", include("postgov.dossiers.urls")),
     path("reports/", include("postgov.reports.urls")),
     path("api/", api.urls),

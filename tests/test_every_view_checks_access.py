@@ -66,6 +66,13 @@ PUBLIC = {
     "delivery:pickup_change",  # only with the signed proof the tracking page gives
     "dossiers:track",
     "dossiers:track_form_01",  # only with the signed token the tracking page gives
+    "queues:book_service",
+    "queues:book",
+    # Each only with its unguessable token: numbers only, or the holder's own ticket or
+    # appointment (postgov/queues/tests/test_pages.py).
+    "queues:display",
+    "queues:follow",
+    "queues:appointment",
 }
 # Open to any logged-in person, staff role or not (their own account).
 ANY_ACCOUNT = {

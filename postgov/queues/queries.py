@@ -1,0 +1,73 @@
+"""What the pages read: where a ticket stands, the waiting room's board."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils import timezone
+
+from postgov.queues.actions import waiting_line
+from postgov.queues.models import Counter, QueueService, Ticket, TicketEvent
+
+# Until the day has served someone, a service is reckoned to take this long per person.
+DEFAULT_SERVICE_MINUTES = 5
+BOARD_NEXT = 6
+
+
+@dataclass(frozen=True)
+class Standing:
+    ahead: int
+    estimated_minutes: int
+
+
+def average_service_minutes(service: QueueService, day: date) -> float:
+    """The mean time from a call to the end of the service today, at this service."""
+    ended = TicketEvent.objects.filter(
+        service=service, day=day, kind=TicketEvent.Kind.ENDED
+    ).values_list("ticket_id", "at")
+    ends = dict(ended)
+    if not ends:
+        return DEFAULT_SERVICE_MINUTES
+    calls = TicketEvent.objects.filter(
+        ticket_id__in=list(ends), kind=TicketEvent.Kind.CALLED, service=service
+    ).values_list("ticket_id", "at")
+    called = dict(sorted(calls, key=lambda row: row[1]))
+    spans = [(ends[t] - called[t]).total_seconds() / 60 for t in ends if t in called]
+    return max(1.0, sum(spans) / len(spans)) if spans else DEFAULT_SERVICE_MINUTES
+
+
+def standing(ticket: Ticket) -> Standing | None:
+    """How many are ahead and roughly how long until the call; None once called."""
+    if ticket.state != Ticket.State.WAITING:
+        return None
+    line = list(
+        waiting_line([ticket.service_id], ticket.service_point_id, ticket.day).values_list(
+            "pk", flat=True
+        )
+    )
+    ahead = line.index(ticket.pk) if ticket.pk in line else 0
+    counters = max(1, Counter.objects.filter(services=ticket.service, active=True).count())
+    minutes = average_service_minutes(ticket.service, ticket.day) * (ahead + 1) / counters
+    return Standing(ahead=ahead, estimated_minutes=round(minutes))
+
+
+@dataclass(frozen=True)
+class Board:
+    serving: list[Ticket]
+    next_up: list[Ticket]
+
+
+def board(point_id: int) -> Board:
+    """Numbers only: who is at which counter now (latest call first), who comes next."""
+    today = timezone.localdate()
+    serving = list(
+        Ticket.objects.filter(service_point_id=point_id, day=today, state=Ticket.State.CALLED)
+        .select_related("counter")
+        .order_by("-called_at")
+    )
+    services = QueueService.objects.filter(service_point_id=point_id, active=True)
+    next_up = list(
+        waiting_line(services.values_list("pk", flat=True), point_id, today)[:BOARD_NEXT]
+    )
+    return Board(serving=serving, next_up=next_up)

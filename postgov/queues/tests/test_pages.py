@@ -1,0 +1,239 @@
+"""The queue's pages: who may open them, what they show, what bad input says."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from postgov.notify.models import Message
+from postgov.queues import actions, slots, views
+from postgov.queues.models import Appointment, DisplayScreen, Ticket
+
+pytestmark = pytest.mark.clock
+
+
+def test_a_clerk_issues_prints_and_calls_a_ticket(client, room, clerk_a):
+    client.force_login(clerk_a)
+    response = client.post(
+        reverse("queues:issue", args=[room.a.service_point_id]), {"service": room.a.pk}
+    )
+    ticket = Ticket.objects.get()
+    assert response.status_code == 302 and response.url == reverse(
+        "queues:ticket_print", args=[ticket.pk]
+    )
+    page = client.get(response.url).content.decode()
+    assert "A001" in page and "<svg" in page and ticket.token in page
+    response = client.post(
+        reverse("queues:counter_step", args=[room.counter_1.pk]), {"step": "call_next"}
+    )
+    assert response.status_code == 302
+    page = client.get(reverse("queues:counter", args=[room.counter_1.pk])).content.decode()
+    assert "A001" in page
+    client.post(reverse("queues:counter_step", args=[room.counter_1.pk]), {"step": "end"})
+    assert Ticket.objects.get().state == Ticket.State.DONE
+
+
+def test_staff_of_another_point_and_outsiders_are_refused(
+    client, room, clerk_b, outsider, postman_a
+):
+    ticket = actions.issue_ticket(room.a)
+    point = room.a.service_point_id
+    pages = [
+        ("get", reverse("queues:issue", args=[point])),
+        ("post", reverse("queues:issue", args=[point])),
+        ("post", reverse("queues:check_in", args=[point])),
+        ("get", reverse("queues:ticket_print", args=[ticket.pk])),
+        ("get", reverse("queues:counter", args=[room.counter_1.pk])),
+        ("post", reverse("queues:counter_step", args=[room.counter_1.pk])),
+        ("get", reverse("queues:figures", args=[point])),
+        ("get", reverse("queues:screens", args=[point])),
+    ]
+    for user in (clerk_b, outsider, postman_a):
+        client.force_login(user)
+        for method, url in pages:
+            assert getattr(client, method)(url).status_code == 403, (user, url)
+    assert Ticket.objects.count() == 1
+
+
+def test_a_clerk_cannot_see_figures_or_screens(client, room, clerk_a):
+    client.force_login(clerk_a)
+    point = room.a.service_point_id
+    assert client.get(reverse("queues:figures", args=[point])).status_code == 403
+    assert client.get(reverse("queues:screens", args=[point])).status_code == 403
+
+
+def test_the_follow_page_shows_the_place_in_line_and_takes_one_rating(client, room):
+    first = actions.issue_ticket(room.a)
+    second = actions.issue_ticket(room.a)
+    url = reverse("queues:follow", args=[second.token])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "A002" in page and "1 person ahead of you" in page
+    assert client.get(reverse("queues:follow", args=["not-a-token"])).status_code == 404
+    actions.call_next(room.counter_1)
+    actions.end_service(first, room.counter_1)
+    first_url = reverse("queues:follow", args=[first.token])
+    bad = client.post(first_url, {"stars": "9"}, HTTP_ACCEPT_LANGUAGE="vi")
+    assert bad.status_code == 400 and "Hãy chọn từ 1 đến 5 sao." in bad.content.decode()
+    assert client.post(first_url, {"stars": "5"}).status_code == 302
+    again = client.post(first_url, {"stars": "1"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "already been rated" in again.content.decode()
+    assert Ticket.objects.get(pk=first.pk).rating == 5
+
+
+def test_the_display_needs_a_live_screen_token_and_shows_numbers_only(client, room, supervisor_a):
+    ticket = actions.issue_ticket(room.a)
+    actions.call_next(room.counter_2)
+    waiting = actions.issue_ticket(room.a)
+    client.force_login(supervisor_a)
+    response = client.post(
+        reverse("queues:screens", args=[room.a.service_point_id]), {"name": "Sảnh"}
+    )
+    page = response.content.decode()
+    screen = DisplayScreen.objects.get()
+    url = page.split("data-screen-url>")[1].split("<")[0].strip()
+    token = url.rstrip("/").rsplit("/", 1)[1]
+    assert screen.token_hash == actions.screen_token_hash(token) and token not in screen.token_hash
+    client.logout()
+    board = client.get(
+        reverse("queues:display", args=[token]), HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert ticket.label in board and waiting.label in board
+    assert ticket.token not in board and waiting.token not in board
+    assert client.get(reverse("queues:display", args=["guess"])).status_code == 404
+    client.force_login(supervisor_a)
+    client.post(reverse("queues:screen_revoke", args=[screen.pk]))
+    client.logout()
+    assert client.get(reverse("queues:display", args=[token])).status_code == 404
+    # A screen polling with a revoked token reloads (and then shows nothing).
+    polled = client.get(reverse("queues:display", args=[token]), HTTP_HX_REQUEST="true")
+    assert polled.status_code == 404 and polled["HX-Refresh"] == "true"
+
+
+def test_bad_input_is_explained_in_the_pages_language(client, room, clerk_a):
+    client.force_login(clerk_a)
+    url = reverse("queues:check_in", args=[room.a.service_point_id])
+    vi = client.post(url, {"code": "ZZZZ"}, HTTP_ACCEPT_LANGUAGE="vi")
+    en = client.post(url, {"code": "ZZZZ"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert vi.status_code == en.status_code == 400
+    assert "Không có lịch hẹn hôm nay tại bưu cục này với mã này." in vi.content.decode()
+    assert "No appointment today at this post office has this code." in en.content.decode()
+    issue = reverse("queues:issue", args=[room.a.service_point_id])
+    assert (
+        "Hãy chọn một dịch vụ."
+        in client.post(issue, {}, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    )
+    assert "Choose a service." in client.post(issue, {}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+# -- appointments -----------------------------------------------------------------------------
+
+
+def first_slot(room):
+    return slots.free_slots(room.a)[0]
+
+
+def test_booking_sends_a_code_and_the_slot_fills_up(client, room):
+    slot = first_slot(room)
+    url = reverse("queues:book", args=[room.a.service_point_id, "A"])
+    for phone in ("0987654321", "0912345678"):
+        response = client.post(url, {"slot": slot.value, "phone": phone})
+        assert response.status_code == 302
+    assert Appointment.objects.filter(day=slot.day, starts_at=slot.starts_at).count() == 2
+    full = client.post(url, {"slot": slot.value, "phone": "0977777777"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert full.status_code == 400 and "That time is no longer free" in full.content.decode()
+    with pytest.raises(actions.QueueError):
+        actions.book_appointment(room.a, slot.day, slot.starts_at, "0977777777")
+    sms = Message.objects.filter(template="queue_appointment_booked")
+    first = Appointment.objects.get(phone="0987654321")
+    assert sms.count() == 2 and first.code in sms.get(object_id=str(first.pk)).body
+    assert "0987654321" not in response.url
+
+
+def test_one_phone_number_books_only_a_few_a_day(client, room):
+    url = reverse("queues:book", args=[room.a.service_point_id, "A"])
+    free = slots.free_slots(room.a)
+    for slot in free[: views.BOOKINGS_PER_PHONE_PER_DAY]:
+        assert client.post(url, {"slot": slot.value, "phone": "0987654321"}).status_code == 302
+    slot = free[views.BOOKINGS_PER_PHONE_PER_DAY]
+    refused = client.post(
+        url, {"slot": slot.value, "phone": "0987654321"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert refused.status_code == 429 and "Too many bookings" in refused.content.decode()
+    assert Appointment.objects.count() == views.BOOKINGS_PER_PHONE_PER_DAY
+
+
+def test_a_bad_phone_number_is_explained_and_the_choice_kept(client, room):
+    slot = first_slot(room)
+    url = reverse("queues:book", args=[room.a.service_point_id, "A"])
+    vi = client.post(url, {"slot": slot.value, "phone": "123"}, HTTP_ACCEPT_LANGUAGE="vi")
+    en = client.post(url, {"slot": slot.value, "phone": "123"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert vi.status_code == en.status_code == 400
+    assert "Not a valid Vietnamese phone number." in en.content.decode()
+    assert "Not a valid" not in vi.content.decode()
+    assert f'value="{slot.value}" selected' in en.content.decode()
+    assert not Appointment.objects.exists()
+
+
+def test_the_citizen_cancels_by_the_link(client, room):
+    slot = first_slot(room)
+    appointment = actions.book_appointment(room.a, slot.day, slot.starts_at, "0987654321")
+    url = reverse("queues:appointment", args=[appointment.token])
+    assert appointment.code in client.get(url).content.decode()
+    assert client.post(url).status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.state == Appointment.State.CANCELLED
+    assert client.get(reverse("queues:appointment", args=["nothing"])).status_code == 404
+
+
+def test_reminders_go_the_day_before_once(room):
+    tomorrow = next(s for s in slots.free_slots(room.a) if s.day > timezone.localdate())
+    booked = actions.book_appointment(room.a, tomorrow.day, tomorrow.starts_at, "0987654321")
+    later = next(s for s in slots.free_slots(room.a) if s.day > tomorrow.day)
+    actions.book_appointment(room.a, later.day, later.starts_at, "0912345678")
+    assert actions.send_reminders(tomorrow.day) == 1
+    assert actions.send_reminders(tomorrow.day) == 0
+    reminder = Message.objects.get(template="queue_appointment_reminder")
+    assert booked.code in reminder.body and reminder.object_id == str(booked.pk)
+
+
+def test_an_appointment_not_checked_in_by_its_end_and_grace_is_missed(room, world, _pinned_clock):
+    slot = first_slot(room)
+    appointment = actions.book_appointment(room.a, slot.day, slot.starts_at, "0987654321")
+    ends = timezone.make_aware(timezone.datetime.combine(slot.day, slot.ends_at))
+    assert actions.mark_missed_appointments(ends + actions.NO_SHOW_GRACE) == 0
+    _pinned_clock.move_to(ends + actions.NO_SHOW_GRACE + timedelta(minutes=1))
+    with pytest.raises(actions.QueueError):
+        actions.check_in(world.point_a, appointment.code)
+    assert actions.mark_missed_appointments() == 1
+    appointment.refresh_from_db()
+    assert appointment.state == Appointment.State.NO_SHOW
+
+
+def test_the_supervisor_reads_the_days_figures(client, room, supervisor_a):
+    ticket = actions.issue_ticket(room.a)
+    actions.call_next(room.counter_1)
+    actions.end_service(ticket, room.counter_1)
+    client.force_login(supervisor_a)
+    url = reverse("queues:figures", args=[room.a.service_point_id])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Mean wait (min)" in page and "100.0%" in page
+    bad = client.get(url, {"day": "31/02"}, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Ngày nhập không hợp lệ; đang hiện hôm nay." in bad
+
+
+def test_a_transfer_without_a_service_is_explained(client, room, clerk_a):
+    actions.issue_ticket(room.a)
+    actions.call_next(room.counter_1)
+    client.force_login(clerk_a)
+    url = reverse("queues:counter_step", args=[room.counter_1.pk])
+    vi = client.post(url, {"step": "transfer"}, HTTP_ACCEPT_LANGUAGE="vi")
+    en = client.post(url, {"step": "transfer", "service": "x"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert vi.status_code == en.status_code == 400
+    assert "Hãy chọn một dịch vụ." in vi.content.decode()
+    assert "Choose a service." in en.content.decode()
+    moved = client.post(url, {"step": "transfer", "service": room.b.pk})
+    assert moved.status_code == 302
+    assert Ticket.objects.get().service_id == room.b.pk

@@ -1,0 +1,227 @@
+"""Tickets: numbering, the order of calls, transfers, no-shows, the events they leave and
+the day's figures read back from those events."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+
+from postgov.audit.models import AuditEvent
+from postgov.queues import actions, figures, queries, slots
+from postgov.queues.models import Ticket, TicketEvent
+
+pytestmark = pytest.mark.clock
+
+
+def test_numbers_run_per_service_and_restart_each_day(room, _pinned_clock):
+    labels = [actions.issue_ticket(s).label for s in (room.a, room.a, room.b, room.a)]
+    assert labels == ["A001", "A002", "B001", "A003"]
+    _pinned_clock.shift(timedelta(days=1))
+    assert actions.issue_ticket(room.a).label == "A001"
+    tokens = set(Ticket.objects.values_list("token", flat=True))
+    assert len(tokens) == 5 and all(len(t) >= 24 for t in tokens)
+
+
+def test_each_step_is_an_event_and_an_audit_record(room):
+    ticket = actions.issue_ticket(room.a)
+    actions.call_next(room.counter_1)
+    actions.recall(ticket, room.counter_1)
+    actions.end_service(ticket, room.counter_1)
+    kinds = list(ticket.events.values_list("kind", flat=True))
+    assert kinds == ["arrived", "called", "recalled", "ended"]
+    audited = set(
+        AuditEvent.objects.filter(object_id=str(ticket.pk)).values_list("action", flat=True)
+    )
+    assert audited == {
+        "queue.ticket_issued",
+        "queue.ticket_called",
+        "queue.ticket_recalled",
+        "queue.ticket_ended",
+    }
+    event = ticket.events.first()
+    event.details = {"changed": True}
+    with pytest.raises(ValueError):
+        event.save()
+    with pytest.raises(ValueError):
+        event.delete()
+
+
+def book_today(room):
+    """An appointment in the next free slot of today (the pinned clock is a Tuesday
+    morning), booked as the citizen would."""
+    slot = next(s for s in slots.free_slots(room.a) if s.day == slots.timezone.localdate())
+    return actions.book_appointment(room.a, slot.day, slot.starts_at, "0987654321")
+
+
+def test_checked_in_appointments_are_called_before_walk_ins(room, world):
+    walk_in_1 = actions.issue_ticket(room.a)
+    walk_in_2 = actions.issue_ticket(room.a)
+    appointment = book_today(room)
+    booked = actions.check_in(world.point_a, appointment.code.lower())
+    assert booked.priority and booked.label == "A003"
+    assert queries.standing(walk_in_1).ahead == 1
+    called = []
+    for _ in range(3):
+        ticket = actions.call_next(room.counter_1)
+        called.append(ticket.label)
+        actions.end_service(ticket, room.counter_1)
+    assert called == [booked.label, walk_in_1.label, walk_in_2.label]
+    assert actions.call_next(room.counter_1) is None
+
+
+def test_a_counter_finishes_its_ticket_before_calling_the_next(room):
+    actions.issue_ticket(room.a)
+    actions.issue_ticket(room.a)
+    actions.call_next(room.counter_1)
+    with pytest.raises(actions.QueueError):
+        actions.call_next(room.counter_1)
+
+
+def test_a_counter_calls_only_its_services(room):
+    actions.issue_ticket(room.b)
+    assert actions.call_next(room.counter_1) is None
+    assert actions.call_next(room.counter_2).label == "B001"
+
+
+def test_a_transferred_ticket_keeps_its_place_by_issue_time(room, _pinned_clock):
+    first = actions.issue_ticket(room.a)
+    _pinned_clock.shift(timedelta(minutes=2))
+    later_b = actions.issue_ticket(room.b)
+    actions.call_next(room.counter_1)
+    moved = actions.transfer(first, room.counter_1, room.b)
+    assert moved.state == Ticket.State.WAITING and moved.label == "A001"
+    with pytest.raises(actions.QueueError):
+        actions.transfer(moved, room.counter_1, room.b)  # no longer at this counter
+    assert actions.call_next(room.counter_1) is None  # counter 1 does not serve B
+    assert actions.call_next(room.counter_2).pk == first.pk
+    assert queries.standing(later_b).ahead == 0
+    kinds = list(first.events.values_list("kind", flat=True))
+    assert kinds == ["arrived", "called", "transferred", "called"]
+    assert first.events.get(kind="transferred").details == {"previous": "A"}
+
+
+def test_called_and_nobody_came(room):
+    ticket = actions.issue_ticket(room.a)
+    actions.call_next(room.counter_1)
+    actions.no_show(ticket, room.counter_1)
+    ticket.refresh_from_db()
+    assert ticket.state == Ticket.State.NO_SHOW
+    assert actions.current_ticket(room.counter_1) is None
+    with pytest.raises(actions.QueueError):
+        actions.end_service(ticket, room.counter_1)
+
+
+def test_one_rating_per_ticket_after_the_service(room):
+    ticket = actions.issue_ticket(room.a)
+    with pytest.raises(actions.QueueError):
+        actions.rate(ticket, 5)
+    actions.call_next(room.counter_1)
+    actions.end_service(ticket, room.counter_1)
+    with pytest.raises(actions.QueueError):
+        actions.rate(ticket, 6)
+    actions.rate(ticket, 4)
+    with pytest.raises(actions.QueueError):
+        actions.rate(ticket, 5)
+    assert Ticket.objects.get(pk=ticket.pk).rating == 4
+
+
+def test_the_days_figures_match_a_hand_count(room, world):
+    """09:00 A001, 09:05 A002, 09:06 A003 and 09:07 B001 arrive. Counter 1 calls A001 at
+    09:10 (waited 10 min) and ends at 09:18 (8 min); calls A002 at 09:20 (15 min: on the
+    target) and ends at 09:26 (6 min); calls A003 at 09:30 (24 min), who does not come.
+    Counter 2, for B only today, calls B001 at 09:12 (5 min), sends it to A at 09:14
+    (2 min of service); counter 1 calls it again at 09:40 and ends at 09:45 (5 min).
+    A001 is rated 4."""
+    room.counter_2.services.set([room.b])
+    day = datetime(2026, 3, 10, tzinfo=slots.timezone.get_current_timezone()).date()
+
+    def at(hhmm):
+        h, m = hhmm.split(":")
+        return datetime(2026, 3, 10, int(h), int(m), tzinfo=slots.timezone.get_current_timezone())
+
+    with time_machine.travel(at("09:00"), tick=False) as clock:
+        a1 = actions.issue_ticket(room.a)
+        clock.move_to(at("09:05"))
+        a2 = actions.issue_ticket(room.a)
+        clock.move_to(at("09:06"))
+        a3 = actions.issue_ticket(room.a)
+        clock.move_to(at("09:07"))
+        b1 = actions.issue_ticket(room.b)
+        clock.move_to(at("09:10"))
+        assert actions.call_next(room.counter_1).pk == a1.pk
+        clock.move_to(at("09:12"))
+        assert actions.call_next(room.counter_2).pk == b1.pk
+        clock.move_to(at("09:14"))
+        actions.transfer(b1, room.counter_2, room.a)
+        clock.move_to(at("09:18"))
+        actions.end_service(a1, room.counter_1)
+        actions.rate(a1, 4)
+        clock.move_to(at("09:20"))
+        # B001 was issued at 09:07, after A002 (09:05): A002 comes first.
+        assert actions.call_next(room.counter_1).pk == a2.pk
+        clock.move_to(at("09:26"))
+        actions.end_service(a2, room.counter_1)
+        clock.move_to(at("09:30"))
+        assert actions.call_next(room.counter_1).pk == a3.pk
+        actions.no_show(a3, room.counter_1)
+        clock.move_to(at("09:40"))
+        assert actions.call_next(room.counter_1).pk == b1.pk
+        clock.move_to(at("09:45"))
+        actions.end_service(b1, room.counter_1)
+
+    found = figures.day_figures(world.point_a.pk, day)
+    total, line_a, line_b = found[None], found[room.a], found[room.b]
+    assert (total.issued, total.served, total.no_shows) == (4, 3, 1)
+    assert sorted(total.waits) == [5, 10, 15, 24]  # B001's first wait only
+    assert total.mean_wait == 13.5 and total.longest_wait == 24
+    assert sorted(total.services) == [2, 5, 6, 8]
+    assert total.mean_service == 5.2  # 21 / 4 = 5.25
+    assert total.within_target == 3  # 10, 15 of 15 for A; 5 of 10 for B; not 24
+    assert total.within_target_share == 75.0
+    assert total.mean_rating == 4.0
+    assert (line_a.issued, line_a.served, line_a.no_shows, line_a.within_target_share) == (
+        3,
+        2,
+        1,
+        66.7,
+    )
+    assert (line_b.issued, line_b.served, sorted(line_b.services)) == (1, 1, [2, 5])
+    assert TicketEvent.objects.filter(day=day).count() == 15
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_issues_get_distinct_numbers_without_gaps(room):
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def kiosk():
+        try:
+            start.wait()
+            for _ in range(10):
+                actions.issue_ticket(room.a)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=kiosk) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    numbers = sorted(Ticket.objects.values_list("number", flat=True))
+    assert numbers == list(range(1, 41))
+
+
+def test_a_closed_counter_calls_nobody(room):
+    actions.issue_ticket(room.a)
+    room.counter_1.active = False
+    with pytest.raises(actions.QueueError):
+        actions.call_next(room.counter_1)
+    assert Ticket.objects.get().state == Ticket.State.WAITING
