@@ -4,13 +4,12 @@ pickups, and the steps that went without a signature."""
 from __future__ import annotations
 
 import math
-import secrets
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone, translation
@@ -24,6 +23,7 @@ from postgov.delivery.models import MissingSignature, PickupAttempt, PickupBooki
 from postgov.delivery.signatures import Unsigned
 from postgov.identity.models import Role, User
 from postgov.lib import tracking_links
+from postgov.lib.codes import create_with_code, readable_code
 from postgov.lib.locking import lock_one
 from postgov.lib.phones import to_e164
 from postgov.lib.s10 import make_item_id
@@ -77,7 +77,6 @@ def create_items(dossier: Dossier, legs: list[tuple[str, int]]) -> list[PostalIt
 # dossier at the house (the same intake as at the counter, which closes the booking when
 # it seals) or records a failed visit. The citizen gets a message at each step.
 
-BOOKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 OPEN_STATUSES = scheduling.OPEN_STATUSES
 # What the citizen may still change: an open booking before the postman sets out, or one
 # whose visit failed (nobody is on the way any more).
@@ -89,7 +88,7 @@ class PickupError(Exception):
 
 
 def new_booking_code() -> str:
-    letters = "".join(secrets.choice(BOOKING_ALPHABET) for _ in range(8))
+    letters = readable_code()
     return f"{letters[:4]}-{letters[4:]}"
 
 
@@ -163,28 +162,23 @@ def book_pickup(
         lock_one(ServicePoint, point.pk)
         if scheduling.is_full(point.pk, day, window):
             raise PickupError(scheduling.full_message(point.name))
-        for _attempt in range(5):
-            try:
-                with transaction.atomic():
-                    booking = PickupBooking.objects.create(
-                        code=new_booking_code(),
-                        province_id=commune.province_id,
-                        procedure=procedure,
-                        name=name,
-                        phone=phone,
-                        address=split_address(address, commune),
-                        commune=commune,
-                        date=day,
-                        window=window,
-                        note=note,
-                        service_point=point,
-                        account=account if getattr(account, "is_authenticated", False) else None,
-                    )
-                break
-            except IntegrityError:
-                continue
-        else:  # pragma: no cover - 32^8 codes
-            raise PickupError("could not allocate a booking code")
+        booking = create_with_code(
+            lambda code: PickupBooking.objects.create(
+                code=code,
+                province_id=commune.province_id,
+                procedure=procedure,
+                name=name,
+                phone=phone,
+                address=split_address(address, commune),
+                commune=commune,
+                date=day,
+                window=window,
+                note=note,
+                service_point=point,
+                account=account if getattr(account, "is_authenticated", False) else None,
+            ),
+            new_booking_code,
+        )
         record(
             "pickup.booked",
             request=request,

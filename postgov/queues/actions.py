@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from postgov.audit.actions import record
 from postgov.lib import counters
+from postgov.lib.codes import create_with_code
 from postgov.lib.locking import lock_one
 from postgov.lib.phones import to_e164
 from postgov.notify.actions import queue_message
@@ -42,7 +43,6 @@ from postgov.queues.models import (
     TicketNumber,
 )
 
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 # An appointment not checked in this long after its slot ends is missed.
 NO_SHOW_GRACE = timedelta(minutes=15)
 
@@ -307,10 +307,6 @@ def screen_seen(screen: DisplayScreen) -> None:
 # -- appointments ------------------------------------------------------------------------------
 
 
-def _new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
-
-
 def appointment_link(appointment: Appointment) -> str:
     return settings.SITE_URL + reverse("queues:appointment", args=[appointment.token])
 
@@ -344,25 +340,19 @@ def book_appointment(
         service = lock_one(QueueService, service.pk)
         if slots.booked(service, day).get(starts_at, 0) >= service.slot_capacity:
             raise QueueError(_("That time is fully booked. Please choose another time."))
-        for _attempt in range(5):
-            try:
-                with transaction.atomic():
-                    appointment = Appointment.objects.create(
-                        service_point_id=service.service_point_id,
-                        province_id=_province_of(service),
-                        service=service,
-                        day=day,
-                        starts_at=starts_at,
-                        ends_at=slots.slot_end(service, day, starts_at),
-                        phone=phone,
-                        code=_new_code(),
-                        token=secrets.token_urlsafe(18),
-                    )
-                break
-            except IntegrityError:
-                continue
-        else:  # pragma: no cover - 32^8 codes
-            raise QueueError("could not allocate an appointment code")
+        appointment = create_with_code(
+            lambda code: Appointment.objects.create(
+                service_point_id=service.service_point_id,
+                province_id=_province_of(service),
+                service=service,
+                day=day,
+                starts_at=starts_at,
+                ends_at=slots.slot_end(service, day, starts_at),
+                phone=phone,
+                code=code,
+                token=secrets.token_urlsafe(18),
+            )
+        )
         record(
             "queue.appointment_booked",
             request=request,
