@@ -9,23 +9,29 @@ from postgov.lib.phones import PhoneError, normalise_mobile
 from postgov.queues.models import QueueService
 
 
-class IssueForm(forms.Form):
-    service = forms.ModelChoiceField(
-        label=_("Service"),
+def _service_field(**kwargs) -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
         queryset=QueueService.objects.none(),
-        empty_label=None,
-        widget=forms.RadioSelect,
         error_messages={
             "required": _("Choose a service."),
             "invalid_choice": _("Choose a service."),
         },
+        **kwargs,
     )
+
+
+class _PointServiceForm(forms.Form):
+    """A choice among the point's open services."""
 
     def __init__(self, *args, point, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["service"].queryset = QueueService.objects.filter(
             service_point=point, active=True
         )
+
+
+class IssueForm(_PointServiceForm):
+    service = _service_field(label=_("Service"), empty_label=None, widget=forms.RadioSelect)
 
 
 class CheckInForm(forms.Form):
@@ -36,21 +42,8 @@ class CheckInForm(forms.Form):
     )
 
 
-class TransferForm(forms.Form):
-    service = forms.ModelChoiceField(
-        label=_("Send to"),
-        queryset=QueueService.objects.none(),
-        error_messages={
-            "required": _("Choose a service."),
-            "invalid_choice": _("Choose a service."),
-        },
-    )
-
-    def __init__(self, *args, point, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["service"].queryset = QueueService.objects.filter(
-            service_point=point, active=True
-        )
+class TransferForm(_PointServiceForm):
+    service = _service_field(label=_("Send to"))
 
 
 class RateForm(forms.Form):
