@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "postgov.agencies",
     "postgov.identity",
     "postgov.notify",
+    "postgov.registers",
     "postgov.dossiers",
     "postgov.delivery",
     "postgov.exchange",
