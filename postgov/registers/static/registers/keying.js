@@ -49,32 +49,41 @@
     });
   }
 
-  function save(input) {
-    if (input.dataset.saved === input.value) return;
+  // One request at a time, in the order the fields were left: a later value of a field
+  // never lands before an earlier one, and the server sees one writer per keying.
+  var queue = Promise.resolve();
+
+  function send(input, sent) {
     var body = new FormData();
     body.append("key", input.dataset.key);
-    body.append("value", input.value);
-    var sent = input.value;
-    pending += 1;
-    say(form.dataset.saving || "…");
-    fetch(form.dataset.fieldUrl, {
+    body.append("value", sent);
+    return fetch(form.dataset.fieldUrl, {
       method: "POST",
       body: body,
       headers: { "X-CSRFToken": csrf.value },
       credentials: "same-origin"
     }).then(function (response) {
-      return response.json().then(function (data) { return [response.status, data]; });
-    }).then(function (result) {
-      var data = result[1];
+      return response.json();
+    }).then(function (data) {
       pending -= 1;
       if (data.closed) { closeKeying(data.closed); return; }
       if (data.saved) input.dataset.saved = sent;
-      showError(input, data.error);
+      if (input.value === sent) showError(input, data.error);
       say(pending ? "…" : "✓");
     }).catch(function () {
       pending -= 1;
+      input.dataset.queued = "";
       say("⚠");
     });
+  }
+
+  function save(input) {
+    var value = input.value;
+    if (input.dataset.saved === value || input.dataset.queued === value) return;
+    input.dataset.queued = value;
+    pending += 1;
+    say("…");
+    queue = queue.then(function () { return send(input, value); });
   }
 
   if (form) {
