@@ -5,18 +5,23 @@ audit event; rows are locked through `postgov.lib.locking`."""
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from postgov.audit.actions import record as audit
+from postgov.identity.models import User
 from postgov.lib.locking import lock_one, lock_row
+from postgov.places.models import Commune, Province
 from postgov.registers import comparison, sources
 from postgov.registers.fields import Checked, check_record, check_schema, check_value
 from postgov.registers.models import (
@@ -46,15 +51,15 @@ class KeyingClosed(Exception):
 
 def create_project(
     *,
-    by,
+    by: User,
     name: str,
     kind: str,
-    province,
-    fields: list[dict],
-    commune=None,
+    province: Province,
+    fields: list[dict[str, Any]],
+    commune: Commune | None = None,
     keying_mode: str = Project.KeyingMode.BLIND_DOUBLE,
     sample_percent: int = 5,
-    request=None,
+    request: HttpRequest | None = None,
 ) -> Project:
     check_schema(fields)
     with transaction.atomic():
@@ -81,7 +86,9 @@ def create_project(
     return project
 
 
-def add_member(project: Project, *, user, role: str, by, request=None) -> Membership:
+def add_member(
+    project: Project, *, user: User, role: str, by: User, request: HttpRequest | None = None
+) -> Membership:
     with transaction.atomic():
         lock_one(Project, project.pk)
         membership, created = Membership.objects.get_or_create(
@@ -98,7 +105,13 @@ def add_member(project: Project, *, user, role: str, by, request=None) -> Member
     return membership
 
 
-def save_schema(project: Project, fields: list[dict], *, by, request=None) -> SchemaVersion:
+def save_schema(
+    project: Project,
+    fields: list[dict[str, Any]],
+    *,
+    by: User,
+    request: HttpRequest | None = None,
+) -> SchemaVersion:
     """The project's schema becomes `fields`: the current version is changed in place while
     no record uses it, otherwise a new version is made (records keep theirs)."""
     check_schema(fields)
@@ -128,7 +141,13 @@ def save_schema(project: Project, fields: list[dict], *, by, request=None) -> Sc
 
 
 def add_batch(
-    project: Project, *, uploaded, label: str, pages_per_record: int, by, request=None
+    project: Project,
+    *,
+    uploaded: UploadedFile[bytes],
+    label: str,
+    pages_per_record: int,
+    by: User,
+    request: HttpRequest | None = None,
 ) -> Batch:
     """Records from an uploaded PDF or image; sources.SourceError (nothing created) when the
     file gives no pages."""
@@ -142,8 +161,8 @@ def add_batch(
                 raise sources.SourceError(_("This project has no schema yet."))
             batch = Batch.objects.create(
                 project=project,
-                label=label or uploaded.name[:200],
-                source_name=uploaded.name[:255],
+                label=label or (uploaded.name or "")[:200],
+                source_name=(uploaded.name or "")[:255],
                 pages=len(pages),
                 pages_per_record=pages_per_record,
                 created_by=by,
@@ -158,11 +177,11 @@ def add_batch(
                     page.image.save(
                         f"{batch.pk}-{index}.png", ContentFile(rendered.png), save=False
                     )
-                    saved.append(page.image.name)
+                    saved.append(str(page.image.name))
                     page.thumbnail.save(
                         f"{batch.pk}-{index}.png", ContentFile(rendered.thumbnail), save=False
                     )
-                    saved.append(page.thumbnail.name)
+                    saved.append(str(page.thumbnail.name))
                     page.save()
             audit(
                 "registers.batch_uploaded",
@@ -185,7 +204,9 @@ def _active() -> Q:
     return ~Q(status=Keying.Status.ABANDONED)
 
 
-def next_keying(project: Project, operator, *, request=None) -> Keying | None:
+def next_keying(
+    project: Project, operator: User, *, request: HttpRequest | None = None
+) -> Keying | None:
     """The keying this operator should do now: the one they left open, else a slot of a
     record that nobody else holds and that they have not keyed (a record is keyed by two
     different operators). None when there is nothing to key."""
@@ -221,7 +242,9 @@ def next_keying(project: Project, operator, *, request=None) -> Keying | None:
     return None
 
 
-def _take_slot(record_pk: int, operator, now, request) -> Keying | None:
+def _take_slot(
+    record_pk: int, operator: User, now: datetime, request: HttpRequest | None
+) -> Keying | None:
     row = lock_row(Record.objects.filter(pk=record_pk, status=Record.Status.KEYING))
     if row is None:
         return None
@@ -250,7 +273,7 @@ def _take_slot(record_pk: int, operator, now, request) -> Keying | None:
     )
 
 
-def _locked_open_keying(keying_pk: int, operator) -> Keying:
+def _locked_open_keying(keying_pk: int, operator: User) -> Keying:
     keying = lock_one(Keying, keying_pk)
     if keying.operator_id != operator.pk:
         raise PermissionDenied
@@ -266,7 +289,7 @@ def _locked_open_keying(keying_pk: int, operator) -> Keying:
     return keying
 
 
-def save_value(keying_pk: int, key: str, raw: str, *, operator) -> Checked:
+def save_value(keying_pk: int, key: str, raw: str, *, operator: User) -> Checked:
     """Keep what the operator typed in one field (as typed, so a reload shows it again) and
     say whether it is valid; KeyingClosed if the keying can no longer change."""
     with transaction.atomic():
@@ -283,7 +306,13 @@ def save_value(keying_pk: int, key: str, raw: str, *, operator) -> Checked:
         return check_value(field, text, values, keying.record.project.province_id)
 
 
-def submit_keying(keying_pk: int, values: dict | None, *, operator, request=None) -> dict:
+def submit_keying(
+    keying_pk: int,
+    values: dict[str, Any] | None,
+    *,
+    operator: User,
+    request: HttpRequest | None = None,
+) -> dict[str, str]:
     """Save the keying (with `values` typed in the form, if given) when every field is valid;
     returns the errors by field key, empty when it was saved. The record's second entry
     compares the two."""
@@ -333,7 +362,7 @@ def _compare(row: Record) -> None:
 # -- adjudication -------------------------------------------------------------------------
 
 
-def next_adjudication(project: Project, verifier) -> Record | None:
+def next_adjudication(project: Project, verifier: User) -> Record | None:
     """The record this verifier should settle: one they hold, else the oldest nobody holds
     that they did not key themselves."""
     now = timezone.now()
@@ -366,11 +395,17 @@ def next_adjudication(project: Project, verifier) -> Record | None:
     return None
 
 
-def may_adjudicate(row: Record, verifier) -> bool:
+def may_adjudicate(row: Record, verifier: User) -> bool:
     return not row.keyings.filter(operator=verifier).exists()
 
 
-def settle(record_pk: int, answers: dict[str, tuple[str, str]], *, verifier, request=None) -> dict:
+def settle(
+    record_pk: int,
+    answers: dict[str, tuple[str, str]],
+    *,
+    verifier: User,
+    request: HttpRequest | None = None,
+) -> dict[str, str]:
     """Settle a record from the verifier's answers, {field key: (choice, typed value)}:
     each differing field (every field of a sampled record) becomes entry 1, entry 2 or the
     verifier's value, kept as a Decision. Returns errors by key, empty when settled."""

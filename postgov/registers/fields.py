@@ -134,7 +134,8 @@ def find_commune(text: str, province_id: int | None = None) -> Commune | None:
     found = {
         s.commune.pk: s.commune
         for s in successions.filter(legacy_commune__isnull=False).select_related("legacy_commune")
-        if fold(s.legacy_commune.name) in {name, *(kind + name for kind in picker.KINDS)}
+        if s.legacy_commune is not None
+        and fold(s.legacy_commune.name) in {name, *(kind + name for kind in picker.KINDS)}
     }
     if len(found) == 1:
         return next(iter(found.values()))

@@ -133,7 +133,7 @@ def member_add(request, pk: int):
             messages.success(request, _("Member added."))
     else:
         for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+            messages.error(request, " ".join(str(e) for e in errors))
     return redirect("registers:project", project.pk)
 
 
@@ -236,7 +236,7 @@ def keying(request, pk: int):
     record_ = keying.record
     with transaction.atomic():
         audit("registers.record_viewed", request=request, obj=record_, details={"as": "operator"})
-    errors = {}
+    errors: dict[str, str] = {}
     if keying.values:
         _clean, errors = check_record(
             record_.schema.fields, keying.values, record_.project.province_id
