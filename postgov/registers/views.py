@@ -376,7 +376,16 @@ def adjudicate(request, pk: int):
             "pages": row.pages.all(),
             "rows": rows,
             "general_error": errors.get(""),
-            "decisions": row.decisions.select_related("decided_by"),
+            "decisions": [
+                (
+                    localised(fields[d.field_key]["label"])
+                    if d.field_key in fields
+                    else d.field_key,
+                    shown(fields[d.field_key], d.value) if d.field_key in fields else d.value,
+                    d.decided_by,
+                )
+                for d in row.decisions.select_related("decided_by")
+            ],
         },
         status=422 if errors else 200,
     )
