@@ -17,6 +17,7 @@ STEPS: tuple[str, ...] = (
     "postgov.catalog.demo",
     "postgov.agencies.demo",
     "postgov.identity.demo",
+    "postgov.registers.demo",
     "postgov.reports.demo",
     "postgov.dossiers.demo",
 )

@@ -215,3 +215,15 @@ def test_viewing_a_record_is_audited(client, project, world, batch):
     client.get(reverse("registers:keying", args=[keying.pk]))
     event = AuditEvent.objects.get(action="registers.record_viewed")
     assert event.actor_id == world.clerk_a.pk and event.object_id == str(keying.record_id)
+
+
+def test_the_keying_page_speaks_the_page_language(client, project, world, batch):
+    client.force_login(world.clerk_a)
+    keying = actions.next_keying(project, world.clerk_a)
+    url = reverse("registers:keying", args=[keying.pk])
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Full name" in english and "Save and next" in english and "Họ và tên" not in english
+    vietnamese = client.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert (
+        "Họ và tên" in vietnamese and "Lưu và tiếp" in vietnamese and "Full name" not in vietnamese
+    )
