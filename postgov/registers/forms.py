@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from postgov.identity.models import User
 from postgov.lib.forms import StyledFormMixin
 from postgov.places.models import Province
+from postgov.places.picker import CommuneField
 from postgov.registers import schemas
 from postgov.registers.fields import SchemaError, check_schema
 from postgov.registers.models import Membership, Project
@@ -17,6 +18,10 @@ class ProjectForm(StyledFormMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     schema = forms.ChoiceField(label=_("Ready schema"), choices=())
     province = forms.ModelChoiceField(label=_("Province"), queryset=Province.objects.none())
+    commune = CommuneField(
+        label=_("Commune (when the register covers only one)"),
+        required=False,
+    )
     keying_mode = forms.ChoiceField(
         label=_("Keying mode"),
         choices=Project.KeyingMode.choices,
@@ -32,6 +37,13 @@ class ProjectForm(StyledFormMixin, forms.Form):
         self.fields["schema"].choices = schemas.choices()
         if provinces is not None:
             self.fields["province"].queryset = provinces
+
+    def clean(self):
+        data = super().clean()
+        commune, province = data.get("commune"), data.get("province")
+        if commune is not None and province is not None and commune.province_id != province.pk:
+            self.add_error("commune", _("This commune is not in the chosen province."))
+        return data
 
 
 class MemberForm(StyledFormMixin, forms.Form):

@@ -74,6 +74,7 @@ def project_new(request):
             name=data["name"],
             kind=ready["kind"],
             province=data["province"],
+            commune=data["commune"],
             fields=ready["fields"],
             keying_mode=data["keying_mode"],
             sample_percent=data["sample_percent"],

@@ -12,7 +12,7 @@ from django.urls import reverse
 from pypdf import PdfReader, PdfWriter
 
 from postgov.registers import actions, sources
-from postgov.registers.models import Batch, Page, Record
+from postgov.registers.models import Batch, Page, Project, Record
 from postgov.registers.tests.conftest import pdf_bytes, png_file
 
 
@@ -103,3 +103,49 @@ def test_people_outside_the_project_see_none_of_it(client, project, world, batch
             assert client.get(url).status_code == 404, url
     client.force_login(world.outsider)
     assert client.get(reverse("registers:projects")).status_code == 403
+
+
+def test_a_provincial_administrator_creates_a_project_and_manages_it(client, world):
+    client.force_login(world.provincial_admin)
+    form = reverse("registers:project_new")
+    wrong = client.post(
+        form,
+        {
+            "name": "Sổ BHXH",
+            "schema": "social_insurance",
+            "province": world.province.pk,
+            "commune": "Nowhere",
+            "keying_mode": "blind_double",
+            "sample_percent": 10,
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert wrong.status_code == 200 and "No commune is called" in wrong.content.decode()
+    made = client.post(
+        form,
+        {
+            "name": "Sổ BHXH",
+            "schema": "social_insurance",
+            "province": world.province.pk,
+            "commune": "Đông Hà",
+            "keying_mode": "blind_double",
+            "sample_percent": 10,
+        },
+    )
+    project = Project.objects.get(name="Sổ BHXH")
+    assert made.url == reverse("registers:project", args=[project.pk])
+    assert project.commune == world.commune_a and project.current_schema().number == 1
+    member = client.post(
+        reverse("registers:member_add", args=[project.pk]),
+        {"username": "clerk_b", "role": "operator"},
+    )
+    assert member.status_code == 302
+    assert project.members.filter(user=world.clerk_b, role="operator").exists()
+    client.post(
+        reverse("registers:member_add", args=[project.pk]),
+        {"username": "citizen", "role": "operator"},
+    )
+    assert not project.members.filter(user=world.citizen).exists()  # staff only
+    # A clerk may not create projects.
+    client.force_login(world.clerk_a)
+    assert client.get(form).status_code == 403
