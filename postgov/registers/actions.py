@@ -13,7 +13,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -221,25 +221,34 @@ def next_keying(
             mine.claimed_until = now + CLAIM
             mine.save(update_fields=["claimed_until"])
             return mine
-        keyed_by_me = Keying.objects.filter(record=OuterRef("pk"), operator=operator).filter(
-            _active()
-        )
-        expired = Keying.objects.filter(
-            record=OuterRef("pk"), status=Keying.Status.OPEN, claimed_until__lt=now
-        )
-        candidates = (
-            Record.objects.filter(project=project, status=Record.Status.KEYING)
-            .exclude(Exists(keyed_by_me))
-            .annotate(active=Count("keyings", filter=_active()))
-            .filter(Q(active__lt=2) | Exists(expired))
-            .order_by("-active", "pk")
-            .values_list("pk", flat=True)[:CANDIDATES]
-        )
-        for pk in list(candidates):
+        for pk in _candidates(project, operator, now):
             keying = _take_slot(pk, operator, now, request)
             if keying is not None:
                 return keying
     return None
+
+
+def _candidates(project: Project, operator: User, now: datetime) -> list[int]:
+    """Records this operator might key, best first: those with one entry (so records
+    finish), then untouched ones, then those whose slot was left past its claim. Each
+    group is one short query on the queue's index, however large the project."""
+    live = Keying.objects.filter(record=OuterRef("pk")).filter(_active())
+    waiting = (
+        Record.objects.filter(project=project, status=Record.Status.KEYING)
+        .exclude(Exists(live.filter(operator=operator)))
+        .order_by("pk")
+    )
+    one_entry = waiting.filter(Exists(live)).exclude(
+        Exists(live.filter(slot=1)) & Exists(live.filter(slot=2))
+    )
+    untouched = waiting.exclude(Exists(live))
+    stale = waiting.filter(Exists(live.filter(status=Keying.Status.OPEN, claimed_until__lt=now)))
+    found: list[int] = []
+    for group in (one_entry, untouched, stale):
+        found += [pk for pk in group.values_list("pk", flat=True)[:CANDIDATES] if pk not in found]
+        if len(found) >= CANDIDATES:
+            break
+    return found
 
 
 def _take_slot(
