@@ -40,8 +40,8 @@ def key_record(page, values: dict) -> None:
             field.fill(value)
         field.press("Enter")  # saves the field and moves on
     expect(page.locator("#save-state")).to_have_text("✓")
-    page.keyboard.press("Control+Enter")  # save and next
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Control+Enter")  # save and next
 
 
 @pytest.mark.browser
@@ -113,8 +113,8 @@ def test_two_operators_key_a_page_differently_and_a_verifier_settles_it(
     page.screenshot(path=f"{SHOTS}/registers_2_settle.png", full_page=True)
     page.locator("#c1-full_name").focus()
     page.keyboard.press("1")
-    page.keyboard.press("Control+Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Control+Enter")
     page.screenshot(path=f"{SHOTS}/registers_3_project.png", full_page=True)
     assert page.locator("#per-operator tbody tr").count() == 2
 
