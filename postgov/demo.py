@@ -18,6 +18,7 @@ STEPS: tuple[str, ...] = (
     "postgov.agencies.demo",
     "postgov.identity.demo",
     "postgov.queues.demo",
+    "postgov.registers.demo",
     "postgov.reports.demo",
     "postgov.dossiers.demo",
 )

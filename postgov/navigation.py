@@ -110,6 +110,13 @@ ENTRIES: tuple[Entry, ...] = (
         _("Work, deadlines and money across the network."),
     ),
     Entry(
+        _("Register digitisation"),
+        "registers:projects",
+        _for(ANY_STAFF),
+        _("Key paper registers twice, blind, and settle the differences beside the scan."),
+        in_menu=False,
+    ),
+    Entry(
         _("Audit trail"),
         "audit:events",
         _for(Role.PROVINCIAL_ADMIN, Role.AUDITOR),

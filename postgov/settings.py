@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "postgov.identity",
     "postgov.notify",
     "postgov.queues",
+    "postgov.registers",
     "postgov.dossiers",
     "postgov.delivery",
     "postgov.exchange",

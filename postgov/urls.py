@@ -25,6 +25,7 @@ urlpatterns = [
     # The trips that carry dossiers (dossiers' own pages) keep their paths under the post's.
     path("delivery/", include("postgov.dossiers.carriage.urls")),
     path("queues/", include("postgov.queues.urls")),
+    path("registers/", include("postgov.registers.urls")),
     path("", include("postgov.dossiers.urls")),
     path("reports/", include("postgov.reports.urls")),
     path("api/", api.urls),

@@ -1,0 +1,476 @@
+"""Every change to a digitisation project: projects, members and schemas, uploads, serving
+and saving keyings, and the verifier's decisions. Each runs in one transaction with its
+audit event; rows are locked through `postgov.lib.locking`."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from postgov.audit.actions import record as audit
+from postgov.identity.models import User
+from postgov.lib.locking import lock_one, lock_row
+from postgov.places.models import Commune, Province
+from postgov.registers import comparison, sources
+from postgov.registers.fields import Checked, check_record, check_schema, check_value
+from postgov.registers.models import (
+    Batch,
+    Decision,
+    Keying,
+    Membership,
+    Page,
+    Project,
+    Record,
+    SchemaVersion,
+)
+
+# How long a record stays with the operator (or verifier) it was served to without a
+# keystroke; then another may take it.
+CLAIM = timedelta(minutes=30)
+# Candidates looked at per request when serving: another operator may lock the first.
+CANDIDATES = 20
+
+
+class KeyingClosed(Exception):
+    """This keying can no longer change; the message says why, in the active language."""
+
+
+# -- projects, members, schemas ------------------------------------------------------------
+
+
+def create_project(
+    *,
+    by: User,
+    name: str,
+    kind: str,
+    province: Province,
+    fields: list[dict[str, Any]],
+    commune: Commune | None = None,
+    keying_mode: str = Project.KeyingMode.BLIND_DOUBLE,
+    sample_percent: int = 5,
+    request: HttpRequest | None = None,
+) -> Project:
+    check_schema(fields)
+    with transaction.atomic():
+        project = Project.objects.create(
+            name=name,
+            kind=kind,
+            province=province,
+            commune=commune,
+            keying_mode=keying_mode,
+            sample_percent=sample_percent,
+            created_by=by,
+        )
+        SchemaVersion.objects.create(project=project, number=1, fields=fields, created_by=by)
+        Membership.objects.create(
+            project=project, user=by, role=Membership.Role.MANAGER, added_by=by
+        )
+        audit(
+            "registers.project_created",
+            request=request,
+            actor=by,
+            obj=project,
+            details={"name": name, "kind": kind},
+        )
+    return project
+
+
+def add_member(
+    project: Project, *, user: User, role: str, by: User, request: HttpRequest | None = None
+) -> Membership:
+    with transaction.atomic():
+        lock_one(Project, project.pk)
+        membership, created = Membership.objects.get_or_create(
+            project=project, user=user, role=role, defaults={"added_by": by}
+        )
+        if created:
+            audit(
+                "registers.member_added",
+                request=request,
+                actor=by,
+                obj=project,
+                details={"user": user.username, "role": role},
+            )
+    return membership
+
+
+def save_schema(
+    project: Project,
+    fields: list[dict[str, Any]],
+    *,
+    by: User,
+    request: HttpRequest | None = None,
+) -> SchemaVersion:
+    """The project's schema becomes `fields`: the current version is changed in place while
+    no record uses it, otherwise a new version is made (records keep theirs)."""
+    check_schema(fields)
+    with transaction.atomic():
+        lock_one(Project, project.pk)
+        current = project.current_schema()
+        if current is not None and not current.records.exists():
+            current.fields = fields
+            current.save(update_fields=["fields"])
+            version = current
+        else:
+            number = current.number + 1 if current is not None else 1
+            version = SchemaVersion.objects.create(
+                project=project, number=number, fields=fields, created_by=by
+            )
+        audit(
+            "registers.schema_saved",
+            request=request,
+            actor=by,
+            obj=project,
+            details={"version": version.number, "fields": len(fields)},
+        )
+    return version
+
+
+# -- sources ------------------------------------------------------------------------------
+
+
+def add_batch(
+    project: Project,
+    *,
+    uploaded: UploadedFile[bytes],
+    label: str,
+    pages_per_record: int,
+    by: User,
+    request: HttpRequest | None = None,
+) -> Batch:
+    """Records from an uploaded PDF or image; sources.SourceError (nothing created) when the
+    file gives no pages."""
+    pages = sources.render(uploaded)  # before any write: a bad file leaves nothing behind
+    saved: list[str] = []
+    try:
+        with transaction.atomic():
+            lock_one(Project, project.pk)
+            schema = project.current_schema()
+            if schema is None:
+                raise sources.SourceError(_("This project has no schema yet."))
+            batch = Batch.objects.create(
+                project=project,
+                label=label or (uploaded.name or "")[:200],
+                source_name=(uploaded.name or "")[:255],
+                pages=len(pages),
+                pages_per_record=pages_per_record,
+                created_by=by,
+            )
+            for number, span in enumerate(sources.page_ranges(len(pages), pages_per_record), 1):
+                row = Record.objects.create(
+                    project=project, batch=batch, number=number, schema=schema
+                )
+                for position, index in enumerate(span, 1):
+                    page = Page(record=row, number=position)
+                    rendered = pages[index - 1]
+                    page.image.save(
+                        f"{batch.pk}-{index}.png", ContentFile(rendered.png), save=False
+                    )
+                    saved.append(str(page.image.name))
+                    page.thumbnail.save(
+                        f"{batch.pk}-{index}.png", ContentFile(rendered.thumbnail), save=False
+                    )
+                    saved.append(str(page.thumbnail.name))
+                    page.save()
+            audit(
+                "registers.batch_uploaded",
+                request=request,
+                actor=by,
+                obj=project,
+                details={"batch": batch.pk, "pages": len(pages), "records": batch.records.count()},
+            )
+    except BaseException:
+        for name in saved:
+            default_storage.delete(name)
+        raise
+    return batch
+
+
+# -- keying -------------------------------------------------------------------------------
+
+
+def _active() -> Q:
+    return ~Q(status=Keying.Status.ABANDONED)
+
+
+def next_keying(
+    project: Project, operator: User, *, request: HttpRequest | None = None
+) -> Keying | None:
+    """The keying this operator should do now: the one they left open, else a slot of a
+    record that nobody else holds and that they have not keyed (a record is keyed by two
+    different operators). None when there is nothing to key."""
+    now = timezone.now()
+    with transaction.atomic():
+        mine = lock_row(
+            Keying.objects.filter(
+                record__project=project, operator=operator, status=Keying.Status.OPEN
+            ).order_by("pk")
+        )
+        if mine is not None:
+            mine.claimed_until = now + CLAIM
+            mine.save(update_fields=["claimed_until"])
+            return mine
+        for pk in _candidates(project, operator, now):
+            keying = _take_slot(pk, operator, now, request)
+            if keying is not None:
+                return keying
+    return None
+
+
+def _candidates(project: Project, operator: User, now: datetime) -> list[int]:
+    """Records this operator might key, best first: those with one entry (so records
+    finish), then untouched ones, then those whose slot was left past its claim. Each
+    group is one short query on the queue's index, however large the project."""
+    live = Keying.objects.filter(record=OuterRef("pk")).filter(_active())
+    waiting = (
+        Record.objects.filter(project=project, status=Record.Status.KEYING)
+        .exclude(Exists(live.filter(operator=operator)))
+        .order_by("pk")
+    )
+    one_entry = waiting.filter(Exists(live)).exclude(
+        Exists(live.filter(slot=1)) & Exists(live.filter(slot=2))
+    )
+    untouched = waiting.exclude(Exists(live))
+    stale = waiting.filter(Exists(live.filter(status=Keying.Status.OPEN, claimed_until__lt=now)))
+    found: list[int] = []
+    for group in (one_entry, untouched, stale):
+        found += [pk for pk in group.values_list("pk", flat=True)[:CANDIDATES] if pk not in found]
+        if len(found) >= CANDIDATES:
+            break
+    return found
+
+
+def _take_slot(
+    record_pk: int, operator: User, now: datetime, request: HttpRequest | None
+) -> Keying | None:
+    row = lock_row(Record.objects.filter(pk=record_pk, status=Record.Status.KEYING))
+    if row is None:
+        return None
+    held = list(row.keyings.filter(_active()))
+    if any(k.operator_id == operator.pk for k in held):
+        return None
+    used = {k.slot for k in held}
+    free = [slot for slot in (1, 2) if slot not in used]
+    if not free:
+        stale = [k for k in held if k.status == Keying.Status.OPEN and k.claimed_until < now]
+        if not stale:
+            return None
+        old = stale[0]
+        old.status = Keying.Status.ABANDONED
+        old.save(update_fields=["status"])
+        audit(
+            "registers.keying_taken_over",
+            request=request,
+            actor=operator,
+            obj=row,
+            details={"slot": old.slot, "from": old.operator.username},
+        )
+        free = [old.slot]
+    return Keying.objects.create(
+        record=row, slot=free[0], operator=operator, claimed_until=now + CLAIM
+    )
+
+
+def _locked_open_keying(keying_pk: int, operator: User) -> Keying:
+    keying = lock_one(Keying, keying_pk)
+    if keying.operator_id != operator.pk:
+        raise PermissionDenied
+    if keying.status == Keying.Status.ABANDONED:
+        raise KeyingClosed(
+            _(
+                "Your time on this record ran out and another operator took it over; what "
+                "you keyed is kept. Ask for the next record."
+            )
+        )
+    if keying.status == Keying.Status.SUBMITTED:
+        raise KeyingClosed(_("This record is already saved. Ask for the next record."))
+    return keying
+
+
+def save_value(keying_pk: int, key: str, raw: str, *, operator: User) -> Checked:
+    """Keep what the operator typed in one field (as typed, so a reload shows it again) and
+    say whether it is valid; KeyingClosed if the keying can no longer change."""
+    with transaction.atomic():
+        keying = _locked_open_keying(keying_pk, operator)
+        field = next((f for f in keying.record.schema.fields if f["key"] == key), None)
+        if field is None:
+            raise KeyError(key)
+        text = str(raw)[: 2 * 500]
+        values = dict(keying.values)
+        values[key] = text
+        keying.values = values
+        keying.claimed_until = timezone.now() + CLAIM
+        keying.save(update_fields=["values", "claimed_until"])
+        return check_value(field, text, values, keying.record.project.province_id)
+
+
+def submit_keying(
+    keying_pk: int,
+    values: dict[str, Any] | None,
+    *,
+    operator: User,
+    request: HttpRequest | None = None,
+) -> dict[str, str]:
+    """Save the keying (with `values` typed in the form, if given) when every field is valid;
+    returns the errors by field key, empty when it was saved. The record's second entry
+    compares the two."""
+    with transaction.atomic():
+        keying = _locked_open_keying(keying_pk, operator)
+        record_ = keying.record
+        fields = record_.schema.fields
+        typed = dict(keying.values)
+        if values is not None:
+            typed.update({f["key"]: str(values.get(f["key"], ""))[:1000] for f in fields})
+        clean, errors = check_record(fields, typed, record_.project.province_id)
+        if errors:
+            keying.values = typed
+            keying.save(update_fields=["values"])
+            return errors
+        keying.values = clean
+        keying.status = Keying.Status.SUBMITTED
+        keying.submitted_at = timezone.now()
+        keying.save(update_fields=["values", "status", "submitted_at"])
+        audit(
+            "registers.keying_submitted",
+            request=request,
+            actor=operator,
+            obj=record_,
+            details={"slot": keying.slot},
+        )
+        _compare(lock_one(Record, record_.pk))
+    return {}
+
+
+def _compare(row: Record) -> None:
+    first, second = comparison.entries(row)
+    if first is None or second is None:
+        return
+    differ = comparison.differing_keys(row.schema.fields, first.values, second.values)
+    if not differ and secrets.randbelow(100) >= row.project.sample_percent:
+        row.values = dict(first.values)
+        row.status = Record.Status.SETTLED
+        row.settled_at = timezone.now()
+        row.save(update_fields=["values", "status", "settled_at"])
+        return
+    row.in_sample = not differ
+    row.status = Record.Status.ADJUDICATION
+    row.save(update_fields=["in_sample", "status"])
+
+
+# -- adjudication -------------------------------------------------------------------------
+
+
+def next_adjudication(project: Project, verifier: User) -> Record | None:
+    """The record this verifier should settle: one they hold, else the oldest nobody holds
+    that they did not key themselves."""
+    now = timezone.now()
+    with transaction.atomic():
+        keyed = Keying.objects.filter(record=OuterRef("pk"), operator=verifier)
+        waiting = Record.objects.filter(project=project, status=Record.Status.ADJUDICATION).exclude(
+            Exists(keyed)
+        )
+        held = waiting.filter(verifier=verifier).order_by("pk").first()
+        pks = [held.pk] if held else []
+        pks += list(
+            waiting.filter(Q(verifier__isnull=True) | Q(verifier_claimed_until__lt=now))
+            .order_by("pk")
+            .values_list("pk", flat=True)[:CANDIDATES]
+        )
+        for pk in pks:
+            row = lock_row(Record.objects.filter(pk=pk, status=Record.Status.ADJUDICATION))
+            if row is None:
+                continue
+            if (
+                row.verifier_id not in (None, verifier.pk)
+                and row.verifier_claimed_until
+                and row.verifier_claimed_until >= now
+            ):
+                continue
+            row.verifier = verifier
+            row.verifier_claimed_until = now + CLAIM
+            row.save(update_fields=["verifier", "verifier_claimed_until"])
+            return row
+    return None
+
+
+def may_adjudicate(row: Record, verifier: User) -> bool:
+    return not row.keyings.filter(operator=verifier).exists()
+
+
+def settle(
+    record_pk: int,
+    answers: dict[str, tuple[str, str]],
+    *,
+    verifier: User,
+    request: HttpRequest | None = None,
+) -> dict[str, str]:
+    """Settle a record from the verifier's answers, {field key: (choice, typed value)}:
+    each differing field (every field of a sampled record) becomes entry 1, entry 2 or the
+    verifier's value, kept as a Decision. Returns errors by key, empty when settled."""
+    with transaction.atomic():
+        row = lock_one(Record, record_pk)
+        if row.status != Record.Status.ADJUDICATION:
+            return {"": _("This record is already settled.")}
+        if not may_adjudicate(row, verifier):
+            raise PermissionDenied
+        first, second = comparison.entries(row)
+        assert first is not None and second is not None  # in adjudication: both submitted
+        fields = {f["key"]: f for f in row.schema.fields}
+        decided, errors = {}, {}
+        for key in comparison.keys_to_decide(row):
+            choice, typed = answers.get(key, ("", ""))
+            if choice == Decision.Choice.ENTRY_1:
+                decided[key] = (choice, first.values.get(key, ""))
+            elif choice == Decision.Choice.ENTRY_2:
+                decided[key] = (choice, second.values.get(key, ""))
+            elif choice == Decision.Choice.TYPED:
+                checked = check_value(fields[key], typed, first.values, row.project.province_id)
+                if checked.error:
+                    errors[key] = checked.error
+                decided[key] = (choice, checked.value)
+            else:
+                errors[key] = _("Pick entry 1, entry 2 or type the right value.")
+        if errors:
+            return errors
+        now = timezone.now()
+        values = dict(first.values)
+        for key, (choice, value) in decided.items():
+            values[key] = value
+            Decision.objects.create(
+                record=row,
+                field_key=key,
+                entry_1=first.values.get(key, ""),
+                entry_2=second.values.get(key, ""),
+                choice=choice,
+                value=value,
+                operator_1=first.operator,
+                operator_2=second.operator,
+                wrong_1=first.values.get(key, "") != value,
+                wrong_2=second.values.get(key, "") != value,
+                decided_by=verifier,
+                decided_at=now,
+            )
+        row.values = values
+        row.status = Record.Status.SETTLED
+        row.settled_at = now
+        row.verifier = verifier
+        row.save(update_fields=["values", "status", "settled_at", "verifier"])
+        audit(
+            "registers.record_settled",
+            request=request,
+            actor=verifier,
+            obj=row,
+            details={"decisions": len(decided)},
+        )
+    return {}

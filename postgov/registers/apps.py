@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RegistersConfig(AppConfig):
+    name = "postgov.registers"
+    verbose_name = _("Register digitisation")
+    # The modules that change this app's records' state (tests/test_one_write_path.py).
+    action_modules = ("actions",)

@@ -1,0 +1,226 @@
+"""Digitising paper registers: projects, their schemas as versioned data, the scanned
+pages, two blind keyings per record by different operators and a verifier's decisions
+where they differ (docs/domain.md, "Digitising registers")."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from postgov.places.models import Commune, Province
+
+
+class Project(models.Model):
+    class Kind(models.TextChoices):
+        POPULATION = "population", _("Population register")
+        HEALTH_INSURANCE = "health_insurance", _("Health-insurance households")
+        SOCIAL_INSURANCE = "social_insurance", _("Social-insurance files")
+        OTHER = "other", _("Other register")
+
+    class KeyingMode(models.TextChoices):
+        BLIND_DOUBLE = "blind_double", _("Blind double keying")
+        # Stored as settings for later; only blind double keying is served today.
+        SAMPLE_DOUBLE = "sample_double", _("Double keying of a sample")
+        IMMEDIATE = "immediate", _("Immediate verification")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    province = models.ForeignKey(
+        Province, models.PROTECT, related_name="+", verbose_name=_("province")
+    )
+    commune = models.ForeignKey(
+        Commune, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("commune")
+    )
+    keying_mode = models.CharField(
+        _("keying mode"),
+        max_length=20,
+        choices=KeyingMode.choices,
+        default=KeyingMode.BLIND_DOUBLE,
+    )
+    sample_percent = models.PositiveSmallIntegerField(_("quality sample (%)"), default=5)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("digitisation project")
+        verbose_name_plural = _("digitisation projects")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def current_schema(self) -> SchemaVersion | None:
+        return self.schemas.order_by("-number").first()
+
+
+class SchemaVersion(models.Model):
+    """The ordered fields of a project's records, as data (`fields.py` reads them). A record
+    keeps the version it was keyed under; changing a version in use makes a new one."""
+
+    project = models.ForeignKey(Project, models.CASCADE, related_name="schemas")
+    number = models.PositiveIntegerField()
+    fields = models.JSONField(default=list)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="registers_schema_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} v{self.number}"
+
+
+def localised(text: dict | str) -> str:
+    """A schema's {"vi": ..., "en": ...} text in the page's language."""
+    if isinstance(text, dict):
+        language = (get_language() or "vi")[:2]
+        return str(text.get(language) or text.get("vi") or text.get("en") or "")
+    return str(text or "")
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OPERATOR = "operator", _("Operator")
+        VERIFIER = "verifier", _("Verifier")
+        MANAGER = "manager", _("Project manager")
+
+    project = models.ForeignKey(Project, models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "role", "user"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "user", "role"], name="registers_one_role_once"
+            )
+        ]
+
+
+class Batch(models.Model):
+    """One upload: a PDF or images cut into records of `pages_per_record` pages."""
+
+    project = models.ForeignKey(Project, models.CASCADE, related_name="batches")
+    label = models.CharField(_("label"), max_length=200)
+    source_name = models.CharField(max_length=255)
+    pages = models.PositiveIntegerField(default=0)
+    pages_per_record = models.PositiveSmallIntegerField(default=1)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+
+class Record(models.Model):
+    class Status(models.TextChoices):
+        KEYING = "keying", _("Being keyed")
+        ADJUDICATION = "adjudication", _("To the verifier")
+        SETTLED = "settled", _("Settled")
+
+    project = models.ForeignKey(Project, models.CASCADE, related_name="records")
+    batch = models.ForeignKey(Batch, models.CASCADE, related_name="records")
+    number = models.PositiveIntegerField()  # its place in the batch, from 1
+    schema = models.ForeignKey(SchemaVersion, models.PROTECT, related_name="records")
+    status = models.CharField(max_length=15, choices=Status.choices, default=Status.KEYING)
+    # In the quality sample: its entries agreed, a verifier checks it all the same.
+    in_sample = models.BooleanField(default=False)
+    values = models.JSONField(default=dict)  # the clean values once settled
+    verifier = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    verifier_claimed_until = models.DateTimeField(null=True, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["batch", "number"]
+        indexes = [models.Index(fields=["project", "status"], name="registers_record_queue")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+
+class Page(models.Model):
+    record = models.ForeignKey(Record, models.CASCADE, related_name="pages")
+    number = models.PositiveSmallIntegerField()  # within the record, from 1
+    image = models.FileField(upload_to="registers/pages/%Y/%m/")
+    thumbnail = models.FileField(upload_to="registers/thumbs/%Y/%m/")
+
+    class Meta:
+        ordering = ["record", "number"]
+
+
+class Keying(models.Model):
+    """One operator's entry of one record, in slot 1 or 2. Claimed while the operator keys;
+    a claim left to expire lets another operator take the slot (the old row is kept,
+    abandoned)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Being keyed")
+        SUBMITTED = "submitted", _("Submitted")
+        ABANDONED = "abandoned", _("Handed to another operator")
+
+    record = models.ForeignKey(Record, models.CASCADE, related_name="keyings")
+    slot = models.PositiveSmallIntegerField()
+    operator = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    values = models.JSONField(default=dict)
+    claimed_until = models.DateTimeField()
+    started_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["record", "slot", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record", "slot"],
+                condition=~Q(status="abandoned"),
+                name="registers_one_keying_per_slot",
+            ),
+            models.UniqueConstraint(
+                fields=["record", "operator"],
+                condition=~Q(status="abandoned"),
+                name="registers_two_different_operators",
+            ),
+        ]
+
+
+class Decision(models.Model):
+    """A verifier's decision on one field of one record: entry 1, entry 2, or a value of
+    their own; whoever keyed something else made an error."""
+
+    class Choice(models.TextChoices):
+        ENTRY_1 = "1", _("Entry 1")
+        ENTRY_2 = "2", _("Entry 2")
+        TYPED = "typed", _("Typed by the verifier")
+
+    record = models.ForeignKey(Record, models.CASCADE, related_name="decisions")
+    field_key = models.CharField(max_length=50)
+    entry_1 = models.TextField(blank=True)
+    entry_2 = models.TextField(blank=True)
+    choice = models.CharField(max_length=5, choices=Choice.choices)
+    value = models.TextField(blank=True)
+    operator_1 = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    operator_2 = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    wrong_1 = models.BooleanField(default=False)
+    wrong_2 = models.BooleanField(default=False)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["record", "pk"]

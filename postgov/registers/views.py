@@ -1,0 +1,411 @@
+"""The digitisation workroom: projects, members, schemas and uploads for the project
+manager; the keying page for operators; the verifier's page. Staff only (and so with the
+second factor); each project's pages only for its members. Views check access and call
+`registers.actions`."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from postgov.audit.actions import record as audit
+from postgov.identity.access import Access, role_required
+from postgov.places.models import Province
+from postgov.registers import actions, comparison, schemas, sources
+from postgov.registers.fields import check_record, shown
+from postgov.registers.forms import MemberForm, ProjectForm, SchemaForm, UploadForm
+from postgov.registers.models import Keying, Membership, Page, Project, Record, localised
+
+Role = Membership.Role
+
+
+def _roles(request, project: Project) -> set[str]:
+    return set(
+        Membership.objects.filter(project=project, user=request.user).values_list("role", flat=True)
+    )
+
+
+def _project(request, pk: int, *roles: str) -> tuple[Project, set[str]]:
+    """The project if the user is a member (with one of `roles` when given), else 404:
+    a project's existence is not shown to people outside it."""
+    project = Project.objects.filter(pk=pk).select_related("province").first()
+    if project is None:
+        raise Http404
+    held = _roles(request, project)
+    if not held or (roles and not held & set(roles)):
+        raise Http404
+    return project, held
+
+
+def _provinces(access: Access):
+    return access.administered(Province.objects.order_by("name"), "pk")
+
+
+@require_GET
+@role_required()
+def projects(request):
+    mine = Project.objects.filter(members__user=request.user).distinct().select_related("province")
+    return render(
+        request,
+        "registers/projects.html",
+        {"projects": mine, "can_create": _provinces(request.access).exists()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required()
+def project_new(request):
+    provinces = _provinces(request.access)
+    if not provinces.exists():
+        raise PermissionDenied
+    form = ProjectForm(request.POST or None, provinces=provinces)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        ready = schemas.ready_schema(data["schema"])
+        project = actions.create_project(
+            by=request.user,
+            name=data["name"],
+            kind=ready["kind"],
+            province=data["province"],
+            commune=data["commune"],
+            fields=ready["fields"],
+            keying_mode=data["keying_mode"],
+            sample_percent=data["sample_percent"],
+            request=request,
+        )
+        messages.success(request, _("Project created."))
+        return redirect("registers:project", project.pk)
+    return render(request, "registers/project_new.html", {"form": form})
+
+
+@require_GET
+@role_required()
+def project(request, pk: int):
+    project, held = _project(request, pk)
+    operators, by_field = comparison.agreement_tables(project)
+    schema = project.current_schema()
+    labels = {f["key"]: localised(f["label"]) for f in (schema.fields if schema else [])}
+    for tally in by_field:
+        tally.name = labels.get(tally.name, tally.name)
+    counts = {status: 0 for status in Record.Status.values}
+    for status in project.records.values_list("status", flat=True):
+        counts[status] += 1
+    return render(
+        request,
+        "registers/project.html",
+        {
+            "project": project,
+            "held": held,
+            "is_manager": Role.MANAGER in held,
+            "schema": schema,
+            "counts": [(Record.Status(s).label, n) for s, n in counts.items()],
+            "members": project.members.select_related("user"),
+            "batches": project.batches.all()[:50],
+            "operators": operators,
+            "by_field": by_field,
+            "member_form": MemberForm(),
+        },
+    )
+
+
+@require_POST
+@role_required()
+def member_add(request, pk: int):
+    project, _held = _project(request, pk, Role.MANAGER)
+    form = MemberForm(request.POST)
+    if form.is_valid():
+        user = form.cleaned_data["username"]
+        if not Access.for_user(user).is_staff_member:
+            messages.error(
+                request,
+                _("Only staff members (signed in with a second factor) can join a project."),
+            )
+        else:
+            actions.add_member(
+                project, user=user, role=form.cleaned_data["role"], by=request.user, request=request
+            )
+            messages.success(request, _("Member added."))
+    else:
+        for errors in form.errors.values():
+            messages.error(request, " ".join(str(e) for e in errors))
+    return redirect("registers:project", project.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required()
+def schema(request, pk: int):
+    project, _held = _project(request, pk, Role.MANAGER)
+    current = project.current_schema()
+    initial = json.dumps(current.fields if current else [], ensure_ascii=False, indent=1)
+    form = SchemaForm(request.POST or None, initial={"fields_json": initial})
+    if request.method == "POST" and form.is_valid():
+        version = actions.save_schema(
+            project, form.cleaned_data["fields_json"], by=request.user, request=request
+        )
+        messages.success(request, _("Schema saved as version %(n)s.") % {"n": version.number})
+        return redirect("registers:project", project.pk)
+    return render(
+        request, "registers/schema.html", {"project": project, "form": form, "current": current}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required()
+def upload(request, pk: int):
+    project, _held = _project(request, pk, Role.MANAGER)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            batch = actions.add_batch(
+                project,
+                uploaded=data["file"],
+                label=data["label"],
+                pages_per_record=data["pages_per_record"],
+                by=request.user,
+                request=request,
+            )
+        except sources.SourceError as exc:
+            form.add_error("file", str(exc))
+        else:
+            messages.success(
+                request,
+                _("%(pages)s pages uploaded as %(records)s records.")
+                % {"pages": batch.pages, "records": batch.records.count()},
+            )
+            return redirect("registers:project", project.pk)
+    return render(
+        request,
+        "registers/upload.html",
+        {"project": project, "form": form, "pdf_ok": sources.pdftoppm_available()},
+    )
+
+
+# -- keying -------------------------------------------------------------------------------
+
+
+@require_POST
+@role_required()
+def keying_next(request, pk: int):
+    project, _held = _project(request, pk, Role.OPERATOR)
+    keying = actions.next_keying(project, request.user, request=request)
+    if keying is None:
+        messages.info(request, _("Nothing is left to key in this project for you."))
+        return redirect("registers:project", project.pk)
+    return redirect("registers:keying", keying.pk)
+
+
+def _own_keying(request, pk: int) -> Keying:
+    keying = (
+        Keying.objects.filter(pk=pk, operator=request.user)
+        .select_related("record__schema", "record__project")
+        .first()
+    )
+    if keying is None or Role.OPERATOR not in _roles(request, keying.record.project):
+        raise Http404
+    return keying
+
+
+def _keying_rows(keying: Keying, errors: dict) -> list[dict]:
+    return [
+        {
+            "field": f,
+            "key": f["key"],
+            "label": localised(f["label"]),
+            "help": localised(f.get("help", "")),
+            "value": keying.values.get(f["key"], ""),
+            "error": errors.get(f["key"], ""),
+            "choices": [
+                (c["value"], localised(c.get("label", c["value"]))) for c in f.get("choices", [])
+            ],
+        }
+        for f in keying.record.schema.fields
+    ]
+
+
+@require_GET
+@role_required()
+def keying(request, pk: int):
+    keying = _own_keying(request, pk)
+    record_ = keying.record
+    with transaction.atomic():
+        audit("registers.record_viewed", request=request, obj=record_, details={"as": "operator"})
+    errors: dict[str, str] = {}
+    if keying.values:
+        _clean, errors = check_record(
+            record_.schema.fields, keying.values, record_.project.province_id
+        )
+        errors = {k: v for k, v in errors.items() if keying.values.get(k)}
+    return render(
+        request,
+        "registers/keying.html",
+        {
+            "keying": keying,
+            "record": record_,
+            "project": record_.project,
+            "pages": record_.pages.all(),
+            "rows": _keying_rows(keying, errors),
+            "open": keying.status == Keying.Status.OPEN,
+        },
+    )
+
+
+@require_POST
+@role_required()
+def keying_field(request, pk: int):
+    keying = _own_keying(request, pk)
+    key = request.POST.get("key", "")
+    try:
+        checked = actions.save_value(
+            keying.pk, key, request.POST.get("value", ""), operator=request.user
+        )
+    except actions.KeyingClosed as exc:
+        return JsonResponse({"saved": False, "closed": str(exc)}, status=409)
+    except KeyError:
+        return JsonResponse({"saved": False, "error": _("Unknown field.")}, status=400)
+    return JsonResponse({"saved": True, "value": checked.value, "error": checked.error})
+
+
+@require_POST
+@role_required()
+def keying_submit(request, pk: int):
+    keying = _own_keying(request, pk)
+    values = {f["key"]: request.POST.get(f["key"], "") for f in keying.record.schema.fields}
+    try:
+        errors = actions.submit_keying(keying.pk, values, operator=request.user, request=request)
+    except actions.KeyingClosed as exc:
+        messages.error(request, str(exc))
+        return redirect("registers:project", keying.record.project_id)
+    if errors:
+        keying.refresh_from_db()
+        record_ = keying.record
+        return render(
+            request,
+            "registers/keying.html",
+            {
+                "keying": keying,
+                "record": record_,
+                "project": record_.project,
+                "pages": record_.pages.all(),
+                "rows": _keying_rows(keying, errors),
+                "open": True,
+                "has_errors": True,
+            },
+            status=422,
+        )
+    following = actions.next_keying(keying.record.project, request.user, request=request)
+    if following is None:
+        messages.success(request, _("Saved. Nothing else is left to key for you."))
+        return redirect("registers:project", keying.record.project_id)
+    messages.success(request, _("Saved. Here is the next record."))
+    return redirect("registers:keying", following.pk)
+
+
+# -- adjudication -------------------------------------------------------------------------
+
+
+@require_POST
+@role_required()
+def adjudicate_next(request, pk: int):
+    project, _held = _project(request, pk, Role.VERIFIER)
+    row = actions.next_adjudication(project, request.user)
+    if row is None:
+        messages.info(request, _("No record is waiting for a verifier."))
+        return redirect("registers:project", project.pk)
+    return redirect("registers:adjudicate", row.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required()
+def adjudicate(request, pk: int):
+    row = Record.objects.filter(pk=pk).select_related("schema", "project").first()
+    if row is None or Role.VERIFIER not in _roles(request, row.project):
+        raise Http404
+    if not actions.may_adjudicate(row, request.user):
+        raise PermissionDenied
+    errors: dict = {}
+    answers: dict = {}
+    if request.method == "POST":
+        keys = comparison.keys_to_decide(row)
+        answers = {
+            k: (request.POST.get(f"choice_{k}", ""), request.POST.get(f"value_{k}", ""))
+            for k in keys
+        }
+        errors = actions.settle(row.pk, answers, verifier=request.user, request=request)
+        if not errors:
+            following = actions.next_adjudication(row.project, request.user)
+            messages.success(request, _("Record settled."))
+            if following is None:
+                return redirect("registers:project", row.project_id)
+            return redirect("registers:adjudicate", following.pk)
+    else:
+        with transaction.atomic():
+            audit("registers.record_viewed", request=request, obj=row, details={"as": "verifier"})
+    first, second = comparison.entries(row)
+    fields = {f["key"]: f for f in row.schema.fields}
+    rows = []
+    if row.status == Record.Status.ADJUDICATION and first and second:
+        for key in comparison.keys_to_decide(row):
+            f = fields[key]
+            choice, typed = answers.get(key, ("", ""))
+            rows.append(
+                {
+                    "key": key,
+                    "label": localised(f["label"]),
+                    "entry_1": first.values.get(key, ""),
+                    "entry_2": second.values.get(key, ""),
+                    "shown_1": shown(f, first.values.get(key, "")),
+                    "shown_2": shown(f, second.values.get(key, "")),
+                    "choice": choice,
+                    "typed": typed,
+                    "error": errors.get(key, ""),
+                }
+            )
+    return render(
+        request,
+        "registers/adjudicate.html",
+        {
+            "record": row,
+            "project": row.project,
+            "pages": row.pages.all(),
+            "rows": rows,
+            "general_error": errors.get(""),
+            "decisions": [
+                (
+                    localised(fields[d.field_key]["label"])
+                    if d.field_key in fields
+                    else d.field_key,
+                    shown(fields[d.field_key], d.value) if d.field_key in fields else d.value,
+                    d.decided_by,
+                )
+                for d in row.decisions.select_related("decided_by")
+            ],
+        },
+        status=422 if errors else 200,
+    )
+
+
+# -- scans --------------------------------------------------------------------------------
+
+
+@require_GET
+@role_required()
+def page_image(request, pk: int, size: str):
+    page = Page.objects.filter(pk=pk).select_related("record__project").first()
+    if page is None or not _roles(request, page.record.project) or size not in ("full", "thumb"):
+        raise Http404
+    file = page.image if size == "full" else page.thumbnail
+    try:
+        handle = file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
