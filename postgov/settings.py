@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "postgov.notify",
     "postgov.dossiers",
     "postgov.delivery",
+    "postgov.statemail",
     "postgov.exchange",
     "postgov.reports",
     # The project package itself: shared templates, static files, translations, commands.

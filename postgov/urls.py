@@ -21,6 +21,7 @@ urlpatterns = [
     path("agencies/", include("postgov.agencies.urls")),
     path("audit/", include("postgov.audit.urls")),
     path("delivery/", include("postgov.delivery.urls")),
+    path("state-mail/", include("postgov.statemail.urls")),
     path("", include("postgov.dossiers.urls")),
     path("reports/", include("postgov.reports.urls")),
     path("api/", api.urls),
