@@ -332,7 +332,7 @@ def take(
             taker_label=_person(taker),
             giver_signed_at=now,
             taker_signed_at=now,
-            seals_typed=[s.strip() for s in seals_typed],
+            seals_typed=[s.strip() for s in seals_typed if s.strip()],
             seal_broken=seal_broken,
             guard=item.offer_guard,
         )
@@ -446,7 +446,7 @@ def deliver(
             giver_signed_at=now,
             taker_label=f"{recipient_name.strip()} ({number[-4:].rjust(len(number), '•')})",
             taker_signed_at=now,
-            seals_typed=[s.strip() for s in seals_typed],
+            seals_typed=[s.strip() for s in seals_typed if s.strip()],
             seal_broken=seal_broken,
         )
         if not ok:

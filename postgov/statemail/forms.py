@@ -77,7 +77,7 @@ class CloseIncidentForm(StyledFormMixin, forms.Form):
 
 class ClearanceForm(StyledFormMixin, forms.Form):
     user = forms.ModelChoiceField(label=_("Staff member"), queryset=None)
-    level = forms.ChoiceField(label=_("Level"), choices=Level.choices)
+    level = forms.ChoiceField(label=_("Secrecy level"), choices=Level.choices)
     valid_from = forms.DateField(
         label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"})
     )

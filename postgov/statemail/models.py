@@ -35,7 +35,7 @@ class Clearance(models.Model):
         related_name="statemail_clearances",
         verbose_name=_("staff member"),
     )
-    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    level = models.CharField(_("secrecy level"), max_length=10, choices=Level.choices)
     province = models.ForeignKey("places.Province", models.PROTECT, verbose_name=_("province"))
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"))
@@ -70,7 +70,7 @@ class Item(models.Model):
         DELIVERED = "delivered", _("Delivered")
 
     item_number = models.CharField(_("item number"), max_length=13, unique=True)
-    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    level = models.CharField(_("secrecy level"), max_length=10, choices=Level.choices)
     mark = models.CharField(_("envelope mark"), max_length=1)
     sender_body = models.CharField(_("sender body"), max_length=200)
     addressee_body = models.CharField(_("addressee body"), max_length=200)
