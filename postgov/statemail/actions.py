@@ -1,5 +1,5 @@
 """Every change to State mail: clearances, acceptance, hand-overs, incidents, delivery
-(docs/domain.md, "State mail"). Each runs in one transaction, locks the item it changes
+(docs/domain.md §9). Each runs in one transaction, locks the item it changes
 and writes its audit event; none writes a name or a document's content into the trail."""
 
 from __future__ import annotations
@@ -7,8 +7,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -32,7 +34,7 @@ class StateMailError(ValueError):
     """A step refused; the message says why, in the page's language."""
 
 
-def active_clearances(user: User, today: date | None = None):
+def active_clearances(user: User, today: date | None = None) -> QuerySet[Clearance]:
     today = today or timezone.localdate()
     return Clearance.objects.filter(
         user=user, revoked_at__isnull=True, valid_from__lte=today, valid_until__gte=today
@@ -138,7 +140,12 @@ def revoke_clearance(*, by: User, clearance_id: int) -> Clearance:
 
 
 def refuse(
-    *, actor: User | None, what: str, level: str, item_id: int | None = None, request=None
+    *,
+    actor: User | None,
+    what: str,
+    level: str,
+    item_id: int | None = None,
+    request: Any = None,
 ) -> None:
     """Write that `actor` was refused `what` for want of clearance; the caller shows the
     message."""
@@ -153,7 +160,7 @@ def refuse(
         )
 
 
-def viewed(*, request, item: Item | None = None, what: str = "") -> None:
+def viewed(*, request: Any, item: Item | None = None, what: str = "") -> None:
     with transaction.atomic():
         record(
             "statemail.listed" if item is None else "statemail.viewed",
@@ -465,7 +472,7 @@ def deliver(
     return event
 
 
-def book_printed(*, request, what: str, item: Item | None = None) -> None:
+def book_printed(*, request: Any, what: str, item: Item | None = None) -> None:
     with transaction.atomic():
         record(
             "statemail.book_printed",

@@ -1,4 +1,4 @@
-"""What a list may show of an item, by its level (docs/domain.md, "State mail"): a list is
+"""What a list may show of an item, by its level (docs/domain.md §9): a list is
 read over a shoulder, a page of one item is opened on purpose and audited.
 
 - Mật (C) and Tối mật (B): number, mark, status, sender and addressee bodies (what their

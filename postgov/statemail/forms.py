@@ -43,7 +43,7 @@ class FindForm(StyledFormMixin, forms.Form):
 
 
 class OfferForm(StyledFormMixin, forms.Form):
-    taker = forms.ModelChoiceField(label=_("Hand over to"), queryset=None)
+    taker: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Hand over to"), queryset=None)
     place = forms.CharField(label=_("Place"), max_length=200)
     guard = forms.CharField(label=_("Guard accompanying the item"), max_length=120, required=False)
 
@@ -76,7 +76,7 @@ class CloseIncidentForm(StyledFormMixin, forms.Form):
 
 
 class ClearanceForm(StyledFormMixin, forms.Form):
-    user = forms.ModelChoiceField(label=_("Staff member"), queryset=None)
+    user: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Staff member"), queryset=None)
     level = forms.ChoiceField(label=_("Secrecy level"), choices=Level.choices)
     valid_from = forms.DateField(
         label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"})

@@ -1,5 +1,5 @@
-"""Confidential documents of Party and State bodies carried by the post (docs/domain.md,
-"State mail"): who may handle which secrecy level, the items, and their chain of custody."""
+"""Confidential documents of Party and State bodies carried by the post (docs/domain.md §9):
+who may handle which secrecy level, the items, and their chain of custody."""
 
 from __future__ import annotations
 
@@ -149,7 +149,7 @@ class CustodyEvent(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
     )
     taker_label = models.CharField(_("taken by"), max_length=200, blank=True)
-    # When each side signed: with their own login (docs/domain.md, "State mail").
+    # When each side signed: with their own login (docs/domain.md §9).
     giver_signed_at = models.DateTimeField(null=True, blank=True)
     taker_signed_at = models.DateTimeField(null=True, blank=True)
     seals_typed = models.JSONField(_("seals checked"), default=list)

@@ -28,7 +28,7 @@ from postgov.statemail.forms import (
     OfferForm,
     SealCheckForm,
 )
-from postgov.statemail.models import Clearance, CustodyEvent, Item, Level
+from postgov.statemail.models import Clearance, CustodyEvent, Item, Level, rank
 
 POINT_STAFF = tuple(sorted(POINT_ROLES))
 GRANTERS = (Role.SUPERVISOR, Role.PROVINCIAL_ADMIN, Role.NATIONAL_ADMIN)
@@ -145,9 +145,10 @@ def _takers(item: Item):
         revoked_at__isnull=True,
         valid_from__lte=timezone.localdate(),
         valid_until__gte=timezone.localdate(),
-        level__in=[lvl for lvl in Level if actions.rank(lvl) >= actions.rank(item.level)],
+        level__in=[lvl for lvl in Level if rank(lvl) >= rank(item.level)],
     ).values("user_id")
-    return User.objects.filter(pk__in=cleared, is_active=True).exclude(pk=item.holder_id)
+    takers = User.objects.filter(pk__in=cleared, is_active=True)
+    return takers.exclude(pk=item.holder_id) if item.holder_id else takers
 
 
 def _item_context(request, item: Item, **forms) -> dict:
