@@ -128,7 +128,9 @@ def accept(request):
         else:
             messages.success(request, _("Item %(number)s accepted.") % {"number": item.item_number})
             return redirect("statemail:item", pk=item.pk)
-    return render(request, "statemail/accept.html", {"form": form})
+    return render(
+        request, "statemail/accept.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 @role_required(*POINT_STAFF)

@@ -330,3 +330,58 @@ def test_every_step_reads_as_words_in_both_languages():
         with translation.override("vi"):
             vietnamese = action_label(f"statemail.{step}")
         assert english != f"statemail.{step}" and vietnamese != english
+
+
+def test_only_a_supervisor_closes_an_incident_on_the_page(client, cleared):
+    world = cleared
+    item = accepted(world, Level.MAT)
+    actions.offer(giver=world.clerk_a, item_id=item.pk, taker=world.postman_a, place="Quầy 1")
+    actions.take(taker=world.postman_a, item_id=item.pk, point_id=None, seals_typed=["NP-1"])
+    url = reverse("statemail:close_incident", args=[item.pk])
+    client.force_login(world.postman_a)
+    assert client.post(url, {"note": "xong"}).status_code == 403
+    client.force_login(world.supervisor_a)
+    page = client.get(reverse("statemail:item", args=[item.pk])).content.decode()
+    assert "Đóng sự cố" in page
+    response = client.post(url, {"note": ""})
+    assert response.status_code == 400  # the note is required; nothing changes
+    assert Incident.objects.get(item=item).is_open
+    assert client.post(url, {"note": "Niêm phong ghi nhầm số"}).status_code == 302
+    assert not Incident.objects.get(item=item).is_open
+    assert AuditEvent.objects.filter(action="statemail.incident_closed").count() == 1
+
+
+def test_an_outsider_and_other_staff_are_refused_every_page(client, cleared):
+    item = accepted(cleared, Level.MAT)
+    pages = [
+        reverse("statemail:items"),
+        reverse("statemail:accept"),
+        reverse("statemail:item", args=[item.pk]),
+        reverse("statemail:item_book", args=[item.pk]),
+        reverse("statemail:clearances"),
+    ]
+    for person in (cleared.outsider, cleared.citizen, cleared.agency_officer):
+        client.force_login(person)
+        for url in pages:
+            assert client.get(url).status_code in (403, 404), (person, url)
+
+
+def test_bad_acceptance_input_keeps_what_was_typed(client, cleared):
+    client.force_login(cleared.clerk_a)
+    response = client.post(
+        reverse("statemail:accept"),
+        {
+            "level": Level.TUYET_MAT,
+            "sender_body": "Văn phòng Tỉnh ủy",
+            "addressee_body": "Ban Nội chính",
+            "brought_by": "Hồ Văn Tâm",
+            "outer_seal": "NP-1",
+            "named_person_id_number": "123",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Required for a top secret item." in page and "An ID number has 12 digits." in page
+    assert 'value="Văn phòng Tỉnh ủy"' in page
+    assert not Item.objects.exists()
