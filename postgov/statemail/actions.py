@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from postgov.audit.actions import record
 from postgov.delivery.actions import next_item_id
+from postgov.delivery.signatures import Unsigned
 from postgov.identity.models import POINT_ROLES, Role, RoleAssignment, User
 from postgov.lib.locking import lock_one
 from postgov.places.models import ServicePoint
@@ -422,6 +423,8 @@ def deliver(
     seals_typed: Sequence[str],
     seal_broken: bool = False,
     place: str = "",
+    signature: bytes | None = None,
+    unsigned: Unsigned | None = None,
 ) -> CustodyEvent:
     """Ends the chain: the addressee's representative (for Tuyệt mật the named person,
     whose ID number must be the one given at acceptance) takes the item."""
@@ -429,6 +432,10 @@ def deliver(
     number = "".join(recipient_id_number.split())
     if not recipient_name.strip() or not number:
         raise StateMailError(_("Write the recipient's name and the ID number you checked."))
+    if not signature and not (unsigned and unsigned.note.strip()):
+        raise StateMailError(
+            _("The recipient signs on the screen, or say why they cannot and what happened.")
+        )
     named = Item.objects.filter(pk=item_id, level=Level.TUYET_MAT).values_list(
         "named_person_id_number", flat=True
     )
@@ -452,9 +459,11 @@ def deliver(
             giver_label=_person(carrier),
             giver_signed_at=now,
             taker_label=f"{recipient_name.strip()} ({number[-4:].rjust(len(number), '•')})",
-            taker_signed_at=now,
+            taker_signed_at=now if signature else None,
+            taker_signature=signature or None,
             seals_typed=[s.strip() for s in seals_typed if s.strip()],
             seal_broken=seal_broken,
+            note="" if signature or unsigned is None else unsigned.note.strip()[:500],
         )
         if not ok:
             _stop(item, event, carrier)

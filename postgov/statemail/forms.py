@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from postgov.delivery.forms import SignForm
 from postgov.lib.forms import StyledFormMixin
 from postgov.statemail.models import Level
 
@@ -60,7 +61,7 @@ class SealCheckForm(StyledFormMixin, forms.Form):
     seal_broken = forms.BooleanField(label=_("A seal is broken"), required=False)
 
 
-class DeliverForm(SealCheckForm):
+class DeliverForm(SealCheckForm, SignForm):
     recipient_name = forms.CharField(label=_("Recipient's name"), max_length=120)
     recipient_id_number = forms.RegexField(
         label=_("Recipient's ID number (checked on the card)"),

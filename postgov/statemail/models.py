@@ -152,6 +152,9 @@ class CustodyEvent(models.Model):
     # When each side signed: with their own login (docs/domain.md §9).
     giver_signed_at = models.DateTimeField(null=True, blank=True)
     taker_signed_at = models.DateTimeField(null=True, blank=True)
+    # Delivery: the recipient's signature drawn on the carrier's screen (a small PNG), or
+    # in `note` why they could not sign there.
+    taker_signature = models.BinaryField(_("recipient's signature"), blank=True, null=True)
     seals_typed = models.JSONField(_("seals checked"), default=list)
     seal_broken = models.BooleanField(_("seal broken"), default=False)
     guard = models.CharField(_("guard"), max_length=120, blank=True)

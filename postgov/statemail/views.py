@@ -252,11 +252,12 @@ def take(request, pk: int):
 @require_POST
 def deliver(request, pk: int):
     found = _item(request, pk)
+    form = DeliverForm(request.POST)
     return _step(
         request,
         found,
         "deliver_form",
-        DeliverForm(request.POST),
+        form,
         lambda d: actions.deliver(
             carrier=request.user,
             item_id=found.pk,
@@ -264,6 +265,8 @@ def deliver(request, pk: int):
             recipient_id_number=d["recipient_id_number"],
             seals_typed=_seals(d),
             seal_broken=d["seal_broken"],
+            signature=form.signature_png(),
+            unsigned=form.unsigned(),
         ),
         _("Delivered: the chain of custody is closed."),
     )

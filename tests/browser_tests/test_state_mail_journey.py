@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from postgov.audit.models import AuditEvent
 from postgov.statemail import actions
 from postgov.statemail.models import Item, Level
-from tests.browser_tests.test_agency_journey import People, shot
+from tests.browser_tests.test_agency_journey import People, shot, sign
 from tests.personas import build_world
 
 pytestmark = pytest.mark.clock
@@ -69,6 +69,7 @@ def test_accept_hand_over_deliver_and_a_refused_scan(
         postman.get_by_label("Họ tên người nhận").fill("Lê Thị Hoa")
         postman.get_by_label("Số định danh người nhận (đã đối chiếu trên thẻ)").fill("044190000456")
         postman.get_by_label("Số niêm phong đọc được (phong bì ngoài)").fill("NP-7731")
+        sign(postman, postman.locator("[data-signature-pad]"))
         postman.get_by_role("button", name="Phát", exact=True).click()
         expect(postman.locator(".alert-success")).to_contain_text("chuỗi giao nhận kết thúc")
         expect(postman.locator("table")).to_contain_text("Phát cho người nhận")

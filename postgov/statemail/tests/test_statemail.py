@@ -4,12 +4,14 @@ the chain."""
 
 from __future__ import annotations
 
+import base64
 import io
 from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
+from PIL import Image, ImageDraw
 from pypdf import PdfReader
 
 from postgov.audit.labels import action_label
@@ -21,6 +23,17 @@ from postgov.statemail.models import CustodyEvent, Incident, Item, Level
 pytestmark = pytest.mark.clock
 
 ID_NUMBER = "044090000123"
+
+
+def _drawn_signature() -> str:
+    image = Image.new("RGBA", (200, 80), (255, 255, 255, 0))
+    ImageDraw.Draw(image).line([(10, 40), (190, 45)], fill=(11, 42, 91, 255), width=4)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+SIGNATURE = _drawn_signature()
 
 
 def clear(world, user, level=Level.TUYET_MAT, *, by=None, days=30):
@@ -258,6 +271,7 @@ def full_chain(client, world) -> Item:
             "recipient_id_number": "044090000999",
             "outer_seal": "NP-0001",
             "inner_seal": "NP-0002",
+            "signature": SIGNATURE,
         },
         HTTP_ACCEPT_LANGUAGE="en",
     )
@@ -270,6 +284,19 @@ def full_chain(client, world) -> Item:
             "recipient_id_number": ID_NUMBER,
             "outer_seal": "NP-0001",
             "inner_seal": "NP-0002",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400  # neither a signature nor why there is none
+    assert "The recipient signs on the screen" in response.content.decode()
+    response = client.post(
+        reverse("statemail:deliver", args=[item.pk]),
+        {
+            "recipient_name": "Trần Quốc Vượng",
+            "recipient_id_number": ID_NUMBER,
+            "outer_seal": "NP-0001",
+            "inner_seal": "NP-0002",
+            "signature": SIGNATURE,
         },
     )
     assert response.status_code == 302
@@ -285,6 +312,8 @@ def test_the_full_chain_to_delivery(client, cleared):
     handed = item.events.get(kind="handed_over")
     assert handed.giver == cleared.clerk_a and handed.taker == cleared.postman_a
     assert handed.giver_signed_at and handed.taker_signed_at
+    delivered = item.events.get(kind="delivered")
+    assert bytes(delivered.taker_signature).startswith(b"\x89PNG") and delivered.taker_signed_at
     with pytest.raises(ValueError):
         handed.save()
     with pytest.raises(ValueError):
