@@ -288,6 +288,25 @@ def offer(*, giver: User, item_id: int, taker: User, place: str, guard: str = ""
     return item
 
 
+def withdraw_offer(*, giver: User, item_id: int) -> Item:
+    """The giver takes back an offer the taker has not signed (they did not come)."""
+    with transaction.atomic():
+        item = lock_one(Item, item_id)
+        if item.holder_id != giver.pk or item.state != Item.State.OFFERED:
+            raise StateMailError(_("There is no hand-over of yours waiting on this item."))
+        item.state = Item.State.ACCEPTED
+        item.offered_to = None
+        item.save(update_fields=["state", "offered_to"])
+        record(
+            "statemail.offer_withdrawn",
+            actor=giver,
+            object_type="statemail.item",
+            object_id=item.pk,
+            details={"item_number": item.item_number},
+        )
+    return item
+
+
 def _seals_match(item: Item, typed: Sequence[str]) -> bool:
     def clean(seal: str) -> str:
         return "".join(seal.split()).upper()

@@ -12,6 +12,7 @@ STEP_LABELS = {
     "refused": _("State mail: refused for want of clearance"),
     "accepted": _("State mail item accepted"),
     "offered": _("State mail item offered for hand-over"),
+    "offer_withdrawn": _("State mail hand-over withdrawn before the taker signed"),
     "handed_over": _("State mail item handed over"),
     "seal_failed": _("State mail seal check failed, incident opened"),
     "incident_closed": _("State mail incident closed"),

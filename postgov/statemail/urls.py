@@ -11,6 +11,7 @@ urlpatterns = [
     path("book.pdf", views.day_book, name="day_book"),
     path("<int:pk>/", views.item, name="item"),
     path("<int:pk>/offer/", views.offer, name="offer"),
+    path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("<int:pk>/take/", views.take, name="take"),
     path("<int:pk>/deliver/", views.deliver, name="deliver"),
     path("<int:pk>/incident/", views.close_incident, name="close_incident"),

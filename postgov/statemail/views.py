@@ -162,6 +162,7 @@ def _item_context(request, item: Item, **forms) -> dict:
         "top": item.level == Level.TUYET_MAT,
         "events": item.events.all(),
         "open_incident": open_incident,
+        "may_withdraw": item.holder_id == me and item.state == Item.State.OFFERED,
         "offer_form": forms.get("offer_form")
         or (OfferForm(takers=_takers(item)) if holding else None),
         "take_form": forms.get("take_form")
@@ -226,6 +227,19 @@ def offer(request, pk: int):
         ),
         _("Handed over on your side: the person taking it checks the seals and signs."),
     )
+
+
+@role_required(*POINT_STAFF)
+@require_POST
+def withdraw(request, pk: int):
+    found = _item(request, pk)
+    try:
+        actions.withdraw_offer(giver=request.user, item_id=found.pk)
+    except actions.StateMailError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Hand-over withdrawn: the item is back in your hands."))
+    return redirect("statemail:item", pk=found.pk)
 
 
 @role_required(*POINT_STAFF)

@@ -414,3 +414,56 @@ def test_bad_acceptance_input_keeps_what_was_typed(client, cleared):
     assert "Required for a top secret item." in page and "An ID number has 12 digits." in page
     assert 'value="Văn phòng Tỉnh ủy"' in page
     assert not Item.objects.exists()
+
+
+def test_the_giver_withdraws_an_unsigned_hand_over(client, cleared):
+    item = accepted(cleared, Level.MAT)
+    actions.offer(giver=cleared.clerk_a, item_id=item.pk, taker=cleared.postman_a, place="Q1")
+    url = reverse("statemail:withdraw", args=[item.pk])
+    client.force_login(cleared.postman_a)
+    client.post(url)
+    item.refresh_from_db()
+    assert item.state == Item.State.OFFERED
+    client.force_login(cleared.clerk_a)
+    assert "Rút lại việc bàn giao" in client.get(reverse("statemail:item", args=[item.pk])).text
+    client.post(url)
+    item.refresh_from_db()
+    assert item.state == Item.State.ACCEPTED and item.offered_to is None
+    with pytest.raises(actions.StateMailError):
+        actions.take(taker=cleared.postman_a, item_id=item.pk, point_id=None, seals_typed=["NP-1"])
+
+
+def test_the_day_book_keeps_to_the_point_and_the_clearance(client, cleared):
+    world = cleared
+    secret = accepted(world, Level.TOI_MAT)
+    plain = accepted(world, Level.MAT)
+    clear(world, world.clerk_b, Level.TUYET_MAT)
+    client.force_login(world.clerk_b)
+    text = pdf_text(
+        client.get(reverse("statemail:day_book"), {"day": timezone.localdate()}).content
+    )
+    assert plain.item_number not in text  # accepted at another point
+    world.supervisor_a.statemail_clearances.update(level=Level.MAT)
+    client.force_login(world.supervisor_a)
+    text = pdf_text(
+        client.get(reverse("statemail:day_book"), {"day": timezone.localdate()}).content
+    )
+    assert plain.item_number in text and secret.item_number not in text
+
+
+def test_a_clearance_ending_before_it_starts_is_refused_in_words(client, world):
+    client.force_login(world.supervisor_a)
+    today = timezone.localdate()
+    response = client.post(
+        reverse("statemail:clearances"),
+        {
+            "user": world.postman_a.pk,
+            "level": Level.MAT,
+            "valid_from": today.isoformat(),
+            "valid_until": (today - timedelta(days=1)).isoformat(),
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    assert "The end of validity comes before its start." in response.text
+    assert not world.postman_a.statemail_clearances.exists()
