@@ -29,7 +29,7 @@ COLUMNS = (
     ("Nơi", 40),
     ("Bên giao", 38),
     ("Bên nhận", 38),
-    ("Niêm phong kiểm tra", 30),
+    ("Số niêm phong", 30),
     ("Áp tải / ghi chú", 29),
 )
 
@@ -78,7 +78,7 @@ def _table(pdf: Form, events: Iterable[CustodyEvent]) -> None:
         for text, (_title, width) in zip(cells, COLUMNS, strict=True):
             pdf.rect(x, y, width, height)
             pdf.set_xy(x, y)
-            pdf.multi_cell(width, 4, text, new_x="RIGHT", new_y="TOP")
+            pdf.multi_cell(width, 4, text, align="L", new_x="RIGHT", new_y="TOP")
             x += width
         pdf.set_xy(pdf.l_margin, y + height)
 
