@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "postgov.registers",
     "postgov.dossiers",
     "postgov.delivery",
+    "postgov.statemail",
     "postgov.exchange",
     "postgov.reports",
     # The project package itself: shared templates, static files, translations, commands.

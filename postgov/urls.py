@@ -26,6 +26,7 @@ urlpatterns = [
     path("delivery/", include("postgov.dossiers.carriage.urls")),
     path("queues/", include("postgov.queues.urls")),
     path("registers/", include("postgov.registers.urls")),
+    path("state-mail/", include("postgov.statemail.urls")),
     path("", include("postgov.dossiers.urls")),
     path("reports/", include("postgov.reports.urls")),
     path("api/", api.urls),
