@@ -7,6 +7,7 @@ app_name = "reports"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("sla/", views.sla, name="sla"),
+    path("volumes/", views.volumes, name="volumes"),
     path("reconciliation/", views.reconciliation, name="reconciliation"),
     path("portal/", views.portal_sync, name="portal_sync"),
     path("portal/retry/", views.portal_retry, name="portal_retry"),

@@ -4,6 +4,7 @@ XLSX exports, and what the national portal has not received yet."""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -30,6 +31,14 @@ from postgov.lib.forms import StyledFormMixin
 from postgov.places.models import ServicePoint
 from postgov.reports.reconciliation import period_bounds, reconcile, to_csv, to_xlsx
 from postgov.reports.sla import legs_in_scope, sla_report
+from postgov.reports.volumes import (
+    FIGURES,
+    VolumeFilterForm,
+    default_filters,
+    volume_report,
+)
+from postgov.reports.volumes import to_csv as volumes_csv
+from postgov.reports.volumes import to_xlsx as volumes_xlsx
 
 REPORT_ROLES = (
     Role.SUPERVISOR,
@@ -217,6 +226,66 @@ def reconciliation(request):
             "agency": agency,
             "result": result,
             "oversight": request.access.has_role(*OVERSIGHT),
+        },
+    )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@require_GET
+@role_required(*REPORT_ROLES)
+def volumes(request):
+    """Figures of a period from the daily roll-ups, as charts with their tables."""
+    access = request.access
+    filters = request.GET if request.GET.keys() - {"export"} else default_filters()
+    form = VolumeFilterForm(filters, access=access)
+    report = None
+    if form.is_valid():
+        data = form.cleaned_data
+        report = volume_report(
+            access,
+            data["date_from"],
+            data["date_to"],
+            province=data["province"],
+            point=data["point"],
+            procedure=data["procedure"],
+        )
+        export = request.GET.get("export", "")
+        if export in ("csv", "xlsx"):
+            record(
+                "reports.volumes_exported",
+                request=request,
+                details={
+                    "from": report.date_from.isoformat(),
+                    "to": report.date_to.isoformat(),
+                    "format": export,
+                },
+            )
+            name = f"san-luong-{report.date_from:%Y%m%d}-{report.date_to:%Y%m%d}.{export}"
+            if export == "csv":
+                response = HttpResponse(volumes_csv(report), content_type="text/csv; charset=utf-8")
+            else:
+                response = HttpResponse(volumes_xlsx(report), content_type=XLSX)
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
+    charts = []
+    if report is not None:
+        charts = [
+            (label, report.chart(name, label), [(b.label, b.figures[name]) for b in report.buckets])
+            for name, label in FIGURES
+        ]
+    return render(
+        request,
+        "reports/volumes.html",
+        {
+            "form": form,
+            "report": report,
+            "charts": charts,
+            "figures": FIGURES,
+            "segment_labels": {seg.name: seg.label for seg in SEGMENTS},
+            "query": urlencode([(k, v) for k, v in filters.items() if k != "export"]),
+            "oversight": access.has_role(*OVERSIGHT),
         },
     )
 
