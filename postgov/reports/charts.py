@@ -31,15 +31,14 @@ def _number(value: float) -> str:
     return f"{value:,.0f}".replace(",", ".")
 
 
-def _scale(top: float) -> float:
-    """A round maximum for the axis (1, 2 or 5 times a power of ten)."""
-    if top <= 0:
-        return 1
+def nice_top(top: float) -> float:
+    """The top of an axis of four steps, each step 1, 2 or 5 times a power of ten, so that
+    every gridline is a whole, round number."""
     step = 1
     while True:
         for factor in (1, 2, 5):
-            if step * factor >= top:
-                return step * factor
+            if 4 * step * factor >= top:
+                return 4 * step * factor
         step *= 10
 
 
@@ -48,7 +47,8 @@ def _frame(title: str, desc: str, body: list[str]) -> SafeString:
     # Every text that is not ours (labels, titles) went through escape() on its way in.
     return mark_safe(  # noqa: S308
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'width="100%" class="report-chart" role="img" aria-labelledby="chart{n}-t chart{n}-d">'
+        f'width="100%" font-family="sans-serif" class="report-chart" role="img" '
+        f'aria-labelledby="chart{n}-t chart{n}-d">'
         f'<title id="chart{n}-t">{escape(title)}</title>'
         f'<desc id="chart{n}-d">{escape(desc)}</desc>' + "".join(body) + "</svg>"
     )
@@ -86,7 +86,7 @@ def _x_labels(points: Sequence[Point], slot: float) -> list[str]:
 
 def bar_chart(title: str, points: Sequence[Point], *, desc: str = "") -> SafeString:
     values = [p.value or 0 for p in points]
-    top = _scale(max(values, default=0))
+    top = nice_top(max(values, default=0))
     plot_h = HEIGHT - TOP - BOTTOM
     slot = (WIDTH - LEFT - RIGHT) / max(len(points), 1)
     body = _axes(top)

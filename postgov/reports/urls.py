@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("sla/", views.sla, name="sla"),
     path("volumes/", views.volumes, name="volumes"),
+    path("volumes/report.pdf", views.volumes_pdf, name="volumes_pdf"),
     path("reconciliation/", views.reconciliation, name="reconciliation"),
     path("portal/", views.portal_sync, name="portal_sync"),
     path("portal/retry/", views.portal_retry, name="portal_retry"),

@@ -29,12 +29,15 @@ from postgov.identity.access import role_required
 from postgov.identity.models import AGENCY_ROLES, Role
 from postgov.lib.forms import StyledFormMixin
 from postgov.places.models import ServicePoint
+from postgov.reports import monthly_pdf
 from postgov.reports.reconciliation import period_bounds, reconcile, to_csv, to_xlsx
 from postgov.reports.sla import legs_in_scope, sla_report
 from postgov.reports.volumes import (
     FIGURES,
     VolumeFilterForm,
+    breakdown,
     default_filters,
+    provinces_in_scope,
     volume_report,
 )
 from postgov.reports.volumes import to_csv as volumes_csv
@@ -288,6 +291,45 @@ def volumes(request):
             "oversight": access.has_role(*OVERSIGHT),
         },
     )
+
+
+@require_GET
+@role_required(*REPORT_ROLES)
+def volumes_pdf(request):
+    """The period's report to the province (a month, by default the current one) as a PDF;
+    bad filters show the volumes page with their message."""
+    access = request.access
+    filters = request.GET if request.GET else default_filters()
+    form = VolumeFilterForm(filters, access=access)
+    if not form.is_valid():
+        return volumes(request)
+    data = form.cleaned_data
+    narrow = {name: data[name] for name in ("province", "point", "procedure")}
+    report = volume_report(access, data["date_from"], data["date_to"], **narrow)
+    by_point = breakdown(access, data["date_from"], data["date_to"], "point", **narrow)
+    by_agency = breakdown(access, data["date_from"], data["date_to"], "agency", **narrow)
+    province = data["province"]
+    if province is None:
+        names = list(provinces_in_scope(access).order_by("name").values_list("name", flat=True))
+        province_name = ", ".join(names)
+    else:
+        province_name = province.name
+    record(
+        "reports.volumes_exported",
+        request=request,
+        details={
+            "from": report.date_from.isoformat(),
+            "to": report.date_to.isoformat(),
+            "format": "pdf",
+        },
+    )
+    response = HttpResponse(
+        monthly_pdf.render(report, by_point, by_agency, province_name=province_name),
+        content_type="application/pdf",
+    )
+    name = f"bao-cao-{report.date_from:%Y%m%d}-{report.date_to:%Y%m%d}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @require_GET

@@ -245,6 +245,45 @@ def volume_report(
     return VolumeReport(date_from, date_to, by_month, lines, total, segments)
 
 
+@dataclass
+class Breakdown:
+    name: str
+    figures: dict[str, int]
+
+
+def breakdown(
+    access: Access,
+    date_from: date,
+    date_to: date,
+    by: str,
+    *,
+    province: Province | None = None,
+    point: ServicePoint | None = None,
+    procedure: Procedure | None = None,
+) -> list[Breakdown]:
+    """The period's figures per post office (`by="point"`) or per agency (`by="agency"`)."""
+    narrow = Q(day__gte=date_from, day__lte=date_to)
+    if province is not None:
+        narrow &= Q(province=province)
+    if point is not None:
+        narrow &= Q(point=point)
+    if procedure is not None:
+        narrow &= Q(procedure=procedure)
+    rows = (
+        _scoped(access, DailyVolume.objects.filter(narrow))
+        .values(f"{by}__name")
+        .annotate(**{name: Sum(name) for name in FIGURE_NAMES})
+        .order_by(f"{by}__name")
+    )
+    return [
+        Breakdown(
+            row[f"{by}__name"] or _("No agency"),
+            {name: row[name] or 0 for name in FIGURE_NAMES},
+        )
+        for row in rows
+    ]
+
+
 # -- exports ------------------------------------------------------------------------------
 def headers() -> list[str]:
     return [

@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from postgov.audit.models import AuditEvent
 from postgov.reports.models import DailyLegs, DailyVolume
@@ -157,3 +158,23 @@ def test_csv_and_xlsx_exports_carry_the_table_and_are_audited(client, world, row
     values = list(sheet.iter_rows(values_only=True))
     assert values[2][0] == "Kỳ" and values[-1][1] == 6
     assert AuditEvent.objects.filter(action="reports.volumes_exported").count() == 2
+
+
+def test_the_monthly_report_to_the_province_is_a_vietnamese_pdf(client, world, rows):
+    pdf_url = reverse("reports:volumes_pdf")
+    client.force_login(world.clerk_a)
+    assert client.get(pdf_url, {"month": "2026-11"}).status_code == 403
+    client.force_login(world.provincial_admin)
+    response = client.get(pdf_url, {"month": "2026-11"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    pages = PdfReader(io.BytesIO(response.content)).pages
+    text = " ".join(" ".join(page.extract_text() for page in pages).split())  # cells wrap
+    assert "BÁO CÁO KẾT QUẢ TIẾP NHẬN" in text and "Tháng 11/2026" in text
+    assert world.province.name in text
+    assert world.point_a.name in text and world.point_b.name in text
+    assert world.agency_a.name in text and world.agency_b.name in text
+    assert "Số hồ sơ tiếp nhận: 13" in text and "Theo cơ quan giải quyết" in text
+    assert "104.000 ₫" in text  # the fees of the month: 13 × 8.000
+    assert "Số hồ sơ tiếp nhận theo ngày" in text
+    bad = client.get(pdf_url, {"date_from": "2026-11-30", "date_to": "2026-11-01"})
+    assert bad.status_code == 200 and "Ngày kết thúc trước ngày bắt đầu." in bad.content.decode()
