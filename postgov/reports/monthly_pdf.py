@@ -100,7 +100,7 @@ def render(
         "—" if rate is None else f"{rate:.1f} %".replace(".", ","),
     )
     pdf.ln(2)
-    widths = [46, 14, 14, 14, 13, 13, 20, 20]
+    widths: list[float] = [46, 14, 14, 14, 13, 13, 20, 20]
     pdf.para("1. Theo bưu cục tiếp nhận", bold=True)
     pdf.table(["Bưu cục", *COLUMNS], widths, _rows(by_point) or [["—"] + [""] * 7])
     pdf.para("2. Theo cơ quan giải quyết", bold=True)

@@ -7,9 +7,10 @@ receiving point, procedure and agency as they are when the day is rolled up."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, F, Q, Sum
@@ -21,7 +22,7 @@ from postgov.reports.models import DailyLegs, DailyVolume
 from postgov.reports.reconciliation import period_bounds
 
 # Which event counts for which figure: the state it brought the dossier to.
-EVENT_FIGURES = {
+EVENT_FIGURES: dict[str, str] = {
     State.SEALED: "sealed",
     State.HANDED_OVER: "handed_over",
     State.RESULT_READY: "results_ready",
@@ -42,7 +43,7 @@ def _key_of(prefix: str) -> dict[str, F]:
     }
 
 
-def _key(row: dict) -> tuple:
+def _key(row: Mapping[str, Any]) -> tuple:
     return tuple(row[f"k_{name}"] for name in KEY)
 
 
@@ -82,10 +83,11 @@ def compute_day(day: date) -> tuple[dict[tuple, dict[str, int]], dict[tuple, dic
         )
         .order_by()
     )
-    for row in money:
-        target = line(_key(row))
+    for row_sums in money:
+        sums: Mapping[str, Any] = row_sums
+        target = line(_key(sums))
         for name in MONEY:
-            target[name] += row[name] or 0
+            target[name] += sums[name] or 0
 
     legs: dict[tuple, dict[str, int]] = {}
     ended = (
@@ -96,10 +98,10 @@ def compute_day(day: date) -> tuple[dict[tuple, dict[str, int]], dict[tuple, dic
         )
         .order_by()
     )
-    for row in ended:
-        target = legs.setdefault((*_key(row), row["segment"]), {"on_time": 0, "late": 0})
-        target["on_time"] += row["on_time"]
-        target["late"] += row["late_n"]
+    for leg in ended:
+        target = legs.setdefault((*_key(leg), leg["segment"]), {"on_time": 0, "late": 0})
+        target["on_time"] += leg["on_time"]
+        target["late"] += leg["late_n"]
     return volumes, legs
 
 

@@ -7,6 +7,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import cast
 
 from django import forms
 from django.db.models import Q, QuerySet, Sum
@@ -103,8 +104,10 @@ class VolumeFilterForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args, access: Access, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["province"].queryset = provinces_in_scope(access).order_by("name")
-        self.fields["point"].queryset = points_in_scope(access)
+        cast(forms.ModelChoiceField, self.fields["province"]).queryset = provinces_in_scope(
+            access
+        ).order_by("name")
+        cast(forms.ModelChoiceField, self.fields["point"]).queryset = points_in_scope(access)
 
     def clean_month(self) -> date | None:
         text = self.cleaned_data.get("month", "").strip()
