@@ -133,4 +133,6 @@ def test_rollups_equal_a_direct_count_and_a_rebuild_gives_the_same_rows(world):
         assert _all_rows() == first
         call_command("update_rollups")
         assert _all_rows() == first
+        call_command("update_rollups", "--enqueue")  # the worker's task: same rows again
+        assert _all_rows() == first
     assert DailyVolume.objects.values("day").distinct().count() >= 5
