@@ -173,6 +173,7 @@ ACTION_LABELS = {
     "registers.schema_saved": gettext_lazy("Register schema saved"),
     "reports.portal_retry": gettext_lazy("National portal sync retried"),
     "reports.reconciliation_exported": gettext_lazy("Reconciliation exported"),
+    "reports.volumes_exported": gettext_lazy("Volumes report exported"),
     "signature.missing": gettext_lazy("Handed over without a signature"),
     "signature.missing_reviewed": gettext_lazy("Missing signature reviewed"),
     "tracking.anomaly": gettext_lazy("Unusual tracking look-ups"),

@@ -6,4 +6,4 @@ class ReportsConfig(AppConfig):
     name = "postgov.reports"
     verbose_name = _("Reports")
     # The modules that change this app's records' state (tests/test_one_write_path.py).
-    action_modules = ()
+    action_modules = ("rollups",)

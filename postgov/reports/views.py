@@ -4,6 +4,7 @@ XLSX exports, and what the national portal has not received yet."""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -28,8 +29,19 @@ from postgov.identity.access import role_required
 from postgov.identity.models import AGENCY_ROLES, Role
 from postgov.lib.forms import StyledFormMixin
 from postgov.places.models import ServicePoint
+from postgov.reports import monthly_pdf
 from postgov.reports.reconciliation import period_bounds, reconcile, to_csv, to_xlsx
 from postgov.reports.sla import legs_in_scope, sla_report
+from postgov.reports.volumes import (
+    FIGURES,
+    VolumeFilterForm,
+    breakdown,
+    default_filters,
+    provinces_in_scope,
+    volume_report,
+)
+from postgov.reports.volumes import to_csv as volumes_csv
+from postgov.reports.volumes import to_xlsx as volumes_xlsx
 
 REPORT_ROLES = (
     Role.SUPERVISOR,
@@ -219,6 +231,105 @@ def reconciliation(request):
             "oversight": request.access.has_role(*OVERSIGHT),
         },
     )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@require_GET
+@role_required(*REPORT_ROLES)
+def volumes(request):
+    """Figures of a period from the daily roll-ups, as charts with their tables."""
+    access = request.access
+    filters = request.GET if request.GET.keys() - {"export"} else default_filters()
+    form = VolumeFilterForm(filters, access=access)
+    report = None
+    if form.is_valid():
+        data = form.cleaned_data
+        report = volume_report(
+            access,
+            data["date_from"],
+            data["date_to"],
+            province=data["province"],
+            point=data["point"],
+            procedure=data["procedure"],
+        )
+        export = request.GET.get("export", "")
+        if export in ("csv", "xlsx"):
+            record(
+                "reports.volumes_exported",
+                request=request,
+                details={
+                    "from": report.date_from.isoformat(),
+                    "to": report.date_to.isoformat(),
+                    "format": export,
+                },
+            )
+            name = f"san-luong-{report.date_from:%Y%m%d}-{report.date_to:%Y%m%d}.{export}"
+            if export == "csv":
+                response = HttpResponse(volumes_csv(report), content_type="text/csv; charset=utf-8")
+            else:
+                response = HttpResponse(volumes_xlsx(report), content_type=XLSX)
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
+    charts = []
+    if report is not None:
+        charts = [
+            (label, report.chart(name, label), [(b.label, b.figures[name]) for b in report.buckets])
+            for name, label in FIGURES
+        ]
+    return render(
+        request,
+        "reports/volumes.html",
+        {
+            "form": form,
+            "report": report,
+            "charts": charts,
+            "figures": FIGURES,
+            "segment_labels": {seg.name: seg.label for seg in SEGMENTS},
+            "query": urlencode([(k, v) for k, v in filters.items() if k != "export"]),
+            "oversight": access.has_role(*OVERSIGHT),
+        },
+    )
+
+
+@require_GET
+@role_required(*REPORT_ROLES)
+def volumes_pdf(request):
+    """The period's report to the province (a month, by default the current one) as a PDF;
+    bad filters show the volumes page with their message."""
+    access = request.access
+    filters = request.GET if request.GET else default_filters()
+    form = VolumeFilterForm(filters, access=access)
+    if not form.is_valid():
+        return volumes(request)
+    data = form.cleaned_data
+    narrow = {name: data[name] for name in ("province", "point", "procedure")}
+    report = volume_report(access, data["date_from"], data["date_to"], **narrow)
+    by_point = breakdown(access, data["date_from"], data["date_to"], "point", **narrow)
+    by_agency = breakdown(access, data["date_from"], data["date_to"], "agency", **narrow)
+    province = data["province"]
+    if province is None:
+        names = list(provinces_in_scope(access).order_by("name").values_list("name", flat=True))
+        province_name = ", ".join(names)
+    else:
+        province_name = province.name
+    record(
+        "reports.volumes_exported",
+        request=request,
+        details={
+            "from": report.date_from.isoformat(),
+            "to": report.date_to.isoformat(),
+            "format": "pdf",
+        },
+    )
+    response = HttpResponse(
+        monthly_pdf.render(report, by_point, by_agency, province_name=province_name),
+        content_type="application/pdf",
+    )
+    name = f"bao-cao-{report.date_from:%Y%m%d}-{report.date_to:%Y%m%d}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @require_GET

@@ -1,0 +1,116 @@
+"""The monthly report to the province as a PDF, in Vietnamese whatever the page's language
+(it is filed with the province's records): the month's figures per post office and per
+agency, and the dossiers received per day as a bar chart drawn with the PDF's own lines."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.utils import timezone
+
+from postgov.dossiers.agency.official_forms import OfficialForm
+from postgov.lib.pdf import FAMILY, vnd
+from postgov.reports import charts
+from postgov.reports.volumes import Breakdown, VolumeReport
+
+COLUMNS = ["Tiếp nhận", "Bàn giao CQ", "Có kết quả", "Đã phát", "Từ chối", "Lệ phí", "Cước"]
+FIGURES = ("sealed", "handed_over", "results_ready", "delivered", "refused")
+
+
+def _period_text(start: date, end: date) -> str:
+    next_month = (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+    if start.day == 1 and end == next_month - timedelta(days=1):
+        return f"Tháng {start:%m/%Y}"
+    return f"Từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y}"
+
+
+def _rows(lines: list[Breakdown]) -> list[list[str]]:
+    rows = []
+    for line in lines:
+        f = line.figures
+        rows.append(
+            [
+                line.name,
+                *[str(f[name]) for name in FIGURES],
+                vnd(f["procedure_fees"]),
+                vnd(f["postage"]),
+            ]
+        )
+    return rows
+
+
+def _bar_chart(pdf: OfficialForm, report: VolumeReport, title: str) -> None:
+    """Dossiers received per day (or month), with the axis values written as text."""
+    height, label_h = 45, 5
+    if pdf.get_y() + height + 20 > pdf.page_break_trigger:
+        pdf.add_page()
+    pdf.set_font(FAMILY, "B", 10)
+    pdf.cell(0, 6, title, new_x="LMARGIN", new_y="NEXT")
+    values = [b.figures["sealed"] for b in report.buckets]
+    top = charts.nice_top(max(values, default=0))
+    left = pdf.l_margin + 12
+    width = pdf.body_width - 12
+    y0 = pdf.get_y() + 2
+    base = y0 + height
+    pdf.set_draw_color(180, 186, 194)
+    pdf.set_font(FAMILY, "", 7)
+    for i in range(5):
+        y = base - height * i / 4
+        pdf.line(left, y, left + width, y)
+        pdf.set_xy(pdf.l_margin, y - 2)
+        pdf.cell(11, 4, f"{top * i / 4:.0f}", align="R")
+    slot = width / max(len(values), 1)
+    pdf.set_fill_color(47, 109, 181)
+    every = max(1, len(values) // 16 + (1 if len(values) % 16 else 0))
+    for i, (bucket, value) in enumerate(zip(report.buckets, values, strict=True)):
+        h = height * value / top
+        x = left + slot * i + slot * 0.15
+        if h:
+            pdf.rect(x, base - h, slot * 0.7, h, style="F")
+        if i % every == 0:
+            pdf.set_xy(left + slot * i - 4, base + 1)
+            pdf.cell(slot + 8, label_h - 1, bucket.label[:5], align="C")
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_y(base + label_h + 3)
+    pdf.set_font(FAMILY, "", 10)
+
+
+def render(
+    report: VolumeReport,
+    by_point: list[Breakdown],
+    by_agency: list[Breakdown],
+    *,
+    province_name: str,
+) -> bytes:
+    title = "BÁO CÁO KẾT QUẢ TIẾP NHẬN, TRẢ KẾT QUẢ HỒ SƠ QUA DỊCH VỤ BƯU CHÍNH CÔNG ÍCH"
+    pdf = OfficialForm(title)
+    period = _period_text(report.date_from, report.date_to)
+    pdf.title_block(title, f"{period} — {province_name}")
+    total = report.total.figures
+    pdf.labelled("Số hồ sơ tiếp nhận:", str(total["sealed"]))
+    pdf.labelled("Đã bàn giao cho cơ quan:", str(total["handed_over"]))
+    pdf.labelled("Có kết quả:", str(total["results_ready"]))
+    pdf.labelled("Đã phát, trả kết quả:", str(total["delivered"]))
+    pdf.labelled("Bị từ chối:", str(total["refused"]))
+    pdf.labelled("Lệ phí đã thu:", vnd(total["procedure_fees"]))
+    pdf.labelled("Cước bưu chính:", vnd(total["postage"]))
+    rate = report.total.on_time_rate
+    pdf.labelled(
+        "Tỷ lệ chặng hoàn thành đúng hạn:",
+        "—" if rate is None else f"{rate:.1f} %".replace(".", ","),
+    )
+    pdf.ln(2)
+    widths: list[float] = [46, 14, 14, 14, 13, 13, 20, 20]
+    pdf.para("1. Theo bưu cục tiếp nhận", bold=True)
+    pdf.table(["Bưu cục", *COLUMNS], widths, _rows(by_point) or [["—"] + [""] * 7])
+    pdf.para("2. Theo cơ quan giải quyết", bold=True)
+    pdf.table(["Cơ quan", *COLUMNS], widths, _rows(by_agency) or [["—"] + [""] * 7])
+    _bar_chart(
+        pdf, report, "3. Số hồ sơ tiếp nhận theo " + ("tháng" if report.by_month else "ngày")
+    )
+    pdf.para(
+        f"Lập ngày {timezone.localdate():%d/%m/%Y} từ số liệu tổng hợp hằng ngày của PostGov.",
+        italic=True,
+    )
+    pdf.signature_boxes("NGƯỜI LẬP BIỂU", "THỦ TRƯỞNG ĐƠN VỊ")
+    return pdf.render()
