@@ -31,6 +31,7 @@ from postgov.dossiers.workflow import State
 from postgov.identity.access import role_required
 from postgov.identity.models import POINT_ROLES
 from postgov.lib.idcard import Gender, IdCardError, parse_qr
+from postgov.places import positions
 
 STEPS = (
     ("applicant", "dossiers:intake_applicant"),
@@ -385,6 +386,53 @@ def _attach_scans(request, dossier, documents, form) -> list[str]:
     return problems
 
 
+def _position_initial(dossier: Dossier) -> dict:
+    """The pin's start: the position this draft holds when a person set it, else the last
+    one confirmed for the same citizen's same address; none when only the commune's centre
+    is known (the clerk places it, or it stays approximate)."""
+    if dossier.return_position_source in positions.CONFIRMED:
+        return {
+            "return_latitude": dossier.return_latitude,
+            "return_longitude": dossier.return_longitude,
+        }
+    proposed = pricing.proposed_position(dossier)
+    if proposed is None:
+        return {}
+    return {
+        "return_latitude": proposed.latitude,
+        "return_longitude": proposed.longitude,
+        "proposed": True,
+    }
+
+
+def _pin_markers(form: RouteFeesForm, dossier: Dossier) -> list[dict]:
+    """The one draggable marker of the return step, where the form's fields put it, or at
+    the delivery commune's centre, or at the post office."""
+    lat, lon = form["return_latitude"].value(), form["return_longitude"].value()
+    try:
+        start = (float(lat), float(lon))
+    except (TypeError, ValueError):
+        commune = dossier.return_commune or dossier.receiving_point.commune
+        centre = positions.commune_centre(commune)
+        point = dossier.receiving_point
+        if centre is not None:
+            start = (centre.latitude, centre.longitude)
+        elif point.latitude is not None and point.longitude is not None:
+            start = (point.latitude, point.longitude)
+        else:
+            return []
+    return [
+        {
+            "lat": start[0],
+            "lon": start[1],
+            "name": _("Delivery address"),
+            "kind": "pin",
+            "lat_input": form["return_latitude"].auto_id,
+            "lon_input": form["return_longitude"].auto_id,
+        }
+    ]
+
+
 def _route_initial(dossier: Dossier) -> dict:
     return {
         "agency": dossier.agency_id,
@@ -392,6 +440,7 @@ def _route_initial(dossier: Dossier) -> dict:
         "return_address": dossier.return_address,
         "return_commune": dossier.return_commune_id,
         "return_point": dossier.return_point_id,
+        **_position_initial(dossier),
         "fee_option": dossier.fee_option_id,
         "post_collects_fee": dossier.post_collects_fee,
         "weight_g": dossier.weight_g,
@@ -442,6 +491,8 @@ def intake_fees(request, pk: int):
             quote=quote,
             problems=problems + quote.problems,
             no_agency=not agencies.exists(),
+            pin_markers=_pin_markers(form, dossier),
+            position_proposed=not form.is_bound and form.initial.get("proposed", False),
         ),
     )
 

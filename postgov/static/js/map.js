@@ -55,6 +55,23 @@
     return box;
   }
 
+  // A draggable marker that writes where it stands into the form's hidden inputs; a click
+  // on the map moves it there. The inputs stay empty until a person places it.
+  function addPin(map, marker) {
+    var pin = L.marker([marker.lat, marker.lon], { draggable: true, keyboard: true, title: marker.name }).addTo(map);
+    function store(latlng) {
+      [[marker.lat_input, latlng.lat], [marker.lon_input, latlng.lng]].forEach(function (pair) {
+        var input = document.getElementById(pair[0]);
+        if (!input) return;
+        input.value = pair[1].toFixed(6);
+        input.dispatchEvent(new Event("change", { bubbles: true }));
+      });
+      map.getContainer().setAttribute("data-pinned", "");
+    }
+    pin.on("dragend", function () { store(pin.getLatLng()); });
+    map.on("click", function (event) { pin.setLatLng(event.latlng); store(event.latlng); });
+  }
+
   function draw(element) {
     var source = document.getElementById(element.getAttribute("data-markers"));
     var markers = source ? JSON.parse(source.textContent) : [];
@@ -66,6 +83,7 @@
     markers.forEach(function (marker) {
       var position = [marker.lat, marker.lon];
       bounds.push(position);
+      if (marker.kind === "pin") { addPin(map, marker); return; }
       var circle = L.circleMarker(position, STYLES[marker.kind] || STYLES.point).addTo(map);
       circle.bindPopup(popup(marker));
       // On a plain background the communes' names are the only landmarks: always shown,
