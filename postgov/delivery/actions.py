@@ -327,7 +327,7 @@ def proposed_pickup_position(
         .values_list("address", "latitude", "longitude", "vpostcode", "position_source")
     )
     for text, latitude, longitude, code, source in earlier[:20]:
-        if positions.same_address(text, address):
+        if latitude is not None and longitude is not None and positions.same_address(text, address):
             return positions.Position(latitude, longitude, source, code)
     return positions.commune_centre(commune)
 

@@ -7,6 +7,7 @@ app_name = "reports"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("sla/", views.sla, name="sla"),
+    path("map/", views.service_point_map, name="point_map"),
     path("reconciliation/", views.reconciliation, name="reconciliation"),
     path("portal/", views.portal_sync, name="portal_sync"),
     path("portal/retry/", views.portal_retry, name="portal_retry"),

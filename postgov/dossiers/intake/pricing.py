@@ -239,6 +239,10 @@ def proposed_position(dossier: Dossier) -> positions.Position | None:
         .values_list("return_address", "return_latitude", "return_longitude", "return_vpostcode")
     )
     for address, latitude, longitude, code in earlier[:20]:
-        if positions.same_address(address, dossier.return_address):
+        if (
+            latitude is not None
+            and longitude is not None
+            and positions.same_address(address, dossier.return_address)
+        ):
             return positions.Position(latitude, longitude, positions.Source.PIN, code)
     return None

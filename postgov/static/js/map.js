@@ -10,6 +10,13 @@
     here: { radius: 7, color: "#0b4f9c", fillColor: "#3b82f6", fillOpacity: 0.9, weight: 2 }
   };
 
+  // A point's workload on the manager's map: overdue legs, busy, or fine.
+  var LEVELS = {
+    late: { color: "#7a0010", fillColor: "#dc3545", radius: 10 },
+    busy: { color: "#8a5a00", fillColor: "#fd7e14", radius: 9 },
+    ok: { color: "#0f5132", fillColor: "#198754" }
+  };
+
   function showError(element) {
     var note = element.parentNode.querySelector("[data-map-error]");
     if (!note) return;
@@ -84,8 +91,11 @@
       var position = [marker.lat, marker.lon];
       bounds.push(position);
       if (marker.kind === "pin") { addPin(map, marker); return; }
-      var circle = L.circleMarker(position, STYLES[marker.kind] || STYLES.point).addTo(map);
-      circle.bindPopup(popup(marker));
+      var style = L.extend({}, STYLES[marker.kind] || STYLES.point, LEVELS[marker.level] || {});
+      var circle = L.circleMarker(position, style).addTo(map);
+      // A point that leads to its own page opens it on a click; the others show a popup.
+      if (marker.go && marker.url) circle.on("click", function () { window.location.assign(marker.url); });
+      else circle.bindPopup(popup(marker));
       // On a plain background the communes' names are the only landmarks: always shown,
       // quietly; the points' names while there are few enough to read.
       var permanent = marker.kind === "centre" ? plain
