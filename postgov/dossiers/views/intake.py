@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 
 from django.contrib import messages
@@ -406,22 +407,24 @@ def _position_initial(dossier: Dossier) -> dict:
 
 
 def _pin_markers(form: RouteFeesForm, dossier: Dossier) -> list[dict]:
-    """The one draggable marker of the return step, where the form's fields put it, or at
-    the delivery commune's centre, or at the post office."""
-    lat, lon = form["return_latitude"].value(), form["return_longitude"].value()
+    """The draggable marker of the return step, where the form's fields put it, or at the
+    delivery commune's centre, or at the post office; with the commune's centre as the
+    landmark on a plain background."""
+    commune = dossier.return_commune or dossier.receiving_point.commune
+    known = [
+        (place.latitude, place.longitude)
+        for place in (commune, dossier.receiving_point)
+        if place.latitude is not None and place.longitude is not None
+    ]
     try:
-        start = (float(lat), float(lon))
+        start = (float(form["return_latitude"].value()), float(form["return_longitude"].value()))
     except (TypeError, ValueError):
-        commune = dossier.return_commune or dossier.receiving_point.commune
-        centre = positions.commune_centre(commune)
-        point = dossier.receiving_point
-        if centre is not None:
-            start = (centre.latitude, centre.longitude)
-        elif point.latitude is not None and point.longitude is not None:
-            start = (point.latitude, point.longitude)
-        else:
+        start = (math.nan, math.nan)
+    if not all(math.isfinite(value) for value in start):
+        if not known:
             return []
-    return [
+        start = known[0]
+    markers = [
         {
             "lat": start[0],
             "lon": start[1],
@@ -431,6 +434,16 @@ def _pin_markers(form: RouteFeesForm, dossier: Dossier) -> list[dict]:
             "lon_input": form["return_longitude"].auto_id,
         }
     ]
+    if commune.latitude is not None and commune.longitude is not None:
+        markers.append(
+            {
+                "lat": commune.latitude,
+                "lon": commune.longitude,
+                "name": commune.name,
+                "kind": "centre",
+            }
+        )
+    return markers
 
 
 def _route_initial(dossier: Dossier) -> dict:
