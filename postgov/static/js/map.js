@@ -100,7 +100,9 @@
       // quietly; the points' names while there are few enough to read.
       var permanent = marker.kind === "centre" ? plain
         : marker.kind === "point" && markers.length <= 12;
-      circle.bindTooltip(marker.name, {
+      // Without a popup, the tooltip carries the detail (a point's workload).
+      var label = marker.go && marker.detail ? marker.name + " — " + marker.detail : marker.name;
+      circle.bindTooltip(label, {
         permanent: permanent, direction: marker.kind === "centre" ? "bottom" : "top", className: "pg-map-label pg-map-label-" + marker.kind
       });
     });
