@@ -13,7 +13,7 @@ from django.urls import reverse
 from postgov.dossiers.clock import LATE, standing_filter
 from postgov.dossiers.models import Dossier, LegRecord
 from postgov.dossiers.workflow import STATES
-from postgov.identity.models import Role
+from postgov.identity.models import POINT_ROLES, Role
 from postgov.places.models import ServicePoint
 
 MAP_ROLES = (Role.SUPERVISOR, Role.PROVINCIAL_ADMIN, Role.AUDITOR)
@@ -69,11 +69,18 @@ def point_loads(access, now: datetime) -> list[PointLoad]:
     return [PointLoad(row, row.open_dossiers, row.overdue_legs) for row in rows]
 
 
-def day_url(point: ServicePoint) -> str:
-    return f"{reverse('dossiers:today')}?point={point.pk}"
+def day_urls(access, loads: list[PointLoad]) -> dict[int, str]:
+    """The day page of each point the person works at; the day page is a post office's
+    own, so oversight from the province gets the figures without the link."""
+    mine = access.point_ids(*POINT_ROLES)
+    return {
+        load.point.pk: f"{reverse('dossiers:today')}?point={load.point.pk}"
+        for load in loads
+        if load.point.pk in mine
+    }
 
 
-def markers(loads: list[PointLoad], describe) -> list[dict]:
+def markers(loads: list[PointLoad], urls: dict[int, str], describe) -> list[dict]:
     """`describe(load)`: the popup's line, in the page's language."""
     return [
         {
@@ -81,10 +88,10 @@ def markers(loads: list[PointLoad], describe) -> list[dict]:
             "lon": load.point.longitude,
             "name": load.point.name,
             "detail": describe(load),
-            "url": day_url(load.point),
+            "url": urls.get(load.point.pk, ""),
             "kind": "point",
             "level": load.level,
-            "go": True,
+            "go": load.point.pk in urls,
         }
         for load in loads
         if load.point.latitude is not None and load.point.longitude is not None

@@ -174,12 +174,13 @@ def service_point_map(request):
             "overdue": load.overdue,
         }
 
+    urls = point_map.day_urls(request.access, loads)
     return render(
         request,
         "reports/point_map.html",
         {
-            "rows": [(load, point_map.day_url(load.point)) for load in loads],
-            "markers": point_map.markers(loads, describe),
+            "rows": [(load, urls.get(load.point.pk, "")) for load in loads],
+            "markers": point_map.markers(loads, urls, describe),
             "busy": point_map.BUSY,
         },
     )
