@@ -29,6 +29,7 @@ from postgov.lib.phones import to_e164
 from postgov.lib.s10 import make_item_id
 from postgov.lib.text import unaccent
 from postgov.notify.actions import queue_message
+from postgov.places import positions
 from postgov.places.addresses import split_address
 from postgov.places.models import Commune, ServicePoint
 
@@ -135,6 +136,17 @@ def _queue_pickup_sms(booking: PickupBooking, template: str, extra: dict[str, An
     queue_message("sms", to_e164(booking.phone), template, context, about=booking)
 
 
+def _position_fields(position: positions.Position | None) -> dict[str, Any]:
+    if position is None:
+        return {}
+    return {
+        "latitude": position.latitude,
+        "longitude": position.longitude,
+        "vpostcode": position.vpostcode,
+        "position_source": position.source,
+    }
+
+
 def book_pickup(
     *,
     procedure: Procedure,
@@ -156,6 +168,7 @@ def book_pickup(
     problem = scheduling.day_problem(day, commune.province_id)
     if problem:
         raise PickupError(problem)
+    position = proposed_pickup_position(phone, split_address(address, commune), commune)
     with transaction.atomic():
         # Bookings of one post office are counted one at a time, so two citizens booking
         # the last place of a window at once cannot both get it.
@@ -164,6 +177,7 @@ def book_pickup(
             raise PickupError(scheduling.full_message(point.name))
         booking = create_with_code(
             lambda code: PickupBooking.objects.create(
+                **_position_fields(position),
                 code=code,
                 province_id=commune.province_id,
                 procedure=procedure,
@@ -250,6 +264,66 @@ def assign_pickup(
         )
         _notify_pickup(booking, "pickup_assigned", postman=unaccent(postman.get_full_name()))
     return booking
+
+
+def confirm_pickup_position(
+    booking_id: int,
+    latitude: float | None,
+    longitude: float | None,
+    *,
+    actor: Any,
+    access: Access,
+    request: HttpRequest | None = None,
+) -> PickupBooking:
+    """The postman at the door records the phone's position as the pickup address's.
+    Refused (PickupError) when it is far from the booking's commune."""
+    with transaction.atomic():
+        booking = lock_one(PickupBooking, booking_id)
+        if not can_visit(access, booking):
+            raise PermissionDenied
+        try:
+            position = positions.checked(
+                latitude, longitude, booking.commune, positions.Source.DOOR
+            )
+        except positions.PositionError as exc:
+            raise PickupError(str(exc)) from None
+        previous = booking.position_source
+        booking.latitude, booking.longitude = position.latitude, position.longitude
+        booking.vpostcode = position.vpostcode
+        booking.position_source = position.source
+        booking.save(
+            update_fields=["latitude", "longitude", "vpostcode", "position_source", "updated_at"]
+        )
+        record(
+            "pickup.position_confirmed",
+            request=request,
+            actor=actor,
+            obj=booking,
+            service_point_id=booking.service_point_id,
+            details={"vpostcode": booking.vpostcode, "previous": previous},
+        )
+    return booking
+
+
+def proposed_pickup_position(
+    phone: str, address: str, commune: Commune
+) -> positions.Position | None:
+    """The last confirmed position of the same phone's same address, else the commune's
+    centre (approximate)."""
+    earlier = (
+        PickupBooking.objects.filter(
+            phone=phone,
+            commune=commune,
+            position_source__in=positions.CONFIRMED,
+            latitude__isnull=False,
+        )
+        .order_by("-updated_at", "-pk")
+        .values_list("address", "latitude", "longitude", "vpostcode", "position_source")
+    )
+    for text, latitude, longitude, code, source in earlier[:20]:
+        if latitude is not None and longitude is not None and positions.same_address(text, address):
+            return positions.Position(latitude, longitude, source, code)
+    return positions.commune_centre(commune)
 
 
 def record_failed_visit(

@@ -196,3 +196,10 @@ class TrackForm(StyledFormMixin, forms.Form):
             attrs={"inputmode": "numeric", "maxlength": 4, "autocomplete": "off"}
         ),
     )
+
+
+class DoorPositionForm(forms.Form):
+    """Filled by the phone's geolocation (static/js/door-position.js)."""
+
+    latitude = forms.FloatField(widget=forms.HiddenInput)
+    longitude = forms.FloatField(widget=forms.HiddenInput)

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from postgov.places.positions import Source as PositionSource
+
 
 class ItemSerial(models.Model):
     """The last S10 serial given for a service indicator, on SQLite. On PostgreSQL serials
@@ -65,6 +67,13 @@ class PickupBooking(models.Model):
     address = models.CharField(_("address"), max_length=300)
     commune = models.ForeignKey(
         "places.Commune", models.PROTECT, related_name="+", verbose_name=_("commune")
+    )
+    # Where the pickup address is (places.positions): its source says how far to trust it.
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    vpostcode = models.CharField("Vpostcode", max_length=12, blank=True)
+    position_source = models.CharField(
+        _("position set by"), max_length=8, choices=PositionSource.choices, blank=True
     )
     date = models.DateField(_("date"))
     window = models.CharField(_("time"), max_length=10, choices=Window.choices)

@@ -12,4 +12,5 @@ urlpatterns = [
     path("pickups/<int:pk>/", views.pickup_detail, name="pickup"),
     path("pickups/<int:pk>/assign/", views.pickup_assign, name="pickup_assign"),
     path("pickups/<int:pk>/fail/", views.pickup_fail, name="pickup_fail"),
+    path("pickups/<int:pk>/position/", views.pickup_position, name="pickup_position"),
 ]

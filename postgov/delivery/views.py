@@ -22,7 +22,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from postgov.audit.actions import client_ip
 from postgov.catalog import catalog_access
 from postgov.delivery import actions, pickup_tracking
-from postgov.delivery.forms import AssignForm, BookingForm, FailedVisitForm, MoveForm, TrackForm
+from postgov.delivery.forms import (
+    AssignForm,
+    BookingForm,
+    DoorPositionForm,
+    FailedVisitForm,
+    MoveForm,
+    TrackForm,
+)
 from postgov.delivery.models import PickupBooking
 from postgov.identity.access import role_required
 from postgov.identity.models import Role
@@ -256,6 +263,7 @@ def pickup_detail(request, pk: int):
             if can_assign
             else None,
             "fail_form": FailedVisitForm(),
+            "position_form": DoorPositionForm(),
             "can_visit": actions.can_visit(request.access, booking)
             and booking.status == PickupBooking.Status.ASSIGNED,
             "dossier": getattr(booking, "dossier", None),
@@ -314,4 +322,33 @@ def pickup_fail(request, pk: int):
         raise
     else:
         messages.success(request, _("Visit recorded; the citizen is told by SMS."))
+    return redirect("delivery:pickup", pk=pk)
+
+
+@role_required(Role.SUPERVISOR, Role.POSTMAN)
+@require_POST
+def pickup_position(request, pk: int):
+    """The postman confirms, at the door, that the phone's position is the address's."""
+    booking = _booking(request, pk)
+    form = DoorPositionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The phone did not give a position; try again outdoors."))
+        return redirect("delivery:pickup", pk=pk)
+    try:
+        booking = actions.confirm_pickup_position(
+            booking.pk,
+            form.cleaned_data["latitude"],
+            form.cleaned_data["longitude"],
+            actor=request.user,
+            access=request.access,
+            request=request,
+        )
+    except actions.PickupError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Position recorded for this address: Vpostcode %(code)s.")
+            % {"code": booking.vpostcode or "—"},
+        )
     return redirect("delivery:pickup", pk=pk)

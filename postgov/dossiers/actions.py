@@ -27,6 +27,7 @@ from postgov.dossiers.workflow import (
 )
 from postgov.lib.hooks import Hooks
 from postgov.lib.locking import lock_one
+from postgov.places import positions
 
 if TYPE_CHECKING:
     from postgov.identity.access import Access
@@ -167,6 +168,58 @@ def visible_dossiers(
         agency_field="agency",
         province_field="province",
     )
+
+
+# Who may confirm a delivery address's position at the door.
+DOOR_ROLES = ("postman", "supervisor")
+
+
+def confirm_return_position(
+    dossier_id: int,
+    latitude: float | None,
+    longitude: float | None,
+    *,
+    actor: Any,
+    access: Access,
+    request: HttpRequest | None = None,
+) -> Dossier:
+    """The postman at the door records the phone's position as the delivery address's.
+    TransitionError when the position is far from the address's commune."""
+    with transaction.atomic():
+        dossier = lock_one(Dossier, dossier_id)
+        point_id = dossier.return_point_id or dossier.receiving_point_id
+        if not access.can_act_at_point(point_id, *DOOR_ROLES):
+            raise TransitionError(_("You cannot act on this dossier."))
+        if not dossier.return_address:
+            raise TransitionError(_("This dossier has no delivery address."))
+        try:
+            position = positions.checked(
+                latitude, longitude, dossier.return_commune, positions.Source.DOOR
+            )
+        except positions.PositionError as exc:
+            raise TransitionError(str(exc)) from None
+        previous = dossier.return_position_source
+        dossier.return_latitude, dossier.return_longitude = position.latitude, position.longitude
+        dossier.return_vpostcode = position.vpostcode
+        dossier.return_position_source = position.source
+        dossier.save(
+            update_fields=[
+                "return_latitude",
+                "return_longitude",
+                "return_vpostcode",
+                "return_position_source",
+                "updated_at",
+            ]
+        )
+        record(
+            "dossier.position_confirmed",
+            request=request,
+            actor=actor,
+            obj=dossier,
+            service_point_id=point_id,
+            details={"vpostcode": dossier.return_vpostcode, "previous": previous},
+        )
+    return dossier
 
 
 @transaction.atomic

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from postgov.dossiers.workflow import SEGMENT_BY_NAME, State
 from postgov.lib.idcard import Gender
+from postgov.places.positions import Source as PositionSource
 
 
 class ServiceOption(models.TextChoices):
@@ -129,6 +130,13 @@ class Dossier(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("post office for collection"),
+    )
+    # Where the delivery address is (places.positions): its source says how far to trust it.
+    return_latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    return_longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    return_vpostcode = models.CharField("Vpostcode", max_length=12, blank=True)
+    return_position_source = models.CharField(
+        _("position set by"), max_length=8, choices=PositionSource.choices, blank=True
     )
 
     # Money (VND) ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ urlpatterns = [
     path("sla/", views.sla, name="sla"),
     path("volumes/", views.volumes, name="volumes"),
     path("volumes/report.pdf", views.volumes_pdf, name="volumes_pdf"),
+    path("map/", views.service_point_map, name="point_map"),
     path("reconciliation/", views.reconciliation, name="reconciliation"),
     path("portal/", views.portal_sync, name="portal_sync"),
     path("portal/retry/", views.portal_retry, name="portal_retry"),

@@ -29,7 +29,7 @@ from postgov.identity.access import role_required
 from postgov.identity.models import AGENCY_ROLES, Role
 from postgov.lib.forms import StyledFormMixin
 from postgov.places.models import ServicePoint
-from postgov.reports import monthly_pdf
+from postgov.reports import monthly_pdf, point_map
 from postgov.reports.reconciliation import period_bounds, reconcile, to_csv, to_xlsx
 from postgov.reports.sla import legs_in_scope, sla_report
 from postgov.reports.volumes import (
@@ -164,11 +164,37 @@ def dashboard(request):
             endpoint__agency__in=agencies, status=WebhookDelivery.Status.FAILED
         ).count(),
         "oversight": access.has_role(*OVERSIGHT),
+        "can_map": access.has_role(*point_map.MAP_ROLES),
     }
     if context["oversight"]:
         report = portal.not_synced_report(access.province_ids())
         context["portal_pending"] = sum(report["counts"].values())
     return render(request, "reports/dashboard.html", context)
+
+
+@require_GET
+@role_required(*point_map.MAP_ROLES)
+def service_point_map(request):
+    """The service points in scope, coloured by open dossiers and overdue legs; the table
+    beside the map says the same without JavaScript."""
+    loads = point_map.point_loads(request.access, timezone.now())
+
+    def describe(load: point_map.PointLoad) -> str:
+        return _("%(open)s open dossiers, %(overdue)s overdue legs") % {
+            "open": load.open,
+            "overdue": load.overdue,
+        }
+
+    urls = point_map.day_urls(request.access, loads)
+    return render(
+        request,
+        "reports/point_map.html",
+        {
+            "rows": [(load, urls.get(load.point.pk, "")) for load in loads],
+            "markers": point_map.markers(loads, urls, describe),
+            "busy": point_map.BUSY,
+        },
+    )
 
 
 @require_GET

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from postgov.agencies.models import Agency
 from postgov.delivery.actions import missing_signatures_for, review_missing_signature
-from postgov.delivery.forms import SignForm
+from postgov.delivery.forms import DoorPositionForm, SignForm
 from postgov.delivery.models import (
     DeliveryAttempt,
     Manifest,
@@ -29,7 +29,7 @@ from postgov.delivery.models import (
     ProofOfDelivery,
 )
 from postgov.delivery.signatures import ProofFileError, checked_photo
-from postgov.dossiers.actions import TransitionError, visible_dossiers
+from postgov.dossiers.actions import TransitionError, confirm_return_position, visible_dossiers
 from postgov.dossiers.carriage import manifests, returns
 from postgov.dossiers.carriage.handover_record import handover_record_pdf, item_label_pdf
 from postgov.dossiers.carriage.manifests import ManifestError
@@ -501,9 +501,39 @@ def delivery_page(request, pk: int):
             "same_digits_asked": same_digits_asked,
             "item": returns.return_item(dossier),
             "open_step": step,
+            "position_form": DoorPositionForm(),
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+@require_POST
+@role_required(Role.POSTMAN, Role.SUPERVISOR)
+def delivery_position(request, pk: int):
+    """The postman confirms, at the door, that the phone's position is the address's."""
+    dossier = get_object_or_404(_return_dossiers(request.access), pk=pk)
+    form = DoorPositionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The phone did not give a position; try again outdoors."))
+        return redirect("carriage:delivery", pk=pk)
+    try:
+        dossier = confirm_return_position(
+            dossier.pk,
+            form.cleaned_data["latitude"],
+            form.cleaned_data["longitude"],
+            actor=request.user,
+            access=request.access,
+            request=request,
+        )
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Position recorded for this address: Vpostcode %(code)s.")
+            % {"code": dossier.return_vpostcode or "—"},
+        )
+    return redirect("carriage:delivery", pk=pk)
 
 
 @require_GET

@@ -28,6 +28,7 @@ urlpatterns = [
     path("items/<str:item_id>/label.pdf", trip_views.item_label, name="item_label"),
     path("deliveries/", trip_views.deliveries, name="deliveries"),
     path("deliveries/<int:pk>/", trip_views.delivery_page, name="delivery"),
+    path("deliveries/<int:pk>/position/", trip_views.delivery_position, name="delivery_position"),
     path("deliveries/<int:pk>/proof/<slug:kind>/", trip_views.proof_file, name="proof_file"),
     path("unsigned/", trip_views.missing_signatures, name="missing_signatures"),
     path(

@@ -24,6 +24,7 @@ from postgov.dossiers.templatetags.money import grouped
 from postgov.lib.forms import ModelChoiceField, StyledFormMixin
 from postgov.lib.idcard import Gender, IdCardError, validate_cccd
 from postgov.lib.phones import PhoneError, normalise_mobile
+from postgov.places import positions
 from postgov.places.models import Commune, ServicePoint
 
 DATE_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d%m%Y", "%Y-%m-%d"]
@@ -277,6 +278,10 @@ class RouteFeesForm(StyledFormMixin, forms.Form):
         required=False,
         widget=FastSelect,
     )
+    # Filled by the map's pin (static/js/map.js); without JavaScript they stay empty and
+    # the commune's centre is used, marked approximate.
+    return_latitude = forms.FloatField(required=False, widget=forms.HiddenInput)
+    return_longitude = forms.FloatField(required=False, widget=forms.HiddenInput)
     fee_option = FeeField(
         queryset=Fee.objects.none(),
         label=_("Procedure fee"),
@@ -362,14 +367,30 @@ class RouteFeesForm(StyledFormMixin, forms.Form):
                 self.add_error("return_address", _("Give the delivery address."))
             if not data.get("return_commune"):
                 self.add_error("return_commune", _("Choose the commune."))
+            else:
+                self._check_position(data)
         if method == ReturnMethod.HOLD and not data.get("return_point"):
             self.add_error("return_point", _("Choose the post office."))
         return data
+
+    def _check_position(self, data) -> None:
+        latitude, longitude = data.get("return_latitude"), data.get("return_longitude")
+        if latitude is None and longitude is None:
+            return
+        try:
+            self.position = positions.checked(
+                latitude, longitude, data["return_commune"], positions.Source.PIN
+            )
+        except positions.PositionError as exc:
+            self.add_error(None, str(exc))
+
+    position: positions.Position | None = None
 
     def choices(self) -> RouteAndFees:
         """The valid form's choices, as the intake actions take them."""
         data = self.cleaned_data
         return RouteAndFees(
+            return_position=self.position,
             agency=data.get("agency"),
             return_method=data["return_method"],
             return_address=data.get("return_address") or "",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from postgov.agencies.models import Agency
@@ -28,6 +28,7 @@ from postgov.dossiers.models import (
     PaymentMethod,
     ReturnMethod,
 )
+from postgov.places import positions
 from postgov.places.addresses import split_address
 from postgov.places.models import Commune, ServicePoint
 
@@ -129,6 +130,8 @@ class RouteAndFees:
     exemption_note: str = ""
     payment_method: str = ""
     payment_reference: str = ""
+    # Checked by the form (places.positions); None: the commune's centre, approximate.
+    return_position: positions.Position | None = None
 
 
 def apply_route_and_fees(dossier: Dossier, choices: RouteAndFees) -> None:
@@ -138,6 +141,13 @@ def apply_route_and_fees(dossier: Dossier, choices: RouteAndFees) -> None:
     dossier.return_address = split_address(choices.return_address, choices.return_commune)
     dossier.return_commune = choices.return_commune
     dossier.return_point = choices.return_point or dossier.receiving_point
+    position = None
+    if choices.return_method == ReturnMethod.DELIVER:
+        position = choices.return_position or positions.commune_centre(choices.return_commune)
+    dossier.return_latitude = position.latitude if position else None
+    dossier.return_longitude = position.longitude if position else None
+    dossier.return_vpostcode = position.vpostcode if position else ""
+    dossier.return_position_source = position.source if position else ""
     dossier.fee_option = choices.fee_option
     dossier.post_collects_fee = choices.post_collects_fee
     dossier.weight_g = choices.weight_g
@@ -184,6 +194,10 @@ ROUTE_FIELDS = [
     "return_address",
     "return_commune",
     "return_point",
+    "return_latitude",
+    "return_longitude",
+    "return_vpostcode",
+    "return_position_source",
     "fee_option",
     "post_collects_fee",
     "weight_g",
@@ -201,4 +215,34 @@ def route_details(dossier: Dossier, choices: RouteAndFees) -> dict:
         "total": dossier.total_due,
         "payment": dossier.payment_method,
         "exemption": choices.exemption.code if choices.exemption else "",
+        "position": dossier.return_position_source,
     }
+
+
+def proposed_position(dossier: Dossier) -> positions.Position | None:
+    """The last confirmed position of the same citizen's same delivery address (same
+    verified ID number or phone, same address text, same commune), or None."""
+    if not dossier.return_address or dossier.return_commune_id is None:
+        return None
+    earlier = (
+        Dossier.objects.filter(
+            return_commune_id=dossier.return_commune_id,
+            return_position_source__in=positions.CONFIRMED,
+            return_latitude__isnull=False,
+        )
+        .filter(
+            models.Q(applicant_id_number=dossier.applicant_id_number)
+            | models.Q(applicant_phone=dossier.applicant_phone)
+        )
+        .exclude(pk=dossier.pk)
+        .order_by("-updated_at", "-pk")
+        .values_list("return_address", "return_latitude", "return_longitude", "return_vpostcode")
+    )
+    for address, latitude, longitude, code in earlier[:20]:
+        if (
+            latitude is not None
+            and longitude is not None
+            and positions.same_address(address, dossier.return_address)
+        ):
+            return positions.Position(latitude, longitude, positions.Source.PIN, code)
+    return None

@@ -102,8 +102,10 @@ def agency_party(agency: Agency) -> Party:
 def citizen_party(dossier: Dossier) -> Party:
     """Where the result is delivered: the return address given at the counter (or the
     applicant's own), with its commune's postal code when the current set has one."""
+    code = ""
     if dossier.return_address:
         street, commune = dossier.return_address, dossier.return_commune
+        code = dossier.return_vpostcode
     else:
         street = dossier.applicant_address
         commune = dossier.applicant_commune or dossier.return_commune
@@ -111,6 +113,7 @@ def citizen_party(dossier: Dossier) -> Party:
         name=f"{dossier.applicant_name} — {dossier.applicant_phone}",
         address=one_line(street, commune),
         postal_code=postal_code_of_commune(commune) if commune else "",
+        vpostcode=vpostcode.parse(code).pretty if code else "",
     )
 
 

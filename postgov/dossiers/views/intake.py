@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 
 from django.contrib import messages
@@ -31,6 +32,7 @@ from postgov.dossiers.workflow import State
 from postgov.identity.access import role_required
 from postgov.identity.models import POINT_ROLES
 from postgov.lib.idcard import Gender, IdCardError, parse_qr
+from postgov.places import positions
 
 STEPS = (
     ("applicant", "dossiers:intake_applicant"),
@@ -385,6 +387,65 @@ def _attach_scans(request, dossier, documents, form) -> list[str]:
     return problems
 
 
+def _position_initial(dossier: Dossier) -> dict:
+    """The pin's start: the position this draft holds when a person set it, else the last
+    one confirmed for the same citizen's same address; none when only the commune's centre
+    is known (the clerk places it, or it stays approximate)."""
+    if dossier.return_position_source in positions.CONFIRMED:
+        return {
+            "return_latitude": dossier.return_latitude,
+            "return_longitude": dossier.return_longitude,
+        }
+    proposed = pricing.proposed_position(dossier)
+    if proposed is None:
+        return {}
+    return {
+        "return_latitude": proposed.latitude,
+        "return_longitude": proposed.longitude,
+        "proposed": True,
+    }
+
+
+def _pin_markers(form: RouteFeesForm, dossier: Dossier) -> list[dict]:
+    """The draggable marker of the return step, where the form's fields put it, or at the
+    delivery commune's centre, or at the post office; with the commune's centre as the
+    landmark on a plain background."""
+    commune = dossier.return_commune or dossier.receiving_point.commune
+    known = [
+        (place.latitude, place.longitude)
+        for place in (commune, dossier.receiving_point)
+        if place.latitude is not None and place.longitude is not None
+    ]
+    try:
+        start = (float(form["return_latitude"].value()), float(form["return_longitude"].value()))
+    except (TypeError, ValueError):
+        start = (math.nan, math.nan)
+    if not all(math.isfinite(value) for value in start):
+        if not known:
+            return []
+        start = known[0]
+    markers = [
+        {
+            "lat": start[0],
+            "lon": start[1],
+            "name": _("Delivery address"),
+            "kind": "pin",
+            "lat_input": form["return_latitude"].auto_id,
+            "lon_input": form["return_longitude"].auto_id,
+        }
+    ]
+    if commune.latitude is not None and commune.longitude is not None:
+        markers.append(
+            {
+                "lat": commune.latitude,
+                "lon": commune.longitude,
+                "name": commune.name,
+                "kind": "centre",
+            }
+        )
+    return markers
+
+
 def _route_initial(dossier: Dossier) -> dict:
     return {
         "agency": dossier.agency_id,
@@ -392,6 +453,7 @@ def _route_initial(dossier: Dossier) -> dict:
         "return_address": dossier.return_address,
         "return_commune": dossier.return_commune_id,
         "return_point": dossier.return_point_id,
+        **_position_initial(dossier),
         "fee_option": dossier.fee_option_id,
         "post_collects_fee": dossier.post_collects_fee,
         "weight_g": dossier.weight_g,
@@ -442,6 +504,8 @@ def intake_fees(request, pk: int):
             quote=quote,
             problems=problems + quote.problems,
             no_agency=not agencies.exists(),
+            pin_markers=_pin_markers(form, dossier),
+            position_proposed=not form.is_bound and form.initial.get("proposed", False),
         ),
     )
 

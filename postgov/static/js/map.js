@@ -10,6 +10,13 @@
     here: { radius: 7, color: "#0b4f9c", fillColor: "#3b82f6", fillOpacity: 0.9, weight: 2 }
   };
 
+  // A point's workload on the manager's map: overdue legs, busy, or fine.
+  var LEVELS = {
+    late: { color: "#7a0010", fillColor: "#dc3545", radius: 10 },
+    busy: { color: "#8a5a00", fillColor: "#fd7e14", radius: 9 },
+    ok: { color: "#0f5132", fillColor: "#198754" }
+  };
+
   function showError(element) {
     var note = element.parentNode.querySelector("[data-map-error]");
     if (!note) return;
@@ -55,6 +62,23 @@
     return box;
   }
 
+  // A draggable marker that writes where it stands into the form's hidden inputs; a click
+  // on the map moves it there. The inputs stay empty until a person places it.
+  function addPin(map, marker) {
+    var pin = L.marker([marker.lat, marker.lon], { draggable: true, keyboard: true, title: marker.name }).addTo(map);
+    function store(latlng) {
+      [[marker.lat_input, latlng.lat], [marker.lon_input, latlng.lng]].forEach(function (pair) {
+        var input = document.getElementById(pair[0]);
+        if (!input) return;
+        input.value = pair[1].toFixed(6);
+        input.dispatchEvent(new Event("change", { bubbles: true }));
+      });
+      map.getContainer().setAttribute("data-pinned", "");
+    }
+    pin.on("dragend", function () { store(pin.getLatLng()); });
+    map.on("click", function (event) { pin.setLatLng(event.latlng); store(event.latlng); });
+  }
+
   function draw(element) {
     var source = document.getElementById(element.getAttribute("data-markers"));
     var markers = source ? JSON.parse(source.textContent) : [];
@@ -66,13 +90,19 @@
     markers.forEach(function (marker) {
       var position = [marker.lat, marker.lon];
       bounds.push(position);
-      var circle = L.circleMarker(position, STYLES[marker.kind] || STYLES.point).addTo(map);
-      circle.bindPopup(popup(marker));
+      if (marker.kind === "pin") { addPin(map, marker); return; }
+      var style = L.extend({}, STYLES[marker.kind] || STYLES.point, LEVELS[marker.level] || {});
+      var circle = L.circleMarker(position, style).addTo(map);
+      // A point that leads to its own page opens it on a click; the others show a popup.
+      if (marker.go && marker.url) circle.on("click", function () { window.location.assign(marker.url); });
+      else circle.bindPopup(popup(marker));
       // On a plain background the communes' names are the only landmarks: always shown,
       // quietly; the points' names while there are few enough to read.
       var permanent = marker.kind === "centre" ? plain
         : marker.kind === "point" && markers.length <= 12;
-      circle.bindTooltip(marker.name, {
+      // Without a popup, the tooltip carries the detail (a point's workload).
+      var label = marker.go && marker.detail ? marker.name + " — " + marker.detail : marker.name;
+      circle.bindTooltip(label, {
         permanent: permanent, direction: marker.kind === "centre" ? "bottom" : "top", className: "pg-map-label pg-map-label-" + marker.kind
       });
     });
