@@ -300,7 +300,7 @@ def confirm_pickup_position(
             actor=actor,
             obj=booking,
             service_point_id=booking.service_point_id,
-            details={"vpostcode": booking.vpostcode, "previous": previous},
+            details={"source": position.source, "previous": previous},
         )
     return booking
 

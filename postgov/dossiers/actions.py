@@ -217,7 +217,7 @@ def confirm_return_position(
             actor=actor,
             obj=dossier,
             service_point_id=point_id,
-            details={"vpostcode": dossier.return_vpostcode, "previous": previous},
+            details={"source": position.source, "previous": previous},
         )
     return dossier
 

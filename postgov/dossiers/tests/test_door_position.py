@@ -50,6 +50,8 @@ def test_the_postman_confirms_the_position_at_the_door(client, world, out):
     assert out.return_position_source == "door" and out.return_vpostcode.startswith("48100")
     event = AuditEvent.objects.get(action="dossier.position_confirmed")
     assert event.actor_id == world.postman_a.pk
+    # The trail says who confirmed it and how; where the citizen lives stays on the dossier.
+    assert event.details == {"source": "door", "previous": event.details["previous"]}
     listing = client.get(reverse("carriage:deliveries") + "?tab=out").content.decode()
     assert out.return_vpostcode in listing
     assert citizen_party(out).vpostcode.replace(" ", "").replace("+", "") == out.return_vpostcode
