@@ -1044,6 +1044,33 @@ class Context:
 
         return self._once("booking", build)
 
+    def queue(self) -> dict[str, Any]:
+        """A line at the first post office, with a ticket, a waiting-room screen and an
+        appointment: what the public queue pages open by their tokens."""
+
+        def build():
+            from postgov.queues import actions, slots
+            from postgov.queues.models import QueueService
+
+            service = QueueService.objects.create(
+                service_point=self.world.point_a,
+                letter="A",
+                kind=QueueService.Kind.ADMINISTRATIVE,
+                slot_capacity=5,
+            )
+            _screen, screen_token = actions.create_screen(self.world.point_a, "Phòng chờ")
+            slot = slots.free_slots(service)[0]
+            appointment = actions.book_appointment(service, slot.day, slot.starts_at, "0912345678")
+            return {
+                "service": service,
+                "slot": slot,
+                "ticket": actions.issue_ticket(service),
+                "screen": screen_token,
+                "appointment": appointment,
+            }
+
+        return self._once("queue", build)
+
     def pickup_day(self) -> date:
         # The first day a booking may take, whatever day and season the suite runs in.
         from postgov.delivery import scheduling
@@ -1807,6 +1834,73 @@ TARGETS: list[Target] = [
         fields=("x",),
         valid=_world(lambda ctx: ({"code": ctx.catalog().procedure.code}, [], {})),
         path_values={"code": TEXT_SEGMENT},
+    ),
+    Target(
+        "catalog:checklist",
+        "/catalog/{code}/checklist.pdf",
+        fields=("x",),
+        valid=_world(lambda ctx: ({"code": ctx.catalog().procedure.code}, [], {})),
+        path_values={"code": TEXT_SEGMENT},
+    ),
+    Target(
+        "places:find",
+        "/places/find/",
+        ("POST", "GET"),
+        ("place", "vpostcode", "latitude", "longitude"),
+        _static(
+            ({}, [("place", "Phường 1, thành phố Đông Hà, tỉnh Quảng Trị")]),
+            ({}, [("latitude", "16.8163"), ("longitude", "107.1003")]),
+        ),
+        examples=15,
+    ),
+    # No base map is configured in the tests: the archive's address answers 404.
+    Target("maps:archive", "/maps/basemap.pmtiles", fields=("x",), refused=True),
+    # The waiting room's public pages
+    Target(
+        "queues:book_service",
+        "/queues/book/{point_id}/",
+        fields=("x",),
+        valid=_world(
+            lambda ctx: ({"point_id": str(ctx.queue()["service"].service_point_id)}, [], {})
+        ),
+        path_values={"point_id": INT_SEGMENT},
+    ),
+    Target(
+        "queues:book",
+        "/queues/book/{point_id}/{letter}/",
+        ("POST", "GET"),
+        ("slot", "phone"),
+        _world(
+            lambda ctx: (
+                {"point_id": str(ctx.queue()["service"].service_point_id), "letter": "A"},
+                [("slot", ctx.queue()["slot"].value), ("phone", "0987654321")],
+                {},
+            )
+        ),
+        path_values={"point_id": INT_SEGMENT, "letter": TEXT_SEGMENT},
+    ),
+    Target(
+        "queues:follow",
+        "/queues/t/{token}/",
+        ("GET", "POST"),
+        ("stars",),
+        valid=_world(lambda ctx: ({"token": ctx.queue()["ticket"].token}, [], {})),
+        path_values={"token": TEXT_SEGMENT},
+    ),
+    Target(
+        "queues:display",
+        "/queues/display/{token}/",
+        fields=("x",),
+        valid=_world(lambda ctx: ({"token": ctx.queue()["screen"]}, [], {})),
+        path_values={"token": TEXT_SEGMENT},
+    ),
+    Target(
+        "queues:appointment",
+        "/queues/a/{token}/",
+        ("GET", "POST"),
+        ("action",),
+        valid=_world(lambda ctx: ({"token": ctx.queue()["appointment"].token}, [], {})),
+        path_values={"token": TEXT_SEGMENT},
     ),
     Target(
         "notify:sent_messages",
