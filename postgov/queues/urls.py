@@ -15,9 +15,10 @@ urlpatterns = [
     path("counters/<int:pk>/", views.counter, name="counter"),
     path("counters/<int:pk>/step/", views.counter_step, name="counter_step"),
     # Public, each reached only by its unguessable token (no personal data in the address).
-    path("display/<str:token>/", views.display, name="display"),
-    path("t/<str:token>/", views.follow, name="follow"),
-    path("a/<str:token>/", views.appointment, name="appointment"),
+    # Tokens are URL-safe base64 (letters, digits, "-" and "_"): anything else is no page.
+    path("display/<slug:token>/", views.display, name="display"),
+    path("t/<slug:token>/", views.follow, name="follow"),
+    path("a/<slug:token>/", views.appointment, name="appointment"),
     # Public: booking an appointment at a post office.
     path("book/<int:point_id>/", views.book, name="book_service"),
     path("book/<int:point_id>/<str:letter>/", views.book, name="book"),
