@@ -84,7 +84,7 @@ def _deliveries(point: ServicePoint) -> list[tuple[Stop, RouteRow]]:
         stop = Stop(key=f"d{dossier.pk}", lat=dossier.return_latitude, lon=dossier.return_longitude)
         row = RouteRow(
             kind="delivery",
-            code=dossier.code,
+            code=dossier.code or "",
             url=reverse("carriage:delivery", args=[dossier.pk]),
             window="",
             address=dossier.return_address or dossier.applicant_address,
@@ -145,7 +145,13 @@ def route_today(request):
     markers = []
     if point.latitude is not None and point.longitude is not None:
         markers.append(
-            {"lat": point.latitude, "lon": point.longitude, "name": point.name, "kind": "centre"}
+            {
+                "lat": point.latitude,
+                "lon": point.longitude,
+                "name": point.name,
+                "kind": "centre",
+                "route": True,
+            }
         )
     markers += [
         {
@@ -154,6 +160,7 @@ def route_today(request):
             "name": f"{number}. {item['row'].code}",
             "kind": "point",
             "url": item["row"].url,
+            "route": True,
         }
         for number, item in enumerate(ordered, start=1)
         if not item["unlocated"]

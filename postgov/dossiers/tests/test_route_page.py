@@ -98,3 +98,16 @@ def test_a_day_without_stops(client, world, postman_a):
     client.force_login(postman_a)
     html = client.get(ROUTE, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "No stops today." in html
+
+
+def test_a_stop_without_a_position_comes_last_and_the_map_draws_the_route(
+    client, bookings, postman_a
+):
+    day, made = bookings
+    PickupBooking.objects.filter(pk=made["near"].pk).update(latitude=None, longitude=None)
+    with at_nine(day):
+        client.force_login(postman_a)
+        html = client.get(ROUTE, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert stop_codes(html) == [made[k].code for k in ("mid", "far", "near")]
+    assert "No position for this address: placed last." in html
+    assert html.count('"route": true') == 3  # the post office and the two placed stops
