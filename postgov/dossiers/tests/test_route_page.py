@@ -13,9 +13,12 @@ from django.urls import reverse
 
 from postgov.delivery import actions, scheduling
 from postgov.delivery.models import PickupAttempt, PickupBooking
+from postgov.dossiers.carriage import returns
+from postgov.dossiers.models import Dossier
 from postgov.identity.access import Access
 from postgov.places.models import ServicePoint
 from postgov.places.postal_codes import import_postal_codes
+from tests.agency_helpers import handed_over, move
 from tests.factories import make_intake_catalog
 
 pytestmark = pytest.mark.clock
@@ -111,3 +114,23 @@ def test_a_stop_without_a_position_comes_last_and_the_map_draws_the_route(
     assert stop_codes(html) == [made[k].code for k in ("mid", "far", "near")]
     assert "No position for this address: placed last." in html
     assert html.count('"route": true') == 3  # the post office and the two placed stops
+
+
+def test_a_result_out_for_delivery_is_a_stop_without_a_window(client, bookings, world, postman_a):
+    day, made = bookings
+    with at_nine(day):
+        dossier = handed_over(world)
+        move(dossier, "accept", world.agency_receiver)
+        move(dossier, "result_ready", world.agency_officer)
+        move(dossier, "collect_result", postman_a)
+        returns.out_for_delivery(dossier.pk, user=postman_a, access=Access.for_user(postman_a))
+        # Next door to the nearest pickup: visited right after it.
+        Dossier.objects.filter(pk=dossier.pk).update(
+            return_latitude=OFFICE[0] + 0.006, return_longitude=OFFICE[1]
+        )
+        dossier.refresh_from_db()
+        client.force_login(postman_a)
+        html = client.get(ROUTE, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    codes = [made["near"].code, dossier.code, made["mid"].code, made["far"].code]
+    assert stop_codes(html) == codes
+    assert "Any time today" in html
