@@ -55,6 +55,12 @@ ENTRIES: tuple[Entry, ...] = (
         _("Home pickups booked by citizens and assigned to postmen."),
     ),
     Entry(
+        _("My route today"),
+        "carriage:route",
+        _for(Role.POSTMAN),
+        _("Today's pickups and deliveries in the order to visit them."),
+    ),
+    Entry(
         _("Manifests"),
         "carriage:manifests",
         _for(Role.POSTMAN, Role.SUPERVISOR),

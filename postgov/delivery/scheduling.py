@@ -26,6 +26,12 @@ WINDOW_STARTS = {
     PickupBooking.Window.AFTERNOON: time(13, 30),
     PickupBooking.Window.EVENING: time(17, 0),
 }
+# When the postman must have been: the end of the window the citizen was promised.
+WINDOW_ENDS = {
+    PickupBooking.Window.MORNING: time(11, 30),
+    PickupBooking.Window.AFTERNOON: time(17, 0),
+    PickupBooking.Window.EVENING: time(19, 0),
+}
 OPEN_STATUSES = (PickupBooking.Status.REQUESTED, PickupBooking.Status.ASSIGNED)
 
 

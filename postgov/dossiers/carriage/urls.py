@@ -4,7 +4,7 @@ post's own pages, so their addresses stay where people bookmarked them."""
 
 from django.urls import path
 
-from postgov.dossiers.carriage import agency_views, trip_views
+from postgov.dossiers.carriage import agency_views, route_views, trip_views
 
 app_name = "carriage"
 
@@ -26,6 +26,7 @@ urlpatterns = [
     path("manifests/<int:pk>/record.pdf", trip_views.manifest_record, name="manifest_record"),
     path("manifests/<int:pk>/<slug:step>/", trip_views.manifest_step, name="manifest_step"),
     path("items/<str:item_id>/label.pdf", trip_views.item_label, name="item_label"),
+    path("route/", route_views.route_today, name="route"),
     path("deliveries/", trip_views.deliveries, name="deliveries"),
     path("deliveries/<int:pk>/", trip_views.delivery_page, name="delivery"),
     path("deliveries/<int:pk>/position/", trip_views.delivery_position, name="delivery_position"),

@@ -87,9 +87,11 @@
     var map = L.map(element, { scrollWheelZoom: false });
     addBase(map, element);
     var bounds = [];
+    var line = [];
     markers.forEach(function (marker) {
       var position = [marker.lat, marker.lon];
       bounds.push(position);
+      if (marker.route) line.push(position);
       if (marker.kind === "pin") { addPin(map, marker); return; }
       var style = L.extend({}, STYLES[marker.kind] || STYLES.point, LEVELS[marker.level] || {});
       var circle = L.circleMarker(position, style).addTo(map);
@@ -106,6 +108,8 @@
         permanent: permanent, direction: marker.kind === "centre" ? "bottom" : "top", className: "pg-map-label pg-map-label-" + marker.kind
       });
     });
+    // Markers flagged `route` are stops in the order given: one line joins them.
+    if (line.length > 1) L.polyline(line, { color: "#0d6efd", weight: 3, opacity: 0.7, interactive: false }).addTo(map).bringToBack();
     if (bounds.length === 1) map.setView(bounds[0], 15);
     else map.fitBounds(bounds, { padding: [30, 30], maxZoom: 16 });
     element.setAttribute("data-map-ready", "");
