@@ -78,16 +78,12 @@ def _validation_error(request, exc: ValidationError):
         {"loc": [str(part) for part in err.get("loc", ())], "msg": str(err.get("msg", ""))}
         for err in exc.errors
     ]
-    return problem(
-        request, 422, "Dữ liệu gửi lên không hợp lệ. / The request is not valid.", errors=errors
-    )
+    return problem(request, 422, _("The request is not valid."), errors=errors)
 
 
 @api.exception_handler(Throttled)
 def _throttled(request, exc: Throttled):
-    response = problem(
-        request, 429, "Quá nhiều yêu cầu, vui lòng thử lại sau. / Too many requests, try later."
-    )
+    response = problem(request, 429, _("Too many requests, try later."))
     if exc.wait:
         response["Retry-After"] = str(int(exc.wait))
     return response
@@ -100,12 +96,12 @@ def _http_error(request, exc: HttpError):
 
 @api.exception_handler(AuthenticationError)
 def _authentication_error(request, exc):
-    return problem(request, 401, "Cần xác thực. / Authentication required.")
+    return problem(request, 401, _("Authentication required."))
 
 
 @api.exception_handler(Http404)
 def _not_found(request, exc):
-    return problem(request, 404, "Không tìm thấy. / Not found.")
+    return problem(request, 404, _("Not found."))
 
 
 @api.exception_handler(SuspiciousOperation)
@@ -121,7 +117,7 @@ def _unreadable(request, exc):
 @api.exception_handler(Exception)
 def _unexpected(request, exc):
     logger.exception("Unhandled API error on %s", request.path)
-    return problem(request, 500, "Lỗi hệ thống. / Internal error.")
+    return problem(request, 500, _("Internal error."))
 
 
 api.add_router("/v1/places/", places_router)
@@ -148,8 +144,8 @@ class ProblemDetailsMiddleware:
         ):
             allow = response.get("Allow")
             detail = {
-                404: "Không tìm thấy. / Not found.",
-                405: "Phương thức không được hỗ trợ. / Method not allowed.",
+                404: _("Not found."),
+                405: _("Method not allowed."),
             }.get(response.status_code, HTTPStatus(response.status_code).phrase)
             response = problem(request, response.status_code, detail)
             if allow:

@@ -22,6 +22,27 @@ def test_unknown_api_path_is_a_problem_not_a_page(client):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/api/v1/agencies/does-not-exist", 404),  # answered by Django itself
+        ("/api/v1/places/postal-codes/4810", 422),  # answered by the API
+        ("/api/v1/places/communes?page=0", 422),  # the request's validation
+    ],
+)
+def test_a_problem_is_said_in_the_language_asked_for_never_in_both(client, url, status):
+    vietnamese = client.get(url)  # Vietnamese is the default
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert vietnamese.status_code == english.status_code == status
+    vi_detail, en_detail = vietnamese.json()["detail"], english.json()["detail"]
+    assert vietnamese["Content-Language"] == "vi" and english["Content-Language"] == "en"
+    assert vi_detail != en_detail
+    assert " / " not in vi_detail and " / " not in en_detail
+    assert vi_detail.split()[0] in {"Không", "Mã", "Dữ"}
+    assert en_detail.split()[0] in {"Not", "A", "The"}
+
+
+@pytest.mark.django_db
 def test_callers_are_throttled(client, monkeypatch):
     from postgov.api import AddressThrottle, api
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
@@ -43,7 +44,7 @@ class AgencyOut(Schema):
 @router.get("/", response=list[AgencyOut], summary="List agencies")
 @paginate
 def list_agencies(request, q: str = "", level: str = "", desk: str = ""):
-    _, queryset = filter_agencies({"q": q, "level": level, "desk": desk})
+    _form, queryset = filter_agencies({"q": q, "level": level, "desk": desk})
     return queryset
 
 
@@ -59,9 +60,9 @@ def competent(request, procedure: str, commune: str):
         else Commune.objects.select_related("province").filter(code=commune).first()
     )
     if proc is None:
-        raise HttpError(404, "Không có thủ tục mã này. / No procedure with this code.")
+        raise HttpError(404, _("No procedure with this code."))
     if place is None:
-        raise HttpError(404, "Không có xã/phường mã này. / No commune with this code.")
+        raise HttpError(404, _("No commune with this code."))
     return list(competent_agencies(proc, place).select_related("province", "commune"))
 
 

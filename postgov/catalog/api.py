@@ -8,6 +8,7 @@ Everything here is public reference data (procedures are published by law), read
 from datetime import date
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
@@ -132,15 +133,12 @@ def procedures(request, filters: Query[ProcedureFilters]):
 def procedure(request, code: str, on: date | None = None):
     found = None if "\x00" in code else Procedure.objects.filter(code=code).first()
     if found is None:
-        raise HttpError(
-            404, f"Không có thủ tục mã “{code[:40]}”. / No procedure with code “{code[:40]}”."
-        )
+        raise HttpError(404, _("No procedure with code “%(code)s”.") % {"code": code[:40]})
     version = version_in_force(found, on)
     if version is None:
         raise HttpError(
             404,
-            "Thủ tục không có phiên bản có hiệu lực vào ngày này. / "
-            "The procedure has no version in force on that date.",
+            _("The procedure has no version in force on that date."),
         )
     return {
         "code": found.code,
@@ -181,17 +179,13 @@ def tariff(
 ):
     found = Province.objects.filter(code=province).first()
     if found is None:
-        raise HttpError(
-            404, f"Không có tỉnh mã “{province}”. / No province with code “{province}”."
-        )
+        raise HttpError(404, _("No province with code “%(code)s”.") % {"code": province})
     current = tariff_in_force(found, on)
     if current is None:
-        raise HttpError(
-            404, "Chưa có biểu cước cho tỉnh này. / No postal tariff for this province yet."
-        )
+        raise HttpError(404, _("No postal tariff for this province yet."))
     charge = None
     if (zone is None) != (weight_g is None):
-        raise HttpError(422, "Cần cả zone và weight_g để tính cước. / Give both zone and weight_g.")
+        raise HttpError(422, _("Give both zone and weight_g."))
     if zone is not None and weight_g is not None:  # both or neither, checked above
         try:
             charge = postal_charge(current, zone, weight_g)

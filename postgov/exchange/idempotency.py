@@ -20,6 +20,7 @@ from functools import wraps
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from postgov.exchange.integration import WRITE, request_credential
 from postgov.exchange.models import IdempotencyRecord
@@ -69,8 +70,7 @@ def idempotent(run):
             return _problem(
                 request,
                 400,
-                "Idempotency-Key phải gồm 1–255 ký tự ASCII in được. / "
-                "The Idempotency-Key must be 1–255 printable ASCII characters.",
+                _("The Idempotency-Key must be 1–255 printable ASCII characters."),
             )
         agency_id = credential.agency_id
         request_hash = fingerprint(request)
@@ -89,8 +89,7 @@ def idempotent(run):
                 return _problem(
                     request,
                     422,
-                    "Idempotency-Key này đã được dùng cho một yêu cầu khác. / "
-                    "This Idempotency-Key was used for a different request.",
+                    _("This Idempotency-Key was used for a different request."),
                 )
             if claim.status_code is not None:
                 response = HttpResponse(
@@ -102,8 +101,7 @@ def idempotent(run):
                 return _problem(
                     request,
                     409,
-                    "Yêu cầu với Idempotency-Key này đang được xử lý. / "
-                    "A request with this Idempotency-Key is still being processed.",
+                    _("A request with this Idempotency-Key is still being processed."),
                 )
             IdempotencyRecord.objects.filter(pk=claim.pk).update(created_at=timezone.now())
         holder = {}
@@ -130,7 +128,7 @@ def idempotent(run):
 
 
 def purge(now=None) -> int:
-    deleted, _ = IdempotencyRecord.objects.filter(
+    deleted, _by_model = IdempotencyRecord.objects.filter(
         created_at__lt=(now or timezone.now()) - RETENTION
     ).delete()
     return deleted

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError
@@ -76,8 +77,7 @@ def _require(request, scope: str) -> None:
     if not credential.allows(scope):
         raise HttpError(
             403,
-            f"Thông tin xác thực này không có quyền “{scope}”. / "
-            f"This credential lacks the “{scope}” scope.",
+            _("This credential lacks the “%(scope)s” scope.") % {"scope": scope},
         )
 
 
@@ -259,7 +259,7 @@ def _dossiers(request):
 def _dossier(request, code: str) -> Dossier:
     dossier = _dossiers(request).filter(code=code).first()
     if dossier is None:
-        raise HttpError(404, "Không có hồ sơ này. / No such dossier.")
+        raise HttpError(404, _("No such dossier."))
     return dossier
 
 
@@ -307,11 +307,11 @@ def get_form(request, code: DossierCode, event_id: Id):
     dossier = _dossier(request, code)
     event = dossier.events.filter(pk=event_id).first()
     if event is None:
-        raise HttpError(404, "Không có sự kiện này. / No such event.")
+        raise HttpError(404, _("No such event."))
     try:
         name, data = render_event_form(dossier, event)
     except ValueError as exc:
-        raise HttpError(404, "Sự kiện này không có mẫu. / This event issues no form.") from exc
+        raise HttpError(404, _("This event issues no form.")) from exc
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
@@ -324,7 +324,7 @@ def get_attachment(request, code: DossierCode, attachment_id: Id):
     dossier = _dossier(request, code)
     attachment = dossier.attachments.filter(pk=attachment_id).first()
     if attachment is None:
-        raise HttpError(404, "Không có tài liệu này. / No such document.")
+        raise HttpError(404, _("No such document."))
     extension = (attachment.file.name or "").rsplit(".", 1)[-1]
     with attachment.file.open("rb") as stored:
         response = HttpResponse(stored.read(), content_type=attachment.content_type)
@@ -394,20 +394,17 @@ def _decoded(uploads: list[ResultFileIn]) -> list[ResultFile]:
         except (binascii.Error, ValueError) as exc:
             raise HttpError(
                 422,
-                f"Tệp “{upload.name}” không phải base64 hợp lệ. / "
-                f"The file “{upload.name}” is not valid base64.",
+                _("The file “%(name)s” is not valid base64.") % {"name": upload.name},
             ) from exc
         if len(content) > MAX_RESULT_BYTES:
             raise HttpError(
                 422,
-                f"Tệp “{upload.name}” lớn hơn 10 MB. / "
-                f"The file “{upload.name}” is larger than 10 MB.",
+                _("The file “%(name)s” is larger than 10 MB.") % {"name": upload.name},
             )
         if sniff_type(content) is None:
             raise HttpError(
                 422,
-                f"Tệp “{upload.name}” phải là PDF, PNG hoặc JPEG. / "
-                f"The file “{upload.name}” must be a PDF, PNG or JPEG.",
+                _("The file “%(name)s” must be a PDF, PNG or JPEG.") % {"name": upload.name},
             )
         files.append(ResultFile(upload.name, content, number=upload.number))
     return files
@@ -418,8 +415,8 @@ def _act(request, dossier: Dossier, action: str, **data) -> dict:
     if dossier.status not in step.sources:
         raise HttpError(
             409,
-            f"Không thể “{step.label}” khi hồ sơ đang “{State(dossier.status).label}”. / "
-            f"Not possible while the dossier is “{dossier.status}”.",
+            _("Cannot “%(action)s” while the dossier is “%(state)s”.")
+            % {"action": step.label, "state": State(dossier.status).label},
         )
     try:
         dossier, _event = act(dossier.pk, action, _who(request), **data)
@@ -527,6 +524,6 @@ def resend_delivery(request, delivery_id: Id):
     _require(request, WRITE)
     delivery = _deliveries(request).filter(pk=delivery_id).first()
     if delivery is None:
-        raise HttpError(404, "Không có lần gửi này. / No such delivery.")
+        raise HttpError(404, _("No such delivery."))
     copy = webhooks.resend(delivery, request=request, via=request.auth.via())
     return _delivery_out(copy)

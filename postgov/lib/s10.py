@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext as _
+
 WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
 _PATTERN = re.compile(r"^([A-Z]{2})(\d{8})(\d)([A-Z]{2})$")
 
@@ -19,7 +21,7 @@ class S10Error(ValueError):
 
 def check_digit(serial: str) -> int:
     if not re.fullmatch(r"\d{8}", serial):
-        raise S10Error("Số seri phải gồm 8 chữ số. / The serial must be 8 digits.")
+        raise S10Error(_("The serial must be 8 digits."))
     total = sum(int(d) * w for d, w in zip(serial, WEIGHTS, strict=True))
     check = 11 - total % 11
     return {10: 0, 11: 5}.get(check, check)
@@ -27,11 +29,9 @@ def check_digit(serial: str) -> int:
 
 def make_item_id(service_indicator: str, number: int, country: str = "VN") -> str:
     if not re.fullmatch(r"[A-Z]{2}", service_indicator):
-        raise S10Error(
-            "Mã dịch vụ phải gồm 2 chữ cái in hoa. / The service indicator must be 2 letters."
-        )
+        raise S10Error(_("The service indicator must be 2 letters."))
     if not 0 < number < 100_000_000:
-        raise S10Error("Số seri nằm ngoài khoảng 1–99.999.999. / Serial out of range.")
+        raise S10Error(_("Serial out of range (1–99,999,999)."))
     serial = f"{number:08d}"
     return f"{service_indicator}{serial}{check_digit(serial)}{country}"
 

@@ -18,8 +18,7 @@ reference so that a place near the edge cannot be recovered into the neighbourin
 For people the code is written ``48100 R482+G4F`` (`pretty`); `decode` and `parse` accept
 that form too, in any case, with spaces or hyphens.
 
-Errors are `VpostcodeError` (a ValueError): what a person typed wrong is told in the page's
-language; the other errors (bad coordinates from code) stay "Vietnamese / English".
+Errors are `VpostcodeError` (a ValueError), its message in the active language.
 """
 
 from __future__ import annotations
@@ -91,20 +90,28 @@ def pretty(vpostcode: str) -> str:
     return parse(vpostcode).pretty
 
 
-def _coordinate(value: Any, limit: float, what: str) -> float:
+def _coordinate(value: Any, limit: float, message: str) -> float:
+    """`value` as a number within ±`limit`; else `message` (with %(value)s) is raised."""
     try:
         number = float(value)
     except (TypeError, ValueError):
         number = math.nan
     if isinstance(value, bool) or not math.isfinite(number) or abs(number) > limit:
-        raise VpostcodeError(f"{what} không hợp lệ: {value!r}. / Invalid {what}: {value!r}.")
+        raise VpostcodeError(message % {"value": repr(value)})
     return number
 
 
-def _point(lat: Any, lon: Any, what: str) -> tuple[float, float]:
+def _place(lat: Any, lon: Any) -> tuple[float, float]:
     return (
-        _coordinate(lat, 90, f"vĩ độ ({what}) / latitude ({what})"),
-        _coordinate(lon, 180, f"kinh độ ({what}) / longitude ({what})"),
+        _coordinate(lat, 90, _("Invalid latitude (place): %(value)s.")),
+        _coordinate(lon, 180, _("Invalid longitude (place): %(value)s.")),
+    )
+
+
+def _reference(lat: Any, lon: Any) -> tuple[float, float]:
+    return (
+        _coordinate(lat, 90, _("Invalid latitude (reference point): %(value)s.")),
+        _coordinate(lon, 180, _("Invalid longitude (reference point): %(value)s.")),
     )
 
 
@@ -113,18 +120,19 @@ def encode(
 ) -> str:
     """The 12-character Vpostcode of a place in the postal area whose reference point is
     `reference_point` (latitude, longitude)."""
-    lat, lon = _point(latitude, longitude, "địa điểm/place")
-    ref_lat, ref_lon = _point(*_pair(reference_point), "điểm tham chiếu/reference point")
+    lat, lon = _place(latitude, longitude)
+    ref_lat, ref_lon = _reference(*_pair(reference_point))
     if not (isinstance(postal_code, str) and re.fullmatch(r"[0-9]{5}", postal_code)):
         raise VpostcodeError(
-            f"Mã bưu chính phải gồm 5 chữ số: {postal_code!r}. / "
-            f"A postal code has 5 digits: {postal_code!r}."
+            _("A postal code has 5 digits: %(code)s.") % {"code": repr(postal_code)}
         )
     if max(abs(lat - ref_lat), abs(lon - ref_lon)) > MAX_OFFSET_DEGREES:
         raise VpostcodeError(
-            "Địa điểm quá xa điểm tham chiếu của vùng mã bưu chính "
-            f"(tối đa {MAX_OFFSET_DEGREES}°). / The place is too far from the reference point "
-            f"of the postal area (at most {MAX_OFFSET_DEGREES}°)."
+            _(
+                "The place is too far from the reference point of the postal area "
+                "(at most %(degrees)s°)."
+            )
+            % {"degrees": MAX_OFFSET_DEGREES}
         )
     full: str = olc.encode(lat, lon, OLC_CODE_LENGTH)
     location = full[DROPPED:].replace(olc.SEPARATOR_, "")
@@ -135,7 +143,7 @@ def decode(vpostcode: str, reference_point: tuple[float, float]) -> tuple[float,
     """(latitude, longitude) of the centre of the 3 m cell named by `vpostcode`, recovered
     with the reference point of its postal area."""
     code = parse(vpostcode)
-    ref_lat, ref_lon = _point(*_pair(reference_point), "điểm tham chiếu/reference point")
+    ref_lat, ref_lon = _reference(*_pair(reference_point))
     full = olc.recoverNearest(code.short_code, ref_lat, ref_lon)
     area = olc.decode(full)
     return round(area.latitudeCenter, 7), round(area.longitudeCenter, 7)
@@ -144,7 +152,7 @@ def decode(vpostcode: str, reference_point: tuple[float, float]) -> tuple[float,
 def full_code(vpostcode: str, reference_point: tuple[float, float]) -> str:
     """The full 11-digit Open Location Code ('7P89R482+G4F') of a Vpostcode."""
     code = parse(vpostcode)
-    ref_lat, ref_lon = _point(*_pair(reference_point), "điểm tham chiếu/reference point")
+    ref_lat, ref_lon = _reference(*_pair(reference_point))
     full: str = olc.recoverNearest(code.short_code, ref_lat, ref_lon)
     return full
 
@@ -153,8 +161,5 @@ def _pair(reference_point: Any) -> tuple[Any, Any]:
     try:
         lat, lon = reference_point
     except (TypeError, ValueError):
-        raise VpostcodeError(
-            "Điểm tham chiếu phải là (vĩ độ, kinh độ). / "
-            "The reference point must be (latitude, longitude)."
-        ) from None
+        raise VpostcodeError(_("The reference point must be (latitude, longitude).")) from None
     return lat, lon

@@ -8,6 +8,7 @@ from the annotations in its own namespace, where string annotations do not resol
 from datetime import date
 
 from django.db.models import Prefetch, Q
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
@@ -139,11 +140,11 @@ class ConversionOut(Schema):
         description="Other new communes the address may be in (a split commune), or the "
         "candidates when only the old district was recognised."
     )
-    message: str = Field(description="What was not recognised, 'Vietnamese / English'.")
+    message: str = Field(description="What was not recognised, in the language of Accept-Language.")
 
 
-def _not_found(what_vi: str, what_en: str) -> HttpError:
-    return HttpError(404, f"Không tìm thấy {what_vi}. / {what_en} not found.")
+def _not_found(message: str) -> HttpError:
+    return HttpError(404, message)
 
 
 @router.get("/provinces", response=list[ProvinceOut], summary="The 34 provinces")
@@ -164,7 +165,7 @@ def communes(
     if province:
         found = Province.objects.filter(code=province).first()
         if found is None:
-            raise _not_found(f"tỉnh/thành phố mã {province}", f"Province {province}")
+            raise _not_found(_("Province %(code)s not found.") % {"code": province})
         rows = rows.filter(province=found)
     for term in search_terms(q):
         rows = rows.filter(Q(name_folded__contains=term) | Q(code=term))
@@ -200,10 +201,10 @@ def points(
 @router.get("/points/{code}", response=ServicePointDetailOut, summary="One service point")
 def point(request, code: str):
     if "\x00" in code:  # PostgreSQL refuses NUL in a query; no code holds one anyway
-        raise _not_found("điểm phục vụ", "Service point")
+        raise _not_found(_("Service point not found."))
     found = ServicePoint.objects.select_related("commune__province").filter(code=code).first()
     if found is None:
-        raise _not_found(f"điểm phục vụ {code}", f"Service point {code}")
+        raise _not_found(_("Service point %(code)s not found.") % {"code": code})
     return found
 
 
@@ -212,12 +213,10 @@ def point(request, code: str):
 )
 def postal_code(request, code: str):
     if not code.isascii() or not code.isdigit() or len(code) != 5:
-        raise HttpError(
-            422, f"Mã bưu chính phải gồm 5 chữ số. / A postal code has 5 digits: {code[:20]!r}."
-        )
+        raise HttpError(422, _("A postal code has 5 digits: %(code)s.") % {"code": repr(code[:20])})
     found = postal_codes.lookup(code)
     if found is None:
-        raise _not_found(f"mã bưu chính {code}", f"Postal code {code}")
+        raise _not_found(_("Postal code %(code)s not found.") % {"code": code})
     return found
 
 

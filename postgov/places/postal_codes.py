@@ -18,7 +18,7 @@ CSV format (UTF-8, comma-separated, header on the first line)::
   province) is used.
 
 The whole file is checked before anything is written; any problem rejects the file with
-line-numbered "Vietnamese / English" messages, and nothing is imported.
+line-numbered messages in the active language, and nothing is imported.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import IO
 
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from postgov.audit.actions import record
 from postgov.lib import vpostcode
@@ -55,7 +55,10 @@ class PostalCodeImportError(ValueError):
         shown = errors[:MAX_ERRORS_SHOWN]
         more = len(errors) - len(shown)
         if more:
-            shown.append(f"… và {more} lỗi khác. / … and {more} more errors.")
+            shown.append(
+                ngettext("… and %(count)s more error.", "… and %(count)s more errors.", more)
+                % {"count": more}
+            )
         super().__init__("\n".join(shown))
 
 
@@ -68,9 +71,7 @@ def _read_text(file: str | Path | IO) -> str:
         try:
             return raw.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise PostalCodeImportError(
-                ["Tệp phải được mã hóa UTF-8. / The file must be encoded in UTF-8."]
-            ) from None
+            raise PostalCodeImportError([gettext("The file must be encoded in UTF-8.")]) from None
     return raw.removeprefix("\ufeff")
 
 
@@ -110,24 +111,27 @@ def _records(reader: csv.DictReader, errors: list[str]):
             last_line = reader.line_num
     except csv.Error as exc:
         line = last_line + 1
-        errors.append(f"Dòng {line}: CSV không hợp lệ ({exc}). / Line {line}: invalid CSV ({exc}).")
+        errors.append(
+            gettext("Line %(line)s: invalid CSV (%(error)s).") % {"line": line, "error": exc}
+        )
 
 
 def _validate(text: str) -> list[_Row]:
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     header = [name.strip() for name in (reader.fieldnames or [])]
     if not header:
-        raise PostalCodeImportError(["Tệp trống. / The file is empty."])
+        raise PostalCodeImportError([gettext("The file is empty.")])
     missing = REQUIRED_COLUMNS - set(header)
     unknown = set(header) - set(COLUMNS)
     if missing or unknown or len(set(header)) != len(header):
         hint = ""
         if len(header) == 1 and ";" in header[0]:
-            hint = " Dùng dấu phẩy, không dùng dấu chấm phẩy. / Use commas, not semicolons."
+            hint = " " + gettext("Use commas, not semicolons.")
         raise PostalCodeImportError(
             [
-                f"Dòng 1: tiêu đề phải gồm các cột {', '.join(COLUMNS)}. / "
-                f"Line 1: the header must have the columns {', '.join(COLUMNS)}.{hint}"
+                gettext("Line 1: the header must have the columns %(columns)s.")
+                % {"columns": ", ".join(COLUMNS)}
+                + hint
             ]
         )
     reader.fieldnames = header
@@ -139,16 +143,16 @@ def _validate(text: str) -> list[_Row]:
     rows: list[_Row] = []
     first_line: dict[str, int] = {}
 
-    def error(line: int, vi: str, en: str) -> None:
-        errors.append(f"Dòng {line}: {vi} / Line {line}: {en}")
+    def error(line: int, message: str) -> None:
+        errors.append(gettext("Line %(line)s: %(problem)s") % {"line": line, "problem": message})
 
     for count, record_ in enumerate(_records(reader, errors), 1):
         line = reader.line_num
         if count > MAX_ROWS:
-            error(line, f"tệp quá {MAX_ROWS} dòng.", f"the file has more than {MAX_ROWS} rows.")
+            error(line, gettext("the file has more than %(rows)s rows.") % {"rows": MAX_ROWS})
             break
         if None in record_:
-            error(line, "thừa cột so với tiêu đề.", "more columns than the header.")
+            error(line, gettext("more columns than the header."))
             continue
         values = {key: (value or "").strip() for key, value in record_.items()}
         if not any(values.values()):
@@ -156,7 +160,7 @@ def _validate(text: str) -> list[_Row]:
         problems_before = len(errors)
         if any(_CONTROL.search(value) for value in values.values()):
             # PostgreSQL refuses NUL in text, and no other control character belongs here.
-            error(line, "có ký tự điều khiển không hợp lệ.", "contains a control character.")
+            error(line, gettext("contains a control character."))
             continue
 
         code = values["code"]
@@ -164,38 +168,37 @@ def _validate(text: str) -> list[_Row]:
         if not _CODE.fullmatch(code):
             error(
                 line,
-                f"mã bưu chính “{shown_code}” phải gồm 5 chữ số.",
-                f"postal code “{shown_code}” must have 5 digits.",
+                gettext("postal code “%(code)s” must have 5 digits.") % {"code": shown_code},
             )
         elif code in first_line:
             error(
                 line,
-                f"mã {code} trùng với dòng {first_line[code]}.",
-                f"code {code} repeats line {first_line[code]}.",
+                gettext("code %(code)s repeats line %(first)s.")
+                % {"code": code, "first": first_line[code]},
             )
         else:
             first_line[code] = line
 
         name = values["name"]
         if not name:
-            error(line, "thiếu tên.", "the name is missing.")
+            error(line, gettext("the name is missing."))
         elif len(name) > 200:
-            error(line, "tên dài quá 200 ký tự.", "the name is longer than 200 characters.")
+            error(line, gettext("the name is longer than 200 characters."))
 
         kind = values["kind"]
         if kind not in kinds:
             error(
                 line,
-                f"loại “{_shown(kind)}” không hợp lệ (dùng {', '.join(sorted(kinds))}).",
-                f"unknown kind “{_shown(kind)}” (use {', '.join(sorted(kinds))}).",
+                gettext("unknown kind “%(kind)s” (use %(kinds)s).")
+                % {"kind": _shown(kind), "kinds": ", ".join(sorted(kinds))},
             )
 
         province = provinces.get(values["province_code"])
         if province is None:
             error(
                 line,
-                f"không có tỉnh/thành phố mã “{_shown(values['province_code'])}”.",
-                f"no province has the code “{_shown(values['province_code'])}”.",
+                gettext("no province has the code “%(code)s”.")
+                % {"code": _shown(values["province_code"])},
             )
 
         commune = None
@@ -205,21 +208,16 @@ def _validate(text: str) -> list[_Row]:
             if commune is None:
                 error(
                     line,
-                    f"không có xã/phường mã “{_shown(commune_code)}”.",
-                    f"no commune has the code “{_shown(commune_code)}”.",
+                    gettext("no commune has the code “%(code)s”.") % {"code": _shown(commune_code)},
                 )
             elif province is not None and commune.province_id != province.pk:
                 error(
                     line,
-                    f"xã/phường {commune_code} không thuộc tỉnh {province.code}.",
-                    f"commune {commune_code} is not in province {province.code}.",
+                    gettext("commune %(commune)s is not in province %(province)s.")
+                    % {"commune": commune_code, "province": province.code},
                 )
         elif kind == PostalCode.Kind.COMMUNE:
-            error(
-                line,
-                "mã loại commune cần mã xã/phường.",
-                "a code of kind commune needs a commune code.",
-            )
+            error(line, gettext("a code of kind commune needs a commune code."))
 
         lat_text, lon_text = values.get("latitude", ""), values.get("longitude", "")
         latitude = longitude = None
@@ -228,13 +226,13 @@ def _validate(text: str) -> list[_Row]:
             if latitude is None or longitude is None:
                 error(
                     line,
-                    f"tọa độ “{_shown(lat_text)}, {_shown(lon_text)}” không hợp lệ.",
-                    f"invalid coordinates “{_shown(lat_text)}, {_shown(lon_text)}”.",
+                    gettext("invalid coordinates “%(latitude)s, %(longitude)s”.")
+                    % {"latitude": _shown(lat_text), "longitude": _shown(lon_text)},
                 )
         if len(errors) == problems_before and province is not None:  # no error: a province
             rows.append(_Row(line, code, name, kind, province, commune, latitude, longitude))
     if not rows and not errors:
-        errors.append("Tệp không có dòng dữ liệu nào. / The file has no data rows.")
+        errors.append(gettext("The file has no data rows."))
     if errors:
         raise PostalCodeImportError(errors)
     return rows
@@ -257,13 +255,13 @@ def import_postal_codes(
         except ValueError:
             raise PostalCodeImportError(
                 [
-                    f"Ngày hiệu lực “{valid_from}” phải có dạng YYYY-MM-DD. / "
-                    f"The valid-from date “{valid_from}” must be YYYY-MM-DD."
+                    gettext("The valid-from date “%(date)s” must be YYYY-MM-DD.")
+                    % {"date": valid_from}
                 ]
             ) from None
     name = (name or "").strip()
     if not name:
-        raise PostalCodeImportError(["Bộ mã cần một tên. / The set needs a name."])
+        raise PostalCodeImportError([gettext("The set needs a name.")])
     rows = _validate(_read_text(file))
 
     with transaction.atomic():

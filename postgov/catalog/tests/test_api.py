@@ -63,9 +63,10 @@ def test_errors_are_problem_details(client, demo_catalog, url, params, status):
     assert response["Content-Type"] == "application/problem+json"
     body = response.json()
     assert body["status"] == status and body["detail"]
-    # A tariff that cannot charge the item says so in the asked language; the rest in both.
-    one_language = params.get("zone") == "in" and "weight_g" in params
-    assert (" / " not in body["detail"]) if one_language else (" / " in body["detail"])
+    # Said in the language of Accept-Language (this client asks for English), never both.
+    vietnamese = client.get(f"{API}{url}", params, HTTP_ACCEPT_LANGUAGE="vi").json()["detail"]
+    assert " / " not in body["detail"] and " / " not in vietnamese
+    assert vietnamese != body["detail"]
 
 
 def test_the_tariff_of_a_province_and_a_charge(client, demo_catalog):

@@ -19,6 +19,7 @@ from datetime import date
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Field, Schema, Status
 
 from postgov.agencies.models import Agency
@@ -239,9 +240,9 @@ def submit(request, payload: IntakeIn):
             # look-up and its insert; this one rolled back, and now finds that draft.
             return _submit(request, payload)
     except PermissionDenied:
-        return problem(request, 403, "Không có quyền. / Not allowed.")
+        return problem(request, 403, _("Not allowed."))
     except Refused as refused:
-        detail = "Hồ sơ chưa được niêm phong. / The dossier was not sealed."
+        detail = _("The dossier was not sealed.")
         if refused.dossier is None:
             return problem(request, refused.status, detail, errors=refused.errors)
         return problem(

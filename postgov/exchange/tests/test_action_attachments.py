@@ -90,7 +90,7 @@ def test_a_refusal_letter(client, world, key_a):
 
 @pytest.mark.parametrize(
     ("content_base64", "words"),
-    [("!!not base64!!", "base64"), (b64(b"GIF89a" + b"\x00" * 20), "PDF, PNG or JPEG")],
+    [("!!not base64!!", "base64"), (b64(b"GIF89a" + b"\x00" * 20), "PDF, PNG hoặc JPEG")],
 )
 def test_a_bad_file_is_refused_clearly_and_nothing_changes(
     client, world, key_a, content_base64, words

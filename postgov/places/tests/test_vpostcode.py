@@ -103,5 +103,5 @@ def test_parse_refuses_non_text_clearly(not_text):
     ],
 )
 def test_encode_refuses_what_it_cannot_encode(args, message):
-    with pytest.raises(VpostcodeError, match=message):
+    with translation.override("en"), pytest.raises(VpostcodeError, match=message):
         vpostcode.encode(*args)

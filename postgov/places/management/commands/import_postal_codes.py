@@ -2,6 +2,7 @@ from datetime import date
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from postgov.places.postal_codes import PostalCodeImportError, import_postal_codes
 
@@ -23,13 +24,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, name, valid_from, source, demo, **options):
         if not file.is_file():
-            raise CommandError(f"Không thấy tệp / No such file: {file}")
+            raise CommandError(_("No such file: %(file)s") % {"file": file})
         try:
             code_set = import_postal_codes(
                 file, name or file.stem, valid_from, source=source, is_demo=demo
             )
         except PostalCodeImportError as exc:
-            raise CommandError(f"Tệp bị từ chối / File rejected:\n{exc}") from None
+            raise CommandError(_("File rejected:") + f"\n{exc}") from None
         self.stdout.write(
             f"{code_set.codes.count()} postal codes imported as “{code_set}”, now current."
         )

@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from postgov.audit.models import AuditEvent
 from postgov.places.models import PostalCode, PostalCodeSet
@@ -72,10 +73,17 @@ def test_a_malformed_file_is_rejected_whole_with_line_numbers(places):
         import_postal_codes(io.StringIO(BAD), "bad", "2025-07-01")
     errors = info.value.errors
     for line in range(3, 13):
-        assert any(e.startswith(f"Dòng {line}:") and f"/ Line {line}:" in e for e in errors), line
+        assert any(e.startswith(f"Dòng {line}:") for e in errors), line
+    assert not any("Line" in e or " / " in e for e in errors)
     assert not any(e.startswith("Dòng 2:") for e in errors)
-    assert "5 chữ số" in errors[0] and "5 digits" in errors[0]
-    assert any("trùng với dòng 2" in e and "repeats line 2" in e for e in errors)
+    assert "5 chữ số" in errors[0]
+    assert any("trùng với dòng 2" in e for e in errors)
+    with translation.override("en"), pytest.raises(PostalCodeImportError) as info:
+        import_postal_codes(io.StringIO(BAD), "bad", "2025-07-01")
+    english = info.value.errors
+    assert english[0].startswith("Line 3: ") and "5 digits" in english[0]
+    assert any("repeats line 2" in e for e in english)
+    assert not any("Dòng" in e or " / " in e for e in english)
     assert not PostalCodeSet.objects.exists()
     assert not PostalCode.objects.exists()
     assert not AuditEvent.objects.filter(action="places.postal_codes_imported").exists()
@@ -95,15 +103,15 @@ def test_a_malformed_file_is_rejected_whole_with_line_numbers(places):
     ],
 )
 def test_unreadable_files_get_a_clear_message(places, content, message):
-    with pytest.raises(PostalCodeImportError, match=message):
+    with translation.override("en"), pytest.raises(PostalCodeImportError, match=message):
         import_postal_codes(io.BytesIO(content), "bad", "2025-07-01")
     assert not PostalCodeSet.objects.exists()
 
 
 def test_set_name_and_date_are_checked(places):
-    with pytest.raises(PostalCodeImportError, match="YYYY-MM-DD"):
+    with pytest.raises(PostalCodeImportError, match="Ngày hiệu lực .* YYYY-MM-DD"):
         import_postal_codes(io.StringIO(GOOD), "x", "01/07/2025")
-    with pytest.raises(PostalCodeImportError, match="name"):
+    with translation.override("en"), pytest.raises(PostalCodeImportError, match="name"):
         import_postal_codes(io.StringIO(GOOD), "  ", "2025-07-01")
 
 
@@ -132,10 +140,11 @@ def test_the_command_shows_every_problem(places, tmp_path):
     path.write_text(BAD, encoding="utf-8")
     with pytest.raises(CommandError) as info:
         call_command("import_postal_codes", str(path))
-    assert "Dòng 3:" in str(info.value) and "Line 12:" in str(info.value)
+    assert "Dòng 3:" in str(info.value) and "Dòng 12:" in str(info.value)
+    assert str(info.value).startswith("Tệp bị từ chối:") and "Line" not in str(info.value)
     assert not PostalCodeSet.objects.exists()
 
 
 def test_the_command_needs_an_existing_file(places, tmp_path):
-    with pytest.raises(CommandError, match="No such file"):
+    with pytest.raises(CommandError, match="Không thấy tệp"):
         call_command("import_postal_codes", str(tmp_path / "missing.csv"))
