@@ -35,6 +35,17 @@ class StateMailError(ValueError):
     """A step refused; the message says why, in the page's language."""
 
 
+def _audit(action: str, actor: User | None, item: Item, **details: Any) -> None:
+    """An audit event about an item: its number and what the step adds, never a name."""
+    record(
+        action,
+        actor=actor,
+        object_type="statemail.item",
+        object_id=item.pk,
+        details={"item_number": item.item_number, **details},
+    )
+
+
 def active_clearances(user: User, today: date | None = None) -> QuerySet[Clearance]:
     today = today or timezone.localdate()
     return Clearance.objects.filter(
@@ -278,13 +289,7 @@ def offer(*, giver: User, item_id: int, taker: User, place: str, guard: str = ""
         item.offer_place = place
         item.offer_guard = guard.strip()
         item.save(update_fields=["state", "offered_to", "offer_place", "offer_guard"])
-        record(
-            "statemail.offered",
-            actor=giver,
-            object_type="statemail.item",
-            object_id=item.pk,
-            details={"item_number": item.item_number},
-        )
+        _audit("statemail.offered", giver, item)
     return item
 
 
@@ -297,13 +302,7 @@ def withdraw_offer(*, giver: User, item_id: int) -> Item:
         item.state = Item.State.ACCEPTED
         item.offered_to = None
         item.save(update_fields=["state", "offered_to"])
-        record(
-            "statemail.offer_withdrawn",
-            actor=giver,
-            object_type="statemail.item",
-            object_id=item.pk,
-            details={"item_number": item.item_number},
-        )
+        _audit("statemail.offer_withdrawn", giver, item)
     return item
 
 
@@ -319,13 +318,7 @@ def _stop(item: Item, event: CustodyEvent, actor: User) -> Incident:
     item.offered_to = None
     item.save(update_fields=["state", "offered_to"])
     incident = Incident.objects.create(item=item, event=event, opened_at=event.at)
-    record(
-        "statemail.seal_failed",
-        actor=actor,
-        object_type="statemail.item",
-        object_id=item.pk,
-        details={"item_number": item.item_number, "seal_broken": event.seal_broken},
-    )
+    _audit("statemail.seal_failed", actor, item, seal_broken=event.seal_broken)
     return incident
 
 
@@ -420,13 +413,7 @@ def close_incident(*, supervisor: User, incident_id: int, note: str) -> Incident
         )
         item.state = Item.State.ACCEPTED
         item.save(update_fields=["state"])
-        record(
-            "statemail.incident_closed",
-            actor=supervisor,
-            object_type="statemail.item",
-            object_id=item.pk,
-            details={"item_number": item.item_number},
-        )
+        _audit("statemail.incident_closed", supervisor, item)
     return incident
 
 
@@ -490,13 +477,7 @@ def deliver(
         item.state = Item.State.DELIVERED
         item.holder = None
         item.save(update_fields=["state", "holder"])
-        record(
-            "statemail.delivered",
-            actor=carrier,
-            object_type="statemail.item",
-            object_id=item.pk,
-            details={"item_number": item.item_number},
-        )
+        _audit("statemail.delivered", carrier, item)
     return event
 
 
