@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from postgov.catalog.demo import load_demo
 from tests.browser import log_in
@@ -17,11 +20,11 @@ def test_clerk_finds_birth_registration_and_its_documents(page, world):
     page.goto("/catalog/")
     page.fill("#id_q", "khai sinh")
     page.press("#id_q", "Enter")
-    page.wait_for_load_state()
+    # The unfiltered list has the same link: wait for the search's own page first.
+    expect(page).to_have_url(re.compile(r"[?&]q=khai"))
     page.get_by_role("link", name="Đăng ký khai sinh").click()
-    page.wait_for_load_state()
-
-    assert page.locator("h1").inner_text() == "Đăng ký khai sinh"
+    # The click starts a navigation; the heading of the new page is what to wait for.
+    expect(page.locator("h1")).to_have_text("Đăng ký khai sinh")
     documents = page.locator("table.pg-documents tbody tr")
     assert documents.count() == 5
     assert "Giấy chứng sinh" in documents.nth(1).inner_text()
