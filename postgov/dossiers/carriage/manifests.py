@@ -319,6 +319,28 @@ def _signed_or_reason(signature, unsigned, message) -> Unsigned | None:
         raise ManifestError(str(exc)) from exc
 
 
+def _sign(manifest: Manifest, field: str, signature, unsigned: Unsigned | None) -> list[str]:
+    """Put the signature drawn on the screen on `field` (not saved yet); the fields to save."""
+    if unsigned is not None:
+        return []
+    side = field.removesuffix("_signature")
+    getattr(manifest, field).save(f"{manifest.code}-{side}.png", ContentFile(signature), save=False)
+    return [field]
+
+
+def _keep_reason(manifest: Manifest, step: str, unsigned: Unsigned, user, at, request) -> None:
+    """Why this half of the manifest was not signed on the screen, for the supervisor."""
+    record_missing_signature(
+        step,
+        unsigned,
+        point_id=manifest.service_point_id,
+        user=user,
+        at=at,
+        manifest=manifest,
+        request=request,
+    )
+
+
 def present(
     manifest_id: int,
     *,
@@ -346,22 +368,16 @@ def present(
             raise ManifestError(_("Only a manifest on the way can be presented."))
         manifest.status = Manifest.Status.PRESENTED
         manifest.presented_at = at or timezone.now()
-        fields = ["status", "presented_at"]
-        if unsigned is None:
-            manifest.postman_signature.save(
-                f"{manifest.code}-postman.png", ContentFile(signature), save=False
-            )
-            fields.append("postman_signature")
-        manifest.save(update_fields=fields)
+        signed = _sign(manifest, "postman_signature", signature, unsigned)
+        manifest.save(update_fields=["status", "presented_at", *signed])
         if unsigned is not None:
-            record_missing_signature(
+            _keep_reason(
+                manifest,
                 MissingSignature.Step.PRESENTED,
                 unsigned,
-                point_id=manifest.service_point_id,
-                user=user,
-                at=manifest.presented_at,
-                manifest=manifest,
-                request=request,
+                user,
+                manifest.presented_at,
+                request,
             )
         record(
             "manifest.presented",
@@ -479,23 +495,12 @@ def confirm_handover(
         manifest.handed_over_at = moment
         manifest.received_by = user
         manifest.fees_received = received_fees
-        fields = ["status", "handed_over_at", "received_by", "fees_received"]
-        if unsigned is None:
-            manifest.receiver_signature.save(
-                f"{manifest.code}-receiver.png", ContentFile(signature), save=False
-            )
-            fields.append("receiver_signature")
-        manifest.save(update_fields=fields)
+        signed = _sign(manifest, "receiver_signature", signature, unsigned)
+        manifest.save(
+            update_fields=["status", "handed_over_at", "received_by", "fees_received", *signed]
+        )
         if unsigned is not None:
-            record_missing_signature(
-                MissingSignature.Step.RECEIVED,
-                unsigned,
-                point_id=manifest.service_point_id,
-                user=user,
-                at=moment,
-                manifest=manifest,
-                request=request,
-            )
+            _keep_reason(manifest, MissingSignature.Step.RECEIVED, unsigned, user, moment, request)
         record(
             "manifest.handed_over",
             request=request,
