@@ -164,6 +164,8 @@ ACTION_LABELS = {
     "queue.ticket_recalled": gettext_lazy("Ticket called again"),
     "queue.ticket_transferred": gettext_lazy("Ticket sent to another service"),
     "registers.batch_uploaded": gettext_lazy("Register scans uploaded"),
+    "registers.job_restarted": gettext_lazy("Register job started again"),
+    "registers.job_started": gettext_lazy("Register job started"),
     "registers.keying_submitted": gettext_lazy("Register record keyed"),
     "registers.keying_taken_over": gettext_lazy(
         "Register keying taken over after its time ran out"

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -17,16 +18,18 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from postgov.audit.actions import record as audit
 from postgov.identity.models import User
 from postgov.lib.locking import lock_one, lock_row
 from postgov.places.models import Commune, Province
-from postgov.registers import comparison, sources
+from postgov.registers import comparison, jobs, sources
 from postgov.registers.fields import Checked, check_record, check_schema, check_value
 from postgov.registers.models import (
     Batch,
     Decision,
+    Job,
     Keying,
     Membership,
     Page,
@@ -140,7 +143,7 @@ def save_schema(
 # -- sources ------------------------------------------------------------------------------
 
 
-def add_batch(
+def receive_upload(
     project: Project,
     *,
     uploaded: UploadedFile[bytes],
@@ -148,17 +151,90 @@ def add_batch(
     pages_per_record: int,
     by: User,
     request: HttpRequest | None = None,
+) -> Job:
+    """Keep an uploaded scan and queue the job that cuts it into records (`run_upload`).
+    What can be told at once (an empty file, a file that is no scan, a project without a
+    schema) raises sources.SourceError here and keeps nothing."""
+    sources.sniff(uploaded)
+    if project.current_schema() is None:
+        raise sources.SourceError(gettext_lazy("This project has no schema yet."))
+    suffix = Path(uploaded.name or "").suffix.lower()[:6]
+    path = default_storage.save(f"registers/incoming/{secrets.token_hex(12)}{suffix}", uploaded)
+    try:
+        return jobs.start(
+            Job.Kind.UPLOAD,
+            project,
+            by=by,
+            request=request,
+            params={
+                "path": path,
+                "name": (uploaded.name or "")[:255],
+                "label": label[:200],
+                "pages_per_record": pages_per_record,
+            },
+        )
+    except BaseException:
+        default_storage.delete(path)
+        raise
+
+
+def run_upload(job: Job, progress: jobs.Progress) -> dict[str, int]:
+    """The upload job: the kept file becomes a batch of records; the file is dropped once
+    the job ends either way."""
+    params = job.params
+    try:
+        with default_storage.open(params["path"], "rb") as kept:
+            batch = add_batch(
+                job.project,
+                uploaded=File(kept, name=params["name"]),
+                label=params["label"],
+                pages_per_record=params["pages_per_record"],
+                by=job.created_by,
+                progress=progress,
+            )
+    finally:
+        default_storage.delete(params["path"])
+    return {"batch": batch.pk, "pages": batch.pages, "records": batch.records.count()}
+
+
+def add_batch(
+    project: Project,
+    *,
+    uploaded: File[bytes],
+    label: str,
+    pages_per_record: int,
+    by: User,
+    request: HttpRequest | None = None,
+    progress: jobs.Progress | None = None,
 ) -> Batch:
     """Records from an uploaded PDF or image; sources.SourceError (nothing created) when the
-    file gives no pages."""
+    file gives no pages. The page images are stored first, one by one (that is what takes
+    time, and what `progress` counts), then every row in one short transaction; a failure
+    removes the stored images."""
     pages = sources.render(uploaded)  # before any write: a bad file leaves nothing behind
-    saved: list[str] = []
+    if progress is not None:
+        progress.set_total(len(pages))
+    stamp = secrets.token_hex(6)
+    stored: list[tuple[str, str]] = []
     try:
+        for index, rendered in enumerate(pages, 1):
+            stored.append(
+                (
+                    default_storage.save(
+                        f"registers/pages/{stamp}-{index}.png", ContentFile(rendered.png)
+                    ),
+                    default_storage.save(
+                        f"registers/thumbs/{stamp}-{index}.png", ContentFile(rendered.thumbnail)
+                    ),
+                )
+            )
+            if progress is not None:
+                progress.advance()
         with transaction.atomic():
             lock_one(Project, project.pk)
             schema = project.current_schema()
             if schema is None:
-                raise sources.SourceError(_("This project has no schema yet."))
+                raise sources.SourceError(gettext_lazy("This project has no schema yet."))
             batch = Batch.objects.create(
                 project=project,
                 label=label or (uploaded.name or "")[:200],
@@ -167,32 +243,32 @@ def add_batch(
                 pages_per_record=pages_per_record,
                 created_by=by,
             )
-            for number, span in enumerate(sources.page_ranges(len(pages), pages_per_record), 1):
-                row = Record.objects.create(
-                    project=project, batch=batch, number=number, schema=schema
+            spans = sources.page_ranges(len(pages), pages_per_record)
+            records = Record.objects.bulk_create(
+                Record(project=project, batch=batch, number=number, schema=schema)
+                for number in range(1, len(spans) + 1)
+            )
+            Page.objects.bulk_create(
+                Page(
+                    record=row,
+                    number=position,
+                    image=stored[index - 1][0],
+                    thumbnail=stored[index - 1][1],
                 )
-                for position, index in enumerate(span, 1):
-                    page = Page(record=row, number=position)
-                    rendered = pages[index - 1]
-                    page.image.save(
-                        f"{batch.pk}-{index}.png", ContentFile(rendered.png), save=False
-                    )
-                    saved.append(str(page.image.name))
-                    page.thumbnail.save(
-                        f"{batch.pk}-{index}.png", ContentFile(rendered.thumbnail), save=False
-                    )
-                    saved.append(str(page.thumbnail.name))
-                    page.save()
+                for row, span in zip(records, spans, strict=True)
+                for position, index in enumerate(span, 1)
+            )
             audit(
                 "registers.batch_uploaded",
                 request=request,
                 actor=by,
                 obj=project,
-                details={"batch": batch.pk, "pages": len(pages), "records": batch.records.count()},
+                details={"batch": batch.pk, "pages": len(pages), "records": len(records)},
             )
     except BaseException:
-        for name in saved:
-            default_storage.delete(name)
+        for image, thumbnail in stored:
+            default_storage.delete(image)
+            default_storage.delete(thumbnail)
         raise
     return batch
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from postgov.places.models import Commune, Province
@@ -224,3 +224,57 @@ class Decision(models.Model):
 
     class Meta:
         ordering = ["record", "pk"]
+
+
+# -- background jobs ----------------------------------------------------------------------
+
+
+class Job(models.Model):
+    """A long piece of work for a project (rendering an upload, an import, OCR,
+    deduplication, an export) run by the worker, with progress that any page can poll."""
+
+    class Kind(models.TextChoices):
+        UPLOAD = "upload", _("Upload of scans")
+        IMPORT = "import", _("Spreadsheet import")
+        OCR = "ocr", _("Text recognition")
+        DEDUP = "dedup", _("Deduplication")
+        EXPORT = "export", _("Export")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", pgettext_lazy("job state", "waiting")
+        RUNNING = "running", pgettext_lazy("job state", "running")
+        DONE = "done", pgettext_lazy("job state", "done")
+        FAILED = "failed", pgettext_lazy("job state", "failed")
+
+    project = models.ForeignKey(Project, models.CASCADE, related_name="jobs")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    params = models.JSONField(default=dict)
+    result = models.JSONField(default=dict)
+    # What went wrong, once per language ({"vi": …, "en": …}): a job is read later by
+    # people who may speak the other language.
+    failure = models.JSONField(default=dict)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "-created_at"], name="registers_job_recent")]
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.DONE:
+            return 100
+        return min(100, self.done * 100 // self.total) if self.total else 0
+
+    @property
+    def failure_text(self) -> str:
+        return localised(self.failure)

@@ -11,8 +11,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageSequence, UnidentifiedImageError
+
+from postgov.registers.jobs import JobFailed
 
 MAX_BYTES = 200 * 1024 * 1024
 MAX_PAGES = 1000
@@ -21,8 +23,8 @@ THUMB_WIDTH = 240
 PDFTOPPM_SECONDS = 600
 
 
-class SourceError(ValueError):
-    """A file that gives no pages; the message says why, in the active language."""
+class SourceError(JobFailed, ValueError):
+    """A file that gives no pages, and why."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ def _from_image(data: bytes) -> list[RenderedPage]:
             frame.load()
             pages.append(RenderedPage(_png(frame), _thumbnail(frame)))
             if len(pages) > MAX_PAGES:
-                raise SourceError(_("More than %(n)s pages in one file.") % {"n": MAX_PAGES})
+                raise SourceError(_("More than %(n)s pages in one file."), n=MAX_PAGES)
         return pages
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         if isinstance(exc, SourceError):
@@ -114,7 +116,7 @@ def _from_pdf(data: bytes) -> list[RenderedPage]:
         if run.returncode != 0 or not outputs:
             raise SourceError(_("This PDF is damaged and cannot be read."))
         if len(outputs) > MAX_PAGES:
-            raise SourceError(_("More than %(n)s pages in one file.") % {"n": MAX_PAGES})
+            raise SourceError(_("More than %(n)s pages in one file."), n=MAX_PAGES)
         pages = []
         for output in outputs:
             with Image.open(output) as image:
@@ -123,21 +125,30 @@ def _from_pdf(data: bytes) -> list[RenderedPage]:
         return pages
 
 
-def render(uploaded) -> list[RenderedPage]:
-    """The pages of an uploaded file, or SourceError."""
+IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"II*\x00", b"MM\x00*")
+
+
+def sniff(uploaded) -> None:
+    """What can be told without reading the whole file: SourceError when it is empty, too
+    large, or neither a PDF nor an image."""
     if uploaded.size == 0:
         raise SourceError(_("The file is empty."))
     if uploaded.size > MAX_BYTES:
-        raise SourceError(
-            _("The file is too large (at most %(n)s MB).") % {"n": MAX_BYTES // 1_048_576}
-        )
+        raise SourceError(_("The file is too large (at most %(n)s MB)."), n=MAX_BYTES // 1_048_576)
     uploaded.seek(0)
+    head = uploaded.read(16)
+    uploaded.seek(0)
+    if not head.startswith((b"%PDF-", *IMAGE_MAGIC)):
+        raise SourceError(_("This file is not a PDF, TIFF, JPEG or PNG file."))
+
+
+def render(uploaded) -> list[RenderedPage]:
+    """The pages of an uploaded file, or SourceError."""
+    sniff(uploaded)
     data = uploaded.read()
     if data.startswith(b"%PDF-"):
         return _from_pdf(data)
-    if data.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"II*\x00", b"MM\x00*")):
-        return _from_image(data)
-    raise SourceError(_("This file is not a PDF, TIFF, JPEG or PNG file."))
+    return _from_image(data)
 
 
 def page_ranges(count: int, per_record: int) -> list[range]:

@@ -17,5 +17,7 @@ urlpatterns = [
     path("keying/<int:pk>/field/", views.keying_field, name="keying_field"),
     path("keying/<int:pk>/save/", views.keying_submit, name="keying_submit"),
     path("records/<int:pk>/verify/", views.adjudicate, name="adjudicate"),
+    path("jobs/<int:pk>/", views.job, name="job"),
+    path("jobs/<int:pk>/restart/", views.job_restart, name="job_restart"),
     path("pages/<int:pk>/<str:size>.png", views.page_image, name="page_image"),
 ]

@@ -18,10 +18,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from postgov.audit.actions import record as audit
 from postgov.identity.access import Access, role_required
 from postgov.places.models import Province
-from postgov.registers import actions, comparison, schemas, sources
+from postgov.registers import actions, comparison, jobs, schemas, sources
 from postgov.registers.fields import check_record, shown
 from postgov.registers.forms import MemberForm, ProjectForm, SchemaForm, UploadForm
-from postgov.registers.models import Keying, Membership, Page, Project, Record, localised
+from postgov.registers.models import Job, Keying, Membership, Page, Project, Record, localised
 
 Role = Membership.Role
 
@@ -108,6 +108,7 @@ def project(request, pk: int):
             "counts": [(Record.Status(s).label, n) for s, n in counts.items()],
             "members": project.members.select_related("user"),
             "batches": project.batches.all()[:50],
+            "jobs": project.jobs.order_by("-created_at")[:10],
             "operators": operators,
             "by_field": by_field,
             "member_form": MemberForm(),
@@ -164,7 +165,7 @@ def upload(request, pk: int):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            batch = actions.add_batch(
+            job = actions.receive_upload(
                 project,
                 uploaded=data["file"],
                 label=data["label"],
@@ -175,17 +176,48 @@ def upload(request, pk: int):
         except sources.SourceError as exc:
             form.add_error("file", str(exc))
         else:
-            messages.success(
-                request,
-                _("%(pages)s pages uploaded as %(records)s records.")
-                % {"pages": batch.pages, "records": batch.records.count()},
-            )
-            return redirect("registers:project", project.pk)
+            return redirect("registers:job", job.pk)
     return render(
         request,
         "registers/upload.html",
         {"project": project, "form": form, "pdf_ok": sources.pdftoppm_available()},
     )
+
+
+# -- background jobs ----------------------------------------------------------------------
+
+
+def _job(request, pk: int) -> Job:
+    """A job of a project the user manages, or one they started; else 404."""
+    job = Job.objects.filter(pk=pk).select_related("project").first()
+    if job is None:
+        raise Http404
+    held = _roles(request, job.project)
+    if Role.MANAGER not in held and not (held and job.created_by_id == request.user.pk):
+        raise Http404
+    return job
+
+
+@require_GET
+@role_required()
+def job(request, pk: int):
+    """The job's progress; htmx polls the bar alone until the job ends."""
+    found = _job(request, pk)
+    context = {"job": found, "stalled": jobs.stalled(found)}
+    if request.headers.get("HX-Request"):
+        return render(request, "registers/_job.html", context)
+    return render(request, "registers/job.html", context)
+
+
+@require_POST
+@role_required()
+def job_restart(request, pk: int):
+    found = _job(request, pk)
+    try:
+        jobs.restart(found.pk, by=request.user, request=request)
+    except jobs.JobFailed as exc:
+        messages.error(request, str(exc))
+    return redirect("registers:job", found.pk)
 
 
 # -- keying -------------------------------------------------------------------------------

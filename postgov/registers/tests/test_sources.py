@@ -4,15 +4,17 @@ message in the page's language and leave nothing behind."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader, PdfWriter
 
-from postgov.registers import actions, sources
-from postgov.registers.models import Batch, Page, Project, Record
+from postgov.registers import actions, jobs, sources
+from postgov.registers.models import Batch, Job, Page, Project, Record
 from postgov.registers.tests.conftest import pdf_bytes, png_file
 
 
@@ -22,6 +24,17 @@ def upload(client, project, file, per_record=1, language="en"):
         {"file": file, "label": "Quyển 2", "pages_per_record": per_record},
         HTTP_ACCEPT_LANGUAGE=language,
     )
+
+
+def run_jobs() -> None:
+    """What the worker does: run every queued job."""
+    for pk in Job.objects.filter(state=Job.State.QUEUED).values_list("pk", flat=True):
+        jobs.run_job.call(pk)
+
+
+def job_page(client, response, language="en") -> str:
+    assert response.status_code == 302, response
+    return client.get(response.url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
 
 
 def encrypted_pdf() -> bytes:
@@ -38,8 +51,14 @@ def test_a_pdf_becomes_one_record_per_page_with_thumbnails(client, project, worl
     client.force_login(world.provincial_admin)
     file = SimpleUploadedFile("so.pdf", pdf_bytes(3), content_type="application/pdf")
     response = upload(client, project, file)
-    assert response.status_code == 302
+    assert "waiting" in job_page(client, response)
+    assert not Batch.objects.exists()  # the worker makes the records
+    run_jobs()
+    job = Job.objects.get()
+    assert (job.state, job.done, job.total) == ("done", 3, 3)
+    assert 'value="100"' in job_page(client, response)
     batch = Batch.objects.get(project=project)
+    assert job.result == {"batch": batch.pk, "pages": 3, "records": 3}
     assert batch.pages == 3 and batch.records.count() == 3
     page = Page.objects.first()
     assert page.image.read().startswith(b"\x89PNG") and page.thumbnail.size < page.image.size
@@ -52,19 +71,60 @@ def test_a_pdf_becomes_one_record_per_page_with_thumbnails(client, project, worl
     [
         ("broken.pdf", b"%PDF-1.4\nthis is not a pdf", "This PDF is damaged"),
         ("locked.pdf", None, "protected by a password"),
-        ("notes.txt", b"hello", "not a PDF, TIFF, JPEG or PNG"),
         ("broken.png", b"\x89PNG\r\n\x1a\nbroken", "This image file is damaged"),
     ],
 )
-def test_bad_files_are_refused_and_nothing_is_created(
-    client, project, world, name, content, message
+def test_damaged_files_fail_their_job_and_nothing_is_kept(
+    client, project, world, settings, name, content, message
 ):
     client.force_login(world.provincial_admin)
     data = encrypted_pdf() if content is None else content
     response = upload(client, project, SimpleUploadedFile(name, data))
-    assert response.status_code == 200
-    assert message in response.content.decode()
+    run_jobs()
+    assert Job.objects.get().state == "failed"
+    assert message in job_page(client, response)
+    in_vietnamese = job_page(client, response, language="vi")
+    assert "alert-danger" in in_vietnamese and message not in in_vietnamese
     assert not Batch.objects.exists() and not Record.objects.exists() and not Page.objects.exists()
+    media = settings.MEDIA_ROOT
+    assert not [p for p in media.rglob("*") if p.is_file()]  # the kept upload is gone too
+
+
+def test_a_file_that_is_no_scan_is_refused_at_once(client, project, world):
+    client.force_login(world.provincial_admin)
+    response = upload(client, project, SimpleUploadedFile("notes.txt", b"hello"))
+    assert response.status_code == 200
+    assert "not a PDF, TIFF, JPEG or PNG" in response.content.decode()
+    assert not Job.objects.exists()
+
+
+def test_a_job_whose_worker_died_can_be_started_again(client, project, world):
+    client.force_login(world.provincial_admin)
+    response = upload(client, project, png_file())
+    job = Job.objects.get()
+    restart = reverse("registers:job_restart", args=[job.pk])
+    client.post(restart, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Only a job that stopped answering" in job_page(client, response)
+    # The worker took it, then died before it reported again.
+    Job.objects.filter(pk=job.pk).update(
+        state="running", heartbeat_at=timezone.now() - jobs.STALLED_AFTER - timedelta(minutes=1)
+    )
+    assert "stopped answering" in job_page(client, response)
+    client.post(restart)
+    run_jobs()
+    assert Job.objects.get().state == "done" and Record.objects.count() == 1
+
+
+def test_a_job_is_shown_only_to_its_project_manager_and_starter(client, project, world):
+    client.force_login(world.provincial_admin)
+    upload(client, project, png_file())
+    url = reverse("registers:job", args=[Job.objects.get().pk])
+    for user in (world.clerk_a, world.agency_officer, world.auditor):
+        client.force_login(user)
+        assert client.get(url).status_code == 404
+        assert client.post(url + "restart/").status_code == 404
+    client.force_login(world.outsider)
+    assert client.get(url).status_code == 403
 
 
 def test_the_message_follows_the_page_language(client, project, world):
@@ -75,9 +135,10 @@ def test_the_message_follows_the_page_language(client, project, world):
 
 def test_without_pdftoppm_a_pdf_gets_a_clear_message(client, project, world):
     client.force_login(world.provincial_admin)
+    response = upload(client, project, SimpleUploadedFile("a.pdf", pdf_bytes(1)))
     with mock.patch.object(sources.shutil, "which", return_value=None):
-        response = upload(client, project, SimpleUploadedFile("a.pdf", pdf_bytes(1)))
-    assert "poppler-utils" in response.content.decode()
+        run_jobs()
+    assert "poppler-utils" in job_page(client, response)
     assert not Record.objects.exists()
 
 
