@@ -6,13 +6,15 @@ is left out, so the menu never shows a dead link.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from postgov.identity.models import Role
+from postgov.identity.models import POINT_ROLES, Role
+from postgov.statemail.actions import cleared_rank
 
 PUBLIC = "public"
 ANONYMOUS = "anonymous"  # not logged in at all (e.g. "create an account")
@@ -29,6 +31,12 @@ class Entry:
     # Reference pages everyone may open; staff find them under one "Look up" menu so that
     # their own work stays on the first level.
     lookup: bool = False
+    # A further test for entries that depend on more than a role (a clearance, say).
+    shown: Callable[..., bool] | None = None
+
+
+def _cleared(request) -> bool:
+    return cleared_rank(request.user) > 0
 
 
 def _for(*who: str) -> frozenset[str]:
@@ -102,6 +110,20 @@ ENTRIES: tuple[Entry, ...] = (
         "queues:points",
         _for(Role.CLERK, Role.SUPERVISOR),
         _("Queue tickets, the counters' calls, appointments and the day's waiting times."),
+    ),
+    Entry(
+        _("State mail"),
+        "statemail:items",
+        frozenset(POINT_ROLES),
+        _("Confidential State mail: accept, hand over and deliver with a chain of custody."),
+        shown=_cleared,
+    ),
+    Entry(
+        _("State-mail clearances"),
+        "statemail:clearances",
+        _for(Role.SUPERVISOR, Role.PROVINCIAL_ADMIN, Role.NATIONAL_ADMIN),
+        _("Who may handle confidential State mail, at which level, until when."),
+        in_menu=False,
     ),
     Entry(
         _("Dashboards"),
@@ -195,6 +217,8 @@ def entries_for(request) -> list[tuple[Entry, str]]:
     result = []
     for entry in ENTRIES:
         if not entry.audience & audience:
+            continue
+        if entry.shown is not None and not entry.shown(request):
             continue
         try:
             result.append((entry, reverse(entry.url_name)))

@@ -467,3 +467,12 @@ def test_a_clearance_ending_before_it_starts_is_refused_in_words(client, world):
     assert response.status_code == 400
     assert "The end of validity comes before its start." in response.text
     assert not world.postman_a.statemail_clearances.exists()
+
+
+def test_the_menu_shows_state_mail_to_cleared_point_staff_only(client, world):
+    clear(world, world.clerk_a)
+    items = reverse("statemail:items")
+    client.force_login(world.clerk_a)
+    assert f'href="{items}"' in client.get(reverse("home")).content.decode()
+    client.force_login(world.clerk_b)  # point staff without a clearance
+    assert f'href="{items}"' not in client.get(reverse("home")).content.decode()
