@@ -264,11 +264,11 @@ def _check(data: bytes, file_format: str | None) -> tuple[ImportPlan | None, dic
             "không nhận ra định dạng tệp (dùng .json hoặc .csv)",
             "unknown file format (use .json or .csv)",
         )
-        return None, {"problems": [str(problem)], "problem_total": 1}
+        return None, {"problems": [problem.texts()], "problem_total": 1}
     result = read_catalog(data, file_format)
     if result.problems:
         return None, {
-            "problems": [str(p) for p in result.problems.items],
+            "problems": [p.texts() for p in result.problems.items],
             "problem_total": result.problems.total,
         }
     plan = plan_import(result.specs, timezone.localdate())
@@ -349,7 +349,7 @@ def apply_catalog_upload(upload: CatalogImport, *, request: HttpRequest) -> Impo
                 locked.status = CatalogImport.Status.REJECTED
                 locked.report = {
                     **locked.report,
-                    "problems": [str(p) for p in rejected.problems],
+                    "problems": [p.texts() for p in rejected.problems],
                     "problem_total": rejected.total,
                 }
                 locked.save(update_fields=["status", "report"])

@@ -80,7 +80,7 @@ class ImportPlan:
     def report(self) -> dict:
         """A JSON-able summary, stored with an upload and shown on the import page."""
         return {
-            "problems": [str(problem) for problem in self.problems],
+            "problems": [problem.texts() for problem in self.problems],
             "problem_total": max(self.problem_total, len(self.problems)),
             "counts": self.counts(),
             "procedures": [

@@ -181,15 +181,23 @@ class Where:
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem found in an imported file. The text is data shown to whoever imports
-    the file, so it is written in both languages at once rather than translated."""
+    """One problem found in an imported file. The report is stored and read later by
+    whoever opens it, in either language, so both texts are written when it is found
+    (`texts()`) and the page shows the one it speaks."""
 
     where: Where
     vi: str
     en: str
 
-    def __str__(self) -> str:
-        text = f"{self.where.vi}: {self.vi} / {self.where.en}: {self.en}"
+    def texts(self) -> dict[str, str]:
         # Messages quote what the file says; a NUL (a JSON "\u0000") would make the
         # stored report unsavable on PostgreSQL.
-        return text.replace("\x00", "␀")
+        return {
+            "vi": f"{self.where.vi}: {self.vi}".replace("\x00", "␀"),
+            "en": f"{self.where.en}: {self.en}".replace("\x00", "␀"),
+        }
+
+    def __str__(self) -> str:
+        """Both texts, for a terminal (`manage.py import_catalog`)."""
+        texts = self.texts()
+        return f"{texts['vi']} / {texts['en']}"

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -223,6 +224,14 @@ def import_upload(request):
     )
 
 
+def in_language(problem: dict | str) -> str:
+    """A stored problem in the page's language (reports stored before both texts were
+    kept hold one string)."""
+    if isinstance(problem, str):
+        return problem
+    return problem.get((get_language() or "vi")[:2]) or problem.get("vi", "")
+
+
 @role_required(Role.NATIONAL_ADMIN)
 @require_GET
 def import_detail(request, pk: int):
@@ -236,7 +245,7 @@ def import_detail(request, pk: int):
         "catalog/import_detail.html",
         {
             "upload": upload,
-            "problems": report.get("problems", []),
+            "problems": [in_language(problem) for problem in report.get("problems", [])],
             "problem_total": report.get("problem_total", 0),
             "counts": report.get("counts", {}),
             "changes": changes,

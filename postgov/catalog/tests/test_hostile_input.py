@@ -39,5 +39,5 @@ def test_nul_characters_inside_a_json_file_are_reported_not_crashed_on(client, n
     response = client.post("/catalog/import/", {"file": SimpleUploadedFile("c.json", data)})
     assert response.status_code == 302
     report = CatalogImport.objects.get().report
-    assert any("contains a NUL character" in problem for problem in report["problems"])
+    assert any("contains a NUL character" in problem["en"] for problem in report["problems"])
     assert client.get(response.url).status_code == 200

@@ -165,11 +165,14 @@ def test_a_bad_file_shows_every_problem_and_changes_nothing(client, demo_catalog
     checked = CatalogImport.objects.get()
     assert response.status_code == 302 and response.url == f"/catalog/import/{checked.pk}/"
     assert checked.status == "rejected"
-    body = client.get(response.url).content.decode()
+    body = client.get(response.url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Nothing was imported" in body
-    assert "thời hạn giải quyết phải là số dương / Line" in body
-    assert "số lượng phải là số dương" in body
+    assert "processing time must be a positive number" in body and "Line " in body
+    assert "Dòng" not in body and "phải là số dương" not in body  # the report in English only
     assert "Apply this import" not in body
+    body = client.get(response.url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "thời hạn giải quyết phải là số dương" in body and "số lượng phải là số dương" in body
+    assert "Line " not in body and "must be" not in body
     assert ProcedureVersion.objects.count() == versions
     assert AuditEvent.objects.filter(action="catalog.import_checked").exists()
 
@@ -213,7 +216,9 @@ def test_a_file_that_became_stale_is_rejected_at_apply(client, demo_catalog, nat
     )
     second = CatalogImport.objects.exclude(pk=first.pk).get()
     client.post(reverse("catalog:import_apply", args=[second.pk]))
-    response = client.post(reverse("catalog:import_apply", args=[first.pk]), follow=True)
+    response = client.post(
+        reverse("catalog:import_apply", args=[first.pk]), follow=True, HTTP_ACCEPT_LANGUAGE="vi"
+    )
     first.refresh_from_db()
     assert first.status == "rejected"
     assert "sớm hơn phiên bản mới nhất" in response.content.decode()
