@@ -1,5 +1,5 @@
 """The postman's route for today: the pickups assigned to them and the results out for
-delivery at their post office, in the order `delivery.routing` plans. Planned again on
+delivery with them, in the order `delivery.routing` plans. Planned again on
 each load, so a pickup added, collected or failed changes the order at once."""
 
 from __future__ import annotations
@@ -70,11 +70,12 @@ def _pickups(point: ServicePoint, user_id: int | None, day) -> list[tuple[Stop, 
     return out
 
 
-def _deliveries(point: ServicePoint) -> list[tuple[Stop, RouteRow]]:
+def _deliveries(point: ServicePoint, user_id: int | None) -> list[tuple[Stop, RouteRow]]:
     dossiers = (
         Dossier.objects.filter(
             Q(return_point=point) | Q(return_point__isnull=True, receiving_point=point),
             status=State.OUT_FOR_DELIVERY,
+            delivery_postman_id=user_id,
         )
         .exclude(return_method=ReturnMethod.AT_AGENCY)
         .order_by("updated_at", "pk")
@@ -127,7 +128,9 @@ def route_today(request):
     point = next((p for p in points if str(p.pk) == request.GET.get("point")), points[0])
     now = timezone.localtime()
     today = now.date()
-    pairs = _pickups(point, request.access.user_id, today) + _deliveries(point)
+    pairs = _pickups(point, request.access.user_id, today) + _deliveries(
+        point, request.access.user_id
+    )
     rows = {stop.key: row for stop, row in pairs}
     stops = [stop for stop, _ in pairs]
     depart = max(_minutes(now.time()), _minutes(WINDOW_STARTS[PickupBooking.Window.MORNING]))
