@@ -74,13 +74,13 @@ class ReturnIn(Schema):
     commune: str = ""
     point: str = Field(default="", description="Service point code, for hold.")
     latitude: float | None = Field(
-        None,
+        default=None,
         ge=-90,
         le=90,
         description="Where the delivery address is (WGS 84), with longitude; within 30 km "
         "of the commune's centre. Without it the commune's centre is used, as approximate.",
     )
-    longitude: float | None = Field(None, ge=-180, le=180)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
 
 
 class ExemptionIn(Schema):
