@@ -313,9 +313,9 @@ def deliveries(request):
     queryset = base.filter(status__in=DELIVERY_TABS[tab])
     if tab == "to_return":
         queryset = queryset.filter(updated_at__lt=_held_since_cutoff())
-    queryset = queryset.select_related("agency", "procedure_version__procedure").order_by(
-        "-updated_at" if tab == "done" else "updated_at"
-    )
+    queryset = queryset.select_related(
+        "agency", "procedure_version__procedure", "delivery_postman"
+    ).order_by("-updated_at" if tab == "done" else "updated_at")
     counts = dict(
         base.filter(status__in=[s for states in DELIVERY_TABS.values() for s in states])
         .values_list("status")

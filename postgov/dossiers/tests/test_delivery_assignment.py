@@ -48,6 +48,9 @@ def test_the_postman_who_takes_it_out_carries_it_and_only_they_see_it(client, wo
     assert dossier.delivery_postman == world.postman_a
     assert dossier.code in route_html(client, world.postman_a)
     assert dossier.code not in route_html(client, postman_b)
+    # The office's list of results out says who carries each.
+    listed = client.get(reverse("carriage:deliveries") + "?tab=out", HTTP_ACCEPT_LANGUAGE="en")
+    assert "Carried by: Lê Văn Cường" in listed.content.decode()
     event = AuditEvent.objects.get(action="dossier.delivery_assigned")
     assert event.details == {"postman": world.postman_a.pk, "previous": None}
     assert event.actor_id == world.postman_a.pk
