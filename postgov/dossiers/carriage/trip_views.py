@@ -498,10 +498,14 @@ def delivery_page(request, pk: int):
             proof_form.add_error("id_last4", str(exc))
             same_digits_asked = True
         except TransitionError as exc:
-            target = {"deliver": proof_form, "out": assign_form, "assign": assign_form}.get(
-                step, failed_form
-            )
-            target.add_error(None, str(exc))
+            if step in ("out", "assign") and not can_assign:
+                # No postman to choose on this person's page: the message says it.
+                messages.error(request, str(exc))
+            else:
+                target = {"deliver": proof_form, "out": assign_form, "assign": assign_form}.get(
+                    step, failed_form
+                )
+                target.add_error(None, str(exc))
         dossier.refresh_from_db()
     attempts = DeliveryAttempt.objects.filter(dossier=dossier).select_related("postman")
     proof = ProofOfDelivery.objects.filter(dossier=dossier).first()

@@ -115,3 +115,14 @@ def test_only_a_postman_of_the_post_office_carries_it(client, world, supervisor_
         returns.out_for_delivery(
             dossier.pk, postman=clerk_a, user=supervisor_a, access=Access.for_user(supervisor_a)
         )
+
+
+def test_a_clerk_is_told_a_postman_takes_it_out(client, world, clerk_a):
+    dossier = collected(world)
+    client.force_login(clerk_a)
+    url = reverse("carriage:delivery", args=[dossier.pk])
+    response = client.post(url, {"step": "out"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "Choose the postman of this post office who takes it out." in response.content.decode()
+    dossier.refresh_from_db()
+    assert dossier.status == "result_collected"
