@@ -15,3 +15,8 @@ class AgenciesConfig(AppConfig):
         from postgov.places.nearby import POINT_PROCEDURES
 
         POINT_PROCEDURES.register(procedures_received, order=10)
+        # Whether a post office is open now follows the province's swapped working days.
+        from postgov.agencies.calendar import adjusted_days
+        from postgov.places.nearby import ADJUSTED_DAYS
+
+        ADJUSTED_DAYS.register(adjusted_days, order=10)

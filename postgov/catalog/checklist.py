@@ -1,6 +1,7 @@
-"""A procedure's checklist on one A4 page, in the page's language: the documents to bring
-with a box to tick, the fees, the time limit, and a QR code back to the procedure's page
-(what it says may change; the page is always the version in force)."""
+"""A procedure's checklist on one A4 page (or A5, to hand over at the counter), in the
+page's language: the documents to bring with a box to tick, the fees, the time limit, and
+a QR code back to the procedure's page (what it says may change; the page is always the
+version in force)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from postgov.catalog.templatetags.catalog_format import time_limit
 from postgov.lib.pdf import FAMILY, Form, vnd
 
 QR_SIZE = 32
+PAPERS = ("A4", "A5")
 # The same sentence as the procedure's page.
 POSTAL_CHARGES = (
     "Postal charges for sending the dossier and returning the result are collected separately."
@@ -19,17 +21,22 @@ POSTAL_CHARGES = (
 BOX = 4
 
 
-def file_name(version: ProcedureVersion) -> str:
-    return f"checklist-{version.procedure.code}-v{version.version}.pdf"
+def file_name(version: ProcedureVersion, paper: str = "A4") -> str:
+    suffix = "" if paper == "A4" else f"-{paper.lower()}"
+    return f"checklist-{version.procedure.code}-v{version.version}{suffix}.pdf"
 
 
-def render(version: ProcedureVersion, page_url: str) -> bytes:
+def render(version: ProcedureVersion, page_url: str, paper: str = "A4") -> bytes:
+    if paper not in PAPERS:
+        raise ValueError(f"unknown paper {paper!r}")
     procedure = version.procedure
-    form = Form(format="A4", title=_("Checklist: %(name)s") % {"name": procedure.name})
+    form = Form(format=paper, title=_("Checklist: %(name)s") % {"name": procedure.name})
     width = form.w - form.l_margin - form.r_margin
     top = form.get_y()
-    form.qr(page_url, form.w - form.r_margin - QR_SIZE, top, QR_SIZE)
-    text_width = width - QR_SIZE - 4
+    # On A5 the code keeps a size a phone reads from arm's length; the text beside it wraps.
+    qr_size = QR_SIZE if paper == "A4" else 28
+    form.qr(page_url, form.w - form.r_margin - qr_size, top, qr_size)
+    text_width = width - qr_size - 4
     form.set_font(FAMILY, "B", 14)
     form.multi_cell(text_width, 7, _("What to bring"), new_x="LMARGIN", new_y="NEXT")
     form.set_font(FAMILY, "B", 11)
@@ -55,7 +62,7 @@ def render(version: ProcedureVersion, page_url: str) -> bytes:
         new_x="LMARGIN",
         new_y="NEXT",
     )
-    form.set_y(max(form.get_y(), top + QR_SIZE) + 4)
+    form.set_y(max(form.get_y(), top + qr_size) + 4)
 
     form.set_font(FAMILY, "B", 11)
     form.cell(0, 6, _("Documents to hand in"), new_x="LMARGIN", new_y="NEXT")

@@ -166,14 +166,19 @@ def procedure_points(request, code: str):
 
 @require_GET
 def checklist_pdf(request, code: str):
-    """The version in force as an A4 checklist to print, with a QR code to this page."""
+    """The version in force as a checklist to print (A4, or A5 with `?paper=a5`), with a
+    QR code to this page."""
     procedure = _procedure(code)
+    # Anything but a known paper size prints on A4: a link mangled in a message still works.
+    paper = "A5" if request.GET.get("paper", "").upper() == "A5" else "A4"
     current = version_in_force(procedure, timezone.localdate())
     if current is None:
         raise Http404("no version in force")
     page_url = settings.SITE_URL + reverse("catalog:procedure", args=[procedure.code])
-    response = HttpResponse(checklist.render(current, page_url), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{checklist.file_name(current)}"'
+    response = HttpResponse(
+        checklist.render(current, page_url, paper), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'inline; filename="{checklist.file_name(current, paper)}"'
     return response
 
 

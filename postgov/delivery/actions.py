@@ -158,17 +158,21 @@ def book_pickup(
     window: str,
     note: str = "",
     account: User | None = None,
+    position: positions.Position | None = None,
     request: HttpRequest | None = None,
 ) -> PickupBooking:
-    """Book a visit; `account`: the PostID account signed in while booking. Refused
-    (PickupError) when the day is not a collection day or the window is full."""
+    """Book a visit; `account`: the PostID account signed in while booking; `position`:
+    where the citizen put the pin (checked near the commune), else the last confirmed
+    position of the same address or the commune's centre. Refused (PickupError) when the
+    day is not a collection day or the window is full."""
     point = serving_point(commune)
     if point is None:
         raise PickupError(_("No post office serves this commune yet."))
     problem = scheduling.day_problem(day, commune.province_id)
     if problem:
         raise PickupError(problem)
-    position = proposed_pickup_position(phone, split_address(address, commune), commune)
+    if position is None:
+        position = proposed_pickup_position(phone, split_address(address, commune), commune)
     with transaction.atomic():
         # Bookings of one post office are counted one at a time, so two citizens booking
         # the last place of a window at once cannot both get it.
@@ -205,6 +209,7 @@ def book_pickup(
                 "date": day,
                 "window": window,
                 "account": booking.account_id,
+                "position_source": booking.position_source,
             },
         )
         _notify_pickup(booking, "pickup_booked")

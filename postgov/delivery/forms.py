@@ -15,6 +15,7 @@ from postgov.delivery.models import MissingSignature, PickupAttempt, PickupBooki
 from postgov.delivery.signatures import ProofFileError, Unsigned, signature_png
 from postgov.lib.forms import StyledFormMixin
 from postgov.lib.phones import PhoneError, normalise_mobile
+from postgov.places import positions
 from postgov.places.models import Commune, ServicePoint
 
 
@@ -101,6 +102,13 @@ class BookingForm(StyledFormMixin, forms.Form):
     consent = forms.BooleanField(
         label=_("I agree that the post office uses these details to collect my dossier."),
     )
+    # Filled by the map's pin (static/js/map.js); without JavaScript they stay empty and
+    # the commune's centre is used, marked approximate. Text, not numbers: a bad value is
+    # told above the form, not beside a field nobody sees.
+    latitude = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+    longitude = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+
+    position: positions.Position | None = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -127,7 +135,27 @@ class BookingForm(StyledFormMixin, forms.Form):
             problem = scheduling.day_problem(day, commune.province_id if commune else None)
             if problem:
                 self.add_error("date", problem)
+        self._check_position(data, commune)
         return data
+
+    def _check_position(self, data, commune) -> None:
+        latitude, longitude = (data.get("latitude") or "").strip(), (data.get("longitude") or "")
+        longitude = longitude.strip()
+        if not latitude and not longitude:
+            return
+        if commune is None:
+            return  # the commune's own error says what to do first
+        try:
+            self.position = positions.checked(
+                float(latitude), float(longitude), commune, positions.Source.PIN
+            )
+        except (ValueError, positions.PositionError) as exc:
+            message = (
+                str(exc)
+                if isinstance(exc, positions.PositionError)
+                else _("The position is not a valid latitude and longitude.")
+            )
+            self.add_error(None, message)
 
 
 class MoveForm(StyledFormMixin, forms.Form):

@@ -202,3 +202,29 @@ def plan_route(
         distance_km=problem.length(best),
         booked_distance_km=problem.length(baseline),
     )
+
+
+def follow(
+    start: tuple[float, float], stops: Sequence[Stop], order: Sequence[str], *, depart: float
+) -> Route:
+    """The route through `stops` in the order of their keys in `order` (a plan made
+    earlier), with arrivals from `depart`: what a kept plan looks like at a later moment.
+    Stops without a position come last, as `plan_route` puts them. ValueError when
+    `order` does not name exactly the located stops."""
+    located = [s for s in stops if s.located]
+    unlocated = [s for s in stops if not s.located]
+    index = {s.key: i for i, s in enumerate(located)}
+    if len(order) != len(located) or set(order) != set(index):
+        raise ValueError("the order does not name the located stops")
+    problem = _Problem(start, located, depart)
+    chosen = [index[key] for key in order]
+    planned = [
+        PlannedStop(stop=located[i], arrival=arrival, late=late, unlocated=False)
+        for i, (arrival, late) in zip(chosen, problem.arrivals(chosen), strict=True)
+    ]
+    planned += [PlannedStop(stop=s, arrival=None, late=False, unlocated=True) for s in unlocated]
+    return Route(
+        stops=tuple(planned),
+        distance_km=problem.length(chosen),
+        booked_distance_km=problem.length(booked_order(located)),
+    )

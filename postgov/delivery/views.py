@@ -4,13 +4,15 @@ failed visit. Views check access and call `delivery.actions`."""
 
 from __future__ import annotations
 
+import math
+from contextlib import suppress
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Avg, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -36,6 +38,8 @@ from postgov.identity.models import Role
 from postgov.lib import ratelimit, tracking_links
 from postgov.lib.netkeys import network_key
 from postgov.lib.redirects import safe_next
+from postgov.places import positions
+from postgov.places.models import Commune, ServicePoint
 
 # Bookings a phone number may make in a day (on top of the per-address hourly limit).
 BOOKINGS_PER_PHONE_PER_DAY = 3
@@ -85,6 +89,7 @@ def book_pickup(request):
                     window=data["window"],
                     note=data["note"],
                     account=request.user,
+                    position=form.position,
                     request=request,
                 )
             except actions.PickupError as exc:
@@ -97,10 +102,56 @@ def book_pickup(request):
     response = render(
         request,
         "delivery/book.html",
-        {"form": form, "limited": limited},
+        {"form": form, "limited": limited, "pin_markers": _pin_markers(form)},
         status=429 if limited else 200,
     )
     return response
+
+
+def _pin_markers(form: BookingForm) -> list[dict]:
+    """The draggable marker of the house, where the form's fields put it, else at the
+    chosen commune's centre, else amid the post offices that take bookings; with the
+    commune's centre as the landmark on a plain background."""
+    commune = None
+    commune_id = form["commune"].value()
+    if commune_id not in (None, ""):
+        with suppress(ValueError, TypeError):
+            commune = Commune.objects.filter(pk=int(commune_id)).first()
+    centre = positions.commune_centre(commune)
+    try:
+        start = (float(form["latitude"].value()), float(form["longitude"].value()))
+    except (TypeError, ValueError):
+        start = (math.nan, math.nan)
+    if not all(math.isfinite(value) for value in start) or abs(start[0]) > 90:
+        if centre is not None:
+            start = (centre.latitude, centre.longitude)
+        else:
+            middle = ServicePoint.objects.filter(
+                active=True, latitude__isnull=False, longitude__isnull=False
+            ).aggregate(lat=Avg("latitude"), lon=Avg("longitude"))
+            if middle["lat"] is None or middle["lon"] is None:
+                return []
+            start = (middle["lat"], middle["lon"])
+    markers = [
+        {
+            "lat": start[0],
+            "lon": start[1],
+            "name": _("Your house"),
+            "kind": "pin",
+            "lat_input": form["latitude"].auto_id,
+            "lon_input": form["longitude"].auto_id,
+        }
+    ]
+    if commune is not None and centre is not None:
+        markers.append(
+            {
+                "lat": centre.latitude,
+                "lon": centre.longitude,
+                "name": commune.name,
+                "kind": "centre",
+            }
+        )
+    return markers
 
 
 @require_GET

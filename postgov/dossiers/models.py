@@ -138,6 +138,16 @@ class Dossier(models.Model):
     return_position_source = models.CharField(
         _("position set by"), max_length=8, choices=PositionSource.choices, blank=True
     )
+    # The postman carrying the result while it is out for delivery: only their route shows
+    # it. Set when it goes out (by that postman, or a supervisor choosing one).
+    delivery_postman = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("postman delivering"),
+    )
 
     # Money (VND) ------------------------------------------------------------------------
     procedure_fee = models.PositiveIntegerField(_("procedure fee"), default=0)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("dossiers/intake/", intake_views.intake_start, name="intake_start"),
     path("dossiers/intake/procedures/", intake_views.procedure_search, name="procedure_search"),
     path("dossiers/today/", today_views.today, name="today"),
+    path("dossiers/points/<int:pk>/day/", today_views.point_day, name="point_day"),
     path("dossiers/dispatch/", today_views.dispatch, name="dispatch"),
     path("dossiers/<int:pk>/", dossier_views.dossier_detail, name="dossier"),
     path("dossiers/<int:pk>/applicant/", intake_views.intake_applicant, name="intake_applicant"),

@@ -115,7 +115,7 @@ def results(origin: Origin, now: datetime, limit: int = RESULTS) -> list[nearby.
             nearby.Found(
                 point=point,
                 distance_km=distance,
-                open_now=nearby.open_now(point.opening_hours, now),
+                open_now=nearby.point_open_now(point, now),
                 vpostcode=postal_codes.vpostcode_of_point(point),
                 osm_url=postal_codes.osm_url(lat, lon),
                 geo_uri=nearby.geo_uri(lat, lon),

@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from django.db.models import QuerySet
 
@@ -30,6 +30,11 @@ MAX_RADIUS_KM = 320.0
 # provinces with {province id: [(procedure code, name), ...]}; registered from their ready().
 PointProcedures = Callable[[set[int]], dict[int, list[tuple[str, str]]]]
 POINT_PROCEDURES: Hooks[PointProcedures] = Hooks("places.point_procedures")
+
+# The admins' swap table of a province (extra days off, make-up working days), from the app
+# that keeps it (the agencies' calendar); registered from its ready().
+AdjustedDays = Callable[[int | None], tuple[frozenset[date], frozenset[date]]]
+ADJUSTED_DAYS: Hooks[AdjustedDays] = Hooks("places.adjusted_days")
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -117,16 +122,48 @@ def parse_hours(text: str) -> dict[int, list[tuple[time, time]]] | None:
     return week
 
 
-def open_now(text: str, now: datetime) -> bool | None:
+def adjusted_days(province_id: int | None) -> tuple[frozenset[date], frozenset[date]]:
+    """(extra days off, make-up working days) for a province; none without the hook."""
+    days_off: set[date] = set()
+    working_days: set[date] = set()
+    for hook in ADJUSTED_DAYS:
+        off, on = hook(province_id)
+        days_off |= off
+        working_days |= on
+    return frozenset(days_off), frozenset(working_days)
+
+
+def open_now(
+    text: str,
+    now: datetime,
+    *,
+    days_off: frozenset[date] = frozenset(),
+    working_days: frozenset[date] = frozenset(),
+) -> bool | None:
     """Whether a point with these hours is open at `now` (local time): closed on Vietnam's
-    legal holidays; None when the hours cannot be read."""
+    legal holidays and on the province's extra days off; on a make-up working day (often a
+    Saturday) open with the hours of an ordinary weekday. None when the hours cannot be
+    read."""
     week = parse_hours(text)
     if week is None:
         return None
-    if is_legal_holiday(now.date()):
+    today = now.date()
+    spans = week.get(now.weekday(), [])
+    if today in working_days:
+        # The swap makes it a weekday: Monday's hours (the first weekday the text gives),
+        # or the day's own when the text gives no weekday.
+        weekday = next((day for day in range(5) if week.get(day)), None)
+        spans = week[weekday] if weekday is not None else spans
+    elif today in days_off or is_legal_holiday(today):
         return False
     moment = now.time()
-    return any(opens <= moment < closes for opens, closes in week.get(now.weekday(), []))
+    return any(opens <= moment < closes for opens, closes in spans)
+
+
+def point_open_now(point: ServicePoint, now: datetime) -> bool | None:
+    """`open_now` for a point, with the swap table of its province."""
+    days_off, working_days = adjusted_days(point.commune.province_id)
+    return open_now(point.opening_hours, now, days_off=days_off, working_days=working_days)
 
 
 @dataclass

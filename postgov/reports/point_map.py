@@ -70,14 +70,17 @@ def point_loads(access, now: datetime) -> list[PointLoad]:
 
 
 def day_urls(access, loads: list[PointLoad]) -> dict[int, str]:
-    """The day page of each point the person works at; the day page is a post office's
-    own, so oversight from the province gets the figures without the link."""
+    """The day page of each point: the post office's own for the people who work there,
+    its read-only copy for the province's administrator or auditor (audited there)."""
     mine = access.point_ids(*POINT_ROLES)
-    return {
-        load.point.pk: f"{reverse('dossiers:today')}?point={load.point.pk}"
-        for load in loads
-        if load.point.pk in mine
-    }
+    oversight = access.has_role(Role.PROVINCIAL_ADMIN, Role.AUDITOR)
+    urls = {}
+    for load in loads:
+        if load.point.pk in mine:
+            urls[load.point.pk] = f"{reverse('dossiers:today')}?point={load.point.pk}"
+        elif oversight and access.oversees_province(load.point.commune.province_id):
+            urls[load.point.pk] = reverse("dossiers:point_day", args=[load.point.pk])
+    return urls
 
 
 def markers(loads: list[PointLoad], urls: dict[int, str], describe) -> list[dict]:

@@ -1,5 +1,6 @@
 """The public front door passes axe-core's WCAG 2.1 A and AA rules in Chromium: finding a
-post office, a post office's page, a procedure's page and the post offices that receive it.
+post office, a post office's page, a procedure's page, the post offices that receive it
+and the home pickup form with its map pin.
 
 axe-core (MPL-2.0) is vendored under tests/browser_tests/vendor/ for the tests only and is
 run through the browser's debugging protocol, so the site's Content-Security-Policy stays as
@@ -58,6 +59,11 @@ def test_the_public_pages_pass_wcag_21_aa(page, transactional_db, settings):
     found += violations(page)
     procedure = page.url
     page.goto(procedure.rstrip("/") + "/post-offices/")
+    found += violations(page)
+
+    # The home pickup form, with the map pin on the house.
+    page.goto("/delivery/pickup/")
+    page.get_by_test_id("map").wait_for()
     found += violations(page)
 
     assert not found, "\n".join(found)

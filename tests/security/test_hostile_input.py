@@ -1414,6 +1414,8 @@ def _booking_valid(ctx, client):
         "window": "morning",
         "note": "",
         "consent": "on",
+        "latitude": "16.8061",
+        "longitude": "107.0752",
     }
     return [({}, list(fields.items()), {})]
 
@@ -1802,7 +1804,19 @@ TARGETS: list[Target] = [
         "delivery:book_pickup",
         "/delivery/pickup/",
         ("POST", "GET"),
-        ("procedure", "name", "phone", "address", "commune", "date", "window", "note", "consent"),
+        (
+            "procedure",
+            "name",
+            "phone",
+            "address",
+            "commune",
+            "date",
+            "window",
+            "note",
+            "consent",
+            "latitude",
+            "longitude",
+        ),
         _booking_valid,
         examples=25,
     ),

@@ -41,3 +41,19 @@ def test_the_procedure_page_links_the_checklist(client, version):
 
 def test_no_checklist_for_an_unknown_procedure(client, db):
     assert client.get("/catalog/9.999999/checklist.pdf").status_code == 404
+
+
+def test_the_checklist_on_a_half_page(client, version):
+    code = version.procedure.code
+    response = client.get(f"/catalog/{code}/checklist.pdf?paper=a5", HTTP_ACCEPT_LANGUAGE="vi")
+    assert response["Content-Disposition"].endswith(f'-v{version.version}-a5.pdf"')
+    first = PdfReader(io.BytesIO(response.content)).pages[0]
+    width, height = first.mediabox.width, first.mediabox.height
+    assert (round(float(width) / 72 * 25.4), round(float(height) / 72 * 25.4)) == (148, 210)
+    assert "Giấy chứng sinh" in "".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages
+    )
+    # An unknown paper size prints on A4 rather than failing.
+    _text(client.get(f"/catalog/{code}/checklist.pdf?paper=letter"))
+    page = client.get(f"/catalog/{code}/").content.decode()
+    assert f'href="/catalog/{code}/checklist.pdf?paper=a5"' in page

@@ -12,8 +12,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from postgov.audit.actions import record
 from postgov.delivery.actions import (
     SignatureMissing,
+    can_manage_pickups,
+    postmen_of,
     record_missing_signature,
     signature_or_reason,
 )
@@ -22,6 +25,7 @@ from postgov.delivery.signatures import Unsigned
 from postgov.dossiers.actions import TransitionError, perform
 from postgov.dossiers.models import Dossier, ReturnMethod
 from postgov.dossiers.workflow import State
+from postgov.identity.models import Role
 from postgov.lib.locking import lock_one
 
 
@@ -81,13 +85,78 @@ def _return_point(dossier: Dossier) -> int:
     return dossier.return_point_id or dossier.receiving_point_id
 
 
-def out_for_delivery(dossier_id: int, *, user, access, request=None) -> Dossier:
-    dossier = Dossier.objects.get(pk=dossier_id)
-    if dossier.return_method != ReturnMethod.DELIVER:
-        raise TransitionError(_("The citizen collects this result at the post office."))
-    dossier, _event = perform(
-        dossier_id, "out_for_delivery", actor=user, access=access, request=request
+def _carrier(dossier: Dossier, postman, *, user, access):
+    """The postman who carries the result: the one acting, or the one a supervisor of the
+    post office chose (as pickups are given out)."""
+    point_id = _return_point(dossier)
+    carrier = postman or user
+    if carrier.pk != user.pk and not can_manage_pickups(access, point_id):
+        raise TransitionError(
+            _("Only a supervisor of the post office gives a delivery to another postman.")
+        )
+    if not postmen_of(point_id).filter(pk=carrier.pk).exists():
+        raise TransitionError(_("Choose the postman of this post office who takes it out."))
+    return carrier
+
+
+def _record_carrier(dossier: Dossier, carrier, previous_id, *, user, access, request) -> None:
+    record(
+        "dossier.delivery_assigned",
+        request=request,
+        actor=user,
+        obj=dossier,
+        role=Role.SUPERVISOR
+        if can_manage_pickups(access, _return_point(dossier))
+        else Role.POSTMAN,
+        service_point_id=_return_point(dossier),
+        details={"postman": carrier.pk, "previous": previous_id},
     )
+
+
+def out_for_delivery(dossier_id: int, *, user, access, postman=None, request=None) -> Dossier:
+    """The result leaves with one postman: the one acting, or `postman` when a supervisor
+    gives it out. Only that postman's route shows it."""
+    with transaction.atomic():
+        dossier = lock_one(Dossier, dossier_id)
+        if dossier.return_method != ReturnMethod.DELIVER:
+            raise TransitionError(_("The citizen collects this result at the post office."))
+        carrier = _carrier(dossier, postman, user=user, access=access)
+        previous = dossier.delivery_postman_id
+
+        def carried_by(row: Dossier) -> list[str]:
+            row.delivery_postman = carrier
+            return ["delivery_postman"]
+
+        dossier, _event = perform(
+            dossier_id,
+            "out_for_delivery",
+            actor=user,
+            access=access,
+            request=request,
+            details={"postman": carrier.pk},
+            apply=carried_by,
+            locked=dossier,
+        )
+        _record_carrier(dossier, carrier, previous, user=user, access=access, request=request)
+    return dossier
+
+
+def assign_delivery(dossier_id: int, postman, *, user, access, request=None) -> Dossier:
+    """A supervisor gives a result already out for delivery to another postman of the
+    post office (the first is ill, the round is shared out again)."""
+    with transaction.atomic():
+        dossier = lock_one(Dossier, dossier_id)
+        if not can_manage_pickups(access, _return_point(dossier)):
+            raise TransitionError(
+                _("Only a supervisor of the post office gives a delivery to another postman.")
+            )
+        if dossier.status != State.OUT_FOR_DELIVERY:
+            raise TransitionError(_("This result is not out for delivery."))
+        carrier = _carrier(dossier, postman, user=user, access=access)
+        previous = dossier.delivery_postman_id
+        dossier.delivery_postman = carrier
+        dossier.save(update_fields=["delivery_postman", "updated_at"])
+        _record_carrier(dossier, carrier, previous, user=user, access=access, request=request)
     return dossier
 
 

@@ -1,6 +1,7 @@
 """The postman's route for today: the pickups assigned to them and the results out for
-delivery at their post office, in the order `delivery.routing` plans. Planned again on
-each load, so a pickup added, collected or failed changes the order at once."""
+delivery with them, in the order `delivery.routing` plans. The plan is kept in the cache
+under a fingerprint of its stops (`delivery.route_plans`): a reload without a change does
+not plan again, and a pickup added, collected or failed changes the order at once."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from postgov.delivery.models import PickupBooking
-from postgov.delivery.routing import Route, Stop, plan_route
+from postgov.delivery.route_plans import planned_route
+from postgov.delivery.routing import Route, Stop
 from postgov.delivery.scheduling import OPEN_STATUSES, WINDOW_ENDS, WINDOW_STARTS
 from postgov.dossiers.models import Dossier, ReturnMethod
 from postgov.dossiers.workflow import State
@@ -70,11 +72,12 @@ def _pickups(point: ServicePoint, user_id: int | None, day) -> list[tuple[Stop, 
     return out
 
 
-def _deliveries(point: ServicePoint) -> list[tuple[Stop, RouteRow]]:
+def _deliveries(point: ServicePoint, user_id: int | None) -> list[tuple[Stop, RouteRow]]:
     dossiers = (
         Dossier.objects.filter(
             Q(return_point=point) | Q(return_point__isnull=True, receiving_point=point),
             status=State.OUT_FOR_DELIVERY,
+            delivery_postman_id=user_id,
         )
         .exclude(return_method=ReturnMethod.AT_AGENCY)
         .order_by("updated_at", "pk")
@@ -127,11 +130,14 @@ def route_today(request):
     point = next((p for p in points if str(p.pk) == request.GET.get("point")), points[0])
     now = timezone.localtime()
     today = now.date()
-    pairs = _pickups(point, request.access.user_id, today) + _deliveries(point)
+    pairs = _pickups(point, request.access.user_id, today) + _deliveries(
+        point, request.access.user_id
+    )
     rows = {stop.key: row for stop, row in pairs}
     stops = [stop for stop, _ in pairs]
     depart = max(_minutes(now.time()), _minutes(WINDOW_STARTS[PickupBooking.Window.MORNING]))
-    route: Route = plan_route(_start(point, stops), stops, depart=depart)
+    route: Route
+    route, _planned_now = planned_route(_start(point, stops), stops, depart=depart, day=today)
     ordered = [
         {
             "row": rows[planned.stop.key],

@@ -19,8 +19,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from postgov.agencies.models import Agency
-from postgov.delivery.actions import missing_signatures_for, review_missing_signature
-from postgov.delivery.forms import DoorPositionForm, SignForm
+from postgov.delivery.actions import (
+    can_manage_pickups,
+    missing_signatures_for,
+    postmen_of,
+    review_missing_signature,
+)
+from postgov.delivery.forms import AssignForm, DoorPositionForm, SignForm
 from postgov.delivery.models import (
     DeliveryAttempt,
     Manifest,
@@ -38,7 +43,7 @@ from postgov.dossiers.intake.printing import citizen_party
 from postgov.dossiers.models import Dossier, ReturnMethod
 from postgov.dossiers.workflow import State
 from postgov.identity.access import role_required
-from postgov.identity.models import POINT_ROLES, Role
+from postgov.identity.models import POINT_ROLES, Role, User
 from postgov.lib.forms import StyledFormMixin
 from postgov.places.models import ServicePoint
 
@@ -308,9 +313,9 @@ def deliveries(request):
     queryset = base.filter(status__in=DELIVERY_TABS[tab])
     if tab == "to_return":
         queryset = queryset.filter(updated_at__lt=_held_since_cutoff())
-    queryset = queryset.select_related("agency", "procedure_version__procedure").order_by(
-        "-updated_at" if tab == "done" else "updated_at"
-    )
+    queryset = queryset.select_related(
+        "agency", "procedure_version__procedure", "delivery_postman"
+    ).order_by("-updated_at" if tab == "done" else "updated_at")
     counts = dict(
         base.filter(status__in=[s for states in DELIVERY_TABS.values() for s in states])
         .values_list("status")
@@ -400,6 +405,7 @@ def delivery_page(request, pk: int):
             "procedure_version__procedure",
             "receiving_point",
             "return_point",
+            "delivery_postman",
             "return_commune__province",
             "applicant_commune__province",
         ),
@@ -410,13 +416,26 @@ def delivery_page(request, pk: int):
         request.POST if step == "deliver" else None, request.FILES if step == "deliver" else None
     )
     failed_form = FailedForm(request.POST if step == "failed" else None)
+    # A supervisor chooses who carries the result; a postman takes it out themselves.
+    point_id = dossier.return_point_id or dossier.receiving_point_id
+    can_assign = can_manage_pickups(request.access, point_id)
+    assign_form = AssignForm(
+        request.POST if step in ("out", "assign") and can_assign else None,
+        postmen=postmen_of(point_id) if can_assign else User.objects.none(),
+        initial={"postman": dossier.delivery_postman_id or request.user.pk},
+    )
     who = {"user": request.user, "access": request.access, "request": request}
     same_digits_asked = step == "deliver" and bool(request.POST.get("same_digits"))
     if request.method == "POST":
         try:
-            if step == "out":
-                returns.out_for_delivery(dossier.pk, **who)
+            if step == "out" and (not can_assign or assign_form.is_valid()):
+                chosen = assign_form.cleaned_data["postman"] if can_assign else None
+                returns.out_for_delivery(dossier.pk, postman=chosen, **who)
                 messages.success(request, _("Out for delivery."))
+                return redirect("carriage:delivery", pk=dossier.pk)
+            if step == "assign" and can_assign and assign_form.is_valid():
+                returns.assign_delivery(dossier.pk, assign_form.cleaned_data["postman"], **who)
+                messages.success(request, _("Given to another postman."))
                 return redirect("carriage:delivery", pk=dossier.pk)
             if step == "hold":
                 returns.hold(dossier.pk, **who)
@@ -479,8 +498,14 @@ def delivery_page(request, pk: int):
             proof_form.add_error("id_last4", str(exc))
             same_digits_asked = True
         except TransitionError as exc:
-            target = proof_form if step == "deliver" else failed_form
-            target.add_error(None, str(exc))
+            if step in ("out", "assign") and not can_assign:
+                # No postman to choose on this person's page: the message says it.
+                messages.error(request, str(exc))
+            else:
+                target = {"deliver": proof_form, "out": assign_form, "assign": assign_form}.get(
+                    step, failed_form
+                )
+                target.add_error(None, str(exc))
         dossier.refresh_from_db()
     attempts = DeliveryAttempt.objects.filter(dossier=dossier).select_related("postman")
     proof = ProofOfDelivery.objects.filter(dossier=dossier).first()
@@ -502,6 +527,7 @@ def delivery_page(request, pk: int):
             "item": returns.return_item(dossier),
             "open_step": step,
             "position_form": DoorPositionForm(),
+            "assign_form": assign_form if can_assign else None,
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -31,12 +31,13 @@ from postgov.dossiers.actions import TransitionError
 from postgov.dossiers.intake import common as intake_common
 from postgov.dossiers.intake import drafts, pricing, sealing
 from postgov.dossiers.intake.forms import ApplicantForm, RouteFeesForm
-from postgov.dossiers.models import Dossier, DossierDocument
+from postgov.dossiers.models import Dossier, DossierDocument, ReturnMethod
 from postgov.lib import refcache, tracking_links
 from postgov.lib.forms import ModelChoiceField
 from postgov.lib.idcard import IdCardError, parse_qr
 from postgov.lib.problems import problem
 from postgov.pagination import MAX_ID
+from postgov.places import positions
 from postgov.places.models import Commune, ServicePoint
 
 
@@ -72,6 +73,14 @@ class ReturnIn(Schema):
     address: str = ""
     commune: str = ""
     point: str = Field(default="", description="Service point code, for hold.")
+    latitude: float | None = Field(
+        default=None,
+        ge=-90,
+        le=90,
+        description="Where the delivery address is (WGS 84), with longitude; within 30 km "
+        "of the commune's centre. Without it the commune's centre is used, as approximate.",
+    )
+    longitude: float | None = Field(default=None, ge=-180, le=180)
 
 
 class ExemptionIn(Schema):
@@ -115,6 +124,12 @@ class IntakeOut(Schema):
     seal_number: str
     print_url: str
     track_url: str
+    return_vpostcode: str = Field(
+        "", description="The delivery address's Vpostcode, from its position (may be empty)."
+    )
+    return_position_source: str = Field(
+        "", description="pin (the position given), commune (its centre: approximate) or empty."
+    )
 
 
 class Refused(Exception):
@@ -147,6 +162,8 @@ def _out(dossier: Dossier) -> dict:
         "seal_number": dossier.seal_number,
         "print_url": reverse("dossiers:print", args=[dossier.pk, "all"]),
         "track_url": tracking_links.link(items[0] if items else dossier.code, dossier.pk),
+        "return_vpostcode": dossier.return_vpostcode,
+        "return_position_source": dossier.return_position_source,
     }
 
 
@@ -416,6 +433,25 @@ def _line(document_id: int, position: int, default_form: str, given, errors: lis
     return drafts.ChecklistLine(document_id, given.present, form, given.pages)
 
 
+def _check_return_position(back: ReturnIn, commune, method: str, dossier: Dossier) -> None:
+    """The delivery address's position, when given: both numbers, near the commune. The
+    wizard's form checks it again; here the problem names the payload's field."""
+    if back.latitude is None and back.longitude is None:
+        return
+    if back.latitude is None or back.longitude is None:
+        missing = "latitude" if back.latitude is None else "longitude"
+        raise Refused(
+            [{"loc": ["return", missing], "msg": _("Give both latitude and longitude.")}],
+            dossier,
+        )
+    if method != ReturnMethod.DELIVER or commune is None:
+        return  # the form says what is missing for a delivery; a position alone is ignored
+    try:
+        positions.checked(back.latitude, back.longitude, commune, positions.Source.PIN)
+    except positions.PositionError as exc:
+        raise Refused([{"loc": ["return", "latitude"], "msg": str(exc)}], dossier) from None
+
+
 def _route_and_fees(dossier: Dossier, payload: IntakeIn) -> pricing.RouteAndFees:
     """The payload's agency, return, fee and payment choices, checked by the wizard's form."""
     competent = intake_common.competent_for(dossier)
@@ -428,9 +464,12 @@ def _route_and_fees(dossier: Dossier, payload: IntakeIn) -> pricing.RouteAndFees
     method = back.method
     if dossier.service_option == "send":
         method = "agency"
+    _check_return_position(back, commune or dossier.return_commune, method, dossier)
     data = {
         "agency": str(agency.pk) if agency else "",
         "return_method": method,
+        "return_latitude": "" if back.latitude is None else repr(back.latitude),
+        "return_longitude": "" if back.longitude is None else repr(back.longitude),
         "return_address": back.address or dossier.return_address,
         "return_commune": str(commune.pk if commune else dossier.return_commune_id or ""),
         "return_point": str(point.pk if point else dossier.return_point_id or ""),

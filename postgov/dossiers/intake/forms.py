@@ -222,12 +222,24 @@ class ChecklistForm(StyledFormMixin, forms.Form):
                 label=_("Original or copy"),
                 choices=FORM_CHOICES,
                 initial=doc.form or DossierDocument.Form.COPY,
+                # One select and one pages box per row: the column heading alone does not
+                # tell a screen reader which document they are for.
+                widget=forms.Select(
+                    attrs={"aria-label": _("Original or copy: %(name)s") % {"name": doc.name}}
+                ),
             )
             self.fields[f"pages_{doc.pk}"] = forms.IntegerField(
                 label=_("Pages"),
                 initial=doc.pages or 1,
                 validators=[MinValueValidator(0), MaxValueValidator(999)],
-                widget=forms.NumberInput(attrs={"min": 0, "max": 999, "inputmode": "numeric"}),
+                widget=forms.NumberInput(
+                    attrs={
+                        "min": 0,
+                        "max": 999,
+                        "inputmode": "numeric",
+                        "aria-label": _("Pages: %(name)s") % {"name": doc.name},
+                    }
+                ),
             )
             self.fields[f"scan_{doc.pk}"] = forms.FileField(label=_("Scan"), required=False)
         # The fields above were added after the mixin styled the form: style them here.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 
 import pytest
@@ -10,6 +11,7 @@ from postgov.audit.actions import verify_chain
 from postgov.audit.models import AuditEvent
 from postgov.dossiers.models import Dossier, DossierEvent
 from postgov.dossiers.workflow import State
+from postgov.places.postal_codes import import_postal_codes
 from tests.clients import PostGovClient
 from tests.factories import QR_NEW_CARD, make_excluded_procedure
 
@@ -200,4 +202,71 @@ def test_a_commune_outside_the_points_province_is_still_refused(api, world, vers
     response = post(api, data)
     assert response.status_code == 422
     assert ["applicant", "commune"] in [e["loc"] for e in response.json()["errors"]]
+    assert not Dossier.objects.exists()
+
+
+POSTAL_CODES = (
+    "code,name,kind,province_code,commune_code,latitude,longitude\n"
+    "48100,Phường Đông Hà,commune,44,19333,16.802,107.071\n"
+)
+
+
+@pytest.fixture
+def postal_codes(db):
+    import_postal_codes(io.StringIO(POSTAL_CODES), "test", "2025-07-01")
+
+
+def with_position(world, latitude=None, longitude=None):
+    back = {"method": "deliver", "address": "Số 9 Lê Lợi", "commune": world.commune_a.code}
+    if latitude is not None:
+        back["latitude"] = latitude
+    if longitude is not None:
+        back["longitude"] = longitude
+    return body(world, **{"return": back})
+
+
+def test_a_delivery_position_is_kept_with_its_vpostcode(api, world, version, postal_codes):
+    response = post(api, with_position(world, 16.8061, 107.0752))
+    assert response.status_code == 201, response.content
+    out = response.json()
+    assert out["return_position_source"] == "pin" and out["return_vpostcode"].startswith("48100")
+    dossier = Dossier.objects.get(pk=out["id"])
+    assert (dossier.return_latitude, dossier.return_longitude) == (16.8061, 107.0752)
+    assert dossier.return_vpostcode == out["return_vpostcode"]
+
+
+def test_without_a_position_the_communes_centre_is_used(api, world, version, postal_codes):
+    out = post(api, with_position(world)).json()
+    assert out["return_position_source"] == "commune"
+
+
+def test_a_position_far_from_the_commune_is_a_problem_in_the_callers_language(
+    api, world, version, postal_codes
+):
+    hanoi = with_position(world, 21.0285, 105.8542)
+    english = api.post(URL, hanoi, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.status_code == 422
+    [error] = english.json()["errors"]
+    assert error["loc"] == ["return", "latitude"]
+    assert "km from the centre of Phường Đông Hà" in error["msg"]
+    hanoi["token"] = str(uuid.uuid4())
+    vietnamese = api.post(URL, hanoi, content_type="application/json", HTTP_ACCEPT_LANGUAGE="vi")
+    assert "Vị trí cách trung tâm Phường Đông Hà" in vietnamese.json()["errors"][0]["msg"]
+    assert not Dossier.objects.exclude(status=State.DRAFT).exists()
+
+
+@pytest.mark.parametrize(
+    ("latitude", "longitude", "loc"),
+    [(16.8, None, ["return", "longitude"]), (None, 107.07, ["return", "latitude"])],
+)
+def test_half_a_position_is_a_problem(api, world, version, latitude, longitude, loc):
+    response = post(api, with_position(world, latitude, longitude))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == loc
+
+
+def test_a_latitude_off_the_globe_is_refused_by_the_schema(api, world, version):
+    response = post(api, with_position(world, 91.0, 107.0))
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
     assert not Dossier.objects.exists()

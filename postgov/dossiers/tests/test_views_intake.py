@@ -231,6 +231,14 @@ def test_missing_documents_keep_the_draft_and_offer_the_guidance_sheet(as_clerk,
     assert "Tờ khai đăng ký khai sinh" in PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
 
 
+def test_each_rows_select_and_pages_box_names_its_document(as_clerk, world, version):
+    dossier = draft(world, version)
+    html = as_clerk.get(reverse("dossiers:intake_checklist", args=[dossier.pk])).content.decode()
+    for document in dossier.documents.all():
+        assert f'aria-label="Bản chính hay bản sao: {document.name}"' in html
+        assert f'aria-label="Số trang: {document.name}"' in html
+
+
 def test_pages_must_be_numbers(as_clerk, world, version):
     dossier = draft(world, version)
     url = reverse("dossiers:intake_checklist", args=[dossier.pk])

@@ -8,13 +8,15 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
-from django.shortcuts import redirect, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from postgov.audit.actions import record
 from postgov.dossiers.actions import visible_dossiers
 from postgov.dossiers.intake import common as intake_common
 from postgov.dossiers.intake import sealing
@@ -23,6 +25,7 @@ from postgov.dossiers.views.dossier import int_or_none
 from postgov.dossiers.workflow import State
 from postgov.identity.access import role_required
 from postgov.identity.models import POINT_ROLES, Role
+from postgov.places.models import ServicePoint
 
 
 @role_required(*POINT_ROLES)
@@ -65,11 +68,49 @@ def today(request):
     point_ids = access.point_ids(*POINT_ROLES)
     if not point_ids:
         raise PermissionDenied
-    _day, start, end = _today_range()
+    return _day(
+        request,
+        point_ids,
+        int_or_none(request.GET.get("point")),
+        supervised=access.point_ids(Role.SUPERVISOR),
+        extra={"points": intake_common.intake_points(access)},
+    )
+
+
+@role_required(Role.PROVINCIAL_ADMIN, Role.AUDITOR)
+@require_GET
+def point_day(request, pk: int):
+    """A post office's day seen from the province (its administrator or auditor, from the
+    manager's map): the same lists and money, read-only, and the look is audited."""
+    point = get_object_or_404(ServicePoint.objects.select_related("commune"), pk=pk)
+    if not request.access.oversees_province(point.commune.province_id):
+        raise Http404
+    record(
+        "dossier.point_day_viewed",
+        request=request,
+        actor=request.user,
+        object_type="places.servicepoint",
+        object_id=str(point.pk),
+        role=Role.PROVINCIAL_ADMIN
+        if request.access.has_role(Role.PROVINCIAL_ADMIN)
+        else Role.AUDITOR,
+        service_point_id=point.pk,
+        details={"view": request.GET.get("view", "today")[:20]},
+    )
+    return _day(
+        request,
+        frozenset({point.pk}),
+        point.pk,
+        supervised=frozenset({point.pk}),
+        extra={"read_only": True, "day_point": point},
+    )
+
+
+def _day(request, point_ids, point, *, supervised, extra):
+    _date, start, end = _today_range()
     queryset = Dossier.objects.filter(receiving_point_id__in=point_ids).select_related(
         "procedure_version__procedure", "agency", "receiving_point"
     )
-    point = int_or_none(request.GET.get("point"))
     if point in point_ids:
         queryset = queryset.filter(receiving_point_id=point)
     view = request.GET.get("view", "today")
@@ -97,7 +138,6 @@ def today(request):
         ).distinct()
     page = Paginator(queryset.order_by("-created_at", "-pk"), 25).get_page(request.GET.get("page"))
     cash = None
-    supervised = access.point_ids(Role.SUPERVISOR)
     if supervised:
         sealed_today = Dossier.objects.filter(
             receiving_point_id__in=supervised, sealed_at__gte=start, sealed_at__lt=end
@@ -135,8 +175,8 @@ def today(request):
             "status": status,
             "statuses": State.choices,
             "point": point,
-            "points": intake_common.intake_points(access),
             "cash": cash,
             "counts": counts,
+            **extra,
         },
     )

@@ -108,10 +108,11 @@
         permanent: permanent, direction: marker.kind === "centre" ? "bottom" : "top", className: "pg-map-label pg-map-label-" + marker.kind
       });
     });
-    // Markers flagged `route` are stops in the order given: one line joins them.
-    if (line.length > 1) L.polyline(line, { color: "#0d6efd", weight: 3, opacity: 0.7, interactive: false }).addTo(map).bringToBack();
     if (bounds.length === 1) map.setView(bounds[0], 15);
     else map.fitBounds(bounds, { padding: [30, 30], maxZoom: 16 });
+    // Markers flagged `route` are stops in the order given: one line joins them. Drawn once
+    // the map has its view: before that Leaflet has not made the line's path to move back.
+    if (line.length > 1) L.polyline(line, { color: "#0d6efd", weight: 3, opacity: 0.7, interactive: false }).addTo(map).bringToBack();
     element.setAttribute("data-map-ready", "");
   }
 
