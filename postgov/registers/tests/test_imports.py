@@ -115,7 +115,7 @@ def test_a_csv_of_typed_records_is_settled_as_it_is(client, project, world):
     assert third.values["birth_date"] == "03/2001"
     assert first.batch.label == "Sổ 2020" and first.batch.pages == 0
     assert AuditEvent.objects.filter(action="registers.records_imported").count() == 1
-    page = client.get(reverse("registers:job", args=[job.pk]))
+    page = client.get(reverse("registers:job", args=[job.pk]), HTTP_ACCEPT_LANGUAGE="en")
     assert "3 records imported" in page.content.decode()
 
 
