@@ -197,8 +197,9 @@ def read_header(handle: IO[bytes], name: str) -> list[str]:
 def _names(field: dict) -> set[str]:
     label = field.get("label", {})
     labels = label.values() if isinstance(label, dict) else [label]
+    # "Nơi thường trú" names the field labelled "Nơi thường trú (xã, phường)".
     return {fold(field["key"]), fold(field["key"].replace("_", " "))} | {
-        fold(str(v)) for v in labels
+        fold(text) for v in labels for text in (str(v), str(v).partition("(")[0])
     }
 
 
@@ -368,14 +369,20 @@ class Invalid(ImportRefused):
         return "\n".join(lines)
 
 
+# Types whose check reads nothing but the text (not an ID number, checked against the birth
+# date and gender): a register repeats the same communes, choices and dates thousands of
+# times, and a commune's name is looked up in the database.
+SAME_TEXT_SAME_ANSWER = frozenset({"commune", "choice", "date", "number", "si_code"})
+
+
 class Checker:
-    """The field checks over many rows, remembering what a commune name means (a register
-    names the same few communes thousands of times, and finding one asks the database)."""
+    """The field checks over many rows, remembering the answer for a text it has already
+    checked when the answer depends on the text alone."""
 
     def __init__(self, fields: list[dict], province_id: int | None, *, prefill: bool) -> None:
         self.fields = [dict(f, required=False) if prefill else f for f in fields]
         self.province_id = province_id
-        self._communes: dict[str, Checked] = {}
+        self._known: dict[tuple[str, str], Checked] = {}
 
     def check(self, raw: dict[str, str]) -> tuple[list[str], list[dict], dict[str, str]]:
         """(clean values in field order, fields in error, the values the checks across
@@ -384,12 +391,13 @@ class Checker:
         wrong: list[dict] = []
         known = dict(raw)
         for field in self.fields:
-            text = raw.get(field["key"], "")
-            if field["type"] == "commune" and text:
-                checked = self._communes.get(text)
+            key = field["key"]
+            text = raw.get(key, "")
+            if text and field["type"] in SAME_TEXT_SAME_ANSWER:
+                checked = self._known.get((key, text))
                 if checked is None:
                     checked = check_value(field, text, known, self.province_id)
-                    self._communes[text] = checked
+                    self._known[(key, text)] = checked
             else:
                 checked = check_value(field, text, known, self.province_id)
             if checked.error:
@@ -397,7 +405,7 @@ class Checker:
             else:
                 # The checks across fields (an ID number against the birth date and
                 # gender) then read the normalised values.
-                known[field["key"]] = checked.value
+                known[key] = checked.value
             clean.append(checked.value)
         return clean, wrong, known
 
@@ -494,10 +502,10 @@ def _import(job: Job, params: dict[str, Any], progress: jobs.Progress) -> dict[s
             Record.objects.bulk_create(
                 [
                     Record(
-                        project=project,
-                        batch=batch,
+                        project_id=project.pk,
+                        batch_id=batch.pk,
                         number=start + offset + 1,
-                        schema=schema,
+                        schema_id=schema.pk,
                         status=status,
                         values=dict(zip(keys, values, strict=True)),
                         settled_at=settled_at,
