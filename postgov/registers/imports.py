@@ -276,6 +276,8 @@ def keep_upload(uploaded: UploadedFile[bytes]) -> tuple[str, list[str]]:
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
         raise ImportRefused(gettext_lazy("Upload a .csv or .xlsx file."))
+    if uploaded.file is None:
+        raise ImportRefused(gettext_lazy("The file is empty: its first row must name the columns."))
     header = read_header(uploaded.file, name)
     uploaded.seek(0)
     path = default_storage.save(f"registers/incoming/{secrets.token_hex(12)}{suffix}", uploaded)
