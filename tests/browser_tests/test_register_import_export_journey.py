@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import zipfile
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -97,6 +98,7 @@ def test_a_manager_imports_a_spreadsheet_exports_and_hands_over(page, world, set
     assert handover.status == 200
     assert handover.headers["content-type"] == "application/pdf"
     assert handover.body().startswith(b"%PDF")
-    (tmp_path / "handover.pdf").write_bytes(handover.body())
+    # Kept beside the screenshots, to be looked at (a PDF does not show in headless Chromium).
+    Path(SHOTS, "registers_export_handover.pdf").write_bytes(handover.body())
     job = Job.objects.get(kind=Job.Kind.EXPORT)
     assert job.result["sha256"] == hashlib.sha256(downloaded).hexdigest()

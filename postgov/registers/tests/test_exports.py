@@ -122,7 +122,8 @@ def test_the_verify_command_catches_a_changed_file(client, project, world, settl
             if name == "records.csv":
                 data = data.replace("Nguyễn Văn An".encode(), "Nguyễn Văn Ân".encode())
             target.writestr(name, data)
-    with pytest.raises(CommandError, match=r"records\.csv does not match its SHA-256"):
+    # Commands speak the site's language (Vietnamese).
+    with pytest.raises(CommandError, match=r"records\.csv không khớp mã SHA-256"):
         call_command("registers_verify_export", str(tampered))
 
     trimmed = tmp_path / "trimmed.zip"
@@ -134,7 +135,7 @@ def test_the_verify_command_catches_a_changed_file(client, project, world, settl
                 manifest["records"]["list"].pop()
                 data = json.dumps(manifest).encode()
             target.writestr(name, data)
-    with pytest.raises(CommandError, match="list of records does not match"):
+    with pytest.raises(CommandError, match="Danh sách bản ghi trong manifest không khớp"):
         call_command("registers_verify_export", str(trimmed))
 
 
