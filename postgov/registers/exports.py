@@ -159,7 +159,7 @@ def run_export(job: Job, progress: jobs.Progress) -> dict[str, Any]:
         with open(archive, "rb") as handle:
             zip_sha = sha256_of(handle)
             handle.seek(0)
-            stamp = f"{now:%Y%m%d-%H%M%S}"
+            stamp = f"{timezone.localtime(now):%Y%m%d-%H%M%S}"
             path = default_storage.save(
                 f"registers/exports/{project.pk}-{stamp}-{secrets.token_hex(6)}.zip",
                 File(handle, name="export.zip"),
@@ -253,6 +253,11 @@ def verify(handle: IO[bytes]) -> list[str]:
         return problems
 
 
+def _grouped(number: int) -> str:
+    """12345 -> '12.345', as Vietnamese groups thousands."""
+    return f"{number:,}".replace(",", ".")
+
+
 def handover_pdf(job: Job, *, by: User, request: HttpRequest | None = None) -> bytes:
     """The biên bản giao nhận dữ liệu of an export, A4, in Vietnamese whatever the page's
     language: it is a signed paper. Its printing is audited."""
@@ -269,7 +274,8 @@ def handover_pdf(job: Job, *, by: User, request: HttpRequest | None = None) -> b
     made_at = timezone.localtime(job.finished_at or timezone.now())
     pdf = Form(format="A4", title="Biên bản giao nhận dữ liệu")
     pdf.set_font(FAMILY, "B", 9)
-    pdf.cell(95, 5, "BƯU ĐIỆN TỈNH " + job.project.province.name.upper())
+    province = job.project.province.short_name or job.project.province.name
+    pdf.cell(95, 5, "BƯU ĐIỆN TỈNH " + province.upper())
     pdf.cell(0, 5, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FAMILY, "", 9)
     pdf.cell(95, 5, f"Số: {job.pk}/BBGN-SHD")
@@ -277,7 +283,7 @@ def handover_pdf(job: Job, *, by: User, request: HttpRequest | None = None) -> b
     pdf.cell(
         0,
         6,
-        f"{job.project.province.name}, ngày {made_at:%d} tháng {made_at:%m} năm {made_at:%Y}",
+        f"{province}, ngày {made_at:%d} tháng {made_at:%m} năm {made_at:%Y}",
         align="R",
         new_x="LMARGIN",
         new_y="NEXT",
@@ -292,19 +298,18 @@ def handover_pdf(job: Job, *, by: User, request: HttpRequest | None = None) -> b
     pdf.field("Địa bàn:", manifest["project"]["province"], label_width=50)
     pdf.field(
         "Bên giao:",
-        f"Bưu điện tỉnh {job.project.province.name} — quản lý dự án "
-        f"{made_by['name'] or made_by['username']}",
+        f"Bưu điện tỉnh {province} — quản lý dự án {made_by['name'] or made_by['username']}",
         label_width=50,
     )
     pdf.field("Bên nhận:", "......................................................", 50)
     pdf.field("Thời điểm xuất dữ liệu:", f"{made_at:%H:%M %d/%m/%Y}", label_width=50)
     versions = ", ".join(str(v) for v in manifest["schema"]["record_versions"]) or "—"
     pdf.field(
-        "Phiên bản cấu trúc dữ liệu:",
+        "Phiên bản biểu mẫu nhập:",
         f"{manifest['schema']['version']} (bản ghi theo phiên bản: {versions})",
         label_width=50,
     )
-    pdf.field("Tổng số bản ghi:", f"{manifest['records']['count']:,}".replace(",", "."), 50)
+    pdf.field("Tổng số bản ghi:", _grouped(manifest["records"]["count"]), label_width=50)
     pdf.field("Tệp nén giao nhận:", job.result.get("name", ""), label_width=50)
     pdf.ln(2)
     pdf.multi_cell(
@@ -319,11 +324,11 @@ def handover_pdf(job: Job, *, by: User, request: HttpRequest | None = None) -> b
     pdf.ln(2)
     pdf.set_font(FAMILY, "", 8)
     rows = [
-        [str(i), f["name"], f"{f['records']:,}".replace(",", "."), f"{f['bytes']:,}", f["sha256"]]
+        [str(i), f["name"], _grouped(f["records"]), _grouped(f["bytes"]), f["sha256"]]
         for i, f in enumerate(manifest["files"], start=1)
     ]
     rows.append(
-        [str(len(rows) + 1), "Danh sách bản ghi", str(manifest["records"]["count"]), "", ""]
+        [str(len(rows) + 1), "Danh sách bản ghi", _grouped(manifest["records"]["count"]), "", ""]
     )
     rows[-1][4] = manifest["records"]["sha256"]
     rows.append([str(len(rows) + 1), "Tệp nén (.zip)", "", "", job.result.get("sha256", "")])
