@@ -101,11 +101,12 @@ def _csv_rows(handle: IO[bytes]) -> Iterator[list[str]]:
 
 
 def _delimiter(header_line: str) -> str:
-    """A comma, or the semicolon or tab a spreadsheet saved in some languages puts."""
-    try:
-        return csv.Sniffer().sniff(header_line, delimiters=",;\t").delimiter
-    except csv.Error:
-        return ","
+    """A comma, or the semicolon or tab a spreadsheet saved in some languages puts: the
+    one that cuts the header into the most columns (a label may hold a comma itself)."""
+    line = header_line.strip("\r\n")
+    return max(
+        (";", "\t", ","), key=lambda d: (len(next(csv.reader([line], delimiter=d), [])), d == ",")
+    )
 
 
 def _chain(sample: str, rest: IO[str]) -> Iterator[str]:

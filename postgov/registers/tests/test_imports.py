@@ -230,3 +230,17 @@ def test_good_values_of_the_fixture_import_unchanged(client, project, world):
     keyed_clean, errors = actions.check_record(project.current_schema().fields, GOOD, None)
     assert not errors
     assert record.values == keyed_clean
+
+
+def test_a_damaged_workbook_is_refused_and_a_semicolon_csv_is_read(client, project, world):
+    client.force_login(world.provincial_admin)
+    damaged = SimpleUploadedFile("so.xlsx", b"PK\x03\x04 not really a workbook")
+    response = upload(client, project, damaged)
+    assert response.status_code == 200
+    assert "is not an Excel workbook (.xlsx) that can be read" in response.content.decode()
+    # Excel set to a language whose decimal mark is a comma saves CSV with semicolons.
+    lines = [";".join(HEADER), *(";".join(row) for row in ROWS)]
+    data = ("\r\n".join(lines) + "\r\n").encode("utf-8")
+    job = import_file(client, project, SimpleUploadedFile("so.csv", data))
+    assert job.state == Job.State.DONE, job.failure
+    assert Record.objects.count() == 3
