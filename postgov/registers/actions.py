@@ -353,8 +353,11 @@ def _take_slot(
             details={"slot": old.slot, "from": old.operator.username},
         )
         free = [old.slot]
+    # A record imported to pre-fill carries its proposed values; the first entry starts
+    # from them, the second stays blind, so the comparison still catches the file's errors.
+    proposed = dict(row.values) if free[0] == 1 else {}
     return Keying.objects.create(
-        record=row, slot=free[0], operator=operator, claimed_until=now + CLAIM
+        record=row, slot=free[0], operator=operator, claimed_until=now + CLAIM, values=proposed
     )
 
 

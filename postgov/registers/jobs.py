@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 RUNNERS: dict[str, str] = {
     Job.Kind.UPLOAD: "postgov.registers.actions.run_upload",
+    Job.Kind.IMPORT: "postgov.registers.imports.run_import",
+    Job.Kind.EXPORT: "postgov.registers.exports.run_export",
 }
 # A running job that has not reported for this long lost its worker.
 STALLED_AFTER = timedelta(minutes=10)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from postgov.registers import views
+from postgov.registers import export_views, import_views, views
 
 app_name = "registers"
 
@@ -20,4 +20,9 @@ urlpatterns = [
     path("jobs/<int:pk>/", views.job, name="job"),
     path("jobs/<int:pk>/restart/", views.job_restart, name="job_restart"),
     path("pages/<int:pk>/<str:size>.png", views.page_image, name="page_image"),
+    path("<int:pk>/import/", import_views.import_upload, name="import_upload"),
+    path("<int:pk>/import/columns/", import_views.import_map, name="import_map"),
+    path("<int:pk>/export/", export_views.export_start, name="export_start"),
+    path("exports/<int:pk>/download/", export_views.export_download, name="export_download"),
+    path("exports/<int:pk>/handover.pdf", export_views.export_handover, name="export_handover"),
 ]

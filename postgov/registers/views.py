@@ -44,6 +44,11 @@ def _project(request, pk: int, *roles: str) -> tuple[Project, set[str]]:
     return project, held
 
 
+# For the pages of the other modules of this app (imports, exports).
+member_project = _project
+member_roles = _roles
+
+
 def _provinces(access: Access):
     return access.administered(Province.objects.order_by("name"), "pk")
 
