@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 RUNNERS: dict[str, str] = {
     Job.Kind.UPLOAD: "postgov.registers.actions.run_upload",
+    Job.Kind.OCR: "postgov.registers.ocr_jobs.run_reading",
+    Job.Kind.ARCHIVE: "postgov.registers.archive.run_archive",
 }
 # A running job that has not reported for this long lost its worker.
 STALLED_AFTER = timedelta(minutes=10)

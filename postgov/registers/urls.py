@@ -1,6 +1,6 @@
 from django.urls import path
 
-from postgov.registers import views
+from postgov.registers import ocr_views, views
 
 app_name = "registers"
 
@@ -20,4 +20,10 @@ urlpatterns = [
     path("jobs/<int:pk>/", views.job, name="job"),
     path("jobs/<int:pk>/restart/", views.job_restart, name="job_restart"),
     path("pages/<int:pk>/<str:size>.png", views.page_image, name="page_image"),
+    path("<int:pk>/search/", ocr_views.search_page, name="search"),
+    path("<int:pk>/text-settings/", ocr_views.text_settings, name="text_settings"),
+    path("<int:pk>/batches/<int:batch_pk>/read/", ocr_views.read_batch, name="read_batch"),
+    path("<int:pk>/archive/", ocr_views.make_archive, name="make_archive"),
+    path("records/<int:pk>/", ocr_views.record_page, name="record"),
+    path("records/<int:pk>/archive.pdf", ocr_views.archive_pdf, name="archive_pdf"),
 ]
