@@ -298,7 +298,7 @@ class PageText(models.Model):
     # (docs/decisions/0012-registers.md).
     folded = models.TextField(blank=True)
     pdf = models.FileField(upload_to="registers/ocr/%Y/%m/", blank=True)
-    cleaned = models.BooleanField(default=False)  # deskewed and cleaned before reading
+    prepared = models.CharField(max_length=20, blank=True)  # how (ocr.PREPARATIONS)
     made_at = models.DateTimeField()
 
 

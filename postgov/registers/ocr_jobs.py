@@ -72,7 +72,7 @@ def read_and_keep(page: Page) -> PageText:
                     "text": reading.text,
                     "folded": fold(reading.text),
                     "pdf": path,
-                    "cleaned": reading.cleaned,
+                    "prepared": reading.prepared,
                     "made_at": timezone.now(),
                 },
             )
