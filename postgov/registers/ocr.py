@@ -131,8 +131,9 @@ def read_page(
 ) -> Reading:
     """The text and the searchable PDF of one page image (PNG, JPEG or TIFF bytes).
     `prepare` names how the page is straightened and cleaned first (PREPARATIONS; without
-    unpaper it is only straightened, without OCRmyPDF not at all); `alphabet` keeps Tesseract to Vietnamese letters, digits and plain punctuation. OcrError when the
-    server cannot read pages or this page cannot be read."""
+    unpaper it is only straightened, without OCRmyPDF not at all); `alphabet` keeps
+    Tesseract to Vietnamese letters, digits and plain punctuation. OcrError when the server
+    cannot read pages or this page cannot be read."""
     tesseract = _require()
     try:
         with Image.open(io.BytesIO(image)) as opened:
