@@ -78,15 +78,19 @@ def records(project: Project, query: Query) -> QuerySet[Record]:
 
 
 def _lines(texts: list[str], terms: list[str]) -> list[str]:
-    lines = []
+    """The lines that show best why a record was found: most query words matched as whole
+    words first, then as parts of words ('ha' is in 'hanh'), in their page order."""
+    scored = []
     for text in texts:
         for line in text.split("\n"):
             folded = fold(line)
-            if line.strip() and any(term in folded for term in terms):
-                lines.append(line.strip())
-                if len(lines) >= SNIPPET_LINES:
-                    return lines
-    return lines
+            words = set(folded.split())
+            parts = sum(term in folded for term in terms)
+            if line.strip() and parts:
+                whole = sum(term in words for term in terms)
+                scored.append((-whole, -parts, len(scored), line.strip()))
+    best = sorted(scored)[:SNIPPET_LINES]
+    return [line for *_rank, order, line in sorted(best, key=lambda row: row[2])]
 
 
 def listed_values(row: Record) -> list[tuple[str, str]]:
