@@ -79,7 +79,7 @@ def read_and_keep(page: Page) -> PageText:
     except BaseException:
         default_storage.delete(path)
         raise
-    if old is not None and old.pdf and old.pdf.name != path:
+    if old is not None and old.pdf.name and old.pdf.name != path:
         default_storage.delete(old.pdf.name)
     return text
 

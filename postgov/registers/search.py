@@ -80,7 +80,7 @@ def records(project: Project, query: Query) -> QuerySet[Record]:
 def _lines(texts: list[str], terms: list[str]) -> list[str]:
     """The lines that show best why a record was found: most query words matched as whole
     words first, then as parts of words ('ha' is in 'hanh'), in their page order."""
-    scored = []
+    scored: list[tuple[int, int, int, str]] = []
     for text in texts:
         for line in text.split("\n"):
             folded = fold(line)
