@@ -39,6 +39,10 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--points", type=float, default=11, help="type size of the pages")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--only", default="", help="only the settings whose name has this")
+    parser.add_argument(
+        "--prepare", nargs="*", default=list(ocr.PREPARATIONS), help="preparations to compare"
+    )
     args = parser.parse_args(argv)
     if ocr.problem() is not None:
         print(str(ocr.problem()), file=sys.stderr)
@@ -46,12 +50,12 @@ def main(argv: list[str]) -> int:
     rows = []
     print(f"type {args.points:g} pt, {len(pages.TEXTS)} pages per setting")
     print(f"{'setting':52} {'prepared':>15} {'alphabet':>8} {'CER %':>7} {'s/page':>7}")
-    for setting in pages.SETTINGS:
+    for setting in [s for s in pages.SETTINGS if args.only in s.name]:
         scans = [
             pages.page(text, setting, points=args.points, seed=n)
             for n, text in enumerate(pages.TEXTS)
         ]
-        for prepare in ocr.PREPARATIONS:
+        for prepare in args.prepare:
             for alphabet in (True, False):
                 errors = length = 0
                 started = time.monotonic()

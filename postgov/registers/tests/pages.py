@@ -44,6 +44,7 @@ class Setting:
     skew: float = 0.0  # degrees
     jpeg: int | None = None  # JPEG quality, None for PNG
     specks: int = 0  # dark specks per page
+    bilevel: bool = False  # black and white, one bit a pixel
 
 
 CLEAN_300 = Setting("300 dpi, grey, PNG", 300)
@@ -53,6 +54,9 @@ SETTINGS = (
     Setting("150 dpi, grey, PNG", 150),
     Setting("200 dpi, blur 0.8, 1.5° askew, JPEG 50, specks", 200, 0.8, 1.5, 50, 400),
     Setting("150 dpi, blur 1.0, 3° askew, JPEG 30, specks", 150, 1.0, 3.0, 30, 400),
+    Setting("300 dpi, black and white (1 bit)", 300, bilevel=True),
+    Setting("200 dpi, black and white (1 bit)", 200, bilevel=True),
+    Setting("300 dpi, grey, JPEG 75", 300, jpeg=75),
 )
 
 
@@ -76,6 +80,9 @@ def page(text: str, setting: Setting, *, points: float = 11, seed: int = 1) -> b
         image = image.rotate(setting.skew, resample=Image.Resampling.BICUBIC, fillcolor=255)
     if setting.blur:
         image = image.filter(ImageFilter.GaussianBlur(setting.blur))
+    if setting.bilevel:
+        # A fixed threshold, as a scanner's black-and-white mode (no dithering).
+        image = image.point(lambda value: 255 if value > 128 else 0).convert("1")
     out = io.BytesIO()
     if setting.jpeg:
         image.save(out, format="JPEG", quality=setting.jpeg, dpi=(dpi, dpi))
