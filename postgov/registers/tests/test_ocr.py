@@ -24,7 +24,8 @@ from postgov.registers.tests.test_sources import run_jobs
 # The clean 300 dpi pages read with 0.0 to 0.12% of characters wrong in every
 # configuration measured (bench/ocr/run.py, docs/operations.md); 1% leaves room for
 # another Tesseract build, and still fails at once if the words lose their spaces or
-# their diacritics (a whitelist without the space gives about 15%, English about 25%).
+# their diacritics (a whitelist without the space gives 19%, English instead of Vietnamese
+# 20%).
 CLEAN_CER_AT_MOST = 0.01
 
 FILE = {
