@@ -53,6 +53,8 @@ def test_a_file_is_found_by_its_name_without_diacritics(page, world, settings, t
 
     log_in(page, "admin_qt")
     page.goto(f"/registers/{project.pk}/")
+    expect(page.locator("#text-settings")).to_be_visible()
+    page.screenshot(path=f"{SHOTS}/registers_6_project_text_settings.png", full_page=True)
     page.locator("#search-records").click()
     page.wait_for_load_state()
     page.locator("#q").fill("nguyen van dung dong ha")
