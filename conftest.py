@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -193,6 +194,22 @@ def _needs_postgres(request):
         if IN_CI and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
             pytest.skip("PostgreSQL-only test; this CI pass runs on SQLite")
         _missing("needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(scope="session")
+def tesseract() -> str:
+    """Text recognition's programs: Tesseract with Vietnamese, and OCRmyPDF."""
+    found = shutil.which("tesseract")
+    if not found or not shutil.which("ocrmypdf"):
+        _missing(
+            "Tesseract or OCRmyPDF not found: "
+            "apt-get install tesseract-ocr tesseract-ocr-vie ocrmypdf unpaper"
+        )
+    assert found is not None
+    tessdata = {p.stem for p in Path("/usr/share").glob("tesseract-ocr/*/tessdata/*.traineddata")}
+    if "vie" not in tessdata and not os.environ.get("TESSDATA_PREFIX"):
+        _missing("Tesseract has no Vietnamese: apt-get install tesseract-ocr-vie")
+    return found
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ from postgov.audit.actions import record as audit
 from postgov.identity.models import User
 from postgov.lib.locking import lock_one, lock_row
 from postgov.places.models import Commune, Province
-from postgov.registers import comparison, jobs, sources
+from postgov.registers import archive, comparison, jobs, sources
 from postgov.registers.fields import Checked, check_record, check_schema, check_value
 from postgov.registers.models import (
     Batch,
@@ -194,6 +194,8 @@ def run_upload(job: Job, progress: jobs.Progress) -> dict[str, int]:
             )
     finally:
         default_storage.delete(params["path"])
+    if job.project.read_text:
+        jobs.start(Job.Kind.OCR, job.project, by=job.created_by, params={"batch": batch.pk})
     return {"batch": batch.pk, "pages": batch.pages, "records": batch.records.count()}
 
 
@@ -441,6 +443,7 @@ def _compare(row: Record) -> None:
         row.status = Record.Status.SETTLED
         row.settled_at = timezone.now()
         row.save(update_fields=["values", "status", "settled_at"])
+        archive.index_record(row)
         return
     row.in_sample = not differ
     row.status = Record.Status.ADJUDICATION
@@ -545,6 +548,7 @@ def settle(
         row.settled_at = now
         row.verifier = verifier
         row.save(update_fields=["values", "status", "settled_at", "verifier"])
+        archive.index_record(row)
         audit(
             "registers.record_settled",
             request=request,

@@ -34,6 +34,8 @@ RUNNERS: dict[str, str] = {
     Job.Kind.UPLOAD: "postgov.registers.actions.run_upload",
     Job.Kind.IMPORT: "postgov.registers.imports.run_import",
     Job.Kind.EXPORT: "postgov.registers.exports.run_export",
+    Job.Kind.OCR: "postgov.registers.ocr_jobs.run_reading",
+    Job.Kind.ARCHIVE: "postgov.registers.archive.run_archive",
 }
 # A running job that has not reported for this long lost its worker.
 STALLED_AFTER = timedelta(minutes=10)

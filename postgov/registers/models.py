@@ -46,6 +46,10 @@ class Project(models.Model):
     )
     sample_percent = models.PositiveSmallIntegerField(_("quality sample (%)"), default=5)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    # Text recognition: whether every upload is read in the background, and whether the
+    # operators may see what was read beside the scan (off: they key blind from the scan).
+    read_text = models.BooleanField(_("recognise the text of uploaded pages"), default=False)
+    ocr_prefill = models.BooleanField(_("operators may see the recognised text"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("created by")
     )
@@ -239,6 +243,7 @@ class Job(models.Model):
         OCR = "ocr", _("Text recognition")
         DEDUP = "dedup", _("Deduplication")
         EXPORT = "export", _("Export")
+        ARCHIVE = "archive", _("Archive files")
 
     class State(models.TextChoices):
         QUEUED = "queued", pgettext_lazy("job state", "waiting")
@@ -278,3 +283,48 @@ class Job(models.Model):
     @property
     def failure_text(self) -> str:
         return localised(self.failure)
+
+
+# -- text recognition and the archive -----------------------------------------------------
+
+
+class PageText(models.Model):
+    """What Tesseract read on one page: the text, the same folded for search (lower case,
+    no diacritics, đ as d) and the page as a searchable PDF (image plus invisible text)."""
+
+    page = models.OneToOneField(Page, models.CASCADE, related_name="ocr")
+    text = models.TextField(blank=True)
+    # Searched with `contains` on folded words; no index helps a match inside the text
+    # (docs/decisions/0012-registers.md).
+    folded = models.TextField(blank=True)
+    pdf = models.FileField(upload_to="registers/ocr/%Y/%m/", blank=True)
+    prepared = models.CharField(max_length=20, blank=True)  # how (ocr.PREPARATIONS)
+    made_at = models.DateTimeField()
+
+
+class RecordIndex(models.Model):
+    """A settled record's keyed values, folded for search; for a social-insurance file also
+    its keyed fields one by one and the file as one searchable PDF (the archive)."""
+
+    record = models.OneToOneField(Record, models.CASCADE, related_name="index")
+    project = models.ForeignKey(Project, models.CASCADE, related_name="+")
+    values_folded = models.TextField(blank=True)
+    # The archive's keys: code, birth date and box are found by exact value or prefix within
+    # a project, which the indexes below serve; names by words anywhere, which no B-tree
+    # index helps.
+    si_code = models.CharField(max_length=20, blank=True)
+    name_folded = models.CharField(max_length=200, blank=True)
+    birth_date = models.CharField(max_length=10, blank=True)
+    box = models.CharField(max_length=50, blank=True)
+    retention = models.CharField(max_length=20, blank=True)
+    pdf = models.FileField(upload_to="registers/archive/%Y/%m/", blank=True)
+    indexed_at = models.DateTimeField()
+    pdf_made_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["record"]
+        indexes = [
+            models.Index(fields=["project", "si_code"], name="registers_index_code"),
+            models.Index(fields=["project", "birth_date"], name="registers_index_birth"),
+            models.Index(fields=["project", "box"], name="registers_index_box"),
+        ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from postgov.registers import export_views, import_views, views
+from postgov.registers import export_views, import_views, ocr_views, views
 
 app_name = "registers"
 
@@ -25,4 +25,10 @@ urlpatterns = [
     path("<int:pk>/export/", export_views.export_start, name="export_start"),
     path("exports/<int:pk>/download/", export_views.export_download, name="export_download"),
     path("exports/<int:pk>/handover.pdf", export_views.export_handover, name="export_handover"),
+    path("<int:pk>/search/", ocr_views.search_page, name="search"),
+    path("<int:pk>/text-settings/", ocr_views.text_settings, name="text_settings"),
+    path("<int:pk>/batches/<int:batch_pk>/read/", ocr_views.read_batch, name="read_batch"),
+    path("<int:pk>/archive/", ocr_views.make_archive, name="make_archive"),
+    path("records/<int:pk>/", ocr_views.record_page, name="record"),
+    path("records/<int:pk>/archive.pdf", ocr_views.archive_pdf, name="archive_pdf"),
 ]

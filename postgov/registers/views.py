@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from postgov.audit.actions import record as audit
 from postgov.identity.access import Access, role_required
 from postgov.places.models import Province
-from postgov.registers import actions, comparison, jobs, schemas, sources
+from postgov.registers import actions, comparison, jobs, schemas, search, sources
 from postgov.registers.fields import check_record, shown
 from postgov.registers.forms import MemberForm, ProjectForm, SchemaForm, UploadForm
 from postgov.registers.models import Job, Keying, Membership, Page, Project, Record, localised
@@ -290,6 +290,7 @@ def keying(request, pk: int):
             "pages": record_.pages.all(),
             "rows": _keying_rows(keying, errors),
             "open": keying.status == Keying.Status.OPEN,
+            "ocr_texts": search.prefill(record_),
         },
     )
 
@@ -334,6 +335,7 @@ def keying_submit(request, pk: int):
                 "rows": _keying_rows(keying, errors),
                 "open": True,
                 "has_errors": True,
+                "ocr_texts": search.prefill(record_),
             },
             status=422,
         )
