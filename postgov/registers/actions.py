@@ -24,7 +24,7 @@ from postgov.audit.actions import record as audit
 from postgov.identity.models import User
 from postgov.lib.locking import lock_one, lock_row
 from postgov.places.models import Commune, Province
-from postgov.registers import comparison, jobs, sources
+from postgov.registers import comparison, dedup_actions, jobs, sources
 from postgov.registers.fields import Checked, check_record, check_schema, check_value
 from postgov.registers.models import (
     Batch,
@@ -425,6 +425,8 @@ def submit_keying(
             details={"slot": keying.slot},
         )
         _compare(lock_one(Record, record_.pk))
+    # Agreement may have settled it: checked against the clean register at once.
+    dedup_actions.check_settled(record_.pk, by=operator, request=request)
     return {}
 
 
@@ -438,6 +440,7 @@ def _compare(row: Record) -> None:
         row.status = Record.Status.SETTLED
         row.settled_at = timezone.now()
         row.save(update_fields=["values", "status", "settled_at"])
+        dedup_actions.index_record(row)
         return
     row.in_sample = not differ
     row.status = Record.Status.ADJUDICATION
@@ -542,6 +545,7 @@ def settle(
         row.settled_at = now
         row.verifier = verifier
         row.save(update_fields=["values", "status", "settled_at", "verifier"])
+        dedup_actions.index_record(row)
         audit(
             "registers.record_settled",
             request=request,
@@ -549,4 +553,6 @@ def settle(
             obj=row,
             details={"decisions": len(decided)},
         )
+    # A duplicate is caught while the scan is still on the verifier's screen.
+    dedup_actions.check_settled(record_pk, by=verifier, request=request)
     return {}

@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 RUNNERS: dict[str, str] = {
     Job.Kind.UPLOAD: "postgov.registers.actions.run_upload",
+    Job.Kind.DEDUP: "postgov.registers.dedup_actions.run_dedup",
 }
 # A running job that has not reported for this long lost its worker.
 STALLED_AFTER = timedelta(minutes=10)

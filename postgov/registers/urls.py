@@ -1,6 +1,6 @@
 from django.urls import path
 
-from postgov.registers import views
+from postgov.registers import dedup_views, views
 
 app_name = "registers"
 
@@ -20,4 +20,8 @@ urlpatterns = [
     path("jobs/<int:pk>/", views.job, name="job"),
     path("jobs/<int:pk>/restart/", views.job_restart, name="job_restart"),
     path("pages/<int:pk>/<str:size>.png", views.page_image, name="page_image"),
+    path("<int:pk>/duplicates/", dedup_views.queue, name="dedup"),
+    path("<int:pk>/duplicates/run/", dedup_views.run, name="dedup_run"),
+    path("<int:pk>/duplicates/threshold/", dedup_views.threshold, name="dedup_threshold"),
+    path("duplicates/<int:pk>/", dedup_views.review, name="duplicate"),
 ]
