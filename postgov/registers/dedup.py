@@ -349,6 +349,10 @@ def train(linker: Linker, records: int) -> tuple[bool, str]:
         training.estimate_parameters_using_expectation_maximisation(
             block_on("birth_date", "commune")
         )
+        # The birth date is in both blocks above: this one is what trains it.
+        training.estimate_parameters_using_expectation_maximisation(
+            block_on("name_folded", "commune")
+        )
     except Exception as exc:  # Splink raises plain exceptions when a block is empty
         return False, f"fixed m and u: training failed ({type(exc).__name__}: {exc})"[:300]
     return True, f"trained on {records} records"
