@@ -41,7 +41,7 @@ logging.getLogger("splink").setLevel(logging.WARNING)
 # Below this many records EM has too few pairs to learn from: the fixed m and u are used
 # (and the model says so).
 MIN_TRAINING_RECORDS = 2000
-DEFAULT_THRESHOLD = 0.9
+DEFAULT_THRESHOLD = 0.8
 # Pairs sampled for the u probabilities: enough for stable rare levels at a province's
 # size, a few seconds on two cores.
 U_SAMPLE_PAIRS = 1e6
@@ -192,7 +192,23 @@ def comparisons() -> list[Any]:
                 0.03,
                 0.00005,
             ),
-            _level(cll.DamerauLevenshteinLevel("name_folded", 2), 0.06, 0.001),
+            # A slip of the keyboard leaves the given name close; "An" and "Lan" are two
+            # edits of a name apart too, but two people.
+            _level(
+                cll.And(
+                    cll.DamerauLevenshteinLevel("name_folded", 1),
+                    cll.JaroWinklerLevel("given_name", 0.88),
+                ).configure(label_for_charts="A slip in the name, the given name close"),
+                0.05,
+                0.0005,
+            ),
+            _level(
+                cll.DamerauLevenshteinLevel("name_folded", 2).configure(
+                    label_for_charts="Two letters apart, another given name"
+                ),
+                0.01,
+                0.001,
+            ),
             _level(cll.JaroWinklerLevel("name_sorted", 0.88), 0.02, 0.02),
             _level(cll.ElseLevel(), 0.01, 0.9784),
         ],
@@ -257,8 +273,9 @@ def comparisons() -> list[Any]:
         comparison_description="Gender",
         comparison_levels=[
             cll.NullLevel("gender"),
-            _level(cll.ExactMatchLevel("gender"), 0.98, 0.5),
-            _level(cll.ElseLevel(), 0.02, 0.5),
+            # Fixed m: a gender keyed wrong happens, and must not veto a match outright.
+            _level(cll.ExactMatchLevel("gender"), 0.98, 0.5).configure(fix_m_probability=True),
+            _level(cll.ElseLevel(), 0.02, 0.5).configure(fix_m_probability=True),
         ],
     )
     return [name, birth, id_number, commune, gender]

@@ -52,7 +52,7 @@ class Migration(migrations.Migration):
             name='LinkageModel',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('threshold', models.FloatField(default=0.9, verbose_name='match probability to review from')),
+                ('threshold', models.FloatField(default=0.8, verbose_name='match probability to review from')),
                 ('model', models.JSONField(blank=True, default=dict)),
                 ('trained', models.BooleanField(default=False)),
                 ('note', models.CharField(blank=True, max_length=300)),
