@@ -203,6 +203,7 @@ def review(request, pk: int):
             "records": records,
             "fields": fields,
             "decision": decision,
+            "absorbed": set(decision.absorbed.values_list("pk", flat=True)) if decision else set(),
             "history": history,
             "is_open": candidate.status == DuplicateCandidate.Status.OPEN,
         },
