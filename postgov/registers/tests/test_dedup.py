@@ -126,6 +126,9 @@ def test_the_run_finds_the_pair_and_a_person_merges_and_undoes(client, project, 
     assert LinkageModel.objects.get(project=project).model["comparisons"]
     candidate = DuplicateCandidate.objects.get()
     assert set(candidate.records.values_list("pk", flat=True)) == {original.pk, twin.pk}
+    client.force_login(world.provincial_admin)
+    done = client.get(reverse("registers:job", args=[job.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert "1 new possible duplicate to review" in done.content.decode()
 
     client.force_login(world.supervisor_a)
     url = reverse("registers:duplicate", args=[candidate.pk])
