@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 # Candidates read for the check at settling: the blocks are small; this bounds a bad one.
 MAX_CANDIDATES = 50
+INDEX_BATCH = 2000
 
 
 class DedupError(Exception):
@@ -131,12 +132,20 @@ def run_dedup(job: Job, progress: jobs.Progress) -> dict[str, Any]:
             gettext_lazy("Only %(n)s clean records: there is nothing to compare yet."),
             n=len(records),
         )
-    unindexed = clean_records(project).exclude(
-        Exists(BlockingKey.objects.filter(record=OuterRef("pk")))
+    # Records settled before their keys were kept (or brought in another way) get them
+    # now, a batch per transaction, so the check at settling can find them.
+    unindexed = list(
+        clean_records(project)
+        .exclude(Exists(BlockingKey.objects.filter(record=OuterRef("pk"))))
+        .values_list("pk", "values")
     )
-    for record in unindexed.select_related("project").iterator():
+    for start in range(0, len(unindexed), INDEX_BATCH):
         with transaction.atomic():
-            index_record(record, keys)
+            BlockingKey.objects.bulk_create(
+                BlockingKey(record_id=pk, project_id=project.pk, key=key)
+                for pk, values in unindexed[start : start + INDEX_BATCH]
+                for key in sorted(dedup.blocking_keys(dedup.person_row(pk, values, keys)))
+            )
     df = dedup.frame(dedup.person_row(pk, values, keys) for pk, values in records)
     progress.advance()
     settings = linkage(project)

@@ -116,7 +116,9 @@ def test_the_run_finds_the_pair_and_a_person_merges_and_undoes(client, project, 
     for values in OTHERS:
         settle_by_agreement(project, world, values)
     twin = settle_by_agreement(project, world, TWIN)
-    DuplicateCandidate.objects.all().delete()  # as if settled before the check existed
+    # as if settled before the check existed
+    DuplicateCandidate.objects.all().delete()
+    BlockingKey.objects.all().delete()
 
     job = dedup_actions.start(project, by=world.provincial_admin)
     jobs.run_job.call(job.pk)
@@ -126,6 +128,7 @@ def test_the_run_finds_the_pair_and_a_person_merges_and_undoes(client, project, 
     assert LinkageModel.objects.get(project=project).model["comparisons"]
     candidate = DuplicateCandidate.objects.get()
     assert set(candidate.records.values_list("pk", flat=True)) == {original.pk, twin.pk}
+    assert BlockingKey.objects.filter(record=twin).exists()  # indexed by the run
     client.force_login(world.provincial_admin)
     done = client.get(reverse("registers:job", args=[job.pk]), HTTP_ACCEPT_LANGUAGE="en")
     assert "1 new possible duplicate to review" in done.content.decode()
