@@ -123,6 +123,9 @@ def project(request, pk: int):
             "operators": operators,
             "by_field": by_field,
             "member_form": MemberForm(),
+            "open_duplicates": DuplicateCandidate.objects.filter(
+                project=project, status=DuplicateCandidate.Status.OPEN
+            ).count(),
         },
     )
 

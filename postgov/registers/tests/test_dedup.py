@@ -82,7 +82,7 @@ def test_a_name_folds_with_d_mapped_and_words_in_any_order():
     assert dedup.blocking_keys(one) & dedup.blocking_keys(other) == {"n|dang ha thi thu|1985"}
 
 
-def test_the_planted_pair_is_found_when_it_settles(project, world, scans):
+def test_the_planted_pair_is_found_when_it_settles(client, project, world, scans):
     original = settle_by_agreement(project, world, GOOD)
     assert BlockingKey.objects.filter(record=original).exists()
     for values in OTHERS:
@@ -93,6 +93,9 @@ def test_the_planted_pair_is_found_when_it_settles(project, world, scans):
     assert set(candidate.records.values_list("pk", flat=True)) == {original.pk, twin.pk}
     assert candidate.source == DuplicateCandidate.Source.SETTLED
     assert candidate.probability >= 0.9
+    client.force_login(world.supervisor_a)
+    page = client.get(reverse("registers:project", args=[project.pk])).content.decode()
+    assert 'id="open-duplicates">1<' in page  # the project page counts what waits
     assert AuditEvent.objects.filter(action="registers.duplicate_found").exists()
 
 
