@@ -24,7 +24,7 @@ from postgov.audit.actions import record as audit
 from postgov.identity.models import User
 from postgov.lib.locking import lock_one, lock_row
 from postgov.places.models import Commune, Province
-from postgov.registers import archive, comparison, jobs, sources
+from postgov.registers import archive, comparison, dedup_actions, jobs, sources
 from postgov.registers.fields import Checked, check_record, check_schema, check_value
 from postgov.registers.models import (
     Batch,
@@ -430,6 +430,8 @@ def submit_keying(
             details={"slot": keying.slot},
         )
         _compare(lock_one(Record, record_.pk))
+    # Agreement may have settled it: checked against the clean register at once.
+    dedup_actions.check_settled(record_.pk, by=operator, request=request)
     return {}
 
 
@@ -444,6 +446,7 @@ def _compare(row: Record) -> None:
         row.settled_at = timezone.now()
         row.save(update_fields=["values", "status", "settled_at"])
         archive.index_record(row)
+        dedup_actions.index_record(row)
         return
     row.in_sample = not differ
     row.status = Record.Status.ADJUDICATION
@@ -549,6 +552,7 @@ def settle(
         row.verifier = verifier
         row.save(update_fields=["values", "status", "settled_at", "verifier"])
         archive.index_record(row)
+        dedup_actions.index_record(row)
         audit(
             "registers.record_settled",
             request=request,
@@ -556,4 +560,6 @@ def settle(
             obj=row,
             details={"decisions": len(decided)},
         )
+    # A duplicate is caught while the scan is still on the verifier's screen.
+    dedup_actions.check_settled(record_pk, by=verifier, request=request)
     return {}

@@ -36,6 +36,7 @@ RUNNERS: dict[str, str] = {
     Job.Kind.EXPORT: "postgov.registers.exports.run_export",
     Job.Kind.OCR: "postgov.registers.ocr_jobs.run_reading",
     Job.Kind.ARCHIVE: "postgov.registers.archive.run_archive",
+    Job.Kind.DEDUP: "postgov.registers.dedup_actions.run_dedup",
 }
 # A running job that has not reported for this long lost its worker.
 STALLED_AFTER = timedelta(minutes=10)

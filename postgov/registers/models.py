@@ -328,3 +328,88 @@ class RecordIndex(models.Model):
             models.Index(fields=["project", "birth_date"], name="registers_index_birth"),
             models.Index(fields=["project", "box"], name="registers_index_box"),
         ]
+
+
+# -- deduplication ------------------------------------------------------------------------
+
+
+class LinkageModel(models.Model):
+    """A project's deduplication settings and its Splink model (registers/dedup.py): the
+    threshold people review candidates from, and the model trained on the project's own
+    records (Splink's JSON), which the check at settling reuses."""
+
+    project = models.OneToOneField(Project, models.CASCADE, related_name="linkage")
+    threshold = models.FloatField(_("match probability to review from"), default=0.8)
+    model = models.JSONField(default=dict, blank=True)
+    # False: the project was too small to learn from, the model's fixed m and u are used.
+    trained = models.BooleanField(default=False)
+    note = models.CharField(max_length=300, blank=True)
+    records = models.PositiveIntegerField(default=0)
+    trained_at = models.DateTimeField(null=True, blank=True)
+
+
+class BlockingKey(models.Model):
+    """A clean record's blocking keys (dedup.blocking_keys): a settled record is compared
+    with the clean records that share one, without reading the whole project."""
+
+    record = models.ForeignKey(Record, models.CASCADE, related_name="blocking_keys")
+    project = models.ForeignKey(Project, models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "key"], name="registers_blocking_key")]
+
+
+class DuplicateCandidate(models.Model):
+    """Records that may be the same person, found by the deduplication job or when one of
+    them was settled, waiting for a person to merge or separate them."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("To review")
+        MERGED = "merged", _("Merged")
+        SEPARATE = "separate", _("Not the same person")
+
+    class Source(models.TextChoices):
+        JOB = "job", _("Deduplication run")
+        SETTLED = "settled", _("Check when settled")
+
+    project = models.ForeignKey(Project, models.CASCADE, related_name="duplicate_candidates")
+    records = models.ManyToManyField(Record, related_name="duplicate_candidates")
+    probability = models.FloatField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    job = models.ForeignKey(Job, models.SET_NULL, null=True, blank=True, related_name="+")
+    found_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-probability", "pk"]
+        indexes = [
+            models.Index(fields=["project", "status", "-probability"], name="registers_dup_queue")
+        ]
+
+
+class DuplicateDecision(models.Model):
+    """A person's decision on a candidate: merge its records into one that survives (with a
+    value chosen for each field where they differ), or keep them apart. Undoing restores
+    every record as it was; the decision stays, marked undone."""
+
+    class Kind(models.TextChoices):
+        MERGE = "merge", _("Merged")
+        SEPARATE = "separate", _("Not the same person")
+
+    candidate = models.ForeignKey(DuplicateCandidate, models.CASCADE, related_name="decisions")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    survivor = models.ForeignKey(Record, models.PROTECT, null=True, blank=True, related_name="+")
+    # The records merged into the survivor: no longer part of the clean register.
+    absorbed = models.ManyToManyField(Record, related_name="absorbed_by", blank=True)
+    values = models.JSONField(default=dict)  # the survivor's values after the merge
+    before = models.JSONField(default=dict)  # {record pk: its values before}
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["candidate", "-decided_at", "-pk"]

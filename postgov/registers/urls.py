@@ -1,6 +1,6 @@
 from django.urls import path
 
-from postgov.registers import export_views, import_views, ocr_views, views
+from postgov.registers import dedup_views, export_views, import_views, ocr_views, views
 
 app_name = "registers"
 
@@ -31,4 +31,8 @@ urlpatterns = [
     path("<int:pk>/archive/", ocr_views.make_archive, name="make_archive"),
     path("records/<int:pk>/", ocr_views.record_page, name="record"),
     path("records/<int:pk>/archive.pdf", ocr_views.archive_pdf, name="archive_pdf"),
+    path("<int:pk>/duplicates/", dedup_views.queue, name="dedup"),
+    path("<int:pk>/duplicates/run/", dedup_views.run, name="dedup_run"),
+    path("<int:pk>/duplicates/threshold/", dedup_views.threshold, name="dedup_threshold"),
+    path("duplicates/<int:pk>/", dedup_views.review, name="duplicate"),
 ]

@@ -12,6 +12,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -21,7 +23,16 @@ from postgov.places.models import Province
 from postgov.registers import actions, comparison, jobs, schemas, search, sources
 from postgov.registers.fields import check_record, shown
 from postgov.registers.forms import MemberForm, ProjectForm, SchemaForm, UploadForm
-from postgov.registers.models import Job, Keying, Membership, Page, Project, Record, localised
+from postgov.registers.models import (
+    DuplicateCandidate,
+    Job,
+    Keying,
+    Membership,
+    Page,
+    Project,
+    Record,
+    localised,
+)
 
 Role = Membership.Role
 
@@ -117,6 +128,9 @@ def project(request, pk: int):
             "operators": operators,
             "by_field": by_field,
             "member_form": MemberForm(),
+            "open_duplicates": DuplicateCandidate.objects.filter(
+                project=project, status=DuplicateCandidate.Status.OPEN
+            ).count(),
         },
     )
 
@@ -381,6 +395,7 @@ def adjudicate(request, pk: int):
         if not errors:
             following = actions.next_adjudication(row.project, request.user)
             messages.success(request, _("Record settled."))
+            _say_if_duplicate(request, row)
             if following is None:
                 return redirect("registers:project", row.project_id)
             return redirect("registers:adjudicate", following.pk)
@@ -428,6 +443,36 @@ def adjudicate(request, pk: int):
             ],
         },
         status=422 if errors else 200,
+    )
+
+
+def _say_if_duplicate(request, row: Record) -> None:
+    """The settling found a likely duplicate (dedup_actions.check_settled): say so on the
+    verifier's next page, with the way to the pair."""
+    candidate = (
+        DuplicateCandidate.objects.filter(records=row, status=DuplicateCandidate.Status.OPEN)
+        .order_by("-pk")
+        .first()
+    )
+    if candidate is None:
+        return
+    others = [pk for pk in candidate.records.values_list("pk", flat=True) if pk != row.pk]
+    messages.warning(
+        request,
+        format_html(
+            '{} <a href="{}" class="alert-link" id="duplicate-link">{}</a>',
+            _(
+                "Record %(n)s may be the same person as record %(other)s, already in the "
+                "register (match probability %(p)s %%)."
+            )
+            % {
+                "n": row.pk,
+                "other": ", ".join(str(pk) for pk in others),
+                "p": round(candidate.probability * 100, 1),
+            },
+            reverse("registers:duplicate", args=[candidate.pk]),
+            _("Compare them"),
+        ),
     )
 
 
