@@ -191,7 +191,8 @@ def _clean(agency: Agency, data: OrderRequest) -> dict[str, Any]:
     if point is None:
         raise invalid(_("No post office serves this commune."))
     latitude, longitude = data.latitude, data.longitude
-    if latitude is None or longitude is None or not (-90 <= latitude <= 90) or not -180 <= longitude <= 180:
+    placed = latitude is not None and longitude is not None
+    if not (placed and -90 <= latitude <= 90 and -180 <= longitude <= 180):  # type: ignore[operator]
         latitude = longitude = None
     return {
         "kind": data.kind,
@@ -602,6 +603,17 @@ def receive_originals(
         details={"handed": names},
     )
     return order
+
+
+def visible_orders(access: Access):
+    """The orders a person may see: those served by their post offices, those of their
+    agencies, and (oversight) those of their provinces."""
+    return access.scope(
+        PostalOrder.objects.all(),
+        point_field="service_point",
+        agency_field="agency",
+        province_field="province",
+    )
 
 
 def serving_orders(access: Access):

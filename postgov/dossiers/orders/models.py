@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from postgov.dossiers.orders.workflow import ACTIVE_STATES
+from postgov.dossiers.orders.workflow import ACTIVE_STATES, BY_ACTION
 from postgov.places.positions import Source as PositionSource
 
 
@@ -134,3 +134,7 @@ class OrderEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["order", "at"], name="order_event_idx")]
+
+    @property
+    def label(self):
+        return BY_ACTION[self.action].label
