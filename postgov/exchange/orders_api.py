@@ -22,7 +22,7 @@ from postgov.dossiers.orders.actions import OrderError, OrderRequest, cancel, cr
 from postgov.dossiers.orders.models import PostalOrder
 from postgov.exchange.idempotency import idempotent
 from postgov.exchange.integration import READ, WRITE, Credential
-from postgov.exchange.integration_api import AgencyApiKey, AgencyBearer, Text, _require
+from postgov.exchange.integration_api import AgencyApiKey, AgencyBearer, Text, require_scope
 from postgov.exchange.payloads import order_event_out, order_out
 from postgov.lib.problems import problem
 
@@ -153,7 +153,7 @@ def post_order(request, payload: OrderIn):
     and carries them to the agency. Refused with a problem whose `code` is one of
     `unknown_dossier`, `already_delivered`, `already_ordered` (409, an order is in
     progress), `invalid`, `portal_unavailable`."""
-    _require(request, WRITE)
+    require_scope(request, WRITE)
     credential: Credential = request.auth
     recipient = payload.recipient
     try:
@@ -184,13 +184,13 @@ def post_order(request, payload: OrderIn):
 
 @router.get("/orders/{code}", response=OrderOut, summary="One postal order with its steps")
 def get_order(request, code: OrderCode):
-    _require(request, READ)
+    require_scope(request, READ)
     return _out(_order(request, code))
 
 
 @router.get("/orders/{code}/events", response=list[OrderEventOut], summary="A postal order's steps")
 def get_order_events(request, code: OrderCode):
-    _require(request, READ)
+    require_scope(request, READ)
     return [order_event_out(e) for e in _order(request, code).events.all()]
 
 
@@ -199,7 +199,7 @@ def get_order_events(request, code: OrderCode):
 def cancel_order(request, code: OrderCode, payload: CancelIn):
     """Only before the post has collected the result (or received the originals): 409
     after."""
-    _require(request, WRITE)
+    require_scope(request, WRITE)
     credential: Credential = request.auth
     order = _order(request, code)
     try:
