@@ -172,6 +172,23 @@ def test_a_result_goes_from_the_order_to_the_proof_of_delivery(world, api, simul
     assert [step["TrangThai"] for step in record["TienDo"]][-1] == "10"
     assert record["TrangThaiHoSo"] == "10"
 
+    # Anyone with the item's number or the order's code sees the postal steps, no name.
+    for code in (out["item_id"], order.code):
+        tracked = PostGovClient().get(f"/api/v1/track/{code}")
+        assert tracked.status_code == 200, tracked.content
+        shown = tracked.json()
+        assert shown["status"] == "delivered"
+        assert [s["status"] for s in shown["steps"]] == [
+            "accepted",
+            "out_for_delivery",
+            "attempt_failed",
+            "delivered",
+        ]
+        assert "Nguyễn" not in tracked.content.decode()
+        assert code_of(world) not in tracked.content.decode()
+    page = PostGovClient().get("/track/", {"code": order.code})
+    assert page.status_code == 200 and "Nguyễn" not in page.content.decode()
+
     # A second order for the delivered dossier is refused and audited.
     again = post(api, body(world), idem="order-2")
     assert again.status_code == 409
