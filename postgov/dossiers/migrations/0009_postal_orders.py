@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('code', models.CharField(max_length=12, unique=True, verbose_name='order code')),
                 ('kind', models.CharField(choices=[('result', 'Result delivery'), ('originals', 'Collection of originals')], max_length=10, verbose_name='order')),
-                ('status', models.CharField(choices=[('ordered', 'ordered'), ('collected', 'collected from the agency'), ('out_for_delivery', 'out for delivery'), ('held', 'held at the post office'), ('delivered', 'delivered'), ('returned', 'returned to the agency'), ('received', 'originals received by the post'), ('in_transit', 'on the way to the agency'), ('handed_over', 'handed over to the agency'), ('cancelled', 'cancelled')], db_index=True, default='ordered', max_length=20, verbose_name='status')),
+                ('status', models.CharField(choices=[('ordered', 'ordered'), ('collected', 'collected from the agency'), ('out_for_delivery', 'out for delivery to the recipient'), ('held', 'held at the post office'), ('delivered', 'delivered to the recipient'), ('returned', 'returned to the agency'), ('received', 'originals received by the post'), ('in_transit', 'on the way to the agency'), ('handed_over', 'handed over to the agency'), ('cancelled', 'cancelled')], db_index=True, default='ordered', max_length=20, verbose_name='status')),
                 ('portal_code', models.CharField(db_index=True, max_length=60, verbose_name='dossier code')),
                 ('documents', models.JSONField(default=list, verbose_name='documents')),
                 ('recipient_name', models.CharField(max_length=200, verbose_name='full name')),

@@ -25,9 +25,9 @@ class OrderStatus(models.TextChoices):
     # A result going to the citizen.
     ORDERED = "ordered", _("ordered")
     COLLECTED = "collected", _("collected from the agency")
-    OUT_FOR_DELIVERY = "out_for_delivery", _("out for delivery")
+    OUT_FOR_DELIVERY = "out_for_delivery", _("out for delivery to the recipient")
     HELD = "held", _("held at the post office")
-    DELIVERED = "delivered", _("delivered")
+    DELIVERED = "delivered", _("delivered to the recipient")
     RETURNED = "returned", _("returned to the agency")
     # Originals going to the agency.
     RECEIVED = "received", _("originals received by the post")
