@@ -12,7 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from postgov.identity.models import Role
+from postgov.identity.models import POINT_ROLES, Role
 
 PUBLIC = "public"
 ANONYMOUS = "anonymous"  # not logged in at all (e.g. "create an account")
@@ -89,7 +89,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry(
         _("Postal orders"),
         "orders:point_orders",
-        _for(Role.CLERK, Role.POSTMAN, Role.SUPERVISOR),
+        _for(*POINT_ROLES),
         _(
             "Results of dossiers filed online that the post delivers, and originals it collects from citizens."
         ),
