@@ -83,7 +83,8 @@ ENTRIES: tuple[Entry, ...] = (
         "orders:agency_orders",
         _for(Role.AGENCY_RECEIVER, Role.AGENCY_OFFICER),
         _(
-            "Results of dossiers filed online that the post delivers, and originals it collects from citizens."
+            "Results of dossiers filed online that the post delivers, and originals it "
+            "collects from citizens."
         ),
     ),
     Entry(
@@ -91,7 +92,8 @@ ENTRIES: tuple[Entry, ...] = (
         "orders:point_orders",
         _for(*POINT_ROLES),
         _(
-            "Results of dossiers filed online that the post delivers, and originals it collects from citizens."
+            "Results of dossiers filed online that the post delivers, and originals it "
+            "collects from citizens."
         ),
         in_menu=False,
     ),

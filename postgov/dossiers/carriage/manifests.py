@@ -319,7 +319,7 @@ def dispatch(manifest_id: int, *, user, access, request=None, at=None) -> Manife
         if not lines:
             raise ManifestError(_("Scan at least one item first."))
         for line in lines:
-            if line.order_id is not None:
+            if line.dossier is None:
                 _order_step(line, "dispatch", user, manifest, at)
                 continue
             action = (
@@ -345,6 +345,8 @@ def dispatch(manifest_id: int, *, user, access, request=None, at=None) -> Manife
 
 def _order_step(line: ManifestItem, action: str, user, manifest: Manifest, at, **details) -> None:
     """A postal order's step on a manifest: the manifest's step checked who may take it."""
+    if line.order_id is None:
+        raise ManifestError(_("This item is not on the manifest."))
     try:
         order_step(
             line.order_id,

@@ -200,7 +200,9 @@ def manifest_scan(request, pk: int):
             _("Loaded %(item)s — %(code)s.")
             % {
                 "item": line.item.item_id,
-                "code": line.order.portal_code if line.order else line.dossier.code,
+                "code": line.order.portal_code
+                if line.order
+                else (line.dossier.code if line.dossier else ""),
             },
         )
     return redirect("carriage:manifest", pk=manifest.pk)

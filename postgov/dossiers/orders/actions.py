@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -108,7 +109,14 @@ def _new_code() -> str:
 
 
 def _refuse(
-    agency: Agency, code: str, message: str, *, portal_code: str, actor, via: str, request
+    agency: Agency,
+    code: str,
+    message: str,
+    *,
+    portal_code: str,
+    actor: User | None,
+    via: str,
+    request: HttpRequest | None,
 ) -> OrderError:
     """Keep the refusal in the audit trail (its own transaction: the caller's rolls back)
     and give the error to raise."""
@@ -240,16 +248,26 @@ def create_order(
     originals to collect. Refused (OrderError, audited) for a malformed request, a dossier
     unknown to the agency or the portal, a result already delivered or already ordered."""
     agency = Agency.objects.get(pk=agency_id)
-    refuse = {"portal_code": (data.portal_code or "")[:60], "actor": actor, "via": via}
+    portal_code = (data.portal_code or "")[:60]
     try:
         fields = _clean(agency, data)
         verdict = _already(agency, fields["kind"], fields["portal_code"])
         for check in DOSSIER_CHECKS:
             verdict = verdict or check(agency, fields["portal_code"])
     except OrderError as exc:
-        raise _refuse(agency, exc.code, str(exc), request=request, **refuse) from exc
+        raise _refuse(
+            agency,
+            exc.code,
+            str(exc),
+            request=request,
+            portal_code=portal_code,
+            actor=actor,
+            via=via,
+        ) from exc
     if verdict is not None:
-        raise _refuse(agency, *verdict, request=request, **refuse)
+        raise _refuse(
+            agency, *verdict, request=request, portal_code=portal_code, actor=actor, via=via
+        )
     try:
         with transaction.atomic():
             order = PostalOrder.objects.create(
@@ -274,7 +292,9 @@ def create_order(
         verdict = _already(agency, fields["kind"], fields["portal_code"])
         if verdict is None:
             raise
-        raise _refuse(agency, *verdict, request=request, **refuse) from exc
+        raise _refuse(
+            agency, *verdict, request=request, portal_code=portal_code, actor=actor, via=via
+        ) from exc
     return order
 
 
@@ -605,7 +625,7 @@ def receive_originals(
     return order
 
 
-def visible_orders(access: Access):
+def visible_orders(access: Access) -> QuerySet[PostalOrder]:
     """The orders a person may see: those served by their post offices, those of their
     agencies, and (oversight) those of their provinces."""
     return access.scope(
@@ -616,6 +636,6 @@ def visible_orders(access: Access):
     )
 
 
-def serving_orders(access: Access):
+def serving_orders(access: Access) -> QuerySet[PostalOrder]:
     """The orders a person of the post may see: those of their post offices."""
     return PostalOrder.objects.filter(service_point__in=access.point_ids(*POINT_ROLES))

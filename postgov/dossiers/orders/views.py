@@ -5,6 +5,8 @@ clerk takes the originals against the dossier code."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -206,7 +208,8 @@ class OriginalsForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, order: PostalOrder, **kwargs):
         super().__init__(*args, **kwargs)
         names = [d.get("name", "") for d in order.documents]
-        self.fields["handed"].choices = [(n, n) for n in names if n]
+        handed = cast(forms.MultipleChoiceField, self.fields["handed"])
+        handed.choices = [(n, n) for n in names if n]
 
 
 @require_GET

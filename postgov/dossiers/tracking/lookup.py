@@ -218,7 +218,9 @@ def _by_code(code: str) -> Dossier | None:
     """The dossier named by an item number or a dossier code (no proof asked)."""
     if s10.is_valid(code):
         item = PostalItem.objects.filter(item_id=code).only("dossier_id").first()
-        return _tracked().filter(pk=item.dossier_id).first() if item else None
+        if item is None or item.dossier_id is None:
+            return None
+        return _tracked().filter(pk=item.dossier_id).first()
     if not CODE_PATTERN.match(code):
         return None
     return _tracked().filter(code=code).first()
@@ -332,7 +334,7 @@ def postal_status(item: PostalItem) -> PostalStatus:
     else:
         moves = POSTAL_STEPS[item.leg]
         events = list(
-            DossierEvent.objects.filter(dossier_id=item.dossier_id, action__in=moves)
+            DossierEvent.objects.filter(dossier_id=item.dossier_id or 0, action__in=moves)
             .select_related("service_point")
             .order_by("at", "id")
         )
@@ -366,7 +368,7 @@ def _this_supplements_events(item: PostalItem, events: list[DossierEvent]) -> li
     """A dossier may send several supplements, each its own item: the n-th item is
     sealed by the n-th "seal_supplement" and moved by the steps before the next one."""
     items = list(
-        PostalItem.objects.filter(dossier_id=item.dossier_id, leg=PostalItem.Leg.SUPPLEMENT)
+        PostalItem.objects.filter(dossier_id=item.dossier_id or 0, leg=PostalItem.Leg.SUPPLEMENT)
         .order_by("created_at", "id")
         .values_list("pk", flat=True)
     )
