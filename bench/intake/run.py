@@ -543,6 +543,10 @@ def main() -> int:
         # The workers keep their connections for the whole run, so that the CPU of their
         # backends, read from /proc, is all there at the end of a load.
         "DB_CONN_MAX_AGE": "36000",
+        # No portal: an order is then checked against the post's own records only (the
+        # portal's lookup is a network call to a system outside, not PostGov's cost).
+        "PORTAL_SIMULATOR": "false",
+        "PORTAL_URL": "",
     }
     if args.cache != "db":
         env["REDIS_URL"] = args.cache
