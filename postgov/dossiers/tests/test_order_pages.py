@@ -137,6 +137,26 @@ def test_the_postman_delivers_against_proof_and_money(world, catalog, client):
     page = client.get(url).content.decode()
     assert "Trần Thị Bình" in page
 
+    # The money is in the agency's reconciliation, under the post office that took it.
+    from django.utils import timezone
+
+    from postgov.dossiers.actions import visible_dossiers
+    from postgov.reports.reconciliation import reconcile
+
+    supervisor = Access.for_user(world.supervisor_a)
+    today = timezone.localdate()
+    result = reconcile(
+        world.agency_a,
+        today,
+        today,
+        visible_dossiers(supervisor),
+        actions.visible_orders(supervisor),
+    )
+    assert [(line.point, line.orders, line.on_delivery) for line in result.lines] == [
+        (world.point_a.name, 1, 20000)
+    ]
+    assert result.total.on_delivery == 20000
+
 
 def test_originals_go_from_the_counter_to_the_agency(world, catalog, client):
     order = order_of(world, kind="originals")
