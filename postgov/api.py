@@ -20,6 +20,7 @@ from postgov.catalog.api import router as catalog_router
 from postgov.dossiers.api import router as dossiers_router
 from postgov.dossiers.api import track_router
 from postgov.exchange.integration_api import router as agency_integration_router
+from postgov.exchange.orders_api import router as agency_orders_router
 from postgov.lib.netkeys import network_key
 from postgov.lib.problems import PROBLEM_JSON, problem
 from postgov.lib.ratelimit import hit
@@ -124,6 +125,7 @@ api.add_router("/v1/places/", places_router)
 api.add_router("/v1/catalog/", catalog_router)
 api.add_router("/v1/agencies/", agencies_router)
 api.add_router("/v1/agency/", agency_integration_router)
+api.add_router("/v1/agency/", agency_orders_router)
 api.add_router("/v1/track/", track_router)
 api.add_router("/v1/dossiers/", dossiers_router)
 

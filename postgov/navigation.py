@@ -87,6 +87,25 @@ ENTRIES: tuple[Entry, ...] = (
         _("Dossiers handed over by the post: accept, process, ask for more, publish results."),
     ),
     Entry(
+        _("Postal orders"),
+        "orders:agency_orders",
+        _for(Role.AGENCY_RECEIVER, Role.AGENCY_OFFICER),
+        _(
+            "Results of dossiers filed online that the post delivers, and originals it "
+            "collects from citizens."
+        ),
+    ),
+    Entry(
+        _("Postal orders"),
+        "orders:point_orders",
+        _for(*POINT_ROLES),
+        _(
+            "Results of dossiers filed online that the post delivers, and originals it "
+            "collects from citizens."
+        ),
+        in_menu=False,
+    ),
+    Entry(
         _("Supplements"),
         "dossiers:supplements",
         _for(Role.CLERK, Role.SUPERVISOR),

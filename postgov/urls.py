@@ -24,6 +24,8 @@ urlpatterns = [
     path("delivery/", include("postgov.delivery.urls")),
     # The trips that carry dossiers (dossiers' own pages) keep their paths under the post's.
     path("delivery/", include("postgov.dossiers.carriage.urls")),
+    # Postal orders of dossiers filed online: /agency/orders/ and /delivery/orders/.
+    path("", include("postgov.dossiers.orders.urls")),
     path("queues/", include("postgov.queues.urls")),
     path("registers/", include("postgov.registers.urls")),
     path("state-mail/", include("postgov.statemail.urls")),

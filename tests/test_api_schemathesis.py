@@ -135,6 +135,35 @@ def data(world, no_rate_limits, settings):
     delivery = WebhookDelivery.objects.filter(endpoint__agency=world.agency_a).first()
     assert delivery is not None
 
+    from postgov.dossiers.orders.actions import OrderRequest, create_order
+
+    order_body = {
+        "dossier_code": f"{world.agency_a.unit_code}-261130-0001",
+        "procedure_code": version.procedure.code,
+        "documents": [{"name": "Giấy khai sinh (bản chính)"}],
+        "recipient": {
+            "name": "Nguyễn Văn An",
+            "phone": "0912345678",
+            "address": "12 Lê Lợi",
+            "commune_code": world.commune_a.code,
+        },
+        "cod_amount": 0,
+    }
+    order = create_order(
+        world.agency_a.pk,
+        OrderRequest(
+            kind="result",
+            portal_code=f"{world.agency_a.unit_code}-261130-0002",
+            procedure_code=version.procedure.code,
+            documents=[{"name": "Giấy khai sinh (bản chính)"}],
+            recipient_name="Nguyễn Văn An",
+            recipient_phone="0912345678",
+            address="12 Lê Lợi",
+            commune_code=world.commune_a.code,
+        ),
+        via="test",
+    )
+
     staff = PostGovClient()
     staff.force_login(world.clerk_a)
     staff.get("/")
@@ -161,6 +190,7 @@ def data(world, no_rate_limits, settings):
             "delivery_id": delivery.pk,
             "pk": dossier.pk,
             "action": "dispatch",
+            "order": order.code,
         },
         # Operations whose fuzzed query or body almost never names anything real: half
         # their anchored examples carry these.
@@ -173,6 +203,7 @@ def data(world, no_rate_limits, settings):
         },
         "body": {
             "POST /api/v1/agency/dossiers/{code}/actions": {"action": "accept"},
+            "POST /api/v1/agency/orders": order_body,
         },
     }
 
@@ -192,6 +223,9 @@ def real_path(label: str, known: dict) -> dict:
         "/api/v1/places/vpostcode/{code}": known["vpostcode"],
         "/api/v1/catalog/procedures/{code}": known["procedure"],
         "/api/v1/track/{code}": known["item"],
+        "/api/v1/agency/orders/{code}": known["order"],
+        "/api/v1/agency/orders/{code}/events": known["order"],
+        "/api/v1/agency/orders/{code}/cancel": known["order"],
     }
     path["code"] = next(
         (value for suffix, value in code.items() if label.endswith(suffix)),

@@ -89,6 +89,14 @@ def main(clients: int, agencies: int = 1) -> dict:
         TariffBand.objects.create(tariff=tariff, zone=zone, max_weight_g=2000, amount=amount)
 
     provinces = [_province(procedure, code, name) for code, name in PROVINCES[:agencies]]
+    # Each province's agency system orders result deliveries through the agency API.
+    from postgov.exchange.integration import create_api_key
+
+    keys = {
+        province.pk: (agency.unit_code, create_api_key(agency, "bench")[1])
+        for province in provinces
+        for agency in Agency.objects.filter(province=province)
+    }
     sessions = []
     for n in range(clients):
         province = provinces[n % len(provinces)]
@@ -129,6 +137,8 @@ def main(clients: int, agencies: int = 1) -> dict:
                 "point": point.pk,
                 "commune": commune.pk,
                 "commune_code": commune.code,
+                "unit_code": keys[province.pk][0],
+                "api_key": keys[province.pk][1],
             }
         )
     return {

@@ -295,6 +295,37 @@ class Clerk:
             raise RuntimeError(f"api intake: HTTP {status}: {text[:600]}")
         return {"api intake (POST)": time.perf_counter() - t}
 
+    def api_order(self) -> dict[str, float]:
+        """One result-delivery order by the agency's system (POST /api/v1/agency/orders):
+        a dossier filed online whose result the post delivers to this clerk's commune."""
+        self.serial += 1
+        n = (self.me["point"] * 10_000 + self.serial) % 1_000_000
+        body = {
+            "dossier_code": f"{self.me['unit_code']}-261130-{n:06d}",
+            "procedure_code": self.fixture["procedure_code"],
+            "documents": [{"name": "Phiếu lý lịch tư pháp số 1", "number": f"{n}/2026"}],
+            "recipient": {
+                "name": f"Nguyễn Văn Bench {n}",
+                "phone": f"0912{n:06d}",
+                "id_last4": f"{n % 10_000:04d}",
+                "address": "Thôn Tân Định",
+                "commune_code": self.me["commune_code"],
+            },
+            "cod_amount": 30_000,
+        }
+        headers = {
+            "Content-Type": "application/json",
+            "X-API-Key": self.me["api_key"],
+            "Idempotency-Key": f"bench-{self.me['point']}-{self.serial}",
+        }
+        t = time.perf_counter()
+        self.conn.request("POST", "/api/v1/agency/orders", body=json.dumps(body), headers=headers)
+        response = self.conn.getresponse()
+        text = response.read().decode("utf-8", "replace")
+        if response.status != 201:
+            raise RuntimeError(f"api order: HTTP {response.status}: {text[:600]}")
+        return {"api order (POST)": time.perf_counter() - t}
+
     def bare(self) -> dict[str, float]:
         """The baseline: one request to a bare view (`/healthz`) through the same server,
         middleware and connection."""
@@ -413,7 +444,11 @@ def run_load(
         while time.perf_counter() < window[1]:
             started = time.perf_counter()
             try:
-                run = {"api": clerk.api_intake, "bare": clerk.bare}.get(mode, clerk.intake)
+                run = {
+                    "api": clerk.api_intake,
+                    "orders": clerk.api_order,
+                    "bare": clerk.bare,
+                }.get(mode, clerk.intake)
                 steps = run()
             except Exception as exc:  # a benchmark reports failures, it does not hide them
                 with lock:
@@ -465,9 +500,10 @@ def main() -> int:
     parser.add_argument("--with-pdf", action="store_true")
     parser.add_argument(
         "--mode",
-        choices=["pages", "api", "both"],
-        default="both",
-        help="the wizard's pages (9 requests per intake), the one-request JSON intake, or both",
+        choices=["pages", "api", "both", "orders", "all"],
+        default="all",
+        help="the wizard's pages (9 requests per intake), the one-request JSON intake, both, "
+        "result-delivery orders by the agency API (with the JSON intake, to compare), or all",
     )
     parser.add_argument(
         "--agencies",
@@ -507,6 +543,10 @@ def main() -> int:
         # The workers keep their connections for the whole run, so that the CPU of their
         # backends, read from /proc, is all there at the end of a load.
         "DB_CONN_MAX_AGE": "36000",
+        # No portal: an order is then checked against the post's own records only (the
+        # portal's lookup is a network call to a system outside, not PostGov's cost).
+        "PORTAL_SIMULATOR": "false",
+        "PORTAL_URL": "",
     }
     if args.cache != "db":
         env["REDIS_URL"] = args.cache
@@ -535,7 +575,9 @@ def main() -> int:
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "intake.json").write_text(json.dumps(report, ensure_ascii=False, indent=2))
-    errors = sum(r[mode]["error_count"] for r in results for mode in ("pages", "api") if mode in r)
+    errors = sum(
+        r[mode]["error_count"] for r in results for mode in ("pages", "api", "orders") if mode in r
+    )
     return 0 if not errors and sealed[0] == sealed[1] else 1
 
 
@@ -560,7 +602,12 @@ def measure(args, fixture: dict, env: dict, port: int, server: subprocess.Popen)
     bare = run_load(port, fixture, 5, 2, False, "bare")
     bare_cpu = tree_cpu_seconds(server.pid) - cpu_before
     bare_cpu_ms = bare_cpu / (bare["intakes_all"] or 1) * 1000
-    for mode in ("pages", "api") if args.mode == "both" else (args.mode,):
+    modes = {
+        "both": ("pages", "api"),
+        "all": ("pages", "api", "orders"),
+        "orders": ("api", "orders"),
+    }.get(args.mode, (args.mode,))
+    for mode in modes:
         print(f"running {mode} for {args.seconds:.0f} s with {args.clients} clients…", flush=True)
         cpu_before, pg_before = tree_cpu_seconds(server.pid), postgres_cpu_seconds()
         client_before, statements_before = time.process_time(), statements_sent(env)
@@ -610,6 +657,15 @@ def measure(args, fixture: dict, env: dict, port: int, server: subprocess.Popen)
             ),
             "django_cpu_over_bare_view": round(load["django_cpu_ms_per_intake"] / bare_cpu_ms, 1),
         }
+    if "orders" in loads:
+        # Postal orders of dossiers filed online (decision 0016) against counter intakes of
+        # the same round: the one-request JSON intake, and the wizard's pages when run.
+        orders = loads["orders"]["intakes_per_s"]
+        for mode in ("api", "pages"):
+            if mode in loads and loads[mode]["intakes_per_s"]:
+                result[f"orders_per_s_over_{mode}_intakes_per_s"] = round(
+                    orders / loads[mode]["intakes_per_s"], 3
+                )
     return result
 
 

@@ -131,6 +131,7 @@ ACTION_LABELS = {
     "oidc.rp_logout": gettext_lazy("Signed out from a portal"),
     "oidc.token_issued": gettext_lazy("Portal sign-in completed"),
     "oidc.token_revoked": gettext_lazy("Portal token withdrawn"),
+    "order.refused": gettext_lazy("Postal order refused"),
     "pickup.assigned": gettext_lazy("Pickup assigned to a postman"),
     "pickup.booked": gettext_lazy("Pickup booked"),
     "pickup.cancelled_by_citizen": gettext_lazy("Pickup cancelled by the citizen"),

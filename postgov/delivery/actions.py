@@ -35,7 +35,7 @@ from postgov.places.models import Commune, ServicePoint
 
 if TYPE_CHECKING:
     from postgov.delivery.models import Manifest
-    from postgov.dossiers.models import Dossier
+    from postgov.dossiers.models import Dossier, PostalOrder
     from postgov.identity.access import Access
 
 
@@ -428,6 +428,7 @@ def record_missing_signature(
     at: datetime,
     dossier: Dossier | None = None,
     manifest: Manifest | None = None,
+    order: PostalOrder | None = None,
     request: HttpRequest | None = None,
 ) -> MissingSignature:
     """Keep the reason a step was not signed, for the supervisor of `point_id` (in the
@@ -439,6 +440,7 @@ def record_missing_signature(
         service_point_id=point_id,
         dossier=dossier,
         manifest=manifest,
+        order=order,
         recorded_by=user,
         at=at,
     )
@@ -452,6 +454,7 @@ def record_missing_signature(
             "step": step,
             "reason": unsigned.reason,
             "dossier": dossier.code if dossier is not None else "",
+            "order": order.code if order is not None else "",
             "manifest": manifest.code if manifest is not None else "",
         },
     )

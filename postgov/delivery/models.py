@@ -21,7 +21,8 @@ class ItemSerial(models.Model):
 
 class PostalItem(models.Model):
     """One physical item carried by the post for a dossier: the dossier going to the
-    agency, a supplement, or the result coming back."""
+    agency, a supplement, or the result coming back. An item of a dossier filed online
+    belongs to its postal order instead (decision 0016): one of the two, never both."""
 
     class Leg(models.TextChoices):
         OUTBOUND = "outbound", _("dossier to the agency")
@@ -29,7 +30,12 @@ class PostalItem(models.Model):
         RETURN = "return", _("result to the citizen")
 
     item_id = models.CharField(_("item ID"), max_length=13, unique=True)
-    dossier = models.ForeignKey("dossiers.Dossier", models.PROTECT, related_name="items")
+    dossier = models.ForeignKey(
+        "dossiers.Dossier", models.PROTECT, null=True, blank=True, related_name="items"
+    )
+    order = models.ForeignKey(
+        "dossiers.PostalOrder", models.PROTECT, null=True, blank=True, related_name="items"
+    )
     province = models.ForeignKey("places.Province", models.PROTECT, related_name="+")
     leg = models.CharField(_("leg"), max_length=10, choices=Leg.choices)
     weight_g = models.PositiveIntegerField(_("weight (g)"), default=100)
@@ -37,6 +43,13 @@ class PostalItem(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(dossier__isnull=False, order__isnull=True)
+                | models.Q(dossier__isnull=True, order__isnull=False),
+                name="item_of_dossier_or_order",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.item_id
@@ -221,7 +234,13 @@ class ManifestItem(models.Model):
 
     manifest = models.ForeignKey(Manifest, models.PROTECT, related_name="items")
     item = models.ForeignKey(PostalItem, models.PROTECT, related_name="manifest_lines")
-    dossier = models.ForeignKey("dossiers.Dossier", models.PROTECT, related_name="+")
+    # The item's dossier or order (decision 0016), copied for the lists that read lines.
+    dossier = models.ForeignKey(
+        "dossiers.Dossier", models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    order = models.ForeignKey(
+        "dossiers.PostalOrder", models.PROTECT, null=True, blank=True, related_name="+"
+    )
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     added_at = models.DateTimeField(auto_now_add=True)
     check_result = models.CharField(
@@ -271,7 +290,12 @@ class DeliveryAttempt(models.Model):
         HOLD = "HOLD", _("Held at the post office for collection")
         RETURN = "RETURN", _("Return to the agency")
 
-    dossier = models.ForeignKey("dossiers.Dossier", models.PROTECT, related_name="+")
+    dossier = models.ForeignKey(
+        "dossiers.Dossier", models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    order = models.ForeignKey(
+        "dossiers.PostalOrder", models.PROTECT, null=True, blank=True, related_name="attempts"
+    )
     item = models.ForeignKey(
         PostalItem, models.PROTECT, null=True, blank=True, related_name="attempts"
     )
@@ -299,7 +323,12 @@ class ProofOfDelivery(models.Model):
         AUTHORISED = "authorised", _("An authorised person")
         OTHER = "other", _("Other")
 
-    dossier = models.OneToOneField("dossiers.Dossier", models.PROTECT, related_name="proof")
+    dossier = models.OneToOneField(
+        "dossiers.Dossier", models.PROTECT, null=True, blank=True, related_name="proof"
+    )
+    order = models.OneToOneField(
+        "dossiers.PostalOrder", models.PROTECT, null=True, blank=True, related_name="proof"
+    )
     attempt = models.OneToOneField(DeliveryAttempt, models.PROTECT, related_name="proof")
 
     class IdHolder(models.TextChoices):
@@ -361,6 +390,9 @@ class MissingSignature(models.Model):
     )
     manifest = models.ForeignKey(
         Manifest, models.PROTECT, null=True, blank=True, related_name="missing_signatures"
+    )
+    order = models.ForeignKey(
+        "dossiers.PostalOrder", models.PROTECT, null=True, blank=True, related_name="+"
     )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     at = models.DateTimeField()

@@ -14,6 +14,7 @@ class DossiersConfig(AppConfig):
         "intake.drafts",
         "intake.sealing",
         "legs",
+        "orders.actions",
     )
 
     def ready(self):
@@ -29,6 +30,7 @@ class DossiersConfig(AppConfig):
             TariffBand,
         )
         from postgov.dossiers import actions, audit_codes, citizen_notices, clock, legs
+        from postgov.dossiers.orders.workflow import BY_ACTION as ORDER_STEPS
         from postgov.dossiers.workflow import BY_ACTION, State
         from postgov.lib import refcache
         from postgov.places.models import Commune, Province, ServicePoint
@@ -56,6 +58,7 @@ class DossiersConfig(AppConfig):
         # What the audit trail, below this app, says of its steps and states and how it
         # finds a dossier's events by its code.
         audit.register_step_labels("dossier", {a: t.label for a, t in BY_ACTION.items()})
+        audit.register_step_labels("order", {a: s.label for a, s in ORDER_STEPS.items()})
         audit.register_value_labels(
             ("from", "to", "status", "previous", "target"), dict(State.choices)
         )

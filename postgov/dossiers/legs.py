@@ -103,7 +103,7 @@ def flag_due_legs(now) -> tuple[list[LegRecord], list[LegRecord]]:
         overdue = lock_rows(
             open_legs.filter(standing_filter(LATE, now, {}))
             .exclude(flag=LegRecord.Flag.OVERDUE)
-            .select_related("dossier"),
+            .select_related("dossier", "order"),
             of=("self",),
         )
         for leg in overdue:
@@ -120,7 +120,9 @@ def flag_due_legs(now) -> tuple[list[LegRecord], list[LegRecord]]:
                 calendar = calendars.for_post(province_id)
                 subset = candidates.filter(leg=leg_kind, province_id=province_id)
             soon += lock_rows(
-                subset.filter(due_at__lte=due_soon_until(calendar, now)).select_related("dossier"),
+                subset.filter(due_at__lte=due_soon_until(calendar, now)).select_related(
+                    "dossier", "order"
+                ),
                 of=("self",),
             )
         for leg in soon:

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from postgov.dossiers.orders.workflow import ORDER_SEGMENT_BY_NAME
 from postgov.dossiers.workflow import SEGMENT_BY_NAME, State
 from postgov.lib.idcard import Gender
 from postgov.places.positions import Source as PositionSource
@@ -382,7 +383,11 @@ class LegRecord(models.Model):
         DUE_SOON = "due_soon", _("due within one working day")
         OVERDUE = "overdue", _("overdue")
 
-    dossier = models.ForeignKey(Dossier, models.PROTECT, related_name="legs")
+    dossier = models.ForeignKey(Dossier, models.PROTECT, null=True, blank=True, related_name="legs")
+    # A postal order's legs (decision 0016): the dossier is on the portal, not here.
+    order = models.ForeignKey(
+        "dossiers.PostalOrder", models.PROTECT, null=True, blank=True, related_name="legs"
+    )
     province = models.ForeignKey("places.Province", models.PROTECT, related_name="+")
     segment = models.CharField(_("leg"), max_length=12)
     leg = models.CharField(max_length=10)
@@ -416,9 +421,20 @@ class LegRecord(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.dossier_id}:{self.segment}"
+        return f"{self.dossier_id or self.order_id}:{self.segment}"
 
     @property
     def segment_label(self):
-        segment = SEGMENT_BY_NAME.get(self.segment)
+        segment = SEGMENT_BY_NAME.get(self.segment) or ORDER_SEGMENT_BY_NAME.get(self.segment)
         return segment.label if segment else self.segment
+
+    @property
+    def code(self) -> str:
+        """The code the people answering for the leg know it by."""
+        if self.dossier is not None:
+            return self.dossier.code or ""
+        return self.order.code if self.order is not None else ""
+
+
+# Django finds an app's models in its `models` module.
+from postgov.dossiers.orders.models import OrderEvent, PostalOrder  # noqa: E402, F401

@@ -72,7 +72,7 @@ class AgencyBearer(HttpBearer):
         return credential
 
 
-def _require(request, scope: str) -> None:
+def require_scope(request, scope: str) -> None:
     credential: Credential = request.auth
     if not credential.allows(scope):
         raise HttpError(
@@ -278,7 +278,7 @@ def list_dossiers(
 ):
     """Dossiers addressed to the agency (from sealing on), oldest first by id. Filter by
     `status` (repeatable) and `updated_since`; page with `after` = the last id seen."""
-    _require(request, READ)
+    require_scope(request, READ)
     queryset = _dossiers(request).filter(pk__gt=after)
     if status:
         queryset = queryset.filter(status__in=status)
@@ -296,14 +296,14 @@ def list_dossiers(
 
 @router.get("/dossiers/{code}", response=DossierOut, summary="One dossier with its history")
 def get_dossier(request, code: DossierCode):
-    _require(request, READ)
+    require_scope(request, READ)
     return dossier_detail(_dossier(request, code))
 
 
 @router.get("/dossiers/{code}/events/{event_id}/form", summary="The form an event issued (PDF)")
 def get_form(request, code: DossierCode, event_id: Id):
     """Form 01–05 (Circular 03/2025) as a PDF, for events that issue one."""
-    _require(request, READ)
+    require_scope(request, READ)
     dossier = _dossier(request, code)
     event = dossier.events.filter(pk=event_id).first()
     if event is None:
@@ -320,7 +320,7 @@ def get_form(request, code: DossierCode, event_id: Id):
 @router.get("/dossiers/{code}/attachments/{attachment_id}", summary="A document attached to a step")
 def get_attachment(request, code: DossierCode, attachment_id: Id):
     """The file as it was attached (its SHA-256 is in the dossier detail and the event)."""
-    _require(request, READ)
+    require_scope(request, READ)
     dossier = _dossier(request, code)
     attachment = dossier.attachments.filter(pk=attachment_id).first()
     if attachment is None:
@@ -430,7 +430,7 @@ def _act(request, dossier: Dossier, action: str, **data) -> dict:
 @decorate_view(idempotent)
 def acknowledge_dossier(request, code: DossierCode, payload: AcknowledgeIn):
     """The agency's system registered the dossier under its own number."""
-    _require(request, WRITE)
+    require_scope(request, WRITE)
     dossier = _dossier(request, code)
     try:
         acknowledge(dossier.pk, payload.reference, _who(request))
@@ -446,7 +446,7 @@ def post_action(request, code: DossierCode, payload: ActionIn):
     payment (`amount`), extend (`new_due`; after the due date it is recorded as late),
     withdraw... The form
     the step issues is listed in the dossier's events."""
-    _require(request, WRITE)
+    require_scope(request, WRITE)
     dossier = _dossier(request, code)
     data = payload.dict()
     action = data.pop("action")
@@ -462,7 +462,7 @@ def post_result(request, code: DossierCode, payload: ResultIn):
     """The result documents and their scans (PDF, PNG or JPEG, base64): the dossier
     becomes "result ready" and the post collects it. After the due date the result needs
     `late_reason` and `new_due` (422 without them): Form 04 is issued first."""
-    _require(request, WRITE)
+    require_scope(request, WRITE)
     dossier = _dossier(request, code)
     files = _decoded(payload.files)
     documents = [d.dict() for d in payload.documents]
@@ -509,7 +509,7 @@ def list_deliveries(
     status: Annotated[Literal["pending", "delivered", "retrying", "failed"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ):
-    _require(request, READ)
+    require_scope(request, READ)
     queryset = _deliveries(request)
     if status:
         queryset = queryset.filter(status=status)
@@ -521,7 +521,7 @@ def list_deliveries(
 )
 @decorate_view(idempotent)
 def resend_delivery(request, delivery_id: Id):
-    _require(request, WRITE)
+    require_scope(request, WRITE)
     delivery = _deliveries(request).filter(pk=delivery_id).first()
     if delivery is None:
         raise HttpError(404, _("No such delivery."))

@@ -118,6 +118,9 @@ class WebhookDelivery(models.Model):
     dossier = models.ForeignKey(
         "dossiers.Dossier", models.PROTECT, null=True, blank=True, related_name="+"
     )
+    order = models.ForeignKey(
+        "dossiers.PostalOrder", models.PROTECT, null=True, blank=True, related_name="+"
+    )
     payload = models.TextField()  # the exact JSON body that is signed and sent
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
@@ -162,7 +165,13 @@ class PortalSyncItem(models.Model):
         RETRYING = "retrying", _("retrying")
         FAILED = "failed", _("failed, needs attention")
 
-    dossier = models.ForeignKey("dossiers.Dossier", models.PROTECT, related_name="+")
+    dossier = models.ForeignKey(
+        "dossiers.Dossier", models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # A postal order's steps for a dossier that lives on the portal (decision 0016).
+    order = models.ForeignKey(
+        "dossiers.PostalOrder", models.PROTECT, null=True, blank=True, related_name="+"
+    )
     province = models.ForeignKey("places.Province", models.PROTECT, related_name="+")
     service = models.CharField(max_length=24, choices=Service.choices)
     payload = models.JSONField()

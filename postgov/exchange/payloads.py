@@ -6,6 +6,8 @@ from __future__ import annotations
 from postgov.dossiers.agency.actions import AGENCY_ACTIONS, FORM_OF_ACTION
 from postgov.dossiers.clock import Calendars, deadline
 from postgov.dossiers.models import Dossier, DossierEvent
+from postgov.dossiers.orders.models import OrderEvent, OrderStatus, PostalOrder
+from postgov.dossiers.orders.workflow import BY_ACTION as ORDER_STEPS
 from postgov.dossiers.workflow import STATES, State, actions_from
 
 
@@ -83,4 +85,44 @@ def dossier_detail(dossier: Dossier) -> dict:
         "allowed_actions": [
             t.action for t in actions_from(dossier.status) if t.action in AGENCY_ACTIONS
         ],
+    }
+
+
+def order_event_out(event: OrderEvent) -> dict:
+    """One step of a postal order; `id` tells a repeat from a new step."""
+    return {
+        "id": event.pk,
+        "at": event.at,
+        "action": event.action,
+        "label": str(ORDER_STEPS[event.action].label),
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "note": event.note,
+        "reason_code": str(event.details.get("reason_code", "")),
+        "action_code": str(event.details.get("action_code", "")),
+    }
+
+
+def order_out(order: PostalOrder) -> dict:
+    """A postal order as its agency sees it; the proof says who took the result, not
+    their ID digits."""
+    item = order.items.order_by("-created_at", "-id").first()
+    proof = getattr(order, "proof", None)
+    return {
+        "code": order.code,
+        "kind": order.kind,
+        "status": order.status,
+        "status_label": str(OrderStatus(order.status).label),
+        "dossier_code": order.portal_code,
+        "procedure_code": order.procedure.code,
+        "item_id": item.item_id if item else "",
+        "service_point": order.service_point.code,
+        "recipient_name": order.recipient_name,
+        "cod_amount": order.cod_amount,
+        "cod_collected": order.cod_collected,
+        "created_at": order.created_at,
+        "updated_at": order.updated_at,
+        "delivered_to": proof.recipient_name if proof else None,
+        "delivered_at": proof.at if proof else None,
+        "signed": proof.signature_captured if proof else None,
     }

@@ -24,11 +24,14 @@ from typing import Protocol
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
+from postgov.agencies.models import Agency
 from postgov.dossiers.models import Dossier, DossierEvent, ReturnMethod
+from postgov.dossiers.orders.models import OrderEvent, OrderKind, PostalOrder
+from postgov.dossiers.orders.workflow import BY_ACTION
 from postgov.dossiers.workflow import STATES
 from postgov.exchange.models import PortalSyncItem
 from postgov.lib import outbound
@@ -275,7 +278,18 @@ LEASE = timedelta(minutes=2)
 
 @task()
 def sync_dossier(dossier_id: int) -> str:
-    """Send the dossier's pending messages in order; stop at the first failure.
+    """Send the dossier's pending messages in order; stop at the first failure."""
+    return _send_pending({"dossier_id": dossier_id}, lambda: sync_dossier, dossier_id)
+
+
+@task()
+def sync_order(order_id: int) -> str:
+    """Send a postal order's pending progress messages in order (decision 0016)."""
+    return _send_pending({"order_id": order_id}, lambda: sync_order, order_id)
+
+
+def _send_pending(owner: dict, task_of, owner_id: int) -> str:
+    """Send one owner's pending messages in order; stop at the first failure.
 
     The messages are claimed for a short lease in one transaction and sent outside it, so
     a slow portal holds no database lock (and two workers never send the same dossier)."""
@@ -284,7 +298,7 @@ def sync_dossier(dossier_id: int) -> str:
     now = timezone.now()
     with transaction.atomic():
         items = lock_rows(
-            PortalSyncItem.objects.filter(dossier_id=dossier_id).exclude(
+            PortalSyncItem.objects.filter(**owner).exclude(
                 status__in=[PortalSyncItem.Status.SYNCED, PortalSyncItem.Status.FAILED]
             )
         )
@@ -321,7 +335,7 @@ def sync_dossier(dossier_id: int) -> str:
                 rest = [later.pk for later in items[index + 1 :]]
                 PortalSyncItem.objects.filter(pk__in=rest).update(sending_until=None)
                 if item.status == PortalSyncItem.Status.RETRYING:
-                    sync_dossier.using(run_after=item.next_attempt_at).enqueue(dossier_id)
+                    task_of().using(run_after=item.next_attempt_at).enqueue(owner_id)
             return f"stopped after {sent}: {item.last_error}"
         item.status = PortalSyncItem.Status.SYNCED
         item.synced_at = timezone.now()
@@ -332,20 +346,87 @@ def sync_dossier(dossier_id: int) -> str:
     return f"{sent} synced"
 
 
+# -- postal orders (decision 0016) ---------------------------------------------------------
+# The dossier was filed online: the portal knows it already. It hears of each step the
+# post takes with its result or originals, as progress of that dossier.
+
+ORDER_STATUS = {"deliver": 10, "receive_originals": 4, "dispatch": 4, "hand_over": 4}
+
+
+def order_progress_record(order: PostalOrder, event: OrderEvent) -> dict:
+    status = ORDER_STATUS.get(event.action, 9 if order.kind == OrderKind.RESULT_DELIVERY else 4)
+    label = BY_ACTION[event.action].label
+    item = order.items.values_list("item_id", flat=True).first()
+    return {
+        "MaHoSo": order.portal_code,
+        "NguoiXuLy": event.actor.get_full_name() if event.actor is not None else "Hệ thống",
+        "ChucDanh": "",
+        "ThoiDiemXuLy": portal_date(event.at),
+        "PhongBanXuLy": f"Bưu điện — {order.service_point.name}",
+        "NoiDungXuLy": f"{label} ({order.code}, {item})",
+        "TrangThai": str(status),
+        "NgayBatDau": portal_date(order.created_at),
+        "NgayKetThucTheoQuyDinh": "",
+    }
+
+
+def queue_order_sync(order: PostalOrder, event: OrderEvent) -> None:
+    """AFTER_ORDER_STEP hook: the portal hears of the step, in the step's transaction."""
+    with translation.override("vi"):
+        payload = order_progress_record(order, event)
+    PortalSyncItem.objects.create(
+        order=order, province_id=order.province_id, service=PROGRESS, payload=payload
+    )
+    if configured():
+        sync_order.enqueue(order.pk)
+
+
+def check_dossier(agency: Agency, code: str) -> tuple[str, str] | None:
+    """DOSSIER_CHECKS hook: the portal must know the dossier and not have its result
+    returned already. Without a configured portal, nothing to ask."""
+    if not configured():
+        return None
+    try:
+        found = adapter().lookup(code)
+    except PortalError:
+        return "portal_unavailable", str(
+            _("The national portal cannot be reached to check the dossier; try again later.")
+        )
+    if not found:
+        return "unknown_dossier", str(
+            _("The national portal does not know dossier %(code)s.") % {"code": code}
+        )
+    if str(found[0].get("TrangThaiHoSo", "")) == "10":
+        return "already_delivered", str(
+            _("The national portal says the result of %(code)s was already returned.")
+            % {"code": code}
+        )
+    return None
+
+
 def retry_pending(limit: int = 500) -> int:
     """Re-queue dossiers whose messages wait with no task planned (portal configured after
     they were queued, or a worker lost). Called by the SLA task."""
     if not configured():
         return 0
     now = timezone.now()
+    for order_id in set(
+        PortalSyncItem.objects.filter(order__isnull=False)
+        .exclude(status__in=[PortalSyncItem.Status.SYNCED, PortalSyncItem.Status.FAILED])
+        .values_list("order_id", flat=True)
+        .distinct()[:limit]
+    ):
+        sync_order.enqueue(order_id)
     waiting = (
-        PortalSyncItem.objects.filter(status=PortalSyncItem.Status.PENDING)
+        PortalSyncItem.objects.filter(status=PortalSyncItem.Status.PENDING, dossier__isnull=False)
         .values_list("dossier_id", flat=True)
         .distinct()[:limit]
     )
     overdue_retries = (
         PortalSyncItem.objects.filter(
-            status=PortalSyncItem.Status.RETRYING, next_attempt_at__lt=now - timedelta(hours=1)
+            status=PortalSyncItem.Status.RETRYING,
+            next_attempt_at__lt=now - timedelta(hours=1),
+            dossier__isnull=False,
         )
         .values_list("dossier_id", flat=True)
         .distinct()[:limit]

@@ -31,8 +31,9 @@ from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from postgov.audit.actions import record
+from postgov.dossiers.orders.models import OrderEvent, PostalOrder
 from postgov.exchange.models import WebhookDelivery, WebhookEndpoint
-from postgov.exchange.payloads import dossier_summary, event_out
+from postgov.exchange.payloads import dossier_summary, event_out, order_event_out, order_out
 from postgov.lib import outbound, refcache
 from postgov.lib.locking import lock_row
 from postgov.lib.sealing import SealError
@@ -96,6 +97,30 @@ def queue_webhooks(dossier, event) -> None:
     for endpoint in endpoints:
         delivery = WebhookDelivery.objects.create(
             endpoint=endpoint, event_type=kind, dossier=dossier, payload=payload
+        )
+        deliver_webhook.enqueue(delivery.pk)
+
+
+def queue_order_webhooks(order: PostalOrder, event: OrderEvent) -> None:
+    """AFTER_ORDER_STEP hook: one delivery per active endpoint of the order's agency. The
+    event's id is in the body: a receiver that sees it twice has seen a repeat."""
+    endpoints = refcache.get(
+        "agencies.webhook_endpoints",
+        order.agency_id,
+        lambda: list(WebhookEndpoint.objects.filter(agency_id=order.agency_id, active=True)),
+    )
+    if not endpoints:
+        return
+    kind = "order.new" if event.action == "order" else "order.updated"
+    body = {
+        "type": kind,
+        "created_at": timezone.now(),
+        "data": {"order": order_out(order), "event": order_event_out(event)},
+    }
+    payload = json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+    for endpoint in endpoints:
+        delivery = WebhookDelivery.objects.create(
+            endpoint=endpoint, event_type=kind, order=order, payload=payload
         )
         deliver_webhook.enqueue(delivery.pk)
 
@@ -211,6 +236,7 @@ def resend(delivery: WebhookDelivery, *, user=None, request=None, via: dict | No
             endpoint=delivery.endpoint,
             event_type=delivery.event_type,
             dossier=delivery.dossier,
+            order=delivery.order,
             payload=delivery.payload,
             resent_from=delivery,
         )

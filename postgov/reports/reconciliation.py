@@ -20,6 +20,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from postgov.dossiers.models import Dossier
+from postgov.dossiers.orders.models import PostalOrder
 from postgov.dossiers.workflow import State
 from postgov.lib.workingtime import VIETNAM
 
@@ -37,6 +38,10 @@ class PointLine:
     handed_over: int = 0
     in_transit: int = 0
     postal_charges: int = 0
+    # Postal orders of dossiers filed online (decision 0016): the money the postman
+    # collected on delivery for the agency.
+    orders: int = 0
+    on_delivery: int = 0
 
     @property
     def difference(self) -> int:
@@ -71,6 +76,8 @@ class Reconciliation:
             total.handed_over += line.handed_over
             total.in_transit += line.in_transit
             total.postal_charges += line.postal_charges
+            total.orders += line.orders
+            total.on_delivery += line.on_delivery
         return total
 
 
@@ -80,8 +87,11 @@ def period_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
     return start, end
 
 
-def reconcile(agency, date_from: date, date_to: date, dossiers: QuerySet) -> Reconciliation:
-    """`dossiers` is what the person may see (their points, agency or province)."""
+def reconcile(
+    agency, date_from: date, date_to: date, dossiers: QuerySet, orders: QuerySet | None = None
+) -> Reconciliation:
+    """`dossiers` and `orders` are what the person may see (their points, agency or
+    province). A postal order counts on the day its money was collected on delivery."""
     start, end = period_bounds(date_from, date_to)
     rows = list(
         dossiers.filter(agency=agency, paid_at__gte=start, paid_at__lt=end)
@@ -120,6 +130,16 @@ def reconcile(agency, date_from: date, date_to: date, dossiers: QuerySet) -> Rec
                         dossier.fees_handed_over,
                     )
                 )
+    for order in (
+        (orders if orders is not None else PostalOrder.objects.none())
+        .filter(agency=agency, cod_collected_at__gte=start, cod_collected_at__lt=end)
+        .select_related("service_point")
+        .order_by("service_point__name", "code")
+    ):
+        name = order.service_point.name
+        line = by_point.setdefault(name, PointLine(name))
+        line.orders += 1
+        line.on_delivery += order.cod_collected
     result.lines = list(by_point.values())
     return result
 
@@ -177,6 +197,8 @@ def point_headers() -> list[str]:
         _("Still in transit"),
         _("Difference"),
         _("Postal charges earned"),
+        _("Postal orders"),
+        _("Collected on delivery"),
     ]
 
 
@@ -189,6 +211,8 @@ def _point_row(line: PointLine) -> list:
         line.in_transit,
         line.difference,
         line.postal_charges,
+        line.orders,
+        line.on_delivery,
     ]
 
 

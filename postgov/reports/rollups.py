@@ -91,7 +91,7 @@ def compute_day(day: date) -> tuple[dict[tuple, dict[str, int]], dict[tuple, dic
 
     legs: dict[tuple, dict[str, int]] = {}
     ended = (
-        LegRecord.objects.filter(ended_at__gte=start, ended_at__lt=end)
+        LegRecord.objects.filter(ended_at__gte=start, ended_at__lt=end, dossier__isnull=False)
         .values("segment", **_key_of("dossier__"))
         .annotate(
             on_time=Count("id", filter=Q(late=False)), late_n=Count("id", filter=Q(late=True))

@@ -22,6 +22,7 @@ from postgov.agencies.models import Agency
 from postgov.dossiers.clock import LATE, standing_filter
 from postgov.dossiers.legs import flag_due_legs
 from postgov.dossiers.models import LegRecord
+from postgov.dossiers.orders.workflow import ORDER_SEGMENT_BY_NAME
 from postgov.dossiers.workflow import SEGMENT_BY_NAME, Leg
 from postgov.exchange import idempotency, portal
 from postgov.identity.models import AGENCY_ROLES, POINT_ROLES, Role, RoleAssignment
@@ -93,8 +94,8 @@ def notify(legs: list[LegRecord]) -> int:
     for email, items in by_person.items():
         rows = [
             {
-                "code": leg.dossier.code,
-                "segment": SEGMENT_BY_NAME[leg.segment].label,
+                "code": leg.code,
+                "segment": leg.segment_label,
                 "due": timezone.localtime(leg.due_at),
                 "overdue": leg.flag == LegRecord.Flag.OVERDUE,
             }
@@ -159,7 +160,9 @@ def sla_report(legs, date_from: datetime, date_to: datetime, now=None) -> list[S
     def line(segment: str, who: str) -> SegmentLine:
         key = (segment, who)
         if key not in lines:
-            lines[key] = SegmentLine(segment, SEGMENT_BY_NAME[segment].label, who)
+            # A postal order's legs (decision 0016) sit beside the dossiers' legs.
+            known = SEGMENT_BY_NAME.get(segment) or ORDER_SEGMENT_BY_NAME[segment]
+            lines[key] = SegmentLine(segment, known.label, who)
         return lines[key]
 
     finished = (
@@ -189,5 +192,5 @@ def sla_report(legs, date_from: datetime, date_to: datetime, now=None) -> list[S
     for row in current:
         item = line(row["segment"], row["service_point__name"] or row["agency__name"] or "—")
         item.open, item.open_overdue, item.open_due_soon = row["n"], row["overdue"], row["soon"]
-    order = {name: index for index, name in enumerate(SEGMENT_BY_NAME)}
+    order = {name: index for index, name in enumerate([*SEGMENT_BY_NAME, *ORDER_SEGMENT_BY_NAME])}
     return sorted(lines.values(), key=lambda x: (order.get(x.segment, 99), x.who))

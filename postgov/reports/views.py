@@ -22,6 +22,7 @@ from postgov.audit.actions import record
 from postgov.dossiers.actions import visible_dossiers
 from postgov.dossiers.clock import LATE, standing_filter
 from postgov.dossiers.models import LegRecord
+from postgov.dossiers.orders.actions import visible_orders
 from postgov.dossiers.workflow import SEGMENTS, STATES, Leg
 from postgov.exchange import portal
 from postgov.exchange.models import PortalSyncItem, WebhookDelivery
@@ -221,7 +222,13 @@ def reconciliation(request):
     )
     result = None
     if agency is not None and form.is_valid():
-        result = reconcile(agency, date_from, date_to, visible_dossiers(request.access))
+        result = reconcile(
+            agency,
+            date_from,
+            date_to,
+            visible_dossiers(request.access),
+            visible_orders(request.access),
+        )
         export = request.GET.get("export", "")
         if export in ("csv", "xlsx"):
             record(

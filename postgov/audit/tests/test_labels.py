@@ -41,9 +41,11 @@ def test_the_scan_finds_the_actions():
 
 
 def test_every_recorded_action_has_a_label_in_both_languages():
+    from postgov.dossiers.orders.workflow import STEPS
     from postgov.dossiers.workflow import TRANSITIONS
 
     actions = recorded_actions() | {f"dossier.{t.action}" for t in TRANSITIONS}
+    actions |= {f"order.{s.action}" for s in STEPS}
     actions |= {a for family in FAMILIES.values() for a in family}
     actions |= {"admin.add", "admin.change", "admin.delete", "admin.other"}  # audit/signals.py
     for action in sorted(actions):

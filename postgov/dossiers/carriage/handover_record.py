@@ -74,17 +74,33 @@ def handover_record_pdf(manifest: Manifest) -> bytes:
         pdf.labelled("Thời điểm giao nhận:", vn_time(manifest.handed_over_at))
     pdf.para("Hai bên cùng kiểm đếm từng bưu gửi theo phiếu gửi hồ sơ, cụ thể như sau:")
     rows = []
-    lines = manifest.items.select_related("item", "dossier__procedure_version__procedure")
+    lines = manifest.items.select_related(
+        "item", "dossier__procedure_version__procedure", "order__procedure"
+    )
     for index, line in enumerate(lines, start=1):
-        dossier = line.dossier
         state = CHECK_VI[line.check_result] + (f": {line.check_note}" if line.check_note else "")
+        if line.order is not None:
+            # A dossier filed online: its code on the portal, the person the post serves.
+            code, procedure, person = (
+                line.order.portal_code,
+                line.order.procedure.name,
+                line.order.recipient_name,
+            )
+        elif line.dossier is not None:
+            code, procedure, person = (
+                line.dossier.code or "",
+                line.dossier.procedure.name,
+                line.dossier.applicant_name,
+            )
+        else:
+            continue
         rows.append(
             [
                 str(index),
-                f"{dossier.code}\n{line.item.item_id}",
+                f"{code}\n{line.item.item_id}",
                 LEG_VI.get(line.item.leg, ""),
-                dossier.procedure.name,
-                dossier.applicant_name,
+                procedure,
+                person,
                 vnd(line.fee_received if manifest.handed_over_at else line.fee_expected)
                 if outbound
                 else "",

@@ -43,6 +43,9 @@ from postgov.delivery.signatures import Unsigned
 from postgov.dossiers.actions import TransitionError, perform
 from postgov.dossiers.models import Dossier, ReturnMethod
 from postgov.dossiers.numbering import next_manifest_code
+from postgov.dossiers.orders.actions import OrderError, item_of
+from postgov.dossiers.orders.actions import step as order_step
+from postgov.dossiers.orders.models import OrderKind, OrderStatus, PostalOrder
 from postgov.dossiers.workflow import State
 from postgov.identity.models import AGENCY_ROLES, POINT_ROLES
 from postgov.lib import s10
@@ -159,10 +162,16 @@ def _load_outbound(manifest: Manifest, text: str, user) -> ManifestItem:
     text = s10.normalise(text)
     if not s10.is_valid(text):
         raise ManifestError(_("“%(code)s” is not a valid item number.") % {"code": text})
-    item = PostalItem.objects.select_related("dossier__agency").filter(item_id=text).first()
+    item = (
+        PostalItem.objects.select_related("dossier__agency", "order").filter(item_id=text).first()
+    )
     if item is None:
         raise ManifestError(_("Unknown item %(code)s.") % {"code": text})
+    if item.order is not None:
+        return _load_order(manifest, item, item.order, user, OrderStatus.RECEIVED)
     dossier = item.dossier
+    if dossier is None:
+        raise ManifestError(_("Unknown item %(code)s.") % {"code": text})
     if item.leg == PostalItem.Leg.RETURN:
         raise ManifestError(_("%(code)s is a result going back, not a dossier.") % {"code": text})
     if dossier.agency_id != manifest.agency_id:
@@ -202,11 +211,45 @@ def _load_outbound(manifest: Manifest, text: str, user) -> ManifestItem:
     )
 
 
+def _load_order(
+    manifest: Manifest, item: PostalItem, order: PostalOrder, user, waiting: str
+) -> ManifestItem:
+    """An item of a postal order (decision 0016): a result to collect from the agency, or
+    originals to carry to it, on the same manifest as counter dossiers."""
+    if order.agency_id != manifest.agency_id:
+        raise ManifestError(_("%(code)s belongs to another agency.") % {"code": item.item_id})
+    if order.service_point_id != manifest.service_point_id:
+        raise ManifestError(
+            _("%(code)s is served by another post office.") % {"code": item.item_id}
+        )
+    if order.status != waiting:
+        raise ManifestError(
+            _("%(code)s is not waiting for this trip (order “%(state)s”).")
+            % {"code": item.item_id, "state": OrderStatus(order.status).label}
+        )
+    if ManifestItem.objects.filter(manifest=manifest, item=item).exists():
+        raise ManifestError(_("%(code)s is already on this manifest.") % {"code": item.item_id})
+    other = _on_active_manifest(item, manifest)
+    if other is not None:
+        raise ManifestError(
+            _("%(code)s is already on manifest %(manifest)s.")
+            % {"code": item.item_id, "manifest": other.code}
+        )
+    return ManifestItem.objects.create(manifest=manifest, item=item, order=order, added_by=user)
+
+
 def _load_result(manifest: Manifest, text: str, user) -> ManifestItem:
+    order = PostalOrder.objects.filter(code=text, kind=OrderKind.RESULT_DELIVERY).first()
+    if order is not None:
+        return _load_order(manifest, item_of(order), order, user, OrderStatus.ORDERED)
     if s10.is_valid(text):
         item = (
-            PostalItem.objects.filter(item_id=s10.normalise(text)).select_related("dossier").first()
+            PostalItem.objects.filter(item_id=s10.normalise(text))
+            .select_related("dossier", "order")
+            .first()
         )
+        if item is not None and item.order is not None:
+            return _load_order(manifest, item, item.order, user, OrderStatus.ORDERED)
         dossier = item.dossier if item else None
     elif _CODE.match(text):
         dossier = Dossier.objects.filter(code=text).first()
@@ -276,6 +319,9 @@ def dispatch(manifest_id: int, *, user, access, request=None, at=None) -> Manife
         if not lines:
             raise ManifestError(_("Scan at least one item first."))
         for line in lines:
+            if line.dossier is None:
+                _order_step(line, "dispatch", user, manifest, at)
+                continue
             action = (
                 "dispatch" if line.item.leg == PostalItem.Leg.OUTBOUND else "dispatch_supplement"
             )
@@ -295,6 +341,22 @@ def dispatch(manifest_id: int, *, user, access, request=None, at=None) -> Manife
             details={"items": len(lines), "fees": manifest.fees_expected},
         )
     return manifest
+
+
+def _order_step(line: ManifestItem, action: str, user, manifest: Manifest, at, **details) -> None:
+    """A postal order's step on a manifest: the manifest's step checked who may take it."""
+    if line.order_id is None:
+        raise ManifestError(_("This item is not on the manifest."))
+    try:
+        order_step(
+            line.order_id,
+            action,
+            actor=user,
+            at=at,
+            details={"manifest": manifest.code, "item": line.item.item_id, **details},
+        )
+    except OrderError as exc:
+        raise ManifestError(str(exc)) from exc
 
 
 def _perform(dossier_id, action, user, access, request, manifest, **kwargs):
@@ -459,7 +521,9 @@ def confirm_handover(
                 "count_note": line.check_note,
                 "item": line.item.item_id,
             }
-            if line.item.leg == PostalItem.Leg.OUTBOUND:
+            if line.order_id is not None:
+                _order_step(line, "hand_over", user, manifest, moment, count=check.result)
+            elif line.item.leg == PostalItem.Leg.OUTBOUND:
 
                 def apply(dossier, fee=fee):
                     dossier.fees_handed_over = fee
@@ -533,6 +597,9 @@ def collect(manifest_id: int, *, user, access, request=None, at=None) -> Manifes
             raise ManifestError(_("Scan at least one result first."))
         moment = at or timezone.now()
         for line in lines:
+            if line.order_id is not None:
+                _order_step(line, "collect", user, manifest, moment)
+                continue
             _perform(
                 line.dossier_id,
                 "collect_result",

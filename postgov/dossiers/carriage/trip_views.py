@@ -203,7 +203,12 @@ def manifest_scan(request, pk: int):
         messages.success(
             request,
             _("Loaded %(item)s — %(code)s.")
-            % {"item": line.item.item_id, "code": line.dossier.code},
+            % {
+                "item": line.item.item_id,
+                "code": line.order.portal_code
+                if line.order
+                else (line.dossier.code if line.dossier else ""),
+            },
         )
     return redirect("carriage:manifest", pk=manifest.pk)
 

@@ -577,6 +577,8 @@ def render(dossier: Dossier, which: str) -> bytes:
 
 def render_item_label(item: PostalItem) -> bytes:
     """The label of one postal item (a supplement, a result), the same as the counter's."""
+    if item.dossier_id is None:
+        raise ValueError("a postal order's item has no counter dossier's label")
     dossier = load(item.dossier_id)
     printer = Printer(f"{TITLES['label']} {item.item_id}")
     printer.label(dossier, item)

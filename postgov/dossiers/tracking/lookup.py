@@ -46,6 +46,7 @@ from postgov.delivery.models import PostalItem
 from postgov.dossiers.actions import note_tracking_anomaly
 from postgov.dossiers.intake.sealing import OUTBOUND_STATES, post_days
 from postgov.dossiers.models import Dossier, DossierEvent
+from postgov.dossiers.orders.models import OrderEvent
 from postgov.dossiers.workflow import BY_ACTION, STATES, State
 from postgov.lib import ratelimit, s10, tracking_links
 from postgov.lib.netkeys import network_key
@@ -139,6 +140,23 @@ POSTAL_STEPS: dict[str, dict[str, PostalState]] = {
         "return_to_agency": PostalState.RETURNED,
     },
 }
+# A postal order's item (decision 0016) moves with the order's steps.
+ORDER_POSTAL_STEPS: dict[str, dict[str, PostalState]] = {
+    PostalItem.Leg.OUTBOUND: {
+        "receive_originals": PostalState.ACCEPTED,
+        "dispatch": PostalState.IN_TRANSIT,
+        "hand_over": PostalState.DELIVERED,
+    },
+    PostalItem.Leg.RETURN: {
+        "collect": PostalState.ACCEPTED,
+        "out_for_delivery": PostalState.OUT_FOR_DELIVERY,
+        "delivery_failed": PostalState.ATTEMPT_FAILED,
+        "hold": PostalState.HELD,
+        "deliver": PostalState.DELIVERED,
+        "return": PostalState.RETURNED,
+    },
+}
+ORDER_CODE = re.compile(r"^DH[A-Z0-9]{8}$")
 FINAL_POSTAL = frozenset({PostalState.DELIVERED, PostalState.RETURNED})
 # Steps at a post office name it (the origin office, the office holding the item); the
 # item's addressee or sender is an agency or a citizen and is never named.
@@ -200,7 +218,9 @@ def _by_code(code: str) -> Dossier | None:
     """The dossier named by an item number or a dossier code (no proof asked)."""
     if s10.is_valid(code):
         item = PostalItem.objects.filter(item_id=code).only("dossier_id").first()
-        return _tracked().filter(pk=item.dossier_id).first() if item else None
+        if item is None or item.dossier_id is None:
+            return None
+        return _tracked().filter(pk=item.dossier_id).first()
     if not CODE_PATTERN.match(code):
         return None
     return _tracked().filter(code=code).first()
@@ -248,6 +268,13 @@ def lookup(
             _missed(client)
             return None
         return postal_status(item)
+    if ORDER_CODE.match(code):
+        # A postal order's code shows its item's postal steps, as the item's number does.
+        order_item = PostalItem.objects.filter(order__code=code).order_by("-id").first()
+        if order_item is None:
+            _missed(client)
+            return None
+        return postal_status(order_item)
     if not phone_last4:  # a code alone guesses nothing and shows nothing
         return None
     if not ratelimit.hit("track-digits", booking_code or code, DIGIT_GUESSES_PER_HOUR, 3600):
@@ -296,12 +323,21 @@ def _hold_back_during_anomaly(client: str) -> None:
 
 def postal_status(item: PostalItem) -> PostalStatus:
     """The item's postal steps only: no procedure, agency, dossier code or name."""
-    moves = POSTAL_STEPS[item.leg]
-    events = list(
-        DossierEvent.objects.filter(dossier_id=item.dossier_id, action__in=moves)
-        .select_related("service_point")
-        .order_by("at", "id")
-    )
+    events: list
+    if item.order_id is not None:
+        moves = ORDER_POSTAL_STEPS[item.leg]
+        events = list(
+            OrderEvent.objects.filter(order_id=item.order_id, action__in=moves)
+            .select_related("service_point")
+            .order_by("at", "id")
+        )
+    else:
+        moves = POSTAL_STEPS[item.leg]
+        events = list(
+            DossierEvent.objects.filter(dossier_id=item.dossier_id or 0, action__in=moves)
+            .select_related("service_point")
+            .order_by("at", "id")
+        )
     if item.leg == PostalItem.Leg.SUPPLEMENT:
         events = _this_supplements_events(item, events)
     steps: list[PostalStep] = []
@@ -332,7 +368,7 @@ def _this_supplements_events(item: PostalItem, events: list[DossierEvent]) -> li
     """A dossier may send several supplements, each its own item: the n-th item is
     sealed by the n-th "seal_supplement" and moved by the steps before the next one."""
     items = list(
-        PostalItem.objects.filter(dossier_id=item.dossier_id, leg=PostalItem.Leg.SUPPLEMENT)
+        PostalItem.objects.filter(dossier_id=item.dossier_id or 0, leg=PostalItem.Leg.SUPPLEMENT)
         .order_by("created_at", "id")
         .values_list("pk", flat=True)
     )

@@ -1,0 +1,1 @@
+"""Orders for dossiers filed online: the post carries their paper (decision 0016)."""
