@@ -19,6 +19,7 @@ from postgov.dossiers.actions import visible_dossiers
 from postgov.dossiers.intake import common as intake_common
 from postgov.dossiers.intake import sealing
 from postgov.dossiers.models import Dossier, PaymentMethod
+from postgov.dossiers.practice import in_practice
 from postgov.dossiers.views.dossier import int_or_none
 from postgov.dossiers.workflow import State
 from postgov.identity.access import role_required
@@ -66,9 +67,11 @@ def today(request):
     if not point_ids:
         raise PermissionDenied
     _day, start, end = _today_range()
-    queryset = Dossier.objects.filter(receiving_point_id__in=point_ids).select_related(
-        "procedure_version__procedure", "agency", "receiving_point"
-    )
+    # The trainee in training sees their practice; the cash and the counts stay real.
+    practice = in_practice(request)
+    queryset = Dossier.objects.filter(
+        receiving_point_id__in=point_ids, practice=practice
+    ).select_related("procedure_version__procedure", "agency", "receiving_point")
     point = int_or_none(request.GET.get("point"))
     if point in point_ids:
         queryset = queryset.filter(receiving_point_id=point)
@@ -100,7 +103,10 @@ def today(request):
     supervised = access.point_ids(Role.SUPERVISOR)
     if supervised:
         sealed_today = Dossier.objects.filter(
-            receiving_point_id__in=supervised, sealed_at__gte=start, sealed_at__lt=end
+            receiving_point_id__in=supervised,
+            sealed_at__gte=start,
+            sealed_at__lt=end,
+            practice=False,
         )
         if point in supervised:
             sealed_today = sealed_today.filter(receiving_point_id=point)
@@ -118,7 +124,7 @@ def today(request):
             row["label"] = labels.get(row["payment_method"], _("Nothing to pay"))
             row["postal"] = (row["total"] or 0) - (row["fees"] or 0)
     counts = (
-        Dossier.objects.filter(receiving_point_id__in=point_ids)
+        Dossier.objects.filter(receiving_point_id__in=point_ids, practice=practice)
         .filter(status__in=(State.DRAFT, State.SEALED))
         .values("status")
         .annotate(n=Count("pk"))
