@@ -78,7 +78,10 @@ SCRIPTS: dict[str, Script] = {
     ScenarioKind.NOT_BY_POST: Script(
         kind=ScenarioKind.NOT_BY_POST,
         citizen_name="Phạm Văn Long",
-        qr="045085006633||Phạm Văn Long|20071985|Nam|Khu phố 1, Phường Đồng Hới, Quảng Trị|01032021",
+        qr=(
+            "045085006633||Phạm Văn Long|20071985|Nam|"
+            "Khu phố 1, Phường Đồng Hới, Quảng Trị|01032021"
+        ),
         phone="0900000103",
         story=_(
             "The citizen wants to send by post a procedure that needs them in person at the agency."

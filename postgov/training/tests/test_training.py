@@ -126,7 +126,7 @@ def test_a_practice_intake_through_the_real_screens_never_leaves_training(
     assert 'id="training-banner"' not in as_trainee.get(reverse("dossiers:today")).content.decode()
     # The receiver's inbox does not list it.
     client.force_login(world.agency_receiver)
-    inbox = client.get(reverse("dossiers:inbox") + "?tab=all").content.decode()
+    inbox = client.get(reverse("dossiers:agency_inbox") + "?tab=all").content.decode()
     assert dossier.code not in inbox
     # Marked: sealed as the script wanted, answered by the practice agency.
     assert case.status == PracticeCase.Status.SEALED and case.dossier_code == dossier.code
