@@ -16,6 +16,7 @@ from postgov.audit.actions import record
 from postgov.catalog.models import ProcedureVersion
 from postgov.dossiers import actions as dossiers
 from postgov.dossiers.models import Dossier, DossierEvent
+from postgov.dossiers.practice import SESSION_KEY
 from postgov.identity.access import Access
 from postgov.identity.models import Role, User
 from postgov.lib.locking import lock_one
@@ -368,8 +369,6 @@ def session_class(user: Any, class_id: int) -> TrainingClass | None:
 
 
 def enter_training(class_id: int, *, actor: Any, request: HttpRequest) -> TrainingClass:
-    from postgov.dossiers.practice import SESSION_KEY
-
     training_class = session_class(actor, class_id)
     if training_class is None:
         raise PermissionDenied
@@ -380,8 +379,6 @@ def enter_training(class_id: int, *, actor: Any, request: HttpRequest) -> Traini
 
 
 def leave_training(*, actor: Any, request: HttpRequest) -> None:
-    from postgov.dossiers.practice import SESSION_KEY
-
     class_id = request.session.pop(SESSION_KEY, None)
     if class_id is not None:
         with transaction.atomic():
