@@ -3,11 +3,12 @@ against each case's script, and resetting a class (decision 0017)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,7 +43,7 @@ def may_run(access: Access, training_class: TrainingClass) -> bool:
     return may_train_at(access, training_class.service_point)
 
 
-def eligible_trainees(province_id: int):
+def eligible_trainees(province_id: int) -> QuerySet[User]:
     """Clerks and postmen of the province, the staff a class may train."""
     return (
         User.objects.filter(
@@ -130,7 +131,9 @@ def add_trainee(
     return trainee
 
 
-def procedure_for(kind: str, province_id: int, on=None) -> ProcedureVersion | None:
+def procedure_for(
+    kind: str, province_id: int, on: datetime | None = None
+) -> ProcedureVersion | None:
     """A procedure in force that fits the script: one that cannot go by post for that
     scenario, else one that can, with a mandatory document to leave out and an agency of
     the province competent for it."""
@@ -213,7 +216,7 @@ def start_case(case_id: int, *, actor: Any, request: HttpRequest | None) -> Prac
     return case
 
 
-def _add_mistakes(case: PracticeCase, kinds: list[str], at) -> list[Mistake]:
+def _add_mistakes(case: PracticeCase, kinds: list[str], at: datetime) -> list[Mistake]:
     unique = list(dict.fromkeys(kinds))
     return Mistake.objects.bulk_create([Mistake(case=case, kind=k, at=at) for k in unique])
 
@@ -272,15 +275,15 @@ def mistakes_of(case: PracticeCase, dossier: Dossier) -> list[str]:
     if plan.expected == Outcome.TURN_AWAY and not found:
         found.append(
             {
-                ScenarioKind.MISSING_DOCUMENT: MistakeKind.MISSING_DOCUMENT,
-                ScenarioKind.WRONG_QR: MistakeKind.WRONG_ID,
+                str(ScenarioKind.MISSING_DOCUMENT): str(MistakeKind.MISSING_DOCUMENT),
+                str(ScenarioKind.WRONG_QR): str(MistakeKind.WRONG_ID),
             }.get(case.scenario, MistakeKind.NOT_BY_POST)
         )
     return found
 
 
 # The simulated agency's answer to a practice dossier, by the first mistake it would meet.
-AGENCY_ANSWERS = {
+AGENCY_ANSWERS: dict[str, str] = {
     MistakeKind.MISSING_DOCUMENT: "request_supplement",
     MistakeKind.WRONG_ID: "refuse",
     MistakeKind.NOT_BY_POST: "refuse",
@@ -359,10 +362,11 @@ def reset_class(class_id: int, *, actor: Any, access: Access, request: HttpReque
 
 def session_class(user: Any, class_id: int) -> TrainingClass | None:
     """The open class this user trains in, for the practice switch."""
+    user_id = getattr(user, "pk", None)
+    if user_id is None:
+        return None
     return (
-        TrainingClass.objects.filter(
-            pk=class_id, closed_at__isnull=True, trainees__user_id=getattr(user, "pk", None)
-        )
+        TrainingClass.objects.filter(pk=class_id, closed_at__isnull=True, trainees__user_id=user_id)
         .select_related("service_point")
         .first()
     )

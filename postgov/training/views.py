@@ -148,7 +148,8 @@ def add_trainee(request, pk: int):
 @require_POST
 def assign_case(request, pk: int):
     training_class = _run(request, pk)
-    trainee = training_class.trainees.filter(pk=_int(request.POST.get("trainee"))).first()
+    trainee_id = _int(request.POST.get("trainee"))
+    trainee = training_class.trainees.filter(pk=trainee_id).first() if trainee_id else None
     if trainee is None:
         messages.error(request, _("Choose a trainee."))
     else:

@@ -4,9 +4,12 @@ is marked against its script; a class can be reset without touching real work.""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader
 
 from postgov.audit.models import AuditEvent
 from postgov.delivery.models import PostalItem
@@ -117,6 +120,10 @@ def test_a_practice_intake_through_the_real_screens_never_leaves_training(
     assert dossier.code in page and 'id="training-banner"' in page
     day = as_trainee.get(reverse("dossiers:today")).content.decode()
     assert dossier.code in day
+    printed = as_trainee.get(reverse("dossiers:print", args=[dossier.pk, "all"]))
+    assert printed.status_code == 200
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(printed.content)).pages)
+    assert "BẢN TẬP HUẤN" in text and dossier.code in text
     # It never goes on the road to an agency.
     with pytest.raises(TransitionError):
         perform(dossier.pk, "dispatch", actor=world.clerk_a, access=Access.for_user(world.clerk_a))
