@@ -19,6 +19,7 @@ from postgov.dossiers.practice import SESSION_KEY
 from postgov.dossiers.tests.intake_helpers import ready, seal
 from postgov.dossiers.tests.test_views_intake import applicant_post, checklist_post, fees_post
 from postgov.dossiers.tracking.lookup import tracked_dossiers
+from postgov.exchange.integration import create_api_key
 from postgov.exchange.models import PortalSyncItem, WebhookDelivery, WebhookEndpoint
 from postgov.identity.access import Access
 from postgov.notify.actions import queue_message
@@ -131,6 +132,10 @@ def test_a_practice_intake_through_the_real_screens_never_leaves_training(
     assert as_trainee.get(reverse("dossiers:dossier", args=[dossier.pk])).status_code == 404
     assert dossier.code not in as_trainee.get(reverse("dossiers:today")).content.decode()
     assert 'id="training-banner"' not in as_trainee.get(reverse("dossiers:today")).content.decode()
+    # Neither the agency's system through its API nor the receiver's inbox lists it.
+    key = create_api_key(world.agency_a, "Một cửa điện tử")[1]
+    listed = client.get("/api/v1/agency/dossiers", HTTP_X_API_KEY=key).json()["items"]
+    assert dossier.code not in [d["code"] for d in listed]
     # The receiver's inbox does not list it.
     client.force_login(world.agency_receiver)
     inbox = client.get(reverse("dossiers:agency_inbox") + "?tab=all").content.decode()
@@ -145,6 +150,8 @@ def test_a_practice_intake_through_the_real_screens_never_leaves_training(
     assert real.code.startswith(world.agency_a.unit_code)
     assert Message.objects.exists() and WebhookDelivery.objects.filter(dossier=real).exists()
     assert rollups.compute_day(today) != before
+    listed = client.get("/api/v1/agency/dossiers", HTTP_X_API_KEY=key).json()["items"]
+    assert real.code in [d["code"] for d in listed]
 
 
 def test_notify_refuses_a_message_about_practice_work(world, version):
