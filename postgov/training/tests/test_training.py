@@ -28,6 +28,7 @@ from postgov.reports import rollups
 from postgov.training import actions
 from postgov.training.models import Mistake, PracticeCase, TrainingClass
 from postgov.training.scenarios import SCRIPTS, MistakeKind, ScenarioKind
+from tests.clients import PostGovClient
 from tests.factories import make_dossier
 
 pytestmark = pytest.mark.clock
@@ -90,6 +91,14 @@ def test_a_practice_intake_through_the_real_screens_never_leaves_training(
     training_class = open_class(world)
     case = hand_out(world, training_class, ScenarioKind.COMPLETE)
     before = rollups.compute_day(timezone.localdate())
+    manager = PostGovClient()
+    manager.force_login(world.provincial_admin)
+
+    def dashboard():
+        context = manager.get(reverse("reports:dashboard")).context
+        return context["by_leg"], context["segments"]
+
+    dashboard_before = dashboard()
 
     dossier = practice_intake(as_trainee, world, version, case)
 
@@ -108,6 +117,7 @@ def test_a_practice_intake_through_the_real_screens_never_leaves_training(
     assert not dossier.legs.exists()
     # Out of every list, count and report the real work reads.
     assert rollups.compute_day(today) == before
+    assert dashboard() == dashboard_before
     for person in (
         world.clerk_a,
         world.supervisor_a,
@@ -150,6 +160,7 @@ def test_a_practice_intake_through_the_real_screens_never_leaves_training(
     assert real.code.startswith(world.agency_a.unit_code)
     assert Message.objects.exists() and WebhookDelivery.objects.filter(dossier=real).exists()
     assert rollups.compute_day(today) != before
+    assert dashboard() != dashboard_before
     listed = client.get("/api/v1/agency/dossiers", HTTP_X_API_KEY=key).json()["items"]
     assert real.code in [d["code"] for d in listed]
 
