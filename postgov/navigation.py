@@ -164,6 +164,13 @@ ENTRIES: tuple[Entry, ...] = (
         in_menu=False,
     ),
     Entry(
+        _("Training"),
+        "training:classes",
+        _for(Role.CLERK, Role.POSTMAN, Role.SUPERVISOR, Role.PROVINCIAL_ADMIN),
+        _("Practice at the real counter screens on scripted cases; nothing reaches anyone."),
+        in_menu=False,
+    ),
+    Entry(
         _("Audit trail"),
         "audit:events",
         _for(Role.PROVINCIAL_ADMIN, Role.AUDITOR),

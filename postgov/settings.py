@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "postgov.statemail",
     "postgov.exchange",
     "postgov.reports",
+    "postgov.training",
     # The project package itself: shared templates, static files, translations, commands.
     "postgov",
     # Only for its templates and static files: the API docs page serves Swagger UI from this
@@ -106,6 +107,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "postgov.identity.middleware.SecondFactorMiddleware",
     "postgov.identity.middleware.PasswordChangeMiddleware",
+    # Drops a trainee's practice switch once the class closes or they leave it.
+    "postgov.training.middleware.PracticeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "postgov.api.ProblemDetailsMiddleware",
 ]

@@ -29,6 +29,7 @@ urlpatterns = [
     path("queues/", include("postgov.queues.urls")),
     path("registers/", include("postgov.registers.urls")),
     path("state-mail/", include("postgov.statemail.urls")),
+    path("training/", include("postgov.training.urls")),
     path("", include("postgov.dossiers.urls")),
     path("reports/", include("postgov.reports.urls")),
     path("api/", api.urls),

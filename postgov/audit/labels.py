@@ -64,6 +64,7 @@ ACTION_LABELS = {
     "dossier.point_day_viewed": gettext_lazy("A post office's day viewed from the province"),
     "dossier.position_confirmed": gettext_lazy("Delivery address position confirmed at the door"),
     "dossier.draft_created": gettext_lazy("Draft dossier created"),
+    "dossier.practice_deleted": gettext_lazy("Practice dossiers of a training class deleted"),
     "dossier.fees_recorded": gettext_lazy("Fees recorded"),
     "dossier.printed": gettext_lazy("Dossier forms printed"),
     "dossier.scan_attached": gettext_lazy("Scan attached"),
@@ -196,6 +197,16 @@ ACTION_LABELS = {
     "signature.missing": gettext_lazy("Handed over without a signature"),
     "signature.missing_reviewed": gettext_lazy("Missing signature reviewed"),
     "tracking.anomaly": gettext_lazy("Unusual tracking look-ups"),
+    "training.case_assigned": gettext_lazy("Practice case handed to a trainee"),
+    "training.case_sealed": gettext_lazy("Practice case sealed and marked"),
+    "training.case_started": gettext_lazy("Practice case called to the counter"),
+    "training.case_turned_away": gettext_lazy("Practice case turned away with advice"),
+    "training.class_closed": gettext_lazy("Training class closed"),
+    "training.class_opened": gettext_lazy("Training class opened"),
+    "training.class_reset": gettext_lazy("Training class reset"),
+    "training.entered": gettext_lazy("Switched to training"),
+    "training.left": gettext_lazy("Left training"),
+    "training.trainee_added": gettext_lazy("Trainee added to a training class"),
 }
 
 DETAIL_LABELS = {

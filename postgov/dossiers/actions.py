@@ -45,6 +45,13 @@ AFTER_TRANSITION: Hooks[Callable[[Dossier, DossierEvent], None]] = Hooks("after 
 # returns the names of further fields it set. Rules that follow from the workflow table
 # itself (the legal clock) live here, so every caller — page, API, command — gets them.
 BEFORE_SAVE: Hooks[Callable[[Dossier, Transition, Any], list[str]]] = Hooks("before save")
+# Called instead of AFTER_TRANSITION for practice dossiers (decision 0019): the hooks that
+# tell agencies, the national portal and citizens never hear of practice work, and the
+# training app marks the trainee's work here.
+AFTER_PRACTICE: Hooks[Callable[[Dossier, DossierEvent], None]] = Hooks("after practice")
+# What practice work may do: be sealed at the counter or cancelled as a draft. Everything
+# after the seal would carry it to an agency.
+PRACTICE_ACTIONS = frozenset({"seal", "cancel"})
 
 
 def scope_place_id(dossier: Dossier, scope: str) -> int | None:
@@ -68,7 +75,12 @@ def acting_role(dossier: Dossier, step: Transition, access: Access) -> str | Non
 
 
 def allowed_actions(dossier: Dossier, access: Access) -> list[Transition]:
-    return [t for t in actions_from(dossier.status) if acting_role(dossier, t, access)]
+    return [
+        t
+        for t in actions_from(dossier.status)
+        if acting_role(dossier, t, access)
+        and (not dossier.practice or t.action in PRACTICE_ACTIONS)
+    ]
 
 
 def perform(
@@ -98,6 +110,8 @@ def perform(
             dossier = locked
         else:
             dossier = lock_one(Dossier, dossier_id)
+        if dossier.practice and action not in PRACTICE_ACTIONS:
+            raise TransitionError(_("A practice dossier never leaves the counter."))
         if dossier.status not in step.sources:
             raise TransitionError(
                 _("This action (%(action)s) is not possible while the dossier is “%(state)s”.")
@@ -151,17 +165,20 @@ def perform(
             agency_id=event.agency_id,
             details={"from": previous, "to": step.target, "reason": reason_code},
         )
-        for hook in AFTER_TRANSITION:
+        for hook in AFTER_PRACTICE if dossier.practice else AFTER_TRANSITION:
             hook(dossier, event)
     return dossier, event
 
 
 def visible_dossiers(
-    access: Access, queryset: QuerySet[Dossier] | None = None
+    access: Access, queryset: QuerySet[Dossier] | None = None, *, practice: bool = False
 ) -> QuerySet[Dossier]:
     """The dossiers a person may see: those received at or returned through their post
-    offices, those of their agencies, and (oversight) those of their provinces."""
+    offices, those of their agencies, and (oversight) those of their provinces. Real work
+    or practice work, never both: a trainee in training sees only practice dossiers,
+    everyone else (lists, inboxes, reports) only real ones."""
     queryset = Dossier.objects.all() if queryset is None else queryset
+    queryset = queryset.filter(practice=practice)
     return access.scope(
         queryset,
         point_field=("receiving_point", "return_point"),
@@ -231,3 +248,26 @@ def note_tracking_anomaly(misses: int) -> None:
         object_type="tracking",
         details={"failed_lookups_per_minute": misses},
     )
+
+
+def delete_practice(class_id: int, *, actor: Any, request: HttpRequest | None = None) -> int:
+    """Delete a training class's practice dossiers with their events and checklists
+    (decision 0019): practice work leaves no row behind when a class starts again. Only
+    rows marked practice are touched. Returns how many dossiers went."""
+    with transaction.atomic():
+        practice = Dossier.objects.filter(practice=True, practice_class_id=class_id)
+        ids = list(practice.values_list("pk", flat=True))
+        codes = sorted(c for c in practice.values_list("code", flat=True) if c)
+        if not ids:
+            return 0
+        DossierEvent.objects.filter(dossier_id__in=ids, dossier__practice=True).delete()
+        Dossier.objects.filter(pk__in=ids, practice=True).delete()
+        record(
+            "dossier.practice_deleted",
+            request=request,
+            actor=actor,
+            object_type="training.trainingclass",
+            object_id=class_id,
+            details={"count": len(ids), "codes": codes[:50]},
+        )
+    return len(ids)

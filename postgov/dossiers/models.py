@@ -198,6 +198,12 @@ class Dossier(models.Model):
     agency_reference = models.CharField(_("agency's reference"), max_length=60, blank=True)
     acknowledged_at = models.DateTimeField(_("acknowledged by the agency"), null=True, blank=True)
 
+    # Practice work of a training class (decision 0019): received through the real
+    # screens, numbered in its own series, and never carried, sent, synced or counted.
+    practice = models.BooleanField(_("practice"), default=False, db_index=True)
+    # The training class's id, kept by the training app above this one.
+    practice_class_id = models.PositiveIntegerField(null=True, blank=True, db_index=True)
+
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from postgov.dossiers.models import DailySequence
+from postgov.dossiers.practice import CODE_PREFIX
 from postgov.lib.counters import bump_many
 
 KEY = ("unit_code", "day")
@@ -87,3 +88,15 @@ def seal_numbers(
         seal_number=_seal(point_code, day, values[keys[0]]) if seal else "",
         receipt_number=_receipt(point_code, day, values[keys[int(seal)]]) if receipt else "",
     )
+
+
+def practice_numbers(*, point_code: str, day: date) -> SealNumbers:
+    """A practice seal's numbers (decision 0019): `TR-<point>-YYMMDD-NNNN` from the
+    point's own training series, the seal and receipt numbers prefixed alike, so no
+    agency's daily sequence or the point's real receipts move and no practice code can be
+    taken for a real one."""
+    series = f"{CODE_PREFIX}-{point_code}"[:30]
+    key = (series, day)
+    value = bump_many(DailySequence, [key], KEY)[key]
+    code = _code(series, day, value)
+    return SealNumbers(code=code, seal_number=f"{code}-S", receipt_number=f"{code}-B")

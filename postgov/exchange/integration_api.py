@@ -250,7 +250,8 @@ else:
 def _dossiers(request):
     credential: Credential = request.auth
     return (
-        Dossier.objects.filter(agency_id=credential.agency_id)
+        # Practice dossiers of a training class never reach an agency (decision 0019).
+        Dossier.objects.filter(agency_id=credential.agency_id, practice=False)
         .exclude(status__in=HIDDEN)
         .select_related("procedure_version__procedure", "receiving_point")
     )

@@ -36,10 +36,14 @@ def queue_message(
     in Vietnamese and queue it. No recipient, no message. `attachments`: (file name,
     content, content type) for an e-mail; an SMS cannot carry them (refused).
     `secrets`: the context keys holding a secret (a one-time code): the row keeps the
-    text with them masked, and the real text only sealed until it is sent or given up."""
+    text with them masked, and the real text only sealed until it is sent or given up.
+    A message about a record marked practice is never queued (None)."""
     if attachments and channel != Message.Channel.EMAIL:
         raise ValueError("only e-mails carry attachments")
     if not recipient:
+        return None
+    if getattr(about, "practice", False):
+        # Practice work (decision 0019) reaches no one's phone or mailbox, whoever asks.
         return None
     subject, text = _render(channel, template, context)
     sealed = ""

@@ -58,7 +58,9 @@ def point_loads(access, now: datetime) -> list[PointLoad]:
         points_in_scope(access)
         .select_related("commune")
         .annotate(
-            open_dossiers=_count(Dossier.objects.filter(status__in=open_states), "receiving_point"),
+            open_dossiers=_count(
+                Dossier.objects.filter(status__in=open_states, practice=False), "receiving_point"
+            ),
             overdue_legs=_count(
                 LegRecord.objects.filter(standing_filter(LATE, now, {}), ended_at__isnull=True),
                 "service_point",

@@ -63,7 +63,9 @@ def compute_day(day: date) -> tuple[dict[tuple, dict[str, int]], dict[tuple, dic
         return volumes.setdefault(key, dict.fromkeys(COUNTS + MONEY, 0))
 
     events = (
-        DossierEvent.objects.filter(at__gte=start, at__lt=end, to_status__in=list(EVENT_FIGURES))
+        DossierEvent.objects.filter(
+            at__gte=start, at__lt=end, to_status__in=list(EVENT_FIGURES), dossier__practice=False
+        )
         .exclude(from_status=F("to_status"))
         .values("to_status", **_key_of("dossier__"))
         .annotate(n=Count("id"))
@@ -73,7 +75,7 @@ def compute_day(day: date) -> tuple[dict[tuple, dict[str, int]], dict[tuple, dic
         line(_key(row))[EVENT_FIGURES[row["to_status"]]] += row["n"]
 
     money = (
-        Dossier.objects.filter(sealed_at__gte=start, sealed_at__lt=end)
+        Dossier.objects.filter(sealed_at__gte=start, sealed_at__lt=end, practice=False)
         .values(**_key_of(""))
         .annotate(
             procedure_fees=Sum("procedure_fee"),
@@ -91,7 +93,9 @@ def compute_day(day: date) -> tuple[dict[tuple, dict[str, int]], dict[tuple, dic
 
     legs: dict[tuple, dict[str, int]] = {}
     ended = (
-        LegRecord.objects.filter(ended_at__gte=start, ended_at__lt=end, dossier__isnull=False)
+        LegRecord.objects.filter(
+            ended_at__gte=start, ended_at__lt=end, dossier__isnull=False, dossier__practice=False
+        )
         .values("segment", **_key_of("dossier__"))
         .annotate(
             on_time=Count("id", filter=Q(late=False)), late_n=Count("id", filter=Q(late=True))

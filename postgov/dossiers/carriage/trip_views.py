@@ -88,7 +88,9 @@ class NewManifestForm(StyledFormMixin, forms.Form):
         # The agency most dossiers wait for comes first: usually the one the trip is for.
         busiest = (
             Dossier.objects.filter(
-                receiving_point__in=points, status__in=[State.SEALED, State.SUPPLEMENT_SEALED]
+                receiving_point__in=points,
+                status__in=[State.SEALED, State.SUPPLEMENT_SEALED],
+                practice=False,
             )
             .values("agency")
             .annotate(n=Count("id"))
@@ -132,7 +134,9 @@ def manifest_list(request):
         queryset = queryset.filter(status__in=manifests.ACTIVE)
     waiting = (
         Dossier.objects.filter(
-            receiving_point__in=points, status__in=[State.SEALED, State.SUPPLEMENT_SEALED]
+            receiving_point__in=points,
+            status__in=[State.SEALED, State.SUPPLEMENT_SEALED],
+            practice=False,
         )
         .values("agency__name", "agency_id")
         .annotate(n=Count("id"))

@@ -33,6 +33,7 @@ from postgov.dossiers.models import (
     Scan,
     ServiceOption,
 )
+from postgov.dossiers.practice import practice_class
 from postgov.places.models import ServicePoint
 
 
@@ -87,6 +88,13 @@ def open_draft(
                 pickup=pickup,
                 **applicant.as_fields(),
             )
+            # A trainee's practice: marked from its first row, so nothing real sees it.
+            training = practice_class(request)
+            if training is not None:
+                if pickup is not None:
+                    raise IntakeError([_("A home pickup is real work: leave training first.")])
+                dossier.practice = True
+                dossier.practice_class_id = training
             competent = competent_for(dossier)
             dossier.agency = competent[0] if competent else None
             dossier.fee_option = default_fee(version)
@@ -108,6 +116,8 @@ def open_draft(
             }
             if checklist is not None:
                 details.update(_checklist_details(dossier, documents))
+            if dossier.practice:
+                details["practice"] = True
             record(
                 "dossier.draft_created",
                 request=request,

@@ -203,6 +203,12 @@ class Printer:
         f.set_line_width(0.2)
         f.line(f.l_margin + width / 2 - 10, bottom, f.l_margin + width / 2 + 10, bottom)
         f.line(f.l_margin + width * 1.5 - 17, bottom, f.l_margin + width * 1.5 + 17, bottom)
+        if dossier.practice:
+            # A practice form must never pass for a real one (decision 0019).
+            f.set_xy(f.l_margin, bottom + 0.6)
+            f.set_font(FAMILY, "B", 7.5)
+            f.cell(0, 3, "BẢN TẬP HUẤN — KHÔNG CÓ GIÁ TRỊ", align="C")
+            bottom += 1
         f.set_xy(f.l_margin, bottom + 3)
         f.set_font(FAMILY, "", 9)
 

@@ -40,7 +40,7 @@ from postgov.dossiers.models import (
     PaymentMethod,
     ReturnMethod,
 )
-from postgov.dossiers.numbering import seal_numbers
+from postgov.dossiers.numbering import practice_numbers, seal_numbers
 from postgov.dossiers.workflow import STATES, State
 from postgov.lib import tracking_links
 from postgov.lib.locking import lock_row
@@ -187,14 +187,20 @@ def seal(
         # locked until commit, so they come after it, from the least to the most shared:
         # the point's own (seal, receipt), then the agency's gap-free dossier codes (and the
         # audit chain, which every clerk uses, last of all at the end of the block).
-        items = delivery.create_items(dossier, legs)
-        numbers = seal_numbers(
-            unit_code=dossier.agency.unit_code,
-            point_code=point.code,
-            day=today,
-            seal=not seal_number.strip(),
-            receipt=bool(result.total > 0 or dossier.procedure_fee),
-        )
+        if dossier.practice:
+            # Practice takes no S10 serial and no real number (decision 0019).
+            items: list[PostalItem] = []
+            numbers = practice_numbers(point_code=point.code, day=today)
+            seal_number = ""
+        else:
+            items = delivery.create_items(dossier, legs)
+            numbers = seal_numbers(
+                unit_code=dossier.agency.unit_code,
+                point_code=point.code,
+                day=today,
+                seal=not seal_number.strip(),
+                receipt=bool(result.total > 0 or dossier.procedure_fee),
+            )
         seal_no = seal_number.strip()[:30] or numbers.seal_number
         receipt, code = numbers.receipt_number, numbers.code
 
@@ -240,7 +246,8 @@ def seal(
         )
         if sealed.pickup_id:
             delivery.mark_collected(sealed.pickup_id, sealed, actor=actor, request=request)
-        notify_sealed(sealed, items)
+        if not sealed.practice:
+            notify_sealed(sealed, items)
     # The API's answer shows the items just written: it need not read them back.
     sealed.sealed_items = items
     return sealed, True

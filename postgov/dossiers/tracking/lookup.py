@@ -201,8 +201,11 @@ def tracked_dossiers() -> models.QuerySet[Dossier]:
 
 
 def _tracked() -> models.QuerySet[Dossier]:
-    return Dossier.objects.exclude(status__in=(State.DRAFT, State.CANCELLED)).select_related(
-        "procedure_version__procedure", "agency", "receiving_point"
+    # Practice work is never found by the public (decision 0019).
+    return (
+        Dossier.objects.exclude(status__in=(State.DRAFT, State.CANCELLED))
+        .filter(practice=False)
+        .select_related("procedure_version__procedure", "agency", "receiving_point")
     )
 
 

@@ -16,6 +16,7 @@ from postgov.dossiers.intake.forms import (
     CancelForm,
 )
 from postgov.dossiers.models import Dossier
+from postgov.dossiers.practice import in_practice
 from postgov.dossiers.workflow import BY_ACTION, State
 from postgov.identity.access import role_required
 from postgov.identity.models import POINT_ROLES
@@ -33,7 +34,9 @@ RELATED = (
 
 
 def visible(request, pk: int) -> Dossier:
-    queryset = visible_dossiers(request.access, Dossier.objects.select_related(*RELATED))
+    queryset = visible_dossiers(
+        request.access, Dossier.objects.select_related(*RELATED), practice=in_practice(request)
+    )
     return get_object_or_404(queryset, pk=pk)
 
 

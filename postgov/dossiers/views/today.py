@@ -21,6 +21,7 @@ from postgov.dossiers.actions import visible_dossiers
 from postgov.dossiers.intake import common as intake_common
 from postgov.dossiers.intake import sealing
 from postgov.dossiers.models import Dossier, PaymentMethod
+from postgov.dossiers.practice import in_practice
 from postgov.dossiers.views.dossier import int_or_none
 from postgov.dossiers.workflow import State
 from postgov.identity.access import role_required
@@ -108,9 +109,11 @@ def point_day(request, pk: int):
 
 def _day(request, point_ids, point, *, supervised, extra):
     _date, start, end = _today_range()
-    queryset = Dossier.objects.filter(receiving_point_id__in=point_ids).select_related(
-        "procedure_version__procedure", "agency", "receiving_point"
-    )
+    # The trainee in training sees their practice; the cash stays real.
+    practice = in_practice(request)
+    queryset = Dossier.objects.filter(
+        receiving_point_id__in=point_ids, practice=practice
+    ).select_related("procedure_version__procedure", "agency", "receiving_point")
     if point in point_ids:
         queryset = queryset.filter(receiving_point_id=point)
     view = request.GET.get("view", "today")
@@ -140,7 +143,10 @@ def _day(request, point_ids, point, *, supervised, extra):
     cash = None
     if supervised:
         sealed_today = Dossier.objects.filter(
-            receiving_point_id__in=supervised, sealed_at__gte=start, sealed_at__lt=end
+            receiving_point_id__in=supervised,
+            sealed_at__gte=start,
+            sealed_at__lt=end,
+            practice=False,
         )
         if point in supervised:
             sealed_today = sealed_today.filter(receiving_point_id=point)
@@ -158,7 +164,7 @@ def _day(request, point_ids, point, *, supervised, extra):
             row["label"] = labels.get(row["payment_method"], _("Nothing to pay"))
             row["postal"] = (row["total"] or 0) - (row["fees"] or 0)
     counts = (
-        Dossier.objects.filter(receiving_point_id__in=point_ids)
+        Dossier.objects.filter(receiving_point_id__in=point_ids, practice=practice)
         .filter(status__in=(State.DRAFT, State.SEALED))
         .values("status")
         .annotate(n=Count("pk"))
