@@ -428,7 +428,13 @@ class PostGovTokenView(TokenView):
                 "unsupported_grant_type",
                 "Use authorization_code, refresh_token or client_credentials.",
             )
-        return super().post(request, *args, **kwargs)
+        response = super().post(request, *args, **kwargs)
+        # Some errors (a bad `resource` indicator) are raised by the library's validator
+        # outside the grant's own error handling and come back without the JSON headers;
+        # their text quotes the request, so it must never be read as a page.
+        response["Content-Type"] = "application/json"
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class PostGovUserInfoView(UserInfoView):

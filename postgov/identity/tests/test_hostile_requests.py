@@ -13,6 +13,7 @@ from jwcrypto import jwk, jwt
 from postgov.identity.tests.oidc_helpers import (
     REDIRECT,
     authorize,
+    exchange,
     get_code,
     log_in_session,
     make_rp,
@@ -117,3 +118,13 @@ def test_a_next_that_is_not_a_path_goes_home(client, citizen, next_url):
     )
     assert response.status_code == 302
     assert response["Location"] == "/"
+
+
+def test_a_resource_indicator_with_markup_comes_back_as_json(logged_in):
+    """The library's resource check quotes the value; the answer must not be a page."""
+    code, _query = get_code(logged_in)
+    response = exchange(logged_in, code, resource="<script>alert(1)</script>")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response["Cache-Control"] == "no-store"
+    assert response.json()["error"] == "invalid_target"
