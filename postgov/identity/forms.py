@@ -16,7 +16,6 @@ from postgov.lib.forms import StyledFormMixin
 from postgov.lib.idcard import Gender, IdCardError, validate_cccd
 from postgov.places.picker import CommuneField
 
-
 # The ten-digit national forms `phonenumbers` accepts for Vietnam, whatever the last six
 # digits (its mobile and VoIP ranges). A number already written this way is its own
 # normal form, and answering it here saves parsing it (about 250 µs, which dominated a
