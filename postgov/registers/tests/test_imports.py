@@ -244,3 +244,23 @@ def test_a_damaged_workbook_is_refused_and_a_semicolon_csv_is_read(client, proje
     job = import_file(client, project, SimpleUploadedFile("so.csv", data))
     assert job.state == Job.State.DONE, job.failure
     assert Record.objects.count() == 3
+
+
+def test_rows_beyond_one_chunk_are_all_written_in_order(client, project, world, monkeypatch):
+    """On SQLite the records go through `bulk_create` a chunk at a time, on PostgreSQL
+    through one COPY; either way every row is one record numbered as in the file."""
+    monkeypatch.setattr(imports, "CHUNK", 2)
+    client.force_login(world.provincial_admin)
+    names = ["An", "Bình", "Cường", "Dung", "Em"]
+    rows = [[f"Nguyễn Văn {n}", "1990", "Nam", "", "Kinh", "Đông Hà", "head", ""] for n in names]
+    rows[3][7] = "0912345678"
+    job = import_file(client, project, csv_file(rows=rows))
+    assert job.state == Job.State.DONE, job.failure
+    records = list(Record.objects.order_by("number"))
+    assert [r.number for r in records] == [1, 2, 3, 4, 5]
+    assert [r.values["full_name"] for r in records] == [f"Nguyễn Văn {n}" for n in names]
+    assert records[3].values["phone"] == "0912345678"
+    assert len({r.batch_id for r in records}) == 1
+    assert all(r.status == Record.Status.SETTLED and r.settled_at for r in records)
+    assert not any(r.in_sample or r.verifier_id for r in records)
+    assert {r.schema_id for r in records} == {project.current_schema().pk}
