@@ -31,8 +31,8 @@ from openpyxl import Workbook
 from postgov.audit.actions import record as audit
 from postgov.identity.models import User
 from postgov.lib.pdf import FAMILY, Form
-from postgov.registers import jobs
-from postgov.registers.models import Job, Membership, Project, Record
+from postgov.registers import dedup_actions, jobs
+from postgov.registers.models import Job, Membership, Project
 
 FORMAT = "postgov-register-export/1"
 MANIFEST = "manifest.json"
@@ -78,7 +78,8 @@ def run_export(job: Job, progress: jobs.Progress) -> dict[str, Any]:
         raise jobs.JobFailed(gettext_lazy("This project has no schema yet."))
     keys = [f["key"] for f in schema.fields]
     header = [*COLUMNS, *keys]
-    settled = Record.objects.filter(project=project, status=Record.Status.SETTLED).order_by("pk")
+    # The clean register: a record merged into another is exported once, as the survivor.
+    settled = dedup_actions.clean_records(project).order_by("pk")
     progress.set_total(settled.count())
     listing: list[list[Any]] = []
     versions: set[int] = set()

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from postgov.audit.models import AuditEvent
-from postgov.registers import actions, dedup, dedup_actions, jobs
+from postgov.registers import actions, dedup, dedup_actions, exports, jobs
 from postgov.registers.models import (
     BlockingKey,
     DuplicateCandidate,
@@ -235,3 +235,21 @@ def test_the_threshold_refuses_nonsense_and_keeps_a_number(client, project, worl
     assert "between 0.5 and 0.999" in page.content.decode()
     client.post(url, {"threshold": "0,97"})
     assert LinkageModel.objects.get(project=project).threshold == 0.97
+
+
+def test_an_export_leaves_out_a_record_merged_into_another(project, world, scans):
+    original = settle_by_agreement(project, world, GOOD)
+    twin = settle_by_agreement(project, world, TWIN)
+    candidate = DuplicateCandidate.objects.get()
+    dedup_actions.merge(candidate.pk, survivor_pk=original.pk, chosen={}, by=world.supervisor_a)
+    assert exported(project, world) == {original.pk}
+    dedup_actions.undo(candidate.pk, by=world.supervisor_a)
+    assert exported(project, world) == {original.pk, twin.pk}
+
+
+def exported(project, world) -> set[int]:
+    """The record ids in a new export's manifest."""
+    job = exports.start_export(project, by=world.provincial_admin)
+    jobs.run_job.call(job.pk)
+    manifest = exports.read_manifest(Job.objects.get(pk=job.pk))
+    return {row[0] for row in manifest["records"]["list"]}
