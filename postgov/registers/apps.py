@@ -6,4 +6,4 @@ class RegistersConfig(AppConfig):
     name = "postgov.registers"
     verbose_name = _("Register digitisation")
     # The modules that change this app's records' state (tests/test_one_write_path.py).
-    action_modules = ("actions", "jobs", "imports", "exports")
+    action_modules = ("actions", "jobs", "imports", "exports", "keying_modes", "stats")
