@@ -423,12 +423,14 @@ def submit_keying(
     *,
     operator: User,
     request: HttpRequest | None = None,
+    effort: tuple[int, float, float] = (0, 0.0, 0.0),
 ) -> dict[str, str]:
     """Save the keying (with `values` typed in the form, if given) when every field is valid;
     returns the errors by field key, empty when it was saved. The record's second entry
     compares the two."""
     with transaction.atomic():
         keying = _locked_open_keying(keying_pk, operator)
+        stats.add_effort(keying, *effort)
         record_ = keying.record
         fields = record_.schema.fields
         typed = dict(keying.values)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from postgov.audit.actions import record as audit
 from postgov.identity.access import Access, role_required
 from postgov.places.models import Province
-from postgov.registers import actions, comparison, jobs, schemas, sources
+from postgov.registers import actions, comparison, jobs, keying_modes, schemas, sources
 from postgov.registers.fields import check_record, shown
 from postgov.registers.forms import MemberForm, ProjectForm, SchemaForm, UploadForm
 from postgov.registers.models import Job, Keying, Membership, Page, Project, Record, localised
@@ -251,14 +251,16 @@ def _own_keying(request, pk: int) -> Keying:
 
 
 def _keying_rows(keying: Keying, errors: dict) -> list[dict]:
+    again = keying_modes.pending_keys(keying)
     return [
         {
             "field": f,
             "key": f["key"],
             "label": localised(f["label"]),
             "help": localised(f.get("help", "")),
-            "value": keying.values.get(f["key"], ""),
-            "error": errors.get(f["key"], ""),
+            "value": "" if f["key"] in again else keying.values.get(f["key"], ""),
+            "error": errors.get(f["key"], "")
+            or (keying_modes.differs_message() if f["key"] in again else ""),
             "choices": [
                 (c["value"], localised(c.get("label", c["value"]))) for c in f.get("choices", [])
             ],
@@ -294,6 +296,14 @@ def keying(request, pk: int):
     )
 
 
+def _number(text: str | None) -> int:
+    """A count the keying page reports; anything else counts as nothing."""
+    try:
+        return max(0, int(str(text or "0")[:12]))
+    except ValueError:
+        return 0
+
+
 @require_POST
 @role_required()
 def keying_field(request, pk: int):
@@ -301,13 +311,22 @@ def keying_field(request, pk: int):
     key = request.POST.get("key", "")
     try:
         checked = actions.save_value(
-            keying.pk, key, request.POST.get("value", ""), operator=request.user
+            keying.pk,
+            key,
+            request.POST.get("value", ""),
+            operator=request.user,
+            keystrokes=_number(request.POST.get("keystrokes")),
+            active=_number(request.POST.get("active_ms")) / 1000,
+            paused=_number(request.POST.get("paused_ms")) / 1000,
         )
     except actions.KeyingClosed as exc:
         return JsonResponse({"saved": False, "closed": str(exc)}, status=409)
     except KeyError:
         return JsonResponse({"saved": False, "error": _("Unknown field.")}, status=400)
-    return JsonResponse({"saved": True, "value": checked.value, "error": checked.error})
+    again = key in keying_modes.pending_keys(keying)
+    return JsonResponse(
+        {"saved": True, "value": checked.value, "error": checked.error, "again": again}
+    )
 
 
 @require_POST
@@ -316,7 +335,17 @@ def keying_submit(request, pk: int):
     keying = _own_keying(request, pk)
     values = {f["key"]: request.POST.get(f["key"], "") for f in keying.record.schema.fields}
     try:
-        errors = actions.submit_keying(keying.pk, values, operator=request.user, request=request)
+        errors = actions.submit_keying(
+            keying.pk,
+            values,
+            operator=request.user,
+            request=request,
+            effort=(
+                _number(request.POST.get("keystrokes")),
+                _number(request.POST.get("active_ms")) / 1000,
+                _number(request.POST.get("paused_ms")) / 1000,
+            ),
+        )
     except actions.KeyingClosed as exc:
         messages.error(request, str(exc))
         return redirect("registers:project", keying.record.project_id)
