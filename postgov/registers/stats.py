@@ -242,9 +242,13 @@ class OperatorFigures:
         return 1000 * self.errors / self.keystrokes if self.keystrokes else None
 
 
-def operator_days(project: Project, *, days: int = 14) -> list[OperatorFigures]:
-    """Per operator and day, the latest `days` days first."""
+def operator_days(
+    project: Project, *, days: int = 14, operator_id: int | None = None
+) -> list[OperatorFigures]:
+    """Per operator and day, the latest `days` days first (one operator's when given)."""
     rows = OperatorDay.objects.filter(project=project).select_related("operator")
+    if operator_id is not None:
+        rows = rows.filter(operator_id=operator_id)
     since = timezone.localdate() - timedelta(days=days - 1)
     return [
         OperatorFigures(
@@ -260,10 +264,12 @@ def operator_days(project: Project, *, days: int = 14) -> list[OperatorFigures]:
     ]
 
 
-def operator_totals(project: Project) -> list[OperatorFigures]:
+def operator_totals(project: Project, *, operator_id: int | None = None) -> list[OperatorFigures]:
+    rows = OperatorDay.objects.filter(project=project)
+    if operator_id is not None:
+        rows = rows.filter(operator_id=operator_id)
     totals = (
-        OperatorDay.objects.filter(project=project)
-        .values("operator", "operator__username", "operator__full_name")
+        rows.values("operator", "operator__username", "operator__full_name")
         .annotate(
             r=Sum("records"),
             k=Sum("keystrokes"),

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from postgov.audit.actions import record as audit
 from postgov.identity.access import Access, role_required
 from postgov.places.models import Province
-from postgov.registers import actions, comparison, jobs, keying_modes, schemas, sources
+from postgov.registers import actions, comparison, jobs, keying_modes, schemas, sources, stats
 from postgov.registers.fields import check_record, shown
 from postgov.registers.forms import MemberForm, ProjectForm, SchemaForm, UploadForm
 from postgov.registers.models import Job, Keying, Membership, Page, Project, Record, localised
@@ -99,6 +99,7 @@ def project(request, pk: int):
     labels = {f["key"]: localised(f["label"]) for f in (schema.fields if schema else [])}
     for tally in by_field:
         tally.name = labels.get(tally.name, tally.name)
+    only_me = None if held & {Role.MANAGER, Role.VERIFIER} else request.user.pk
     counts = {status: 0 for status in Record.Status.values}
     for status in project.records.values_list("status", flat=True):
         counts[status] += 1
@@ -116,6 +117,10 @@ def project(request, pk: int):
             "jobs": project.jobs.order_by("-created_at")[:10],
             "operators": operators,
             "by_field": by_field,
+            # Managers and verifiers see every operator's work; an operator sees their own.
+            "operator_totals": stats.operator_totals(project, operator_id=only_me),
+            "operator_days": stats.operator_days(project, operator_id=only_me),
+            "pause_seconds": stats.PAUSE_SECONDS,
             "member_form": MemberForm(),
         },
     )

@@ -97,5 +97,11 @@ def test_counters_equal_a_recount_and_the_command_rebuilds_them(
     assert "right" in capsys.readouterr().out
 
     client.force_login(world.provincial_admin)
-    page = client.get(reverse("registers:project", args=[project.pk]))
-    assert page.status_code == 200
+    page = client.get(reverse("registers:project", args=[project.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Operator statistics" in page.content.decode()
+    assert str(world.clerk_a) in page.content.decode().split('id="operator-stats"')[1]
+    # an operator sees their own figures only
+    client.force_login(world.clerk_b)
+    own = client.get(reverse("registers:project", args=[project.pk])).content.decode()
+    table = own.split('id="operator-stats"')[1].split("</table>")[0]
+    assert str(world.clerk_b) in table and str(world.clerk_a) not in table
