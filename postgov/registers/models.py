@@ -22,7 +22,7 @@ class Project(models.Model):
 
     class KeyingMode(models.TextChoices):
         BLIND_DOUBLE = "blind_double", _("Blind double keying")
-        # Stored as settings for later; only blind double keying is served today.
+        # registers/keying_modes.py serves the two other modes.
         SAMPLE_DOUBLE = "sample_double", _("Double keying of a sample")
         IMMEDIATE = "immediate", _("Immediate verification")
 
