@@ -328,10 +328,10 @@ def keying_field(request, pk: int):
         return JsonResponse({"saved": False, "closed": str(exc)}, status=409)
     except KeyError:
         return JsonResponse({"saved": False, "error": _("Unknown field.")}, status=400)
-    again = key in keying_modes.pending_keys(keying)
-    return JsonResponse(
-        {"saved": True, "value": checked.value, "error": checked.error, "again": again}
-    )
+    answer = {"saved": True, "value": checked.value, "error": checked.error}
+    if key in keying_modes.pending_keys(keying):
+        answer["again"] = True  # to be keyed again: the page empties the field
+    return JsonResponse(answer)
 
 
 @require_POST
