@@ -89,8 +89,10 @@ def after_submit(row: Record, keying: Keying, compare) -> None:
         if not drawn(row.project.sample_percent):
             _settle_on(row, keying)
         return
-    if mode == Mode.IMMEDIATE and keying.slot == 2:
-        first = row.keyings.get(slot=1, status=Keying.Status.SUBMITTED)
+    first = row.keyings.filter(slot=1, status=Keying.Status.SUBMITTED).first()
+    # A project switched to immediate verification may hold a second entry keyed before
+    # the first was in: it is compared the blind way when the first arrives.
+    if mode == Mode.IMMEDIATE and keying.slot == 2 and first is not None:
         stats.compared(row.project_id, row.schema.fields, first, keying)
         if drawn(row.project.sample_percent):
             row.in_sample = True

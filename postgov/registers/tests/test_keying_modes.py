@@ -137,3 +137,15 @@ def test_sample_double_keys_a_drawn_share_twice(project, world, monkeypatch):
     assert Record.objects.get(pk=second.record_id).status == Record.Status.ADJUDICATION
     assert Keying.objects.filter(record_id__in=settled, slot=2).count() == 0
     assert stats.recount(project) == stats.stored(project)
+
+
+def test_a_project_switched_to_immediate_compares_entries_already_open(project, world, batch):
+    batch.records.exclude(number=1).delete()
+    first = actions.next_keying(project, world.clerk_a)
+    second = actions.next_keying(project, world.clerk_b)
+    assert (first.record, second.slot) == (second.record, 2)
+    _mode(project, Project.KeyingMode.IMMEDIATE)
+    assert actions.submit_keying(second.pk, GOOD, operator=world.clerk_b) == {}
+    assert actions.submit_keying(first.pk, GOOD, operator=world.clerk_a) == {}
+    assert Record.objects.get(pk=first.record_id).status == Record.Status.SETTLED
+    assert stats.recount(project) == stats.stored(project)
