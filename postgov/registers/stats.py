@@ -148,6 +148,9 @@ def recount(project: Project) -> Figures:
             day["keystrokes"] += effort.keystrokes
             day["active_seconds"] += effort.active_seconds
             day["paused_seconds"] += effort.paused_seconds
+    decisions: dict[int, list[Decision]] = defaultdict(list)
+    for decision in Decision.objects.filter(record__project=project):
+        decisions[decision.record_id].append(decision)
     for pair in pairs.values():
         if len(pair) != 2:
             continue
@@ -165,7 +168,7 @@ def recount(project: Project) -> Figures:
                 if wrong:
                     fields[(keying.operator_id, rekey.field_key)]["errors"] += 1
                     days[(keying.operator_id, _day(keying))]["errors"] += 1
-        for decision in Decision.objects.filter(record_id=first.record_id):
+        for decision in decisions.get(first.record_id, ()):
             for wrong, keying in ((decision.wrong_1, first), (decision.wrong_2, second)):
                 if wrong:
                     fields[(keying.operator_id, decision.field_key)]["errors"] += 1
