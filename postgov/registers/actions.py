@@ -24,7 +24,7 @@ from postgov.audit.actions import record as audit
 from postgov.identity.models import User
 from postgov.lib.locking import lock_one, lock_row
 from postgov.places.models import Commune, Province
-from postgov.registers import archive, comparison, dedup_actions, jobs, sources
+from postgov.registers import comparison, dedup_actions, jobs, keying_modes, settled, sources, stats
 from postgov.registers.fields import Checked, check_record, check_schema, check_value
 from postgov.registers.models import (
     Batch,
@@ -340,6 +340,8 @@ def _take_slot(
         return None
     used = {k.slot for k in held}
     free = [slot for slot in (1, 2) if slot not in used]
+    if free == [2] and keying_modes.second_waits(row, held):
+        return None
     if not free:
         stale = [k for k in held if k.status == Keying.Status.OPEN and k.claimed_until < now]
         if not stale:
@@ -379,9 +381,21 @@ def _locked_open_keying(keying_pk: int, operator: User) -> Keying:
     return keying
 
 
-def save_value(keying_pk: int, key: str, raw: str, *, operator: User) -> Checked:
+def save_value(
+    keying_pk: int,
+    key: str,
+    raw: str,
+    *,
+    operator: User,
+    keystrokes: int = 0,
+    active: float = 0,
+    paused: float = 0,
+) -> Checked:
     """Keep what the operator typed in one field (as typed, so a reload shows it again) and
-    say whether it is valid; KeyingClosed if the keying can no longer change."""
+    say whether it is valid; KeyingClosed if the keying can no longer change. The keys and
+    seconds the page counted since its last report add to the keying's effort. Under
+    immediate verification a value that differs from the first entry comes back with that
+    as its error, to be keyed again."""
     with transaction.atomic():
         keying = _locked_open_keying(keying_pk, operator)
         field = next((f for f in keying.record.schema.fields if f["key"] == key), None)
@@ -393,7 +407,16 @@ def save_value(keying_pk: int, key: str, raw: str, *, operator: User) -> Checked
         keying.values = values
         keying.claimed_until = timezone.now() + CLAIM
         keying.save(update_fields=["values", "claimed_until"])
-        return check_value(field, text, values, keying.record.project.province_id)
+        stats.add_effort(keying, keystrokes, active, paused)
+        checked = check_value(field, text, values, keying.record.project.province_id)
+        first = keying_modes.first_entry(keying)
+        if (
+            first is not None
+            and not checked.error
+            and keying_modes.rekey_step(keying, key, checked.value, first)
+        ):
+            return Checked(checked.value, keying_modes.differs_message())
+        return checked
 
 
 def submit_keying(
@@ -402,18 +425,22 @@ def submit_keying(
     *,
     operator: User,
     request: HttpRequest | None = None,
+    effort: tuple[int, float, float] = (0, 0.0, 0.0),
 ) -> dict[str, str]:
     """Save the keying (with `values` typed in the form, if given) when every field is valid;
     returns the errors by field key, empty when it was saved. The record's second entry
     compares the two."""
     with transaction.atomic():
         keying = _locked_open_keying(keying_pk, operator)
+        stats.add_effort(keying, *effort)
         record_ = keying.record
         fields = record_.schema.fields
         typed = dict(keying.values)
         if values is not None:
             typed.update({f["key"]: str(values.get(f["key"], ""))[:1000] for f in fields})
         clean, errors = check_record(fields, typed, record_.project.province_id)
+        if not errors:
+            errors = keying_modes.unconfirmed(keying, clean, fields)
         if errors:
             keying.values = typed
             keying.save(update_fields=["values"])
@@ -429,7 +456,8 @@ def submit_keying(
             obj=record_,
             details={"slot": keying.slot},
         )
-        _compare(lock_one(Record, record_.pk))
+        stats.keyed(keying)
+        keying_modes.after_submit(lock_one(Record, record_.pk), keying, _compare)
     # Agreement may have settled it: checked against the clean register at once.
     dedup_actions.check_settled(record_.pk, by=operator, request=request)
     return {}
@@ -440,13 +468,13 @@ def _compare(row: Record) -> None:
     if first is None or second is None:
         return
     differ = comparison.differing_keys(row.schema.fields, first.values, second.values)
+    stats.compared(row.project_id, row.schema.fields, first, second)
     if not differ and secrets.randbelow(100) >= row.project.sample_percent:
         row.values = dict(first.values)
         row.status = Record.Status.SETTLED
         row.settled_at = timezone.now()
         row.save(update_fields=["values", "status", "settled_at"])
-        archive.index_record(row)
-        dedup_actions.index_record(row)
+        settled.index(row)
         return
     row.in_sample = not differ
     row.status = Record.Status.ADJUDICATION
@@ -546,13 +574,18 @@ def settle(
                 decided_by=verifier,
                 decided_at=now,
             )
+            for wrong, keying in (
+                (first.values.get(key, "") != value, first),
+                (second.values.get(key, "") != value, second),
+            ):
+                if wrong:
+                    stats.erred(row.project_id, keying, key)
         row.values = values
         row.status = Record.Status.SETTLED
         row.settled_at = now
         row.verifier = verifier
         row.save(update_fields=["values", "status", "settled_at", "verifier"])
-        archive.index_record(row)
-        dedup_actions.index_record(row)
+        settled.index(row)
         audit(
             "registers.record_settled",
             request=request,

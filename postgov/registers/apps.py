@@ -14,4 +14,6 @@ class RegistersConfig(AppConfig):
         "ocr_jobs",
         "archive",
         "dedup_actions",
+        "keying_modes",
+        "stats",
     )

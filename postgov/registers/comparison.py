@@ -3,10 +3,9 @@ agree: read-only, for the verifier's page and the project's table."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from postgov.registers.models import Decision, Keying, Record
+from postgov.registers.models import FieldCounter, Keying, Record
 
 
 def entries(record: Record) -> tuple[Keying | None, Keying | None]:
@@ -38,7 +37,7 @@ class Tally:
     fields: int = 0
     agreed: int = 0
     errors: int = 0
-    records: set = field(default_factory=set)
+    records: int = 0
 
     @property
     def agreement(self) -> float | None:
@@ -47,38 +46,33 @@ class Tally:
 
 def agreement_tables(project) -> tuple[list[Tally], list[Tally]]:
     """(per operator, per field): fields compared, how many the two entries agreed on, and
-    errors the verifier attributed."""
+    errors attributed (by verifiers' decisions and immediate re-keys), read from the
+    stored counters (`registers.stats`). A field's pair counts once per operator in the
+    counters, so per field the comparisons are halved."""
     operators: dict[int, Tally] = {}
     by_field: dict[str, Tally] = {}
-    pairs: dict[int, dict[int, Keying]] = defaultdict(dict)
-    for keying in Keying.objects.filter(
-        record__project=project, status=Keying.Status.SUBMITTED
-    ).select_related("operator", "record__schema"):
-        pairs[keying.record_id][keying.slot] = keying
-    for pair in pairs.values():
-        if len(pair) != 2:
+    order = [
+        f["key"] for f in (project.current_schema().fields if project.current_schema() else [])
+    ]
+    for counter in FieldCounter.objects.filter(project=project).select_related("operator"):
+        who = operators.setdefault(
+            counter.operator_id, Tally(counter.operator.full_name or counter.operator.username)
+        )
+        if not counter.field_key:
+            who.records += counter.compared
             continue
-        schema = pair[1].record.schema.fields
-        for f in schema:
-            key = f["key"]
-            same = pair[1].values.get(key, "") == pair[2].values.get(key, "")
-            tally = by_field.setdefault(key, Tally(key))
-            tally.fields += 1
-            tally.agreed += same
-            for keying in pair.values():
-                who = operators.setdefault(
-                    keying.operator_id, Tally(keying.operator.full_name or keying.operator.username)
-                )
-                who.fields += 1
-                who.agreed += same
-                who.records.add(keying.record_id)
-    for decision in Decision.objects.filter(record__project=project):
-        for wrong, operator_id in (
-            (decision.wrong_1, decision.operator_1_id),
-            (decision.wrong_2, decision.operator_2_id),
-        ):
-            if wrong and operator_id in operators:
-                operators[operator_id].errors += 1
-            if wrong and decision.field_key in by_field:
-                by_field[decision.field_key].errors += 1
-    return sorted(operators.values(), key=lambda t: t.name), list(by_field.values())
+        who.fields += counter.compared
+        who.agreed += counter.agreed
+        who.errors += counter.errors
+        tally = by_field.setdefault(counter.field_key, Tally(counter.field_key))
+        tally.fields += counter.compared
+        tally.agreed += counter.agreed
+        tally.errors += counter.errors
+    for tally in by_field.values():
+        tally.fields //= 2
+        tally.agreed //= 2
+    rank = {key: i for i, key in enumerate(order)}
+    return (
+        sorted(operators.values(), key=lambda t: t.name),
+        sorted(by_field.values(), key=lambda t: (rank.get(t.name, len(rank)), t.name)),
+    )

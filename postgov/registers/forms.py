@@ -26,7 +26,10 @@ class ProjectForm(StyledFormMixin, forms.Form):
         label=_("Keying mode"),
         choices=Project.KeyingMode.choices,
         initial=Project.KeyingMode.BLIND_DOUBLE,
-        help_text=_("Only blind double keying is served for now; the others are kept for later."),
+        help_text=_(
+            "Immediate verification: the second operator keys again each field that differs "
+            "from the first entry. Sample: one entry, and the share below is keyed twice."
+        ),
     )
     sample_percent = forms.IntegerField(
         label=_("Quality sample (%)"), min_value=0, max_value=100, initial=5

@@ -22,7 +22,7 @@ class Project(models.Model):
 
     class KeyingMode(models.TextChoices):
         BLIND_DOUBLE = "blind_double", _("Blind double keying")
-        # Stored as settings for later; only blind double keying is served today.
+        # registers/keying_modes.py serves the two other modes.
         SAMPLE_DOUBLE = "sample_double", _("Double keying of a sample")
         IMMEDIATE = "immediate", _("Immediate verification")
 
@@ -413,3 +413,85 @@ class DuplicateDecision(models.Model):
 
     class Meta:
         ordering = ["candidate", "-decided_at", "-pk"]
+
+
+# -- keying modes, operator effort and stored counters --------------------------------------
+
+
+class KeyingEffort(models.Model):
+    """What one keying cost its operator, as the keying page reports it field by field:
+    keys pressed, time keying and time paused (no key for longer than the page's pause
+    threshold)."""
+
+    keying = models.OneToOneField(Keying, models.CASCADE, primary_key=True, related_name="effort")
+    keystrokes = models.PositiveIntegerField(default=0)
+    active_seconds = models.FloatField(default=0)
+    paused_seconds = models.FloatField(default=0)
+
+
+class Rekey(models.Model):
+    """Immediate verification: a field the second operator keyed differently from the first
+    entry, which they were asked to key again from the scan without seeing the first entry.
+    Their second try is their decision; the wrong_ flags say who erred, once settled."""
+
+    keying = models.ForeignKey(Keying, models.CASCADE, related_name="rekeys")
+    field_key = models.CharField(max_length=50)
+    first_entry = models.TextField(blank=True)  # what the first operator keyed
+    first_try = models.TextField(blank=True)
+    second_try = models.TextField(null=True, blank=True)
+    wrong_1 = models.BooleanField(default=False)
+    wrong_2 = models.BooleanField(default=False)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["keying", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["keying", "field_key"], name="registers_one_rekey")
+        ]
+
+    @property
+    def matched_first_entry(self) -> bool:
+        return self.second_try is not None and self.second_try == self.first_entry
+
+
+class FieldCounter(models.Model):
+    """Running agreement counts of one operator on one field of a project, kept in the
+    transaction that compares or decides, so the project page reads them instead of
+    comparing every pair again. The row with an empty field_key counts the operator's
+    compared records."""
+
+    project = models.ForeignKey(Project, models.CASCADE, related_name="+")
+    operator = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    field_key = models.CharField(max_length=50, blank=True)
+    compared = models.PositiveIntegerField(default=0)
+    agreed = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "operator", "field_key"], name="registers_one_field_counter"
+            )
+        ]
+
+
+class OperatorDay(models.Model):
+    """One operator's work on a project on one day (the day each keying was submitted):
+    records, keys, time keying and paused, and the errors later found in that work."""
+
+    project = models.ForeignKey(Project, models.CASCADE, related_name="+")
+    operator = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    day = models.DateField()
+    records = models.PositiveIntegerField(default=0)
+    keystrokes = models.PositiveIntegerField(default=0)
+    active_seconds = models.FloatField(default=0)
+    paused_seconds = models.FloatField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day", "operator"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "operator", "day"], name="registers_one_operator_day"
+            )
+        ]

@@ -20,7 +20,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from postgov.audit.actions import record as audit
 from postgov.identity.access import Access, role_required
 from postgov.places.models import Province
-from postgov.registers import actions, comparison, jobs, schemas, search, sources
+from postgov.registers import (
+    actions,
+    comparison,
+    jobs,
+    keying_modes,
+    schemas,
+    search,
+    sources,
+    stats,
+)
 from postgov.registers.fields import check_record, shown
 from postgov.registers.forms import MemberForm, ProjectForm, SchemaForm, UploadForm
 from postgov.registers.models import (
@@ -110,6 +119,7 @@ def project(request, pk: int):
     labels = {f["key"]: localised(f["label"]) for f in (schema.fields if schema else [])}
     for tally in by_field:
         tally.name = labels.get(tally.name, tally.name)
+    only_me = None if held & {Role.MANAGER, Role.VERIFIER} else request.user.pk
     counts = {status: 0 for status in Record.Status.values}
     for status in project.records.values_list("status", flat=True):
         counts[status] += 1
@@ -127,6 +137,10 @@ def project(request, pk: int):
             "jobs": project.jobs.order_by("-created_at")[:10],
             "operators": operators,
             "by_field": by_field,
+            # Managers and verifiers see every operator's work; an operator sees their own.
+            "operator_totals": stats.operator_totals(project, operator_id=only_me),
+            "operator_days": stats.operator_days(project, operator_id=only_me),
+            "pause_seconds": stats.PAUSE_SECONDS,
             "member_form": MemberForm(),
             "open_duplicates": DuplicateCandidate.objects.filter(
                 project=project, status=DuplicateCandidate.Status.OPEN
@@ -265,14 +279,16 @@ def _own_keying(request, pk: int) -> Keying:
 
 
 def _keying_rows(keying: Keying, errors: dict) -> list[dict]:
+    again = keying_modes.pending_keys(keying)
     return [
         {
             "field": f,
             "key": f["key"],
             "label": localised(f["label"]),
             "help": localised(f.get("help", "")),
-            "value": keying.values.get(f["key"], ""),
-            "error": errors.get(f["key"], ""),
+            "value": "" if f["key"] in again else keying.values.get(f["key"], ""),
+            "error": errors.get(f["key"], "")
+            or (keying_modes.differs_message() if f["key"] in again else ""),
             "choices": [
                 (c["value"], localised(c.get("label", c["value"]))) for c in f.get("choices", [])
             ],
@@ -309,6 +325,14 @@ def keying(request, pk: int):
     )
 
 
+def _number(text: str | None) -> int:
+    """A count the keying page reports; anything else counts as nothing."""
+    try:
+        return max(0, int(str(text or "0")[:12]))
+    except ValueError:
+        return 0
+
+
 @require_POST
 @role_required()
 def keying_field(request, pk: int):
@@ -316,13 +340,22 @@ def keying_field(request, pk: int):
     key = request.POST.get("key", "")
     try:
         checked = actions.save_value(
-            keying.pk, key, request.POST.get("value", ""), operator=request.user
+            keying.pk,
+            key,
+            request.POST.get("value", ""),
+            operator=request.user,
+            keystrokes=_number(request.POST.get("keystrokes")),
+            active=_number(request.POST.get("active_ms")) / 1000,
+            paused=_number(request.POST.get("paused_ms")) / 1000,
         )
     except actions.KeyingClosed as exc:
         return JsonResponse({"saved": False, "closed": str(exc)}, status=409)
     except KeyError:
         return JsonResponse({"saved": False, "error": _("Unknown field.")}, status=400)
-    return JsonResponse({"saved": True, "value": checked.value, "error": checked.error})
+    answer = {"saved": True, "value": checked.value, "error": checked.error}
+    if key in keying_modes.pending_keys(keying):
+        answer["again"] = True  # to be keyed again: the page empties the field
+    return JsonResponse(answer)
 
 
 @require_POST
@@ -331,7 +364,17 @@ def keying_submit(request, pk: int):
     keying = _own_keying(request, pk)
     values = {f["key"]: request.POST.get(f["key"], "") for f in keying.record.schema.fields}
     try:
-        errors = actions.submit_keying(keying.pk, values, operator=request.user, request=request)
+        errors = actions.submit_keying(
+            keying.pk,
+            values,
+            operator=request.user,
+            request=request,
+            effort=(
+                _number(request.POST.get("keystrokes")),
+                _number(request.POST.get("active_ms")) / 1000,
+                _number(request.POST.get("paused_ms")) / 1000,
+            ),
+        )
     except actions.KeyingClosed as exc:
         messages.error(request, str(exc))
         return redirect("registers:project", keying.record.project_id)

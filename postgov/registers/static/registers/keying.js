@@ -32,6 +32,25 @@
   var csrf = document.querySelector("input[name=csrfmiddlewaretoken]");
   var pending = 0;
 
+  // -- effort: keys and time, reported with each field saved -----------------------------
+  // No key for longer than PAUSE_MS is a pause (registers/stats.py PAUSE_SECONDS).
+  var PAUSE_MS = 30000;
+  var effort = { keys: 0, active: 0, paused: 0, at: Date.now() };
+  function tick() {
+    var now = Date.now();
+    var gap = now - effort.at;
+    if (gap > PAUSE_MS) effort.paused += gap; else effort.active += gap;
+    effort.at = now;
+  }
+  function takeEffort() {
+    tick();
+    var taken = { keystrokes: effort.keys, active_ms: Math.round(effort.active),
+                  paused_ms: Math.round(effort.paused) };
+    effort.keys = 0; effort.active = 0; effort.paused = 0;
+    return taken;
+  }
+  var MODIFIERS = ["Shift", "Control", "Alt", "Meta", "CapsLock", "Tab"];
+
   function say(text) { if (state) state.textContent = text; }
 
   function showError(input, message) {
@@ -57,6 +76,8 @@
     var body = new FormData();
     body.append("key", input.dataset.key);
     body.append("value", sent);
+    var spent = takeEffort();
+    Object.keys(spent).forEach(function (name) { body.append(name, spent[name]); });
     return fetch(form.dataset.fieldUrl, {
       method: "POST",
       body: body,
@@ -68,7 +89,14 @@
       pending -= 1;
       if (data.closed) { closeKeying(data.closed); return; }
       if (data.saved) input.dataset.saved = sent;
-      if (input.value === sent) showError(input, data.error);
+      if (data.again && input.value === sent) {
+        // Key it again from the scan: the first try goes, the first entry is not shown.
+        input.value = "";
+        input.dataset.saved = "";
+        input.dataset.queued = "";
+        showError(input, data.error);
+        input.focus();
+      } else if (input.value === sent) showError(input, data.error);
       say(pending ? "…" : "✓");
     }).catch(function () {
       pending -= 1;
@@ -87,6 +115,16 @@
   }
 
   if (form) {
+    form.addEventListener("keydown", function (event) {
+      if (MODIFIERS.indexOf(event.key) === -1) { effort.keys += 1; tick(); }
+    });
+    form.addEventListener("submit", function () {
+      var spent = takeEffort();
+      Object.keys(spent).forEach(function (name) {
+        var box = form.querySelector("input[name=" + name + "]");
+        if (box) box.value = spent[name];
+      });
+    });
     var inputs = Array.prototype.slice.call(form.querySelectorAll("[data-key]"));
     inputs.forEach(function (input, index) {
       input.dataset.saved = input.value;
