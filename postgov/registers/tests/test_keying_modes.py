@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from postgov.registers import actions, comparison, keying_modes, stats
-from postgov.registers.models import Keying, Project, Record, Rekey
+from postgov.registers.models import BlockingKey, Keying, Project, Record, RecordIndex, Rekey
 from postgov.registers.tests.conftest import GOOD, png_file
 
 pytestmark = pytest.mark.clock
@@ -149,3 +149,19 @@ def test_a_project_switched_to_immediate_compares_entries_already_open(project, 
     assert actions.submit_keying(first.pk, GOOD, operator=world.clerk_a) == {}
     assert Record.objects.get(pk=first.record_id).status == Record.Status.SETTLED
     assert stats.recount(project) == stats.stored(project)
+
+
+@pytest.mark.parametrize("mode", [Project.KeyingMode.SAMPLE_DOUBLE, Project.KeyingMode.IMMEDIATE])
+def test_a_record_settled_by_either_mode_is_searchable_and_checked_for_duplicates(
+    project, world, batch, mode
+):
+    _mode(project, mode)
+    first = actions.next_keying(project, world.clerk_a)
+    actions.submit_keying(first.pk, GOOD, operator=world.clerk_a)
+    if mode == Project.KeyingMode.IMMEDIATE:
+        second = actions.next_keying(project, world.clerk_b)
+        actions.submit_keying(second.pk, GOOD, operator=world.clerk_b)
+    row = Record.objects.get(pk=first.record_id)
+    assert row.status == Record.Status.SETTLED
+    assert RecordIndex.objects.filter(record=row).exists()
+    assert BlockingKey.objects.filter(record=row).exists()
