@@ -4,8 +4,9 @@ pickups, and the steps that went without a signature."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -19,7 +20,13 @@ from django.utils.translation import gettext as _
 from postgov.audit.actions import record
 from postgov.catalog.models import Procedure
 from postgov.delivery import scheduling, serials
-from postgov.delivery.models import MissingSignature, PickupAttempt, PickupBooking, PostalItem
+from postgov.delivery.models import (
+    MissingSignature,
+    PickupAttempt,
+    PickupBooking,
+    PostalItem,
+    ProofOfDelivery,
+)
 from postgov.delivery.signatures import Unsigned
 from postgov.identity.models import Role, User
 from postgov.lib import tracking_links
@@ -417,6 +424,49 @@ def signature_or_reason(
     if len(" ".join(unsigned.note.split())) < 5:
         raise SignatureMissing(_("Say what happened: why there is no signature on the screen."))
     return Unsigned(unsigned.reason, " ".join(unsigned.note.split())[:300])
+
+
+class RecipientProof(Protocol):
+    recipient_name: str
+    id_last4: str
+    relation: str
+    relation_note: str
+    signature: bytes | None
+    unsigned: Unsigned | None
+
+
+@dataclass(frozen=True)
+class CheckedRecipient:
+    name: str
+    # The applicant takes it themselves: their four digits can be checked.
+    is_applicant: bool
+    # Why there is no signature on the screen (None when signed).
+    unsigned: Unsigned | None
+
+
+def check_recipient(proof: RecipientProof) -> CheckedRecipient:
+    """The proof a recipient gives for any item the post delivers, checked the same way:
+    their name, the last four digits of their own ID card, their relation to the applicant
+    (with a note when not the applicant), and their signature or why not. Raises
+    SignatureMissing with what to put right."""
+    name = " ".join((proof.recipient_name or "").split())[:200]
+    if len(name) < 2:
+        raise SignatureMissing(_("Write the recipient's full name."))
+    if not (len(proof.id_last4) == 4 and proof.id_last4.isdigit()):
+        raise SignatureMissing(_("Enter the last 4 digits of the recipient's own ID card."))
+    if proof.relation not in ProofOfDelivery.Relation.values:
+        raise SignatureMissing(_("Say who the recipient is to the applicant."))
+    is_applicant = proof.relation == ProofOfDelivery.Relation.SELF
+    if not is_applicant and not proof.relation_note.strip():
+        raise SignatureMissing(
+            _("The recipient is not the applicant: note the relation and the proof seen.")
+        )
+    unsigned = signature_or_reason(
+        proof.signature,
+        proof.unsigned,
+        _("The recipient signs on the screen. If they cannot, choose why and say what happened."),
+    )
+    return CheckedRecipient(name, is_applicant, unsigned)
 
 
 def record_missing_signature(

@@ -16,9 +16,9 @@ from postgov.audit.actions import record
 from postgov.delivery.actions import (
     SignatureMissing,
     can_manage_pickups,
+    check_recipient,
     postmen_of,
     record_missing_signature,
-    signature_or_reason,
 )
 from postgov.delivery.models import DeliveryAttempt, MissingSignature, PostalItem, ProofOfDelivery
 from postgov.delivery.signatures import Unsigned
@@ -247,29 +247,11 @@ def deliver(
     ID card (checked against the applicant's when the recipient is the applicant), their
     relation to the applicant when not the applicant, and their signature — or the reason
     they could not sign on the screen, which a supervisor reviews."""
-    name = " ".join((proof.recipient_name or "").split())[:200]
-    if len(name) < 2:
-        raise TransitionError(_("Write the recipient's full name."))
-    if not (len(proof.id_last4) == 4 and proof.id_last4.isdigit()):
-        raise TransitionError(_("Enter the last 4 digits of the recipient's own ID card."))
-    if proof.relation not in ProofOfDelivery.Relation.values:
-        raise TransitionError(_("Say who the recipient is to the applicant."))
-    applicant = proof.relation == ProofOfDelivery.Relation.SELF
-    if not applicant and not proof.relation_note.strip():
-        raise TransitionError(
-            _("The recipient is not the applicant: note the relation and the proof seen.")
-        )
     try:
-        unsigned = signature_or_reason(
-            proof.signature,
-            proof.unsigned,
-            _(
-                "The recipient signs on the screen. If they cannot, choose why and say what "
-                "happened."
-            ),
-        )
+        checked = check_recipient(proof)
     except SignatureMissing as exc:
         raise TransitionError(str(exc)) from exc
+    name, applicant, unsigned = checked.name, checked.is_applicant, checked.unsigned
     place = proof.place or Place()
     with transaction.atomic():
         dossier = lock_one(Dossier, dossier_id)

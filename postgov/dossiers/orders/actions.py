@@ -28,10 +28,10 @@ from postgov.audit.actions import record
 from postgov.catalog.models import Procedure
 from postgov.delivery.actions import (
     SignatureMissing,
+    check_recipient,
     next_item_ids,
     record_missing_signature,
     serving_point,
-    signature_or_reason,
 )
 from postgov.delivery.models import DeliveryAttempt, MissingSignature, PostalItem, ProofOfDelivery
 from postgov.dossiers.clock import Calendars
@@ -501,30 +501,11 @@ def deliver(
     """Hand the result over against the same proof as a counter dossier's: who took it,
     the last four digits of their card (checked when the agency gave the recipient's),
     their signature or why not; and the money collected on delivery, to the last đồng."""
-    name = " ".join((proof.recipient_name or "").split())[:200]
-    if len(name) < 2:
-        raise OrderError("invalid", _("Write the recipient's full name."))
-    if not (len(proof.id_last4) == 4 and proof.id_last4.isdigit()):
-        raise OrderError("invalid", _("Enter the last 4 digits of the recipient's own ID card."))
-    if proof.relation not in ProofOfDelivery.Relation.values:
-        raise OrderError("invalid", _("Say who the recipient is to the applicant."))
-    is_self = proof.relation == ProofOfDelivery.Relation.SELF
-    if not is_self and not proof.relation_note.strip():
-        raise OrderError(
-            "invalid",
-            _("The recipient is not the applicant: note the relation and the proof seen."),
-        )
     try:
-        unsigned = signature_or_reason(
-            proof.signature,
-            proof.unsigned,
-            _(
-                "The recipient signs on the screen. If they cannot, choose why and say what "
-                "happened."
-            ),
-        )
+        checked = check_recipient(proof)
     except SignatureMissing as exc:
         raise OrderError("invalid", str(exc)) from exc
+    name, is_self, unsigned = checked.name, checked.is_applicant, checked.unsigned
     with transaction.atomic():
         order = lock_one(PostalOrder, order_id)
         if is_self and order.recipient_id_last4 and order.recipient_id_last4 != proof.id_last4:
