@@ -53,14 +53,17 @@ def procedure_choices_by_ids(ids: list[int]) -> list[Procedure]:
 
 def frequent_procedures(point_id: int) -> list[Procedure]:
     """This point's most frequent procedures of the last 60 days (cached for ten minutes
-    in the shared cache), topped up with others in force so the list is never empty."""
+    in the shared cache), topped up with others in force so the list is never empty.
+    Practice dossiers of the training mode do not count."""
     key = f"intake:frequent:{point_id}"
     ids = cache.get(key)
     if ids is None:
         since = timezone.now() - timedelta(days=60)
         ids = list(
             ProcedureVersion.objects.filter(
-                dossiers__receiving_point_id=point_id, dossiers__created_at__gte=since
+                dossiers__receiving_point_id=point_id,
+                dossiers__created_at__gte=since,
+                dossiers__practice=False,
             )
             .values("procedure_id")
             .annotate(n=Count("dossiers"))

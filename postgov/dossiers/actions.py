@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -15,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from postgov.audit.actions import chained_at_end, record
-from postgov.dossiers.models import Dossier, DossierEvent
+from postgov.dossiers.models import Dossier, DossierEvent, Scan
 from postgov.dossiers.workflow import (
     STATES,
     SYSTEM,
@@ -250,18 +251,27 @@ def note_tracking_anomaly(misses: int) -> None:
     )
 
 
+def _remove_files(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
+
+
 def delete_practice(class_id: int, *, actor: Any, request: HttpRequest | None = None) -> int:
     """Delete a training class's practice dossiers with their events and checklists
-    (decision 0019): practice work leaves no row behind when a class starts again. Only
-    rows marked practice are touched. Returns how many dossiers went."""
+    (decision 0019): practice work leaves no row and no scanned page behind when a class
+    starts again. Only rows marked practice are touched. Returns how many dossiers went."""
     with transaction.atomic():
         practice = Dossier.objects.filter(practice=True, practice_class_id=class_id)
         ids = list(practice.values_list("pk", flat=True))
         codes = sorted(c for c in practice.values_list("code", flat=True) if c)
         if not ids:
             return 0
+        scans = Scan.objects.filter(dossier_id__in=ids, dossier__practice=True)
+        files = [name for name in scans.values_list("file", flat=True) if name]
         DossierEvent.objects.filter(dossier_id__in=ids, dossier__practice=True).delete()
         Dossier.objects.filter(pk__in=ids, practice=True).delete()
+        # Files are removed only once the rows are gone for good: a rollback keeps both.
+        transaction.on_commit(lambda: _remove_files(files))
         record(
             "dossier.practice_deleted",
             request=request,

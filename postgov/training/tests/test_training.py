@@ -7,11 +7,15 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
 from postgov.audit.models import AuditEvent
+from postgov.catalog import catalog_access
 from postgov.delivery.models import PostalItem
 from postgov.dossiers.actions import TransitionError, perform, visible_dossiers
 from postgov.dossiers.models import DailySequence, Dossier, DossierEvent
@@ -29,7 +33,7 @@ from postgov.training import actions
 from postgov.training.models import Mistake, PracticeCase, TrainingClass
 from postgov.training.scenarios import SCRIPTS, MistakeKind, ScenarioKind
 from tests.clients import PostGovClient
-from tests.factories import make_dossier
+from tests.factories import make_dossier, make_procedure
 
 pytestmark = pytest.mark.clock
 
@@ -295,6 +299,33 @@ def test_reset_deletes_the_class_practice_and_nothing_real(as_trainee, client, w
     assert AuditEvent.objects.filter(action="dossier.practice_deleted").exists()
 
 
+def test_reset_removes_the_practice_scans_from_storage(
+    client, world, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    training_class = open_class(world)
+    practice = make_dossier(world, practice=True, practice_class_id=training_class.pk)
+    real = make_dossier(world)
+    kept, gone = (
+        dossier.scans.create(
+            file=ContentFile(b"%PDF-1.7", name="scan.pdf"),
+            content_type="application/pdf",
+            size=8,
+            sha256="0" * 64,
+            uploaded_by=world.clerk_a,
+        )
+        for dossier in (real, practice)
+    )
+    assert default_storage.exists(gone.file.name)
+
+    client.force_login(world.supervisor_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("training:reset", args=[training_class.pk]))
+
+    assert not default_storage.exists(gone.file.name)
+    assert default_storage.exists(kept.file.name)
+
+
 def test_only_trainers_run_a_class_and_only_the_trainee_sees_a_case(
     client, world, version, clerk_b
 ):
@@ -346,3 +377,16 @@ def test_closing_the_class_ends_the_practice_switch(as_trainee, client, world, v
     assert 'id="training-banner"' not in page
     assert SESSION_KEY not in as_trainee.session
     assert TrainingClass.objects.get().closed_at is not None
+
+
+def test_practice_dossiers_do_not_make_a_procedure_frequent(world):
+    cache.clear()
+    practised = make_procedure("9.000001", "Thủ tục luyện tập")
+    real = make_procedure("9.000002", "Thủ tục thật")
+    for _ in range(3):
+        make_dossier(world, procedure_version=practised, practice=True)
+    make_dossier(world, procedure_version=real)
+
+    first = catalog_access.frequent_procedures(world.point_a.pk)[0]
+
+    assert first.pk == real.procedure_id
