@@ -221,11 +221,11 @@ def restore_backup(directory: Path, *, force: bool = False) -> RestoreReport:
             f"This backup is of a {manifest['engine']} database; this site uses {vendor}."
         )
     check_parts(directory, manifest)
-    tables = connection.introspection.table_names()
-    if tables and not force:
+    relations = _relations()
+    if relations and not force:
         raise BackupError(
-            f"The database is not empty ({len(tables)} tables). Restore into a new, empty "
-            "database, or pass --force to replace everything in it."
+            f"The database is not empty ({len(relations)} tables and sequences). Restore into "
+            "a new, empty database, or pass --force to replace everything in it."
         )
     media = Path(settings.MEDIA_ROOT)
     if not force and media.is_dir() and any(p.is_file() for p in media.rglob("*")):
@@ -235,8 +235,8 @@ def restore_backup(directory: Path, *, force: bool = False) -> RestoreReport:
         )
     dump = directory / DUMP_PARTS[vendor]
     if vendor == "postgresql":
-        if tables:
-            _drop_postgresql_tables(tables)
+        if relations:
+            _drop_postgresql_relations()
         connection.close()
         _run(
             ["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error"]
@@ -285,10 +285,40 @@ def table_counts() -> dict[str, int]:
         return counts
 
 
-def _drop_postgresql_tables(tables: list[str]) -> None:
-    quoted = ", ".join(connection.ops.quote_name(t) for t in tables)
+def _relations() -> list[str]:
+    """Tables, views and sequences of this database (PostgreSQL: of the current schema;
+    some sequences, like the S10 serials, belong to no table)."""
+    if connection.vendor == "sqlite":
+        return connection.introspection.table_names(include_views=True)
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {quoted} CASCADE")  # noqa: S608
+        cursor.execute(
+            "SELECT c.relname FROM pg_catalog.pg_class c "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'S')"
+        )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def _drop_postgresql_relations() -> None:
+    """Everything the schema holds, for --force: views, tables (with the sequences they own),
+    then the sequences left."""
+    kinds = (
+        ("VIEW", ["v"]),
+        ("MATERIALIZED VIEW", ["m"]),
+        ("TABLE", ["r", "p"]),
+        ("SEQUENCE", ["S"]),
+    )
+    with connection.cursor() as cursor:
+        for statement, relkinds in kinds:
+            cursor.execute(
+                "SELECT c.relname FROM pg_catalog.pg_class c "
+                "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = current_schema() AND c.relkind = ANY(%s)",
+                [relkinds],
+            )
+            names = [connection.ops.quote_name(row[0]) for row in cursor.fetchall()]
+            if names:
+                cursor.execute(f"DROP {statement} IF EXISTS {', '.join(names)} CASCADE")
 
 
 def _restore_sqlite(dump: Path) -> None:

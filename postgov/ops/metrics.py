@@ -182,7 +182,8 @@ class DatabaseCollector(Collector):
         yield past
 
 
-_database = CollectorRegistry(auto_describe=True)
+# Not described at registration: that would query the database while the apps load.
+_database = CollectorRegistry(auto_describe=False)
 _database.register(DatabaseCollector())
 
 

@@ -54,10 +54,10 @@ def backup(filled, media, tmp_path):
 
 
 def _empty_the_database() -> None:
-    tables = connection.introspection.table_names()
     if connection.vendor == "postgresql":
-        backups._drop_postgresql_tables(tables)
+        backups._drop_postgresql_relations()
         return
+    tables = connection.introspection.table_names()
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA foreign_keys = OFF")
         for table in tables:
@@ -93,7 +93,7 @@ def test_a_restore_into_an_empty_database_gives_back_every_row_and_file(backup, 
     before = table_counts()
     _empty_the_database()
     _empty_media(media)
-    assert connection.introspection.table_names() == []
+    assert backups._relations() == []
 
     report = restore_backup(directory)
 
