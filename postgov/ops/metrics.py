@@ -42,6 +42,10 @@ from prometheus_client.registry import Collector
 from postgov.audit.models import AuditEvent
 from postgov.dossiers.models import LegRecord
 
+if _shared := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # Each process writes its figures there from its first metric on.
+    os.makedirs(_shared, exist_ok=True)
+
 REQUESTS = Counter(
     "postgov_http_requests",
     "Requests answered, by route name, method and status code.",
