@@ -8,6 +8,7 @@ import logging
 import re
 from datetime import timedelta
 from ipaddress import ip_network
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -19,6 +20,7 @@ from django_tasks_db.models import DBTaskResult
 from postgov.dossiers.models import LegRecord
 from postgov.ops.logs import JsonFormatter, RequestIdFilter
 
+ROOT = Path(__file__).resolve().parents[3]
 METRICS = reverse("metrics")
 TOKEN = "a-scraper-token-of-at-least-32-characters"
 NOW = timezone.datetime(2026, 3, 10, 9, 0, tzinfo=timezone.get_fixed_timezone(7 * 60))
@@ -219,3 +221,21 @@ def test_an_id_number_in_a_request_is_not_logged(client, world, json_log):
     lines = json_log()
     assert any(line["logger"] == "postgov.request" for line in lines)
     assert ID_NUMBER not in json.dumps(lines, ensure_ascii=False)
+
+
+def test_the_grafana_dashboard_uses_only_metrics_that_exist(client, db, token):
+    dashboard = json.loads((ROOT / "deploy" / "grafana" / "postgov.json").read_text())
+    client.get(reverse("healthz"))
+    exposed = {
+        re.sub(r"_(bucket|count|sum|total|created)$", "", line.split()[2])
+        for line in _scrape(client).splitlines()
+        if line.startswith("# TYPE postgov_")
+    }
+    used = set()
+    for panel in dashboard["panels"]:
+        for target in panel["targets"]:
+            used |= {
+                re.sub(r"_(bucket|count|sum|total)$", "", name)
+                for name in re.findall(r"postgov_[a-z_]+", target["expr"])
+            }
+    assert used and used <= exposed, used - exposed
