@@ -176,13 +176,13 @@ class DatabaseCollector(Collector):
             "Open SLA legs whose deadline has passed now, by leg.",
             labels=["segment"],
         )
-        for row in (
+        for segment, n in (
             LegRecord.objects.filter(ended_at__isnull=True, due_at__lt=now)
             .order_by()
-            .values("segment")
+            .values_list("segment")
             .annotate(n=Count("id"))
         ):
-            past.add_metric([row["segment"]], row["n"])
+            past.add_metric([segment], n)
         yield past
 
 
