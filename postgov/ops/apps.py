@@ -9,6 +9,7 @@ class OpsConfig(AppConfig):
     action_modules = ("actions",)
 
     def ready(self) -> None:
+        # Here, not at the top: the metrics module reads models, loaded only by now.
         from postgov.audit import registry
         from postgov.ops import metrics
 

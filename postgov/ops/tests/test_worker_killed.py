@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
@@ -67,7 +68,7 @@ def receiver():
     server.close()
 
 
-def _worker(tmp_path: Path) -> subprocess.Popen:
+def _worker() -> subprocess.Popen:
     db = connection.settings_dict
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
     url = (
@@ -78,7 +79,8 @@ def _worker(tmp_path: Path) -> subprocess.Popen:
         **os.environ,
         "POSTGOV_ENV": "development",
         "DATABASE_URL": url,
-        "POSTGOV_DATA_DIR": str(tmp_path),
+        # The same generated secrets: the webhook signing secrets are sealed under them.
+        "POSTGOV_DATA_DIR": str(settings.DATA_DIR),
         "OUTBOUND_ALLOW_PRIVATE": "true",
         "LOG_LEVEL": "WARNING",
     }
@@ -101,7 +103,7 @@ def _wait(condition, timeout: float, what: str) -> None:
         time.sleep(0.1)
 
 
-def test_a_killed_worker_loses_no_webhook_delivery(world, receiver, tmp_path):
+def test_a_killed_worker_loses_no_webhook_delivery(world, receiver):
     endpoint, _secret = create_webhook(world.agency_a, receiver.url)
     with transaction.atomic():
         ids = []
@@ -113,7 +115,7 @@ def test_a_killed_worker_loses_no_webhook_delivery(world, receiver, tmp_path):
             record("test.delivery_queued", obj=delivery)
             ids.append(str(delivery.pk))
 
-    first = _worker(tmp_path)
+    first = _worker()
     try:
         # Killed while it is sending (each delivery takes the receiver 0.3 s).
         _wait(lambda: len(receiver.ids) >= 3, 120, "the first worker to start sending")
@@ -123,7 +125,7 @@ def test_a_killed_worker_loses_no_webhook_delivery(world, receiver, tmp_path):
     sent_by_the_first = len(set(receiver.ids))
     assert sent_by_the_first < DELIVERIES
 
-    second = _worker(tmp_path)
+    second = _worker()
     try:
         _wait(
             lambda: not DBTaskResult.objects.filter(status=TaskResultStatus.READY).exists(),
