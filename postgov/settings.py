@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from ipaddress import ip_network
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -77,6 +78,7 @@ INSTALLED_APPS = [
     "postgov.exchange",
     "postgov.reports",
     "postgov.training",
+    "postgov.ops",
     # The project package itself: shared templates, static files, translations, commands.
     "postgov",
     # Only for its templates and static files: the API docs page serves Swagger UI from this
@@ -93,6 +95,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every response, redirects and refusals included, gets its request id, is
+    # counted in the metrics and leaves one log line.
+    "postgov.ops.middleware.RequestObservationMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "postgov.lib.transport.StrictTransportSecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -261,6 +266,8 @@ if env_bool("BEHIND_TLS_PROXY", False):
     # plain http to https (without the header this would redirect forever).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
+    # Probes and the metrics scraper talk to the web node directly, over plain http.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 # HSTS in production, with or without BEHIND_TLS_PROXY: production is only ever served
 # over https, and a browser that once saw the site must never be talked into plain http
 # again (a downgrade on a café's network). Sent on every response
@@ -416,16 +423,53 @@ SMS_GATEWAY = env_str("SMS_GATEWAY", "console")
 SMS_HTTP_URL = env_outbound_url("SMS_HTTP_URL", "", allow_private=OUTBOUND_ALLOW_PRIVATE)
 SMS_HTTP_TOKEN = env_str("SMS_HTTP_TOKEN", "")
 
+# Logs: one JSON object a line in production (LOG_FORMAT=json), each with the request's id
+# (postgov/ops/logs.py); plain lines in development unless asked.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEV else "json")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use plain or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "postgov.ops.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "postgov.ops.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.server": {"level": "WARNING" if TESTING else "INFO"},
+        # One line a request; gunicorn's access log says the same without the id.
+        "postgov.request": {
+            "level": "WARNING" if TESTING else env_str("REQUEST_LOG_LEVEL", "INFO")
+        },
     },
 }
+
+# Prometheus metrics at /metrics (postgov/ops/metrics.py): for a scraper sending
+# `Authorization: Bearer <METRICS_TOKEN>`, or connecting directly (not through a proxy)
+# from one of METRICS_ALLOWED_NETWORKS (comma-separated, e.g. 10.0.5.0/24). Neither set:
+# the page does not exist. Never open to the public.
+METRICS_TOKEN = (
+    env_secret("METRICS_TOKEN")
+    if env_str("METRICS_TOKEN", "") or env_str("METRICS_TOKEN_FILE", "")
+    else ""
+)
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("METRICS_TOKEN: give a token of at least 32 characters.")
+try:
+    METRICS_ALLOWED_NETWORKS = [
+        ip_network(value, strict=False) for value in env_list("METRICS_ALLOWED_NETWORKS", [])
+    ]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {exc}") from None
 
 # UPU S10 item IDs: a service indicator from the operator's reserved domestic range.
 S10_SERVICE_INDICATOR = env_str("S10_SERVICE_INDICATOR", "HC")

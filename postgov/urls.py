@@ -6,11 +6,14 @@ from postgov import error_pages, health, home
 from postgov.api import api
 from postgov.exchange import portal_simulator
 from postgov.identity.views.auth import admin_login
+from postgov.ops.views import metrics_view
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # For Prometheus only: a bearer token or an allowed network (docs/operations.md).
+    path("metrics", metrics_view, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("postgov.identity.urls")),
     path("accounts/me/", include("postgov.citizen_urls")),

@@ -24,7 +24,7 @@ from postgov.dossiers.legs import flag_due_legs
 from postgov.dossiers.models import LegRecord
 from postgov.dossiers.orders.workflow import ORDER_SEGMENT_BY_NAME
 from postgov.dossiers.workflow import SEGMENT_BY_NAME, Leg
-from postgov.exchange import idempotency, portal
+from postgov.exchange import idempotency, portal, webhooks
 from postgov.identity.models import AGENCY_ROLES, POINT_ROLES, Role, RoleAssignment
 from postgov.notify.actions import purge_attachments, queue_message
 
@@ -111,6 +111,7 @@ def housekeeping(now: datetime) -> dict:
         "idempotency_keys_purged": idempotency.purge(now),
         "message_attachments_purged": purge_attachments(now),
         "portal_dossiers_requeued": portal.retry_pending(),
+        "webhook_deliveries_requeued": webhooks.retry_stranded(),
     }
 
 

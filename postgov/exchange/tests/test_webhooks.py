@@ -147,3 +147,33 @@ def test_a_delivery_claimed_by_another_worker_is_left_alone(world, receiver):
     )
     assert webhooks.deliver_webhook.call(delivery.pk) == "being sent by another worker"
     assert receiver.received == []
+
+
+def test_deliveries_whose_worker_died_are_queued_again(world, receiver, monkeypatch):
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from django.utils import timezone
+
+    queued = []
+    monkeypatch.setattr(webhooks, "deliver_webhook", SimpleNamespace(enqueue=queued.append))
+    endpoint, _secret = create_webhook(world.agency_a, receiver.url)
+    now = timezone.now()
+
+    def delivery(**fields):
+        return WebhookDelivery.objects.create(
+            endpoint=endpoint, event_type="dossier.updated", payload="{}", **fields
+        ).pk
+
+    lost = delivery()  # its task was taken by a worker that died before sending
+    cut = delivery(sending_until=now - timedelta(seconds=1))  # died while sending
+    sending = delivery(sending_until=now + timedelta(seconds=20))  # a live worker sends it
+    retry = delivery(status="retrying", next_attempt_at=now - timedelta(minutes=10))
+    planned = delivery(status="retrying", next_attempt_at=now + timedelta(minutes=10))
+    delivery(status="delivered")
+    WebhookDelivery.objects.filter(pk=lost).update(created_at=now - timedelta(minutes=6))
+    fresh = delivery()  # just queued: its task is waiting
+
+    assert webhooks.retry_stranded() == 3
+    assert sorted(queued) == sorted([lost, cut, retry])
+    assert not {sending, planned, fresh} & set(queued)
