@@ -484,7 +484,15 @@ def failed_attempt(
             note=note,
         )
         if action_code == DeliveryAttempt.Next.HOLD:
-            step(order_id, "hold", actor=user, access=access, request=request)
+            # The recipient hears of it once, in the failed attempt's message.
+            step(
+                order_id,
+                "hold",
+                actor=user,
+                access=access,
+                request=request,
+                details={"after_attempt": True},
+            )
         elif action_code == DeliveryAttempt.Next.RETURN:
             step(order_id, "return", actor=user, access=access, request=request, note=note)
     return attempt
