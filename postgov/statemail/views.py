@@ -32,6 +32,9 @@ from postgov.statemail.models import Clearance, CustodyEvent, Item, Level, maske
 
 POINT_STAFF = tuple(sorted(POINT_ROLES))
 GRANTERS = (Role.SUPERVISOR, Role.PROVINCIAL_ADMIN, Role.NATIONAL_ADMIN)
+# The hand-over and the delivery forms share a page and both name the guard: their fields
+# need ids of their own for the labels to find them.
+OFFER_IDS = "offer_%s"
 
 
 def _refused(request, level: str, what: str, item_id: int | None = None):
@@ -165,7 +168,7 @@ def _item_context(request, item: Item, **forms) -> dict:
         "open_incident": open_incident,
         "may_withdraw": item.holder_id == me and item.state == Item.State.OFFERED,
         "offer_form": forms.get("offer_form")
-        or (OfferForm(takers=_takers(item)) if holding else None),
+        or (OfferForm(takers=_takers(item), auto_id=OFFER_IDS) if holding else None),
         "take_form": forms.get("take_form")
         or (TakeForm() if item.offered_to_id == me and item.state == "offered" else None),
         "deliver_form": forms.get("deliver_form")
@@ -223,7 +226,7 @@ def _step(request, item: Item, form_name: str, form, run, done: str):
 @require_POST
 def offer(request, pk: int):
     found = _item(request, pk)
-    form = OfferForm(request.POST, takers=_takers(found))
+    form = OfferForm(request.POST, takers=_takers(found), auto_id=OFFER_IDS)
     return _step(
         request,
         found,

@@ -62,10 +62,12 @@ def test_accept_hand_over_deliver_and_a_refused_scan(
         item = Item.objects.get()
         assert item.mark == "B" and item.guard_requested
 
-        clerk.get_by_label("Bàn giao cho").select_option(str(world.postman_a.pk))
-        clerk.get_by_label("Nơi giao nhận").fill("Bưu điện Đông Hà, quầy 2")
-        clerk.get_by_label("Người áp tải đi kèm").fill("Võ Văn An")
-        clerk.get_by_label("Số định danh người áp tải (đã đối chiếu trên thẻ)").fill(GUARD_ID)
+        # The holder's page has the hand-over and the delivery forms: each names a guard.
+        offer = clerk.locator("form[action$='/offer/']")
+        offer.get_by_label("Bàn giao cho").select_option(str(world.postman_a.pk))
+        offer.get_by_label("Nơi giao nhận").fill("Bưu điện Đông Hà, quầy 2")
+        offer.get_by_label("Người áp tải đi kèm").fill("Võ Văn An")
+        offer.get_by_label("Số định danh người áp tải (đã đối chiếu trên thẻ)").fill(GUARD_ID)
         clerk.get_by_role("button", name="Bàn giao").click()
         expect(clerk.locator(".alert-success")).to_contain_text("Bên giao đã ký")
 
@@ -86,12 +88,13 @@ def test_accept_hand_over_deliver_and_a_refused_scan(
         expect(postman.locator(".alert-success")).to_contain_text("Niêm phong đúng")
         expect(postman.get_by_test_id("guard").last).to_contain_text("Võ Văn An (••••••••1234)")
 
-        postman.get_by_label("Họ tên người nhận").fill("Lê Thị Hoa")
-        postman.get_by_label("Số định danh người nhận (đã đối chiếu trên thẻ)").fill("044190000456")
-        postman.get_by_label("Số niêm phong đọc được (phong bì ngoài)").fill("NP-7731")
+        deliver = postman.locator("form[action$='/deliver/']")
+        deliver.get_by_label("Họ tên người nhận").fill("Lê Thị Hoa")
+        deliver.get_by_label("Số định danh người nhận (đã đối chiếu trên thẻ)").fill("044190000456")
+        deliver.get_by_label("Số niêm phong đọc được (phong bì ngoài)").fill("NP-7731")
         # The guard of the last hand is written in already; both sign on the phone.
-        expect(postman.get_by_label("Người áp tải đi kèm")).to_have_value("Võ Văn An")
-        pads = postman.locator("[data-signature-pad]")
+        expect(deliver.get_by_label("Người áp tải đi kèm")).to_have_value("Võ Văn An")
+        pads = deliver.locator("[data-signature-pad]")
         expect(pads).to_have_count(2)
         sign(postman, pads.nth(0))
         sign(postman, pads.nth(1))
