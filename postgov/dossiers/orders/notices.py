@@ -5,8 +5,8 @@ attempt failed (and what happens next), it waits at the post office, it was deli
 Sent from the AFTER_ORDER_STEP hook, queued in the step's transaction, so nothing is sent
 for a step that rolls back. The message names the portal's dossier code the citizen
 knows and links to the tracking page on the order's code, which shows the postal steps
-only (an order has no tracking token). Practice work never reaches a phone:
-`queue_message` drops any message about a record marked practice."""
+only (an order has no tracking token). Training makes no orders; were an order ever
+practice work, `queue_message` drops any message about a record marked practice."""
 
 from __future__ import annotations
 
