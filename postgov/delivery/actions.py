@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -21,6 +22,7 @@ from postgov.audit.actions import record
 from postgov.catalog.models import Procedure
 from postgov.delivery import scheduling, serials
 from postgov.delivery.models import (
+    DeliveryAttempt,
     MissingSignature,
     PickupAttempt,
     PickupBooking,
@@ -508,6 +510,128 @@ def record_missing_signature(
             "manifest": manifest.code if manifest is not None else "",
         },
     )
+    return row
+
+
+# -- attempts and proof ----------------------------------------------------------------------
+# A counter dossier's result and a postal order's (decision 0016) are handed over the same
+# way: the owning action moves its dossier or order, then writes the attempt and the proof
+# here, in its transaction. Exactly one of `dossier` and `order` is given.
+
+
+@dataclass(frozen=True)
+class Spot:
+    """Where the postman stood (None when the phone gave no position)."""
+
+    latitude: float | None = None
+    longitude: float | None = None
+    accuracy_m: float | None = None
+
+
+def record_failed_attempt(
+    *,
+    item: PostalItem | None,
+    point_id: int,
+    user: User,
+    at: datetime,
+    reason_code: str,
+    action_code: str,
+    note: str = "",
+    spot: Spot | None = None,
+    dossier: Dossier | None = None,
+    order: PostalOrder | None = None,
+) -> DeliveryAttempt:
+    """A try at the door that did not end in a delivery, with its reason and next step."""
+    spot = spot or Spot()
+    return DeliveryAttempt.objects.create(
+        dossier=dossier,
+        order=order,
+        item=item,
+        postman=user,
+        service_point_id=point_id,
+        at=at,
+        delivered=False,
+        reason_code=reason_code,
+        action_code=action_code,
+        note=note.strip()[:300],
+        latitude=spot.latitude,
+        longitude=spot.longitude,
+    )
+
+
+def record_delivery(
+    proof: RecipientProof,
+    checked: CheckedRecipient,
+    *,
+    item: PostalItem | None,
+    point_id: int,
+    user: User,
+    at: datetime,
+    file_stem: str,
+    at_counter: bool = False,
+    spot: Spot | None = None,
+    photo: tuple[bytes, str] | None = None,
+    dossier: Dossier | None = None,
+    order: PostalOrder | None = None,
+    request: HttpRequest | None = None,
+) -> ProofOfDelivery:
+    """The successful attempt and its proof of delivery: who took it (`checked` by
+    `check_recipient`), whose card the four digits are from, the signature drawn on the
+    screen (or the reason there is none, for the supervisor of `point_id`) and the photo.
+    Files are named after `file_stem` (the dossier's or the order's code)."""
+    if (dossier is None) == (order is None):
+        raise ValueError("a delivery is of one dossier or one order")
+    spot = spot or Spot()
+    attempt = DeliveryAttempt.objects.create(
+        dossier=dossier,
+        order=order,
+        item=item,
+        postman=user,
+        service_point_id=point_id,
+        at=at,
+        delivered=True,
+        latitude=spot.latitude,
+        longitude=spot.longitude,
+    )
+    row = ProofOfDelivery(
+        dossier=dossier,
+        order=order,
+        attempt=attempt,
+        recipient_name=checked.name,
+        id_last4=proof.id_last4,
+        id_holder=(
+            ProofOfDelivery.IdHolder.APPLICANT
+            if checked.is_applicant
+            else ProofOfDelivery.IdHolder.RECIPIENT
+        ),
+        relation=proof.relation,
+        relation_note=proof.relation_note.strip()[:200],
+        signature_captured=checked.unsigned is None,
+        at=at,
+        latitude=spot.latitude,
+        longitude=spot.longitude,
+        location_accuracy_m=spot.accuracy_m,
+        delivered_by=user,
+        at_counter=at_counter,
+    )
+    stem = f"{file_stem}-{timezone.localtime(at):%Y%m%d%H%M%S}"
+    if checked.unsigned is None and proof.signature:
+        row.signature.save(f"{stem}-sign.png", ContentFile(proof.signature), save=False)
+    if photo:
+        content, extension = photo
+        row.photo.save(f"{stem}-photo.{extension}", ContentFile(content), save=False)
+    row.save()
+    if checked.unsigned is not None:
+        record_missing_signature(
+            MissingSignature.Step.DELIVERY,
+            checked.unsigned,
+            point_id=point_id,
+            user=user,
+            at=at,
+            dossier=dossier,
+            order=order,
+            request=request,
+        )
     return row
 
 

@@ -30,6 +30,8 @@ class DossiersConfig(AppConfig):
             TariffBand,
         )
         from postgov.dossiers import actions, audit_codes, citizen_notices, clock, legs
+        from postgov.dossiers.orders import actions as order_actions
+        from postgov.dossiers.orders import notices as order_notices
         from postgov.dossiers.orders.workflow import BY_ACTION as ORDER_STEPS
         from postgov.dossiers.workflow import BY_ACTION, State
         from postgov.lib import refcache
@@ -40,6 +42,8 @@ class DossiersConfig(AppConfig):
         actions.BEFORE_SAVE.register(clock.clock_rule, order=10)
         actions.AFTER_TRANSITION.register(legs.track_legs, order=10)
         actions.AFTER_TRANSITION.register(citizen_notices.notify_citizen, order=20)
+        # The recipient of a postal order's result hears of the same steps.
+        order_actions.AFTER_ORDER_STEP.register(order_notices.notify_recipient, order=20)
         # What intake and every transition read from the process's reference data.
         refcache.watch(
             Procedure,

@@ -23,7 +23,8 @@ class _DailyKey(models.Model):
 
 class DailyVolume(_DailyKey):
     """What happened to dossiers on `day`, counted by the dossier's receiving point,
-    procedure and agency; money is what was due at sealing for the dossiers sealed that day."""
+    procedure and agency; money is what was due at sealing for the dossiers sealed that day.
+    Postal orders have their own figures, by the post office that serves them."""
 
     sealed = models.PositiveIntegerField(_("received"), default=0)
     handed_over = models.PositiveIntegerField(_("handed to the agency"), default=0)
@@ -34,6 +35,13 @@ class DailyVolume(_DailyKey):
     postage = models.PositiveBigIntegerField(_("postage"), default=0)
     remittance_fees = models.PositiveBigIntegerField(_("fee-remittance charges"), default=0)
     total_due = models.PositiveBigIntegerField(_("total collected"), default=0)
+    # Postal orders (decision 0016), their own kind: counted by the order's post office,
+    # procedure and agency, never in the dossiers' figures above.
+    orders_taken = models.PositiveIntegerField(_("postal orders taken"), default=0)
+    orders_delivered = models.PositiveIntegerField(_("postal orders delivered"), default=0)
+    originals_handed_over = models.PositiveIntegerField(
+        _("originals handed to the agency"), default=0
+    )
 
     class Meta:
         constraints = [

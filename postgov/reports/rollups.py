@@ -1,5 +1,6 @@
 """Recomputing the daily roll-ups (models.DailyVolume, models.DailyLegs) from the event log
-and the dossier and leg tables, one day at a time, with grouped aggregates.
+and the dossier and leg tables, one day at a time, with grouped aggregates. Postal orders
+are counted from their own steps (`OrderEvent`) in figures of their own.
 
 A day is recomputed whole and its rows replaced in one transaction, so running it again,
 or from two cron runs at once, gives the same rows. Figures are attributed to the dossier's
@@ -17,6 +18,8 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from postgov.dossiers.models import Dossier, DossierEvent, LegRecord
+from postgov.dossiers.orders import workflow as order_flow
+from postgov.dossiers.orders.models import OrderEvent
 from postgov.dossiers.workflow import State
 from postgov.reports.models import DailyLegs, DailyVolume
 from postgov.reports.reconciliation import period_bounds
@@ -29,7 +32,14 @@ EVENT_FIGURES: dict[str, str] = {
     State.DELIVERED: "delivered",
     State.REFUSED: "refused",
 }
-COUNTS = tuple(EVENT_FIGURES.values())
+# Postal orders (decision 0016) are their own kind: the step that brought an order to a
+# state counts in a figure of its own, keyed by the order's post office.
+ORDER_FIGURES: dict[str, str] = {
+    order_flow.ORDERED: "orders_taken",
+    order_flow.DELIVERED: "orders_delivered",
+    order_flow.HANDED_OVER: "originals_handed_over",
+}
+COUNTS = tuple(EVENT_FIGURES.values()) + tuple(ORDER_FIGURES.values())
 MONEY = ("procedure_fees", "postage", "remittance_fees", "total_due")
 KEY = ("province", "point", "procedure", "agency")
 
@@ -73,6 +83,22 @@ def compute_day(day: date) -> tuple[dict[tuple, dict[str, int]], dict[tuple, dic
     )
     for row in events:
         line(_key(row))[EVENT_FIGURES[row["to_status"]]] += row["n"]
+
+    order_events = (
+        OrderEvent.objects.filter(at__gte=start, at__lt=end, to_status__in=list(ORDER_FIGURES))
+        .exclude(from_status=F("to_status"))
+        .values(
+            "to_status",
+            k_province=F("order__province_id"),
+            k_point=F("order__service_point_id"),
+            k_procedure=F("order__procedure_id"),
+            k_agency=F("order__agency_id"),
+        )
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in order_events:
+        line(_key(row))[ORDER_FIGURES[row["to_status"]]] += row["n"]
 
     money = (
         Dossier.objects.filter(sealed_at__gte=start, sealed_at__lt=end, practice=False)
@@ -146,8 +172,12 @@ def update_recent() -> list[DayResult]:
 
 
 def first_day() -> date | None:
-    first = DossierEvent.objects.order_by("at").values_list("at", flat=True).first()
-    return timezone.localdate(first) if first else None
+    firsts = [
+        model.objects.order_by("at").values_list("at", flat=True).first()
+        for model in (DossierEvent, OrderEvent)
+    ]
+    moments = [moment for moment in firsts if moment is not None]
+    return timezone.localdate(min(moments)) if moments else None
 
 
 def rebuild(date_from: date | None = None, date_to: date | None = None) -> list[DayResult]:

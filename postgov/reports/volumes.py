@@ -36,6 +36,10 @@ FIGURES = (
     ("procedure_fees", gettext_lazy("Procedure fees (VND)")),
     ("postage", gettext_lazy("Postage (VND)")),
     ("total_due", gettext_lazy("Total collected (VND)")),
+    # Postal orders (decision 0016), their own kind.
+    ("orders_taken", gettext_lazy("Postal orders taken")),
+    ("orders_delivered", gettext_lazy("Postal orders delivered")),
+    ("originals_handed_over", gettext_lazy("Originals handed to the agency")),
 )
 FIGURE_NAMES = tuple(name for name, _label in FIGURES)
 

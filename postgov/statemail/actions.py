@@ -27,6 +27,7 @@ from postgov.statemail.models import (
     Incident,
     Item,
     Level,
+    masked_id,
     rank,
 )
 
@@ -268,9 +269,37 @@ def accept(*, clerk: User, point: ServicePoint, form: Acceptance) -> Item:
 # -- hand-over -------------------------------------------------------------------------------
 
 
-def offer(*, giver: User, item_id: int, taker: User, place: str, guard: str = "") -> Item:
+def _guard(name: str, id_number: str, *, required: bool) -> tuple[str, str]:
+    """The guard's name and ID number, cleaned; refused when the sender asked for a guard
+    and none is named, or when a guard is named without a readable ID number."""
+    name = " ".join((name or "").split())[:120]
+    number = "".join((id_number or "").split())
+    if required and not name:
+        raise StateMailError(_("The sender asked for a guard: name the guard."))
+    if number and not name:
+        raise StateMailError(_("Name the guard whose ID number you wrote."))
+    if name and not (number.isdigit() and len(number) in (9, 12)):
+        raise StateMailError(_("Write the guard's ID number as on their card (9 or 12 digits)."))
+    return name, number
+
+
+def _guard_signed(name: str, signature: bytes | None) -> None:
+    if name and not signature:
+        raise StateMailError(_("The guard %(name)s signs on the screen as well.") % {"name": name})
+
+
+def offer(
+    *,
+    giver: User,
+    item_id: int,
+    taker: User,
+    place: str,
+    guard: str = "",
+    guard_id_number: str = "",
+) -> Item:
     """The giver's half of a hand-over, signed by their login: the item waits for the
-    taker to check the seals and sign with theirs."""
+    taker to check the seals and sign with theirs. The guard who goes with it (when the
+    sender asked for one) is named here with their ID number, and signs at the taking."""
     level = _level_of(item_id)
     require_cleared(giver, level, "offer", item_id)
     if not is_cleared(taker, level):
@@ -282,14 +311,22 @@ def offer(*, giver: User, item_id: int, taker: User, place: str, guard: str = ""
             raise StateMailError(_("Only the person holding the item hands it over."))
         if taker.pk == giver.pk:
             raise StateMailError(_("Choose someone else to take the item."))
-        if item.guard_requested and not guard.strip():
-            raise StateMailError(_("The sender asked for a guard: name the guard."))
+        guard_name, guard_number = _guard(guard, guard_id_number, required=item.guard_requested)
         item.state = Item.State.OFFERED
         item.offered_to = taker
         item.offer_place = place
-        item.offer_guard = guard.strip()
-        item.save(update_fields=["state", "offered_to", "offer_place", "offer_guard"])
-        _audit("statemail.offered", giver, item)
+        item.offer_guard = guard_name
+        item.offer_guard_id_number = guard_number
+        item.save(
+            update_fields=[
+                "state",
+                "offered_to",
+                "offer_place",
+                "offer_guard",
+                "offer_guard_id_number",
+            ]
+        )
+        _audit("statemail.offered", giver, item, guard=bool(guard_name))
     return item
 
 
@@ -329,9 +366,11 @@ def take(
     point_id: int | None,
     seals_typed: Sequence[str],
     seal_broken: bool = False,
+    guard_signature: bytes | None = None,
 ) -> CustodyEvent:
-    """The taker's half: they type the seal numbers they read and sign with their login.
-    Seals that are not the accepted ones, or a broken seal, stop the item."""
+    """The taker's half: they type the seal numbers they read and sign with their login;
+    the guard named by the giver signs on the taker's screen. Seals that are not the
+    accepted ones, or a broken seal, stop the item (the guard signs that too)."""
     require_cleared(taker, _level_of(item_id), "take", item_id)
     now = timezone.now()
     with transaction.atomic():
@@ -339,6 +378,7 @@ def take(
         if item.state != Item.State.OFFERED or item.offered_to_id != taker.pk:
             raise StateMailError(_("This item is not being handed to you."))
         giver = item.holder
+        _guard_signed(item.offer_guard, guard_signature)
         ok = not seal_broken and _seals_match(item, seals_typed)
         event = CustodyEvent.objects.create(
             item=item,
@@ -355,6 +395,9 @@ def take(
             seals_typed=[s.strip() for s in seals_typed if s.strip()],
             seal_broken=seal_broken,
             guard=item.offer_guard,
+            guard_id_number=item.offer_guard_id_number,
+            guard_signature=guard_signature if item.offer_guard else None,
+            guard_signed_at=now if item.offer_guard else None,
         )
         if not ok:
             _stop(item, event, taker)
@@ -431,9 +474,13 @@ def deliver(
     place: str = "",
     signature: bytes | None = None,
     unsigned: Unsigned | None = None,
+    guard: str = "",
+    guard_id_number: str = "",
+    guard_signature: bytes | None = None,
 ) -> CustodyEvent:
     """Ends the chain: the addressee's representative (for Tuyệt mật the named person,
-    whose ID number must be the one given at acceptance) takes the item."""
+    whose ID number must be the one given at acceptance) takes the item. When the sender
+    asked for a guard, the guard is named and signs on the carrier's screen too."""
     require_cleared(carrier, _level_of(item_id), "deliver", item_id)
     number = "".join(recipient_id_number.split())
     if not recipient_name.strip() or not number:
@@ -455,6 +502,8 @@ def deliver(
         item = lock_one(Item, item_id)
         if item.holder_id != carrier.pk or item.state != Item.State.ACCEPTED:
             raise StateMailError(_("Only the person holding the item delivers it."))
+        guard_name, guard_number = _guard(guard, guard_id_number, required=item.guard_requested)
+        _guard_signed(guard_name, guard_signature)
         ok = not seal_broken and _seals_match(item, seals_typed)
         event = CustodyEvent.objects.create(
             item=item,
@@ -464,11 +513,15 @@ def deliver(
             giver=carrier,
             giver_label=_person(carrier),
             giver_signed_at=now,
-            taker_label=f"{recipient_name.strip()} ({number[-4:].rjust(len(number), '•')})",
+            taker_label=f"{recipient_name.strip()} ({masked_id(number)})",
             taker_signed_at=now if signature else None,
             taker_signature=signature or None,
             seals_typed=[s.strip() for s in seals_typed if s.strip()],
             seal_broken=seal_broken,
+            guard=guard_name,
+            guard_id_number=guard_number,
+            guard_signature=guard_signature if guard_name else None,
+            guard_signed_at=now if guard_name else None,
             note="" if signature or unsigned is None else unsigned.note.strip()[:500],
         )
         if not ok:

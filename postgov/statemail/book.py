@@ -1,9 +1,15 @@
 """The delivery book (sổ giao nhận): the custody log printed, per item or per day at a
 point. In Vietnamese whatever the page language, as the register it replaces; what it
-shows of each item follows the list rule (`disclosure`)."""
+shows of each item follows the list rule (`disclosure`).
+
+Each hand is signed by both sides and by the guard who goes with the item: staff sign
+with their own login (the book says when), a recipient and a guard draw their signature
+on the screen, and the drawing is printed in their cell. A guard's ID number is masked,
+as in every list."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from datetime import date
 
@@ -11,7 +17,7 @@ from django.utils import timezone
 
 from postgov.lib.pdf import FAMILY, Form
 from postgov.places.models import ServicePoint
-from postgov.statemail.models import CustodyEvent, Item, Level
+from postgov.statemail.models import CustodyEvent, Item, Level, masked_id
 
 LEVEL_VI = {Level.MAT: "Mật", Level.TOI_MAT: "Tối mật", Level.TUYET_MAT: "Tuyệt mật"}
 KIND_VI = {
@@ -49,6 +55,29 @@ def _seals(event: CustodyEvent) -> str:
     return f"{text} (rách)" if event.seal_broken else text
 
 
+# The height of a drawn signature in its cell (mm).
+SIGNATURE_HEIGHT = 11.0
+
+
+def _guard(event: CustodyEvent) -> str:
+    if not event.guard:
+        return ""
+    text = f"Áp tải: {event.guard}"
+    if event.guard_id_number:
+        text += f" (CCCD {masked_id(event.guard_id_number)})"
+    return f"{text}, đã ký {_when(event.guard_signed_at)}" if event.guard_signed_at else text
+
+
+def _drawn(event: CustodyEvent) -> dict[int, bytes]:
+    """The drawn signatures of an event, by the column they are printed in."""
+    drawn = {}
+    if event.taker_signature:
+        drawn[6] = bytes(event.taker_signature)
+    if event.guard_signature:
+        drawn[8] = bytes(event.guard_signature)
+    return drawn
+
+
 def _table(pdf: Form, events: Iterable[CustodyEvent]) -> None:
     pdf.set_font(FAMILY, "B", 8)
     for title, width in COLUMNS:
@@ -65,20 +94,31 @@ def _table(pdf: Form, events: Iterable[CustodyEvent]) -> None:
             _signed(event.giver_label, event.giver_signed_at),
             _signed(event.taker_label, event.taker_signed_at),
             _seals(event),
-            "; ".join(x for x in (event.guard and f"Áp tải: {event.guard}", event.note) if x) or "",
+            "; ".join(x for x in (_guard(event), event.note) if x) or "",
         )
+        drawn = _drawn(event)
         height = max(
-            pdf.wrapped_height(text, width - 1, 4)
-            for text, (_t, width) in zip(cells, COLUMNS, strict=True)
+            pdf.wrapped_height(text, width - 1, 4) + (SIGNATURE_HEIGHT + 1 if i in drawn else 0)
+            for i, (text, (_t, width)) in enumerate(zip(cells, COLUMNS, strict=True))
         )
         if pdf.get_y() + height > pdf.h - pdf.b_margin:
             pdf.add_page()
         y = pdf.get_y()
         x = pdf.l_margin
-        for text, (_title, width) in zip(cells, COLUMNS, strict=True):
+        for i, (text, (_title, width)) in enumerate(zip(cells, COLUMNS, strict=True)):
             pdf.rect(x, y, width, height)
             pdf.set_xy(x, y)
             pdf.multi_cell(width, 4, text, align="L", new_x="RIGHT", new_y="TOP")
+            if i in drawn:
+                # At the foot of the cell, as a signature sits under the name in a register.
+                pdf.image(
+                    io.BytesIO(drawn[i]),
+                    x=x + 1,
+                    y=y + height - SIGNATURE_HEIGHT - 0.5,
+                    h=SIGNATURE_HEIGHT,
+                    keep_aspect_ratio=True,
+                    w=width - 2,
+                )
             x += width
         pdf.set_xy(pdf.l_margin, y + height)
 

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from postgov.delivery.forms import SignForm
+from postgov.delivery.signatures import ProofFileError, signature_png
 from postgov.lib.forms import StyledFormMixin
 from postgov.statemail.models import Level
 
@@ -43,10 +44,41 @@ class FindForm(StyledFormMixin, forms.Form):
     number = forms.CharField(label=_("Item number"), max_length=20)
 
 
+def _guard_id_field():
+    return forms.RegexField(
+        label=_("Guard's ID number (checked on the card)"),
+        regex=r"^\d{9}(\d{3})?$",
+        required=False,
+        error_messages={"invalid": _("An ID number has 9 or 12 digits.")},
+    )
+
+
+class GuardSignMixin(forms.Form):
+    """The guard's signature drawn on the screen of whoever records the event (a PNG data
+    URL filled in by signature.js). Whether it is needed is the action's decision."""
+
+    guard_signature = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_guard_signature(self):
+        value = self.cleaned_data.get("guard_signature") or ""
+        try:
+            signature_png(value)
+        except ProofFileError:
+            self.add_error(
+                None, _("The guard's signature could not be read: clear it and sign again.")
+            )
+            return ""
+        return value
+
+    def guard_png(self) -> bytes | None:
+        return signature_png(self.cleaned_data.get("guard_signature"))
+
+
 class OfferForm(StyledFormMixin, forms.Form):
     taker: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Hand over to"), queryset=None)
     place = forms.CharField(label=_("Place"), max_length=200)
     guard = forms.CharField(label=_("Guard accompanying the item"), max_length=120, required=False)
+    guard_id_number = _guard_id_field()
 
     def __init__(self, *args, takers=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -61,13 +93,19 @@ class SealCheckForm(StyledFormMixin, forms.Form):
     seal_broken = forms.BooleanField(label=_("A seal is broken"), required=False)
 
 
-class DeliverForm(SealCheckForm, SignForm):
+class TakeForm(SealCheckForm, GuardSignMixin):
+    pass
+
+
+class DeliverForm(SealCheckForm, SignForm, GuardSignMixin):
     recipient_name = forms.CharField(label=_("Recipient's name"), max_length=120)
     recipient_id_number = forms.RegexField(
         label=_("Recipient's ID number (checked on the card)"),
         regex=r"^\d{9}(\d{3})?$",
         error_messages={"invalid": _("An ID number has 9 or 12 digits.")},
     )
+    guard = forms.CharField(label=_("Guard accompanying the item"), max_length=120, required=False)
+    guard_id_number = _guard_id_field()
 
 
 class CloseIncidentForm(StyledFormMixin, forms.Form):

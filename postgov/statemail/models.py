@@ -25,6 +25,12 @@ def rank(level: str) -> int:
     return RANK[Level(level)]
 
 
+def masked_id(number: str) -> str:
+    """An identity document number as lists show it: its last four digits only."""
+    number = "".join((number or "").split())
+    return number[-4:].rjust(len(number), "•") if number else ""
+
+
 class Clearance(models.Model):
     """A staff member's clearance for one level (and every level below it), in one
     province, for a period. Revoked clearances stay as the record of who could."""
@@ -110,6 +116,9 @@ class Item(models.Model):
     )
     offer_place = models.CharField(_("place"), max_length=200, blank=True)
     offer_guard = models.CharField(_("guard"), max_length=120, blank=True)
+    # The guard's identity document number, as the giver read it off the card: kept whole
+    # on the item and the events, shown masked wherever events are listed.
+    offer_guard_id_number = models.CharField(_("guard's ID number"), max_length=12, blank=True)
     accepted_at = models.DateTimeField(_("accepted at"))
 
     class Meta:
@@ -157,7 +166,13 @@ class CustodyEvent(models.Model):
     taker_signature = models.BinaryField(_("recipient's signature"), blank=True, null=True)
     seals_typed = models.JSONField(_("seals checked"), default=list)
     seal_broken = models.BooleanField(_("seal broken"), default=False)
+    # The guard who goes with the item when the sender asked for one: who, the number of
+    # their identity document (masked in lists: `masked_id`) and their signature drawn on
+    # the screen of whoever records the event.
     guard = models.CharField(_("guard"), max_length=120, blank=True)
+    guard_id_number = models.CharField(_("guard's ID number"), max_length=12, blank=True)
+    guard_signature = models.BinaryField(_("guard's signature"), blank=True, null=True)
+    guard_signed_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
 
     class Meta:
@@ -171,6 +186,10 @@ class CustodyEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("custody events are append-only")
+
+    @property
+    def guard_id_masked(self) -> str:
+        return masked_id(self.guard_id_number)
 
 
 class Incident(models.Model):

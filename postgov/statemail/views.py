@@ -26,12 +26,15 @@ from postgov.statemail.forms import (
     DeliverForm,
     FindForm,
     OfferForm,
-    SealCheckForm,
+    TakeForm,
 )
-from postgov.statemail.models import Clearance, CustodyEvent, Item, Level, rank
+from postgov.statemail.models import Clearance, CustodyEvent, Item, Level, masked_id, rank
 
 POINT_STAFF = tuple(sorted(POINT_ROLES))
 GRANTERS = (Role.SUPERVISOR, Role.PROVINCIAL_ADMIN, Role.NATIONAL_ADMIN)
+# The hand-over and the delivery forms share a page and both name the guard: their fields
+# need ids of their own for the labels to find them.
+OFFER_IDS = "offer_%s"
 
 
 def _refused(request, level: str, what: str, item_id: int | None = None):
@@ -161,13 +164,15 @@ def _item_context(request, item: Item, **forms) -> dict:
         "item": item,
         "top": item.level == Level.TUYET_MAT,
         "events": item.events.all(),
+        "offer_guard_id": masked_id(item.offer_guard_id_number),
         "open_incident": open_incident,
         "may_withdraw": item.holder_id == me and item.state == Item.State.OFFERED,
         "offer_form": forms.get("offer_form")
-        or (OfferForm(takers=_takers(item)) if holding else None),
+        or (OfferForm(takers=_takers(item), auto_id=OFFER_IDS) if holding else None),
         "take_form": forms.get("take_form")
-        or (SealCheckForm() if item.offered_to_id == me and item.state == "offered" else None),
-        "deliver_form": forms.get("deliver_form") or (DeliverForm() if holding else None),
+        or (TakeForm() if item.offered_to_id == me and item.state == "offered" else None),
+        "deliver_form": forms.get("deliver_form")
+        or (DeliverForm(initial=_last_guard(item)) if holding else None),
         "close_form": forms.get("close_form")
         or (
             CloseIncidentForm()
@@ -175,6 +180,15 @@ def _item_context(request, item: Item, **forms) -> dict:
             else None
         ),
     }
+
+
+def _last_guard(item: Item) -> dict[str, str]:
+    """The guard who came with the item on its last hand: the one who will see it
+    delivered, unless the carrier writes another."""
+    if not item.guard_requested:
+        return {}
+    last = item.events.exclude(guard="").order_by("-at", "-pk").first()
+    return {"guard": last.guard, "guard_id_number": last.guard_id_number} if last else {}
 
 
 def _seals(data) -> list[str]:
@@ -212,7 +226,7 @@ def _step(request, item: Item, form_name: str, form, run, done: str):
 @require_POST
 def offer(request, pk: int):
     found = _item(request, pk)
-    form = OfferForm(request.POST, takers=_takers(found))
+    form = OfferForm(request.POST, takers=_takers(found), auto_id=OFFER_IDS)
     return _step(
         request,
         found,
@@ -224,6 +238,7 @@ def offer(request, pk: int):
             taker=d["taker"],
             place=d["place"],
             guard=d["guard"],
+            guard_id_number=d["guard_id_number"],
         ),
         _("Handed over on your side: the person taking it checks the seals and signs."),
     )
@@ -246,17 +261,19 @@ def withdraw(request, pk: int):
 @require_POST
 def take(request, pk: int):
     found = _item(request, pk)
+    form = TakeForm(request.POST)
     return _step(
         request,
         found,
         "take_form",
-        SealCheckForm(request.POST),
+        form,
         lambda d: actions.take(
             taker=request.user,
             item_id=found.pk,
             point_id=_home_point(request),
             seals_typed=_seals(d),
             seal_broken=d["seal_broken"],
+            guard_signature=form.guard_png(),
         ),
         _("Seals checked: the item is in your hands."),
     )
@@ -281,6 +298,9 @@ def deliver(request, pk: int):
             seal_broken=d["seal_broken"],
             signature=form.signature_png(),
             unsigned=form.unsigned(),
+            guard=d["guard"],
+            guard_id_number=d["guard_id_number"],
+            guard_signature=form.guard_png(),
         ),
         _("Delivered: the chain of custody is closed."),
     )

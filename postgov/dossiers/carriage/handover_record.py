@@ -8,6 +8,7 @@ from django.utils import timezone
 from postgov.delivery.models import Manifest, ManifestItem, MissingSignature, PostalItem
 from postgov.dossiers.agency.official_forms import OfficialForm, vn_time
 from postgov.dossiers.intake.printing import render_item_label
+from postgov.dossiers.orders.labels import order_item_label
 from postgov.lib.pdf import vnd
 
 CHECK_VI: dict[str, str] = {
@@ -147,5 +148,7 @@ def handover_record_pdf(manifest: Manifest) -> bytes:
 
 def item_label_pdf(item: PostalItem) -> bytes:
     """The label of a supplement or result item: the counter's label of that item, with
-    the recipient's full address."""
+    the recipient's full address; a postal order's item gets the same page."""
+    if item.order_id is not None:
+        return order_item_label(item)
     return render_item_label(item)

@@ -7,20 +7,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from postgov.audit.actions import record
 from postgov.delivery.actions import (
     SignatureMissing,
+    Spot,
     can_manage_pickups,
     check_recipient,
     postmen_of,
-    record_missing_signature,
+    record_delivery,
+    record_failed_attempt,
 )
-from postgov.delivery.models import DeliveryAttempt, MissingSignature, PostalItem, ProofOfDelivery
+from postgov.delivery.models import DeliveryAttempt, PostalItem, ProofOfDelivery
 from postgov.delivery.signatures import Unsigned
 from postgov.dossiers.actions import TransitionError, perform
 from postgov.dossiers.models import Dossier, ReturnMethod
@@ -199,18 +199,16 @@ def failed_attempt(
                 "reason_label": str(DeliveryAttempt.Reason(reason_code).label),
             },
         )
-        attempt = DeliveryAttempt.objects.create(
+        attempt = record_failed_attempt(
             dossier=dossier,
             item=return_item(dossier),
-            postman=user,
-            service_point_id=_return_point(dossier),
+            point_id=_return_point(dossier),
+            user=user,
             at=event.at,
-            delivered=False,
             reason_code=reason_code,
             action_code=action_code,
-            note=note.strip()[:300],
-            latitude=place.latitude,
-            longitude=place.longitude,
+            note=note,
+            spot=Spot(place.latitude, place.longitude),
         )
         if action_code == DeliveryAttempt.Next.HOLD:
             # The system acts: the rule, not the postman, sends it back to the office.
@@ -291,49 +289,20 @@ def deliver(
                 "at_counter": at_counter,
             },
         )
-        attempt = DeliveryAttempt.objects.create(
+        row = record_delivery(
+            proof,
+            checked,
             dossier=dossier,
             item=return_item(dossier),
-            postman=user,
-            service_point_id=_return_point(dossier),
+            point_id=_return_point(dossier),
+            user=user,
             at=event.at,
-            delivered=True,
-            latitude=place.latitude,
-            longitude=place.longitude,
-        )
-        row = ProofOfDelivery(
-            dossier=dossier,
-            attempt=attempt,
-            recipient_name=name,
-            id_last4=proof.id_last4,
-            id_holder=holder,
-            relation=proof.relation,
-            relation_note=proof.relation_note.strip()[:200],
-            signature_captured=unsigned is None,
-            at=event.at,
-            latitude=place.latitude,
-            longitude=place.longitude,
-            location_accuracy_m=place.accuracy_m,
-            delivered_by=user,
+            file_stem=str(dossier.code or dossier.pk),
             at_counter=at_counter,
+            spot=Spot(place.latitude, place.longitude, place.accuracy_m),
+            photo=proof.photo,
+            request=request,
         )
-        stem = f"{dossier.code or dossier.pk}-{timezone.localtime(event.at):%Y%m%d%H%M%S}"
-        if unsigned is None:
-            row.signature.save(f"{stem}-sign.png", ContentFile(proof.signature), save=False)
-        if proof.photo:
-            content, extension = proof.photo
-            row.photo.save(f"{stem}-photo.{extension}", ContentFile(content), save=False)
-        row.save()
-        if unsigned is not None:
-            record_missing_signature(
-                MissingSignature.Step.DELIVERY,
-                unsigned,
-                point_id=attempt.service_point_id,
-                user=user,
-                at=event.at,
-                dossier=dossier,
-                request=request,
-            )
     return dossier, row
 
 

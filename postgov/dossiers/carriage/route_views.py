@@ -1,7 +1,8 @@
 """The postman's route for today: the pickups assigned to them and the results out for
-delivery with them, in the order `delivery.routing` plans. The plan is kept in the cache
-under a fingerprint of its stops (`delivery.route_plans`): a reload without a change does
-not plan again, and a pickup added, collected or failed changes the order at once."""
+delivery with them (counter dossiers' and postal orders'), in the order `delivery.routing`
+plans. The plan is kept in the cache under a fingerprint of its stops
+(`delivery.route_plans`): a reload without a change does not plan again, and a pickup
+added, collected or failed changes the order at once."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from datetime import time
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +21,7 @@ from postgov.delivery.route_plans import planned_route
 from postgov.delivery.routing import Route, Stop
 from postgov.delivery.scheduling import OPEN_STATUSES, WINDOW_ENDS, WINDOW_STARTS
 from postgov.dossiers.models import Dossier, ReturnMethod
+from postgov.dossiers.orders.models import OrderEvent, OrderStatus, PostalOrder
 from postgov.dossiers.workflow import State
 from postgov.identity.access import role_required
 from postgov.identity.models import Role
@@ -32,7 +34,7 @@ def _minutes(moment: time) -> float:
 
 @dataclass(frozen=True)
 class RouteRow:
-    kind: str  # "pickup" or "delivery"
+    kind: str  # "pickup", "delivery" or "order" (a postal order's result, decision 0016)
     code: str
     url: str
     window: str
@@ -100,6 +102,38 @@ def _deliveries(point: ServicePoint, user_id: int | None) -> list[tuple[Stop, Ro
     return out
 
 
+def _order_deliveries(point: ServicePoint, user_id: int | None) -> list[tuple[Stop, RouteRow]]:
+    """Postal orders' results out for delivery from this office with this postman: the
+    one who took it out last (an order has no assigned postman; its step says who)."""
+    last_out = (
+        OrderEvent.objects.filter(order=OuterRef("pk"), action="out_for_delivery")
+        .order_by("-at", "-id")
+        .values("actor_id")[:1]
+    )
+    orders = (
+        PostalOrder.objects.filter(service_point=point, status=OrderStatus.OUT_FOR_DELIVERY)
+        .annotate(carrier=Subquery(last_out))
+        .filter(carrier=user_id)
+        .order_by("updated_at", "pk")
+    )
+    out = []
+    for order in orders:
+        stop = Stop(key=f"o{order.pk}", lat=order.latitude, lon=order.longitude)
+        row = RouteRow(
+            kind="order",
+            code=order.code,
+            url=reverse("orders:point_order", args=[order.pk]),
+            window="",
+            address=order.address,
+            vpostcode="",
+            lat=order.latitude,
+            lon=order.longitude,
+            approximate=order.position_source == "commune",
+        )
+        out.append((stop, row))
+    return out
+
+
 def _start(point: ServicePoint, stops: list[Stop]) -> tuple[float, float]:
     if point.latitude is not None and point.longitude is not None:
         return point.latitude, point.longitude
@@ -130,8 +164,11 @@ def route_today(request):
     point = next((p for p in points if str(p.pk) == request.GET.get("point")), points[0])
     now = timezone.localtime()
     today = now.date()
-    pairs = _pickups(point, request.access.user_id, today) + _deliveries(
-        point, request.access.user_id
+    user_id = request.access.user_id
+    pairs = (
+        _pickups(point, user_id, today)
+        + _deliveries(point, user_id)
+        + _order_deliveries(point, user_id)
     )
     rows = {stop.key: row for stop, row in pairs}
     stops = [stop for stop, _ in pairs]

@@ -41,6 +41,7 @@ from postgov.dossiers.carriage.manifests import ManifestError
 from postgov.dossiers.carriage.returns import Place, Proof, SameDigits
 from postgov.dossiers.intake.printing import citizen_party
 from postgov.dossiers.models import Dossier, ReturnMethod
+from postgov.dossiers.orders.actions import visible_orders
 from postgov.dossiers.workflow import State
 from postgov.identity.access import role_required
 from postgov.identity.models import POINT_ROLES, Role, User
@@ -276,11 +277,15 @@ def manifest_record(request, pk: int):
 
 @require_GET
 def item_label(request, item_id: str):
-    """The label of a supplement or result item, for whoever may see its dossier."""
+    """The label of a supplement or result item, for whoever may see its dossier or its
+    postal order."""
     if not request.user.is_authenticated:
         return redirect("identity:login")
     item = get_object_or_404(
-        PostalItem.objects.filter(dossier__in=visible_dossiers(request.access)),
+        PostalItem.objects.filter(
+            Q(dossier__in=visible_dossiers(request.access))
+            | Q(order__in=visible_orders(request.access))
+        ),
         item_id=item_id[:13],
     )
     response = HttpResponse(item_label_pdf(item), content_type="application/pdf")

@@ -14,6 +14,7 @@ signed by the citizen and read by the agency.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -427,6 +428,30 @@ class Printer:
     def label(self, dossier: Dossier, item: PostalItem) -> None:
         """The parcel label of one postal item: who it goes to (with the full address,
         postal code and Vpostcode when known) and who sends it, whatever the leg."""
+        sender, recipient = parties(dossier, item)
+        # The QR carries the dossier's tracking token: the citizen scanning their receipt
+        # sees the whole dossier, the item number printed beside it only the postal status.
+        qr = tracking_links.link(item.item_id, dossier.pk)
+        facts = (
+            ("Mã hồ sơ:", dossier.code or "—"),
+            ("Niêm phong:", dossier.seal_number or "—"),
+            ("Người nộp:", dossier.applicant_name),
+            ("Khối lượng:", f"{item.weight_g} g"),
+            ("Ngày gửi:", _date(timezone.localtime(dossier.sealed_at))),
+            ("Thủ tục:", dossier.procedure_version.procedure.name),
+        )
+        self.parcel_label(item, sender, recipient, qr, facts)
+
+    def parcel_label(
+        self,
+        item: PostalItem,
+        sender: Party,
+        recipient: Party,
+        qr: str,
+        facts: Sequence[tuple[str, str]],
+    ) -> None:
+        """The label's page: the leg, the barcode, "ĐẾN" and "TỪ", then `facts` beside
+        the QR code `qr` (a tracking link). A postal order's label draws the same page."""
         f = self.page()
         f.set_font(FAMILY, "B", 11)
         f.cell(0, 6, "BƯU GỬI HÀNH CHÍNH CÔNG", align="C", new_x="LMARGIN", new_y="NEXT")
@@ -441,26 +466,18 @@ class Printer:
         spaced = f"{item.item_id[:2]} {item.item_id[2:6]} {item.item_id[6:10]} {item.item_id[10:]}"
         f.cell(0, 7, spaced, align="C", new_x="LMARGIN", new_y="NEXT")
         f.ln(2)
-        sender, recipient = parties(dossier, item)
         self._party("ĐẾN", recipient, bold=True)
         f.ln(1)
         self._party("TỪ", sender, bold=False)
         f.set_font(FAMILY, "", 9)
         y = f.get_y() + 2
         qr_size = 34
-        # The QR carries the dossier's tracking token: the citizen scanning their receipt
-        # sees the whole dossier, the item number printed beside it only the postal status.
-        qr = tracking_links.link(item.item_id, dossier.pk)
         f.qr(qr, f.w - f.r_margin - qr_size, y, qr_size)
         f.set_y(y)
         # The facts run beside the QR code, never under it.
         beside = width - qr_size - 3
-        self.field("Mã hồ sơ:", dossier.code or "—", 26, beside)
-        self.field("Niêm phong:", dossier.seal_number or "—", 26, beside)
-        self.field("Người nộp:", dossier.applicant_name, 26, beside)
-        self.field("Khối lượng:", f"{item.weight_g} g", 26, beside)
-        self.field("Ngày gửi:", _date(timezone.localtime(dossier.sealed_at)), 26, beside)
-        self.field("Thủ tục:", dossier.procedure_version.procedure.name, 26, beside)
+        for caption, value in facts:
+            self.field(caption, value, 26, beside)
         f.set_y(max(f.get_y(), y + qr_size) + 1)
         f.set_font(FAMILY, "", 7.5)
         f.multi_cell(

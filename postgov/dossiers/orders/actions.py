@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -28,12 +27,14 @@ from postgov.audit.actions import record
 from postgov.catalog.models import Procedure
 from postgov.delivery.actions import (
     SignatureMissing,
+    Spot,
     check_recipient,
     next_item_ids,
-    record_missing_signature,
+    record_delivery,
+    record_failed_attempt,
     serving_point,
 )
-from postgov.delivery.models import DeliveryAttempt, MissingSignature, PostalItem, ProofOfDelivery
+from postgov.delivery.models import DeliveryAttempt, PostalItem, ProofOfDelivery
 from postgov.dossiers.clock import Calendars
 from postgov.dossiers.models import LegRecord
 from postgov.dossiers.orders import workflow as flow
@@ -472,19 +473,26 @@ def failed_attempt(
             note=note,
             details={"reason_code": reason_code, "action_code": action_code},
         )
-        attempt = DeliveryAttempt.objects.create(
+        attempt = record_failed_attempt(
             order=order,
             item=item_of(order),
-            postman=user,
-            service_point_id=order.service_point_id,
+            point_id=order.service_point_id,
+            user=user,
             at=event.at,
-            delivered=False,
             reason_code=reason_code,
             action_code=action_code,
-            note=note.strip()[:300],
+            note=note,
         )
         if action_code == DeliveryAttempt.Next.HOLD:
-            step(order_id, "hold", actor=user, access=access, request=request)
+            # The recipient hears of it once, in the failed attempt's message.
+            step(
+                order_id,
+                "hold",
+                actor=user,
+                access=access,
+                request=request,
+                details={"after_attempt": True},
+            )
         elif action_code == DeliveryAttempt.Next.RETURN:
             step(order_id, "return", actor=user, access=access, request=request, note=note)
     return attempt
@@ -505,7 +513,7 @@ def deliver(
         checked = check_recipient(proof)
     except SignatureMissing as exc:
         raise OrderError("invalid", str(exc)) from exc
-    name, is_self, unsigned = checked.name, checked.is_applicant, checked.unsigned
+    is_self, unsigned = checked.is_applicant, checked.unsigned
     with transaction.atomic():
         order = lock_one(PostalOrder, order_id)
         if is_self and order.recipient_id_last4 and order.recipient_id_last4 != proof.id_last4:
@@ -536,49 +544,19 @@ def deliver(
         order.cod_collected = proof.cod_collected
         order.cod_collected_at = event.at if proof.cod_collected else None
         order.save(update_fields=["cod_collected", "cod_collected_at"])
-        attempt = DeliveryAttempt.objects.create(
+        row = record_delivery(
+            proof,
+            checked,
             order=order,
             item=item_of(order),
-            postman=user,
-            service_point_id=order.service_point_id,
+            point_id=order.service_point_id,
+            user=user,
             at=event.at,
-            delivered=True,
-            latitude=proof.latitude,
-            longitude=proof.longitude,
-        )
-        row = ProofOfDelivery(
-            order=order,
-            attempt=attempt,
-            recipient_name=name,
-            id_last4=proof.id_last4,
-            id_holder=(
-                ProofOfDelivery.IdHolder.APPLICANT
-                if is_self
-                else ProofOfDelivery.IdHolder.RECIPIENT
-            ),
-            relation=proof.relation,
-            relation_note=proof.relation_note.strip()[:200],
-            signature_captured=unsigned is None,
-            at=event.at,
-            latitude=proof.latitude,
-            longitude=proof.longitude,
-            delivered_by=user,
+            file_stem=order.code,
             at_counter=at_counter,
+            spot=Spot(proof.latitude, proof.longitude),
+            request=request,
         )
-        if unsigned is None and proof.signature:
-            stem = f"{order.code}-{timezone.localtime(event.at):%Y%m%d%H%M%S}"
-            row.signature.save(f"{stem}-sign.png", ContentFile(proof.signature), save=False)
-        row.save()
-        if unsigned is not None:
-            record_missing_signature(
-                MissingSignature.Step.DELIVERY,
-                unsigned,
-                point_id=order.service_point_id,
-                user=user,
-                at=event.at,
-                order=order,
-                request=request,
-            )
     return row
 
 

@@ -134,3 +134,25 @@ def test_a_result_out_for_delivery_is_a_stop_without_a_window(client, bookings, 
     codes = [made["near"].code, dossier.code, made["mid"].code, made["far"].code]
     assert stop_codes(html) == codes
     assert "Any time today" in html
+
+
+def test_a_postal_orders_result_out_for_delivery_is_a_stop_too(client, bookings, world, postman_a):
+    from postgov.dossiers.orders import actions as orders
+    from postgov.dossiers.orders.models import PostalOrder
+    from postgov.dossiers.tests.test_order_notices import collected
+    from postgov.dossiers.tests.test_order_pages import order_of
+
+    day, made = bookings
+    with at_nine(day):
+        order = order_of(world)
+        access = collected(world, order)
+        orders.step(order.pk, "out_for_delivery", actor=postman_a, access=access)
+        # Between the nearest pickup and the middle one.
+        PostalOrder.objects.filter(pk=order.pk).update(
+            latitude=OFFICE[0] + 0.01, longitude=OFFICE[1]
+        )
+        client.force_login(postman_a)
+        html = client.get(ROUTE, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert stop_codes(html) == [made["near"].code, order.code, made["mid"].code, made["far"].code]
+    assert "Postal order" in html
+    assert reverse("orders:point_order", args=[order.pk]) in html

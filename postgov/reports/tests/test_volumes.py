@@ -92,7 +92,7 @@ def test_the_month_shortcut_and_months_for_long_periods(client, world, rows):
 def test_the_charts_are_accessible_svg_without_style_attributes(client, world, rows):
     client.force_login(world.supervisor_a)
     body = client.get(VOLUMES, NOVEMBER, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert body.count("<svg") == 9  # eight figures and the on-time rate
+    assert body.count("<svg") == 12  # eleven figures (three of postal orders) and the rate
     assert 'role="img"' in body and "<title" in body and "<desc" in body
     assert "<script" not in body.split("<svg", 1)[1].rsplit("</svg>", 1)[0]
     assert " style=" not in body.split("<svg", 1)[1].rsplit("</svg>", 1)[0]

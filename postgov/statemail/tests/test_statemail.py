@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -245,9 +246,87 @@ def test_a_guard_is_named_when_the_sender_asked(cleared):
     item = accepted(cleared, Level.TOI_MAT, guard=True)
     with pytest.raises(actions.StateMailError):
         actions.offer(giver=cleared.clerk_a, item_id=item.pk, taker=cleared.postman_a, place="Q1")
+    with pytest.raises(actions.StateMailError, match="số định danh"):
+        actions.offer(
+            giver=cleared.clerk_a,
+            item_id=item.pk,
+            taker=cleared.postman_a,
+            place="Q1",
+            guard="Võ An",
+        )
     actions.offer(
-        giver=cleared.clerk_a, item_id=item.pk, taker=cleared.postman_a, place="Q1", guard="Võ An"
+        giver=cleared.clerk_a,
+        item_id=item.pk,
+        taker=cleared.postman_a,
+        place="Q1",
+        guard="Võ An",
+        guard_id_number=GUARD_ID,
     )
+
+
+GUARD_ID = "044085001234"
+
+
+def test_the_guard_signs_every_hand_and_the_book_shows_every_signature(client, cleared):
+    item = accepted(cleared, Level.TOI_MAT, guard=True)
+    client.force_login(cleared.clerk_a)
+    offered = client.post(
+        reverse("statemail:offer", args=[item.pk]),
+        {
+            "taker": cleared.postman_a.pk,
+            "place": "Bưu điện Đông Hà, quầy 1",
+            "guard": "Võ Văn An",
+            "guard_id_number": GUARD_ID,
+        },
+    )
+    assert offered.status_code == 302
+    client.force_login(cleared.postman_a)
+    take = reverse("statemail:take", args=[item.pk])
+    page = client.get(reverse("statemail:item", args=[item.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert 'data-signature-pad="id_guard_signature"' in page.content.decode()
+    unsigned = client.post(take, {"outer_seal": "NP-0001"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert unsigned.status_code == 400
+    assert "Võ Văn An signs on the screen as well" in unsigned.content.decode()
+    assert (
+        client.post(take, {"outer_seal": "NP-0001", "guard_signature": SIGNATURE}).status_code
+        == 302
+    )
+    deliver = reverse("statemail:deliver", args=[item.pk])
+    form = client.get(reverse("statemail:item", args=[item.pk])).content.decode()
+    assert 'value="Võ Văn An"' in form  # the guard of the last hand, ready to sign
+    proof = {
+        "recipient_name": "Lê Thị Hoa",
+        "recipient_id_number": "044190000456",
+        "outer_seal": "NP-0001",
+        "signature": SIGNATURE,
+        "guard": "Võ Văn An",
+        "guard_id_number": GUARD_ID,
+    }
+    refused = client.post(deliver, proof, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 400 and "signs on the screen as well" in refused.content.decode()
+    assert "Lê Thị Hoa" in refused.content.decode()  # nothing typed is lost
+    no_guard = client.post(
+        deliver, {**proof, "guard": "", "guard_id_number": "", "guard_signature": SIGNATURE}
+    )
+    assert no_guard.status_code == 400
+    done = client.post(deliver, {**proof, "guard_signature": SIGNATURE})
+    assert done.status_code == 302
+    handed, delivered = item.events.filter(kind__in=["handed_over", "delivered"]).order_by(
+        "at", "pk"
+    )
+    for event in (handed, delivered):
+        assert (event.guard, event.guard_id_number) == ("Võ Văn An", GUARD_ID)
+        assert bytes(event.guard_signature).startswith(b"\x89PNG") and event.guard_signed_at
+    page = client.get(reverse("statemail:item", args=[item.pk])).content.decode()
+    assert GUARD_ID not in page and "••••••••1234" in page
+    book = client.get(reverse("statemail:item_book", args=[item.pk])).content
+    text = pdf_text(book)
+    assert "Áp tải: Võ Văn An (CCCD ••••••••1234), đã ký" in text and GUARD_ID not in text
+    drawn = b"".join(page.get_contents().get_data() for page in PdfReader(io.BytesIO(book)).pages)
+    # The guard at both hands, the recipient at the door (one image, drawn three times).
+    assert len(re.findall(rb"/I\d+ Do", drawn)) == 3
+    logged = AuditEvent.objects.filter(object_type="statemail.item", object_id=str(item.pk))
+    assert all(GUARD_ID not in str(e.details) and "Võ" not in str(e.details) for e in logged)
 
 
 def full_chain(client, world) -> Item:

@@ -10,9 +10,11 @@
     var field = document.getElementById(wrap.getAttribute("data-signature-pad"));
     var clear = wrap.parentNode.querySelector("[data-signature-clear]");
     var form = wrap.closest("form");
-    var note = form ? form.querySelector("[data-signature-nojs]") : null;
-    var required = form ? form.querySelector("[data-signature-required]") : null;
-    var unsigned = form ? form.querySelector("[data-signature-unsigned]") : null;
+    // A second pad on the same form (a guard's) keeps its notes in its own scope.
+    var scope = wrap.closest("[data-signature-scope]") || form;
+    var note = scope ? scope.querySelector("[data-signature-nojs]") : null;
+    var required = scope ? scope.querySelector("[data-signature-required]") : null;
+    var unsigned = scope ? scope.querySelector("[data-signature-unsigned]") : null;
     var ctx = canvas.getContext("2d");
     var drawing = false, drawn = false;
     wrap.parentNode.hidden = false;
