@@ -37,10 +37,12 @@ class DailyVolume(_DailyKey):
     total_due = models.PositiveBigIntegerField(_("total collected"), default=0)
     # Postal orders (decision 0016), their own kind: counted by the order's post office,
     # procedure and agency, never in the dossiers' figures above.
-    orders_taken = models.PositiveIntegerField(_("postal orders taken"), default=0)
-    orders_delivered = models.PositiveIntegerField(_("postal orders delivered"), default=0)
+    orders_taken = models.PositiveIntegerField(_("postal orders taken"), default=0, db_default=0)
+    orders_delivered = models.PositiveIntegerField(
+        _("postal orders delivered"), default=0, db_default=0
+    )
     originals_handed_over = models.PositiveIntegerField(
-        _("originals handed to the agency"), default=0
+        _("originals handed to the agency"), default=0, db_default=0
     )
 
     class Meta:

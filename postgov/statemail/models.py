@@ -118,7 +118,9 @@ class Item(models.Model):
     offer_guard = models.CharField(_("guard"), max_length=120, blank=True)
     # The guard's identity document number, as the giver read it off the card: kept whole
     # on the item and the events, shown masked wherever events are listed.
-    offer_guard_id_number = models.CharField(_("guard's ID number"), max_length=12, blank=True)
+    offer_guard_id_number = models.CharField(
+        _("guard's ID number"), max_length=12, blank=True, db_default=""
+    )
     accepted_at = models.DateTimeField(_("accepted at"))
 
     class Meta:
@@ -170,7 +172,9 @@ class CustodyEvent(models.Model):
     # their identity document (masked in lists: `masked_id`) and their signature drawn on
     # the screen of whoever records the event.
     guard = models.CharField(_("guard"), max_length=120, blank=True)
-    guard_id_number = models.CharField(_("guard's ID number"), max_length=12, blank=True)
+    guard_id_number = models.CharField(
+        _("guard's ID number"), max_length=12, blank=True, db_default=""
+    )
     guard_signature = models.BinaryField(_("guard's signature"), blank=True, null=True)
     guard_signed_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)

@@ -13,16 +13,16 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='dailyvolume',
             name='orders_delivered',
-            field=models.PositiveIntegerField(default=0, verbose_name='postal orders delivered'),
+            field=models.PositiveIntegerField(db_default=0, default=0, verbose_name='postal orders delivered'),
         ),
         migrations.AddField(
             model_name='dailyvolume',
             name='orders_taken',
-            field=models.PositiveIntegerField(default=0, verbose_name='postal orders taken'),
+            field=models.PositiveIntegerField(db_default=0, default=0, verbose_name='postal orders taken'),
         ),
         migrations.AddField(
             model_name='dailyvolume',
             name='originals_handed_over',
-            field=models.PositiveIntegerField(default=0, verbose_name='originals handed to the agency'),
+            field=models.PositiveIntegerField(db_default=0, default=0, verbose_name='originals handed to the agency'),
         ),
     ]

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='custodyevent',
             name='guard_id_number',
-            field=models.CharField(blank=True, max_length=12, verbose_name="guard's ID number"),
+            field=models.CharField(blank=True, db_default='', max_length=12, verbose_name="guard's ID number"),
         ),
         migrations.AddField(
             model_name='custodyevent',
@@ -28,6 +28,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='item',
             name='offer_guard_id_number',
-            field=models.CharField(blank=True, max_length=12, verbose_name="guard's ID number"),
+            field=models.CharField(blank=True, db_default='', max_length=12, verbose_name="guard's ID number"),
         ),
     ]
