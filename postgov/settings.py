@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "postgov.delivery",
     "postgov.statemail",
     "postgov.exchange",
+    "postgov.assisted",
     "postgov.reports",
     "postgov.training",
     # The project package itself: shared templates, static files, translations, commands.
