@@ -10,4 +10,6 @@ STEP_LABELS = {
     "fee_recorded": _("Assistance fee recorded"),
     "return_by_post": _("Assisted session: result ordered by post"),
     "return_refused": _("Assisted session: result by post refused"),
+    "receipt_printed": _("Assisted session: receipt printed"),
+    "report_exported": _("Assisted sessions report exported"),
 }

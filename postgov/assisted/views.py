@@ -63,7 +63,15 @@ def start(request):
     )
 
 
-STEPS = ("consent", "outcome", "fee", "post")
+def _shown_step(session: AssistedSession) -> str:
+    """The step whose form the session page shows (the result-by-post form aside)."""
+    if session.status == Status.STARTED:
+        return "consent"
+    if session.status == Status.CONSENTED:
+        return "outcome"
+    if session.outcome == Outcome.SUBMITTED and session.order_id is None:
+        return "post"
+    return "fee" if session.status == Status.ENDED else ""
 
 
 @role_required(*SESSION_ROLES)
@@ -136,8 +144,12 @@ def session_page(request, pk: int):
                     )
                 return redirect("assisted:session", pk=session.pk)
             except AssistedError as exc:
-                form.add_error(None, str(exc))
-        session.refresh_from_db()
+                session.refresh_from_db()
+                if step == _shown_step(session):
+                    form.add_error(None, str(exc))
+                else:
+                    # That step's form is not on the page (yet, or any more): say it on top.
+                    messages.error(request, str(exc))
     return render(
         request,
         "assisted/session.html",
