@@ -4,8 +4,9 @@
 
 1. Creates `pg_queues_bench` (or BENCH_QUEUES_DB), migrates it, and sets up one post
    office with one queue service, 20 counters, 5 display screens and enough tickets.
-2. Measures, in the same run and with the same threads (each a Django test client with its
-   own database connection, through the real middleware and views):
+2. Starts gunicorn on a free port (4 workers × 4 threads by default) and measures, in
+   the same run and with the same client threads (each with its own HTTP connection and
+   session, through the real middleware and views):
    - the baselines: a bare primary-key SELECT through psycopg, and the bare view
      (`GET /healthz`) called by 20 threads while the 5 screens poll;
    - "call next": 20 threads, one per counter, each logged in as a clerk of the point
@@ -19,19 +20,24 @@
 
 Goal: p95 of call-next under 100 ms on the reference machine.
 
-Usage: python bench/queues/run.py [--keep] [--calls N]
+Usage: python bench/queues/run.py [--keep] [--calls N] [--workers N] [--threads N]
 Needs PostgreSQL on 127.0.0.1:5432 (BENCH_PG=postgres://user@host:port to change it).
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
+import re
+import socket
 import statistics
+import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,12 +124,83 @@ def world(tickets: int):
     return point, counters, clerk, tokens
 
 
-def staff_client(user):
+def staff_session(user) -> str:
+    """A session of `user` with the second factor given, as a finished staff login leaves
+    it (tests/clients.py); the key goes into the clients' cookie."""
     from tests.clients import PostGovClient
 
     client = PostGovClient()
     client.force_login(user)
-    return client
+    return client.cookies["sessionid"].value
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
+    env = {**os.environ, "DB_CONN_MAX_AGE": "600"}
+    command = [
+        str(Path(sys.executable).with_name("gunicorn")),
+        "postgov.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--worker-class",
+        "gthread",
+        "--log-level",
+        "warning",
+        "--timeout",
+        "60",
+    ]
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    for _ in range(300):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return server
+        except OSError:
+            pass
+        time.sleep(0.1)
+    server.terminate()
+    raise RuntimeError("gunicorn did not start")
+
+
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+COOKIE = re.compile(r"(sessionid|csrftoken)=([^;]+)")
+
+
+class Browser:
+    """One keep-alive HTTP connection with its cookies: a counter's screen or a waiting
+    room's."""
+
+    def __init__(self, port: int, session: str = ""):
+        self.port = port
+        self.cookies = {"sessionid": session} if session else {}
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.csrf = ""
+
+    def request(self, method: str, path: str, form: dict | None = None, **headers) -> int:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()), **headers}
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode({**form, "csrfmiddlewaretoken": self.csrf})
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Referer"] = f"http://127.0.0.1:{self.port}{path}"
+        self.conn.request(method, path, body=body, headers=headers)
+        response = self.conn.getresponse()
+        text = response.read().decode("utf-8", "replace")
+        for name, value in COOKIE.findall(", ".join(response.headers.get_all("Set-Cookie") or [])):
+            self.cookies[name] = value
+        if method == "GET" and (found := CSRF_FIELD.search(text)):
+            self.csrf = found.group(1)
+        return response.status
 
 
 def pk_select_baseline(rounds: int = 2000) -> list[float]:
@@ -144,22 +221,16 @@ def pct(values: list[float], p: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
 
 
-def screens_polling(tokens, stop: threading.Event, times: list[float]) -> list[threading.Thread]:
-    from django.db import connection
-    from django.test import Client
-
+def screens_polling(port, tokens, stop: threading.Event, times: list[float]):
     def poll(token: str) -> None:
-        client = Client()
+        screen = Browser(port)
         url = f"/queues/display/{token}/"
-        try:
-            while not stop.is_set():
-                start = time.perf_counter()
-                response = client.get(url, headers={"HX-Request": "true"})
-                times.append(time.perf_counter() - start)
-                assert response.status_code == 200, response.status_code
-                stop.wait(SCREEN_POLL_S)
-        finally:
-            connection.close()
+        while not stop.is_set():
+            start = time.perf_counter()
+            status = screen.request("GET", url, **{"HX-Request": "true"})
+            times.append(time.perf_counter() - start)
+            assert status == 200, status
+            stop.wait(SCREEN_POLL_S)
 
     threads = [threading.Thread(target=poll, args=(t,), daemon=True) for t in tokens]
     for thread in threads:
@@ -167,35 +238,30 @@ def screens_polling(tokens, stop: threading.Event, times: list[float]) -> list[t
     return threads
 
 
-def run_counters(clerk, counters, calls: int, work) -> tuple[list[float], list[str]]:
-    """COUNTERS threads, each doing `work(client, counter, i)` `calls` times, started
-    together; returns the timings of what `work` measures and any errors."""
-    from django.db import connection
-
+def run_counters(port, sessions, counters, calls: int, work) -> tuple[list[float], list[str]]:
+    """One thread per counter, each doing `work(browser, counter)` `calls` times, started
+    together; returns the timings `work` gives and any errors."""
     barrier = threading.Barrier(len(counters))
     times: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
 
-    # Logged in one after the other, before the clock starts: a login is not what is measured.
-    clients = {counter.pk: staff_client(clerk) for counter in counters}
-    connection.close()
-
-    def worker(counter) -> None:
+    def worker(counter, session) -> None:
         try:
-            client = clients[counter.pk]
+            browser = Browser(port, session)
+            # The counter's page, as the clerk has it open: its CSRF token.
+            assert browser.request("GET", f"/queues/counters/{counter.pk}/") == 200
             barrier.wait()
-            mine = []
-            for i in range(calls):
-                mine.append(work(client, counter, i))
+            mine = [work(browser, counter) for _ in range(calls)]
             with lock:
-                times.extend(t for t in mine if t is not None)
+                times.extend(mine)
         except Exception as exc:  # noqa: BLE001 - reported, the run goes on
             errors.append(repr(exc))
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=worker, args=(c,)) for c in counters]
+    threads = [
+        threading.Thread(target=worker, args=(c, s))
+        for c, s in zip(counters, sessions, strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -203,22 +269,22 @@ def run_counters(clerk, counters, calls: int, work) -> tuple[list[float], list[s
     return times, errors
 
 
-def bare_view(client, counter, i) -> float:
+def bare_view(browser, counter) -> float:
     start = time.perf_counter()
-    response = client.get("/healthz")
+    status = browser.request("GET", "/healthz")
     elapsed = time.perf_counter() - start
-    assert response.status_code == 200
+    assert status == 200, status
     return elapsed
 
 
-def call_next_and_end(client, counter, i) -> float:
+def call_next_and_end(browser, counter) -> float:
     url = f"/queues/counters/{counter.pk}/step/"
     start = time.perf_counter()
-    response = client.post(url, {"step": "call_next"})
+    status = browser.request("POST", url, {"step": "call_next"})
     elapsed = time.perf_counter() - start
-    assert response.status_code == 302, response.status_code
-    response = client.post(url, {"step": "end"})
-    assert response.status_code == 302, response.status_code
+    assert status == 302, status
+    status = browser.request("POST", url, {"step": "end"})
+    assert status == 302, status
     return elapsed
 
 
@@ -248,26 +314,37 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="keep the database")
     parser.add_argument("--calls", type=int, default=15, help="calls per counter")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker")
     args = parser.parse_args(argv)
     create_database()
+    server = None
     try:
         setup_django()
         point, counters, clerk, tokens = world(COUNTERS * args.calls)
+        sessions = [staff_session(clerk) for _ in counters]
+        from django.db import connections
+
+        connections.close_all()
+        port = free_port()
+        server = start_server(port, args.workers, args.threads)
         select_times = pk_select_baseline()
 
         stop = threading.Event()
         board_base: list[float] = []
-        pollers = screens_polling(tokens, stop, board_base)
-        bare_times, bare_errors = run_counters(clerk, counters, args.calls, bare_view)
+        pollers = screens_polling(port, tokens, stop, board_base)
+        bare_times, bare_errors = run_counters(port, sessions, counters, args.calls, bare_view)
         stop.set()
         for thread in pollers:
             thread.join()
 
         stop = threading.Event()
         board_times: list[float] = []
-        pollers = screens_polling(tokens, stop, board_times)
+        pollers = screens_polling(port, tokens, stop, board_times)
         started = time.perf_counter()
-        call_times, call_errors = run_counters(clerk, counters, args.calls, call_next_and_end)
+        call_times, call_errors = run_counters(
+            port, sessions, counters, args.calls, call_next_and_end
+        )
         wall = time.perf_counter() - started
         stop.set()
         for thread in pollers:
@@ -279,6 +356,7 @@ def main(argv: list[str]) -> int:
             "counters": COUNTERS,
             "screens": SCREENS,
             "calls_per_counter": args.calls,
+            "gunicorn": f"{args.workers} workers × {args.threads} threads (gthread)",
             "baseline_pk_select_p95_ms": round(pct(select_times, 95) * 1000, 3),
             "baseline_bare_view_p50_ms": round(pct(bare_times, 50) * 1000, 2),
             "baseline_bare_view_p95_ms": round(bare_p95 * 1000, 2),
@@ -308,6 +386,9 @@ def main(argv: list[str]) -> int:
         )
         return 0 if ok else 1
     finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
         from django.db import connections
 
         connections.close_all()
