@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from postgov.assisted.labels import STEP_LABELS
 
@@ -26,10 +27,11 @@ class ConsentMethod(models.TextChoices):
 
 
 class Status(models.TextChoices):
-    STARTED = "started", _("started, waiting for consent")
-    CONSENTED = "consented", _("in progress")
-    ENDED = "ended", _("ended, fee to record")
-    CLOSED = "closed", _("closed")
+    # With a context: other apps translate the same short words for other things.
+    STARTED = "started", pgettext_lazy("assisted session", "started, waiting for consent")
+    CONSENTED = "consented", pgettext_lazy("assisted session", "in progress")
+    ENDED = "ended", pgettext_lazy("assisted session", "ended, fee to record")
+    CLOSED = "closed", pgettext_lazy("assisted session", "closed")
 
 
 class Outcome(models.TextChoices):

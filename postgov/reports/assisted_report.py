@@ -15,7 +15,7 @@ from django import forms
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -83,7 +83,7 @@ def _report(start: date, end: date, point_ids: list[int]) -> dict:
 
 
 def _rows(report: dict) -> list[list]:
-    rows: list[list] = [[_("Day"), _("Sessions")]]
+    rows: list[list] = [[_("Day"), pgettext("assisted sessions", "Sessions")]]
     rows += [[label, n] for label, n in report["days"]]
     rows.append([_("Total"), report["total"]])
     rows.append([])
