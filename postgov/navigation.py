@@ -119,6 +119,12 @@ ENTRIES: tuple[Entry, ...] = (
         in_menu=False,
     ),
     Entry(
+        _("Online services"),
+        "assisted:my_day",
+        _for(Role.CLERK, Role.SUPERVISOR),
+        _("Help citizens use the online public-service portals; the result can come by post."),
+    ),
+    Entry(
         _("Identity proofing"),
         "identity:proofing_start",
         _for(Role.CLERK, Role.SUPERVISOR),

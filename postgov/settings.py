@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "postgov.delivery",
     "postgov.statemail",
     "postgov.exchange",
+    "postgov.assisted",
     "postgov.reports",
     "postgov.training",
     "postgov.ops",

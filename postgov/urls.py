@@ -30,6 +30,7 @@ urlpatterns = [
     # Postal orders of dossiers filed online: /agency/orders/ and /delivery/orders/.
     path("", include("postgov.dossiers.orders.urls")),
     path("queues/", include("postgov.queues.urls")),
+    path("assisted/", include("postgov.assisted.urls")),
     path("registers/", include("postgov.registers.urls")),
     path("state-mail/", include("postgov.statemail.urls")),
     path("training/", include("postgov.training.urls")),

@@ -26,15 +26,22 @@ def _require_transaction(what: str) -> None:
 def lock_rows(queryset: models.QuerySet[M], *, of: tuple[str, ...] = ()) -> list[M]:
     """The rows of `queryset`, locked for this transaction and read fresh, in primary-key
     order. `of` names the tables to lock when the query follows relations (the related
-    rows stay unlocked). On SQLite the write transaction itself serialises writers."""
+    rows stay unlocked). On SQLite the write transaction itself serialises writers.
+
+    On PostgreSQL the lock is FOR NO KEY UPDATE: lockers still wait for each other, but
+    a transaction that merely inserts a row referring to a locked one (a ticket's event
+    referring to its post office) is not held up. With FOR UPDATE that insert's foreign-key
+    check, deferred to its COMMIT, waited for the locker while holding the audit chain's
+    head the locker was waiting for: a deadlock (bench/queues). Keys never change and rows
+    are never deleted here, which is all FOR UPDATE would add."""
     _require_transaction("lock_rows")
-    return list(queryset.select_for_update(of=of).order_by("pk"))
+    return list(queryset.select_for_update(of=of, no_key=True).order_by("pk"))
 
 
 def lock_row(queryset: models.QuerySet[M], *, of: tuple[str, ...] = ()) -> M | None:
     """The one row of `queryset` locked for this transaction, or None if there is none."""
     _require_transaction("lock_row")
-    return queryset.select_for_update(of=of).first()
+    return queryset.select_for_update(of=of, no_key=True).first()
 
 
 def lock(model: type[M], pks: Iterable[int]) -> list[M]:

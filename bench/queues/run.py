@@ -1,0 +1,400 @@
+#!/usr/bin/env python
+"""Benchmark of the waiting room on PostgreSQL: 20 counters of one post office calling
+"call next" at once while 5 waiting-room screens poll their board.
+
+1. Creates `pg_queues_bench` (or BENCH_QUEUES_DB), migrates it, and sets up one post
+   office with one queue service, 20 counters, 5 display screens and enough tickets.
+2. Starts gunicorn on a free port (4 workers × 4 threads by default) and measures, in
+   the same run and with the same client threads (each with its own HTTP connection and
+   session, through the real middleware and views):
+   - the baselines: a bare primary-key SELECT through psycopg, and the bare view
+     (`GET /healthz`) called by 20 threads while the 5 screens poll;
+   - "call next": 20 threads, one per counter, each logged in as a clerk of the point
+     (with the second factor staff pages require), POSTing `step=call_next` then
+     `step=end` to `/queues/counters/<pk>/step/` in a loop, while 5 threads poll
+     `/queues/display/<token>/` as the screen's htmx does;
+   - p50/p95/p99 of call-next and of the board, each as a ratio to the bare view's p95.
+3. Checks that no ticket was called twice (one CALLED event per ticket, every ticket
+   called by exactly one counter) and that every call left the line in order.
+4. Drops the database (unless --keep).
+
+Goal: p95 of call-next under 100 ms on the reference machine.
+
+Usage: python bench/queues/run.py [--keep] [--calls N] [--workers N] [--threads N]
+Needs PostgreSQL on 127.0.0.1:5432 (BENCH_PG=postgres://user@host:port to change it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+# Without POSTGOV_ENV PostGov runs as production; this is a developer's tool.
+os.environ.setdefault("POSTGOV_ENV", "development")
+SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+DB = os.environ.get("BENCH_QUEUES_DB", "pg_queues_bench")
+COUNTERS = 20
+SCREENS = 5
+SCREEN_POLL_S = 0.5
+
+import psycopg  # noqa: E402
+
+
+def admin_connection():
+    return psycopg.connect(f"{SERVER}/postgres", autocommit=True)
+
+
+def create_database() -> None:
+    with admin_connection() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DB}"')
+
+
+def drop_database() -> None:
+    with admin_connection() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+
+
+def setup_django():
+    os.environ["DATABASE_URL"] = f"{SERVER}/{DB}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "postgov.settings")
+    os.environ.setdefault("DEBUG", "false")
+    os.environ.setdefault("PORTAL_SIMULATOR", "false")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+
+
+def world(tickets: int):
+    """One post office, one service, 20 counters, a clerk, 5 screens, `tickets` tickets."""
+    from django.utils import timezone
+
+    from postgov.identity.models import Role, RoleAssignment, User
+    from postgov.identity.otp import new_totp_device
+    from postgov.places.models import Commune, Province, ServicePoint
+    from postgov.queues import actions
+    from postgov.queues.models import Counter, QueueService
+
+    province = Province.objects.create(code="44", name="Tỉnh Quảng Trị", short_name="Quảng Trị")
+    commune = Commune.objects.create(
+        code="19333", province=province, name="Phường Đông Hà", short_name="Đông Hà", kind="ward"
+    )
+    point = ServicePoint.objects.create(
+        code="BENCH",
+        name="Bưu điện Đông Hà",
+        kind="po1",
+        address="1 Trần Hưng Đạo",
+        commune=commune,
+    )
+    service = QueueService.objects.create(
+        service_point=point, letter="A", kind="administrative", target_minutes=15
+    )
+    counters = []
+    for number in range(1, COUNTERS + 1):
+        counter = Counter.objects.create(service_point=point, number=number)
+        counter.services.add(service)
+        counters.append(counter)
+    clerk = User.objects.create(username="bench_clerk", full_name="Nguyễn Thị Lan")
+    device = new_totp_device(clerk, "bench")
+    device.confirmed_at = timezone.now()
+    device.save(update_fields=["confirmed_at"])
+    RoleAssignment.objects.create(user=clerk, role=Role.CLERK, service_point=point)
+    tokens = [actions.create_screen(point, f"Màn hình {n}")[1] for n in range(SCREENS)]
+    for _ in range(tickets):
+        actions.issue_ticket(service)
+    return point, counters, clerk, tokens
+
+
+def staff_session(user) -> str:
+    """A session of `user` with the second factor given, as a finished staff login leaves
+    it (tests/clients.py); the key goes into the clients' cookie."""
+    from tests.clients import PostGovClient
+
+    client = PostGovClient()
+    client.force_login(user)
+    return client.cookies["sessionid"].value
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
+    env = {**os.environ, "DB_CONN_MAX_AGE": "600"}
+    command = [
+        str(Path(sys.executable).with_name("gunicorn")),
+        "postgov.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--worker-class",
+        "gthread",
+        "--log-level",
+        "warning",
+        "--timeout",
+        "60",
+    ]
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    for _ in range(300):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return server
+        except OSError:
+            pass
+        time.sleep(0.1)
+    server.terminate()
+    raise RuntimeError("gunicorn did not start")
+
+
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+COOKIE = re.compile(r"(sessionid|csrftoken)=([^;]+)")
+
+
+class Browser:
+    """One keep-alive HTTP connection with its cookies: a counter's screen or a waiting
+    room's."""
+
+    def __init__(self, port: int, session: str = ""):
+        self.port = port
+        self.cookies = {"sessionid": session} if session else {}
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.csrf = ""
+
+    def request(self, method: str, path: str, form: dict | None = None, **headers) -> int:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()), **headers}
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode({**form, "csrfmiddlewaretoken": self.csrf})
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Referer"] = f"http://127.0.0.1:{self.port}{path}"
+        self.conn.request(method, path, body=body, headers=headers)
+        response = self.conn.getresponse()
+        text = response.read().decode("utf-8", "replace")
+        for name, value in COOKIE.findall(", ".join(response.headers.get_all("Set-Cookie") or [])):
+            self.cookies[name] = value
+        if method == "GET" and (found := CSRF_FIELD.search(text)):
+            self.csrf = found.group(1)
+        return response.status
+
+
+def pk_select_baseline(rounds: int = 2000) -> list[float]:
+    with psycopg.connect(f"{SERVER}/{DB}", autocommit=True) as conn:
+        row = conn.execute("SELECT min(id) FROM queues_ticket").fetchone()
+        pk = row[0] if row else 1
+        times = []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            conn.execute("SELECT * FROM queues_ticket WHERE id = %s", [pk]).fetchone()
+            times.append(time.perf_counter() - start)
+    return times
+
+
+def pct(values: list[float], p: int) -> float:
+    if len(values) < 2:
+        return values[0] if values else float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
+
+
+def screens_polling(port, tokens, stop: threading.Event, times: list[float]):
+    def poll(token: str) -> None:
+        screen = Browser(port)
+        url = f"/queues/display/{token}/"
+        while not stop.is_set():
+            start = time.perf_counter()
+            status = screen.request("GET", url, **{"HX-Request": "true"})
+            times.append(time.perf_counter() - start)
+            assert status == 200, status
+            stop.wait(SCREEN_POLL_S)
+
+    threads = [threading.Thread(target=poll, args=(t,), daemon=True) for t in tokens]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def run_counters(port, sessions, counters, calls: int, work) -> tuple[list[float], list[str]]:
+    """One thread per counter, each doing `work(browser, counter)` `calls` times, started
+    together; returns the timings `work` gives and any errors."""
+    barrier = threading.Barrier(len(counters))
+    times: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def worker(counter, session) -> None:
+        try:
+            browser = Browser(port, session)
+            # The counter's page, as the clerk has it open: its CSRF token.
+            assert browser.request("GET", f"/queues/counters/{counter.pk}/") == 200
+            barrier.wait()
+            mine = [work(browser, counter) for _ in range(calls)]
+            with lock:
+                times.extend(mine)
+        except Exception as exc:  # noqa: BLE001 - reported, the run goes on
+            errors.append(repr(exc))
+
+    threads = [
+        threading.Thread(target=worker, args=(c, s))
+        for c, s in zip(counters, sessions, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return times, errors
+
+
+def bare_view(browser, counter) -> float:
+    start = time.perf_counter()
+    status = browser.request("GET", "/healthz")
+    elapsed = time.perf_counter() - start
+    assert status == 200, status
+    return elapsed
+
+
+def call_next_and_end(browser, counter) -> float:
+    url = f"/queues/counters/{counter.pk}/step/"
+    start = time.perf_counter()
+    status = browser.request("POST", url, {"step": "call_next"})
+    elapsed = time.perf_counter() - start
+    assert status == 302, status
+    status = browser.request("POST", url, {"step": "end"})
+    assert status == 302, status
+    return elapsed
+
+
+def check_no_ticket_called_twice(expected_calls: int) -> dict:
+    from django.db.models import Count
+
+    from postgov.queues.models import Ticket, TicketEvent
+
+    called = TicketEvent.objects.filter(kind=TicketEvent.Kind.CALLED)
+    twice = called.values("ticket_id").annotate(n=Count("id")).filter(n__gt=1).count()
+    done = Ticket.objects.filter(state=Ticket.State.DONE).count()
+    # Tickets are called in line order: the called ones are exactly the first `done`.
+    numbers = sorted(
+        Ticket.objects.filter(state=Ticket.State.DONE).values_list("number", flat=True)
+    )
+    in_order = numbers == list(range(1, done + 1))
+    return {
+        "calls": called.count(),
+        "tickets_called_twice": twice,
+        "tickets_done": done,
+        "expected_calls": expected_calls,
+        "called_in_line_order": in_order,
+    }
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keep", action="store_true", help="keep the database")
+    parser.add_argument("--calls", type=int, default=15, help="calls per counter")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker")
+    args = parser.parse_args(argv)
+    create_database()
+    server = None
+    try:
+        setup_django()
+        point, counters, clerk, tokens = world(COUNTERS * args.calls)
+        sessions = [staff_session(clerk) for _ in counters]
+        from django.db import connections
+
+        connections.close_all()
+        port = free_port()
+        server = start_server(port, args.workers, args.threads)
+        select_times = pk_select_baseline()
+
+        stop = threading.Event()
+        board_base: list[float] = []
+        pollers = screens_polling(port, tokens, stop, board_base)
+        bare_times, bare_errors = run_counters(port, sessions, counters, args.calls, bare_view)
+        stop.set()
+        for thread in pollers:
+            thread.join()
+
+        stop = threading.Event()
+        board_times: list[float] = []
+        pollers = screens_polling(port, tokens, stop, board_times)
+        started = time.perf_counter()
+        call_times, call_errors = run_counters(
+            port, sessions, counters, args.calls, call_next_and_end
+        )
+        wall = time.perf_counter() - started
+        stop.set()
+        for thread in pollers:
+            thread.join()
+
+        check = check_no_ticket_called_twice(COUNTERS * args.calls)
+        bare_p95 = pct(bare_times, 95)
+        result = {
+            "counters": COUNTERS,
+            "screens": SCREENS,
+            "calls_per_counter": args.calls,
+            "gunicorn": f"{args.workers} workers × {args.threads} threads (gthread)",
+            "baseline_pk_select_p95_ms": round(pct(select_times, 95) * 1000, 3),
+            "baseline_bare_view_p50_ms": round(pct(bare_times, 50) * 1000, 2),
+            "baseline_bare_view_p95_ms": round(bare_p95 * 1000, 2),
+            "call_next_p50_ms": round(pct(call_times, 50) * 1000, 1),
+            "call_next_p95_ms": round(pct(call_times, 95) * 1000, 1),
+            "call_next_p99_ms": round(pct(call_times, 99) * 1000, 1),
+            "call_next_p95_over_bare_view_p95": round(pct(call_times, 95) / bare_p95, 1),
+            "call_next_p95_over_pk_select_p95": round(
+                pct(call_times, 95) / pct(select_times, 95), 0
+            ),
+            "calls_per_s": round(len(call_times) / wall, 1),
+            "board_p95_ms": round(pct(board_times, 95) * 1000, 1),
+            "board_p95_over_bare_view_p95": round(pct(board_times, 95) / bare_p95, 1),
+            "board_polls": len(board_times),
+            "goal_call_next_p95_under_100ms": pct(call_times, 95) < 0.100,
+            "errors": bare_errors + call_errors,
+            **check,
+        }
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        (ROOT / "bench" / "results").mkdir(exist_ok=True)
+        (ROOT / "bench" / "results" / "queues.json").write_text(json.dumps(result, indent=2))
+        ok = (
+            not result["errors"]
+            and check["tickets_called_twice"] == 0
+            and check["calls"] == check["expected_calls"]
+            and check["called_in_line_order"]
+        )
+        return 0 if ok else 1
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep:
+            drop_database()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
