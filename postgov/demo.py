@@ -21,6 +21,7 @@ STEPS: tuple[str, ...] = (
     "postgov.registers.demo",
     "postgov.reports.demo",
     "postgov.dossiers.demo",
+    "postgov.assisted.demo",
 )
 
 
