@@ -1,5 +1,6 @@
-"""Recomputing the daily roll-ups (models.DailyVolume, models.DailyLegs) from the event log
-and the dossier and leg tables, one day at a time, with grouped aggregates.
+"""Recomputing the daily roll-ups (models.DailyVolume, models.DailyLegs, and those of
+`service_rollups`) from the event logs and the dossier and leg tables, one day at a time,
+with grouped aggregates.
 
 A day is recomputed whole and its rows replaced in one transaction, so running it again,
 or from two cron runs at once, gives the same rows. Figures are attributed to the dossier's
@@ -18,6 +19,7 @@ from django.utils import timezone
 
 from postgov.dossiers.models import Dossier, DossierEvent, LegRecord
 from postgov.dossiers.workflow import State
+from postgov.reports import service_rollups
 from postgov.reports.models import DailyLegs, DailyVolume
 from postgov.reports.reconciliation import period_bounds
 
@@ -52,6 +54,7 @@ class DayResult:
     day: date
     volume_rows: int
     leg_rows: int
+    other_rows: int = 0
 
 
 def compute_day(day: date) -> tuple[dict[tuple, dict[str, int]], dict[tuple, dict[str, int]]]:
@@ -124,7 +127,8 @@ def update_day(day: date) -> DayResult:
             DailyLegs(day=day, segment=key[-1], **_key_fields(key[:-1]), **figures)
             for key, figures in legs.items()
         )
-    return DayResult(day, len(volumes), len(legs))
+        others = service_rollups.update_day(day)
+    return DayResult(day, len(volumes), len(legs), others)
 
 
 def _key_fields(key: tuple) -> dict[str, int | None]:
@@ -147,7 +151,10 @@ def update_recent() -> list[DayResult]:
 
 def first_day() -> date | None:
     first = DossierEvent.objects.order_by("at").values_list("at", flat=True).first()
-    return timezone.localdate(first) if first else None
+    days = [timezone.localdate(first)] if first else []
+    if other := service_rollups.first_day():
+        days.append(other)
+    return min(days) if days else None
 
 
 def rebuild(date_from: date | None = None, date_to: date | None = None) -> list[DayResult]:

@@ -19,10 +19,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from postgov.agencies.models import Agency
 from postgov.audit.actions import record
-from postgov.dossiers.actions import visible_dossiers
 from postgov.dossiers.clock import LATE, standing_filter
 from postgov.dossiers.models import LegRecord
-from postgov.dossiers.orders.actions import visible_orders
 from postgov.dossiers.workflow import SEGMENTS, STATES, Leg
 from postgov.exchange import portal
 from postgov.exchange.models import PortalSyncItem, WebhookDelivery
@@ -32,6 +30,7 @@ from postgov.lib.forms import StyledFormMixin
 from postgov.places.models import ServicePoint
 from postgov.reports import monthly_pdf, point_map
 from postgov.reports.reconciliation import period_bounds, reconcile, to_csv, to_xlsx
+from postgov.reports.scope import nationwide, report_dossiers, report_orders
 from postgov.reports.sla import legs_in_scope, sla_report
 from postgov.reports.volumes import (
     FIGURES,
@@ -50,6 +49,7 @@ REPORT_ROLES = (
     Role.AUDITOR,
     Role.AGENCY_RECEIVER,
     Role.AGENCY_OFFICER,
+    Role.NATIONAL_ADMIN,
 )
 OVERSIGHT = (Role.PROVINCIAL_ADMIN, Role.AUDITOR)
 LEG_LABELS = dict(Leg.choices)
@@ -94,6 +94,8 @@ def _period(request) -> tuple[PeriodForm, date, date]:
 
 def agencies_in_scope(access):
     """Agencies whose figures the person may see."""
+    if nationwide(access):
+        return Agency.objects.order_by("name")
     provinces = set(access.province_ids())
     points = access.point_ids(Role.SUPERVISOR)
     provinces |= set(
@@ -108,7 +110,7 @@ def agencies_in_scope(access):
 @role_required(*REPORT_ROLES)
 def dashboard(request):
     access = request.access
-    dossiers = visible_dossiers(access)
+    dossiers = report_dossiers(access)
     open_states = [s for s, info in STATES.items() if not info.final]
     by_state = dict(
         dossiers.filter(status__in=open_states)
@@ -226,8 +228,8 @@ def reconciliation(request):
             agency,
             date_from,
             date_to,
-            visible_dossiers(request.access),
-            visible_orders(request.access),
+            report_dossiers(request.access),
+            report_orders(request.access),
         )
         export = request.GET.get("export", "")
         if export in ("csv", "xlsx"):

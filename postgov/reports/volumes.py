@@ -24,6 +24,7 @@ from postgov.lib.forms import StyledFormMixin
 from postgov.places.models import Province, ServicePoint
 from postgov.reports import charts
 from postgov.reports.models import DailyLegs, DailyVolume
+from postgov.reports.scope import nationwide, scoped_rollups
 
 # Periods longer than this are shown by month.
 DAILY_UP_TO = 62
@@ -41,12 +42,12 @@ FIGURE_NAMES = tuple(name for name, _label in FIGURES)
 
 
 def _scoped(access: Access, queryset: QuerySet) -> QuerySet:
-    return access.scope(
-        queryset, point_field="point", agency_field="agency", province_field="province"
-    )
+    return scoped_rollups(access, queryset)
 
 
 def provinces_in_scope(access: Access) -> QuerySet[Province]:
+    if nationwide(access):
+        return Province.objects.all()
     points = access.point_ids(Role.SUPERVISOR)
     return Province.objects.filter(
         Q(pk__in=access.province_ids())
@@ -57,7 +58,9 @@ def provinces_in_scope(access: Access) -> QuerySet[Province]:
 
 def points_in_scope(access: Access) -> QuerySet[ServicePoint]:
     """The post offices one may choose: one's own, and those of the provinces one oversees
-    or where one's agency is."""
+    or where one's agency is; every one for a national administrator."""
+    if nationwide(access):
+        return ServicePoint.objects.order_by("name")
     return (
         ServicePoint.objects.filter(
             Q(pk__in=access.point_ids(Role.SUPERVISOR))
