@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -31,6 +31,9 @@ from postgov.places.models import ServicePoint
 from postgov.reports import monthly_pdf, point_map
 from postgov.reports.reconciliation import period_bounds, reconcile, to_csv, to_xlsx
 from postgov.reports.scope import nationwide, report_dossiers, report_orders
+from postgov.reports.service_figures import service_report
+from postgov.reports.service_figures import to_csv as service_figures_csv
+from postgov.reports.service_figures import to_xlsx as service_figures_xlsx
 from postgov.reports.sla import legs_in_scope, sla_report
 from postgov.reports.volumes import (
     FIGURES,
@@ -330,6 +333,51 @@ def volumes(request):
 
 @require_GET
 @role_required(*REPORT_ROLES)
+def service_figures(request):
+    """PostID, waiting rooms, digitisation and the service index parts of a period, from
+    the daily roll-ups, as charts with their tables."""
+    access = request.access
+    filters = request.GET if request.GET.keys() - {"export"} else default_filters()
+    form = VolumeFilterForm(filters, access=access)
+    report = None
+    if form.is_valid():
+        data = form.cleaned_data
+        narrow = {name: data[name] for name in ("province", "point", "procedure")}
+        report = service_report(access, data["date_from"], data["date_to"], **narrow)
+        export = request.GET.get("export", "")
+        if export in ("csv", "xlsx"):
+            record(
+                "reports.service_figures_exported",
+                request=request,
+                details={
+                    "from": report.date_from.isoformat(),
+                    "to": report.date_to.isoformat(),
+                    "format": export,
+                },
+            )
+            name = f"chi-so-dich-vu-{report.date_from:%Y%m%d}-{report.date_to:%Y%m%d}.{export}"
+            if export == "csv":
+                response = HttpResponse(
+                    service_figures_csv(report), content_type="text/csv; charset=utf-8"
+                )
+            else:
+                response = HttpResponse(service_figures_xlsx(report), content_type=XLSX)
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
+    return render(
+        request,
+        "reports/service_figures.html",
+        {
+            "form": form,
+            "report": report,
+            "query": urlencode([(k, v) for k, v in filters.items() if k != "export"]),
+            "oversight": access.has_role(*OVERSIGHT),
+        },
+    )
+
+
+@require_GET
+@role_required(*REPORT_ROLES)
 def volumes_pdf(request):
     """The period's report to the province (a month, by default the current one) as a PDF;
     bad filters show the volumes page with their message."""
@@ -358,8 +406,12 @@ def volumes_pdf(request):
             "format": "pdf",
         },
     )
+    with translation.override("vi"):  # the PDF is in Vietnamese whatever the page's language
+        service = service_report(access, data["date_from"], data["date_to"], **narrow)
     response = HttpResponse(
-        monthly_pdf.render(report, by_point, by_agency, province_name=province_name),
+        monthly_pdf.render(
+            report, by_point, by_agency, province_name=province_name, service=service
+        ),
         content_type="application/pdf",
     )
     name = f"bao-cao-{report.date_from:%Y%m%d}-{report.date_to:%Y%m%d}.pdf"
