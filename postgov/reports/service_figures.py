@@ -268,7 +268,7 @@ def service_report(
         Column("served", _("Served")),
         Column("no_shows", _("Did not come")),
         Column("mean_wait", _("Mean wait (min)"), MINUTES),
-        Column("p90_wait", _("90% called within (min)"), MINUTES),
+        Column("p90_wait", _("Wait, 90th percentile (min)"), MINUTES),
         Column("within_target", _("Called within the target"), SHARE),
         Column("mean_rating", _("Mean rating (1–5)"), RATING),
     ]
