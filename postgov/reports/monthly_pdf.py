@@ -120,6 +120,7 @@ def render(
     *,
     province_name: str,
     service: ServiceReport | None = None,
+    by_province: bool = False,
 ) -> bytes:
     title = "BÁO CÁO KẾT QUẢ TIẾP NHẬN, TRẢ KẾT QUẢ HỒ SƠ QUA DỊCH VỤ BƯU CHÍNH CÔNG ÍCH"
     pdf = OfficialForm(title)
@@ -140,8 +141,9 @@ def render(
     )
     pdf.ln(2)
     widths: list[float] = [46, 14, 14, 14, 13, 13, 20, 20]
-    pdf.para("1. Theo bưu cục tiếp nhận", bold=True)
-    pdf.table(["Bưu cục", *COLUMNS], widths, _rows(by_point) or [["—"] + [""] * 7])
+    place = "Tỉnh" if by_province else "Bưu cục"
+    pdf.para("1. Theo tỉnh" if by_province else "1. Theo bưu cục tiếp nhận", bold=True)
+    pdf.table([place, *COLUMNS], widths, _rows(by_point) or [["—"] + [""] * 7])
     pdf.para("2. Theo cơ quan giải quyết", bold=True)
     pdf.table(["Cơ quan", *COLUMNS], widths, _rows(by_agency) or [["—"] + [""] * 7])
     _bar_chart(

@@ -29,7 +29,7 @@ from postgov.reports.models import (
     DailyQueue,
     DailyServiceIndex,
 )
-from postgov.reports.scope import scoped_rollups
+from postgov.reports.scope import nationwide, scoped_rollups
 from postgov.reports.volumes import DAILY_UP_TO
 
 COUNT, SHARE, MINUTES, RATING = "count", "share", "minutes", "rating"
@@ -217,6 +217,21 @@ def service_report(
     periods = _periods(date_from, date_to, by_month)
     report = ServiceReport(date_from, date_to, by_month)
     period_heading = _("Month") if by_month else _("Day")
+    # The whole country is shown per province: thousands of post offices are no table.
+    if nationwide(access) and province is None and point is None:
+        place, place_heading = "province__name", _("Province")
+        titles = {
+            "identity": _("PostID per province"),
+            "queues": _("Waiting rooms per province"),
+            "index": _("Service index per province"),
+        }
+    else:
+        place, place_heading = "point__name", _("Post office")
+        titles = {
+            "identity": _("PostID per post office"),
+            "queues": _("Waiting rooms per post office"),
+            "index": _("Service index per post office"),
+        }
 
     def rows(model, procedure_too=False):
         queryset = _narrow(
@@ -251,11 +266,11 @@ def service_report(
     report.sections.append(
         _breakdown(
             "identity_points",
-            _("PostID per post office"),
-            _("Post office"),
+            titles["identity"],
+            place_heading,
             columns,
-            _grouped(identity, "point__name", identity_sums),
-            "point__name",
+            _grouped(identity, place, identity_sums),
+            place,
             lambda sums: sums,
         )
     )
@@ -285,15 +300,15 @@ def service_report(
         [charts.Point(label, values["mean_wait"]) for label, values in table.rows],
     )
     report.sections.append(table)
-    queue_points = _grouped(queues, "point__name", QUEUE_SUMS)
+    queue_points = _grouped(queues, place, QUEUE_SUMS)
     report.sections.append(
         _breakdown(
             "queue_points",
-            _("Waiting rooms per post office"),
-            _("Post office"),
+            titles["queues"],
+            place_heading,
             queue_columns,
             queue_points,
-            "point__name",
+            place,
             queue_values,
         )
     )
@@ -348,18 +363,18 @@ def service_report(
         [charts.Point(label, values["on_time"]) for label, values in table.rows],
     )
     report.sections.append(table)
-    ratings = {row["point__name"]: row for row in queue_points}
+    ratings = {row[place]: row for row in queue_points}
     no_rating = dict.fromkeys(QUEUE_SUMS, 0.0)
     point_columns = [*index_columns, Column("satisfaction", _("Satisfaction"), SHARE)]
-    index_points = _grouped(index, "point__name", INDEX_SUMS)
+    index_points = _grouped(index, place, INDEX_SUMS)
     table = Table(
         "index_points",
-        _("Service index per post office"),
-        _("Post office"),
+        titles["index"],
+        place_heading,
         point_columns,
         [
-            (row["point__name"], index_values(row, ratings.get(row["point__name"], no_rating)))
-            for row in sorted(index_points, key=lambda r: r["point__name"])
+            (row[place], index_values(row, ratings.get(row[place], no_rating)))
+            for row in sorted(index_points, key=lambda r: r[place])
         ],
     )
     table.chart = charts.bar_chart(

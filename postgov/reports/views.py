@@ -389,10 +389,16 @@ def volumes_pdf(request):
     data = form.cleaned_data
     narrow = {name: data[name] for name in ("province", "point", "procedure")}
     report = volume_report(access, data["date_from"], data["date_to"], **narrow)
-    by_point = breakdown(access, data["date_from"], data["date_to"], "point", **narrow)
+    # The whole country is broken down by province: thousands of post offices are no table.
+    place = (
+        "province" if nationwide(access) and not (data["province"] or data["point"]) else "point"
+    )
+    by_point = breakdown(access, data["date_from"], data["date_to"], place, **narrow)
     by_agency = breakdown(access, data["date_from"], data["date_to"], "agency", **narrow)
     province = data["province"]
-    if province is None:
+    if province is None and nationwide(access):
+        province_name = "Toàn quốc"  # the PDF is in Vietnamese whatever the page's language
+    elif province is None:
         names = list(provinces_in_scope(access).order_by("name").values_list("name", flat=True))
         province_name = ", ".join(names)
     else:
@@ -410,7 +416,12 @@ def volumes_pdf(request):
         service = service_report(access, data["date_from"], data["date_to"], **narrow)
     response = HttpResponse(
         monthly_pdf.render(
-            report, by_point, by_agency, province_name=province_name, service=service
+            report,
+            by_point,
+            by_agency,
+            province_name=province_name,
+            service=service,
+            by_province=place == "province",
         ),
         content_type="application/pdf",
     )

@@ -72,6 +72,28 @@ def points_in_scope(access: Access) -> QuerySet[ServicePoint]:
     )
 
 
+# Beyond this many post offices in scope (a national administrator's thousands) the
+# post-office filter is a code to type, not a list drawn into every page.
+POINT_LIST_UP_TO = 400
+
+
+class PointCodeField(forms.CharField):
+    """A post office by its code, among those one may choose."""
+
+    def __init__(self, points: QuerySet[ServicePoint], **kwargs):
+        self.points = points
+        super().__init__(**kwargs)
+
+    def clean(self, value) -> ServicePoint | None:
+        code = (super().clean(value) or "").strip()
+        if not code:
+            return None
+        point = self.points.filter(code=code).first()
+        if point is None:
+            raise forms.ValidationError(_("This post office is not one whose figures you see."))
+        return point
+
+
 class VolumeFilterForm(StyledFormMixin, forms.Form):
     month = forms.CharField(
         label=gettext_lazy("Month"),
@@ -110,7 +132,17 @@ class VolumeFilterForm(StyledFormMixin, forms.Form):
         cast(forms.ModelChoiceField, self.fields["province"]).queryset = provinces_in_scope(
             access
         ).order_by("name")
-        cast(forms.ModelChoiceField, self.fields["point"]).queryset = points_in_scope(access)
+        points = points_in_scope(access)
+        if nationwide(access) and points.count() > POINT_LIST_UP_TO:
+            self.fields["point"] = PointCodeField(
+                points,
+                label=gettext_lazy("Post office code"),
+                required=False,
+                max_length=20,
+                widget=forms.TextInput(attrs={"class": "form-control"}),
+            )
+        else:
+            cast(forms.ModelChoiceField, self.fields["point"]).queryset = points
 
     def clean_month(self) -> date | None:
         text = self.cleaned_data.get("month", "").strip()
@@ -267,7 +299,8 @@ def breakdown(
     point: ServicePoint | None = None,
     procedure: Procedure | None = None,
 ) -> list[Breakdown]:
-    """The period's figures per post office (`by="point"`) or per agency (`by="agency"`)."""
+    """The period's figures per post office (`by="point"`), per agency (`by="agency"`) or
+    per province (`by="province"`)."""
     narrow = Q(day__gte=date_from, day__lte=date_to)
     if province is not None:
         narrow &= Q(province=province)
