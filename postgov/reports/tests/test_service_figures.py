@@ -297,7 +297,7 @@ def test_the_page_exports_and_the_monthly_pdf(client, world):
     assert "23.3" in text
     xlsx = client.get(FIGURES, {**period, "export": "xlsx"})
     workbook = load_workbook(io.BytesIO(xlsx.content))
-    assert len(workbook.sheetnames) == 8
+    assert len(workbook.sheetnames) == 9
     assert AuditEvent.objects.filter(action="reports.service_figures_exported").count() == 2
 
     pdf = client.get(PDF, period, HTTP_ACCEPT_LANGUAGE="en")
