@@ -15,7 +15,9 @@ figures counted by a direct aggregate over the events.
    as a provincial administrator and as a national administrator, with the second factor):
    - the dashboard (`/reports/`, live counts over the sample dossiers),
    - the volumes page and the service figures page for the current month and for the year,
-   - the monthly report PDF;
+   - the monthly report PDF, and the figures it reads without the drawing
+     (`monthly_report_figures`: fpdf2 measuring every table cell and subsetting the font
+     is most of the PDF's time);
    and the baseline: the month's volume figures of the province (and of the country)
    counted straight from the event sample (`GROUP BY` receiving point and state). Each page
    is reported as a ratio to that baseline; the baseline's cost at a hundred million events
@@ -456,7 +458,23 @@ def pages(user, repeat: int) -> dict:
 
         results[name] = timed(get, repeat)
         print(f"  {user.username} {name}: {results[name]}", flush=True)
+    results["monthly_report_figures"] = timed(lambda: monthly_figures(user, today), repeat)
+    print(f"  {user.username} monthly_report_figures: {results['monthly_report_figures']}")
     return results
+
+
+def monthly_figures(user, today: date) -> None:
+    """What the monthly PDF reads, without drawing it: the share of its time that is data."""
+    from postgov.identity.access import Access
+    from postgov.reports.service_figures import service_report
+    from postgov.reports.volumes import breakdown, volume_report
+
+    access = Access.for_user(user)
+    start = today.replace(day=1)
+    volume_report(access, start, today)
+    breakdown(access, start, today, "province" if access.is_national_admin else "point")
+    breakdown(access, start, today, "agency")
+    service_report(access, start, today)
 
 
 def main(argv) -> int:

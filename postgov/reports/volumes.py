@@ -261,17 +261,20 @@ def volume_report(
         target = bucket_of(row["day"])
         for name in FIGURE_NAMES:
             target.figures[name] += row[name] or 0
+    # One read of the legs, by day and leg, gives both the buckets and the legs' totals.
     legs = _scoped(access, DailyLegs.objects.filter(narrow))
-    for row in legs.values("day").annotate(on_time=Sum("on_time"), late=Sum("late")).order_by():
+    by_segment: dict[str, list[int]] = {}
+    for row in (
+        legs.values("day", "segment").annotate(on_time=Sum("on_time"), late=Sum("late")).order_by()
+    ):
         target = bucket_of(row["day"])
-        target.on_time += row["on_time"] or 0
-        target.late += row["late"] or 0
-    segments = [
-        (row["segment"], row["on_time"] or 0, row["late"] or 0)
-        for row in legs.values("segment")
-        .annotate(on_time=Sum("on_time"), late=Sum("late"))
-        .order_by("segment")
-    ]
+        on_time, late = row["on_time"] or 0, row["late"] or 0
+        target.on_time += on_time
+        target.late += late
+        totals = by_segment.setdefault(row["segment"], [0, 0])
+        totals[0] += on_time
+        totals[1] += late
+    segments = [(name, *by_segment[name]) for name in sorted(by_segment)]
     lines = list(buckets.values())
     total = Bucket(
         _("Total"),
