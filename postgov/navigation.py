@@ -159,6 +159,7 @@ ENTRIES: tuple[Entry, ...] = (
             Role.AUDITOR,
             Role.AGENCY_RECEIVER,
             Role.AGENCY_OFFICER,
+            Role.NATIONAL_ADMIN,
         ),
         _("Work, deadlines and money across the network."),
     ),

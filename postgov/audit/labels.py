@@ -194,6 +194,7 @@ ACTION_LABELS = {
     "reports.portal_retry": gettext_lazy("National portal sync retried"),
     "reports.reconciliation_exported": gettext_lazy("Reconciliation exported"),
     "reports.volumes_exported": gettext_lazy("Volumes report exported"),
+    "reports.service_figures_exported": gettext_lazy("Service figures exported"),
     "signature.missing": gettext_lazy("Handed over without a signature"),
     "signature.missing_reviewed": gettext_lazy("Missing signature reviewed"),
     "tracking.anomaly": gettext_lazy("Unusual tracking look-ups"),

@@ -53,7 +53,26 @@ class DailyVolume(_DailyKey):
                 nulls_distinct=False,
             )
         ]
-        indexes = [models.Index(fields=["province", "day"], name="daily_volume_prov_day")]
+        indexes = [
+            # A period's sums are read from the index alone (PostgreSQL), not from rows
+            # that a year of days scatters over the whole table.
+            models.Index(
+                fields=["province", "day"],
+                include=[
+                    "point",
+                    "agency",
+                    "sealed",
+                    "handed_over",
+                    "results_ready",
+                    "delivered",
+                    "refused",
+                    "procedure_fees",
+                    "postage",
+                    "total_due",
+                ],
+                name="daily_volume_prov_day_sums",
+            ),
+        ]
 
 
 class DailyLegs(_DailyKey):
@@ -71,4 +90,110 @@ class DailyLegs(_DailyKey):
                 nulls_distinct=False,
             )
         ]
-        indexes = [models.Index(fields=["province", "day"], name="daily_legs_prov_day")]
+        indexes = [
+            models.Index(
+                fields=["province", "day"],
+                include=["point", "agency", "segment", "on_time", "late"],
+                name="daily_legs_prov_day_sums",
+            ),
+        ]
+
+
+class DailyServiceIndex(_DailyKey):
+    """The parts of the service index the post's own records give, for the dossiers of
+    `day` by receiving point, procedure and agency (how each is worked out:
+    docs/architecture.md, "Service index")."""
+
+    finished = models.PositiveIntegerField(_("finished"), default=0)
+    finished_on_time = models.PositiveIntegerField(_("finished on time"), default=0)
+    finished_late = models.PositiveIntegerField(_("finished late"), default=0)
+    received = models.PositiveIntegerField(_("received"), default=0)
+    received_digitised = models.PositiveIntegerField(_("scanned at intake"), default=0)
+    results = models.PositiveIntegerField(_("results"), default=0)
+    results_digitised = models.PositiveIntegerField(_("results digitised"), default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "province", "point", "procedure", "agency"],
+                name="daily_index_key",
+                nulls_distinct=False,
+            )
+        ]
+        indexes = [models.Index(fields=["province", "day"], name="daily_index_prov_day")]
+
+
+class _DailyPointKey(models.Model):
+    day = models.DateField(_("day"))
+    province = models.ForeignKey("places.Province", models.PROTECT, related_name="+")
+    point = models.ForeignKey("places.ServicePoint", models.PROTECT, related_name="+")
+
+    class Meta:
+        abstract = True
+
+
+WAIT_BOUNDS = (5, 10, 15, 20, 30, 45, 60, 90, 120)
+
+
+class DailyQueue(_DailyPointKey):
+    """A point's waiting room on `day` (postgov.queues.figures, from the ticket events).
+    Waits are kept as a sum and counted by how long they were (at most 5 minutes, at most
+    10...), so that a period's mean and 90th percentile come from the roll-ups alone."""
+
+    issued = models.PositiveIntegerField(_("tickets issued"), default=0)
+    served = models.PositiveIntegerField(_("served"), default=0)
+    no_shows = models.PositiveIntegerField(_("did not come"), default=0)
+    called = models.PositiveIntegerField(_("called"), default=0)
+    wait_minutes = models.FloatField(_("minutes waited"), default=0)
+    # Tickets called after waiting at most n minutes (WAIT_BOUNDS), each counted once,
+    # under the first bound it is within; longer waits only in `called`.
+    waits_5 = models.PositiveIntegerField(default=0)
+    waits_10 = models.PositiveIntegerField(default=0)
+    waits_15 = models.PositiveIntegerField(default=0)
+    waits_20 = models.PositiveIntegerField(default=0)
+    waits_30 = models.PositiveIntegerField(default=0)
+    waits_45 = models.PositiveIntegerField(default=0)
+    waits_60 = models.PositiveIntegerField(default=0)
+    waits_90 = models.PositiveIntegerField(default=0)
+    waits_120 = models.PositiveIntegerField(default=0)
+    within_target = models.PositiveIntegerField(_("called within the target"), default=0)
+    ratings = models.PositiveIntegerField(_("ratings"), default=0)
+    rating_sum = models.PositiveIntegerField(_("sum of ratings"), default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "point"], name="daily_queue_key"),
+        ]
+        indexes = [models.Index(fields=["province", "day"], name="daily_queue_prov_day")]
+
+
+class DailyIdentity(_DailyPointKey):
+    """PostID at a point's counter on `day`: accounts opened there (assisted registration)
+    and identities checked there (proofing cases passed or approved)."""
+
+    accounts_created = models.PositiveIntegerField(_("accounts created"), default=0)
+    proofed = models.PositiveIntegerField(_("identities proofed"), default=0)
+    proofing_failed = models.PositiveIntegerField(_("proofing failed"), default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "point"], name="daily_identity_key"),
+        ]
+        indexes = [models.Index(fields=["province", "day"], name="daily_identity_prov_day")]
+
+
+class DailyDigitisation(models.Model):
+    """A register-digitisation project's work on `day`: entries submitted, records
+    settled (their clean values decided)."""
+
+    day = models.DateField(_("day"))
+    province = models.ForeignKey("places.Province", models.PROTECT, related_name="+")
+    project = models.ForeignKey("registers.Project", models.PROTECT, related_name="+")
+    keyed = models.PositiveIntegerField(_("entries keyed"), default=0)
+    settled = models.PositiveIntegerField(_("records settled"), default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "project"], name="daily_digitisation_key"),
+        ]
+        indexes = [models.Index(fields=["province", "day"], name="daily_digit_prov_day")]

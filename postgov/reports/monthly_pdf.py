@@ -1,6 +1,8 @@
 """The monthly report to the province as a PDF, in Vietnamese whatever the page's language
 (it is filed with the province's records): the month's figures per post office and per
-agency, and the dossiers received per day as a bar chart drawn with the PDF's own lines."""
+agency, and the dossiers received per day as a bar chart drawn with the PDF's own lines;
+then the service figures (`service_figures`, built in Vietnamese by the caller): the
+period's totals of each section and the service index per post office and per agency."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from django.utils import timezone
 from postgov.dossiers.agency.official_forms import OfficialForm
 from postgov.lib.pdf import FAMILY, vnd
 from postgov.reports import charts
+from postgov.reports.service_figures import ServiceReport, Table
 from postgov.reports.volumes import Breakdown, VolumeReport
 
 COLUMNS = ["Tiếp nhận", "Bàn giao CQ", "Có kết quả", "Đã phát", "Từ chối", "Lệ phí", "Cước"]
@@ -75,12 +78,49 @@ def _bar_chart(pdf: OfficialForm, report: VolumeReport, title: str) -> None:
     pdf.set_font(FAMILY, "", 10)
 
 
+def _totals(pdf: OfficialForm, table: Table) -> None:
+    """A section's totals of the period, one figure a line."""
+    if table.total is None:
+        return
+    rows = [
+        [column.label, cell]
+        for column, cell in zip(table.columns, table.cells(table.total), strict=True)
+    ]
+    pdf.table(["Chỉ tiêu", "Cả kỳ"], [120, 50], rows)
+
+
+def _breakdown(pdf: OfficialForm, table: Table) -> None:
+    widths = [46] + [144 / len(table.columns)] * len(table.columns)
+    rows = [[label, *cells] for label, cells in table.lines()]
+    pdf.table(
+        [table.first, *[c.label for c in table.columns]],
+        widths,
+        rows or [["—"] + [""] * len(table.columns)],
+    )
+
+
+def _service_sections(pdf: OfficialForm, service: ServiceReport) -> None:
+    number = 4
+    for slug in ("identity", "queues", "digitisation", "index"):
+        table = service.section(slug)
+        pdf.para(f"{number}. {table.title}", bold=True)
+        _totals(pdf, table)
+        number += 1
+    for slug in ("index_points", "index_agencies"):
+        table = service.section(slug)
+        pdf.para(f"{number}. {table.title}", bold=True)
+        _breakdown(pdf, table)
+        number += 1
+
+
 def render(
     report: VolumeReport,
     by_point: list[Breakdown],
     by_agency: list[Breakdown],
     *,
     province_name: str,
+    service: ServiceReport | None = None,
+    by_province: bool = False,
 ) -> bytes:
     title = "BÁO CÁO KẾT QUẢ TIẾP NHẬN, TRẢ KẾT QUẢ HỒ SƠ QUA DỊCH VỤ BƯU CHÍNH CÔNG ÍCH"
     pdf = OfficialForm(title)
@@ -101,13 +141,16 @@ def render(
     )
     pdf.ln(2)
     widths: list[float] = [46, 14, 14, 14, 13, 13, 20, 20]
-    pdf.para("1. Theo bưu cục tiếp nhận", bold=True)
-    pdf.table(["Bưu cục", *COLUMNS], widths, _rows(by_point) or [["—"] + [""] * 7])
+    place = "Tỉnh" if by_province else "Bưu cục"
+    pdf.para("1. Theo tỉnh" if by_province else "1. Theo bưu cục tiếp nhận", bold=True)
+    pdf.table([place, *COLUMNS], widths, _rows(by_point) or [["—"] + [""] * 7])
     pdf.para("2. Theo cơ quan giải quyết", bold=True)
     pdf.table(["Cơ quan", *COLUMNS], widths, _rows(by_agency) or [["—"] + [""] * 7])
     _bar_chart(
         pdf, report, "3. Số hồ sơ tiếp nhận theo " + ("tháng" if report.by_month else "ngày")
     )
+    if service is not None:
+        _service_sections(pdf, service)
     pdf.para(
         f"Lập ngày {timezone.localdate():%d/%m/%Y} từ số liệu tổng hợp hằng ngày của PostGov.",
         italic=True,

@@ -1,6 +1,7 @@
-"""Recomputing the daily roll-ups (models.DailyVolume, models.DailyLegs) from the event log
-and the dossier and leg tables, one day at a time, with grouped aggregates. Postal orders
-are counted from their own steps (`OrderEvent`) in figures of their own.
+"""Recomputing the daily roll-ups (models.DailyVolume, models.DailyLegs, and those of
+`service_rollups`) from the event logs and the dossier and leg tables, one day at a time,
+with grouped aggregates. Postal orders are counted from their own steps (`OrderEvent`) in
+figures of their own.
 
 A day is recomputed whole and its rows replaced in one transaction, so running it again,
 or from two cron runs at once, gives the same rows. Figures are attributed to the dossier's
@@ -21,6 +22,7 @@ from postgov.dossiers.models import Dossier, DossierEvent, LegRecord
 from postgov.dossiers.orders import workflow as order_flow
 from postgov.dossiers.orders.models import OrderEvent
 from postgov.dossiers.workflow import State
+from postgov.reports import service_rollups
 from postgov.reports.models import DailyLegs, DailyVolume
 from postgov.reports.reconciliation import period_bounds
 
@@ -62,6 +64,7 @@ class DayResult:
     day: date
     volume_rows: int
     leg_rows: int
+    other_rows: int = 0
 
 
 def compute_day(day: date) -> tuple[dict[tuple, dict[str, int]], dict[tuple, dict[str, int]]]:
@@ -150,7 +153,8 @@ def update_day(day: date) -> DayResult:
             DailyLegs(day=day, segment=key[-1], **_key_fields(key[:-1]), **figures)
             for key, figures in legs.items()
         )
-    return DayResult(day, len(volumes), len(legs))
+        others = service_rollups.update_day(day)
+    return DayResult(day, len(volumes), len(legs), others)
 
 
 def _key_fields(key: tuple) -> dict[str, int | None]:
@@ -176,8 +180,10 @@ def first_day() -> date | None:
         model.objects.order_by("at").values_list("at", flat=True).first()
         for model in (DossierEvent, OrderEvent)
     ]
-    moments = [moment for moment in firsts if moment is not None]
-    return timezone.localdate(min(moments)) if moments else None
+    days = [timezone.localdate(moment) for moment in firsts if moment is not None]
+    if other := service_rollups.first_day():
+        days.append(other)
+    return min(days) if days else None
 
 
 def rebuild(date_from: date | None = None, date_to: date | None = None) -> list[DayResult]:

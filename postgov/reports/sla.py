@@ -27,6 +27,7 @@ from postgov.dossiers.workflow import SEGMENT_BY_NAME, Leg
 from postgov.exchange import idempotency, portal, webhooks
 from postgov.identity.models import AGENCY_ROLES, POINT_ROLES, Role, RoleAssignment
 from postgov.notify.actions import purge_attachments, queue_message
+from postgov.reports.scope import nationwide
 
 
 @dataclass
@@ -119,6 +120,8 @@ def housekeeping(now: datetime) -> dict:
 
 
 def legs_in_scope(access):
+    if nationwide(access):
+        return LegRecord.objects.all()
     condition = Q(pk__in=[])
     if points := access.point_ids(*POINT_ROLES):
         condition |= Q(service_point__in=points)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("sla/", views.sla, name="sla"),
     path("volumes/", views.volumes, name="volumes"),
+    path("figures/", views.service_figures, name="service_figures"),
     path("volumes/report.pdf", views.volumes_pdf, name="volumes_pdf"),
     path("assisted/", assisted_report.assisted, name="assisted"),
     path("map/", views.service_point_map, name="point_map"),

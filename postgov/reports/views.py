@@ -12,17 +12,15 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from postgov.agencies.models import Agency
 from postgov.audit.actions import record
-from postgov.dossiers.actions import visible_dossiers
 from postgov.dossiers.clock import LATE, standing_filter
 from postgov.dossiers.models import LegRecord
-from postgov.dossiers.orders.actions import visible_orders
 from postgov.dossiers.workflow import SEGMENTS, STATES, Leg
 from postgov.exchange import portal
 from postgov.exchange.models import PortalSyncItem, WebhookDelivery
@@ -32,6 +30,10 @@ from postgov.lib.forms import StyledFormMixin
 from postgov.places.models import ServicePoint
 from postgov.reports import monthly_pdf, point_map
 from postgov.reports.reconciliation import period_bounds, reconcile, to_csv, to_xlsx
+from postgov.reports.scope import nationwide, report_dossiers, report_orders
+from postgov.reports.service_figures import service_report
+from postgov.reports.service_figures import to_csv as service_figures_csv
+from postgov.reports.service_figures import to_xlsx as service_figures_xlsx
 from postgov.reports.sla import legs_in_scope, sla_report
 from postgov.reports.volumes import (
     FIGURES,
@@ -50,6 +52,7 @@ REPORT_ROLES = (
     Role.AUDITOR,
     Role.AGENCY_RECEIVER,
     Role.AGENCY_OFFICER,
+    Role.NATIONAL_ADMIN,
 )
 OVERSIGHT = (Role.PROVINCIAL_ADMIN, Role.AUDITOR)
 LEG_LABELS = dict(Leg.choices)
@@ -94,6 +97,8 @@ def _period(request) -> tuple[PeriodForm, date, date]:
 
 def agencies_in_scope(access):
     """Agencies whose figures the person may see."""
+    if nationwide(access):
+        return Agency.objects.order_by("name")
     provinces = set(access.province_ids())
     points = access.point_ids(Role.SUPERVISOR)
     provinces |= set(
@@ -108,7 +113,7 @@ def agencies_in_scope(access):
 @role_required(*REPORT_ROLES)
 def dashboard(request):
     access = request.access
-    dossiers = visible_dossiers(access)
+    dossiers = report_dossiers(access)
     open_states = [s for s, info in STATES.items() if not info.final]
     by_state = dict(
         dossiers.filter(status__in=open_states)
@@ -226,8 +231,8 @@ def reconciliation(request):
             agency,
             date_from,
             date_to,
-            visible_dossiers(request.access),
-            visible_orders(request.access),
+            report_dossiers(request.access),
+            report_orders(request.access),
         )
         export = request.GET.get("export", "")
         if export in ("csv", "xlsx"):
@@ -328,6 +333,51 @@ def volumes(request):
 
 @require_GET
 @role_required(*REPORT_ROLES)
+def service_figures(request):
+    """PostID, waiting rooms, digitisation and the service index parts of a period, from
+    the daily roll-ups, as charts with their tables."""
+    access = request.access
+    filters = request.GET if request.GET.keys() - {"export"} else default_filters()
+    form = VolumeFilterForm(filters, access=access)
+    report = None
+    if form.is_valid():
+        data = form.cleaned_data
+        narrow = {name: data[name] for name in ("province", "point", "procedure")}
+        report = service_report(access, data["date_from"], data["date_to"], **narrow)
+        export = request.GET.get("export", "")
+        if export in ("csv", "xlsx"):
+            record(
+                "reports.service_figures_exported",
+                request=request,
+                details={
+                    "from": report.date_from.isoformat(),
+                    "to": report.date_to.isoformat(),
+                    "format": export,
+                },
+            )
+            name = f"chi-so-dich-vu-{report.date_from:%Y%m%d}-{report.date_to:%Y%m%d}.{export}"
+            if export == "csv":
+                response = HttpResponse(
+                    service_figures_csv(report), content_type="text/csv; charset=utf-8"
+                )
+            else:
+                response = HttpResponse(service_figures_xlsx(report), content_type=XLSX)
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
+    return render(
+        request,
+        "reports/service_figures.html",
+        {
+            "form": form,
+            "report": report,
+            "query": urlencode([(k, v) for k, v in filters.items() if k != "export"]),
+            "oversight": access.has_role(*OVERSIGHT),
+        },
+    )
+
+
+@require_GET
+@role_required(*REPORT_ROLES)
 def volumes_pdf(request):
     """The period's report to the province (a month, by default the current one) as a PDF;
     bad filters show the volumes page with their message."""
@@ -339,10 +389,16 @@ def volumes_pdf(request):
     data = form.cleaned_data
     narrow = {name: data[name] for name in ("province", "point", "procedure")}
     report = volume_report(access, data["date_from"], data["date_to"], **narrow)
-    by_point = breakdown(access, data["date_from"], data["date_to"], "point", **narrow)
+    # The whole country is broken down by province: thousands of post offices are no table.
+    place = (
+        "province" if nationwide(access) and not (data["province"] or data["point"]) else "point"
+    )
+    by_point = breakdown(access, data["date_from"], data["date_to"], place, **narrow)
     by_agency = breakdown(access, data["date_from"], data["date_to"], "agency", **narrow)
     province = data["province"]
-    if province is None:
+    if province is None and nationwide(access):
+        province_name = "Toàn quốc"  # the PDF is in Vietnamese whatever the page's language
+    elif province is None:
         names = list(provinces_in_scope(access).order_by("name").values_list("name", flat=True))
         province_name = ", ".join(names)
     else:
@@ -356,8 +412,17 @@ def volumes_pdf(request):
             "format": "pdf",
         },
     )
+    with translation.override("vi"):  # the PDF is in Vietnamese whatever the page's language
+        service = service_report(access, data["date_from"], data["date_to"], **narrow)
     response = HttpResponse(
-        monthly_pdf.render(report, by_point, by_agency, province_name=province_name),
+        monthly_pdf.render(
+            report,
+            by_point,
+            by_agency,
+            province_name=province_name,
+            service=service,
+            by_province=place == "province",
+        ),
         content_type="application/pdf",
     )
     name = f"bao-cao-{report.date_from:%Y%m%d}-{report.date_to:%Y%m%d}.pdf"

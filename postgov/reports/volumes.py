@@ -24,6 +24,7 @@ from postgov.lib.forms import StyledFormMixin
 from postgov.places.models import Province, ServicePoint
 from postgov.reports import charts
 from postgov.reports.models import DailyLegs, DailyVolume
+from postgov.reports.scope import nationwide, scoped_rollups
 
 # Periods longer than this are shown by month.
 DAILY_UP_TO = 62
@@ -45,12 +46,12 @@ FIGURE_NAMES = tuple(name for name, _label in FIGURES)
 
 
 def _scoped(access: Access, queryset: QuerySet) -> QuerySet:
-    return access.scope(
-        queryset, point_field="point", agency_field="agency", province_field="province"
-    )
+    return scoped_rollups(access, queryset)
 
 
 def provinces_in_scope(access: Access) -> QuerySet[Province]:
+    if nationwide(access):
+        return Province.objects.all()
     points = access.point_ids(Role.SUPERVISOR)
     return Province.objects.filter(
         Q(pk__in=access.province_ids())
@@ -61,7 +62,9 @@ def provinces_in_scope(access: Access) -> QuerySet[Province]:
 
 def points_in_scope(access: Access) -> QuerySet[ServicePoint]:
     """The post offices one may choose: one's own, and those of the provinces one oversees
-    or where one's agency is."""
+    or where one's agency is; every one for a national administrator."""
+    if nationwide(access):
+        return ServicePoint.objects.order_by("name")
     return (
         ServicePoint.objects.filter(
             Q(pk__in=access.point_ids(Role.SUPERVISOR))
@@ -71,6 +74,28 @@ def points_in_scope(access: Access) -> QuerySet[ServicePoint]:
         .distinct()
         .order_by("name")
     )
+
+
+# Beyond this many post offices in scope (a national administrator's thousands) the
+# post-office filter is a code to type, not a list drawn into every page.
+POINT_LIST_UP_TO = 400
+
+
+class PointCodeField(forms.CharField):
+    """A post office by its code, among those one may choose."""
+
+    def __init__(self, points: QuerySet[ServicePoint], **kwargs):
+        self.points = points
+        super().__init__(**kwargs)
+
+    def clean(self, value) -> ServicePoint | None:
+        code = (super().clean(value) or "").strip()
+        if not code:
+            return None
+        point = self.points.filter(code=code).first()
+        if point is None:
+            raise forms.ValidationError(_("This post office is not one whose figures you see."))
+        return point
 
 
 class VolumeFilterForm(StyledFormMixin, forms.Form):
@@ -111,7 +136,17 @@ class VolumeFilterForm(StyledFormMixin, forms.Form):
         cast(forms.ModelChoiceField, self.fields["province"]).queryset = provinces_in_scope(
             access
         ).order_by("name")
-        cast(forms.ModelChoiceField, self.fields["point"]).queryset = points_in_scope(access)
+        points = points_in_scope(access)
+        if nationwide(access) and points.count() > POINT_LIST_UP_TO:
+            self.fields["point"] = PointCodeField(
+                points,
+                label=gettext_lazy("Post office code"),
+                required=False,
+                max_length=20,
+                widget=forms.TextInput(attrs={"class": "form-control"}),
+            )
+        else:
+            cast(forms.ModelChoiceField, self.fields["point"]).queryset = points
 
     def clean_month(self) -> date | None:
         text = self.cleaned_data.get("month", "").strip()
@@ -230,17 +265,20 @@ def volume_report(
         target = bucket_of(row["day"])
         for name in FIGURE_NAMES:
             target.figures[name] += row[name] or 0
+    # One read of the legs, by day and leg, gives both the buckets and the legs' totals.
     legs = _scoped(access, DailyLegs.objects.filter(narrow))
-    for row in legs.values("day").annotate(on_time=Sum("on_time"), late=Sum("late")).order_by():
+    by_segment: dict[str, list[int]] = {}
+    for row in (
+        legs.values("day", "segment").annotate(on_time=Sum("on_time"), late=Sum("late")).order_by()
+    ):
         target = bucket_of(row["day"])
-        target.on_time += row["on_time"] or 0
-        target.late += row["late"] or 0
-    segments = [
-        (row["segment"], row["on_time"] or 0, row["late"] or 0)
-        for row in legs.values("segment")
-        .annotate(on_time=Sum("on_time"), late=Sum("late"))
-        .order_by("segment")
-    ]
+        on_time, late = row["on_time"] or 0, row["late"] or 0
+        target.on_time += on_time
+        target.late += late
+        totals = by_segment.setdefault(row["segment"], [0, 0])
+        totals[0] += on_time
+        totals[1] += late
+    segments = [(name, *by_segment[name]) for name in sorted(by_segment)]
     lines = list(buckets.values())
     total = Bucket(
         _("Total"),
@@ -268,7 +306,8 @@ def breakdown(
     point: ServicePoint | None = None,
     procedure: Procedure | None = None,
 ) -> list[Breakdown]:
-    """The period's figures per post office (`by="point"`) or per agency (`by="agency"`)."""
+    """The period's figures per post office (`by="point"`), per agency (`by="agency"`) or
+    per province (`by="province"`)."""
     narrow = Q(day__gte=date_from, day__lte=date_to)
     if province is not None:
         narrow &= Q(province=province)

@@ -28,5 +28,6 @@ class Command(BaseCommand):
         results = rebuild(date_from, date_to)
         self.stdout.write(
             f"{len(results)} day(s), {sum(r.volume_rows for r in results)} volume rows, "
-            f"{sum(r.leg_rows for r in results)} leg rows"
+            f"{sum(r.leg_rows for r in results)} leg rows, "
+            f"{sum(r.other_rows for r in results)} other rows"
         )
