@@ -51,6 +51,7 @@ ACTION_LABELS = {
     "catalog.import_checked": gettext_lazy("Catalogue import checked"),
     "catalog.import_rejected": gettext_lazy("Catalogue import rejected"),
     "catalog.imported": gettext_lazy("Catalogue imported"),
+    "catalog.linked_saved": gettext_lazy("Linked procedure saved"),
     "catalog.procedure_changed": gettext_lazy("Procedure changed"),
     "catalog.procedure_created": gettext_lazy("Procedure created"),
     "catalog.version_published": gettext_lazy("Procedure version published"),

@@ -14,6 +14,7 @@ class DossiersConfig(AppConfig):
         "intake.drafts",
         "intake.sealing",
         "legs",
+        "linked.actions",
         "orders.actions",
     )
 
@@ -30,6 +31,7 @@ class DossiersConfig(AppConfig):
             TariffBand,
         )
         from postgov.dossiers import actions, audit_codes, citizen_notices, clock, legs
+        from postgov.dossiers.linked import actions as linked
         from postgov.dossiers.orders.workflow import BY_ACTION as ORDER_STEPS
         from postgov.dossiers.workflow import BY_ACTION, State
         from postgov.lib import refcache
@@ -40,6 +42,9 @@ class DossiersConfig(AppConfig):
         actions.BEFORE_SAVE.register(clock.clock_rule, order=10)
         actions.AFTER_TRANSITION.register(legs.track_legs, order=10)
         actions.AFTER_TRANSITION.register(citizen_notices.notify_citizen, order=20)
+        # A linked package's parts start, close and come back together (decision 0020).
+        actions.BEFORE_SAVE.register(linked.return_rule, order=20)
+        actions.AFTER_TRANSITION.register(linked.after_part_step, order=25)
         # What intake and every transition read from the process's reference data.
         refcache.watch(
             Procedure,
