@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from postgov.audit.actions import record
 from postgov.catalog.exchange import detect_format, linked_problem_texts, read_catalog
-from postgov.catalog.linked import LinkedSpec, spec_of
 from postgov.catalog.import_plan import ImportPlan, plan_import
+from postgov.catalog.linked import LinkedSpec, spec_of
 from postgov.catalog.models import (
     CatalogImport,
     Fee,

@@ -24,9 +24,9 @@ from django.utils import timezone, translation
 
 from postgov.catalog.linked import LinkedSpec, MemberSpec, member_problems, spec_of
 from postgov.catalog.models import (
-    LinkedProcedure,
     PROCEDURE_FIELDS,
     AgencyLevel,
+    LinkedProcedure,
     Procedure,
     ProcedureVersion,
     RequiredDocument,

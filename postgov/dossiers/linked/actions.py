@@ -37,7 +37,7 @@ from postgov.dossiers.models import (
     ServiceOption,
 )
 from postgov.dossiers.numbering import KEY
-from postgov.dossiers.workflow import State, Transition
+from postgov.dossiers.workflow import STATES, State, Transition
 from postgov.lib import tracking_links
 from postgov.lib.counters import bump_many
 from postgov.lib.locking import lock_one, lock_rows
@@ -302,15 +302,26 @@ def after_part_step(dossier: Dossier, event: DossierEvent) -> None:
     if part is None:
         return
     package = lock_one(LinkedDossier, part.package_id)
+    # One part at a time, read again after each: closing or starting a part is a step of
+    # its own, whose hook may already have moved the others.
+    while _next_waiting_part(package, event):
+        pass
+    _settle(package, event.at)
+
+
+def _next_waiting_part(package: LinkedDossier, event: DossierEvent) -> bool:
+    """Close or start the first waiting part that can be; False when none can."""
     parts = queries.parts_of(package)
     results = queries.with_result(p.dossier_id for p in parts)
     for waiting in [p for p in parts if p.dossier.status == State.WAITING]:
         blocker = queries.blocked_by(waiting, parts)
         if blocker is not None:
             _close_part(waiting, blocker, event)
-        elif queries.may_start(waiting, parts, results):
+            return True
+        if queries.may_start(waiting, parts, results):
             _start_part(waiting, parts, event)
-    _settle(package, event.at)
+            return True
+    return False
 
 
 def _close_part(part: PackagePart, blocker: PackagePart, event: DossierEvent) -> None:
@@ -375,12 +386,12 @@ def _settle(package: LinkedDossier, at: datetime) -> None:
     statuses = {p.dossier.status for p in parts}
     if statuses & queries.OPEN:
         status = PackageStatus.IN_PROGRESS
-    elif State.DELIVERED in statuses and statuses <= {State.DELIVERED, *queries.NO_RESULT}:
-        status = PackageStatus.DELIVERED
-    elif statuses <= queries.NO_RESULT | {State.RETURNED}:
-        status = PackageStatus.CLOSED
-    else:
+    elif not all(STATES[s].final for s in statuses):
         status = PackageStatus.RETURNING
+    elif State.DELIVERED in statuses:
+        status = PackageStatus.DELIVERED
+    else:
+        status = PackageStatus.CLOSED
     if status == package.status:
         return
     previous = package.status

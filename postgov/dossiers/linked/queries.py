@@ -277,12 +277,9 @@ def rollup(package: LinkedDossier, now: datetime | None = None) -> Rollup:
     elif any(v.status in OPEN for v in views):
         ended = any(v.status in NO_RESULT for v in views)
         state = Pressing.PART_ENDED if ended else Pressing.IN_PROGRESS
-    elif all(v.status in (State.DELIVERED, *NO_RESULT) for v in views) and any(
-        v.status == State.DELIVERED for v in views
-    ):
-        state = Pressing.DELIVERED
     elif all(STATES[v.status].final for v in views):
-        state = Pressing.CLOSED
+        delivered = any(v.status == State.DELIVERED for v in views)
+        state = Pressing.DELIVERED if delivered else Pressing.CLOSED
     else:
         state = Pressing.RETURNING
     deadlines = [v.due_at for v in views if v.due_at and v.status in OPEN]
