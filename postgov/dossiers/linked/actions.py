@@ -8,6 +8,7 @@ a step done on a page, through the agency API or by a task moves the package the
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -74,7 +75,8 @@ class PackageIntake:
 def _package_code(point: ServicePoint, day) -> str:
     """`LK.<point>-YYMMDD-NNNN`, counted per point and day like the dossier codes; the
     dot keeps it in the shape the public tracking accepts."""
-    series = f"{PACKAGE_PREFIX}.{point.code}"[:30]
+    # Letters and digits of the point's code only: the dashes separate the parts.
+    series = f"{PACKAGE_PREFIX}.{re.sub(r'[^0-9A-Z]', '', point.code.upper())}"[:30]
     key = (series, day)
     value = bump_many(DailySequence, [key], KEY)[key]
     return f"{series}-{day:%y%m%d}-{value:04d}"
