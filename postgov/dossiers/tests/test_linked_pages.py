@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from postgov.dossiers.linked.models import LinkedDossier
+from postgov.dossiers.linked.queries import package_checklist
 from postgov.dossiers.tests.linked_helpers import (
     BIRTH,
     RESIDENCE,
@@ -17,7 +18,6 @@ from postgov.dossiers.tests.linked_helpers import (
     part,
     take_in,
 )
-from postgov.dossiers.linked.queries import package_checklist
 from tests.agency_helpers import move
 
 pytestmark = pytest.mark.clock
