@@ -249,7 +249,7 @@ class CatalogImport(models.Model):
 class LinkedProcedure(models.Model):
     """Procedures filed once and processed by several agencies (thủ tục liên thông): its
     members, in steps. Members with the same step run side by side; a member's result may
-    feed members of later steps (docs/domain.md §3.8). Not versioned: a package taken in
+    feed members of later steps (docs/domain.md §3.7). Not versioned: a package taken in
     copies its members' steps and feeds, so a later change here leaves it as it was."""
 
     code = models.CharField(_("code"), max_length=30, unique=True)

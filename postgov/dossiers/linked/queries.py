@@ -1,6 +1,6 @@
 """What a linked package is made of and where it stands, read-only (decision 0020).
 
-The rules (docs/domain.md §3.8): a part starts when every part of an earlier step is
+The rules (docs/domain.md §3.7): a part starts when every part of an earlier step is
 settled and every part feeding it has a result; a part ending without a result closes the
 waiting parts it feeds, unprocessed; the return leaves when every part's result is back
 at the post or the part is closed. The package's state shown is its most pressing part's.
