@@ -278,7 +278,7 @@ def save_linked_procedure(
         raise LinkedProcedureError(texts)
     linked = lock_rows(LinkedProcedure.objects.filter(code=spec.code))
     item = linked[0] if linked else None
-    if item is not None and spec_of(item) == spec:
+    if item is not None and spec_of(item).same_as(spec):
         return item
     if item is None:
         item = LinkedProcedure.objects.create(

@@ -88,6 +88,19 @@ class LinkedSpec:
     description: str
     members: list[MemberSpec]
 
+    def same_as(self, other: LinkedSpec) -> bool:
+        """The same content, whatever the order of the members and of their feeds."""
+
+        def members(spec: LinkedSpec):
+            return sorted((m.procedure, m.step, tuple(sorted(m.feeds))) for m in spec.members)
+
+        return (self.code, self.name, self.description, members(self)) == (
+            other.code,
+            other.name,
+            other.description,
+            members(other),
+        )
+
 
 def spec_of(linked) -> LinkedSpec:
     """A stored linked procedure as a spec (export, comparison with a file)."""
