@@ -265,3 +265,13 @@ def test_a_part_cannot_be_delivered_on_its_own(world):
             user=postman,
             access=access,
         )
+
+
+def test_a_waiting_part_cannot_be_loaded_for_its_agency(world):
+    package = take_in(world, linked_world(world))
+    waiting = part(package, RESIDENCE).dossier
+    who = {"user": world.postman_a, "access": Access.for_user(world.postman_a)}
+    manifest = manifests.new_manifest(point=world.point_a, agency=world.agency_a, **who)
+    item = waiting.items.get(leg=PostalItem.Leg.OUTBOUND)
+    with pytest.raises(manifests.ManifestError, match="not waiting to go to the agency"):
+        manifests.scan(manifest.pk, item.item_id, **who)
