@@ -16,11 +16,14 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from postgov.audit.actions import record
-from postgov.catalog.exchange import detect_format, read_catalog
+from postgov.catalog.exchange import detect_format, linked_problem_texts, read_catalog
 from postgov.catalog.import_plan import ImportPlan, plan_import
+from postgov.catalog.linked import LinkedSpec, spec_of
 from postgov.catalog.models import (
     CatalogImport,
     Fee,
+    LinkedMember,
+    LinkedProcedure,
     Procedure,
     ProcedureVersion,
     RequiredDocument,
@@ -169,10 +172,12 @@ def import_catalog(
     is_demo: bool = False,
     source: str = "",
     today: date | None = None,
+    linked: list[LinkedSpec] | None = None,
 ) -> ImportPlan:
     """Apply a catalog read from a file: new procedures, changed names/fields, new
-    versions. Checked whole first; on any problem `CatalogImportRejected` is raised and
-    nothing is written. Returns the plan that was carried out."""
+    versions, then the linked procedures. Checked whole first; on any problem
+    `CatalogImportRejected` is raised and nothing is written. Returns the plan that was
+    carried out."""
     today = today or timezone.localdate()
     actor = _actor(request, actor)
     # Two imports touching the same procedures take turns.
@@ -218,6 +223,18 @@ def import_catalog(
                 actor=actor,
                 source=source,
             )
+    for index, spec in enumerate(linked or []):
+        try:
+            save_linked_procedure(
+                spec, actor=actor, request=request, is_demo=is_demo, source=source
+            )
+        except LinkedProcedureError as error:
+            raise CatalogImportRejected(
+                [
+                    Problem(Where.path(f"linked_procedures[{index}]"), vi, en)
+                    for vi, en in error.texts
+                ]
+            ) from None
     record(
         "catalog.imported",
         actor=actor,
@@ -226,6 +243,71 @@ def import_catalog(
         details={"source": source, "is_demo": is_demo, **plan.counts()},
     )
     return plan
+
+
+class LinkedProcedureError(ValueError):
+    """A linked procedure that breaks the rules (catalog.linked); `texts` (vi, en) say how."""
+
+    def __init__(self, texts: list[tuple[str, str]]):
+        self.texts = texts
+        super().__init__("; ".join(en for _vi, en in texts))
+
+
+@transaction.atomic
+def save_linked_procedure(
+    spec: LinkedSpec,
+    *,
+    actor: Any = None,
+    request: HttpRequest | None = None,
+    is_demo: bool = False,
+    source: str = "",
+) -> LinkedProcedure:
+    """Create or replace a linked procedure and its members. Packages already taken in
+    keep their own copy of the steps and feeds, so replacing the members is safe. The
+    same content again changes nothing. Raises LinkedProcedureError."""
+    actor = _actor(request, actor)
+    texts = linked_problem_texts(spec.members)
+    codes = [m.procedure for m in spec.members]
+    procedures = {p.code: p for p in Procedure.objects.filter(code__in=codes)}
+    for code in codes:
+        if code not in procedures:
+            texts.append(
+                (f"không có thủ tục mã “{code[:30]}”", f"there is no procedure “{code[:30]}”")
+            )
+    if texts:
+        raise LinkedProcedureError(texts)
+    linked = lock_rows(LinkedProcedure.objects.filter(code=spec.code))
+    item = linked[0] if linked else None
+    if item is not None and spec_of(item).same_as(spec):
+        return item
+    if item is None:
+        item = LinkedProcedure.objects.create(
+            code=spec.code, name=spec.name, description=spec.description, is_demo=is_demo
+        )
+    else:
+        item.name, item.description = spec.name, spec.description
+        item.save(update_fields=["name", "description"])
+        item.members.all().delete()
+    members = {
+        m.procedure: LinkedMember.objects.create(
+            linked=item, procedure=procedures[m.procedure], step=m.step
+        )
+        for m in spec.members
+    }
+    for m in spec.members:
+        members[m.procedure].feeds.set([members[code] for code in m.feeds])
+    record(
+        "catalog.linked_saved",
+        actor=actor,
+        request=request,
+        obj=item,
+        details={
+            "code": spec.code,
+            "members": [[m.procedure, m.step, list(m.feeds)] for m in spec.members],
+            "source": source,
+        },
+    )
+    return item
 
 
 def import_catalog_file(
@@ -242,7 +324,12 @@ def import_catalog_file(
     if result.problems:
         raise CatalogImportRejected(result.problems.items, result.problems.total)
     return import_catalog(
-        result.specs, request=request, actor=actor, is_demo=is_demo, source=source
+        result.specs,
+        request=request,
+        actor=actor,
+        is_demo=is_demo,
+        source=source,
+        linked=result.linked,
     )
 
 
@@ -328,7 +415,10 @@ def apply_catalog_upload(upload: CatalogImport, *, request: HttpRequest) -> Impo
             if result.problems:
                 raise CatalogImportRejected(result.problems.items, result.problems.total)
             plan = import_catalog(
-                result.specs, request=request, source=f"upload #{locked.pk} {locked.file_name}"
+                result.specs,
+                request=request,
+                source=f"upload #{locked.pk} {locked.file_name}",
+                linked=result.linked,
             )
             locked.status = CatalogImport.Status.APPLIED
             locked.report = plan.report()

@@ -2,11 +2,16 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from postgov.catalog.actions import publish_draft_version
+from postgov.catalog.actions import (
+    publish_draft_version,
+    save_linked_procedure,
+)
+from postgov.catalog.linked import LinkedSpec, MemberSpec, member_problems, spec_of
 from postgov.catalog.models import (
     CatalogImport,
     ExemptCategory,
     Fee,
+    LinkedProcedure,
     PostalTariff,
     Procedure,
     ProcedureVersion,
@@ -161,3 +166,79 @@ class CatalogImportAdmin(ScopedAdmin, admin.ModelAdmin):
         "applied_by",
         "applied_at",
     ]
+
+
+class LinkedProcedureForm(forms.ModelForm):
+    """The members as lines, one per member: its step, its procedure code and, after “>”,
+    the codes of the members its result feeds — “1 1.001193 > 1.004194, 1.000105”."""
+
+    members_text = forms.CharField(
+        label=_("members"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "One line per member: step, procedure code, then “>” and the codes its result "
+            "feeds, e.g. “1 1.001193 > 1.004194, 1.000105”."
+        ),
+    )
+
+    class Meta:
+        model = LinkedProcedure
+        fields = ["code", "name", "description"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            spec = spec_of(self.instance)
+            self.initial["members_text"] = "\n".join(
+                f"{m.step} {m.procedure}" + (f" > {', '.join(m.feeds)}" if m.feeds else "")
+                for m in spec.members
+            )
+
+    def clean_members_text(self) -> list[MemberSpec]:
+        members = []
+        for number, line in enumerate(self.cleaned_data["members_text"].splitlines(), 1):
+            if not line.strip():
+                continue
+            head, _sep, tail = line.partition(">")
+            words = head.split()
+            if len(words) != 2 or not words[0].isdigit():
+                raise forms.ValidationError(
+                    _("Line %(n)s: write the step, then the procedure code.") % {"n": number}
+                )
+            feeds = tuple(code.strip() for code in tail.split(",") if code.strip())
+            members.append(MemberSpec(words[1], int(words[0]), feeds))
+        problems = member_problems(members)
+        known = set(
+            Procedure.objects.filter(code__in=[m.procedure for m in members]).values_list(
+                "code", flat=True
+            )
+        )
+        problems += [
+            _("There is no procedure %(code)s.") % {"code": m.procedure}
+            for m in members
+            if m.procedure not in known
+        ]
+        if problems:
+            raise forms.ValidationError(problems)
+        return members
+
+
+@admin.register(LinkedProcedure)
+class LinkedProcedureAdmin(ScopedAdmin, admin.ModelAdmin):
+    reference = True
+    form = LinkedProcedureForm
+    list_display = ["code", "name", "active", "is_demo"]
+    search_fields = ["code", "name"]
+
+    def save_model(self, request, obj, form, change):
+        spec = LinkedSpec(
+            form.cleaned_data["code"],
+            form.cleaned_data["name"],
+            form.cleaned_data.get("description", ""),
+            form.cleaned_data["members_text"],
+        )
+        # The form checked the same rules: the action finds nothing more to refuse.
+        obj.pk = save_linked_procedure(spec, request=request).pk
+
+    def save_related(self, request, form, formsets, change):
+        """The members were written by `save_linked_procedure`."""

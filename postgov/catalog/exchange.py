@@ -20,11 +20,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from postgov.catalog.linked import LinkedSpec, MemberSpec, member_problems, spec_of
 from postgov.catalog.models import (
     PROCEDURE_FIELDS,
     AgencyLevel,
+    LinkedProcedure,
     Procedure,
     ProcedureVersion,
     RequiredDocument,
@@ -208,6 +210,8 @@ class Problems:
 class ReadResult:
     specs: list[ProcedureSpec]
     problems: Problems
+    # Linked procedures (JSON only): their members name procedures by code.
+    linked: list[LinkedSpec] = field(default_factory=list)
 
 
 # -- values --------------------------------------------------------------------------------
@@ -423,7 +427,11 @@ def check_version(content: VersionContent, where: Where, problems: Problems) -> 
 
 # -- JSON ----------------------------------------------------------------------------------
 
-_JSON_TOP_KEYS = frozenset({"format", "format_version", "exported_at", "procedures"})
+_JSON_TOP_KEYS = frozenset(
+    {"format", "format_version", "exported_at", "procedures", "linked_procedures"}
+)
+_JSON_LINKED_KEYS = frozenset({"code", "name", "description", "members"})
+_JSON_MEMBER_KEYS = frozenset({"procedure", "step", "feeds"})
 _JSON_PROCEDURE_KEYS = frozenset({*PROCEDURE_COLUMNS, "versions"})
 # `version` and `effective_to` are written by the export for people to read; on import the
 # numbering and the end dates follow from the order of the versions.
@@ -645,7 +653,10 @@ def read_json(data: bytes) -> ReadResult:
                 f"phiên bản định dạng không được hỗ trợ (chỉ hỗ trợ {FORMAT_VERSION})",
                 f"unsupported format version (only {FORMAT_VERSION} is supported)",
             )
+        linked = _read_json_linked(document.get("linked_procedures"), problems)
         document, prefix = document.get("procedures"), "procedures"
+    else:
+        linked = []
     if not isinstance(document, list):
         problems.add(
             Where.file(),
@@ -673,7 +684,76 @@ def read_json(data: bytes) -> ReadResult:
                 ProcedureSpec(**values, where=Where.path(path), versions=[v for v in versions if v])
             )
     _check_duplicate_codes(specs, problems)
-    return ReadResult(specs, problems)
+    return ReadResult(specs, problems, linked)
+
+
+def _read_json_linked(value: Any, problems: Problems) -> list[LinkedSpec]:
+    """The file's linked procedures: each with a code, a name and its members (each a
+    procedure code, a step, the procedure codes its result feeds), checked by the rules
+    of `catalog.linked`. Whether the procedures exist is checked on import."""
+    found: list[LinkedSpec] = []
+    if value is None:
+        return found
+    if not isinstance(value, list):
+        problems.add(
+            Where.path("linked_procedures"),
+            "“linked_procedures” phải là một danh sách",
+            "“linked_procedures” must be a list",
+        )
+        return found
+    for index, item in enumerate(value):
+        path = f"linked_procedures[{index}]"
+        if not isinstance(item, dict):
+            problems.add(Where.path(path), "phải là một đối tượng", "must be an object")
+            continue
+        _unknown_keys(item, _JSON_LINKED_KEYS, path, problems)
+        code = str(item.get("code") or "").strip()
+        name = str(item.get("name") or "").strip()
+        if not code or len(code) > 30:
+            problems.add(
+                Where.path(f"{path}.code"),
+                "mã bắt buộc, tối đa 30 ký tự",
+                "a code is required, 30 characters at most",
+            )
+        if not name or len(name) > 400:
+            problems.add(
+                Where.path(f"{path}.name"),
+                "tên bắt buộc, tối đa 400 ký tự",
+                "a name is required, 400 characters at most",
+            )
+        members: list[MemberSpec] = []
+        raw_members = item.get("members")
+        for number, raw in enumerate(raw_members if isinstance(raw_members, list) else []):
+            where = Where.path(f"{path}.members[{number}]")
+            if not isinstance(raw, dict):
+                problems.add(where, "phải là một đối tượng", "must be an object")
+                continue
+            _unknown_keys(raw, _JSON_MEMBER_KEYS, f"{path}.members[{number}]", problems)
+            step, feeds = raw.get("step", 1), raw.get("feeds") or []
+            if not isinstance(step, int) or isinstance(step, bool) or not 1 <= step <= 20:
+                problems.add(where, "bước là số nguyên từ 1 đến 20", "step is a whole number 1-20")
+                step = 1
+            if not isinstance(feeds, list) or not all(isinstance(f, str) for f in feeds):
+                problems.add(
+                    where,
+                    "“feeds” là danh sách mã thủ tục",
+                    "“feeds” is a list of procedure codes",
+                )
+                feeds = []
+            members.append(MemberSpec(str(raw.get("procedure") or "").strip(), step, tuple(feeds)))
+        for vi, en in linked_problem_texts(members):
+            problems.add(Where.path(f"{path}.members"), vi, en)
+        found.append(LinkedSpec(code, name, str(item.get("description") or ""), members))
+    return found
+
+
+def linked_problem_texts(members: list[MemberSpec]) -> list[tuple[str, str]]:
+    """The members' problems in Vietnamese and in English, as every import problem is."""
+    with translation.override("vi"):
+        vi = member_problems(members)
+    with translation.override("en"):
+        en = member_problems(members)
+    return list(zip(vi, en, strict=True))
 
 
 def _check_duplicate_codes(specs: list[ProcedureSpec], problems: Problems) -> None:
@@ -999,6 +1079,20 @@ def export_json(queryset: QuerySet[Procedure] | None = None) -> bytes:
             for procedure in _procedures_for_export(queryset)
         ],
     }
+    linked = [spec_of(item) for item in LinkedProcedure.objects.all()] if queryset is None else []
+    if linked:
+        document["linked_procedures"] = [
+            {
+                "code": spec.code,
+                "name": spec.name,
+                "description": spec.description,
+                "members": [
+                    {"procedure": m.procedure, "step": m.step, "feeds": list(m.feeds)}
+                    for m in spec.members
+                ],
+            }
+            for spec in linked
+        ]
     return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
 
 

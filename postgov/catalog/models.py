@@ -244,3 +244,56 @@ class CatalogImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_status_display()})"
+
+
+class LinkedProcedure(models.Model):
+    """Procedures filed once and processed by several agencies (thủ tục liên thông): its
+    members, in steps. Members with the same step run side by side; a member's result may
+    feed members of later steps (docs/domain.md §3.7). Not versioned: a package taken in
+    copies its members' steps and feeds, so a later change here leaves it as it was."""
+
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=400)
+    description = models.TextField(_("description"), blank=True)
+    active = models.BooleanField(_("offered at the counter"), default=True)
+    is_demo = models.BooleanField(_("demo data"), default=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("linked procedure")
+        verbose_name_plural = _("linked procedures")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LinkedMember(models.Model):
+    """One procedure of a linked procedure, at its step, and the members its result feeds."""
+
+    linked = models.ForeignKey(
+        LinkedProcedure, models.CASCADE, related_name="members", verbose_name=_("linked procedure")
+    )
+    procedure = models.ForeignKey(
+        Procedure, models.PROTECT, related_name="+", verbose_name=_("procedure")
+    )
+    step = models.PositiveSmallIntegerField(_("step"), default=1)
+    feeds = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        related_name="fed_by",
+        blank=True,
+        verbose_name=_("its result feeds"),
+    )
+
+    class Meta:
+        ordering = ["linked", "step", "id"]
+        verbose_name = _("member procedure")
+        verbose_name_plural = _("member procedures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["linked", "procedure"], name="unique_linked_member_procedure"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step}. {self.procedure.name}"

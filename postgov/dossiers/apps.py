@@ -14,6 +14,7 @@ class DossiersConfig(AppConfig):
         "intake.drafts",
         "intake.sealing",
         "legs",
+        "linked.actions",
         "orders.actions",
     )
 
@@ -30,6 +31,7 @@ class DossiersConfig(AppConfig):
             TariffBand,
         )
         from postgov.dossiers import actions, audit_codes, citizen_notices, clock, legs
+        from postgov.dossiers.linked import actions as linked
         from postgov.dossiers.orders import actions as order_actions
         from postgov.dossiers.orders import notices as order_notices
         from postgov.dossiers.orders.workflow import BY_ACTION as ORDER_STEPS
@@ -44,6 +46,9 @@ class DossiersConfig(AppConfig):
         actions.AFTER_TRANSITION.register(citizen_notices.notify_citizen, order=20)
         # The recipient of a postal order's result hears of the same steps.
         order_actions.AFTER_ORDER_STEP.register(order_notices.notify_recipient, order=20)
+        # A linked package's parts start, close and come back together (decision 0024).
+        actions.BEFORE_SAVE.register(linked.return_rule, order=20)
+        actions.AFTER_TRANSITION.register(linked.after_part_step, order=25)
         # What intake and every transition read from the process's reference data.
         refcache.watch(
             Procedure,

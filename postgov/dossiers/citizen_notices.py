@@ -39,6 +39,9 @@ NOTICE_ACTIONS = frozenset(
         "delivery_failed",
         "hold_at_office",
         "deliver",
+        # Parts of a linked package (decision 0024).
+        "start_part",
+        "close_unprocessed",
     }
 )
 

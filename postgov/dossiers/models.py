@@ -443,4 +443,5 @@ class LegRecord(models.Model):
 
 
 # Django finds an app's models in its `models` module.
+from postgov.dossiers.linked.models import LinkedDossier, PackagePart  # noqa: E402, F401
 from postgov.dossiers.orders.models import OrderEvent, PostalOrder  # noqa: E402, F401

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from postgov.dossiers import agency_urls
+from postgov.dossiers.linked import views as linked_views
 from postgov.dossiers.views import dossier as dossier_views
 from postgov.dossiers.views import intake as intake_views
 from postgov.dossiers.views import today as today_views
@@ -24,6 +25,9 @@ urlpatterns = [
     path("dossiers/<int:pk>/confirm/", intake_views.intake_confirm, name="intake_confirm"),
     path("dossiers/<int:pk>/cancel/", dossier_views.cancel, name="cancel"),
     path("dossiers/<int:pk>/print/<str:which>.pdf", dossier_views.print_form, name="print"),
+    path("dossiers/linked/", linked_views.linked_list, name="linked"),
+    path("dossiers/linked/<str:code>/new/", linked_views.package_new, name="package_new"),
+    path("dossiers/packages/<int:pk>/", linked_views.package_detail, name="package"),
     path("track/", tracking_views.track, name="track"),
     path("track/form-01/", tracking_views.track_form_01, name="track_form_01"),
     *agency_urls.urlpatterns,

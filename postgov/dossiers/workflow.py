@@ -38,6 +38,10 @@ class State(models.TextChoices):
     DELIVERED = "delivered", _("Delivered")
     RETURNED = "returned", _("Returned to the agency")
     CANCELLED = "cancelled", _("Cancelled at the counter")
+    # A part of a linked package (decision 0024): received and sealed at the counter, it
+    # waits at the post office for the result of the part(s) that feed it.
+    WAITING = "waiting", _("Waiting for another part's result")
+    NOT_PROCESSED = "not_processed", _("Closed, not processed")
 
 
 class Leg(models.TextChoices):
@@ -49,6 +53,8 @@ class Leg(models.TextChoices):
     AGENCY = "agency", _("agency")
     CITIZEN = "citizen", _("citizen")
     CLOSED = "closed", _("closed")
+    # Waiting for another part of the same package: nobody's time yet.
+    PACKAGE = "package", _("another part of the package")
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,8 @@ STATES: dict[str, StateInfo] = {
     State.DELIVERED: StateInfo(10, Leg.CLOSED, final=True),
     State.RETURNED: StateInfo(9, Leg.CLOSED, final=True),
     State.CANCELLED: StateInfo(None, Leg.CLOSED, final=True),
+    State.WAITING: StateInfo(1, Leg.PACKAGE),
+    State.NOT_PROCESSED: StateInfo(8, Leg.CLOSED, final=True),
 }
 
 OFFICERS = frozenset({Role.AGENCY_OFFICER})
@@ -162,6 +170,41 @@ TRANSITIONS: tuple[Transition, ...] = (
         Scope.POINT,
         "DISPATCH",
         _("On the way to the agency"),
+    ),
+    # -- parts of a linked package (decision 0024) ---------------------------------------
+    # Sealed with the package, the part waits at the post office for the part(s) that
+    # feed it; their results in hand, it starts like any sealed dossier. When a part it
+    # depends on ends without a result, it is closed unprocessed. Both are done by the
+    # system, in the transaction of the step that decides them.
+    _t(
+        "seal_waiting",
+        [State.DRAFT],
+        State.WAITING,
+        POINT_ROLES,
+        Scope.POINT,
+        "SEAL_WAIT",
+        _("Received and sealed; waits for another part's result"),
+    ),
+    _t(
+        "start_part",
+        [State.WAITING],
+        State.SEALED,
+        POINT_ROLES,
+        Scope.POINT,
+        "PART_START",
+        _("The result it needs is ready: on its way to the agency"),
+        notify_citizen=True,
+    ),
+    _t(
+        "close_unprocessed",
+        [State.WAITING],
+        State.NOT_PROCESSED,
+        POINT_ROLES,
+        Scope.POINT,
+        "NOT_PROCESSED",
+        _("Closed, not processed: a part it depends on has no result"),
+        needs_reason=True,
+        notify_citizen=True,
     ),
     # -- agency -------------------------------------------------------------------------
     # The postman presents the manifest (recorded on it, with their signature) and the

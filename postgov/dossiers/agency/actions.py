@@ -326,7 +326,9 @@ def result_ready(
                 "due_at": info.due_at.isoformat(),
                 "apology_event": apology.pk,
             }
-        dossier, event = _perform(dossier_id, "result_ready", who, note=note, details=details)
+        # The documents are written before the step, in its transaction: what follows the
+        # step (a linked package's next part setting off with this result, decision 0024)
+        # reads them. The scans' files go after it, so a refused step leaves none behind.
         created = []
         for doc in documents:
             created.append(
@@ -338,6 +340,7 @@ def result_ready(
                     created_by=who.actor,
                 )
             )
+        dossier, event = _perform(dossier_id, "result_ready", who, note=note, details=details)
         for upload, content_type in checked:
             digest = hashlib.sha256(upload.content).hexdigest()
             row = ResultDocument(

@@ -41,6 +41,7 @@ from postgov.delivery.models import (
 )
 from postgov.delivery.signatures import Unsigned
 from postgov.dossiers.actions import TransitionError, perform
+from postgov.dossiers.linked.queries import package_return_item
 from postgov.dossiers.models import Dossier, ReturnMethod
 from postgov.dossiers.numbering import next_manifest_code
 from postgov.dossiers.orders.actions import OrderError, item_of
@@ -278,10 +279,11 @@ def _load_result(manifest: Manifest, text: str, user) -> ManifestItem:
     ).exists():
         raise ManifestError(_("%(code)s is already on a manifest.") % {"code": dossier.code})
     # The return item is usually allocated at sealing (the citizen paid its postage then,
-    # decision 0002); a dossier without one gets its number now.
+    # decision 0002); a dossier without one gets its number now — unless it is a part of
+    # a linked package, whose results all travel in the package's one item (decision 0024).
     item = dossier.items.filter(leg=PostalItem.Leg.RETURN).order_by("-created_at").first()
     if item is None:
-        item = create_item(dossier, PostalItem.Leg.RETURN)
+        item = package_return_item(dossier) or create_item(dossier, PostalItem.Leg.RETURN)
     return ManifestItem.objects.create(manifest=manifest, item=item, dossier=dossier, added_by=user)
 
 

@@ -134,6 +134,8 @@ def seal(
     draft: Dossier | None = None,
     documents: list[DossierDocument] | None = None,
     at: datetime | None = None,
+    waiting: bool = False,
+    notify: bool = True,
 ) -> tuple[Dossier, bool]:
     """Seal the draft in ONE transaction: dossier code, S10 item(s), seal and receipt
     numbers, the state change and its event, the pickup closed, the citizen's SMS queued.
@@ -143,7 +145,9 @@ def seal(
     in (no one else can see the row yet, so it is neither locked nor read again), and
     `documents` its checklist as written. `at` is the moment of the seal when it is not
     now: a history recorded after the fact (the demo's dossiers sealed days ago) takes its
-    codes, fees and deadlines from that day.
+    codes, fees and deadlines from that day. `waiting`: a part of a linked package that
+    waits for another part's result (decision 0024) is sealed into "waiting", not
+    "sealed"; `notify` False leaves the citizen's message to the package.
 
     Returns (dossier, sealed_now); a dossier sealed now carries the postal items written
     for it as `sealed_items`. Sealing an already sealed dossier (a double submit)
@@ -228,7 +232,7 @@ def seal(
 
         sealed, _event = perform(
             dossier.pk,
-            "seal",
+            "seal_waiting" if waiting else "seal",
             actor=actor,
             access=access,
             request=request,
@@ -246,7 +250,7 @@ def seal(
         )
         if sealed.pickup_id:
             delivery.mark_collected(sealed.pickup_id, sealed, actor=actor, request=request)
-        if not sealed.practice:
+        if notify and not sealed.practice:
             notify_sealed(sealed, items)
     # The API's answer shows the items just written: it need not read them back.
     sealed.sealed_items = items

@@ -45,6 +45,8 @@ from postgov.delivery import pickup_tracking
 from postgov.delivery.models import PostalItem
 from postgov.dossiers.actions import note_tracking_anomaly
 from postgov.dossiers.intake.sealing import OUTBOUND_STATES, post_days
+from postgov.dossiers.linked.models import LinkedDossier
+from postgov.dossiers.linked.queries import rollup
 from postgov.dossiers.models import Dossier, DossierEvent
 from postgov.dossiers.orders.models import OrderEvent
 from postgov.dossiers.workflow import BY_ACTION, STATES, State
@@ -103,6 +105,69 @@ class Tracking:
     # Signed, short-lived: lets this visitor download Form 01 (see `form_token`).
     form_token: str = ""
     scope: str = "dossier"
+
+
+@dataclass
+class PartTracking:
+    step: int
+    procedure: str
+    agency: str
+    status: str
+    status_label: str
+    due_at: datetime | None
+    overdue: bool
+
+
+@dataclass
+class PackageTracking:
+    """A linked package, for the citizen (its code and the phone's digits): the roll-up
+    and each part's state and deadline, nothing they typed."""
+
+    code: str
+    masked_name: str
+    name: str
+    state: str
+    state_label: str
+    due_at: datetime | None
+    parts: list[PartTracking] = field(default_factory=list)
+    scope: str = "package"
+
+
+# `LK.<point>-YYMMDD-NNNN` (dossiers.linked.actions).
+PACKAGE_CODE = re.compile(r"^LK\.[0-9A-Z.]{1,27}-\d{6}-\d{4,}$")
+
+
+def find_package(code: str, phone_last4: str) -> LinkedDossier | None:
+    package = LinkedDossier.objects.filter(code=code).select_related("linked_procedure").first()
+    if package is None or not re.fullmatch(r"\d{4}", phone_last4 or ""):
+        return None
+    if not hmac.compare_digest(last_digits(package.applicant_phone), phone_last4):
+        return None
+    return package
+
+
+def describe_package(package: LinkedDossier) -> PackageTracking:
+    view = rollup(package)
+    return PackageTracking(
+        code=package.code,
+        masked_name=mask_name(package.applicant_name),
+        name=package.linked_procedure.name,
+        state=view.state,
+        state_label=view.state_label,
+        due_at=view.due_at,
+        parts=[
+            PartTracking(
+                step=p.step,
+                procedure=p.procedure,
+                agency=p.agency,
+                status=p.status,
+                status_label=p.status_label,
+                due_at=p.due_at,
+                overdue=p.overdue,
+            )
+            for p in view.parts
+        ],
+    )
 
 
 class PostalState(models.TextChoices):
@@ -244,7 +309,7 @@ def find(code: str, phone_last4: str) -> Dossier | None:
 
 def lookup(
     code: str, phone_last4: str, client: str, *, token: str = ""
-) -> Tracking | PostalStatus | pickup_tracking.PickupTracking | None:
+) -> Tracking | PackageTracking | PostalStatus | pickup_tracking.PickupTracking | None:
     """What this lookup may see, behind the rate limits (raises TrackingLimited):
     the dossier (or the home-pickup booking) for a valid token or for its code with the
     right digits, the postal status for an item number alone, else None."""
@@ -288,6 +353,12 @@ def lookup(
             _missed(client)
             return None
         return pickup_tracking.describe(booking)
+    if PACKAGE_CODE.match(code):
+        package = find_package(code, phone_last4)
+        if package is None:
+            _missed(client)
+            return None
+        return describe_package(package)
     dossier = find(code, phone_last4)
     if dossier is None:
         _missed(client)

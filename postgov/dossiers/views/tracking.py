@@ -55,7 +55,7 @@ def track(request):
             "needs_digits": form.is_bound
             and form.is_valid()
             and tracking.needs_digits(form.cleaned_data["code"])
-            and not (result and result.scope in ("dossier", "pickup")),
+            and not (result and result.scope in ("dossier", "pickup", "package")),
         },
         status=status,
     )
