@@ -15,7 +15,7 @@ from postgov.catalog.models import Procedure
 def test_import_then_export_then_import_again(tmp_path, db):
     out = io.StringIO()
     call_command("import_catalog", str(DEMO_CATALOG), stdout=out)
-    assert "29 new" in out.getvalue()
+    assert "30 new" in out.getvalue()
     assert not Procedure.objects.filter(is_demo=True).exists()  # a plain import is not demo
 
     exported = tmp_path / "catalog.csv"
@@ -24,7 +24,7 @@ def test_import_then_export_then_import_again(tmp_path, db):
     )
     out = io.StringIO()
     call_command("import_catalog", str(exported), "--dry-run", stdout=out)
-    assert "Would import: 29 procedures — 0 new, 0 changed, 29 unchanged" in out.getvalue()
+    assert "Would import: 30 procedures — 0 new, 0 changed, 30 unchanged" in out.getvalue()
 
 
 def test_export_to_standard_output(demo_catalog):
