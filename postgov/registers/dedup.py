@@ -21,6 +21,7 @@ on Spark for a national register: docs/decisions/0012-registers.md.
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -177,9 +178,13 @@ def comparisons() -> list[Any]:
         comparison_description="Full name, with and without marks, in either order",
         comparison_levels=[
             cll.NullLevel("name_folded"),
-            _level(cll.ExactMatchLevel("name_exact"), 0.80, 0.0005),
+            # Term-frequency adjusted: "Nguyễn Thị Hương" born the same day is weaker
+            # evidence than a rare name, since a province holds many namesakes.
             _level(
-                cll.ExactMatchLevel("name_folded").configure(
+                cll.ExactMatchLevel("name_exact", term_frequency_adjustments=True), 0.80, 0.0005
+            ),
+            _level(
+                cll.ExactMatchLevel("name_folded", term_frequency_adjustments=True).configure(
                     label_for_charts="Same name without marks"
                 ),
                 0.08,
@@ -443,15 +448,32 @@ def link(
     )
 
 
+def without_term_frequencies(model: dict[str, Any] | SettingsCreator) -> dict[str, Any]:
+    """The model with its term-frequency adjustments off. The frequency of a name is
+    measured on the whole register; a few dozen candidates that share a block would make
+    every name look common, so the check at settling scores without it (a person reviews
+    what it finds)."""
+    if isinstance(model, SettingsCreator):
+        model = model.get_settings("duckdb").as_dict()
+    plain = copy.deepcopy(model)
+    for comparison in plain.get("comparisons", []):
+        for level in comparison.get("comparison_levels", []):
+            level.pop("tf_adjustment_column", None)
+            level.pop("tf_adjustment_weight", None)
+    return plain
+
+
 def score(
-    row: dict[str, Any], candidates: list[dict[str, Any]], model: dict[str, Any]
+    row: dict[str, Any],
+    candidates: list[dict[str, Any]],
+    model: dict[str, Any] | SettingsCreator,
 ) -> list[tuple[int, float]]:
     """Splink's real-time linkage: the new record `row` scored against `candidates` (rows
     found by a database pre-filter on `blocking_keys`) with the project's model; (unique_id,
     match probability), best first."""
     if not candidates:
         return []
-    linker = _linker(frame(candidates), model)
+    linker = _linker(frame(candidates), without_term_frequencies(model))
     found = linker.inference.find_matches_to_new_records(
         frame([row]), blocking_rules=[], match_weight_threshold=-40
     ).as_pandas_dataframe()

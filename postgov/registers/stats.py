@@ -237,6 +237,10 @@ class OperatorFigures:
         return self.keystrokes * 3600 / self.active_seconds if self.active_seconds else None
 
     @property
+    def active_hours(self) -> float:
+        return self.active_seconds / 3600
+
+    @property
     def paused_minutes(self) -> float:
         return self.paused_seconds / 60
 

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from postgov.dossiers.agency.official_forms import OfficialForm
+from postgov.lib import charts
 from postgov.lib.pdf import FAMILY, vnd
-from postgov.reports import charts
 from postgov.reports.volumes import Breakdown, VolumeReport
 
 COLUMNS = ["Tiếp nhận", "Bàn giao CQ", "Có kết quả", "Đã phát", "Từ chối", "Lệ phí", "Cước"]
