@@ -251,9 +251,16 @@ class Job(models.Model):
         DONE = "done", pgettext_lazy("job state", "done")
         FAILED = "failed", pgettext_lazy("job state", "failed")
 
+    class Phase(models.TextChoices):
+        # A job in phases counts each phase from zero; one without phases leaves it blank.
+        READING = "reading", _("Reading the file")
+        CHECKING = "checking", _("Checking the rows")
+        WRITING = "writing", _("Writing the records")
+
     project = models.ForeignKey(Project, models.CASCADE, related_name="jobs")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    phase = models.CharField(max_length=10, choices=Phase.choices, blank=True)
     done = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)
     params = models.JSONField(default=dict)
