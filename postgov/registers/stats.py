@@ -42,12 +42,15 @@ def add_effort(keying: Keying, keystrokes: int, active: float, paused: float) ->
     paused = max(0.0, min(float(paused), MOST_SECONDS))
     if not (keystrokes or active or paused):
         return
-    KeyingEffort.objects.get_or_create(keying=keying)
-    KeyingEffort.objects.filter(keying=keying).update(
-        keystrokes=F("keystrokes") + keystrokes,
-        active_seconds=F("active_seconds") + active,
-        paused_seconds=F("paused_seconds") + paused,
-    )
+    amounts = {
+        "keystrokes": F("keystrokes") + keystrokes,
+        "active_seconds": F("active_seconds") + active,
+        "paused_seconds": F("paused_seconds") + paused,
+    }
+    # One query for every report but a keying's first (the row exists from then on).
+    if not KeyingEffort.objects.filter(keying=keying).update(**amounts):
+        KeyingEffort.objects.get_or_create(keying=keying)
+        KeyingEffort.objects.filter(keying=keying).update(**amounts)
 
 
 def _day(keying: Keying) -> date:
