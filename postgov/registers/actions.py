@@ -407,9 +407,7 @@ def save_value(
     with transaction.atomic():
         keying = _locked_open_keying(keying_pk, operator)
         # The record with its schema and project in one query (each field save reads them).
-        keying.record = Record.objects.select_related("schema", "project").get(
-            pk=keying.record_id
-        )
+        keying.record = Record.objects.select_related("schema", "project").get(pk=keying.record_id)
         field = next((f for f in keying.record.schema.fields if f["key"] == key), None)
         if field is None:
             raise KeyError(key)

@@ -91,13 +91,23 @@ def compared(project_id: int, fields: list[dict], first: Keying, second: Keying)
     """Two entries of a record were compared, field by field (the second as first keyed,
     before any re-key)."""
     seconds = _as_first_keyed(second)
-    for keying in (first, second):
-        _bump_field(project_id, keying.operator_id, "", compared=1)
-    for f in fields:
-        key = f["key"]
-        same = int(first.values.get(key, "") == seconds.get(key, ""))
-        for keying in (first, second):
-            _bump_field(project_id, keying.operator_id, key, compared=1, agreed=same)
+    operators = [first.operator_id, second.operator_id]
+    keys = ["", *(f["key"] for f in fields)]
+    agreed = [k for k in keys[1:] if first.values.get(k, "") == seconds.get(k, "")]
+    # Three statements for the whole record, whatever its number of fields: the missing
+    # rows (a unique constraint keeps concurrent inserts to one), then F() increments.
+    FieldCounter.objects.bulk_create(
+        [
+            FieldCounter(project_id=project_id, operator_id=op, field_key=key)
+            for op in operators
+            for key in keys
+        ],
+        ignore_conflicts=True,
+    )
+    mine = FieldCounter.objects.filter(project_id=project_id, operator_id__in=operators)
+    mine.filter(field_key__in=keys).update(compared=F("compared") + 1)
+    if agreed:
+        mine.filter(field_key__in=agreed).update(agreed=F("agreed") + 1)
 
 
 def _as_first_keyed(keying: Keying) -> dict:
