@@ -4,15 +4,16 @@ grouped queries whatever the project's size; each figure is a chart drawn on the
 (`lib/charts.py`) with its table beside it (the view and template).
 
 Where a record stands: not keyed (no entry submitted), keyed once, keyed twice (both
-entries in, waiting for agreement or the verifier), settled, exported. An export takes every
-clean settled record at the time it runs (`exports.run_export`), so a settled record counts
-as exported when it settled before the start of the latest finished export."""
+entries in, waiting for agreement or the verifier), settled (a record merged into another
+included), exported. An export takes every clean settled record at the time it runs
+(`exports.run_export`), so a clean record counts as exported when it settled before the
+start of the latest finished export."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -121,14 +122,27 @@ def _batch_progress(project: Project, exported_before) -> tuple[list[BatchProgre
     )
     for row in waiting:
         progress[row["batch"]].counts["keyed_twice"] += row["records"]
-    clean = dedup_actions.clean_records(project).filter(batch__in=progress)
-    exported = Q(settled_at__lt=exported_before) if exported_before else Q(pk__in=[])
+    # A record merged into another stays settled here (the batch's count stays whole);
+    # only the clean register is exported.
     settled = (
-        clean.values("batch").annotate(all=Count("pk"), out=Count("pk", filter=exported)).order_by()
+        Record.objects.filter(batch__in=progress, status=Record.Status.SETTLED)
+        .values("batch")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
     for row in settled:
-        progress[row["batch"]].counts["settled"] += row["all"] - row["out"]
-        progress[row["batch"]].counts["exported"] += row["out"]
+        progress[row["batch"]].counts["settled"] += row["n"]
+    if exported_before is not None:
+        exported = (
+            dedup_actions.clean_records(project)
+            .filter(batch__in=progress, settled_at__lt=exported_before)
+            .values("batch")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for row in exported:
+            progress[row["batch"]].counts["settled"] -= row["n"]
+            progress[row["batch"]].counts["exported"] += row["n"]
     return [progress[b.pk] for b in batches], more
 
 

@@ -42,7 +42,7 @@ logging.getLogger("splink").setLevel(logging.WARNING)
 # Below this many records EM has too few pairs to learn from: the fixed m and u are used
 # (and the model says so).
 MIN_TRAINING_RECORDS = 2000
-DEFAULT_THRESHOLD = 0.8
+DEFAULT_THRESHOLD = 0.6
 # Pairs sampled for the u probabilities: enough for stable rare levels at a province's
 # size, a few seconds on two cores.
 U_SAMPLE_PAIRS = 1e6

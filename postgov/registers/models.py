@@ -346,7 +346,7 @@ class LinkageModel(models.Model):
     records (Splink's JSON), which the check at settling reuses."""
 
     project = models.OneToOneField(Project, models.CASCADE, related_name="linkage")
-    threshold = models.FloatField(_("match probability to review from"), default=0.8)
+    threshold = models.FloatField(_("match probability to review from"), default=0.6)
     model = models.JSONField(default=dict, blank=True)
     # False: the project was too small to learn from, the model's fixed m and u are used.
     trained = models.BooleanField(default=False)
