@@ -213,13 +213,26 @@ def progress_chart(board: Dashboard):
 def speed_chart(board: Dashboard):
     return charts.bar_chart(
         _("Records per hour of keying, by operator"),
-        [charts.Point(o.name, o.records_per_hour) for o in board.operators],
+        [
+            charts.Point(_short(o.name, len(board.operators)), o.records_per_hour)
+            for o in board.operators
+        ],
     )
+
+
+def _short(name: str, points: int) -> str:
+    """A label that fits under its bar (about 6 pixels a letter); the table beside the
+    chart has the whole name."""
+    room = max(4, int((charts.WIDTH - charts.LEFT - charts.RIGHT) / max(points, 1) / 6.5))
+    return name if len(name) <= room else name[: room - 1] + "…"
 
 
 def rate_chart(title: str, rates: list[Rate]):
     return charts.bar_chart(
-        title, [charts.Point(r.name, r.percent) for r in rates], suffix=" %", decimals=1
+        title,
+        [charts.Point(_short(r.name, len(rates)), r.percent) for r in rates],
+        suffix=" %",
+        decimals=1,
     )
 
 
