@@ -32,14 +32,21 @@ def lock_rows(queryset: models.QuerySet[M], *, of: tuple[str, ...] = ()) -> list
 
 
 def lock_row(
-    queryset: models.QuerySet[M], *, of: tuple[str, ...] = (), skip_locked: bool = False
+    queryset: models.QuerySet[M],
+    *,
+    of: tuple[str, ...] = (),
+    skip_locked: bool = False,
+    no_key: bool = False,
 ) -> M | None:
     """The one row of `queryset` locked for this transaction, or None if there is none.
     With `skip_locked`, a row another transaction holds counts as none: for a queue where
     any free row will do (taking the next record to key), so that people asking at once
-    neither wait for each other nor deadlock."""
+    neither wait for each other nor deadlock. With `no_key` (PostgreSQL's FOR NO KEY
+    UPDATE) the lock still excludes other lockers of the row but not transactions that
+    insert rows referring to it (their foreign-key check takes a KEY SHARE lock): for a
+    parent row used to serialise one kind of work while its children keep being written."""
     _require_transaction("lock_row")
-    return queryset.select_for_update(of=of, skip_locked=skip_locked).first()
+    return queryset.select_for_update(of=of, skip_locked=skip_locked, no_key=no_key).first()
 
 
 def lock(model: type[M], pks: Iterable[int]) -> list[M]:
