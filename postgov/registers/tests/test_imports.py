@@ -6,7 +6,9 @@ from __future__ import annotations
 import io
 from datetime import datetime
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.urls import reverse
 from openpyxl import Workbook
 
@@ -295,3 +297,42 @@ def test_the_progress_reports_reading_checking_and_writing_each_with_its_counts(
     assert (job.phase, job.done, job.total, job.percent) == (Job.Phase.WRITING, 5, 5, 100)
     page = client.get(reverse("registers:job", args=[job.pk]), HTTP_ACCEPT_LANGUAGE="en")
     assert "5 of 5" in page.content.decode()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_write_counts_show_while_its_transaction_is_open(
+    client, project, world, monkeypatch
+):
+    """Another connection (the page polling the job) sees the write phase advance before
+    the import's transaction commits."""
+    monkeypatch.setattr(jobs, "REPORT_EVERY", 0)
+    seen: list[tuple[int, int]] = []
+    copy_records = imports._copy_records
+
+    def watched(rows, progress):
+        def rows_watched():
+            for row in rows:
+                yield row
+                reader = connections.create_connection(DEFAULT_DB_ALIAS)
+                try:
+                    with reader.cursor() as cursor:
+                        cursor.execute(
+                            "SELECT done FROM registers_job WHERE id = %s", [progress.job.pk]
+                        )
+                        done = cursor.fetchone()[0]
+                        cursor.execute("SELECT count(*) FROM registers_record")
+                        seen.append((done, cursor.fetchone()[0]))
+                finally:
+                    reader.close()
+
+        copy_records(rows_watched(), progress)
+
+    monkeypatch.setattr(imports, "_copy_records", watched)
+    client.force_login(world.provincial_admin)
+    rows = [[f"Nguyễn Văn {n}", "1990", "Nam", "", "Kinh", "Đông Hà", "head", ""] for n in "ABCD"]
+    job = import_file(client, project, csv_file(rows=rows))
+    assert job.state == Job.State.DONE, job.failure
+    assert Record.objects.count() == 4
+    # after each row went into COPY: counted, while no record is committed yet
+    assert seen == [(1, 0), (2, 0), (3, 0), (4, 0)]
