@@ -159,6 +159,15 @@ def main() -> int:
         by=manager,
     )
     connections.close_all()
+    # When the write phase starts (the job's row is now updated during the write itself).
+    phase_started: dict[str, float] = {}
+    real_phase = jobs.Progress.phase
+
+    def phase(self, name, total=0):
+        phase_started[name] = time.perf_counter()
+        real_phase(self, name, total)
+
+    jobs.Progress.phase = phase  # type: ignore[method-assign]
     profiler = cProfile.Profile() if args.profile else None
     start = time.perf_counter()
     if profiler is not None:
@@ -172,9 +181,10 @@ def main() -> int:
     if outcome != "done":
         print(f"import {outcome}: {job.failure.get('en', '')[:3000]}", file=sys.stderr)
         return 1
-    assert job.started_at and job.heartbeat_at and job.finished_at
-    check_s = (job.heartbeat_at - job.started_at).total_seconds()
-    write_s = (job.finished_at - job.heartbeat_at).total_seconds()
+    jobs.Progress.phase = real_phase  # type: ignore[method-assign]
+    writing = phase_started[Job.Phase.WRITING]
+    check_s = writing - start
+    write_s = start + import_s - writing
     records = Record.objects.filter(project=project).count()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result = {

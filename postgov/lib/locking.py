@@ -38,10 +38,20 @@ def lock_rows(queryset: models.QuerySet[M], *, of: tuple[str, ...] = ()) -> list
     return list(queryset.select_for_update(of=of, no_key=True).order_by("pk"))
 
 
-def lock_row(queryset: models.QuerySet[M], *, of: tuple[str, ...] = ()) -> M | None:
-    """The one row of `queryset` locked for this transaction, or None if there is none."""
+def lock_row(
+    queryset: models.QuerySet[M],
+    *,
+    of: tuple[str, ...] = (),
+    skip_locked: bool = False,
+) -> M | None:
+    """The one row of `queryset` locked for this transaction, or None if there is none.
+    With `skip_locked`, a row another transaction holds counts as none: for a queue where
+    any free row will do (taking the next record to key), so that people asking at once
+    neither wait for each other nor deadlock. The lock is FOR NO KEY UPDATE, as in
+    `lock_rows`: it excludes other lockers of the row but not transactions that insert
+    rows referring to it (their foreign-key check takes a KEY SHARE lock)."""
     _require_transaction("lock_row")
-    return queryset.select_for_update(of=of, no_key=True).first()
+    return queryset.select_for_update(of=of, skip_locked=skip_locked, no_key=True).first()
 
 
 def lock(model: type[M], pks: Iterable[int]) -> list[M]:

@@ -290,10 +290,13 @@ def next_keying(
     different operators). None when there is nothing to key."""
     now = timezone.now()
     with transaction.atomic():
+        # The keying's row alone: locking its record too would hold up whoever takes the
+        # record's other slot.
         mine = lock_row(
             Keying.objects.filter(
                 record__project=project, operator=operator, status=Keying.Status.OPEN
-            ).order_by("pk")
+            ).order_by("pk"),
+            of=("self",),
         )
         if mine is not None:
             mine.claimed_until = now + CLAIM
@@ -332,7 +335,12 @@ def _candidates(project: Project, operator: User, now: datetime) -> list[int]:
 def _take_slot(
     record_pk: int, operator: User, now: datetime, request: HttpRequest | None
 ) -> Keying | None:
-    row = lock_row(Record.objects.filter(pk=record_pk, status=Record.Status.KEYING))
+    # A record someone else is taking at this moment is skipped, not waited for: twenty
+    # operators asking at once would otherwise queue on the same first candidate, and lock
+    # the candidates they pass over in different orders (a deadlock).
+    row = lock_row(
+        Record.objects.filter(pk=record_pk, status=Record.Status.KEYING), skip_locked=True
+    )
     if row is None:
         return None
     held = list(row.keyings.filter(_active()))
@@ -398,6 +406,8 @@ def save_value(
     as its error, to be keyed again."""
     with transaction.atomic():
         keying = _locked_open_keying(keying_pk, operator)
+        # The record with its schema and project in one query (each field save reads them).
+        keying.record = Record.objects.select_related("schema", "project").get(pk=keying.record_id)
         field = next((f for f in keying.record.schema.fields if f["key"] == key), None)
         if field is None:
             raise KeyError(key)

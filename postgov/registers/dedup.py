@@ -21,6 +21,7 @@ on Spark for a national register: docs/decisions/0012-registers.md.
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -41,7 +42,7 @@ logging.getLogger("splink").setLevel(logging.WARNING)
 # Below this many records EM has too few pairs to learn from: the fixed m and u are used
 # (and the model says so).
 MIN_TRAINING_RECORDS = 2000
-DEFAULT_THRESHOLD = 0.8
+DEFAULT_THRESHOLD = 0.6
 # Pairs sampled for the u probabilities: enough for stable rare levels at a province's
 # size, a few seconds on two cores.
 U_SAMPLE_PAIRS = 1e6
@@ -53,6 +54,7 @@ COLUMNS = (
     "name_folded",
     "name_sorted",
     "family_name",
+    "name_start",
     "given_name",
     "birth_date",
     "birth_date_swapped",
@@ -129,6 +131,7 @@ def person_row(unique_id: int, values: dict[str, Any], keys: Keys) -> dict[str, 
         "name_folded": folded or None,
         "name_sorted": " ".join(sorted(words)) or None,
         "family_name": words[0] if words else None,
+        "name_start": " ".join(words[: min(2, len(words) - 1)]) or None,
         "given_name": words[-1] if words else None,
         "birth_date": birth,
         "birth_date_swapped": swapped,
@@ -146,8 +149,10 @@ def frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
 
 
 def blocking_keys(row: dict[str, Any]) -> set[str]:
-    """The same blocks as the blocking rules, as strings a database index can find: a
-    settled record is compared at once with the clean records sharing one of them."""
+    """The blocks of the blocking rules, as strings a database index can find: a settled
+    record is compared at once with the clean records sharing one of them. The family name
+    with the birth date stands for the rule on the name's first two words: a block a
+    little wider than the rule's, which a commune's register affords."""
     keys = set()
     if row["id_number"]:
         keys.add(f"i|{row['id_number']}")
@@ -177,9 +182,13 @@ def comparisons() -> list[Any]:
         comparison_description="Full name, with and without marks, in either order",
         comparison_levels=[
             cll.NullLevel("name_folded"),
-            _level(cll.ExactMatchLevel("name_exact"), 0.80, 0.0005),
+            # Term-frequency adjusted: "Nguyễn Thị Hương" born the same day is weaker
+            # evidence than a rare name, since a province holds many namesakes.
             _level(
-                cll.ExactMatchLevel("name_folded").configure(
+                cll.ExactMatchLevel("name_exact", term_frequency_adjustments=True), 0.80, 0.0005
+            ),
+            _level(
+                cll.ExactMatchLevel("name_folded", term_frequency_adjustments=True).configure(
                     label_for_charts="Same name without marks"
                 ),
                 0.08,
@@ -198,7 +207,13 @@ def comparisons() -> list[Any]:
                 cll.And(
                     cll.DamerauLevenshteinLevel("name_folded", 1),
                     cll.JaroWinklerLevel("given_name", 0.88),
-                ).configure(label_for_charts="A slip in the name, the given name close"),
+                ).configure(
+                    label_for_charts="A slip in the name, the given name close",
+                    # Namesakes one letter apart ("Vũ Hải Lan", "Vũ Mai Lan") are common
+                    # names both; a slip's original is as common as the register's names.
+                    tf_adjustment_column="name_folded",
+                    tf_adjustment_weight=0.5,
+                ),
                 0.05,
                 0.0005,
             ),
@@ -284,16 +299,18 @@ def comparisons() -> list[Any]:
 def blocking_rules() -> list[Any]:
     """Pairs worth scoring: the same words of the name and year (marks missing, names in
     another order, day and month swapped, another commune), the same ID number, the same
-    birth date and commune (a slip in the name), the same given or family name and birth
-    date (a slip elsewhere in the name and another commune), with the date swapped."""
+    birth date and commune (a slip in the name), the same given name or the same first two
+    words of the name and birth date (a slip elsewhere in the name and another commune),
+    with the date swapped. The first two words rather than the family name alone: a third
+    of a province shares one family name, and its blocks were most of the pairs scored."""
     return [
         block_on("name_sorted", "birth_year"),
         block_on("id_number"),
         block_on("birth_date", "commune"),
         block_on("given_name", "birth_date"),
-        block_on("family_name", "birth_date"),
-        "l.family_name = r.family_name AND l.birth_date = r.birth_date_swapped",
-        "l.family_name = r.family_name AND l.birth_date_swapped = r.birth_date",
+        block_on("name_start", "birth_date"),
+        "l.name_start = r.name_start AND l.birth_date = r.birth_date_swapped",
+        "l.name_start = r.name_start AND l.birth_date_swapped = r.birth_date",
         "l.given_name = r.given_name AND l.birth_date = r.birth_date_swapped",
         "l.given_name = r.given_name AND l.birth_date_swapped = r.birth_date",
     ]
@@ -443,15 +460,32 @@ def link(
     )
 
 
+def without_term_frequencies(model: dict[str, Any] | SettingsCreator) -> dict[str, Any]:
+    """The model with its term-frequency adjustments off. The frequency of a name is
+    measured on the whole register; a few dozen candidates that share a block would make
+    every name look common, so the check at settling scores without it (a person reviews
+    what it finds)."""
+    if isinstance(model, SettingsCreator):
+        model = model.get_settings("duckdb").as_dict()
+    plain = copy.deepcopy(model)
+    for comparison in plain.get("comparisons", []):
+        for level in comparison.get("comparison_levels", []):
+            level.pop("tf_adjustment_column", None)
+            level.pop("tf_adjustment_weight", None)
+    return plain
+
+
 def score(
-    row: dict[str, Any], candidates: list[dict[str, Any]], model: dict[str, Any]
+    row: dict[str, Any],
+    candidates: list[dict[str, Any]],
+    model: dict[str, Any] | SettingsCreator,
 ) -> list[tuple[int, float]]:
     """Splink's real-time linkage: the new record `row` scored against `candidates` (rows
     found by a database pre-filter on `blocking_keys`) with the project's model; (unique_id,
     match probability), best first."""
     if not candidates:
         return []
-    linker = _linker(frame(candidates), model)
+    linker = _linker(frame(candidates), without_term_frequencies(model))
     found = linker.inference.find_matches_to_new_records(
         frame([row]), blocking_rules=[], match_weight_threshold=-40
     ).as_pandas_dataframe()

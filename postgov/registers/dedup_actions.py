@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from postgov.audit.actions import record as audit
 from postgov.identity.models import User
-from postgov.lib.locking import lock, lock_one, locked_get_or_create
+from postgov.lib.locking import lock, lock_one, lock_row, locked_get_or_create
 from postgov.registers import dedup, jobs
 from postgov.registers.models import (
     BlockingKey,
@@ -269,7 +269,10 @@ def _check(
         return None
     other, probability = scored[0]
     with transaction.atomic():
-        lock_one(Project, project.pk)
+        # Not FOR UPDATE: a submission holding the audit chain and then writing a row that
+        # refers to the project (a counter, a blocking key) would wait for this lock while
+        # this waits for the audit chain — a deadlock seen with twenty operators.
+        lock_row(Project.objects.filter(pk=project.pk))
         existing = (
             DuplicateCandidate.objects.filter(project=project, records=record)
             .filter(records=other)

@@ -447,14 +447,15 @@ WRITTEN = (
 )
 
 
-def _insert_records(rows: Iterator[tuple]) -> None:
+def _insert_records(rows: Iterator[tuple], progress: jobs.Progress) -> None:
     while chunk := [
         Record(**dict(zip(WRITTEN, row, strict=True))) for row in itertools.islice(rows, CHUNK)
     ]:
         Record.objects.bulk_create(chunk, batch_size=CHUNK)
+        progress.advance(len(chunk))
 
 
-def _copy_records(rows: Iterator[tuple]) -> None:
+def _copy_records(rows: Iterator[tuple], progress: jobs.Progress) -> None:
     """The same rows through PostgreSQL's COPY (psycopg's public `Cursor.copy`), inside the
     caller's transaction. `bulk_create` spent most of the write building a model instance
     and adapting a JSON parameter per record; these records are plain rows whose values
@@ -466,6 +467,7 @@ def _copy_records(rows: Iterator[tuple]) -> None:
     with connection.cursor() as cursor, cursor.copy(statement) as copy:
         for *head, values, settled_at in rows:
             copy.write_row((*head, json.dumps(values), settled_at))
+            progress.advance()
 
 
 def run_import(job: Job, progress: jobs.Progress) -> dict[str, Any]:
@@ -478,9 +480,14 @@ def run_import(job: Job, progress: jobs.Progress) -> dict[str, Any]:
         drop_upload(params["path"])
 
 
-def _count_rows(path: str, name: str) -> int:
+def _count_rows(path: str, name: str, progress: jobs.Progress) -> int:
+    """The rows under the header (the reading phase, counted as it goes)."""
+    counted = 0
     with default_storage.open(path, "rb") as handle:
-        return max(0, sum(1 for _row in rows(handle, name)) - 1)
+        for _row in rows(handle, name):
+            counted += 1
+            progress.advance()
+    return max(0, counted - 1)
 
 
 def _import(job: Job, params: dict[str, Any], progress: jobs.Progress) -> dict[str, Any]:
@@ -490,7 +497,8 @@ def _import(job: Job, params: dict[str, Any], progress: jobs.Progress) -> dict[s
     mapping: dict[str, int | None] = params["mapping"]
     prefill = params["mode"] == Mode.PREFILL
     checker = Checker(fields, project.province_id, prefill=prefill)
-    progress.set_total(_count_rows(params["path"], params["name"]))
+    progress.phase(Job.Phase.READING)
+    progress.phase(Job.Phase.CHECKING, _count_rows(params["path"], params["name"], progress))
     columns = [(f["key"], mapping.get(f["key"])) for f in fields]
     checked: list[list[str]] = []
     errors: list[CellError] = []
@@ -522,7 +530,8 @@ def _import(job: Job, params: dict[str, Any], progress: jobs.Progress) -> dict[s
     if not checked:
         raise ImportRefused(gettext_lazy("The file has no rows under its header."))
     keys = [key for key, _i in columns]
-    with transaction.atomic():
+    progress.phase(Job.Phase.WRITING, len(checked))
+    with progress.reporting_aside(), transaction.atomic():
         lock_one(Project, project.pk)
         _current_schema_or_fail(project, params["schema"], params["fields"])
         now = timezone.now()
@@ -543,9 +552,9 @@ def _import(job: Job, params: dict[str, Any], progress: jobs.Progress) -> dict[s
             )
         )
         if connection.vendor == "postgresql":
-            _copy_records(written)
+            _copy_records(written, progress)
         else:
-            _insert_records(written)
+            _insert_records(written, progress)
         audit(
             "registers.records_imported",
             actor=job.created_by,

@@ -4,7 +4,8 @@ bar survives a reload, and a failure is kept in every language for whoever opens
 
 A runner is a function `runner(job, progress) -> dict` named in RUNNERS (by path, so this
 module imports none of them); it reports with `progress.set_total()` / `progress.advance()`
-and raises JobFailed with a message for people. It must leave nothing half-done when it
+(or, in phases, `progress.phase()` and `advance()` counting each phase from zero) and
+raises JobFailed with a message for people. It must leave nothing half-done when it
 fails (one transaction, or work that can be repeated), because a job stopped by a dead
 worker may be started again."""
 
@@ -12,11 +13,13 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
@@ -67,28 +70,69 @@ class JobFailed(Exception):
 
 
 class Progress:
-    """Counts a runner's steps and writes them to the job's row now and then."""
+    """Counts a runner's steps and writes them to the job's row now and then.
+
+    Inside a transaction the row's new counts would show only at the commit (a bar that
+    sits still while the records are written, then jumps): within `reporting_aside()`, on
+    PostgreSQL, they go through a second connection of their own, in autocommit. SQLite has
+    one writer at a time, so there the phase shows from its start and its counts at the
+    end."""
 
     def __init__(self, job: Job) -> None:
         self.job = job
         self._written = 0.0
+        self._aside: Any = None
 
     def set_total(self, total: int) -> None:
         self.job.total = total
         self._write(force=True)
 
+    def phase(self, phase: str, total: int = 0) -> None:
+        """A new phase (Job.Phase), counted from zero; total 0 while it is not known."""
+        self.job.phase = phase
+        self.job.done = 0
+        self.job.total = total
+        self._write(force=True)
+
     def advance(self, steps: int = 1) -> None:
         self.job.done += steps
-        self._write(force=self.job.done >= self.job.total)
+        self._write(force=bool(self.job.total) and self.job.done >= self.job.total)
+
+    @contextmanager
+    def reporting_aside(self) -> Iterator[None]:
+        if connection.vendor != "postgresql":
+            yield
+            return
+        # A new connection to the same database, not registered with Django's handler.
+        aside = connections.create_connection(DEFAULT_DB_ALIAS)
+        self._aside = aside
+        try:
+            yield
+        finally:
+            self._aside = None
+            aside.close()
 
     def _write(self, *, force: bool) -> None:
         now = time.monotonic()
         if not force and now - self._written < REPORT_EVERY:
             return
         self._written = now
-        Job.objects.filter(pk=self.job.pk).update(
-            done=self.job.done, total=self.job.total, heartbeat_at=timezone.now()
-        )
+        counts = {
+            "phase": self.job.phase,
+            "done": self.job.done,
+            "total": self.job.total,
+            "heartbeat_at": timezone.now(),
+        }
+        if self._aside is None:
+            Job.objects.filter(pk=self.job.pk).update(**counts)
+            return
+        table = self._aside.ops.quote_name(Job._meta.db_table)
+        with self._aside.cursor() as cursor:
+            cursor.execute(  # the table's own name, quoted; every value is a parameter
+                f"UPDATE {table} SET phase = %s, done = %s, total = %s, heartbeat_at = %s "  # noqa: S608
+                "WHERE id = %s",
+                [*counts.values(), self.job.pk],
+            )
 
 
 def stalled(job: Job, now=None) -> bool:

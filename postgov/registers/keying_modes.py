@@ -78,6 +78,8 @@ def unconfirmed(keying: Keying, clean: dict, fields: list[dict]) -> dict[str, st
 
 
 def pending_keys(keying: Keying) -> set[str]:
+    if keying.slot != 2:  # only a second entry is ever asked to key a value again
+        return set()
     return set(keying.rekeys.filter(second_try__isnull=True).values_list("field_key", flat=True))
 
 

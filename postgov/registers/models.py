@@ -251,9 +251,16 @@ class Job(models.Model):
         DONE = "done", pgettext_lazy("job state", "done")
         FAILED = "failed", pgettext_lazy("job state", "failed")
 
+    class Phase(models.TextChoices):
+        # A job in phases counts each phase from zero; one without phases leaves it blank.
+        READING = "reading", _("Reading the file")
+        CHECKING = "checking", _("Checking the rows")
+        WRITING = "writing", _("Writing the records")
+
     project = models.ForeignKey(Project, models.CASCADE, related_name="jobs")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    phase = models.CharField(max_length=10, choices=Phase.choices, blank=True, db_default="")
     done = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)
     params = models.JSONField(default=dict)
@@ -339,7 +346,7 @@ class LinkageModel(models.Model):
     records (Splink's JSON), which the check at settling reuses."""
 
     project = models.OneToOneField(Project, models.CASCADE, related_name="linkage")
-    threshold = models.FloatField(_("match probability to review from"), default=0.8)
+    threshold = models.FloatField(_("match probability to review from"), default=0.6)
     model = models.JSONField(default=dict, blank=True)
     # False: the project was too small to learn from, the model's fixed m and u are used.
     trained = models.BooleanField(default=False)

@@ -42,12 +42,15 @@ def add_effort(keying: Keying, keystrokes: int, active: float, paused: float) ->
     paused = max(0.0, min(float(paused), MOST_SECONDS))
     if not (keystrokes or active or paused):
         return
-    KeyingEffort.objects.get_or_create(keying=keying)
-    KeyingEffort.objects.filter(keying=keying).update(
-        keystrokes=F("keystrokes") + keystrokes,
-        active_seconds=F("active_seconds") + active,
-        paused_seconds=F("paused_seconds") + paused,
-    )
+    amounts = {
+        "keystrokes": F("keystrokes") + keystrokes,
+        "active_seconds": F("active_seconds") + active,
+        "paused_seconds": F("paused_seconds") + paused,
+    }
+    # One query for every report but a keying's first (the row exists from then on).
+    if not KeyingEffort.objects.filter(keying=keying).update(**amounts):
+        KeyingEffort.objects.get_or_create(keying=keying)
+        KeyingEffort.objects.filter(keying=keying).update(**amounts)
 
 
 def _day(keying: Keying) -> date:
@@ -88,13 +91,23 @@ def compared(project_id: int, fields: list[dict], first: Keying, second: Keying)
     """Two entries of a record were compared, field by field (the second as first keyed,
     before any re-key)."""
     seconds = _as_first_keyed(second)
-    for keying in (first, second):
-        _bump_field(project_id, keying.operator_id, "", compared=1)
-    for f in fields:
-        key = f["key"]
-        same = int(first.values.get(key, "") == seconds.get(key, ""))
-        for keying in (first, second):
-            _bump_field(project_id, keying.operator_id, key, compared=1, agreed=same)
+    operators = [first.operator_id, second.operator_id]
+    keys = ["", *(f["key"] for f in fields)]
+    agreed = [k for k in keys[1:] if first.values.get(k, "") == seconds.get(k, "")]
+    # Three statements for the whole record, whatever its number of fields: the missing
+    # rows (a unique constraint keeps concurrent inserts to one), then F() increments.
+    FieldCounter.objects.bulk_create(
+        [
+            FieldCounter(project_id=project_id, operator_id=op, field_key=key)
+            for op in operators
+            for key in keys
+        ],
+        ignore_conflicts=True,
+    )
+    mine = FieldCounter.objects.filter(project_id=project_id, operator_id__in=operators)
+    mine.filter(field_key__in=keys).update(compared=F("compared") + 1)
+    if agreed:
+        mine.filter(field_key__in=agreed).update(agreed=F("agreed") + 1)
 
 
 def _as_first_keyed(keying: Keying) -> dict:
@@ -235,6 +248,10 @@ class OperatorFigures:
     @property
     def keystrokes_per_hour(self) -> float | None:
         return self.keystrokes * 3600 / self.active_seconds if self.active_seconds else None
+
+    @property
+    def active_hours(self) -> float:
+        return self.active_seconds / 3600
 
     @property
     def paused_minutes(self) -> float:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.projects, name="projects"),
     path("new/", views.project_new, name="project_new"),
     path("<int:pk>/", views.project, name="project"),
+    path("<int:pk>/dashboard/", views.project_dashboard, name="dashboard"),
     path("<int:pk>/members/", views.member_add, name="member_add"),
     path("<int:pk>/schema/", views.schema, name="schema"),
     path("<int:pk>/upload/", views.upload, name="upload"),

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from postgov.audit.actions import record as audit
@@ -23,6 +24,7 @@ from postgov.places.models import Province
 from postgov.registers import (
     actions,
     comparison,
+    dashboard,
     jobs,
     keying_modes,
     schemas,
@@ -145,6 +147,42 @@ def project(request, pk: int):
             "open_duplicates": DuplicateCandidate.objects.filter(
                 project=project, status=DuplicateCandidate.Status.OPEN
             ).count(),
+        },
+    )
+
+
+@require_GET
+@role_required()
+def project_dashboard(request, pk: int):
+    """The project manager's figures, each a chart with its table."""
+    project, _held = _project(request, pk, Role.MANAGER)
+    board = dashboard.figures(project)
+    charts = dashboard.all_charts(board)
+    return render(
+        request,
+        "registers/dashboard.html",
+        {
+            "project": project,
+            "board": board,
+            "charts": charts,
+            "stages": list(dashboard.stage_labels().values()),
+            "error_sections": [
+                (
+                    _("Errors per field"),
+                    charts["field_errors"],
+                    board.fields,
+                    pgettext("a schema field", "Field"),
+                ),
+                (
+                    _("Errors per operator"),
+                    charts["operator_errors"],
+                    board.operator_errors,
+                    _("Operator"),
+                ),
+            ],
+            "duplicates": [
+                (DuplicateCandidate.Status(s).label, n) for s, n in board.duplicates.items()
+            ],
         },
     )
 

@@ -24,9 +24,9 @@ from postgov.assisted import figures
 from postgov.assisted.models import Outcome, Portal
 from postgov.audit.actions import record
 from postgov.identity.access import role_required
+from postgov.lib import charts
 from postgov.lib.forms import StyledFormMixin
 from postgov.places.models import ServicePoint
-from postgov.reports import charts
 from postgov.reports.views import REPORT_ROLES
 from postgov.reports.volumes import default_filters, points_in_scope
 

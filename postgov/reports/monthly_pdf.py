@@ -11,8 +11,8 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from postgov.dossiers.agency.official_forms import OfficialForm
+from postgov.lib import charts
 from postgov.lib.pdf import FAMILY, vnd
-from postgov.reports import charts
 from postgov.reports.service_figures import ServiceReport, Table
 from postgov.reports.volumes import Breakdown, VolumeReport
 

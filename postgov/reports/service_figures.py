@@ -20,8 +20,8 @@ from openpyxl.styles import Font, PatternFill
 
 from postgov.catalog.models import Procedure
 from postgov.identity.access import Access
+from postgov.lib import charts
 from postgov.places.models import Province, ServicePoint
-from postgov.reports import charts
 from postgov.reports.models import (
     WAIT_BOUNDS,
     DailyDigitisation,

@@ -20,9 +20,9 @@ from openpyxl.styles import Font, PatternFill
 from postgov.catalog.models import Procedure
 from postgov.identity.access import Access
 from postgov.identity.models import Role
+from postgov.lib import charts
 from postgov.lib.forms import StyledFormMixin
 from postgov.places.models import Province, ServicePoint
-from postgov.reports import charts
 from postgov.reports.models import DailyLegs, DailyVolume
 from postgov.reports.scope import nationwide, scoped_rollups
 

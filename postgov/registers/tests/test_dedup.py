@@ -253,3 +253,25 @@ def exported(project, world) -> set[int]:
     jobs.run_job.call(job.pk)
     manifest = exports.read_manifest(Job.objects.get(pk=job.pk))
     return {row[0] for row in manifest["records"]["list"]}
+
+
+def test_names_are_weighed_by_frequency_but_not_in_the_check_at_settling():
+    """A common name is weaker evidence across the register; a block of a few dozen
+    candidates cannot tell how common a name is, so the check at settling goes without."""
+    model = dedup.settings(10_000).get_settings("duckdb").as_dict()
+    adjusted = [
+        level.get("tf_adjustment_column")
+        for comparison in model["comparisons"]
+        for level in comparison["comparison_levels"]
+    ]
+    assert adjusted.count("name_exact") == 1 and adjusted.count("name_folded") == 2
+    plain = dedup.without_term_frequencies(model)
+    assert not any(
+        "tf_adjustment_column" in level
+        for comparison in plain["comparisons"]
+        for level in comparison["comparison_levels"]
+    )
+    assert "tf_adjustment_column" in str(model)  # the project's model is left as it was
+    assert dedup.without_term_frequencies(dedup.settings(10)) == dedup.without_term_frequencies(
+        dedup.settings(10).get_settings("duckdb").as_dict()
+    )

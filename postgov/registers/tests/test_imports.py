@@ -6,12 +6,14 @@ from __future__ import annotations
 import io
 from datetime import datetime
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.urls import reverse
 from openpyxl import Workbook
 
 from postgov.audit.models import AuditEvent
-from postgov.registers import actions, imports, schemas
+from postgov.registers import actions, imports, jobs, schemas
 from postgov.registers.models import Job, Keying, Record
 from postgov.registers.tests.conftest import GOOD
 from postgov.registers.tests.test_sources import run_jobs
@@ -264,3 +266,73 @@ def test_rows_beyond_one_chunk_are_all_written_in_order(client, project, world, 
     assert all(r.status == Record.Status.SETTLED and r.settled_at for r in records)
     assert not any(r.in_sample or r.verifier_id for r in records)
     assert {r.schema_id for r in records} == {project.current_schema().pk}
+
+
+def test_the_progress_reports_reading_checking_and_writing_each_with_its_counts(
+    client, project, world, monkeypatch
+):
+    """The bar does not sit at 100 % while the rows are written: each phase is counted from
+    zero against its own total."""
+    monkeypatch.setattr(imports, "CHUNK", 2)
+    monkeypatch.setattr(jobs, "REPORT_EVERY", 0)
+    seen: list[tuple[str, int, int]] = []
+    write = jobs.Progress._write
+
+    def spy(self, *, force):
+        seen.append((self.job.phase, self.job.done, self.job.total))
+        write(self, force=force)
+
+    monkeypatch.setattr(jobs.Progress, "_write", spy)
+    client.force_login(world.provincial_admin)
+    rows = [[f"Nguyễn Văn {n}", "1990", "Nam", "", "Kinh", "Đông Hà", "head", ""] for n in "ABCDE"]
+    job = import_file(client, project, csv_file(rows=rows))
+    assert job.state == Job.State.DONE, job.failure
+    phases = [phase for phase, _done, _total in seen]
+    assert phases == sorted(phases, key=[Job.Phase.READING, Job.Phase.CHECKING, "writing"].index)
+    assert max(d for p, d, _t in seen if p == Job.Phase.READING) == 6  # the header and 5 rows
+    assert {t for p, _d, t in seen if p == Job.Phase.CHECKING} == {5}
+    writing = [(d, t) for p, d, t in seen if p == Job.Phase.WRITING]
+    assert writing[0] == (0, 5) and writing[-1] == (5, 5)
+    assert len(writing) > 2  # counted while the rows go in, not only at the end
+    assert (job.phase, job.done, job.total, job.percent) == (Job.Phase.WRITING, 5, 5, 100)
+    page = client.get(reverse("registers:job", args=[job.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert "5 of 5" in page.content.decode()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_write_counts_show_while_its_transaction_is_open(
+    client, project, world, monkeypatch
+):
+    """Another connection (the page polling the job) sees the write phase advance before
+    the import's transaction commits."""
+    monkeypatch.setattr(jobs, "REPORT_EVERY", 0)
+    seen: list[tuple[int, int]] = []
+    copy_records = imports._copy_records
+
+    def watched(rows, progress):
+        def rows_watched():
+            for row in rows:
+                yield row
+                reader = connections.create_connection(DEFAULT_DB_ALIAS)
+                try:
+                    with reader.cursor() as cursor:
+                        cursor.execute(
+                            "SELECT done FROM registers_job WHERE id = %s", [progress.job.pk]
+                        )
+                        done = cursor.fetchone()[0]
+                        cursor.execute("SELECT count(*) FROM registers_record")
+                        seen.append((done, cursor.fetchone()[0]))
+                finally:
+                    reader.close()
+
+        copy_records(rows_watched(), progress)
+
+    monkeypatch.setattr(imports, "_copy_records", watched)
+    client.force_login(world.provincial_admin)
+    rows = [[f"Nguyễn Văn {n}", "1990", "Nam", "", "Kinh", "Đông Hà", "head", ""] for n in "ABCD"]
+    job = import_file(client, project, csv_file(rows=rows))
+    assert job.state == Job.State.DONE, job.failure
+    assert Record.objects.count() == 4
+    # after each row went into COPY: counted, while no record is committed yet
+    assert seen == [(1, 0), (2, 0), (3, 0), (4, 0)]
