@@ -290,7 +290,9 @@ def record_outcome(
     return session
 
 
-def tariff_in_force(province_id: int | None, on_date: date | None = None):
+def tariff_in_force(
+    province_id: int | None, on_date: date | None = None
+) -> AssistanceTariff | None:
     """The assistance tariff valid on `on_date` (today when omitted): the province's own
     with the latest start date, else the nationwide one."""
     on = on_date or timezone.localdate()
@@ -389,7 +391,7 @@ def return_by_post(
     try:
         with transaction.atomic():
             session = _locked(session_id, access)
-            if session.order_id is not None:
+            if session.order is not None:
                 raise AssistedError(
                     _("The result of this session is already ordered by post (order %(code)s).")
                     % {"code": session.order.code}

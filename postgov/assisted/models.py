@@ -159,7 +159,7 @@ class AssistedSession(models.Model):
 
     @property
     def what(self) -> str:
-        return self.procedure.name if self.procedure_id else self.service_name
+        return self.procedure.name if self.procedure is not None else self.service_name
 
 
 class SessionEvent(models.Model):

@@ -100,7 +100,7 @@ def _render(session: AssistedSession) -> bytes:
         new_x="LMARGIN",
         new_y="NEXT",
     )
-    if session.order_id:
+    if session.order is not None:
         f.multi_cell(
             0,
             3.6,

@@ -223,10 +223,10 @@ def import_catalog(
                 actor=actor,
                 source=source,
             )
-    for index, spec in enumerate(linked or []):
+    for index, linked_spec in enumerate(linked or []):
         try:
             save_linked_procedure(
-                spec, actor=actor, request=request, is_demo=is_demo, source=source
+                linked_spec, actor=actor, request=request, is_demo=is_demo, source=source
             )
         except LinkedProcedureError as error:
             raise CatalogImportRejected(

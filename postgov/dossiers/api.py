@@ -106,6 +106,43 @@ class PickupOut(Schema):
     steps: list[PickupStepOut]
 
 
+class PackagePartOut(Schema):
+    step: int
+    procedure: str
+    agency: str
+    status: str
+    status_label: str
+    due_at: datetime | None
+    overdue: bool
+
+
+class PackageOut(Schema):
+    """A linked package, for its code with the phone digits: the roll-up and each part's
+    state and deadline."""
+
+    scope: Literal["package"]
+    code: str
+    applicant: str = Field(description="The applicant's name, masked")
+    name: str = Field(description="The linked procedure")
+    state: str
+    state_label: str
+    due_at: datetime | None
+    parts: list[PackagePartOut]
+
+
+def _package_out(result: tracking.PackageTracking) -> dict:
+    return {
+        "scope": "package",
+        "code": result.code,
+        "applicant": result.masked_name,
+        "name": result.name,
+        "state": result.state,
+        "state_label": result.state_label,
+        "due_at": result.due_at,
+        "parts": [part.__dict__ for part in result.parts],
+    }
+
+
 def _pickup_out(result) -> dict:
     booking = result.booking
     return {
@@ -127,7 +164,7 @@ def _pickup_out(result) -> dict:
 
 @track_router.get(
     "/{code}",
-    response=TrackOut | PostalOut | PickupOut,
+    response=TrackOut | PostalOut | PickupOut | PackageOut,
     summary="Track a postal item or a dossier",
     openapi_extra={
         "responses": {404: {"description": "Not found"}, 429: {"description": "Too many lookups"}}
@@ -140,7 +177,8 @@ def track(request, code: str, phone_last4: str = "", token: str = ""):
     `phone_last4`, the last four digits of the applicant's phone, or either code with
     `token`, the tracking token of the label's QR code and the citizen's messages. A
     booking (`scope: "pickup"`) needs its code with `phone_last4` (of the phone it was
-    booked with) or the token of its text messages' link."""
+    booked with) or the token of its text messages' link. A linked package
+    (`scope: "package"`) needs its code with `phone_last4`."""
     try:
         result = tracking.lookup(
             code, phone_last4, client_ip(request) or "unknown", token=token[:40]
@@ -153,6 +191,8 @@ def track(request, code: str, phone_last4: str = "", token: str = ""):
         raise HttpError(404, tracking.not_found_message())
     if isinstance(result, tracking.PostalStatus):  # scope "postal"
         return result.__dict__
+    if isinstance(result, tracking.PackageTracking):
+        return _package_out(result)
     if result.scope == "pickup":
         return _pickup_out(result)
     return {**result.__dict__, "applicant": result.masked_name, "steps": result.steps}

@@ -138,7 +138,7 @@ def stacked_bar_chart(
         )
     for i, label in enumerate(labels):
         x = LEFT + slot * i + slot * 0.15
-        base = TOP + plot_h
+        base = float(TOP + plot_h)
         for n, (name, values) in enumerate(parts):
             h = plot_h * values[i] / top
             if h <= 0:

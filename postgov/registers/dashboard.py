@@ -120,8 +120,8 @@ def _batch_progress(project: Project, exported_before) -> tuple[list[BatchProgre
         .annotate(records=Count("pk"))
         .order_by()
     )
-    for row in waiting:
-        progress[row["batch"]].counts["keyed_twice"] += row["records"]
+    for adjudicating in waiting:
+        progress[adjudicating["batch"]].counts["keyed_twice"] += adjudicating["records"]
     # A record merged into another stays settled here (the batch's count stays whole);
     # only the clean register is exported.
     settled = (
@@ -130,8 +130,8 @@ def _batch_progress(project: Project, exported_before) -> tuple[list[BatchProgre
         .annotate(n=Count("pk"))
         .order_by()
     )
-    for row in settled:
-        progress[row["batch"]].counts["settled"] += row["n"]
+    for settled_row in settled:
+        progress[settled_row["batch"]].counts["settled"] += settled_row["n"]
     if exported_before is not None:
         exported = (
             dedup_actions.clean_records(project)
@@ -140,9 +140,10 @@ def _batch_progress(project: Project, exported_before) -> tuple[list[BatchProgre
             .annotate(n=Count("pk"))
             .order_by()
         )
-        for row in exported:
-            progress[row["batch"]].counts["settled"] -= row["n"]
-            progress[row["batch"]].counts["exported"] += row["n"]
+        for exported_row in exported:
+            counts = progress[exported_row["batch"]].counts
+            counts["settled"] -= exported_row["n"]
+            counts["exported"] += exported_row["n"]
     return [progress[b.pk] for b in batches], more
 
 

@@ -465,9 +465,10 @@ def without_term_frequencies(model: dict[str, Any] | SettingsCreator) -> dict[st
     measured on the whole register; a few dozen candidates that share a block would make
     every name look common, so the check at settling scores without it (a person reviews
     what it finds)."""
-    if isinstance(model, SettingsCreator):
-        model = model.get_settings("duckdb").as_dict()
-    plain = copy.deepcopy(model)
+    settings = (
+        model.get_settings("duckdb").as_dict() if isinstance(model, SettingsCreator) else model
+    )
+    plain: dict[str, Any] = copy.deepcopy(settings)
     for comparison in plain.get("comparisons", []):
         for level in comparison.get("comparison_levels", []):
             level.pop("tf_adjustment_column", None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -68,11 +69,11 @@ class Table:
     title: str
     first: str  # the heading of the first column (period, post office, agency...)
     columns: list[Column]
-    rows: list[tuple[str, dict[str, float | None]]]
-    total: dict[str, float | None] | None = None
+    rows: Sequence[tuple[str, Mapping[str, float | None]]]
+    total: Mapping[str, float | None] | None = None
     chart: SafeString | None = None
 
-    def cells(self, values: dict[str, float | None]) -> list[str]:
+    def cells(self, values: Mapping[str, float | None]) -> list[str]:
         return [show(values.get(c.name), c.kind) for c in self.columns]
 
     def lines(self) -> list[tuple[str, list[str]]]:
@@ -81,7 +82,7 @@ class Table:
             lines.append((_("Total"), self.cells(self.total)))
         return lines
 
-    def raw(self, values: dict[str, float | None]) -> list:
+    def raw(self, values: Mapping[str, float | None]) -> list:
         return ["" if values.get(c.name) is None else values[c.name] for c in self.columns]
 
 

@@ -7,6 +7,7 @@ which calls `update_day` here in the same transaction."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -53,7 +54,7 @@ def _dossier_key(prefix: str = "dossier__") -> dict[str, F]:
     }
 
 
-def _key(row: dict[str, Any]) -> tuple:
+def _key(row: Mapping[str, Any]) -> tuple:
     return (row["k_province"], row["k_point"], row["k_procedure"], row["k_agency"])
 
 
@@ -87,10 +88,10 @@ def compute_index(day: date) -> dict[tuple, dict[str, int]]:
         .annotate(n=Count("id"), n_scanned=Count("id", filter=Q(scanned=True)))
         .order_by()
     )
-    for row in received:
-        line = lines[_key(row)]
-        line["received"] += row["n"]
-        line["received_digitised"] += row["n_scanned"]
+    for sealed in received:
+        line = lines[_key(sealed)]
+        line["received"] += sealed["n"]
+        line["received_digitised"] += sealed["n_scanned"]
     # Results digitised: a result ready with a scanned result document (a file).
     result_file = ResultDocument.objects.filter(dossier=OuterRef("dossier_id")).exclude(file="")
     results = (
@@ -100,10 +101,10 @@ def compute_index(day: date) -> dict[tuple, dict[str, int]]:
         .annotate(n=Count("id"), n_file=Count("id", filter=Q(with_file=True)))
         .order_by()
     )
-    for row in results:
-        line = lines[_key(row)]
-        line["results"] += row["n"]
-        line["results_digitised"] += row["n_file"]
+    for result in results:
+        line = lines[_key(result)]
+        line["results"] += result["n"]
+        line["results_digitised"] += result["n_file"]
     return dict(lines)
 
 
@@ -179,8 +180,8 @@ def compute_digitisation(day: date) -> dict[int, dict[str, int]]:
         .annotate(n=Count("id"))
         .order_by()
     )
-    for row in settled:
-        lines[row["project_id"]]["settled"] += row["n"]
+    for settled_row in settled:
+        lines[settled_row["project_id"]]["settled"] += settled_row["n"]
     return dict(lines)
 
 

@@ -278,7 +278,7 @@ def volume_report(
         totals = by_segment.setdefault(row["segment"], [0, 0])
         totals[0] += on_time
         totals[1] += late
-    segments = [(name, *by_segment[name]) for name in sorted(by_segment)]
+    segments = [(name, by_segment[name][0], by_segment[name][1]) for name in sorted(by_segment)]
     lines = list(buckets.values())
     total = Bucket(
         _("Total"),

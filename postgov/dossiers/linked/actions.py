@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from postgov.audit.actions import chained_at_end, record
 from postgov.catalog.models import ExemptCategory, LinkedProcedure
+from postgov.delivery.models import ProofOfDelivery
 from postgov.dossiers.actions import TransitionError, perform
 from postgov.dossiers.carriage import returns
 from postgov.dossiers.intake import drafts, sealing
@@ -72,7 +73,7 @@ class PackageIntake:
     payment_reference: str = ""
 
 
-def _package_code(point: ServicePoint, day) -> str:
+def _package_code(point: ServicePoint, day: Any) -> str:
     """`LK.<point>-YYMMDD-NNNN`, counted per point and day like the dossier codes; the
     dot keeps it in the shape the public tracking accepts."""
     # Letters and digits of the point's code only: the dashes separate the parts.
@@ -82,7 +83,7 @@ def _package_code(point: ServicePoint, day) -> str:
     return f"{series}-{day:%y%m%d}-{value:04d}"
 
 
-def _fee_lines(parts: list[Dossier]) -> list[dict]:
+def _fee_lines(parts: list[Dossier]) -> list[dict[str, Any]]:
     lines = []
     for dossier in parts:
         name = dossier.procedure_version.procedure.name
@@ -98,7 +99,12 @@ def _fee_lines(parts: list[Dossier]) -> list[dict]:
 
 
 def take_in(
-    intake: PackageIntake, *, actor, access, request: HttpRequest | None = None, at=None
+    intake: PackageIntake,
+    *,
+    actor: Any,
+    access: Any,
+    request: HttpRequest | None = None,
+    at: datetime | None = None,
 ) -> LinkedDossier:
     """One intake for a linked procedure, in one transaction: a sealed dossier per member
     (the first step's parts sealed to go, the later ones sealed to wait), one package
@@ -190,13 +196,13 @@ def take_in(
 def _seal_part(
     intake: PackageIntake,
     procedure_code: str,
-    version,
+    version: Any,
     *,
     lead: bool,
     waiting: bool,
-    actor,
-    access,
-    request,
+    actor: Any,
+    access: Any,
+    request: HttpRequest | None,
     at: datetime,
     problems: list[str],
 ) -> Dossier | None:
@@ -454,7 +460,12 @@ def _package_parts_locked(package_id: int) -> tuple[LinkedDossier, list[PackageP
 
 
 def out_for_delivery(
-    package_id: int, *, user, access, postman=None, request: HttpRequest | None = None
+    package_id: int,
+    *,
+    user: Any,
+    access: Any,
+    postman: Any = None,
+    request: HttpRequest | None = None,
 ) -> LinkedDossier:
     """Every part's result leaves with one postman, in the package's one item."""
     with transaction.atomic():
@@ -485,11 +496,11 @@ def deliver(
     package_id: int,
     proof: returns.Proof,
     *,
-    user,
-    access,
+    user: Any,
+    access: Any,
     at_counter: bool = False,
     request: HttpRequest | None = None,
-):
+) -> tuple[LinkedDossier, ProofOfDelivery]:
     """One delivery for the whole package against one proof: the lead part's (the
     package's item), the others delivered with it, their events pointing at that proof."""
     with transaction.atomic():

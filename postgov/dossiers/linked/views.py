@@ -162,7 +162,7 @@ def package_detail(request, pk: int):
                 actions.out_for_delivery(package.pk, **who)
                 messages.success(request, _("Every result of the package is out for delivery."))
                 return redirect("dossiers:package", pk=package.pk)
-            if step == "deliver" and proof_form.is_valid():
+            if step == "deliver" and proof_form.is_valid() and lead is not None:
                 actions.deliver(
                     package.pk,
                     _proof(proof_form),

@@ -112,3 +112,17 @@ def test_public_tracking_shows_the_rollup_with_the_phone_digits(client, world):
     assert "Nguyễn Văn An" not in body  # masked name, no agency notes
     wrong = client.post(reverse("dossiers:track"), {"code": package.code, "phone_last4": "0000"})
     assert 'data-testid="package-tracking"' not in wrong.content.decode()
+
+
+def test_the_tracking_api_answers_a_package_with_its_parts(client, world):
+    package = take_in(world, linked_world(world))
+    birth = at_agency(world, part(package, BIRTH).dossier)
+    move(birth, "result_ready", world.agency_officer)
+    response = client.get(f"/api/v1/track/{package.code}", {"phone_last4": "5678"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["scope"] == "package" and body["code"] == package.code
+    assert "Nguyễn Văn An" not in response.content.decode()
+    assert [p["step"] for p in body["parts"]] == sorted(p["step"] for p in body["parts"])
+    assert len(body["parts"]) == package.parts.count()
+    assert client.get(f"/api/v1/track/{package.code}", {"phone_last4": "0000"}).status_code == 404
