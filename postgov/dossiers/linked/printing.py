@@ -139,6 +139,7 @@ def render(package: LinkedDossier) -> bytes:
         4.4,
         f"Tra cứu cả gói hồ sơ: quét mã QR hoặc vào {tracking_links.page_url()}, nhập mã "
         f"gói {package.code} và 4 số cuối số điện thoại đã đăng ký.",
+        align="L",
         new_x="LMARGIN",
         new_y="NEXT",
     )
