@@ -10,7 +10,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from postgov.dossiers.linked.queries import Pressing
 from postgov.dossiers.tests.intake_helpers import ready, seal
 from postgov.dossiers.tests.linked_helpers import BIRTH, at_agency, linked_world, part, take_in
 from postgov.identity.models import Level
@@ -51,10 +50,9 @@ def test_the_parts_are_listed_under_their_package(client, world, an):
     assert package.code in body and linked.name in body
     assert _rows(body, "package-row") == 1 and _rows(body, "package-part") == 3
     # The package's state is its most pressing part's, in the page's language.
-    assert "Một hồ sơ cần công dân bổ sung" in body or str(
-        Pressing.LABELS[Pressing.NEEDS_CITIZEN]
-    ) in body
-    head, _, rest = body.partition('data-testid="package-row"')
+    assert "Một phần cần người dân bổ sung" in body
+    assert "Thủ tục liên thông, 3 hồ sơ" in body
+    _head, _, rest = body.partition('data-testid="package-row"')
     for p in package.parts.select_related("dossier"):
         assert p.dossier.code in rest
         assert reverse("mine:dossier", args=[p.dossier.pk]) in body
