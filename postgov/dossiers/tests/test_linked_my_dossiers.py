@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from postgov.dossiers.tests.intake_helpers import ready, seal
 from postgov.dossiers.tests.linked_helpers import BIRTH, at_agency, linked_world, part, take_in
+from postgov.dossiers.views import citizen
 from postgov.identity.models import Level
 from tests.agency_helpers import move
 from tests.factories import make_intake_catalog
@@ -74,3 +75,13 @@ def test_more_packages_cost_no_more_queries(client, world, an):
         body = client.get(MY_DOSSIERS).content.decode()
     assert _rows(body, "package-row") == 3 and _rows(body, "package-part") == 9
     assert len(three) == len(one)
+
+
+def test_a_package_across_two_pages_is_listed_once(client, world, an, monkeypatch):
+    monkeypatch.setattr(citizen, "PAGE_SIZE", 2)
+    package = take_in(world, linked_world(world))
+    client.force_login(an)
+    first = client.get(MY_DOSSIERS).content.decode()
+    second = client.get(MY_DOSSIERS, {"page": 2}).content.decode()
+    assert _rows(first, "package-row") == 1 and _rows(first, "package-part") == 3
+    assert package.code not in second and _rows(second, "package-part") == 0
