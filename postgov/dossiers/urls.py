@@ -28,6 +28,11 @@ urlpatterns = [
     path("dossiers/linked/", linked_views.linked_list, name="linked"),
     path("dossiers/linked/<str:code>/new/", linked_views.package_new, name="package_new"),
     path("dossiers/packages/<int:pk>/", linked_views.package_detail, name="package"),
+    path(
+        "dossiers/packages/<int:pk>/receipt/",
+        linked_views.package_receipt,
+        name="package_receipt",
+    ),
     path("track/", tracking_views.track, name="track"),
     path("track/form-01/", tracking_views.track_form_01, name="track_form_01"),
     *agency_urls.urlpatterns,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from postgov.delivery.models import PostalItem, ProofOfDelivery
@@ -23,9 +24,10 @@ from postgov.dossiers.tests.linked_helpers import (
 )
 from postgov.dossiers.workflow import State
 from postgov.identity.access import Access
+from postgov.identity.models import Level
 from tests.agency_helpers import move
-from tests.browser_tests.test_agency_journey import People, sign
-from tests.personas import build_world
+from tests.browser_tests.test_agency_journey import People, pdf_text, sign
+from tests.personas import build_world, make_user
 
 pytestmark = pytest.mark.clock
 
@@ -87,6 +89,11 @@ def test_a_child_under_six_package_from_counter_to_one_delivery(
             f"{package.total_due:,}".replace(",", ".")
         )
         shot(clerk, "2-package-received")
+        # One receipt for the citizen: the package code, each part, the one total.
+        receipt = pdf_text(clerk, clerk.get_by_test_id("package-receipt").get_attribute("href"))
+        assert package.code in receipt and "TỔNG CỘNG" in receipt
+        for p in package.parts.select_related("dossier"):
+            assert p.dossier.code in receipt
 
         # 2. Birth registration first: the agency's steps, then the result.
         birth = at_agency(world, part(package, BIRTH).dossier)
@@ -97,6 +104,21 @@ def test_a_child_under_six_package_from_counter_to_one_delivery(
         )
         expect(clerk.get_by_test_id("parts")).not_to_contain_text("Chờ kết quả của phần khác")
         shot(clerk, "3-second-step-started")
+
+        # The citizen, signed in with their checked ID number, sees the parts under the package.
+        make_user(
+            "lan",
+            "Nguyễn Thị Lan",
+            level=Level.VERIFIED,
+            declared_id_number="045190001234",
+            verified_id_number="045190001234",
+            verified_at=timezone.now(),
+        )
+        lan = people.tab("lan")
+        lan.goto(reverse("mine:dossiers"))
+        expect(lan.get_by_test_id("package-row")).to_contain_text(package.code)
+        expect(lan.get_by_test_id("package-part")).to_have_count(3)
+        shot(lan, "3b-my-dossiers")
 
         # 3. The citizen follows the package by its code and the phone's last digits.
         citizen = people.browser.new_context(base_url=live_server.url, locale="vi-VN")

@@ -556,18 +556,20 @@ class Printer:
     def _address(self, dossier: Dossier) -> str:
         return one_line(dossier.applicant_address, dossier.applicant_commune) or "—"
 
-    def _return_address(self, dossier: Dossier) -> str:
-        return citizen_party(dossier).address
-
     def _return_text(self, dossier: Dossier) -> str:
-        text = RETURN_TEXT.get(dossier.return_method, "")
-        if dossier.service_option == "send":
-            return RETURN_TEXT[ReturnMethod.AT_AGENCY]
-        if dossier.return_method == ReturnMethod.DELIVER:
-            return f"{text}: {self._return_address(dossier)}"
-        if dossier.return_method == ReturnMethod.HOLD and dossier.return_point is not None:
-            return f"{text}: {dossier.return_point.name}"
-        return text
+        return return_text(dossier)
+
+
+def return_text(dossier: Dossier) -> str:
+    """How and where the result comes back, as printed on the slip."""
+    text = RETURN_TEXT.get(dossier.return_method, "")
+    if dossier.service_option == "send":
+        return RETURN_TEXT[ReturnMethod.AT_AGENCY]
+    if dossier.return_method == ReturnMethod.DELIVER:
+        return f"{text}: {citizen_party(dossier).address}"
+    if dossier.return_method == ReturnMethod.HOLD and dossier.return_point is not None:
+        return f"{text}: {dossier.return_point.name}"
+    return text
 
 
 TITLES = {

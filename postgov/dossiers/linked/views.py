@@ -7,11 +7,13 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from postgov.audit.actions import record
 from postgov.catalog.models import LinkedProcedure
 from postgov.delivery.models import ProofOfDelivery
 from postgov.dossiers.actions import TransitionError
@@ -24,6 +26,7 @@ from postgov.dossiers.intake.common import (
     intake_points,
 )
 from postgov.dossiers.linked import actions, queries
+from postgov.dossiers.linked import printing as package_printing
 from postgov.dossiers.linked.forms import PackageForm
 from postgov.dossiers.linked.models import LinkedDossier
 from postgov.dossiers.workflow import State
@@ -135,16 +138,39 @@ def _proof(form: ProofForm) -> Proof:
     )
 
 
-@role_required()
-@require_http_methods(["GET", "POST"])
-def package_detail(request, pk: int):
-    package = get_object_or_404(
+def _visible_package(request, pk: int) -> LinkedDossier:
+    return get_object_or_404(
         queries.packages_visible(
             request.access,
             LinkedDossier.objects.select_related("linked_procedure", "receiving_point"),
         ),
         pk=pk,
     )
+
+
+@role_required()
+@require_GET
+def package_receipt(request, pk: int):
+    """The citizen's one receipt for the package, to those who may see the package."""
+    package = _visible_package(request, pk)
+    data = package_printing.render(package)
+    record(
+        "dossier.printed",
+        request=request,
+        obj=package,
+        service_point_id=package.receiving_point_id,
+        details={"form": "package_receipt", "code": package.code},
+    )
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{package.code}-bien-nhan.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@role_required()
+@require_http_methods(["GET", "POST"])
+def package_detail(request, pk: int):
+    package = _visible_package(request, pk)
     view = queries.rollup(package)
     parts = [v.part for v in view.parts]
     lead = queries.lead_part(parts)

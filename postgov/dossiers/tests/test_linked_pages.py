@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from pypdf import PdfReader
 
+from postgov.audit.models import AuditEvent
 from postgov.dossiers.linked.models import LinkedDossier
 from postgov.dossiers.linked.queries import package_checklist
 from postgov.dossiers.tests.linked_helpers import (
@@ -126,3 +129,45 @@ def test_the_tracking_api_answers_a_package_with_its_parts(client, world):
     assert [p["step"] for p in body["parts"]] == sorted(p["step"] for p in body["parts"])
     assert len(body["parts"]) == package.parts.count()
     assert client.get(f"/api/v1/track/{package.code}", {"phone_last4": "0000"}).status_code == 404
+
+
+def _pdf_text(data: bytes) -> str:
+    reader = PdfReader(io.BytesIO(data))
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+def test_the_package_has_one_receipt_for_the_citizen(client, world):
+    package = take_in(world, linked_world(world))
+    client.force_login(world.clerk_a)
+    page = client.get(reverse("dossiers:package", args=[package.pk])).content.decode()
+    url = reverse("dossiers:package_receipt", args=[package.pk])
+    assert url in page
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    text = _pdf_text(response.content)
+    assert "BIÊN NHẬN HỒ SƠ LIÊN THÔNG" in text
+    assert package.code in text
+    assert package.linked_procedure.name in text
+    for p in package.parts.select_related("dossier__procedure_version__procedure"):
+        assert p.dossier.code in text
+        assert p.dossier.procedure_version.procedure.name in text
+    assert world.agency_a.name in text
+    assert f"{package.total_due:,}".replace(",", ".") in text
+    assert "TỔNG CỘNG" in text and "Bằng chữ" in text
+    assert "Phát tận địa chỉ" in text and "Số 5 Lê Lợi" in text
+    assert "4 số cuối" in text
+    assert AuditEvent.objects.filter(
+        action="dossier.printed", details__form="package_receipt"
+    ).exists()
+
+
+def test_the_receipt_is_refused_to_others(client, world):
+    package = take_in(world, linked_world(world))
+    url = reverse("dossiers:package_receipt", args=[package.pk])
+    client.force_login(world.clerk_b)  # another post office
+    assert client.get(url).status_code == 404
+    client.force_login(world.citizen)
+    assert client.get(url).status_code in (302, 403, 404)
+    client.logout()
+    assert client.get(url).status_code == 302
