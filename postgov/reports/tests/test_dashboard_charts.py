@@ -24,7 +24,7 @@ def test_a_provincial_admin_sees_the_charts_beside_their_tables(
     _more(world, made)
     for day in EVERY_DAY:
         update_day(day)
-    with time_machine.travel(at("2026-12-02 18:00"), tick=False):
+    with time_machine.travel(at("2026-11-30 18:00"), tick=False):
         client.force_login(world.provincial_admin)
         with django_assert_max_num_queries(40):
             response = client.get(DASHBOARD)
@@ -34,7 +34,8 @@ def test_a_provincial_admin_sees_the_charts_beside_their_tables(
     assert body.count("<title id=") == 4 and body.count("<desc id=") == 4
     assert "Hồ sơ tiếp nhận mỗi ngày trong tháng" in body  # Vietnamese by default
     assert "Dossiers received per day" not in body
-    assert [row[0] for row in response.context["daily_rows"]] == ["01/12", "02/12"]
+    days = [row[0] for row in response.context["daily_rows"]]
+    assert days[0] == "01/11" and days[-1] == "30/11" and len(days) == 30
     received = sum(row[1] for row in response.context["daily_rows"])
     assert received > 0
     assert response.context["on_time_rows"]
