@@ -117,14 +117,20 @@ def _dashboard_charts(access, segments: list[dict]) -> dict:
     today = timezone.localdate()
     month = volume_report(access, _month_start(today), today)
     days = [(b.label, b.figures["sealed"], b.figures["delivered"]) for b in month.buckets]
+    # The legs' names are too long under a bar: the charts number them, as the tables do.
+    number = {seg.name: n for n, seg in enumerate(SEGMENTS, 1)}
     on_time = []
     for name, good, late in month.segments:
         seg = SEGMENT_BY_NAME.get(name)
         ended = good + late
         share = round(100 * good / ended) if ended else None
-        on_time.append((str(seg.label) if seg else name, good, late, share))
-    labels = [str(s["label"]) for s in segments]
+        on_time.append((number.get(name, 0), str(seg.label) if seg else name, good, late, share))
+    labels = [_("Leg %(n)s") % {"n": n} for n in range(1, len(segments) + 1)]
     return {
+        "received_title": _("Dossiers received per day this month"),
+        "returned_title": _("Results returned per day this month"),
+        "on_time_title": _("Legs ended on time this month (%)"),
+        "open_title": _("Legs open now, by leg"),
         "daily_rows": days,
         "received_chart": charts.bar_chart(
             _("Dossiers received per day this month"),
@@ -137,7 +143,7 @@ def _dashboard_charts(access, segments: list[dict]) -> dict:
         "on_time_rows": on_time,
         "on_time_chart": charts.bar_chart(
             _("Legs ended on time this month (%)"),
-            [charts.Point(label, share) for label, _g, _l, share in on_time],
+            [charts.Point(_("Leg %(n)s") % {"n": n}, share) for n, *_rest, share in on_time],
             suffix=" %",
         ),
         "open_chart": charts.stacked_bar_chart(
