@@ -21,11 +21,12 @@ from postgov.agencies.models import Agency
 from postgov.audit.actions import record
 from postgov.dossiers.clock import LATE, standing_filter
 from postgov.dossiers.models import LegRecord
-from postgov.dossiers.workflow import SEGMENTS, STATES, Leg
+from postgov.dossiers.workflow import SEGMENT_BY_NAME, SEGMENTS, STATES, Leg
 from postgov.exchange import portal
 from postgov.exchange.models import PortalSyncItem, WebhookDelivery
 from postgov.identity.access import role_required
 from postgov.identity.models import AGENCY_ROLES, Role
+from postgov.lib import charts
 from postgov.lib.forms import StyledFormMixin
 from postgov.places.models import ServicePoint
 from postgov.reports import monthly_pdf, point_map
@@ -109,6 +110,57 @@ def agencies_in_scope(access):
     ).order_by("name")
 
 
+def _dashboard_charts(access, segments: list[dict]) -> dict:
+    """The dashboard's charts, each with the rows of the table beside it: this month's
+    dossiers per day and on-time share per leg from the daily roll-ups (one read of each,
+    as the volumes report does), and the legs open now from the figures already counted."""
+    today = timezone.localdate()
+    month = volume_report(access, _month_start(today), today)
+    days = [(b.label, b.figures["sealed"], b.figures["delivered"]) for b in month.buckets]
+    # The legs' names are too long under a bar: the charts number them, as the tables do.
+    number = {seg.name: n for n, seg in enumerate(SEGMENTS, 1)}
+    on_time = []
+    for name, good, late in month.segments:
+        seg = SEGMENT_BY_NAME.get(name)
+        ended = good + late
+        share = round(100 * good / ended) if ended else None
+        on_time.append((number.get(name, 0), str(seg.label) if seg else name, good, late, share))
+    labels = [_("Leg %(n)s") % {"n": n} for n in range(1, len(segments) + 1)]
+    return {
+        "received_title": _("Dossiers received per day this month"),
+        "returned_title": _("Results returned per day this month"),
+        "on_time_title": _("Legs ended on time this month (%)"),
+        "open_title": _("Legs open now, by leg"),
+        "daily_rows": days,
+        "received_chart": charts.bar_chart(
+            _("Dossiers received per day this month"),
+            [charts.Point(label, received) for label, received, _returned in days],
+        ),
+        "returned_chart": charts.bar_chart(
+            _("Results returned per day this month"),
+            [charts.Point(label, returned) for label, _received, returned in days],
+        ),
+        "on_time_rows": on_time,
+        "on_time_chart": charts.bar_chart(
+            _("Legs ended on time this month (%)"),
+            [charts.Point(_("Leg %(n)s") % {"n": n}, share) for n, *_rest, share in on_time],
+            suffix=" %",
+        ),
+        "open_chart": charts.stacked_bar_chart(
+            _("Legs open now, by leg"),
+            labels,
+            [
+                (
+                    _("Not due yet"),
+                    [max(s["open"] - s["due_soon"] - s["overdue"], 0) for s in segments],
+                ),
+                (_("Due within 1 working day"), [s["due_soon"] for s in segments]),
+                (_("Overdue"), [s["overdue"] for s in segments]),
+            ],
+        ),
+    }
+
+
 @require_GET
 @role_required(*REPORT_ROLES)
 def dashboard(request):
@@ -164,6 +216,7 @@ def dashboard(request):
     context = {
         "by_leg": [(LEG_LABELS[leg], n) for leg, n in sorted(by_leg.items())],
         "segments": segments,
+        **_dashboard_charts(access, segments),
         "money": {k: v or 0 for k, v in money.items()},
         "worst": worst,
         "webhooks_failed": WebhookDelivery.objects.filter(

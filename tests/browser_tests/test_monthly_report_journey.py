@@ -1,6 +1,6 @@
 """A provincial administrator's month in figures, in Chromium: from the reports dashboard
-to the service figures (charts drawn), a period chosen, the XLSX and CSV exports read
-back, and the monthly report PDF read with pdftotext."""
+(its charts beside their tables) to the service figures (charts drawn), a period chosen,
+the XLSX and CSV exports read back, and the monthly report PDF read with pdftotext."""
 
 from __future__ import annotations
 
@@ -46,6 +46,14 @@ def test_the_provincial_admin_reads_and_exports_the_months_figures(page, world):
         update_day(day)
     log_in(page, "admin_qt")
     page.goto(reverse("reports:dashboard"))
+    # The dashboard's charts, each beside its table.
+    board = page.locator("svg.report-chart")
+    expect(board.first).to_be_visible()
+    assert board.count() == 4
+    for section in ("#open-legs", "#month-days", "#on-time"):
+        expect(page.locator(f"{section} svg.report-chart").first).to_be_visible()
+        expect(page.locator(f"{section} table")).to_be_visible()
+    shot(page, "reports-dashboard-charts")
     page.get_by_role("link", name="Số liệu phục vụ").click()
     page.wait_for_load_state()
     page.fill("#id_date_from", "2026-11-22")
