@@ -42,38 +42,7 @@ OPEN_AT_AGENCY = 100_000
 
 import psycopg  # noqa: E402
 
-
-def admin_connection():
-    return psycopg.connect(f"{SERVER}/postgres", autocommit=True)
-
-
-def ensure_database() -> None:
-    with admin_connection() as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{DB}"')
-
-
-def drop_database() -> None:
-    with admin_connection() as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-
-
-def setup_django():
-    os.environ["DATABASE_URL"] = f"{SERVER}/{DB}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "postgov.settings")
-    os.environ.setdefault("DEBUG", "false")
-    os.environ.setdefault("PORTAL_SIMULATOR", "false")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment()
-    call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
-
+from bench import pg  # noqa: E402
 
 # -- reference data ------------------------------------------------------------------------
 
@@ -364,8 +333,8 @@ def main(argv) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--dossiers", type=int, default=1_000_000)
     args = parser.parse_args(argv)
-    ensure_database()
-    setup_django()
+    pg.ensure(SERVER, DB)
+    pg.setup_django(SERVER, DB)
     refs = reference()
     print(f"generating up to {args.dossiers:,} dossiers, {len(CLOSED_PATH)} events per closed one")
     seconds = generate(args.dossiers, refs)
@@ -406,7 +375,7 @@ def main(argv) -> int:
     (out / "agency.json").write_text(json.dumps(result, indent=2))
     if not args.keep:
         connection.close()
-        drop_database()
+        pg.drop(SERVER, DB)
         print(f"dropped {DB}")
     return 0
 

@@ -52,36 +52,7 @@ SCREEN_POLL_S = 0.5
 
 import psycopg  # noqa: E402
 
-
-def admin_connection():
-    return psycopg.connect(f"{SERVER}/postgres", autocommit=True)
-
-
-def create_database() -> None:
-    with admin_connection() as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB}"')
-
-
-def drop_database() -> None:
-    with admin_connection() as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-
-
-def setup_django():
-    os.environ["DATABASE_URL"] = f"{SERVER}/{DB}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "postgov.settings")
-    os.environ.setdefault("DEBUG", "false")
-    os.environ.setdefault("PORTAL_SIMULATOR", "false")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment()
-    call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
+from bench import pg  # noqa: E402
 
 
 def world(tickets: int):
@@ -317,10 +288,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")
     args = parser.parse_args(argv)
-    create_database()
+    pg.recreate(SERVER, DB)
     server = None
     try:
-        setup_django()
+        pg.setup_django(SERVER, DB)
         point, counters, clerk, tokens = world(COUNTERS * args.calls)
         sessions = [staff_session(clerk) for _ in counters]
         from django.db import connections
@@ -393,7 +364,7 @@ def main(argv: list[str]) -> int:
 
         connections.close_all()
         if not args.keep:
-            drop_database()
+            pg.drop(SERVER, DB)
 
 
 if __name__ == "__main__":

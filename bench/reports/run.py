@@ -54,39 +54,8 @@ PROVINCES, POINTS, PROCEDURES, AGENCIES_PER_PROVINCE = 34, 3000, 200, 10
 DOSSIERS_A_YEAR, EVENTS_A_DOSSIER, KEYS_A_DAY = 10_000_000, 10, 8000
 GOAL_MS = 500
 
-import psycopg  # noqa: E402
 
-
-def admin_connection():
-    return psycopg.connect(f"{SERVER}/postgres", autocommit=True)
-
-
-def recreate_database() -> None:
-    with admin_connection() as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB}"')
-
-
-def drop_database() -> None:
-    with admin_connection() as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-
-
-def setup_django():
-    os.environ["DATABASE_URL"] = f"{SERVER}/{DB}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "postgov.settings")
-    os.environ.setdefault("DEBUG", "false")
-    os.environ.setdefault("PORTAL_SIMULATOR", "false")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment()
-    call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
-
+from bench import pg  # noqa: E402
 
 # -- reference data ------------------------------------------------------------------------
 
@@ -484,8 +453,8 @@ def main(argv) -> int:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args(argv)
-    recreate_database()
-    setup_django()
+    pg.recreate(SERVER, DB)
+    pg.setup_django(SERVER, DB)
     refs = reference()
     print(f"roll-ups at scale {args.scale} ({DOSSIERS_A_YEAR * args.scale:,.0f} dossiers a year)")
     counts = fill_rollups(args.scale)
@@ -540,7 +509,7 @@ def main(argv) -> int:
         from django.db import connection
 
         connection.close()
-        drop_database()
+        pg.drop(SERVER, DB)
         print(f"dropped {DB}")
     return 0
 
