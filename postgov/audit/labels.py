@@ -27,6 +27,7 @@ ACTION_LABELS = {
     "agency.oauth_client_created": gettext_lazy("OAuth2 client created"),
     "agency.oauth_client_revoked": gettext_lazy("OAuth2 client revoked"),
     "agency.webhook_created": gettext_lazy("Webhook created"),
+    "agency.integration_approved": gettext_lazy("Key, client or webhook approved"),
     "agency.webhook_disabled": gettext_lazy("Webhook disabled"),
     "agency.webhook_enabled": gettext_lazy("Webhook enabled"),
     "agency.webhook_resent": gettext_lazy("Webhook delivery sent again"),

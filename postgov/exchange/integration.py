@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from oauth2_provider.models import get_access_token_model, get_application_model
 
 from postgov.agencies.models import Agency
@@ -32,6 +33,12 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 def key_digest(raw: str) -> str:
     # Keys are 256-bit random values: a plain SHA-256 is enough (no password stretching).
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def approved_at(user):
+    """A credential a person makes waits for a second person; one made from the server's
+    command line (no user: the demo, the benchmarks, an operator's script) does not."""
+    return timezone.now() if user is None else None
 
 
 def can_manage(access, agency: Agency) -> bool:
@@ -60,6 +67,7 @@ def create_api_key(agency: Agency, name: str, *, user=None, request=None) -> tup
             prefix=prefix,
             key_hash=key_digest(raw),
             created_by=user,
+            approved_at=approved_at(user),
         )
         record(
             "agency.api_key_created",
@@ -67,7 +75,7 @@ def create_api_key(agency: Agency, name: str, *, user=None, request=None) -> tup
             actor=user,
             obj=key,
             agency_id=agency.pk,
-            details={"prefix": prefix, "name": key.name},
+            details={"prefix": prefix, "name": key.name, "waiting": key.waiting_for_approval},
         )
     return key, raw
 
@@ -98,7 +106,12 @@ def authenticate_key(raw: str | None) -> ApiKey | None:
         return None
     key = (
         ApiKey.objects.select_related("agency")
-        .filter(prefix=parts[1], revoked_at__isnull=True, agency__active=True)
+        .filter(
+            prefix=parts[1],
+            revoked_at__isnull=True,
+            approved_at__isnull=False,
+            agency__active=True,
+        )
         .first()
     )
     if key is None or not hmac.compare_digest(key.key_hash, key_digest(raw.strip())):
@@ -164,7 +177,12 @@ def token_credential(raw: str | None) -> Credential | None:
         return None
     client = (
         AgencyClient.objects.select_related("agency")
-        .filter(application=token.application, revoked_at__isnull=True, agency__active=True)
+        .filter(
+            application=token.application,
+            revoked_at__isnull=True,
+            approved_at__isnull=False,
+            agency__active=True,
+        )
         .first()
     )
     scopes = frozenset(token.scope.split()) & frozenset(AGENCY_SCOPES)
@@ -222,10 +240,16 @@ def create_oauth_client(
             allowed_scopes=scopes,
             token_endpoint_auth_method=Application.AuthMethod.SECRET_BASIC,
             skip_authorization=True,
+            # No token until a second person approves a client a person made.
+            active=user is None,
         )
         application.save()
         client = AgencyClient.objects.create(
-            agency=agency, application=application, name=label, created_by=user
+            agency=agency,
+            application=application,
+            name=label,
+            created_by=user,
+            approved_at=approved_at(user),
         )
         record(
             "agency.oauth_client_created",
@@ -233,7 +257,12 @@ def create_oauth_client(
             actor=user,
             obj=client,
             agency_id=agency.pk,
-            details={"client_id": application.client_id, "name": label, "scopes": scopes},
+            details={
+                "client_id": application.client_id,
+                "name": label,
+                "scopes": scopes,
+                "waiting": client.waiting_for_approval,
+            },
         )
     return client, secret
 
@@ -264,7 +293,9 @@ def revoke_oauth_client(client: AgencyClient, *, user=None, request=None) -> Non
 def create_webhook(agency: Agency, url: str, *, user=None, request=None):
     secret = "whsec_" + secrets.token_urlsafe(32)
     with transaction.atomic():
-        endpoint = WebhookEndpoint(agency=agency, url=url, created_by=user)
+        endpoint = WebhookEndpoint(
+            agency=agency, url=url, created_by=user, approved_at=approved_at(user)
+        )
         endpoint.set_signing_secret(secret)
         endpoint.save()
         record(
@@ -273,7 +304,7 @@ def create_webhook(agency: Agency, url: str, *, user=None, request=None):
             actor=user,
             obj=endpoint,
             agency_id=agency.pk,
-            details={"url": url},
+            details={"url": url, "waiting": endpoint.waiting_for_approval},
         )
     return endpoint, secret
 
@@ -290,3 +321,53 @@ def set_webhook_active(endpoint: WebhookEndpoint, active: bool, *, user=None, re
             agency_id=endpoint.agency_id,
             details={"url": endpoint.url},
         )
+
+
+class ApprovalRefused(Exception):
+    """Why a credential or endpoint cannot be approved, in the user's language."""
+
+
+APPROVABLE = {ApiKey: "api_key", AgencyClient: "oauth_client", WebhookEndpoint: "webhook"}
+
+
+def approve(item: ApiKey | AgencyClient | WebhookEndpoint, *, user, access, request=None):
+    """A second person who manages the agency lets a credential or endpoint work (four
+    eyes): never the person who made it. Approving twice changes nothing."""
+    model = type(item)
+    with transaction.atomic():
+        item = lock_one(model, item.pk)
+        if item.approved_at is not None:
+            return item
+        if getattr(item, "revoked_at", None) is not None:
+            raise ApprovalRefused(_("It was revoked: there is nothing to approve."))
+        if item.created_by_id == user.pk:
+            raise ApprovalRefused(
+                _("Another person who manages this agency's integration must approve it.")
+            )
+        if not can_manage(access, item.agency):
+            raise ApprovalRefused(_("You do not manage this agency's integration."))
+        item.approved_at = timezone.now()
+        item.approved_by = user
+        item.save(update_fields=["approved_at", "approved_by"])
+        if isinstance(item, AgencyClient):
+            application = item.application
+            application.active = True
+            application.save(update_fields=["active"])
+        record(
+            "agency.integration_approved",
+            request=request,
+            actor=user,
+            obj=item,
+            agency_id=item.agency_id,
+            details={"kind": APPROVABLE[model], "label": approval_label(item)},
+        )
+    return item
+
+
+def approval_label(item) -> str:
+    """What names it in the audit trail: never a secret."""
+    if isinstance(item, ApiKey):
+        return item.prefix
+    if isinstance(item, AgencyClient):
+        return item.application.client_id
+    return item.url

@@ -1,8 +1,10 @@
 """Pages where an agency's officers (and the province's administrators) manage the
-agency's API keys, OAuth2 clients and webhooks, read the delivery log and re-send a
-delivery."""
+agency's API keys, OAuth2 clients and webhooks, approve those another of them made, read
+the delivery log and re-send a delivery."""
 
 from __future__ import annotations
+
+from typing import cast
 
 from django import forms
 from django.contrib import messages
@@ -19,6 +21,8 @@ from postgov.exchange import webhooks
 from postgov.exchange.integration import (
     READ,
     WRITE,
+    ApprovalRefused,
+    approve,
     can_manage,
     create_api_key,
     create_oauth_client,
@@ -95,7 +99,12 @@ def integration(request, agency_id: int):
             key, raw = create_api_key(
                 agency, key_form.cleaned_data["name"], user=request.user, request=request
             )
-            shown = {"what": _("API key"), "value": raw, "name": key.name}
+            shown = {
+                "what": _("API key"),
+                "value": raw,
+                "name": key.name,
+                "waiting": key.waiting_for_approval,
+            }
             key_form = KeyForm()
         elif client_form.is_bound and client_form.is_valid():
             client, secret = create_oauth_client(
@@ -110,6 +119,7 @@ def integration(request, agency_id: int):
                 "value": secret,
                 "name": client.name,
                 "client_id": client.application.client_id,
+                "waiting": client.waiting_for_approval,
             }
             client_form = ClientForm()
         elif hook_form.is_bound and hook_form.is_valid():
@@ -121,6 +131,7 @@ def integration(request, agency_id: int):
                 "value": secret,
                 "name": endpoint.url,
                 "sealed": True,
+                "waiting": endpoint.waiting_for_approval,
             }
             hook_form = WebhookForm()
     return render(
@@ -185,4 +196,30 @@ def resend(request, agency_id: int, delivery_id: int):
     delivery = get_object_or_404(WebhookDelivery, pk=delivery_id, endpoint__agency=agency)
     copy = webhooks.resend(delivery, user=request.user, request=request)
     messages.success(request, _("Queued again as delivery #%(id)s.") % {"id": copy.pk})
+    return redirect("exchange:integration", agency_id=agency.pk)
+
+
+APPROVE_KINDS: dict[str, type[ApiKey | AgencyClient | WebhookEndpoint]] = {
+    "key": ApiKey,
+    "client": AgencyClient,
+    "webhook": WebhookEndpoint,
+}
+
+
+@require_POST
+@role_required(*MANAGERS)
+def approve_item(request, agency_id: int, kind: str, item_id: int):
+    agency = _agency(request, agency_id)
+    model = APPROVE_KINDS.get(kind)
+    if model is None:
+        raise Http404
+    item = cast(
+        ApiKey | AgencyClient | WebhookEndpoint, get_object_or_404(model, pk=item_id, agency=agency)
+    )
+    try:
+        approve(item, user=request.user, access=request.access, request=request)
+    except ApprovalRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("Approved: it works from now on."))
     return redirect("exchange:integration", agency_id=agency.pk)

@@ -15,7 +15,26 @@ from postgov.lib.sealing import seal, unseal
 WEBHOOK_SECRET_PURPOSE = "webhook-signing-secret"  # noqa: S105  (a key label)
 
 
-class AgencyCredential(models.Model):
+class SecondApproval(models.Model):
+    """A credential or endpoint made by a person works only once a second person who
+    manages the same agency approves it (four eyes). Made from the server's command line
+    it is approved at once; rows from before approvals existed carry their creation time
+    and no approver."""
+
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        "identity.User", models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def waiting_for_approval(self) -> bool:
+        return self.approved_at is None
+
+
+class AgencyCredential(SecondApproval):
     """What every credential of an agency's system records: who made it, when it was
     last used, and its revocation."""
 
@@ -29,7 +48,7 @@ class AgencyCredential(models.Model):
         "identity.User", models.PROTECT, null=True, blank=True, related_name="+"
     )
 
-    class Meta:
+    class Meta(SecondApproval.Meta):
         abstract = True
 
 
@@ -74,7 +93,7 @@ class IdempotencyRecord(models.Model):
         ]
 
 
-class WebhookEndpoint(models.Model):
+class WebhookEndpoint(SecondApproval):
     """Where an agency's system wants to hear about its dossiers."""
 
     agency = models.ForeignKey("agencies.Agency", models.PROTECT, related_name="webhooks")

@@ -24,6 +24,11 @@ urlpatterns = [
         name="toggle_webhook",
     ),
     path(
+        "<int:agency_id>/<str:kind>/<int:item_id>/approve/",
+        integration_views.approve_item,
+        name="approve",
+    ),
+    path(
         "<int:agency_id>/deliveries/<int:delivery_id>/resend/",
         integration_views.resend,
         name="resend_webhook",

@@ -84,7 +84,11 @@ def queue_webhooks(dossier, event) -> None:
     endpoints = refcache.get(
         "agencies.webhook_endpoints",
         dossier.agency_id,
-        lambda: list(WebhookEndpoint.objects.filter(agency_id=dossier.agency_id, active=True)),
+        lambda: list(
+            WebhookEndpoint.objects.filter(
+                agency_id=dossier.agency_id, active=True, approved_at__isnull=False
+            )
+        ),
     )
     if not endpoints:
         return
@@ -108,7 +112,11 @@ def queue_order_webhooks(order: PostalOrder, event: OrderEvent) -> None:
     endpoints = refcache.get(
         "agencies.webhook_endpoints",
         order.agency_id,
-        lambda: list(WebhookEndpoint.objects.filter(agency_id=order.agency_id, active=True)),
+        lambda: list(
+            WebhookEndpoint.objects.filter(
+                agency_id=order.agency_id, active=True, approved_at__isnull=False
+            )
+        ),
     )
     if not endpoints:
         return

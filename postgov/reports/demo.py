@@ -284,7 +284,11 @@ def load_demo() -> str:
     prefix = DEMO_API_KEY.split("_")[1]
     if not ApiKey.objects.filter(prefix=prefix).exists():
         ApiKey.objects.create(
-            agency=agency, name="Demo", prefix=prefix, key_hash=key_digest(DEMO_API_KEY)
+            agency=agency,
+            name="Demo",
+            prefix=prefix,
+            key_hash=key_digest(DEMO_API_KEY),
+            approved_at=timezone.now(),
         )
         key_created = True
     client_created = _demo_oauth_client(agency)
@@ -313,7 +317,9 @@ def _demo_oauth_client(agency: Agency) -> bool:
         allowed_scopes=list(AGENCY_SCOPES),
         skip_authorization=True,
     )
-    AgencyClient.objects.create(agency=agency, application=application, name="Demo")
+    AgencyClient.objects.create(
+        agency=agency, application=application, name="Demo", approved_at=timezone.now()
+    )
     return True
 
 

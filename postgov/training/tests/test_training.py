@@ -91,7 +91,9 @@ def as_trainee(client, clerk_a):
 def test_a_practice_intake_through_the_real_screens_never_leaves_training(
     as_trainee, client, world, version
 ):
-    WebhookEndpoint.objects.create(agency=world.agency_a, url="https://agency.example/hook")
+    WebhookEndpoint.objects.create(
+        agency=world.agency_a, url="https://agency.example/hook", approved_at=timezone.now()
+    )
     training_class = open_class(world)
     case = hand_out(world, training_class, ScenarioKind.COMPLETE)
     before = rollups.compute_day(timezone.localdate())
