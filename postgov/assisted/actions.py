@@ -310,8 +310,9 @@ def record_fee(
     access: Access,
     request: HttpRequest | None = None,
 ) -> AssistedSession:
-    """The assistance fee from the tariff in force, or nothing for an exempt citizen whose
-    proof (a card's number, a certificate) is written down. Closes the session."""
+    """The assistance fee from the tariff in force (its own amount, nothing by default, for a
+    session that could not be done), or nothing for an exempt citizen whose proof (a card's
+    number, a certificate) is written down. Closes the session."""
     proof = " ".join((exemption_note or "").split())[:200]
     if exemption is not None and len(proof) < 2:
         raise AssistedError(
@@ -331,8 +332,10 @@ def record_fee(
                 _("No assistance tariff is in force: ask the provincial administrator to set one.")
             )
         session.tariff = tariff
-        session.fee_base = tariff.amount
-        session.fee_due = 0 if exemption is not None else tariff.amount
+        session.fee_base = (
+            tariff.amount_not_possible if session.outcome == Outcome.NOT_POSSIBLE else tariff.amount
+        )
+        session.fee_due = 0 if exemption is not None else session.fee_base
         session.exemption = exemption
         session.exemption_note = proof if exemption is not None else ""
         session.fee_recorded_at = timezone.now()

@@ -11,6 +11,6 @@ class AssistanceTariffAdmin(ScopedAdmin, admin.ModelAdmin):
 
     province_path = "province"
     nationwide_rows = True
-    list_display = ["name", "province", "valid_from", "amount"]
+    list_display = ["name", "province", "valid_from", "amount", "amount_not_possible"]
     list_filter = ["province"]
     autocomplete_fields = ["province"]

@@ -58,6 +58,13 @@ class AssistanceTariff(models.Model):
     )
     valid_from = models.DateField(_("valid from"))
     amount = models.PositiveIntegerField(_("fee per session (VND)"))
+    # A session that could not be done is not charged unless the tariff says what for.
+    amount_not_possible = models.PositiveIntegerField(
+        _("fee when it could not be done (VND)"),
+        default=0,
+        db_default=0,
+        help_text=_("What a citizen pays when the service could not be used online; 0: nothing."),
+    )
 
     class Meta:
         verbose_name = _("assistance tariff")

@@ -121,6 +121,26 @@ def test_not_possible_needs_a_reason_and_a_closed_session_stays_closed(world, pr
         )
 
 
+def test_a_session_that_could_not_be_done_costs_what_the_tariff_says_for_it(
+    world, procedure, tariff
+):
+    def not_possible():
+        session = _start(world, procedure)
+        actions.record_consent(session.pk, method="screen", affirmed=True, **_who(world.clerk_a))
+        actions.record_outcome(
+            session.pk, outcome=Outcome.NOT_POSSIBLE, reason="portal_down", **_who(world.clerk_a)
+        )
+        return actions.record_fee(session.pk, **_who(world.clerk_a))
+
+    session = not_possible()
+    assert (session.fee_base, session.fee_due) == (0, 0) and session.receipt_number
+    tariff.amount_not_possible = 5000
+    tariff.save()
+    session = not_possible()
+    assert (session.fee_base, session.fee_due) == (5000, 5000)
+    assert SessionEvent.objects.filter(session=session, action="fee_recorded").exists()
+
+
 @pytest.mark.parametrize(
     "note", ["OTP là 483920", "mật khẩu: Hoa@1990", "password Hoa1990", "mã 123456 gửi về"]
 )
