@@ -332,6 +332,18 @@ def national_model(costs: dict, args: argparse.Namespace) -> dict:
         )
         if not fits and outgrown is None:
             outgrown = factor
+
+    def first_factor(fits: Callable[[int], bool]) -> int | None:
+        return next((f for f in range(1, 1001) if not fits(f)), None)
+
+    limits = {
+        "cpu": first_factor(lambda f: cores_for(load * f) <= usable),
+        "wal": first_factor(
+            lambda f: (
+                total("wal_bytes", peak_hour_intakes * f) / 3600 / 1e6 <= args.wal_ceiling_mb_s
+            )
+        ),
+    }
     return {
         "assumptions": {
             key: getattr(args, key)
@@ -374,6 +386,8 @@ def national_model(costs: dict, args: argparse.Namespace) -> dict:
         },
         "growth": growth,
         "one_primary_outgrown_at_factor": outgrown,
+        # The smallest growth factor each limit of one primary is passed at.
+        "first_factor_past": limits,
     }
 
 
@@ -402,6 +416,9 @@ def main() -> int:
     parser.add_argument("--replicas", type=int, default=1)
     # What one server's local NVMe holds with room for vacuum, reindexing and a restore.
     parser.add_argument("--storage-ceiling-tb", type=float, default=10.0)
+    parser.add_argument(
+        "--model-only", action="store_true", help="the model only, on the last run's costs"
+    )
     args = parser.parse_args()
 
     def run(server: str, shared: bool) -> dict:
@@ -414,7 +431,12 @@ def main() -> int:
         return costs
 
     started = time.time()
-    if args.server:
+    if args.model_only:
+        # The model again, on the costs of the last run (other assumptions).
+        last = json.loads((ROOT / "bench" / "results" / "national.json").read_text())
+        costs = last["measured"]
+        started -= last["seconds"]
+    elif args.server:
         costs = run(args.server.rstrip("/"), True)
     else:
         with own_cluster() as server:

@@ -216,7 +216,7 @@ def _partition_key(connection: BaseDatabaseWrapper, table: str) -> str:
         row = cursor.fetchone()
     if row is None:
         raise PartitionError(f"{table} is not partitioned by one column")
-    return row[0]
+    return str(row[0])
 
 
 def ensure_partitions(
