@@ -17,6 +17,9 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from postgov.dossiers.models import Dossier
+from postgov.lib.replica import ReplicaRouter, lagging_reads
+
 pytestmark = pytest.mark.postgres
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -184,9 +187,6 @@ def test_report_pages_read_from_the_replica_and_nothing_is_written_there(primary
 
 
 def test_without_a_replica_every_read_stays_on_the_primary(db):
-    from postgov.dossiers.models import Dossier
-    from postgov.lib.replica import ReplicaRouter, lagging_reads
-
     with lagging_reads():
         assert ReplicaRouter().db_for_read(Dossier) is None
     assert ReplicaRouter().db_for_write(Dossier) == "default"
