@@ -117,6 +117,8 @@ MIDDLEWARE = [
     "postgov.training.middleware.PracticeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "postgov.api.ProblemDetailsMiddleware",
+    # The report pages that tolerate a lag read from the replica when there is one.
+    "postgov.lib.replica.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "postgov.urls"
@@ -161,6 +163,26 @@ elif env_bool("DB_PREPARED_STATEMENTS", True):
     # with a dozen joins spent 7 ms planning for 1 ms of work. Behind a transaction-mode
     # pooler that cannot keep prepared statements, set DB_PREPARED_STATEMENTS=false.
     DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
+# A streaming standby of the primary, for the report pages' reads that tolerate a lag
+# (postgov.lib.replica, docs/operations.md "A read replica for the reports").
+if REPLICA_URL := env_str("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = dj_database_url.parse(
+        REPLICA_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    # Tests never make a database of their own for it: it is the primary's copy.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["postgov.lib.replica.ReplicaRouter"]
+REPLICA_READ_APPS = {"reports", "dossiers", "places", "agencies", "catalog"}
+REPLICA_READ_VIEWS = {
+    "reports:dashboard",
+    "reports:sla",
+    "reports:volumes",
+    "reports:service_figures",
+    "reports:volumes_pdf",
+    "reports:assisted",
+    "reports:point_map",
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Shared between processes (rate limits): the database by default, Redis when REDIS_URL is

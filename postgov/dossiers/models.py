@@ -361,7 +361,11 @@ class EventAttachment(models.Model):
     event's details, written with the event, so the record says what was sent."""
 
     dossier = models.ForeignKey(Dossier, models.PROTECT, related_name="attachments")
-    event = models.ForeignKey(DossierEvent, models.PROTECT, related_name="attachments")
+    # No foreign key in the database: the event log is partitioned by month on PostgreSQL
+    # (its key is (id, at)); the attachment is written with its event, which is never deleted.
+    event = models.ForeignKey(
+        DossierEvent, models.PROTECT, related_name="attachments", db_constraint=False
+    )
     name = models.CharField(_("document"), max_length=300)
     file = models.FileField(upload_to="attachments/%Y/%m/")
     original_name = models.CharField(max_length=200, blank=True)

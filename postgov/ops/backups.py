@@ -126,9 +126,13 @@ def _dump_postgresql(path: Path) -> dict[str, int]:
 
 
 def _postgresql_tables(cursor: Any) -> list[str]:
+    # A partitioned table counts once, through its parent: its partitions (the months of
+    # the event log and the audit trail) are left out so no row is counted twice.
     cursor.execute(
-        "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = current_schema() "
-        "ORDER BY tablename"
+        "SELECT c.relname FROM pg_catalog.pg_class c "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') "
+        "AND NOT c.relispartition ORDER BY c.relname"
     )
     return [row[0] for row in cursor.fetchall()]
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
@@ -26,6 +26,7 @@ from postgov.dossiers.orders.workflow import ORDER_SEGMENT_BY_NAME
 from postgov.dossiers.workflow import SEGMENT_BY_NAME, Leg
 from postgov.exchange import idempotency, portal, webhooks
 from postgov.identity.models import AGENCY_ROLES, POINT_ROLES, Role, RoleAssignment
+from postgov.lib.partitions import ensure_partitions
 from postgov.notify.actions import purge_attachments, queue_message
 from postgov.reports.scope import nationwide
 
@@ -113,6 +114,7 @@ def housekeeping(now: datetime) -> dict:
         "message_attachments_purged": purge_attachments(now),
         "portal_dossiers_requeued": portal.retry_pending(),
         "webhook_deliveries_requeued": webhooks.retry_stranded(),
+        "partitions_made": len(ensure_partitions(connection)),
     }
 
 
