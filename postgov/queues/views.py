@@ -165,7 +165,8 @@ def _counter_page(request, desk: Counter, transfer_form=None, status: int = 200)
 def counter_step(request, pk: int):
     desk = _counter(request, pk)
     step = request.POST.get("step", "")
-    current = actions.current_ticket(desk)
+    # "Call next" checks the counter's current ticket itself, under the counter's lock.
+    current = actions.current_ticket(desk) if step != "call_next" else None
     try:
         if step == "call_next":
             called = actions.call_next(desk, request=request)
@@ -282,7 +283,7 @@ def display(request, token: str):
         {
             "screen": screen,
             "point": screen.service_point,
-            "board": queries.board(screen.service_point_id),
+            "board": queries.cached_board(screen.service_point_id),
             "token": token,
         },
     )
