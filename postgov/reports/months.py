@@ -99,9 +99,10 @@ def sources(
 
 def _columns(model: type[models.Model]) -> tuple[list[str], list[str]]:
     """The key columns (foreign keys and the leg's name) and the summed ones."""
-    keys, sums = [], []
+    keys: list[str] = []
+    sums: list[str] = []
     for field in model._meta.concrete_fields:  # noqa: SLF001 - public Django API
-        if field.primary_key or field.name == "day":
+        if field.primary_key or field.name == "day" or field.column is None:
             continue
         if isinstance(field, models.ForeignKey | models.CharField):
             keys.append(field.column)
