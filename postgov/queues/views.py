@@ -131,7 +131,9 @@ def ticket_print(request, pk: int):
 
 def _counter(request, pk: int) -> Counter:
     counter = get_object_or_404(Counter.objects.select_related("service_point"), pk=pk)
-    _point(request, counter.service_point_id, Role.CLERK, Role.SUPERVISOR)
+    # The point came with the counter: checked without reading it again.
+    if not request.access.can_act_at_point(counter.service_point_id, Role.CLERK, Role.SUPERVISOR):
+        raise PermissionDenied
     return counter
 
 
