@@ -111,8 +111,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
+def start_server(port: int, workers: int, threads: int, cache: str) -> subprocess.Popen:
     env = {**os.environ, "DB_CONN_MAX_AGE": "600"}
+    if cache != "db":
+        env["REDIS_URL"] = cache
     command = [
         str(Path(sys.executable).with_name("gunicorn")),
         "postgov.wsgi",
@@ -287,6 +289,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--calls", type=int, default=15, help="calls per counter")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")
+    parser.add_argument(
+        "--cache",
+        default=os.environ.get("BENCH_QUEUES_REDIS", "redis://127.0.0.1:6379/13"),
+        help="REDIS_URL for the server's cache (sessions, the boards) as deployed; 'db' for "
+        "the database cache that `make run` uses",
+    )
     args = parser.parse_args(argv)
     pg.recreate(SERVER, DB)
     server = None
@@ -298,7 +306,7 @@ def main(argv: list[str]) -> int:
 
         connections.close_all()
         port = free_port()
-        server = start_server(port, args.workers, args.threads)
+        server = start_server(port, args.workers, args.threads, args.cache)
         select_times = pk_select_baseline()
 
         stop = threading.Event()
@@ -328,6 +336,8 @@ def main(argv: list[str]) -> int:
             "screens": SCREENS,
             "calls_per_counter": args.calls,
             "gunicorn": f"{args.workers} workers × {args.threads} threads (gthread)",
+            "cache": "database" if args.cache == "db" else "redis",
+            "load_average": [round(x, 2) for x in os.getloadavg()],
             "baseline_pk_select_p95_ms": round(pct(select_times, 95) * 1000, 3),
             "baseline_bare_view_p50_ms": round(pct(bare_times, 50) * 1000, 2),
             "baseline_bare_view_p95_ms": round(bare_p95 * 1000, 2),

@@ -10,7 +10,9 @@ figures counted by a direct aggregate over the events.
    post office × procedure × agency a day: 2.9 million volume rows, 11.7 million leg rows,
    2.9 million index rows, 1.1 million waiting-room rows...). Beside them, a real sample
    of dossiers and their events (`--sample` dossiers, ten events each; the last 30 days),
-   for the live dashboard and the direct-aggregate baseline.
+   for the live dashboard and the direct-aggregate baseline. The monthly roll-ups are then
+   summed from those days by the worker's own code (`reports.months`), and the time the
+   worker's refresh spends on them (the current month summed again) is measured.
 2. Measures, in the same run, p50 and p95 over `--repeat` requests (Django's test client,
    as a provincial administrator and as a national administrator, with the second factor):
    - the dashboard (`/reports/`, live counts over the sample dossiers),
@@ -161,9 +163,14 @@ JOINS = f"""
                 + r.idx %% {AGENCIES_PER_PROVINCE}"""
 
 
+MONTHLY_NAMES = ("volume", "legs", "serviceindex", "queue", "identity", "digitisation")
+
+
 def fill_rollups(scale: float) -> dict:
     """Every roll-up table, a year up to today; returns the row counts."""
-    from django.db import connection
+    from django.db import connection, transaction
+
+    from postgov.reports import months
 
     keys = max(1, round(KEYS_A_DAY * scale))
     days = 365
@@ -225,6 +232,10 @@ def fill_rollups(scale: float) -> dict:
     with connection.cursor() as cursor:
         for sql in statements:
             cursor.execute(sql, params)
+    # The monthly roll-ups, summed from the days by the worker's own code.
+    with transaction.atomic():
+        months.update_months(first + timedelta(days=d) for d in range(days))
+    with connection.cursor() as cursor:
         counts = {}
         for table in (
             "reports_dailyvolume",
@@ -233,6 +244,7 @@ def fill_rollups(scale: float) -> dict:
             "reports_dailyqueue",
             "reports_dailyidentity",
             "reports_dailydigitisation",
+            *(f"reports_monthly{name}" for name in MONTHLY_NAMES),
         ):
             cursor.execute(f"VACUUM ANALYZE {table}")
             cursor.execute(f"SELECT count(*) FROM {table}")
@@ -432,6 +444,18 @@ def pages(user, repeat: int) -> dict:
     return results
 
 
+def month_refresh_once() -> None:
+    """What each refresh of the worker adds for the monthly roll-ups: the current month's
+    rows of every monthly table summed again from its days (rolled back)."""
+    from django.db import transaction
+
+    from postgov.reports import months
+
+    with transaction.atomic():
+        months.update_month(date.today())
+        transaction.set_rollback(True)
+
+
 def monthly_figures(user, today: date) -> None:
     """What the monthly PDF reads, without drawing it: the share of its time that is data."""
     from postgov.identity.access import Access
@@ -453,6 +477,7 @@ def main(argv) -> int:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args(argv)
+    load_at_start = [round(x, 2) for x in os.getloadavg()]
     pg.recreate(SERVER, DB)
     pg.setup_django(SERVER, DB)
     refs = reference()
@@ -466,6 +491,8 @@ def main(argv) -> int:
         f"({time.perf_counter() - started:.0f} s)",
         flush=True,
     )
+    month_refresh = timed(month_refresh_once, 5)
+    print(f"  the worker's refresh of this month's monthly rows: {month_refresh}", flush=True)
     province = refs["provinces"][0].pk
     baseline = {
         "province": direct_aggregate(province, args.repeat),
@@ -479,6 +506,8 @@ def main(argv) -> int:
         "scale": args.scale,
         "dossiers_a_year_equivalent": DOSSIERS_A_YEAR * args.scale,
         "rollup_rows": counts,
+        "month_refresh": month_refresh,
+        "load_average_at_start": load_at_start,
         "sample_dossiers": args.sample,
         "sample_events": events,
         "direct_aggregate_sample": baseline,
@@ -501,6 +530,7 @@ def main(argv) -> int:
             }
             for name, values in measured.items()
         }
+    result["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(result, indent=2))
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)

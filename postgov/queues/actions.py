@@ -3,8 +3,10 @@ missed; display screens made and revoked; appointments booked, cancelled, checke
 reminded and missed. Each step runs in a transaction, appends a `TicketEvent` for a
 ticket and records an audit event.
 
-Calls at one post office are taken one at a time (a lock on the point's row), so two
-counters pressing "call next" together never get the same ticket. Ticket numbers come
+A call locks the ticket it takes and skips tickets other counters are taking at that
+moment (`SELECT … FOR UPDATE SKIP LOCKED`), so two counters pressing "call next" together
+never get the same ticket and never wait for each other; the counter's own row is locked
+too, so that one counter cannot call twice at once. Ticket numbers come
 from a counter row per service and day (`postgov.lib.counters`): one statement, no
 duplicates, and a rolled-back issue gives its number back.
 """
@@ -28,7 +30,7 @@ from django.utils.translation import gettext as _
 from postgov.audit.actions import record
 from postgov.lib import counters
 from postgov.lib.codes import create_with_code
-from postgov.lib.locking import lock_one
+from postgov.lib.locking import lock_one, lock_row
 from postgov.lib.phones import to_e164
 from postgov.notify.actions import queue_message
 from postgov.places.models import ServicePoint
@@ -133,11 +135,16 @@ def issue_ticket(
     return ticket
 
 
-def waiting_line(service_ids: Iterable[int], point_id: int, day: date) -> QuerySet[Ticket]:
-    """Tickets waiting for these services, in the order they will be called: checked-in
-    appointments first, then first come, first served."""
+def waiting_line(
+    service_ids: Iterable[int] | QuerySet[Any], point_id: int, day: date
+) -> QuerySet[Ticket]:
+    """Tickets waiting for these services (ids, or a query of them that the database runs
+    as a subquery), in the order they will be called: checked-in appointments first, then
+    first come, first served."""
+    if not isinstance(service_ids, QuerySet):
+        service_ids = list(service_ids)
     return Ticket.objects.filter(
-        service_point_id=point_id, day=day, service_id__in=list(service_ids), state="waiting"
+        service_point_id=point_id, day=day, service_id__in=service_ids, state="waiting"
     ).order_by("-priority", "queued_at", "id")
 
 
@@ -155,11 +162,17 @@ def call_next(counter: Counter, *, request: HttpRequest | None = None) -> Ticket
     if not counter.active:
         raise QueueError(_("This counter is closed."))
     with transaction.atomic():
-        lock_one(ServicePoint, counter.service_point_id)
+        # Two presses at one counter wait for each other; other counters do not.
+        lock_one(Counter, counter.pk)
         if current_ticket(counter) is not None:
             raise QueueError(_("Finish the ticket at this counter before calling the next one."))
-        service_ids = counter.services.filter(active=True).values_list("pk", flat=True)
-        ticket = waiting_line(service_ids, counter.service_point_id, timezone.localdate()).first()
+        services = counter.services.filter(active=True).values("pk")
+        line = waiting_line(services, counter.service_point_id, timezone.localdate())
+        # The first ticket no other counter is taking: a ticket being called elsewhere is
+        # passed over, not waited for. Should that call roll back, the ticket is first in
+        # line again at the next press. PostgreSQL checks the row's state again once it
+        # holds the lock, so a ticket just called elsewhere is never taken twice.
+        ticket = lock_row(line, skip_locked=True)
         if ticket is None:
             return None
         ticket.state = Ticket.State.CALLED

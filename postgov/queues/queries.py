@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.cache import cache
 from django.utils import timezone
 
 from postgov.queues.actions import waiting_line
@@ -13,6 +14,9 @@ from postgov.queues.models import Counter, QueueService, Ticket, TicketEvent
 # Until the day has served someone, a service is reckoned to take this long per person.
 DEFAULT_SERVICE_MINUTES = 5
 BOARD_NEXT = 6
+# Every screen of a point polls its board every few seconds; within this time they share
+# one reading (a ticket called shows on the screens at most this much later).
+BOARD_CACHE_SECONDS = 1
 
 
 @dataclass(frozen=True)
@@ -71,3 +75,14 @@ def board(point_id: int) -> Board:
         waiting_line(services.values_list("pk", flat=True), point_id, today)[:BOARD_NEXT]
     )
     return Board(serving=serving, next_up=next_up)
+
+
+def cached_board(point_id: int) -> Board:
+    """`board`, read at most once per `BOARD_CACHE_SECONDS` for all the point's screens
+    (through the shared cache, so every web process shares the reading)."""
+    key = f"queues:board:{point_id}:{timezone.localdate().isoformat()}"
+    found: Board | None = cache.get(key)
+    if found is None:
+        found = board(point_id)
+        cache.set(key, found, BOARD_CACHE_SECONDS)
+    return found

@@ -131,7 +131,9 @@ def ticket_print(request, pk: int):
 
 def _counter(request, pk: int) -> Counter:
     counter = get_object_or_404(Counter.objects.select_related("service_point"), pk=pk)
-    _point(request, counter.service_point_id, Role.CLERK, Role.SUPERVISOR)
+    # The point came with the counter: checked without reading it again.
+    if not request.access.can_act_at_point(counter.service_point_id, Role.CLERK, Role.SUPERVISOR):
+        raise PermissionDenied
     return counter
 
 
@@ -165,7 +167,8 @@ def _counter_page(request, desk: Counter, transfer_form=None, status: int = 200)
 def counter_step(request, pk: int):
     desk = _counter(request, pk)
     step = request.POST.get("step", "")
-    current = actions.current_ticket(desk)
+    # "Call next" checks the counter's current ticket itself, under the counter's lock.
+    current = actions.current_ticket(desk) if step != "call_next" else None
     try:
         if step == "call_next":
             called = actions.call_next(desk, request=request)
@@ -282,7 +285,7 @@ def display(request, token: str):
         {
             "screen": screen,
             "point": screen.service_point,
-            "board": queries.board(screen.service_point_id),
+            "board": queries.cached_board(screen.service_point_id),
             "token": token,
         },
     )

@@ -21,11 +21,7 @@ class _DailyKey(models.Model):
         abstract = True
 
 
-class DailyVolume(_DailyKey):
-    """What happened to dossiers on `day`, counted by the dossier's receiving point,
-    procedure and agency; money is what was due at sealing for the dossiers sealed that day.
-    Postal orders have their own figures, by the post office that serves them."""
-
+class _VolumeFigures(models.Model):
     sealed = models.PositiveIntegerField(_("received"), default=0)
     handed_over = models.PositiveIntegerField(_("handed to the agency"), default=0)
     results_ready = models.PositiveIntegerField(_("results ready"), default=0)
@@ -44,6 +40,15 @@ class DailyVolume(_DailyKey):
     originals_handed_over = models.PositiveIntegerField(
         _("originals handed to the agency"), default=0, db_default=0
     )
+
+    class Meta:
+        abstract = True
+
+
+class DailyVolume(_DailyKey, _VolumeFigures):
+    """What happened to dossiers on `day`, counted by the dossier's receiving point,
+    procedure and agency; money is what was due at sealing for the dossiers sealed that day.
+    Postal orders have their own figures, by the post office that serves them."""
 
     class Meta:
         constraints = [
@@ -75,12 +80,17 @@ class DailyVolume(_DailyKey):
         ]
 
 
-class DailyLegs(_DailyKey):
-    """Legs (workflow.SEGMENTS) that ended on `day`, on time and late."""
-
+class _LegFigures(models.Model):
     segment = models.CharField(_("leg"), max_length=12)
     on_time = models.PositiveIntegerField(_("on time"), default=0)
     late = models.PositiveIntegerField(_("late"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class DailyLegs(_DailyKey, _LegFigures):
+    """Legs (workflow.SEGMENTS) that ended on `day`, on time and late."""
 
     class Meta:
         constraints = [
@@ -99,11 +109,7 @@ class DailyLegs(_DailyKey):
         ]
 
 
-class DailyServiceIndex(_DailyKey):
-    """The parts of the service index the post's own records give, for the dossiers of
-    `day` by receiving point, procedure and agency (how each is worked out:
-    docs/architecture.md, "Service index")."""
-
+class _IndexFigures(models.Model):
     finished = models.PositiveIntegerField(_("finished"), default=0)
     finished_on_time = models.PositiveIntegerField(_("finished on time"), default=0)
     finished_late = models.PositiveIntegerField(_("finished late"), default=0)
@@ -111,6 +117,15 @@ class DailyServiceIndex(_DailyKey):
     received_digitised = models.PositiveIntegerField(_("scanned at intake"), default=0)
     results = models.PositiveIntegerField(_("results"), default=0)
     results_digitised = models.PositiveIntegerField(_("results digitised"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class DailyServiceIndex(_DailyKey, _IndexFigures):
+    """The parts of the service index the post's own records give, for the dossiers of
+    `day` by receiving point, procedure and agency (how each is worked out:
+    docs/architecture.md, "Service index")."""
 
     class Meta:
         constraints = [
@@ -135,11 +150,7 @@ class _DailyPointKey(models.Model):
 WAIT_BOUNDS = (5, 10, 15, 20, 30, 45, 60, 90, 120)
 
 
-class DailyQueue(_DailyPointKey):
-    """A point's waiting room on `day` (postgov.queues.figures, from the ticket events).
-    Waits are kept as a sum and counted by how long they were (at most 5 minutes, at most
-    10...), so that a period's mean and 90th percentile come from the roll-ups alone."""
-
+class _QueueFigures(models.Model):
     issued = models.PositiveIntegerField(_("tickets issued"), default=0)
     served = models.PositiveIntegerField(_("served"), default=0)
     no_shows = models.PositiveIntegerField(_("did not come"), default=0)
@@ -161,19 +172,33 @@ class DailyQueue(_DailyPointKey):
     rating_sum = models.PositiveIntegerField(_("sum of ratings"), default=0)
 
     class Meta:
+        abstract = True
+
+
+class DailyQueue(_DailyPointKey, _QueueFigures):
+    """A point's waiting room on `day` (postgov.queues.figures, from the ticket events).
+    Waits are kept as a sum and counted by how long they were (at most 5 minutes, at most
+    10...), so that a period's mean and 90th percentile come from the roll-ups alone."""
+
+    class Meta:
         constraints = [
             models.UniqueConstraint(fields=["day", "point"], name="daily_queue_key"),
         ]
         indexes = [models.Index(fields=["province", "day"], name="daily_queue_prov_day")]
 
 
-class DailyIdentity(_DailyPointKey):
-    """PostID at a point's counter on `day`: accounts opened there (assisted registration)
-    and identities checked there (proofing cases passed or approved)."""
-
+class _IdentityFigures(models.Model):
     accounts_created = models.PositiveIntegerField(_("accounts created"), default=0)
     proofed = models.PositiveIntegerField(_("identities proofed"), default=0)
     proofing_failed = models.PositiveIntegerField(_("proofing failed"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class DailyIdentity(_DailyPointKey, _IdentityFigures):
+    """PostID at a point's counter on `day`: accounts opened there (assisted registration)
+    and identities checked there (proofing cases passed or approved)."""
 
     class Meta:
         constraints = [
@@ -182,10 +207,7 @@ class DailyIdentity(_DailyPointKey):
         indexes = [models.Index(fields=["province", "day"], name="daily_identity_prov_day")]
 
 
-class DailyDigitisation(models.Model):
-    """A register-digitisation project's work on `day`: entries submitted, records
-    settled (their clean values decided)."""
-
+class _DigitisationFigures(models.Model):
     day = models.DateField(_("day"))
     province = models.ForeignKey("places.Province", models.PROTECT, related_name="+")
     project = models.ForeignKey("registers.Project", models.PROTECT, related_name="+")
@@ -193,7 +215,94 @@ class DailyDigitisation(models.Model):
     settled = models.PositiveIntegerField(_("records settled"), default=0)
 
     class Meta:
+        abstract = True
+
+
+class DailyDigitisation(_DigitisationFigures):
+    """A register-digitisation project's work on `day`: entries submitted, records
+    settled (their clean values decided)."""
+
+    class Meta:
         constraints = [
             models.UniqueConstraint(fields=["day", "project"], name="daily_digitisation_key"),
         ]
         indexes = [models.Index(fields=["province", "day"], name="daily_digit_prov_day")]
+
+
+# -- monthly roll-ups ----------------------------------------------------------------------
+# Each daily table summed over a calendar month, `day` being the month's first day. A long
+# period's reports read its whole months here and only the days of the months it cuts at
+# its edges from the daily tables (`reports.months`). Written only by
+# `postgov.reports.months.update_month`, in the transaction that rewrites a day.
+
+
+class MonthlyVolume(_DailyKey, _VolumeFigures):
+    """`DailyVolume` summed over the month that starts on `day`."""
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "province", "point", "procedure", "agency"],
+                name="monthly_volume_key",
+                nulls_distinct=False,
+            )
+        ]
+        indexes = [models.Index(fields=["province", "day"], name="monthly_volume_prov_day")]
+
+
+class MonthlyLegs(_DailyKey, _LegFigures):
+    """`DailyLegs` summed over the month that starts on `day`."""
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "province", "point", "procedure", "agency", "segment"],
+                name="monthly_legs_key",
+                nulls_distinct=False,
+            )
+        ]
+        indexes = [models.Index(fields=["province", "day"], name="monthly_legs_prov_day")]
+
+
+class MonthlyServiceIndex(_DailyKey, _IndexFigures):
+    """`DailyServiceIndex` summed over the month that starts on `day`."""
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "province", "point", "procedure", "agency"],
+                name="monthly_index_key",
+                nulls_distinct=False,
+            )
+        ]
+        indexes = [models.Index(fields=["province", "day"], name="monthly_index_prov_day")]
+
+
+class MonthlyQueue(_DailyPointKey, _QueueFigures):
+    """`DailyQueue` summed over the month that starts on `day`."""
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "point"], name="monthly_queue_key"),
+        ]
+        indexes = [models.Index(fields=["province", "day"], name="monthly_queue_prov_day")]
+
+
+class MonthlyIdentity(_DailyPointKey, _IdentityFigures):
+    """`DailyIdentity` summed over the month that starts on `day`."""
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "point"], name="monthly_identity_key"),
+        ]
+        indexes = [models.Index(fields=["province", "day"], name="monthly_identity_prov_day")]
+
+
+class MonthlyDigitisation(_DigitisationFigures):
+    """`DailyDigitisation` summed over the month that starts on `day`."""
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "project"], name="monthly_digitisation_key"),
+        ]
+        indexes = [models.Index(fields=["province", "day"], name="monthly_digit_prov_day")]

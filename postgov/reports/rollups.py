@@ -22,7 +22,7 @@ from postgov.dossiers.models import Dossier, DossierEvent, LegRecord
 from postgov.dossiers.orders import workflow as order_flow
 from postgov.dossiers.orders.models import OrderEvent
 from postgov.dossiers.workflow import State
-from postgov.reports import service_rollups
+from postgov.reports import months, service_rollups
 from postgov.reports.models import DailyLegs, DailyVolume
 from postgov.reports.reconciliation import period_bounds
 
@@ -138,8 +138,9 @@ def compute_day(day: date) -> tuple[dict[tuple, dict[str, int]], dict[tuple, dic
     return volumes, legs
 
 
-def update_day(day: date) -> DayResult:
-    """Recompute `day` and replace its rows (idempotent)."""
+def update_day(day: date, *, month: bool = True) -> DayResult:
+    """Recompute `day` and replace its rows (idempotent), and with them the monthly rows of
+    its month (`month=False`: left to the caller, who rebuilds many days of the month)."""
     volumes, legs = compute_day(day)
     with transaction.atomic():
         DailyVolume.objects.filter(day=day).delete()
@@ -154,6 +155,8 @@ def update_day(day: date) -> DayResult:
             for key, figures in legs.items()
         )
         others = service_rollups.update_day(day)
+        if month:
+            months.update_month(day)
     return DayResult(day, len(volumes), len(legs), others)
 
 
@@ -187,8 +190,13 @@ def first_day() -> date | None:
 
 
 def rebuild(date_from: date | None = None, date_to: date | None = None) -> list[DayResult]:
-    """Every day from `date_from` (default: the first event) to `date_to` (default: today)."""
+    """Every day from `date_from` (default: the first event) to `date_to` (default: today),
+    each in its own transaction; a month's monthly rows with its last day rebuilt."""
     start = date_from or first_day()
     if start is None:
         return []
-    return [update_day(day) for day in days(start, date_to or timezone.localdate())]
+    end = date_to or timezone.localdate()
+    return [
+        update_day(day, month=day == end or day == months.month_end(day))
+        for day in days(start, end)
+    ]

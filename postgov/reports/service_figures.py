@@ -23,6 +23,7 @@ from postgov.catalog.models import Procedure
 from postgov.identity.access import Access
 from postgov.lib import charts
 from postgov.places.models import Province, ServicePoint
+from postgov.reports import months
 from postgov.reports.models import (
     WAIT_BOUNDS,
     DailyDigitisation,
@@ -129,13 +130,11 @@ def _periods(date_from: date, date_to: date, by_month: bool) -> dict[date, str]:
 
 def _narrow(
     queryset: QuerySet,
-    date_from: date,
-    date_to: date,
     province: Province | None,
     point: ServicePoint | None,
     procedure: Procedure | None = None,
 ) -> QuerySet:
-    narrow = Q(day__gte=date_from, day__lte=date_to)
+    narrow = Q()
     fields = {f.name for f in queryset.model._meta.get_fields()}
     if province is not None:
         narrow &= Q(province=province)
@@ -146,8 +145,15 @@ def _narrow(
     return queryset.filter(narrow)
 
 
-def _grouped(queryset: QuerySet, by: str, sums: tuple[str, ...]) -> list[dict]:
-    return list(queryset.values(by).annotate(**{n: Sum(n) for n in sums}).order_by())
+def _grouped(sources: list[QuerySet], by: str, sums: tuple[str, ...]) -> list[dict]:
+    """The sums of the rows of every source (daily edges, whole months) by `by`."""
+    merged: dict[object, dict] = {}
+    for queryset in sources:
+        for row in queryset.values(by).annotate(**{n: Sum(n) for n in sums}).order_by():
+            target = merged.setdefault(row[by], {by: row[by], **dict.fromkeys(sums, 0)})
+            for name in sums:
+                target[name] += row[name] or 0
+    return list(merged.values())
 
 
 def _by_period(
@@ -234,16 +240,17 @@ def service_report(
             "index": _("Service index per post office"),
         }
 
-    def rows(model, procedure_too=False):
-        queryset = _narrow(
-            scoped_rollups(access, model.objects.all()),
-            date_from,
-            date_to,
-            province,
-            point,
-            procedure if procedure_too else None,
-        )
-        return queryset
+    def rows(model, procedure_too=False) -> list[QuerySet]:
+        # By month, whole months are read from the monthly roll-ups.
+        return [
+            _narrow(
+                scoped_rollups(access, source),
+                province,
+                point,
+                procedure if procedure_too else None,
+            )
+            for source in months.sources(model, date_from, date_to, by_day=not by_month)
+        ]
 
     # PostID at the counters.
     identity_sums = ("accounts_created", "proofed", "proofing_failed")

@@ -23,6 +23,7 @@ from postgov.identity.models import Role
 from postgov.lib import charts
 from postgov.lib.forms import StyledFormMixin
 from postgov.places.models import Province, ServicePoint
+from postgov.reports import months
 from postgov.reports.models import DailyLegs, DailyVolume
 from postgov.reports.scope import nationwide, scoped_rollups
 
@@ -236,13 +237,7 @@ def volume_report(
     point: ServicePoint | None = None,
     procedure: Procedure | None = None,
 ) -> VolumeReport:
-    narrow = Q(day__gte=date_from, day__lte=date_to)
-    if province is not None:
-        narrow &= Q(province=province)
-    if point is not None:
-        narrow &= Q(point=point)
-    if procedure is not None:
-        narrow &= Q(procedure=procedure)
+    narrow = _filters(province, point, procedure)
     by_month = (date_to - date_from).days >= DAILY_UP_TO
     buckets: dict[date, Bucket] = {}
     day = date_from
@@ -255,22 +250,30 @@ def volume_report(
     def bucket_of(day: date) -> Bucket:
         return buckets[day.replace(day=1) if by_month else day]
 
-    volumes = (
-        _scoped(access, DailyVolume.objects.filter(narrow))
-        .values("day")
-        .annotate(**{name: Sum(name) for name in FIGURE_NAMES})
-        .order_by()
-    )
-    for row in volumes:
-        target = bucket_of(row["day"])
-        for name in FIGURE_NAMES:
-            target.figures[name] += row[name] or 0
+    # Months (whole ones from the monthly roll-ups) when the buckets are months.
+    by_day = not by_month
+    for source in months.sources(DailyVolume, date_from, date_to, by_day=by_day):
+        volumes = (
+            _scoped(access, source.filter(narrow))
+            .values("day")
+            .annotate(**{name: Sum(name) for name in FIGURE_NAMES})
+            .order_by()
+        )
+        for row in volumes:
+            target = bucket_of(row["day"])
+            for name in FIGURE_NAMES:
+                target.figures[name] += row[name] or 0
     # One read of the legs, by day and leg, gives both the buckets and the legs' totals.
-    legs = _scoped(access, DailyLegs.objects.filter(narrow))
     by_segment: dict[str, list[int]] = {}
-    for row in (
-        legs.values("day", "segment").annotate(on_time=Sum("on_time"), late=Sum("late")).order_by()
-    ):
+    leg_rows = [
+        row
+        for source in months.sources(DailyLegs, date_from, date_to, by_day=by_day)
+        for row in _scoped(access, source.filter(narrow))
+        .values("day", "segment")
+        .annotate(on_time=Sum("on_time"), late=Sum("late"))
+        .order_by()
+    ]
+    for row in leg_rows:
         target = bucket_of(row["day"])
         on_time, late = row["on_time"] or 0, row["late"] or 0
         target.on_time += on_time
@@ -308,26 +311,36 @@ def breakdown(
 ) -> list[Breakdown]:
     """The period's figures per post office (`by="point"`), per agency (`by="agency"`) or
     per province (`by="province"`)."""
-    narrow = Q(day__gte=date_from, day__lte=date_to)
+    narrow = _filters(province, point, procedure)
+    sums: dict[str | None, dict[str, int]] = {}
+    for source in months.sources(DailyVolume, date_from, date_to):
+        rows = (
+            _scoped(access, source.filter(narrow))
+            .values(f"{by}__name")
+            .annotate(**{name: Sum(name) for name in FIGURE_NAMES})
+            .order_by()
+        )
+        for row in rows:
+            target = sums.setdefault(row[f"{by}__name"], dict.fromkeys(FIGURE_NAMES, 0))
+            for name in FIGURE_NAMES:
+                target[name] += row[name] or 0
+    return [
+        Breakdown(name or _("No agency"), figures)
+        for name, figures in sorted(sums.items(), key=lambda item: (item[0] is None, item[0]))
+    ]
+
+
+def _filters(
+    province: Province | None, point: ServicePoint | None, procedure: Procedure | None
+) -> Q:
+    narrow = Q()
     if province is not None:
         narrow &= Q(province=province)
     if point is not None:
         narrow &= Q(point=point)
     if procedure is not None:
         narrow &= Q(procedure=procedure)
-    rows = (
-        _scoped(access, DailyVolume.objects.filter(narrow))
-        .values(f"{by}__name")
-        .annotate(**{name: Sum(name) for name in FIGURE_NAMES})
-        .order_by(f"{by}__name")
-    )
-    return [
-        Breakdown(
-            row[f"{by}__name"] or _("No agency"),
-            {name: row[name] or 0 for name in FIGURE_NAMES},
-        )
-        for row in rows
-    ]
+    return narrow
 
 
 # -- exports ------------------------------------------------------------------------------

@@ -8,11 +8,12 @@ from datetime import datetime, timedelta
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, transaction
 
 from postgov.audit.models import AuditEvent
+from postgov.lib.locking import lock_one
 from postgov.queues import actions, figures, queries, slots
-from postgov.queues.models import Ticket, TicketEvent
+from postgov.queues.models import Counter, Ticket, TicketEvent
 
 pytestmark = pytest.mark.clock
 
@@ -225,3 +226,69 @@ def test_a_closed_counter_calls_nobody(room):
     with pytest.raises(actions.QueueError):
         actions.call_next(room.counter_1)
     assert Ticket.objects.get().state == Ticket.State.WAITING
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_counters_calling_at_once_never_share_a_ticket_and_keep_the_line_order(room):
+    counters = [room.counter_1, room.counter_2]
+    for number in range(3, 7):
+        counter = Counter.objects.create(service_point=room.a.service_point, number=number)
+        counter.services.set([room.a])
+        counters.append(counter)
+    tickets = [actions.issue_ticket(room.a) for _ in range(30)]
+    errors: list[BaseException] = []
+    called: dict[int, list[int]] = {counter.pk: [] for counter in counters}
+    start = threading.Barrier(len(counters))
+
+    def desk(counter: Counter) -> None:
+        try:
+            start.wait()
+            while (ticket := actions.call_next(counter)) is not None:
+                called[counter.pk].append(ticket.number)
+                actions.end_service(ticket, counter)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=desk, args=(c,)) for c in counters]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    every_call = sorted(n for numbers in called.values() for n in numbers)
+    assert every_call == [t.number for t in tickets]
+    # Each counter took its tickets in line order.
+    assert all(numbers == sorted(numbers) for numbers in called.values())
+    assert TicketEvent.objects.filter(kind=TicketEvent.Kind.CALLED).count() == 30
+    assert AuditEvent.objects.filter(action="queue.ticket_called").count() == 30
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_ticket_another_counter_is_taking_is_passed_over_not_waited_for(room):
+    first = actions.issue_ticket(room.a)
+    second = actions.issue_ticket(room.a)
+    held, release = threading.Event(), threading.Event()
+
+    def other_counter_taking_the_first() -> None:
+        try:
+            with transaction.atomic():
+                lock_one(Ticket, first.pk)
+                held.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=other_counter_taking_the_first)
+    other.start()
+    try:
+        assert held.wait(10)
+        assert actions.call_next(room.counter_1).pk == second.pk
+    finally:
+        release.set()
+        other.join()
+    # Still first in line for the next press once nobody holds it.
+    assert actions.call_next(room.counter_2).pk == first.pk

@@ -13,8 +13,11 @@ from django.db.models import F
 
 from postgov.dossiers.models import Dossier, DossierEvent, LegRecord
 from postgov.dossiers.tests.intake_helpers import ready, seal
-from postgov.reports.models import DailyLegs, DailyVolume
+from postgov.identity.access import Access
+from postgov.reports import months
+from postgov.reports.models import DailyLegs, DailyVolume, MonthlyLegs, MonthlyVolume
 from postgov.reports.rollups import EVENT_FIGURES, update_day
+from postgov.reports.volumes import breakdown, volume_report
 from tests.agency_helpers import at, move
 from tests.factories import make_intake_catalog
 
@@ -136,3 +139,78 @@ def test_rollups_equal_a_direct_count_and_a_rebuild_gives_the_same_rows(world):
         call_command("update_rollups", "--enqueue")  # the worker's task: same rows again
         assert _all_rows() == first
     assert DailyVolume.objects.values("day").distinct().count() >= 5
+
+
+@pytest.mark.parametrize(
+    "period",
+    [
+        # Whole October and November from the monthly rows, the edges from the days.
+        (date(2026, 9, 20), date(2026, 12, 1)),
+        # Starts inside November (the 23rd left out), whole December and January.
+        (date(2026, 11, 24), date(2027, 1, 31)),
+        # Whole months only.
+        (date(2026, 10, 1), date(2026, 12, 31)),
+    ],
+)
+def test_long_periods_read_whole_months_and_still_equal_a_direct_count(world, period):
+    _generate(world)
+    every_day = [date(2026, 11, d) for d in range(22, 31)] + [date(2026, 12, 1), date(2026, 12, 2)]
+    for day in every_day:
+        update_day(day)
+    date_from, date_to = period
+    assert months.split(date_from, date_to).months is not None
+    counts: Counter = Counter()
+    per_point: Counter = Counter()
+    legs: Counter = Counter()
+    for day in every_day:
+        if not date_from <= day <= date_to:
+            continue
+        direct_counts, direct_money, direct_legs = _direct(day)
+        for key, n in (direct_counts + direct_money).items():
+            counts[key[-1]] += n
+            per_point[(key[0], key[-1])] += n
+        for key, n in direct_legs.items():
+            legs[key[-1]] += n
+    access = Access.for_user(world.provincial_admin)
+    report = volume_report(access, date_from, date_to)
+    assert report.by_month
+    for name in (*EVENT_FIGURES.values(), "procedure_fees", "postage", "total_due"):
+        assert report.total.figures[name] == counts[name], name
+    assert (report.total.on_time, report.total.late) == (legs["on_time"], legs["late"])
+    assert counts["sealed"] > 0 and legs["on_time"] > 0
+    names = {world.point_a.pk: world.point_a.name, world.point_b.pk: world.point_b.name}
+    by_point = {row.name: row.figures for row in breakdown(access, date_from, date_to, "point")}
+    for (point, name), n in per_point.items():
+        assert by_point[names[point]][name] == n, (point, name)
+
+
+def test_the_monthly_rows_are_the_sums_of_the_days_and_follow_a_rebuild(world):
+    _generate(world)
+    every_day = [date(2026, 11, d) for d in range(22, 31)] + [date(2026, 12, 1), date(2026, 12, 2)]
+    for day in every_day:
+        update_day(day)
+
+    def summed(model, start: date, end: date) -> Counter:
+        found: Counter = Counter()
+        for row in model.objects.filter(day__gte=start, day__lte=end):
+            key = (row.point_id, row.procedure_id, row.agency_id)
+            for name in ("sealed", "handed_over", "refused", "results_ready", "total_due"):
+                found[(*key, name)] += getattr(row, name)
+        return +found
+
+    assert summed(MonthlyVolume, date(2026, 11, 1), date(2026, 11, 1)) == summed(
+        DailyVolume, date(2026, 11, 1), date(2026, 11, 30)
+    )
+    assert summed(MonthlyVolume, date(2026, 12, 1), date(2026, 12, 1)) == summed(
+        DailyVolume, date(2026, 12, 1), date(2026, 12, 31)
+    )
+    assert MonthlyLegs.objects.filter(day=date(2026, 11, 1)).exists()
+    # A day's rows rewritten (here: emptied) rewrite its month in the same step.
+    DailyVolume.objects.all().delete()
+    MonthlyVolume.objects.all().delete()
+    with time_machine.travel(at("2026-12-02 18:00"), tick=False):
+        call_command("rebuild_rollups", "--from", "2026-11-20", "--to", "2026-12-02")
+    assert summed(MonthlyVolume, date(2026, 11, 1), date(2026, 11, 1)) == summed(
+        DailyVolume, date(2026, 11, 1), date(2026, 11, 30)
+    )
+    assert MonthlyVolume.objects.filter(day=date(2026, 12, 1)).exists()

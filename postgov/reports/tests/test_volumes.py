@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from postgov.audit.models import AuditEvent
+from postgov.reports import months
 from postgov.reports.models import DailyLegs, DailyVolume
 from tests.factories import make_procedure
 
@@ -52,6 +53,8 @@ def rows(world):
             on_time=3,
             late=1,
         )
+    # Made directly, so their months are summed here as `update_day` would.
+    months.update_months([date(2026, 10, 20), date(2026, 11, 3)])
     return procedure
 
 

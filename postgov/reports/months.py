@@ -1,0 +1,151 @@
+"""Monthly roll-ups: every daily roll-up table summed over calendar months, so that a
+year's report reads twelve months of rows rather than 365 days of them.
+
+A month's rows are recomputed whole from the month's daily rows, in the database (one
+`INSERT … SELECT … GROUP BY` per table), in the transaction that rewrites one of its days
+(`rollups.update_day`): the monthly and the daily tables never disagree. The readers
+take a period's whole months from the monthly tables and the days of the months it cuts
+at its edges from the daily ones (`sources`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import connection, models
+from django.db.models import Q, QuerySet
+
+from postgov.reports.models import (
+    DailyDigitisation,
+    DailyIdentity,
+    DailyLegs,
+    DailyQueue,
+    DailyServiceIndex,
+    DailyVolume,
+    MonthlyDigitisation,
+    MonthlyIdentity,
+    MonthlyLegs,
+    MonthlyQueue,
+    MonthlyServiceIndex,
+    MonthlyVolume,
+)
+
+MONTHLY: dict[type[models.Model], type[models.Model]] = {
+    DailyVolume: MonthlyVolume,
+    DailyLegs: MonthlyLegs,
+    DailyServiceIndex: MonthlyServiceIndex,
+    DailyQueue: MonthlyQueue,
+    DailyIdentity: MonthlyIdentity,
+    DailyDigitisation: MonthlyDigitisation,
+}
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Split:
+    """A period cut into the days of the months it only partly covers (at most two
+    ranges, at its edges) and the first days of the whole months between them."""
+
+    day_ranges: tuple[tuple[date, date], ...]
+    months: tuple[date, date] | None  # first days of the first and the last whole month
+
+
+def split(date_from: date, date_to: date) -> Split:
+    first_whole = date_from if date_from.day == 1 else month_end(date_from) + timedelta(days=1)
+    last_whole = date_to if date_to == month_end(date_to) else month_start(date_to) - timedelta(1)
+    if first_whole > last_whole:  # no whole month inside: days only
+        return Split(((date_from, date_to),), None)
+    ranges = []
+    if date_from < first_whole:
+        ranges.append((date_from, first_whole - timedelta(days=1)))
+    if last_whole < date_to:
+        ranges.append((last_whole + timedelta(days=1), date_to))
+    return Split(tuple(ranges), (first_whole, month_start(last_whole)))
+
+
+def sources(
+    daily: type[models.Model], date_from: date, date_to: date, *, by_day: bool = False
+) -> list[QuerySet]:
+    """The rows that make up the period's figures of `daily`: querysets of the daily
+    table (the edges) and of its monthly table (the whole months), to be filtered,
+    grouped and summed alike. `by_day`: the caller groups by day, so every row must be a
+    day's (short periods)."""
+    days_of = daily._default_manager.all()  # noqa: SLF001 - public Django API
+    if by_day:
+        return [days_of.filter(day__gte=date_from, day__lte=date_to)]
+    parts = split(date_from, date_to)
+    found: list[QuerySet] = []
+    if parts.day_ranges:
+        edges = Q()
+        for start, end in parts.day_ranges:
+            edges |= Q(day__gte=start, day__lte=end)
+        found.append(days_of.filter(edges))
+    if parts.months is not None:
+        monthly = MONTHLY[daily]._default_manager.all()  # noqa: SLF001 - public Django API
+        found.append(monthly.filter(day__gte=parts.months[0], day__lte=parts.months[1]))
+    return found
+
+
+# -- keeping the monthly tables --------------------------------------------------------------
+
+
+def _columns(model: type[models.Model]) -> tuple[list[str], list[str]]:
+    """The key columns (foreign keys and the leg's name) and the summed ones."""
+    keys: list[str] = []
+    sums: list[str] = []
+    for field in model._meta.concrete_fields:  # noqa: SLF001 - public Django API
+        if field.primary_key or field.name == "day" or field.column is None:
+            continue
+        if isinstance(field, models.ForeignKey | models.CharField):
+            keys.append(field.column)
+        else:
+            sums.append(field.column)
+    return keys, sums
+
+
+def fill_month(daily: type[models.Model], monthly: type[models.Model], month: date) -> int:
+    """Replace `monthly`'s rows of the month that holds `month` by the sums of `daily`'s
+    rows of that month; the number of rows written. The models may be the migrations'
+    historical ones."""
+    start, end = month_start(month), month_end(month)
+    monthly._default_manager.filter(day=start).delete()  # noqa: SLF001 - public Django API
+    keys, sums = _columns(daily)
+    quote = connection.ops.quote_name
+    key_list = ", ".join(quote(c) for c in keys)
+    sum_list = ", ".join(f"SUM({quote(c)})" for c in sums)
+    target = ", ".join(quote(c) for c in [*keys, *sums])
+    # Only quoted names from the models' meta go into the text; values are parameters.
+    sql = (
+        f"INSERT INTO {quote(monthly._meta.db_table)} ({quote('day')}, {target}) "  # noqa: S608, SLF001
+        f"SELECT %s, {key_list}, {sum_list} FROM {quote(daily._meta.db_table)} "  # noqa: SLF001
+        f"WHERE {quote('day')} >= %s AND {quote('day')} <= %s GROUP BY {key_list}"
+    )
+    adapt = connection.ops.adapt_datefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [adapt(start), adapt(start), adapt(end)])
+        return max(cursor.rowcount, 0)
+
+
+def update_month(month: date) -> int:
+    """Every monthly table's rows of `month` from the daily rows (inside the caller's
+    transaction); the number of rows."""
+    return sum(fill_month(daily, monthly, month) for daily, monthly in MONTHLY.items())
+
+
+def months_between(date_from: date, date_to: date) -> Iterator[date]:
+    month = month_start(date_from)
+    while month <= date_to:
+        yield month
+        month = month_end(month) + timedelta(days=1)
+
+
+def update_months(days: Iterable[date]) -> int:
+    return sum(update_month(month) for month in sorted({month_start(day) for day in days}))
