@@ -473,6 +473,8 @@ LOGGING = {
         "postgov.request": {
             "level": "WARNING" if TESTING else env_str("REQUEST_LOG_LEVEL", "INFO")
         },
+        # fpdf2's font subsetting tells about every table of every font, on every PDF.
+        "fontTools": {"level": "WARNING"},
     },
 }
 
