@@ -73,6 +73,44 @@ def verify(secret: str, timestamp: str, body: bytes, header: str, *, tolerance=3
     return any(hmac.compare_digest(expected, part.strip()) for part in header.split(","))
 
 
+# What `receive` answers.
+NEW, REPEAT, REFUSED = "new", "repeat", "refused"
+
+
+def receive(secret: str, headers, body: bytes, seen: set[str], *, tolerance=300) -> str:
+    """What a receiver does with a delivery, as docs/api.md describes it: REFUSED when the
+    signature or the timestamp is wrong (nothing is kept), REPEAT when it has seen it
+    before, else NEW (and remembers it in `seen`, the receiver's own store).
+
+    Two ways of seeing one thing twice: the same delivery again (`PostGov-Webhook-Id`),
+    sent again because the receiver's answer was lost or late; and the same event in a new
+    delivery (`data.event.id`), re-sent by a person after the receiver was down. The
+    event's key names its kind: a dossier's event and an order's may share a number."""
+    given = {name.lower(): value for name, value in headers.items()}
+    if not verify(
+        secret,
+        given.get(TIMESTAMP_HEADER.lower(), ""),
+        body,
+        given.get(SIGNATURE_HEADER.lower(), ""),
+        tolerance=tolerance,
+    ):
+        return REFUSED
+    keys = {f"delivery:{given.get(ID_HEADER.lower(), '')}"}
+    try:
+        data = json.loads(body).get("data") or {}
+    except (ValueError, AttributeError):
+        data = {}
+    event = data.get("event") if isinstance(data, dict) else None
+    if isinstance(event, dict) and event.get("id") is not None:
+        kind = "order" if "order" in data else "dossier"
+        keys.add(f"{kind}-event:{event['id']}")
+    if keys & seen:
+        seen.update(keys)
+        return REPEAT
+    seen.update(keys)
+    return NEW
+
+
 def event_type(action: str) -> str:
     return "dossier.new" if action == "seal" else "dossier.updated"
 
