@@ -15,7 +15,9 @@ from django.test import Client
 from postgov.ops.unavailable import RETRY_AFTER, is_database_unavailable
 from tests.clients import PostGovClient
 
-PAGES = ["/catalog/", "/places/", "/dossiers/today/"]
+# A public page whose view reads the database, and a staff page whose session is read in a
+# middleware, before any view.
+PAGES = {"anonymous": ["/catalog/"], "staff": ["/catalog/", "/dossiers/today/"]}
 
 
 def _closed_port() -> int:
@@ -44,8 +46,8 @@ def test_every_request_is_answered_503_while_the_database_is_down(world):
     staff.force_login(world.clerk_a)
     anonymous = Client(raise_request_exception=False)
     with database_down():
-        for client in (anonymous, staff):
-            for path in PAGES:
+        for who, client in (("anonymous", anonymous), ("staff", staff)):
+            for path in PAGES[who]:
                 response = client.get(path, HTTP_ACCEPT_LANGUAGE="vi")
                 assert response.status_code == 503, path
                 assert response["Retry-After"] == str(RETRY_AFTER)
