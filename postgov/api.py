@@ -24,6 +24,7 @@ from postgov.exchange.orders_api import router as agency_orders_router
 from postgov.lib.netkeys import network_key
 from postgov.lib.problems import PROBLEM_JSON, problem
 from postgov.lib.ratelimit import hit
+from postgov.ops.unavailable import is_database_unavailable, unavailable_response
 from postgov.places.api import router as places_router
 
 logger = logging.getLogger(__name__)
@@ -117,6 +118,9 @@ def _unreadable(request, exc):
 
 @api.exception_handler(Exception)
 def _unexpected(request, exc):
+    if is_database_unavailable(exc):
+        logger.warning("database unavailable: %s", exc.__class__.__name__)
+        return unavailable_response(request)
     logger.exception("Unhandled API error on %s", request.path)
     return problem(request, 500, _("Internal error."))
 

@@ -11,11 +11,14 @@ any page that asks for a token, so these views do without the decorator."""
 from __future__ import annotations
 
 import logging
+import sys
 
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 from django.utils import translation
+
+from postgov.ops.unavailable import is_database_unavailable, unavailable_response
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +45,12 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 def server_error(request: HttpRequest) -> HttpResponse:
     """Rendered with nothing that may be what failed: no database (no session, no user, no
     context processors), no request context. The language comes from the request itself
-    (the language cookie, then Accept-Language), else the site's default, Vietnamese."""
+    (the language cookie, then Accept-Language), else the site's default, Vietnamese.
+
+    Django calls it while handling the exception: one raised because the database cannot
+    be reached (in a middleware, before any view) is answered 503, to try again shortly."""
+    if is_database_unavailable(sys.exc_info()[1]):
+        return unavailable_response(request)
     try:
         language = translation.get_language_from_request(request)
     except Exception:  # a request too broken to read: the default language

@@ -8,6 +8,8 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from postgov.ops.unavailable import RETRY_AFTER
+
 
 @never_cache
 @require_GET
@@ -33,14 +35,14 @@ def readyz(request):
             executor = MigrationExecutor(connection)
             pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
     except DatabaseError as exc:
-        return JsonResponse(
-            {"status": "unavailable", "reason": f"database unreachable: {exc.__class__.__name__}"},
-            status=503,
-        )
+        return _not_ready(f"database unreachable: {exc.__class__.__name__}")
     if pending:
-        return JsonResponse(
-            {"status": "unavailable", "reason": f"{len(pending)} migration(s) not applied"},
-            status=503,
-        )
+        return _not_ready(f"{len(pending)} migration(s) not applied")
     _migrations_seen_applied = True
     return JsonResponse({"status": "ok"})
+
+
+def _not_ready(reason: str) -> JsonResponse:
+    response = JsonResponse({"status": "unavailable", "reason": reason}, status=503)
+    response["Retry-After"] = str(RETRY_AFTER)
+    return response

@@ -99,6 +99,8 @@ MIDDLEWARE = [
     # First: every response, redirects and refusals included, gets its request id, is
     # counted in the metrics and leaves one log line.
     "postgov.ops.middleware.RequestObservationMiddleware",
+    # A view that fails for want of the database answers 503 with a Retry-After.
+    "postgov.ops.unavailable.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "postgov.lib.transport.StrictTransportSecurityMiddleware",
     "csp.middleware.CSPMiddleware",

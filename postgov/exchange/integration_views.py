@@ -1,6 +1,7 @@
 """Pages where an agency's officers (and the province's administrators) manage the
 agency's API keys, OAuth2 clients and webhooks, approve those another of them made, read
-the delivery log and re-send a delivery."""
+the delivery log, re-send a delivery, and clear the dead-letter list (deliveries given up
+after their last attempt)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -38,6 +39,7 @@ from postgov.identity.models import Role
 from postgov.identity.oidc.claims import issuer
 from postgov.lib.forms import StyledFormMixin
 from postgov.lib.outbound import PublicURLField
+from postgov.pagination import MAX_ID
 
 MANAGERS = (Role.AGENCY_OFFICER, Role.PROVINCIAL_ADMIN)
 
@@ -142,6 +144,7 @@ def integration(request, agency_id: int):
             "keys": ApiKey.objects.filter(agency=agency).select_related("created_by"),
             "clients": AgencyClient.objects.filter(agency=agency).select_related("application"),
             "endpoints": WebhookEndpoint.objects.filter(agency=agency),
+            "given_up": webhooks.given_up(agency.pk).count(),
             "deliveries": WebhookDelivery.objects.filter(endpoint__agency=agency)
             .select_related("endpoint", "dossier")
             .order_by("-created_at", "-id")[:30],
@@ -206,6 +209,30 @@ APPROVE_KINDS: dict[str, type[ApiKey | AgencyClient | WebhookEndpoint]] = {
 }
 
 
+DEAD_LETTERS_SHOWN = 200
+
+
+@never_cache
+@require_GET
+@role_required(*MANAGERS)
+def dead_letters(request, agency_id: int):
+    agency = _agency(request, agency_id)
+    rows = webhooks.given_up(agency.pk)
+    return render(
+        request,
+        "exchange/dead_letters.html",
+        {
+            "agency": agency,
+            "deliveries": rows.select_related("endpoint", "dossier", "order").order_by(
+                "-created_at", "-id"
+            )[:DEAD_LETTERS_SHOWN],
+            "count": rows.count(),
+            "shown": DEAD_LETTERS_SHOWN,
+            "at_once": webhooks.RESEND_AT_ONCE,
+        },
+    )
+
+
 @require_POST
 @role_required(*MANAGERS)
 def approve_item(request, agency_id: int, kind: str, item_id: int):
@@ -223,3 +250,30 @@ def approve_item(request, agency_id: int, kind: str, item_id: int):
     else:
         messages.success(request, _("Approved: it works from now on."))
     return redirect("exchange:integration", agency_id=agency.pk)
+
+
+@require_POST
+@role_required(*MANAGERS)
+def resend_dead_letters(request, agency_id: int):
+    """One given-up delivery (`delivery`), or all of them (`all`), sent again."""
+    agency = _agency(request, agency_id)
+    ids = None
+    if not request.POST.get("all"):
+        given = request.POST.get("delivery", "")
+        if not given.isdigit() or not 0 < int(given) <= MAX_ID:
+            raise Http404
+        ids = [int(given)]
+    copies = webhooks.resend_given_up(agency.pk, ids, user=request.user, request=request)
+    if copies:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d delivery queued again.",
+                "%(count)d deliveries queued again.",
+                len(copies),
+            )
+            % {"count": len(copies)},
+        )
+    else:
+        messages.info(request, _("Nothing to send again: already re-sent."))
+    return redirect("exchange:dead_letters", agency_id=agency.pk)

@@ -33,4 +33,10 @@ urlpatterns = [
         integration_views.resend,
         name="resend_webhook",
     ),
+    path("<int:agency_id>/dead-letters/", integration_views.dead_letters, name="dead_letters"),
+    path(
+        "<int:agency_id>/dead-letters/resend/",
+        integration_views.resend_dead_letters,
+        name="resend_dead_letters",
+    ),
 ]

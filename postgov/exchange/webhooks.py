@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
@@ -36,7 +36,7 @@ from postgov.dossiers.orders.models import OrderEvent, PostalOrder
 from postgov.exchange.models import WebhookDelivery, WebhookEndpoint
 from postgov.exchange.payloads import dossier_summary, event_out, order_event_out, order_out
 from postgov.lib import outbound, refcache
-from postgov.lib.locking import lock_row
+from postgov.lib.locking import lock_row, lock_rows
 from postgov.lib.sealing import SealError
 
 SIGNATURE_HEADER = "PostGov-Signature"
@@ -71,6 +71,44 @@ def verify(secret: str, timestamp: str, body: bytes, header: str, *, tolerance=3
         return False
     expected = sign(secret, moment, body)
     return any(hmac.compare_digest(expected, part.strip()) for part in header.split(","))
+
+
+# What `receive` answers.
+NEW, REPEAT, REFUSED = "new", "repeat", "refused"
+
+
+def receive(secret: str, headers, body: bytes, seen: set[str], *, tolerance=300) -> str:
+    """What a receiver does with a delivery, as docs/api.md describes it: REFUSED when the
+    signature or the timestamp is wrong (nothing is kept), REPEAT when it has seen it
+    before, else NEW (and remembers it in `seen`, the receiver's own store).
+
+    Two ways of seeing one thing twice: the same delivery again (`PostGov-Webhook-Id`),
+    sent again because the receiver's answer was lost or late; and the same event in a new
+    delivery (`data.event.id`), re-sent by a person after the receiver was down. The
+    event's key names its kind: a dossier's event and an order's may share a number."""
+    given = {name.lower(): value for name, value in headers.items()}
+    if not verify(
+        secret,
+        given.get(TIMESTAMP_HEADER.lower(), ""),
+        body,
+        given.get(SIGNATURE_HEADER.lower(), ""),
+        tolerance=tolerance,
+    ):
+        return REFUSED
+    keys = {f"delivery:{given.get(ID_HEADER.lower(), '')}"}
+    try:
+        data = json.loads(body).get("data") or {}
+    except (ValueError, AttributeError):
+        data = {}
+    event = data.get("event") if isinstance(data, dict) else None
+    if isinstance(event, dict) and event.get("id") is not None:
+        kind = "order" if "order" in data else "dossier"
+        keys.add(f"{kind}-event:{event['id']}")
+    if keys & seen:
+        seen.update(keys)
+        return REPEAT
+    seen.update(keys)
+    return NEW
 
 
 def event_type(action: str) -> str:
@@ -284,3 +322,40 @@ def resend(delivery: WebhookDelivery, *, user=None, request=None, via: dict | No
         )
         deliver_webhook.enqueue(copy.pk)
     return copy
+
+
+# -- the dead-letter list ------------------------------------------------------------------
+# Deliveries given up after the last attempt wait there, on the agency's integration page,
+# until someone re-sends them (one, or all at once) once the receiver is back.
+
+RESEND_AT_ONCE = 500
+
+
+def given_up(agency_id: int) -> QuerySet[WebhookDelivery]:
+    """The agency's deliveries that failed for good and were not re-sent since."""
+    return WebhookDelivery.objects.filter(
+        endpoint__agency_id=agency_id, status=WebhookDelivery.Status.FAILED
+    ).exclude(Exists(WebhookDelivery.objects.filter(resent_from=OuterRef("pk"))))
+
+
+def resend_given_up(
+    agency_id: int, ids: list[int] | None = None, *, user=None, request=None
+) -> list[WebhookDelivery]:
+    """Re-send the given-up deliveries named by `ids` (all of them when None, at most
+    RESEND_AT_ONCE), each as a new delivery. Two people pressing "resend all" at once send
+    each one once: the second waits for the first's locks, then finds them re-sent."""
+    with transaction.atomic():
+        rows = given_up(agency_id)
+        if ids is not None:
+            rows = rows.filter(pk__in=ids)
+        locked = lock_rows(rows.filter(pk__in=rows.values("pk")[:RESEND_AT_ONCE]), of=("self",))
+        # Read again after the locks were granted: a statement sees what committed before it.
+        done = set(
+            WebhookDelivery.objects.filter(resent_from__in=locked).values_list(
+                "resent_from_id", flat=True
+            )
+        )
+        via = {"from": "dead_letters", "all": ids is None}
+        return [
+            resend(row, user=user, request=request, via=via) for row in locked if row.pk not in done
+        ]

@@ -5,20 +5,15 @@ every delivery reaches the agency's system at least once with its id. Real proce
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -27,8 +22,8 @@ from postgov.audit.actions import record
 from postgov.exchange import webhooks
 from postgov.exchange.integration import create_webhook
 from postgov.exchange.models import WebhookDelivery
+from postgov.ops.tests import processes
 
-ROOT = Path(__file__).resolve().parents[3]
 DELIVERIES = 12
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -68,41 +63,6 @@ def receiver():
     server.close()
 
 
-def _worker() -> subprocess.Popen:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    url = (
-        f"postgres://{db.get('USER') or 'postgres'}{password}@{db.get('HOST') or '127.0.0.1'}"
-        f":{db.get('PORT') or 5432}/{db['NAME']}"
-    )
-    env = {
-        **os.environ,
-        "POSTGOV_ENV": "development",
-        "DATABASE_URL": url,
-        # The same generated secrets: the webhook signing secrets are sealed under them.
-        "POSTGOV_DATA_DIR": str(settings.DATA_DIR),
-        "OUTBOUND_ALLOW_PRIVATE": "true",
-        "LOG_LEVEL": "WARNING",
-    }
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    env.pop("TASKS_IMMEDIATE", None)
-    return subprocess.Popen(  # noqa: S603 — our own interpreter and code
-        [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.1"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def _wait(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.1)
-
-
 def test_a_killed_worker_loses_no_webhook_delivery(world, receiver):
     endpoint, _secret = create_webhook(world.agency_a, receiver.url)
     with transaction.atomic():
@@ -115,19 +75,19 @@ def test_a_killed_worker_loses_no_webhook_delivery(world, receiver):
             record("test.delivery_queued", obj=delivery)
             ids.append(str(delivery.pk))
 
-    first = _worker()
+    first = processes.worker()
     try:
         # Killed while it is sending (each delivery takes the receiver 0.3 s).
-        _wait(lambda: len(receiver.ids) >= 3, 120, "the first worker to start sending")
+        processes.wait(lambda: len(receiver.ids) >= 3, 120, "the first worker to start sending")
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
     sent_by_the_first = len(set(receiver.ids))
     assert sent_by_the_first < DELIVERIES
 
-    second = _worker()
+    second = processes.worker()
     try:
-        _wait(
+        processes.wait(
             lambda: not DBTaskResult.objects.filter(status=TaskResultStatus.READY).exists(),
             120,
             "the second worker to take every task left waiting",
@@ -144,7 +104,7 @@ def test_a_killed_worker_loses_no_webhook_delivery(world, receiver):
                 time.sleep(max(0.0, (lease - timezone.now()).total_seconds()) + 0.5)
             later = timezone.now() + webhooks.STRANDED_AFTER + timedelta(seconds=1)
             assert webhooks.retry_stranded(now=later) == 1
-        _wait(
+        processes.wait(
             lambda: (
                 WebhookDelivery.objects.filter(status=WebhookDelivery.Status.DELIVERED).count()
                 == DELIVERIES
