@@ -312,7 +312,9 @@ def bench_postgov(base: str, flows) -> dict:
         return (http, r.json())
 
     if "refresh" in flows:
-        results["refresh"] = run_for(SECONDS, CLIENTS, first_tokens, refresh)
+        results["refresh"] = measured(
+            "refresh", lambda: run_for(SECONDS, CLIENTS, first_tokens, refresh)
+        )
 
     def userinfo(state):
         http, tokens = state
@@ -323,7 +325,9 @@ def bench_postgov(base: str, flows) -> dict:
         return state
 
     if "userinfo" in flows:
-        results["userinfo"] = run_for(SECONDS, CLIENTS, first_tokens, userinfo)
+        results["userinfo"] = measured(
+            "userinfo", lambda: run_for(SECONDS, CLIENTS, first_tokens, userinfo)
+        )
     return results
 
 
