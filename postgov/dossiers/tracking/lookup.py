@@ -551,20 +551,23 @@ def _timeline(dossier: Dossier) -> _Timeline:
 
 def _read_timeline(dossier: Dossier) -> _Timeline:
     steps, hand_over = [], None
-    events = dossier.events.select_related("service_point", "agency").order_by("at", "id")
-    for event in events:
-        step = BY_ACTION.get(event.action)
-        place = event.service_point or event.agency
+    # Plain rows, not model instances: a dossier has ten events or more, each with two
+    # places, and the page needs four values of each.
+    events = dossier.events.order_by("at", "id").values_list(
+        "id", "at", "code", "action", "service_point__name", "agency__name"
+    )
+    for pk, at, code, action, point_name, agency_name in events:
+        step = BY_ACTION.get(action)
         steps.append(
             Step(
-                at=event.at,
-                code=event.code,
-                label=str(step.label) if step else event.code,
-                place=place.name if place else "",
+                at=at,
+                code=code,
+                label=str(step.label) if step else code,
+                place=point_name or agency_name or "",
             )
         )
-        if event.action == "hand_over":
-            hand_over = event.pk  # in (at, id) order: the last one is the latest
+        if action == "hand_over":
+            hand_over = pk  # in (at, id) order: the last one is the latest
     items = list(dossier.items.order_by("created_at").values_list("item_id", flat=True))
     return _Timeline(steps=steps, items=items, hand_over=hand_over)
 
