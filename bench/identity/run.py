@@ -15,6 +15,7 @@ missing and reset each run. Needs node/npm for the baseline (skipped otherwise).
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -22,6 +23,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -33,6 +35,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 # Without POSTGOV_ENV PostGov runs as production; this is a developer's tool.
 os.environ.setdefault("POSTGOV_ENV", "development")
+from bench.intake import run as intake  # noqa: E402
+
 DB_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pg_identity_bench"
 )
@@ -42,6 +46,8 @@ KEYCLOAK = {"logins": 15.0, "refresh": 120.0}  # per vCPU, Keycloak sizing guide
 SECRET = "bench-secret-0123456789abcdefghijklmnopqrstuvwxyz"
 REDIRECT = "http://127.0.0.1:9/cb"
 PASSWORD = "một mật khẩu dài để đo"  # noqa: S105
+MACHINE = "bench-machine"
+FLOWS = ("logins", "code_exchange", "refresh", "userinfo", "client_credentials")
 
 
 def free_port() -> int:
@@ -50,7 +56,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for(url: str, timeout: float = 30) -> None:
+def wait_for(url: str, timeout: float = 180) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
@@ -73,6 +79,8 @@ def env_for(port: int) -> dict:
         "LOGIN_THROTTLE_ADDRESS_FREE": "1000000",
         "IDENTITY_OTP_PER_HOUR": "1000000",
         "DB_CONN_MAX_AGE": "600",
+        # The shared cache as deployed (rate limits, sessions); "" for the database's.
+        "REDIS_URL": os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/12"),
     }
 
 
@@ -93,6 +101,7 @@ def prepare_database(port: int) -> str:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
     from postgov.identity.models import RelyingParty, User
 
     for i in range(CLIENTS):
@@ -108,6 +117,18 @@ def prepare_database(port: int) -> str:
         allowed_scopes=["openid", "profile"],
         skip_authorization=True,
         subject_type="pairwise",
+    )
+    # An agency's system: the client credentials grant, HTTP Basic, service scopes only.
+    RelyingParty.objects.create(
+        name="bench machine",
+        client_id=MACHINE,
+        client_type="confidential",
+        authorization_grant_type=RelyingParty.GRANT_CLIENT_CREDENTIALS,
+        client_secret=SECRET,
+        redirect_uris="",
+        allowed_scopes=["agency.dossiers.read"],
+        skip_authorization=True,
+        token_endpoint_auth_method="client_secret_basic",
     )
     hasher = get_hasher()
     params = {
@@ -144,7 +165,44 @@ def run_for(seconds: float, workers: int, make_state, step) -> float:
         t.join()
     if errors:
         print("  errors:", errors[:3])
+    LAST_COUNT[0] = sum(counts)
     return sum(counts) / (time.time() - started)
+
+
+LAST_COUNT = [0]
+# What the server spent on each flow: CPU of gunicorn's workers and of PostgreSQL's
+# backends of the benchmark's database, and SQL statements (bench/intake's counting
+# config). CPU per grant is what a core can do when nothing else runs on it, which the
+# rate on a shared machine is not.
+COSTS: dict[str, dict] = {}
+SERVER_PID = [0]
+
+
+def measured(name: str, run) -> float:
+    intake.DB = DB_URL.rpartition("/")[2]
+    cpu, pg_cpu, statements = (
+        intake.tree_cpu_seconds(SERVER_PID[0]),
+        intake.postgres_cpu_seconds(),
+        statements_sent(),
+    )
+    rate = run()
+    done = max(LAST_COUNT[0], 1)
+    server_ms = (intake.tree_cpu_seconds(SERVER_PID[0]) - cpu) * 1000 / done
+    COSTS[name] = {
+        "server_cpu_ms": round(server_ms, 2),
+        "postgres_cpu_ms": round((intake.postgres_cpu_seconds() - pg_cpu) * 1000 / done, 2),
+        "statements": round((statements_sent() - statements) / done, 2),
+        "per_second_per_core_of_server_cpu": round(1000 / server_ms, 1) if server_ms else None,
+    }
+    return rate
+
+
+STATEMENTS_FILE = os.path.join(tempfile.gettempdir(), "identity-bench-statements")
+
+
+def statements_sent() -> int:
+    with open(STATEMENTS_FILE, "rb") as counter:
+        return int.from_bytes(counter.read(8), "little")
 
 
 # -- PostGov -------------------------------------------------------------------------------
@@ -175,15 +233,39 @@ def pg_code(base: str, session: requests.Session) -> str:
     return parse_qs(urlsplit(response.headers["Location"]).query)["code"][0]
 
 
-def bench_postgov(base: str) -> dict:
+def client_credentials(token_endpoint: str, client_id: str):
+    """One client_credentials grant per call, as an agency's system asks for a token."""
+
+    def grant(http):
+        r = http.post(
+            token_endpoint,
+            data={"grant_type": "client_credentials", "scope": "agency.dossiers.read"},
+            auth=(client_id, SECRET),
+        )
+        assert r.status_code == 200 and r.json()["access_token"], r.text
+        return http
+
+    return run_for(SECONDS, CLIENTS, lambda i: requests.Session(), grant)
+
+
+def bench_postgov(base: str, flows) -> dict:
     auth = (("bench", SECRET),)
     results = {}
-    results["logins"] = run_for(SECONDS, CLIENTS, lambda i: i, lambda i: pg_login(base, i) and None)
+    if "client_credentials" in flows:
+        results["client_credentials"] = measured(
+            "client_credentials", lambda: client_credentials(base + "/oidc/token", MACHINE)
+        )
+    if not set(flows) - {"client_credentials"}:
+        return results
+    if "logins" in flows:
+        results["logins"] = run_for(
+            SECONDS, CLIENTS, lambda i: i, lambda i: pg_login(base, i) and None
+        )
     sessions = [pg_login(base, i) for i in range(CLIENTS)]
 
     # Codes live 60 s: mint a batch that fits in that time, then time only the exchanges
     # (a worker that runs out stops; the rate is over the time until the last one stops).
-    per_client = int(os.environ.get("BENCH_CODES", "60"))
+    per_client = int(os.environ.get("BENCH_CODES", "60")) if "code_exchange" in flows else 0
     codes: list[list[str]] = [
         [pg_code(base, sessions[i]) for _ in range(per_client)] for i in range(CLIENTS)
     ]
@@ -201,9 +283,10 @@ def bench_postgov(base: str) -> dict:
         assert r.status_code == 200, r.text
         return state
 
-    results["code_exchange"] = run_for(
-        SECONDS, CLIENTS, lambda i: (i, requests.Session()), exchange
-    )
+    if "code_exchange" in flows:
+        results["code_exchange"] = run_for(
+            SECONDS, CLIENTS, lambda i: (i, requests.Session()), exchange
+        )
 
     def first_tokens(i):
         http = requests.Session()
@@ -228,7 +311,10 @@ def bench_postgov(base: str) -> dict:
         assert r.status_code == 200, r.text
         return (http, r.json())
 
-    results["refresh"] = run_for(SECONDS, CLIENTS, first_tokens, refresh)
+    if "refresh" in flows:
+        results["refresh"] = measured(
+            "refresh", lambda: run_for(SECONDS, CLIENTS, first_tokens, refresh)
+        )
 
     def userinfo(state):
         http, tokens = state
@@ -238,12 +324,15 @@ def bench_postgov(base: str) -> dict:
         assert r.status_code == 200, r.text
         return state
 
-    results["userinfo"] = run_for(SECONDS, CLIENTS, first_tokens, userinfo)
+    if "userinfo" in flows:
+        results["userinfo"] = measured(
+            "userinfo", lambda: run_for(SECONDS, CLIENTS, first_tokens, userinfo)
+        )
     return results
 
 
 # -- panva's oidc-provider ----------------------------------------------------------------
-def bench_oidc_provider() -> dict | None:
+def bench_oidc_provider(flows) -> dict | None:
     node, npm = shutil.which("node"), shutil.which("npm")
     folder = ROOT / "tests" / "oidc"
     if not node or not npm:
@@ -328,16 +417,29 @@ def bench_oidc_provider() -> dict | None:
             assert r.status_code == 200, r.text
             return state
 
-        return {
-            "refresh": run_for(SECONDS, CLIENTS, tokens, refresh),
-            "userinfo": run_for(SECONDS, CLIENTS, tokens, userinfo),
-        }
+        results = {}
+        if "client_credentials" in flows:
+            results["client_credentials"] = client_credentials(meta["token_endpoint"], MACHINE)
+        if "refresh" in flows:
+            results["refresh"] = run_for(SECONDS, CLIENTS, tokens, refresh)
+        if "userinfo" in flows:
+            results["userinfo"] = run_for(SECONDS, CLIENTS, tokens, userinfo)
+        return results
     finally:
         proc.terminate()
         proc.wait(timeout=10)
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument(
+        "--only", default=",".join(FLOWS), help="comma-separated flows: " + ", ".join(FLOWS)
+    )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="gunicorn workers (one core each; 1 by default)"
+    )
+    args = parser.parse_args()
+    flows = [f for f in args.only.split(",") if f in FLOWS]
     port = free_port()
     hasher = prepare_database(port)
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
@@ -348,37 +450,47 @@ def main() -> None:
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
-            "1",
+            str(args.workers),
             "--threads",
             "1",
             "--log-level",
             "warning",
+            "--config",
+            str(ROOT / "bench" / "intake" / "gunicorn_counting.py"),
         ],
         cwd=ROOT,
-        env=env_for(port),
+        env={**env_for(port), "BENCH_STATEMENTS_FILE": STATEMENTS_FILE},
     )
+    SERVER_PID[0] = server.pid
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(base + "/healthz")
-        ours = bench_postgov(base)
+        ours = bench_postgov(base, flows)
     finally:
         server.terminate()
         server.wait(timeout=10)
-    theirs = bench_oidc_provider()
+    theirs = bench_oidc_provider(flows)
+    per_core = {k: v / args.workers for k, v in ours.items()}
+    vs_keycloak = {
+        name: round(per_core[flow] / KEYCLOAK[figure], 2)
+        for name, flow, figure in (
+            ("password_logins", "logins", "logins"),
+            ("refresh", "refresh", "refresh"),
+            ("code_exchange_vs_keycloak_refresh_figure", "code_exchange", "refresh"),
+            ("client_credentials_vs_keycloak_refresh_figure", "client_credentials", "refresh"),
+        )
+        if flow in per_core
+    }
     report = {
         "machine": (
-            f"{os.cpu_count()} cores; server: 1 gunicorn worker (1 core); "
+            f"{os.cpu_count()} cores; server: {args.workers} gunicorn worker(s) of one thread; "
             "PostgreSQL and the load generator share the machine"
         ),
         "hasher": hasher,
-        "postgov_per_core": {k: round(v, 1) for k, v in ours.items()},
-        "vs_keycloak_per_vcpu": {
-            "password_logins": round(ours["logins"] / KEYCLOAK["logins"], 2),
-            "refresh": round(ours["refresh"] / KEYCLOAK["refresh"], 2),
-            "code_exchange_vs_keycloak_refresh_figure": round(
-                ours["code_exchange"] / KEYCLOAK["refresh"], 2
-            ),
-        },
+        "postgov": {k: round(v, 1) for k, v in ours.items()},
+        "postgov_per_worker": {k: round(v, 1) for k, v in per_core.items()},
+        "vs_keycloak_per_vcpu": vs_keycloak,
+        "postgov_cost_per_request": COSTS,
     }
     if theirs:
         report["oidc_provider_one_process"] = {k: round(v, 1) for k, v in theirs.items()}

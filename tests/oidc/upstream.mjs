@@ -19,9 +19,23 @@ const provider = new Provider(issuer, {
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
     },
+    // The benchmark's agency system: the client credentials grant, a service scope.
+    ...(bench
+      ? [
+          {
+            client_id: `${clientId}-machine`,
+            client_secret: clientSecret,
+            grant_types: ['client_credentials'],
+            response_types: [],
+            redirect_uris: [],
+            scope: 'agency.dossiers.read',
+            token_endpoint_auth_method: 'client_secret_basic',
+          },
+        ]
+      : []),
   ],
   claims: { openid: ['sub'], id_number: ['id_number'] },
-  scopes: ['openid', 'id_number'],
+  scopes: bench ? ['openid', 'id_number', 'agency.dossiers.read'] : ['openid', 'id_number'],
   conformIdTokenClaims: false, // the ID number travels in the ID token
   findAccount: async (ctx, id) => ({
     accountId: id,
@@ -37,7 +51,11 @@ const provider = new Provider(issuer, {
         issueRefreshToken: async () => true,
         rotateRefreshToken: true,
         pkce: { required: () => false },
-        features: { devInteractions: { enabled: false }, userinfo: { enabled: true } },
+        features: {
+          devInteractions: { enabled: false },
+          userinfo: { enabled: true },
+          clientCredentials: { enabled: true },
+        },
       }
     : {}),
 });

@@ -36,9 +36,10 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.db import models
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from postgov.agencies.calendar import calendar_for
 from postgov.delivery import pickup_tracking
@@ -65,6 +66,13 @@ FORM_TOKEN_SECONDS = 15 * 60
 # The window in which a client's failed lookups are counted for the anomaly limit.
 ANOMALY_WINDOW_SECONDS = 10 * 60
 ALL_CLIENTS = "*"
+# A dossier's timeline as the public sees it (steps, postal items, its hand-over), kept in
+# the shared cache under the dossier's id and its latest event: any new event makes a new
+# key, so no lookup shows a timeline older than the dossier. The key holds no personal
+# data, and the cache is read only after the caller passed the rate limits and proved the
+# code with the phone's digits or the token. A renamed post office appears under its new
+# name in the timelines read after the rename, within this time at most.
+TIMELINE_SECONDS = 60 * 60
 
 
 class TrackingLimited(Exception):
@@ -274,6 +282,19 @@ def _tracked() -> models.QuerySet[Dossier]:
     )
 
 
+def _found() -> models.QuerySet[Dossier]:
+    """`_tracked()` with the id of each dossier's latest event (`timeline_version`), read
+    in the same statement through the timeline index: the key of its cached timeline."""
+    latest = DossierEvent.objects.filter(dossier=models.OuterRef("pk")).order_by("-id")
+    return (
+        _tracked()
+        # What the citizen is shown needs neither the receiving point nor its columns.
+        .select_related(None)
+        .select_related("procedure_version__procedure", "agency")
+        .annotate(timeline_version=models.Subquery(latest.values("id")[:1]))
+    )
+
+
 def _item(code: str) -> PostalItem | None:
     return (
         PostalItem.objects.filter(item_id=code)
@@ -288,10 +309,10 @@ def _by_code(code: str) -> Dossier | None:
         item = PostalItem.objects.filter(item_id=code).only("dossier_id").first()
         if item is None or item.dossier_id is None:
             return None
-        return _tracked().filter(pk=item.dossier_id).first()
+        return _found().filter(pk=item.dossier_id).first()
     if not CODE_PATTERN.match(code):
         return None
-    return _tracked().filter(code=code).first()
+    return _found().filter(code=code).first()
 
 
 def find(code: str, phone_last4: str) -> Dossier | None:
@@ -299,7 +320,7 @@ def find(code: str, phone_last4: str) -> Dossier | None:
     code = normalise(code)
     if not CODE_PATTERN.match(code) or not re.fullmatch(r"\d{4}", phone_last4 or ""):
         return None
-    dossier = _tracked().filter(code=code).first()
+    dossier = _found().filter(code=code).first()
     if dossier is None:
         return None
     if not hmac.compare_digest(last_digits(dossier.applicant_phone), phone_last4):
@@ -363,9 +384,9 @@ def lookup(
     if dossier is None:
         _missed(client)
         return None
-    tracking = describe(dossier)
+    tracking, hand_over = _describe(dossier)
     # The code and the phone digits matched: the applicant, most likely.
-    tracking.form_token = form_token(dossier)
+    tracking.form_token = _form_token(dossier.pk, hand_over)
     return tracking
 
 
@@ -461,9 +482,13 @@ def _hand_over_event(dossier: Dossier) -> DossierEvent | None:
 def form_token(dossier: Dossier) -> str:
     """A token for Form 01 of the dossier's hand-over, or "" before the hand-over."""
     event = _hand_over_event(dossier)
-    if event is None:
+    return _form_token(dossier.pk, event.pk if event is not None else None)
+
+
+def _form_token(dossier_id: int, hand_over_id: int | None) -> str:
+    if hand_over_id is None:
         return ""
-    return signing.dumps({"d": dossier.pk, "e": event.pk}, salt=FORM_SALT)
+    return signing.dumps({"d": dossier_id, "e": hand_over_id}, salt=FORM_SALT)
 
 
 def form_from_token(token: str) -> tuple[Dossier, DossierEvent] | None:
@@ -488,19 +513,68 @@ def needs_digits(code: str) -> bool:
 
 
 def describe(dossier: Dossier) -> Tracking:
-    steps = []
-    events = dossier.events.select_related("service_point", "agency").order_by("at", "id")
-    for event in events:
-        step = BY_ACTION.get(event.action)
-        place = event.service_point or event.agency
+    return _describe(dossier)[0]
+
+
+@dataclass
+class _Timeline:
+    steps: list[Step]
+    items: list[str]
+    hand_over: int | None  # the latest hand-over event: Form 01's
+
+
+def _timeline(dossier: Dossier) -> _Timeline:
+    """The dossier's timeline, from the shared cache when the dossier was read with its
+    `timeline_version` (`_found`), else from the database."""
+    version = getattr(dossier, "timeline_version", None)
+    if version is None:
+        return _read_timeline(dossier)
+    # Labels are translated when read: one entry per language. Plain values only, so an
+    # entry written by another release of the code still reads.
+    key = f"track:timeline:1:{dossier.pk}:{version}:{get_language()}"
+    kept = cache.get(key)
+    if isinstance(kept, dict):
+        return _Timeline(
+            steps=[Step(*step) for step in kept["steps"]],
+            items=kept["items"],
+            hand_over=kept["hand_over"],
+        )
+    timeline = _read_timeline(dossier)
+    kept = {
+        "steps": [(s.at, s.code, s.label, s.place) for s in timeline.steps],
+        "items": timeline.items,
+        "hand_over": timeline.hand_over,
+    }
+    cache.set(key, kept, TIMELINE_SECONDS)
+    return timeline
+
+
+def _read_timeline(dossier: Dossier) -> _Timeline:
+    steps, hand_over = [], None
+    # Plain rows, not model instances: a dossier has ten events or more, each with two
+    # places, and the page needs four values of each.
+    events = dossier.events.order_by("at", "id").values_list(
+        "id", "at", "code", "action", "service_point__name", "agency__name"
+    )
+    for pk, at, code, action, point_name, agency_name in events:
+        step = BY_ACTION.get(action)
         steps.append(
             Step(
-                at=event.at,
-                code=event.code,
-                label=str(step.label) if step else event.code,
-                place=place.name if place else "",
+                at=at,
+                code=code,
+                label=str(step.label) if step else code,
+                place=point_name or agency_name or "",
             )
         )
+        if action == "hand_over":
+            hand_over = pk  # in (at, id) order: the last one is the latest
+    items = list(dossier.items.order_by("created_at").values_list("item_id", flat=True))
+    return _Timeline(steps=steps, items=items, hand_over=hand_over)
+
+
+def _describe(dossier: Dossier) -> tuple[Tracking, int | None]:
+    """The dossier for the citizen, and the id of its latest hand-over event."""
+    timeline = _timeline(dossier)
     expected_handover = None
     if (
         dossier.status in (State.SEALED, State.IN_TRANSIT)
@@ -511,9 +585,9 @@ def describe(dossier: Dossier) -> Tracking:
             dossier.sealed_at, post_days(OUTBOUND_STATES), after_15h_next_day=False
         )
     info = STATES[dossier.status]
-    return Tracking(
+    tracking = Tracking(
         code=dossier.code or "",
-        items=list(dossier.items.order_by("created_at").values_list("item_id", flat=True)),
+        items=list(timeline.items),
         masked_name=mask_name(dossier.applicant_name),
         procedure=dossier.procedure_version.procedure.name,
         agency=dossier.agency.name if dossier.agency is not None else "",
@@ -521,11 +595,12 @@ def describe(dossier: Dossier) -> Tracking:
         status_label=str(State(dossier.status).label),
         national_status=info.national_status,
         final=info.final,
-        steps=steps,
+        steps=list(timeline.steps),
         expected_handover=expected_handover,
         due_at=dossier.due_at,
         expected_return_at=dossier.expected_return_at,
     )
+    return tracking, timeline.hand_over
 
 
 def not_found_message() -> str:

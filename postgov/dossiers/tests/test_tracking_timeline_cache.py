@@ -1,0 +1,91 @@
+"""Public tracking keeps each dossier's timeline in the shared cache, under the dossier's
+id and its latest event: a repeat lookup reads the dossier alone, a new event shows at
+once, the limits still count every lookup, and no key carries personal data."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from postgov.dossiers.actions import perform
+from postgov.identity.access import Access
+
+from .intake_helpers import ready, seal
+
+pytestmark = pytest.mark.clock
+
+# Memory instead of the database cache of the test settings, so that the statements
+# counted are the lookup's own.
+MEMORY = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@pytest.fixture(autouse=True)
+def _memory_cache(settings):
+    settings.CACHES = MEMORY
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def sealed(world, version):
+    dossier, _ = seal(ready(world, version, name="Nguyễn Văn An"))
+    return dossier
+
+
+def look_up(client, dossier, address="203.0.113.7"):
+    return client.post(
+        reverse("dossiers:track"),
+        {"code": dossier.code, "phone_last4": "5678"},
+        REMOTE_ADDR=address,
+    )
+
+
+def dossier_statements(queries) -> list[str]:
+    return [q["sql"] for q in queries if "dossiers_" in q["sql"] or "delivery_" in q["sql"]]
+
+
+def test_a_repeat_lookup_reads_the_dossier_alone(client, sealed):
+    first = look_up(client, sealed)
+    assert first.status_code == 200 and "N***** V** A*" in first.content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        again = look_up(client, sealed, address="203.0.113.8")
+    assert again.content.decode().count("<li><strong>") == first.content.decode().count(
+        "<li><strong>"
+    )
+    read = dossier_statements(queries.captured_queries)
+    assert len(read) == 1 and "dossiers_dossierevent" in read[0]  # the version, in one
+
+
+def test_a_new_event_shows_at_the_next_lookup(client, sealed, clerk_a):
+    before = look_up(client, sealed).content.decode()
+    perform(sealed.pk, "dispatch", actor=clerk_a, access=Access.for_user(clerk_a))
+    after = look_up(client, sealed, address="203.0.113.9").content.decode()
+    assert after.count("<li><strong>") == before.count("<li><strong>") + 1
+
+
+def test_the_limits_count_lookups_of_a_cached_timeline(client, sealed, settings):
+    settings.TRACK_LIMIT_PER_MINUTE = 3
+    statuses = [look_up(client, sealed).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_wrong_digits_never_reach_the_cached_timeline(client, sealed):
+    look_up(client, sealed)
+    wrong = client.post(
+        reverse("dossiers:track"),
+        {"code": sealed.code, "phone_last4": "0000"},
+        REMOTE_ADDR="203.0.113.10",
+    )
+    assert wrong.status_code == 404 and "N***** V** A*" not in wrong.content.decode()
+
+
+def test_no_personal_data_in_the_cache_keys(client, sealed):
+    look_up(client, sealed)
+    keys = " ".join(str(key) for key in cache._cache)  # the memory cache's own keys
+    assert "track:timeline" in keys
+    for secret in (sealed.code, sealed.applicant_phone, "5678", sealed.applicant_name):
+        assert secret not in keys
