@@ -212,6 +212,8 @@ def run(project, people, seconds: float, show_queries: bool = False) -> dict:
             while time.monotonic() < stop:
                 found = re.search(r"/keying/(\d+)/", answer.get("Location", ""))
                 if found is None:
+                    if answer.status_code != 302:
+                        raise RuntimeError(f"asking for a record answered {answer.status_code}")
                     return  # nothing left to key
                 keying = int(found.group(1))
                 values = values_of(
