@@ -505,6 +505,10 @@ def submit_keying(
         keying.status = Keying.Status.SUBMITTED
         keying.submitted_at = timezone.now()
         keying.save(update_fields=["values", "status", "submitted_at"])
+        stats.keyed(keying)
+        keying_modes.after_submit(lock_one(Record, record_.pk), keying, _compare)
+        # Last: the audit chain's head stays locked until the commit, and every page view
+        # of every operator writes to the chain too.
         audit(
             "registers.keying_submitted",
             request=request,
@@ -512,8 +516,6 @@ def submit_keying(
             obj=record_,
             details={"slot": keying.slot},
         )
-        stats.keyed(keying)
-        keying_modes.after_submit(lock_one(Record, record_.pk), keying, _compare)
     # Agreement may have settled it: checked against the clean register at once.
     dedup_actions.check_settled(record_.pk, by=operator, request=request)
     return {}

@@ -366,7 +366,7 @@ def keying(request, pk: int):
             "keying": keying,
             "record": record_,
             "project": record_.project,
-            "pages": record_.pages.all(),
+            "pages": record_.pages.order_by("number"),
             "rows": _keying_rows(keying, errors),
             "open": keying.status == Keying.Status.OPEN,
             "ocr_texts": search.prefill(record_),
@@ -438,7 +438,7 @@ def keying_submit(request, pk: int):
                 "keying": keying,
                 "record": record_,
                 "project": record_.project,
-                "pages": record_.pages.all(),
+                "pages": record_.pages.order_by("number"),
                 "rows": _keying_rows(keying, errors),
                 "open": True,
                 "has_errors": True,
@@ -521,7 +521,7 @@ def adjudicate(request, pk: int):
         {
             "record": row,
             "project": row.project,
-            "pages": row.pages.all(),
+            "pages": row.pages.order_by("number"),
             "rows": rows,
             "general_error": errors.get(""),
             "decisions": [
