@@ -416,15 +416,15 @@ class _WithKey(Func):
         super().__init__(F(column))
         self.key, self.text = key, text
 
-    def as_sql(self, compiler, connection, **extra):  # type: ignore[override]
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # type: ignore[override]
         raise NotSupportedError("Only PostgreSQL and SQLite are supported.")
 
-    def as_postgresql(self, compiler, connection, **extra):
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         column, params = compiler.compile(self.source_expressions[0])
         sql = f"jsonb_set({column}, ARRAY[%s]::text[], to_jsonb(%s::text), true)"
         return sql, (*params, self.key, self.text)
 
-    def as_sqlite(self, compiler, connection, **extra):
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         column, params = compiler.compile(self.source_expressions[0])
         return f"json_set({column}, %s, %s)", (*params, f'$."{self.key}"', self.text)
 
