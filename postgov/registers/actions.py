@@ -13,8 +13,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db import NotSupportedError, transaction
+from django.db.models import Exists, F, Func, JSONField, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +24,16 @@ from postgov.audit.actions import record as audit
 from postgov.identity.models import User
 from postgov.lib.locking import lock_one, lock_row
 from postgov.places.models import Commune, Province
-from postgov.registers import comparison, dedup_actions, jobs, keying_modes, settled, sources, stats
+from postgov.registers import (
+    comparison,
+    dedup_actions,
+    jobs,
+    keying_modes,
+    schemas,
+    settled,
+    sources,
+    stats,
+)
 from postgov.registers.fields import Checked, check_record, check_schema, check_value
 from postgov.registers.models import (
     Batch,
@@ -302,17 +311,27 @@ def next_keying(
             mine.claimed_until = now + CLAIM
             mine.save(update_fields=["claimed_until"])
             return mine
-        for pk in _candidates(project, operator, now):
-            keying = _take_slot(pk, operator, now, request)
-            if keying is not None:
-                return keying
+        # Each group's first free record is found and locked in one statement; a record
+        # another operator is taking at this moment is skipped, not waited for (twenty
+        # operators asking at once would otherwise queue on the same first record).
+        passed: list[int] = []
+        for group in _queue(project, operator, now):
+            while len(passed) < CANDIDATES:
+                row = lock_row(group.exclude(pk__in=passed), skip_locked=True)
+                if row is None:
+                    break
+                row.project = project
+                keying = _take_slot(row, operator, now, request)
+                if keying is not None:
+                    return keying
+                passed.append(row.pk)  # taken in the meantime: the next one
     return None
 
 
-def _candidates(project: Project, operator: User, now: datetime) -> list[int]:
-    """Records this operator might key, best first: those with one entry (so records
-    finish), then untouched ones, then those whose slot was left past its claim. Each
-    group is one short query on the queue's index, however large the project."""
+def _queue(project: Project, operator: User, now: datetime) -> list[QuerySet[Record]]:
+    """Records this operator might key, in groups best first: those with one entry (so
+    records finish), then untouched ones, then those whose slot was left past its claim.
+    Each group is read on the queue's index, however large the project."""
     live = Keying.objects.filter(record=OuterRef("pk")).filter(_active())
     waiting = (
         Record.objects.filter(project=project, status=Record.Status.KEYING)
@@ -322,27 +341,19 @@ def _candidates(project: Project, operator: User, now: datetime) -> list[int]:
     one_entry = waiting.filter(Exists(live)).exclude(
         Exists(live.filter(slot=1)) & Exists(live.filter(slot=2))
     )
+    if project.keying_mode != Project.KeyingMode.BLIND_DOUBLE:
+        # the second slot waits for the first entry (keying_modes.second_waits)
+        one_entry = one_entry.filter(Exists(live.filter(slot=1, status=Keying.Status.SUBMITTED)))
     untouched = waiting.exclude(Exists(live))
     stale = waiting.filter(Exists(live.filter(status=Keying.Status.OPEN, claimed_until__lt=now)))
-    found: list[int] = []
-    for group in (one_entry, untouched, stale):
-        found += [pk for pk in group.values_list("pk", flat=True)[:CANDIDATES] if pk not in found]
-        if len(found) >= CANDIDATES:
-            break
-    return found
+    return [one_entry, untouched, stale]
 
 
 def _take_slot(
-    record_pk: int, operator: User, now: datetime, request: HttpRequest | None
+    row: Record, operator: User, now: datetime, request: HttpRequest | None
 ) -> Keying | None:
-    # A record someone else is taking at this moment is skipped, not waited for: twenty
-    # operators asking at once would otherwise queue on the same first candidate, and lock
-    # the candidates they pass over in different orders (a deadlock).
-    row = lock_row(
-        Record.objects.filter(pk=record_pk, status=Record.Status.KEYING), skip_locked=True
-    )
-    if row is None:
-        return None
+    """A slot of the locked record `row` for this operator, or None if it has none for
+    them (another operator's entry went in between the queue's read and the lock)."""
     held = list(row.keyings.filter(_active()))
     if any(k.operator_id == operator.pk for k in held):
         return None
@@ -373,8 +384,8 @@ def _take_slot(
     )
 
 
-def _locked_open_keying(keying_pk: int, operator: User) -> Keying:
-    keying = lock_one(Keying, keying_pk)
+def _refuse(keying: Keying, operator: User) -> None:
+    """Raise why `keying` cannot change for this operator, if it cannot."""
     if keying.operator_id != operator.pk:
         raise PermissionDenied
     if keying.status == Keying.Status.ABANDONED:
@@ -386,11 +397,40 @@ def _locked_open_keying(keying_pk: int, operator: User) -> Keying:
         )
     if keying.status == Keying.Status.SUBMITTED:
         raise KeyingClosed(_("This record is already saved. Ask for the next record."))
+
+
+def _locked_open_keying(keying_pk: int, operator: User) -> Keying:
+    keying = lock_one(Keying, keying_pk)
+    _refuse(keying, operator)
     return keying
 
 
+class _WithKey(Func):
+    """A JSON object column with one key set to a text, computed by the database (so two
+    fields saved at once both stay, without a lock): jsonb_set on PostgreSQL, json_set on
+    SQLite. The key is a schema field's key (small letters, digits and _)."""
+
+    output_field = JSONField()
+
+    def __init__(self, column: str, key: str, text: str) -> None:
+        super().__init__(F(column))
+        self.key, self.text = key, text
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # type: ignore[override]
+        raise NotSupportedError("Only PostgreSQL and SQLite are supported.")
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        column, params = compiler.compile(self.source_expressions[0])
+        sql = f"jsonb_set({column}, ARRAY[%s]::text[], to_jsonb(%s::text), true)"
+        return sql, (*params, self.key, self.text)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"json_set({column}, %s, %s)", (*params, f'$."{self.key}"', self.text)
+
+
 def save_value(
-    keying_pk: int,
+    keying: Keying | int,
     key: str,
     raw: str,
     *,
@@ -403,21 +443,27 @@ def save_value(
     say whether it is valid; KeyingClosed if the keying can no longer change. The keys and
     seconds the page counted since its last report add to the keying's effort. Under
     immediate verification a value that differs from the first entry comes back with that
-    as its error, to be keyed again."""
+    as its error, to be keyed again.
+
+    Saved as the operator leaves each field, all day long: the value is written into the
+    keying's values by the database in one statement, without reading or locking the row
+    first; `keying` may be the row the caller has just read (with its record and project),
+    whose other values serve the checks across fields."""
+    if not isinstance(keying, Keying):
+        keying = Keying.objects.select_related("record__project").get(pk=keying)
+    fields = schemas.fields_of(keying.record.schema_id)
+    field = next((f for f in fields if f["key"] == key), None)
+    if field is None:
+        raise KeyError(key)
+    text = str(raw)[: 2 * 500]
     with transaction.atomic():
-        keying = _locked_open_keying(keying_pk, operator)
-        # The record with its schema and project in one query (each field save reads them).
-        keying.record = Record.objects.select_related("schema", "project").get(pk=keying.record_id)
-        field = next((f for f in keying.record.schema.fields if f["key"] == key), None)
-        if field is None:
-            raise KeyError(key)
-        text = str(raw)[: 2 * 500]
-        values = dict(keying.values)
-        values[key] = text
-        keying.values = values
-        keying.claimed_until = timezone.now() + CLAIM
-        keying.save(update_fields=["values", "claimed_until"])
+        written = Keying.objects.filter(
+            pk=keying.pk, operator=operator, status=Keying.Status.OPEN
+        ).update(values=_WithKey("values", key, text), claimed_until=timezone.now() + CLAIM)
+        if not written:
+            _refuse(Keying.objects.get(pk=keying.pk), operator)
         stats.add_effort(keying, keystrokes, active, paused)
+        values = {**keying.values, key: text}
         checked = check_value(field, text, values, keying.record.project.province_id)
         first = keying_modes.first_entry(keying)
         if (
@@ -444,7 +490,7 @@ def submit_keying(
         keying = _locked_open_keying(keying_pk, operator)
         stats.add_effort(keying, *effort)
         record_ = keying.record
-        fields = record_.schema.fields
+        fields = schemas.fields_of(record_.schema_id)
         typed = dict(keying.values)
         if values is not None:
             typed.update({f["key"]: str(values.get(f["key"], ""))[:1000] for f in fields})
@@ -459,6 +505,10 @@ def submit_keying(
         keying.status = Keying.Status.SUBMITTED
         keying.submitted_at = timezone.now()
         keying.save(update_fields=["values", "status", "submitted_at"])
+        stats.keyed(keying)
+        keying_modes.after_submit(lock_one(Record, record_.pk), keying, _compare)
+        # Last: the audit chain's head stays locked until the commit, and every page view
+        # of every operator writes to the chain too.
         audit(
             "registers.keying_submitted",
             request=request,
@@ -466,8 +516,6 @@ def submit_keying(
             obj=record_,
             details={"slot": keying.slot},
         )
-        stats.keyed(keying)
-        keying_modes.after_submit(lock_one(Record, record_.pk), keying, _compare)
     # Agreement may have settled it: checked against the clean register at once.
     dedup_actions.check_settled(record_.pk, by=operator, request=request)
     return {}

@@ -17,3 +17,7 @@ class RegistersConfig(AppConfig):
         "keying_modes",
         "stats",
     )
+
+    def ready(self) -> None:
+        # A schema version saved again is forgotten by the keying screen's cache.
+        from postgov.registers import schemas  # noqa: F401

@@ -78,7 +78,8 @@ def unconfirmed(keying: Keying, clean: dict, fields: list[dict]) -> dict[str, st
 
 
 def pending_keys(keying: Keying) -> set[str]:
-    if keying.slot != 2:  # only a second entry is ever asked to key a value again
+    # only a second entry under immediate verification is ever asked to key a value again
+    if keying.slot != 2 or keying.record.project.keying_mode != Mode.IMMEDIATE:
         return set()
     return set(keying.rekeys.filter(second_try__isnull=True).values_list("field_key", flat=True))
 

@@ -49,8 +49,11 @@ Role = Membership.Role
 
 
 def _roles(request, project: Project) -> set[str]:
+    # order_by(): a membership's default order joins its project, needlessly here.
     return set(
-        Membership.objects.filter(project=project, user=request.user).values_list("role", flat=True)
+        Membership.objects.filter(project=project, user=request.user)
+        .order_by()
+        .values_list("role", flat=True)
     )
 
 
@@ -273,7 +276,7 @@ def _job(request, pk: int) -> Job:
 @role_required()
 def job(request, pk: int):
     """The job's progress; htmx polls the bar alone until the job ends."""
-    found = _job(request, pk)
+    found = jobs.current(_job(request, pk))
     context = {"job": found, "stalled": jobs.stalled(found)}
     if request.headers.get("HX-Request"):
         return render(request, "registers/_job.html", context)
@@ -306,12 +309,20 @@ def keying_next(request, pk: int):
 
 
 def _own_keying(request, pk: int) -> Keying:
+    """The user's own keying in a project where they are an operator, with its record and
+    project, in one query (asked for at every field save); else 404. The schema's fields
+    come from `schemas.fields_of`."""
     keying = (
-        Keying.objects.filter(pk=pk, operator=request.user)
-        .select_related("record__schema", "record__project")
+        Keying.objects.filter(
+            pk=pk,
+            operator=request.user,
+            record__project__members__user=request.user,
+            record__project__members__role=Role.OPERATOR,
+        )
+        .select_related("record__project")
         .first()
     )
-    if keying is None or Role.OPERATOR not in _roles(request, keying.record.project):
+    if keying is None:
         raise Http404
     return keying
 
@@ -331,7 +342,7 @@ def _keying_rows(keying: Keying, errors: dict) -> list[dict]:
                 (c["value"], localised(c.get("label", c["value"]))) for c in f.get("choices", [])
             ],
         }
-        for f in keying.record.schema.fields
+        for f in schemas.fields_of(keying.record.schema_id)
     ]
 
 
@@ -345,7 +356,7 @@ def keying(request, pk: int):
     errors: dict[str, str] = {}
     if keying.values:
         _clean, errors = check_record(
-            record_.schema.fields, keying.values, record_.project.province_id
+            schemas.fields_of(record_.schema_id), keying.values, record_.project.province_id
         )
         errors = {k: v for k, v in errors.items() if keying.values.get(k)}
     return render(
@@ -355,7 +366,7 @@ def keying(request, pk: int):
             "keying": keying,
             "record": record_,
             "project": record_.project,
-            "pages": record_.pages.all(),
+            "pages": record_.pages.order_by("number"),
             "rows": _keying_rows(keying, errors),
             "open": keying.status == Keying.Status.OPEN,
             "ocr_texts": search.prefill(record_),
@@ -378,7 +389,7 @@ def keying_field(request, pk: int):
     key = request.POST.get("key", "")
     try:
         checked = actions.save_value(
-            keying.pk,
+            keying,
             key,
             request.POST.get("value", ""),
             operator=request.user,
@@ -400,7 +411,8 @@ def keying_field(request, pk: int):
 @role_required()
 def keying_submit(request, pk: int):
     keying = _own_keying(request, pk)
-    values = {f["key"]: request.POST.get(f["key"], "") for f in keying.record.schema.fields}
+    fields = schemas.fields_of(keying.record.schema_id)
+    values = {f["key"]: request.POST.get(f["key"], "") for f in fields}
     try:
         errors = actions.submit_keying(
             keying.pk,
@@ -426,7 +438,7 @@ def keying_submit(request, pk: int):
                 "keying": keying,
                 "record": record_,
                 "project": record_.project,
-                "pages": record_.pages.all(),
+                "pages": record_.pages.order_by("number"),
                 "rows": _keying_rows(keying, errors),
                 "open": True,
                 "has_errors": True,
@@ -509,7 +521,7 @@ def adjudicate(request, pk: int):
         {
             "record": row,
             "project": row.project,
-            "pages": row.pages.all(),
+            "pages": row.pages.order_by("number"),
             "rows": rows,
             "general_error": errors.get(""),
             "decisions": [

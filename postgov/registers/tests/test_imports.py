@@ -4,11 +4,13 @@ the keying rules and written all at once, or not at all."""
 from __future__ import annotations
 
 import io
+import re
+import threading
 from datetime import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.urls import reverse
 from openpyxl import Workbook
 
@@ -17,6 +19,7 @@ from postgov.registers import actions, imports, jobs, schemas
 from postgov.registers.models import Job, Keying, Record
 from postgov.registers.tests.conftest import GOOD
 from postgov.registers.tests.test_sources import run_jobs
+from tests.clients import PostGovClient
 
 # The population schema's columns, named as a clerk would type them: without diacritics,
 # in another case, some by label and some by key.
@@ -336,3 +339,52 @@ def test_on_postgresql_the_write_counts_show_while_its_transaction_is_open(
     assert Record.objects.count() == 4
     # after each row went into COPY: counted, while no record is committed yet
     assert seen == [(1, 0), (2, 0), (3, 0), (4, 0)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_progress_page_shows_the_write_moving_while_its_transaction_is_open(
+    project, world, monkeypatch
+):
+    """On SQLite as on PostgreSQL: the page polling the job, in another thread with its own
+    connection, sees the count of records written go up before any record is committed."""
+    monkeypatch.setattr(imports, "CHUNK", 1)
+    monkeypatch.setattr(jobs, "REPORT_EVERY", 0)
+    manager = PostGovClient()
+    manager.force_login(world.provincial_admin)
+    # the session's first request writes it (then once a minute): before the import
+    manager.get(reverse("registers:project", args=[project.pk]))
+    seen: list[tuple[str, int]] = []
+    advance = jobs.Progress.advance
+
+    def look(job_pk: int) -> None:
+        try:
+            page = manager.get(
+                reverse("registers:job", args=[job_pk]),
+                HTTP_HX_REQUEST="true",
+                HTTP_ACCEPT_LANGUAGE="en",
+            ).content.decode()
+            shown = re.search(r"(\d+) of (\d+)", page)
+            # SQLite's test database (in memory, shared) refuses to read a table another
+            # connection is writing; in a file, as on PostgreSQL, none is committed yet
+            committed = Record.objects.count() if connection.vendor == "postgresql" else 0
+            seen.append((shown.group(0) if shown else page[-300:], committed))
+        finally:
+            connections.close_all()
+
+    def watched(self, steps=1):
+        advance(self, steps)
+        if self.job.phase == Job.Phase.WRITING:
+            reader = threading.Thread(target=look, args=(self.job.pk,))
+            reader.start()
+            reader.join()
+
+    monkeypatch.setattr(jobs.Progress, "advance", watched)
+    client = PostGovClient()
+    client.force_login(world.provincial_admin)
+    rows = [[f"Nguyễn Văn {n}", "1990", "Nam", "", "Kinh", "Đông Hà", "head", ""] for n in "ABC"]
+    job = import_file(client, project, csv_file(rows=rows))
+    assert job.state == Job.State.DONE, job.failure
+    assert seen == [("1 of 3", 0), ("2 of 3", 0), ("3 of 3", 0)]
+    assert Record.objects.count() == 3
+    assert not jobs.progress_file(job.pk).exists()
+    assert (job.done, job.total) == (3, 3)

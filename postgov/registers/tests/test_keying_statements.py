@@ -1,0 +1,85 @@
+"""How many statements the keying screen's hot requests make. A field save and the page of
+the next record are asked for all day by every operator of a room at once, so each makes a
+fixed, small number of statements of this app's tables, whatever the schema's length or
+the project's size. Counted, not timed (bench/registers/keying_load.py times them)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from postgov.registers import actions, schemas
+from postgov.registers.models import Keying
+
+pytestmark = pytest.mark.clock
+
+
+def _ours(captured) -> list[str]:
+    """This app's statements (the sign-in's and the menu's are the same on every page)."""
+    return [q["sql"] for q in captured.captured_queries if '"registers_' in q["sql"]]
+
+
+def _audited(captured) -> int:
+    return sum('INSERT INTO "audit_auditevent"' in q["sql"] for q in captured.captured_queries)
+
+
+def test_a_field_save_writes_the_value_in_one_statement_without_an_audit_event(
+    client, project, world, batch
+):
+    client.force_login(world.clerk_a)
+    keying = actions.next_keying(project, world.clerk_a)
+    url = reverse("registers:keying_field", args=[keying.pk])
+    client.post(url, {"key": "full_name", "value": "Lê", "keystrokes": "2"})
+    with CaptureQueriesContext(connection) as saved:
+        answer = client.post(url, {"key": "birth_date", "value": "12/5/1985", "keystrokes": "9"})
+    assert answer.json()["saved"] is True
+    # read the keying with its record and project (and the access), write the value,
+    # add the effort; the schema comes from memory
+    assert len(_ours(saved)) == 3, _ours(saved)
+    assert not any("registers_schemaversion" in sql for sql in _ours(saved))
+    assert not any("FOR UPDATE" in sql or "FOR NO KEY" in sql for sql in _ours(saved))
+    # a draft's field is not a view of the record: only the page's view is audited
+    assert _audited(saved) == 0
+    keying.refresh_from_db()
+    assert keying.values == {"full_name": "Lê", "birth_date": "12/5/1985"}
+
+
+def test_the_next_records_page_reads_a_fixed_number_of_statements(client, project, world, batch):
+    client.force_login(world.clerk_a)
+    answer = client.post(reverse("registers:keying_next", args=[project.pk]))
+    client.get(answer.url)  # the schema version is read once, then kept
+    with CaptureQueriesContext(connection) as page:
+        shown = client.get(answer.url)
+    assert shown.status_code == 200
+    # the keying with its record and project (and the access), then the pages
+    assert len(_ours(page)) == 2, _ours(page)
+    assert _audited(page) == 1  # every view of a record is audited
+
+
+def test_taking_the_next_record_reads_and_locks_it_in_one_statement(project, world, batch):
+    with CaptureQueriesContext(connection) as taken:
+        keying = actions.next_keying(project, world.clerk_a)
+    assert keying is not None
+    # the operator's open keying (none), the first free record of the first group that
+    # has one, locked (none have an entry yet: the untouched ones), its slots, the new slot
+    assert len(_ours(taken)) == 5, _ours(taken)
+
+
+def test_two_fields_saved_at_once_both_stay(project, world, batch):
+    keying = actions.next_keying(project, world.clerk_a)
+    read_before = Keying.objects.select_related("record__project").get(pk=keying.pk)
+    actions.save_value(keying.pk, "full_name", "Lê Thị Hoa", operator=world.clerk_a)
+    # the second save started from the row as it was before the first was written
+    actions.save_value(read_before, "gender", "female", operator=world.clerk_a)
+    keying.refresh_from_db()
+    assert keying.values == {"full_name": "Lê Thị Hoa", "gender": "female"}
+
+
+def test_a_schema_version_saved_again_is_read_again(project, world):
+    version = project.current_schema()
+    assert schemas.fields_of(version.pk) == version.fields
+    version.fields = version.fields[:2]
+    version.save(update_fields=["fields"])
+    assert schemas.fields_of(version.pk) == version.fields
