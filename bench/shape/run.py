@@ -559,9 +559,9 @@ def checks(receiver: Receiver) -> dict:
             path.rsplit(".", 1)[-1]: {"p50_s": p50, "p95_s": p95, "max_s": top}
             for path, p50, p95, top in conn.execute(
                 "SELECT task_path,"  # noqa: S608
-                " round(percentile_cont(0.5) WITHIN GROUP (ORDER BY w)::numeric, 1),"
-                " round(percentile_cont(0.95) WITHIN GROUP (ORDER BY w)::numeric, 1),"
-                " round(max(w)::numeric, 1)"
+                " round(percentile_cont(0.5) WITHIN GROUP (ORDER BY w)::numeric, 1)::float,"
+                " round(percentile_cont(0.95) WITHIN GROUP (ORDER BY w)::numeric, 1)::float,"
+                " round(max(w)::numeric, 1)::float"
                 " FROM (SELECT task_path, extract(epoch FROM started_at - enqueued_at) AS w"
                 f" FROM {table} WHERE started_at IS NOT NULL) AS t GROUP BY 1 ORDER BY 1"
             )
@@ -882,7 +882,9 @@ def main() -> int:
     }
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
-    (out / "shape.json").write_text(json.dumps(report, ensure_ascii=False, indent=2))
+    # default=str: a figure of a type JSON lacks is written as text, never lost.
+    text = json.dumps(report, ensure_ascii=False, indent=2, default=str)
+    (out / "shape.json").write_text(text)
     print_summary(report)
     problems = [
         error_count,
