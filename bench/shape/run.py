@@ -516,6 +516,8 @@ def bare_views(clerks: list[intake.Clerk], seconds: float) -> float:
 
 
 def baselines(clerks: list[intake.Clerk]) -> dict:
+    # Unmeasured first: each gunicorn worker loads most of the app on its first requests.
+    bare_views(clerks, 3)
     return {
         "insert_commit_per_s_1_conn": round(intake.baseline_inserts(1, 3)),
         f"insert_commit_per_s_{len(clerks)}_conns": round(intake.baseline_inserts(len(clerks), 3)),
