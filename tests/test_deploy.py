@@ -1,17 +1,28 @@
 """The deployment files hold together: every long-running service of compose.yaml has a
 health check, the one-shot steps are waited for, the image runs as a non-root user and
-checks /healthz, the proxies never serve /metrics, the systemd units are valid."""
+checks /healthz, the proxies never serve /metrics, the systemd units are valid and their
+commands start, serve, work and stop."""
 
 from __future__ import annotations
 
+import http.client
 import importlib.util
+import json
+import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 import yaml
+from django.db import connection
+from django_tasks_db.models import DBTaskResult
+
+from deploy import units
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 COMPOSE = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
@@ -119,3 +130,192 @@ def test_the_systemd_units_are_valid():
         line for line in result.stderr.splitlines() if line.strip() and "/opt/postgov/" not in line
     ]
     assert problems == []
+
+
+# -- the systemd layout, started for real --------------------------------------------------
+#
+# systemd cannot run as PID 1 in the container this is tested in, so the units' own
+# commands are started the way systemd would start them: each ExecStart line (read from
+# the unit file by deploy/units.py), in its WorkingDirectory, with only the environment
+# the unit gives it (Environment=, and EnvironmentFile= played by postgov.env.example with
+# this test's database and secrets), the web behind its socket unit's listening socket
+# through `systemd-socket-activate` (LISTEN_FDS, as postgov-web.socket hands it over).
+
+# What systemd gives every service besides the unit's own variables.
+SYSTEMD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def _env_file() -> dict[str, str]:
+    env = {}
+    for line in (DEPLOY / "postgov.env.example").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            env[key] = value
+    return env
+
+
+@pytest.fixture
+def unit_environment(tmp_path, settings):
+    """/etc/postgov/postgov.env for this machine: the example with this test's database,
+    secrets in files as production keeps them, no Redis (the cache in the database)."""
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    secrets_dir = tmp_path / "etc"
+    secrets_dir.mkdir()
+    files = {
+        "SECRET_KEY_FILE": "unit-test-secret-key-" + "x" * 40,
+        "IDENTITY_SECRET_FILE": "unit-test-identity-secret-" + "y" * 40,
+        # The key the test database's trail was chained with, so that audit_verify agrees.
+        "AUDIT_CHAIN_KEY_FILE": " ".join(settings.AUDIT_CHAIN_KEYS),
+    }
+    env = _env_file()
+    for name, value in files.items():
+        path = secrets_dir / name.lower()
+        path.write_text(value)
+        path.chmod(0o600)
+        env[name] = str(path)
+    data = tmp_path / "data"
+    data.mkdir()
+    env.update(
+        {
+            "PATH": SYSTEMD_PATH,
+            "DATABASE_URL": (
+                f"postgres://{db.get('USER') or 'postgres'}{password}@"
+                f"{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+            ),
+            "POSTGOV_DATA_DIR": str(data),
+            "REDIS_URL": "",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    return env
+
+
+def _ask(port: int, path: str, host: str) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        # As nginx passes it on: the site's name, over TLS.
+        conn.request("GET", path, headers={"Host": host, "X-Forwarded-Proto": "https"})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _stop(process: subprocess.Popen, timeout: float) -> int:
+    # KillSignal=SIGTERM (systemd's default for the worker too).
+    process.send_signal(signal.SIGTERM)
+    return process.wait(timeout=timeout)
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    not shutil.which("systemd-socket-activate"), reason="systemd-socket-activate not installed"
+)
+def test_the_systemd_units_start_serve_work_and_stop(unit_environment, tmp_path):
+    root = DEPLOY.parent
+    host = unit_environment["ALLOWED_HOSTS"].split(",")[0]
+    socket_unit = units.read("postgov-web.socket")
+    listen_host, _ = units.listen_address(socket_unit)
+    port = _free_port()  # the unit's own port, 8000, may be taken on a test machine
+
+    web_unit = units.read("postgov-web.service")
+    [web_command] = units.commands(web_unit, root=root)
+    web_env = {**unit_environment, **units.environment(web_unit, runtime=tmp_path / "run")}
+    activate = ["systemd-socket-activate", "--listen", f"{listen_host}:{port}"]
+    activate += [f"--setenv={key}={value}" for key, value in web_env.items()]
+    web = subprocess.Popen(  # noqa: S603 — the unit's own command
+        [*activate, *web_command],
+        cwd=units.working_directory(web_unit, root),
+        env={"PATH": SYSTEMD_PATH},
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "web.log").open("wb"),
+    )
+    worker_unit = units.read("postgov-worker.service")
+    [worker_command] = units.commands(worker_unit, root=root)
+    worker_env = {**unit_environment, **units.environment(worker_unit)}
+    worker = subprocess.Popen(  # noqa: S603 — the unit's own command
+        worker_command,
+        cwd=units.working_directory(worker_unit, root),
+        env=worker_env,
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "worker.log").open("wb"),
+    )
+    try:
+        # The socket is there before gunicorn: the first connection waits in its queue
+        # while gunicorn starts on it.
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                status, _ = _ask(port, "/healthz", host)
+                break
+            except OSError:
+                assert web.poll() is None, (tmp_path / "web.log").read_text()[-3000:]
+                assert time.monotonic() < deadline, "gunicorn did not answer on the socket"
+                time.sleep(0.2)
+        assert status == 200
+        status, body = _ask(port, "/readyz", host)
+        assert (status, json.loads(body)) == (200, {"status": "ok"})
+        # The metrics directory the unit names was made by gunicorn at start.
+        assert (tmp_path / "run" / "postgov-web" / "prometheus").is_dir()
+
+        # The worker takes what cron queues.
+        queued = subprocess.run(  # noqa: S603
+            [worker_command[0], "manage.py", "update_rollups", "--enqueue"],
+            cwd=root,
+            env=worker_env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert queued.returncode == 0
+        deadline = time.monotonic() + 60
+        while not DBTaskResult.objects.filter(status="SUCCESSFUL").exists():
+            assert worker.poll() is None, (tmp_path / "worker.log").read_text()[-3000:]
+            assert time.monotonic() < deadline, "the worker ran nothing"
+            time.sleep(0.2)
+    finally:
+        web_stopped = _stop(web, 30)
+        worker_stopped = _stop(worker, 60)
+    # A clean stop: gunicorn ends its workers, the worker finishes its task and ends.
+    assert web_stopped == 0, (tmp_path / "web.log").read_text()[-3000:]
+    assert worker_stopped == 0, (tmp_path / "worker.log").read_text()[-3000:]
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_the_backup_unit_backs_up_checks_the_trail_and_prunes(unit_environment, tmp_path):
+    root = DEPLOY.parent
+    unit = units.read("postgov-backup.service")
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    stale = backups / "postgov-20200101T013000Z"
+    stale.mkdir()
+    os.utime(stale, (0, 0))
+    env = {**unit_environment, **units.environment(unit)}
+    steps = units.commands(unit, root=root) + units.commands(unit, "ExecStartPost", root=root)
+    assert [step[2] for step in steps[:2]] == ["backup", "audit_verify"]
+    for step in steps:
+        step = [arg.replace("/var/backups/postgov", str(backups)) for arg in step]
+        done = subprocess.run(  # noqa: S603 — the unit's own commands
+            step,
+            cwd=units.working_directory(unit, root),
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, (step, done.stdout[-2000:], done.stderr[-2000:])
+    # Tonight's backup is there with its manifest, the one older than 14 days is gone.
+    [made] = list(backups.iterdir())
+    assert made.name.startswith("postgov-") and made != stale
+    assert (made / "manifest.json").exists()

@@ -222,6 +222,7 @@ class Clerk:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         self.csrf = ""
         self.serial = 0
+        self.last_intake: dict = {}
 
     def request(
         self,
@@ -293,6 +294,8 @@ class Clerk:
         )
         if status != 201:
             raise RuntimeError(f"api intake: HTTP {status}: {text[:600]}")
+        # What a caller may look up afterwards (the deployment-shape benchmark tracks it).
+        self.last_intake = {**json.loads(text), "phone": body["applicant"]["phone"]}
         return {"api intake (POST)": time.perf_counter() - t}
 
     def api_order(self) -> dict[str, float]:
