@@ -307,7 +307,7 @@ def ask_for_rating(dossier: Dossier, event: DossierEvent) -> None:
     """After a delivered result (to the door, at the post office or at the agency's desk):
     a rating invitation and its SMS, in the step's transaction. Practice dossiers never
     reach this hook (AFTER_PRACTICE)."""
-    if event.to_status != State.DELIVERED or not dossier.applicant_phone:
+    if event.to_status != State.DELIVERED or not dossier.applicant_phone or dossier.practice:
         return
     if DossierRating.objects.filter(dossier=dossier).exists():
         return
