@@ -65,6 +65,7 @@ PUBLIC = {
     "delivery:pickup_status",
     "delivery:pickup_change",  # only with the signed proof the tracking page gives
     "dossiers:track",
+    "dossiers:rate",  # only with the token of the SMS sent at delivery
     "dossiers:track_form_01",  # only with the signed token the tracking page gives
     "queues:book_service",
     "queues:book",

@@ -4,19 +4,23 @@ record, and queues what follows (citizen notice, integrations) in the same trans
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from postgov.audit.actions import chained_at_end, record
-from postgov.dossiers.models import Dossier, DossierEvent, Scan
+from postgov.dossiers.models import Dossier, DossierEvent, DossierRating, Scan
 from postgov.dossiers.workflow import (
     STATES,
     SYSTEM,
@@ -28,6 +32,7 @@ from postgov.dossiers.workflow import (
 )
 from postgov.lib.hooks import Hooks
 from postgov.lib.locking import lock_one
+from postgov.notify.actions import queue_message
 from postgov.places import positions
 
 if TYPE_CHECKING:
@@ -281,3 +286,90 @@ def delete_practice(class_id: int, *, actor: Any, request: HttpRequest | None = 
             details={"count": len(ids), "codes": codes[:50]},
         )
     return len(ids)
+
+
+# -- the citizen's rating of a delivered dossier -------------------------------------------
+
+# How long the link in the SMS opens the rating page.
+RATING_DAYS = 30
+COMMENT_LENGTH = 500
+
+
+class RatingError(Exception):
+    """A rating that cannot be taken (already given, link expired, stars out of range)."""
+
+
+def rating_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def ask_for_rating(dossier: Dossier, event: DossierEvent) -> None:
+    """After a delivered result (to the door, at the post office or at the agency's desk):
+    a rating invitation and its SMS, in the step's transaction. Practice dossiers never
+    reach this hook (AFTER_PRACTICE)."""
+    if event.to_status != State.DELIVERED or not dossier.applicant_phone or dossier.practice:
+        return
+    if DossierRating.objects.filter(dossier=dossier).exists():
+        return
+    token = secrets.token_urlsafe(18)
+    DossierRating.objects.create(
+        dossier=dossier,
+        token_hash=rating_token_hash(token),
+        invited_at=event.at,
+        expires_at=event.at + timedelta(days=RATING_DAYS),
+    )
+    url = settings.SITE_URL + reverse("dossiers:rate", args=[token])
+    # The link is the only key to the page: the stored message keeps it masked.
+    queue_message(
+        "sms",
+        dossier.applicant_phone,
+        "dossier_rating",
+        {"code": dossier.code or "", "url": url},
+        about=dossier,
+        secrets=("url",),
+    )
+
+
+def rating_for_token(token: str) -> DossierRating | None:
+    if not token or len(token) > 64:
+        return None
+    return (
+        DossierRating.objects.select_related("dossier")
+        .filter(token_hash=rating_token_hash(token))
+        .first()
+    )
+
+
+def rate_dossier(
+    rating: DossierRating,
+    stars: int,
+    comment: str = "",
+    *,
+    request: HttpRequest | None = None,
+    now: datetime | None = None,
+) -> DossierRating:
+    """The citizen's 1–5 stars and optional comment; once per dossier, while the link
+    is valid."""
+    if stars not in range(1, 6):
+        raise RatingError(_("Choose from 1 to 5 stars."))
+    moment = now or timezone.now()
+    with transaction.atomic():
+        rating = lock_one(DossierRating, rating.pk)
+        if rating.stars is not None:
+            raise RatingError(_("This dossier has already been rated. Thank you."))
+        if rating.expires_at <= moment:
+            raise RatingError(_("This rating link has expired."))
+        rating.stars = stars
+        rating.comment = " ".join(comment.split())[:COMMENT_LENGTH]
+        rating.rated_at = moment
+        rating.save(update_fields=["stars", "comment", "rated_at"])
+        dossier = rating.dossier
+        # The comment is the citizen's own words: it stays out of the audit log.
+        record(
+            "dossier.rated",
+            request=request,
+            obj=dossier,
+            agency_id=dossier.agency_id,
+            details={"stars": stars, "commented": bool(rating.comment)},
+        )
+    return rating

@@ -49,6 +49,8 @@ class DossiersConfig(AppConfig):
         # A linked package's parts start, close and come back together (decision 0024).
         actions.BEFORE_SAVE.register(linked.return_rule, order=20)
         actions.AFTER_TRANSITION.register(linked.after_part_step, order=25)
+        # A delivered result asks the citizen to rate how the dossier was handled.
+        actions.AFTER_TRANSITION.register(actions.ask_for_rating, order=22)
         # What intake and every transition read from the process's reference data.
         refcache.watch(
             Procedure,

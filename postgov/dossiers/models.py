@@ -449,3 +449,30 @@ class LegRecord(models.Model):
 # Django finds an app's models in its `models` module.
 from postgov.dossiers.linked.models import LinkedDossier, PackagePart  # noqa: E402, F401
 from postgov.dossiers.orders.models import OrderEvent, PostalOrder  # noqa: E402, F401
+
+
+class DossierRating(models.Model):
+    """The citizen's rating of how their dossier was handled: asked by SMS once its result
+    is delivered, given once on a public page opened by the link's token. Only the token's
+    hash is kept; `stars` stays empty until the citizen answers."""
+
+    dossier = models.OneToOneField(Dossier, models.CASCADE, related_name="rating")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_at = models.DateTimeField(_("asked at"))
+    expires_at = models.DateTimeField(_("link valid until"))
+    stars = models.PositiveSmallIntegerField(_("stars"), null=True, blank=True)
+    comment = models.CharField(_("comment"), max_length=500, blank=True, default="")
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("dossier rating")
+        verbose_name_plural = _("dossier ratings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(stars__isnull=True) | models.Q(stars__gte=1, stars__lte=5),
+                name="dossier_rating_stars_1_to_5",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}: {self.stars or '—'}"

@@ -6,6 +6,7 @@ from postgov.dossiers import agency_urls
 from postgov.dossiers.linked import views as linked_views
 from postgov.dossiers.views import dossier as dossier_views
 from postgov.dossiers.views import intake as intake_views
+from postgov.dossiers.views import rating as rating_views
 from postgov.dossiers.views import today as today_views
 from postgov.dossiers.views import tracking as tracking_views
 
@@ -35,5 +36,6 @@ urlpatterns = [
     ),
     path("track/", tracking_views.track, name="track"),
     path("track/form-01/", tracking_views.track_form_01, name="track_form_01"),
+    path("rate/<str:token>/", rating_views.rate, name="rate"),
     *agency_urls.urlpatterns,
 ]

@@ -117,6 +117,9 @@ class _IndexFigures(models.Model):
     received_digitised = models.PositiveIntegerField(_("scanned at intake"), default=0)
     results = models.PositiveIntegerField(_("results"), default=0)
     results_digitised = models.PositiveIntegerField(_("results digitised"), default=0)
+    # The citizens' ratings of their delivered dossiers (DossierRating), on the day given.
+    ratings = models.PositiveIntegerField(_("ratings"), default=0, db_default=0)
+    rating_sum = models.PositiveIntegerField(_("sum of ratings"), default=0, db_default=0)
 
     class Meta:
         abstract = True

@@ -54,6 +54,8 @@ INDEX_SUMS = (
     "received_digitised",
     "results",
     "results_digitised",
+    "ratings",
+    "rating_sum",
 )
 
 
@@ -390,17 +392,18 @@ def service_report(
         [charts.Point(label, values["on_time"]) for label, values in table.rows],
     )
     report.sections.append(table)
-    report.sections.append(
-        _breakdown(
-            "index_agencies",
-            _("Service index per agency"),
-            _("Agency"),
-            index_columns,
-            _grouped(index, "agency__name", INDEX_SUMS),
-            "agency__name",
-            index_values,
-        )
+    # Per agency, satisfaction is the citizens' ratings of their delivered dossiers.
+    table = _breakdown(
+        "index_agencies",
+        _("Service index per agency"),
+        _("Agency"),
+        point_columns,
+        _grouped(index, "agency__name", INDEX_SUMS),
+        "agency__name",
+        lambda sums: index_values(sums, sums),
     )
+    table.chart = _bars(table, "satisfaction")
+    report.sections.append(table)
     return report
 
 

@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 
-from postgov.dossiers.models import DossierEvent, ResultDocument, Scan
+from postgov.dossiers.models import DossierEvent, DossierRating, ResultDocument, Scan
 from postgov.dossiers.workflow import State
 from postgov.identity.models import ProofingCase
 from postgov.places.models import ServicePoint
@@ -40,6 +40,8 @@ INDEX_FIGURES = (
     "received_digitised",
     "results",
     "results_digitised",
+    "ratings",
+    "rating_sum",
 )
 PASSED = (ProofingCase.Status.PASSED, ProofingCase.Status.APPROVED)
 FAILED = (ProofingCase.Status.FAILED, ProofingCase.Status.REJECTED)
@@ -105,6 +107,19 @@ def compute_index(day: date) -> dict[tuple, dict[str, int]]:
         line = lines[_key(result)]
         line["results"] += result["n"]
         line["results_digitised"] += result["n_file"]
+    # Satisfaction: the citizens' ratings given on the day, by the dossier's agency.
+    rated = (
+        DossierRating.objects.filter(
+            rated_at__gte=start, rated_at__lt=end, stars__isnull=False, dossier__practice=False
+        )
+        .values(**_dossier_key())
+        .annotate(n=Count("id"), stars=Sum("stars"))
+        .order_by()
+    )
+    for rating in rated:
+        line = lines[_key(rating)]
+        line["ratings"] += rating["n"]
+        line["rating_sum"] += rating["stars"] or 0
     return dict(lines)
 
 

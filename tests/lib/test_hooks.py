@@ -38,6 +38,7 @@ def test_a_transition_updates_legs_then_tells_the_citizen_then_the_integrations(
     assert names == [
         "postgov.dossiers.legs.track_legs",
         "postgov.dossiers.citizen_notices.notify_citizen",
+        "postgov.dossiers.actions.ask_for_rating",
         "postgov.dossiers.linked.actions.after_part_step",
         "postgov.exchange.webhooks.queue_webhooks",
         "postgov.exchange.portal.queue_sync",

@@ -18,7 +18,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from postgov.audit.models import AuditEvent
-from postgov.dossiers.models import DossierEvent, ResultDocument, Scan
+from postgov.dossiers import actions as dossier_actions
+from postgov.dossiers.models import DossierEvent, DossierRating, ResultDocument, Scan
 from postgov.dossiers.workflow import State
 from postgov.identity.access import Access
 from postgov.identity.models import ProofingCase
@@ -34,7 +35,7 @@ from postgov.reports.rollups import update_day
 from postgov.reports.service_figures import service_report, show
 from postgov.reports.tests.test_rollups import _generate
 from postgov.reports.volumes import provinces_in_scope
-from tests.agency_helpers import at
+from tests.agency_helpers import at, move
 from tests.personas import make_national_admin, make_second_province
 
 pytestmark = pytest.mark.clock
@@ -77,6 +78,12 @@ def _more(world, made):
         dossier=ready[0], name="Giấy chứng nhận", file=SimpleUploadedFile("r.pdf", b"%PDF-1.4")
     )
     ResultDocument.objects.create(dossier=ready[1], name="Giấy chứng nhận")  # no scan
+    # Both results handed over at the agency's desk; the citizens rate them (4 and 2 stars).
+    for dossier, stars in zip(ready[:2], (4, 2), strict=True):
+        with time_machine.travel(at("2026-12-02 14:00"), tick=False):
+            move(dossier, "deliver_at_agency", world.agency_receiver)
+        with time_machine.travel(at("2026-12-02 15:00"), tick=False):
+            dossier_actions.rate_dossier(dossier.rating, stars, "Nhanh, chu đáo")
     service = QueueService.objects.create(
         service_point=world.point_a, letter="A", kind="administrative", target_minutes=15
     )
@@ -160,6 +167,14 @@ def _direct(day: date) -> Counter:
             counts[(*key, "results")] += 1
             if any(doc.file for doc in d.result_documents.all()):
                 counts[(*key, "results_digitised")] += 1
+    for rating in DossierRating.objects.exclude(rated_at=None).select_related(
+        "dossier__procedure_version"
+    ):
+        d = rating.dossier
+        if _local(rating.rated_at) == day:
+            key = (d.receiving_point_id, d.procedure_version.procedure_id, d.agency_id)
+            counts[(*key, "ratings")] += 1
+            counts[(*key, "rating_sum")] += rating.stars
     for event in TicketEvent.objects.filter(day=day):
         key = ("queue", event.service_point_id)
         counts[(*key, event.kind)] += 1
@@ -195,6 +210,8 @@ def _rolled(day: date) -> Counter:
             "received_digitised",
             "results",
             "results_digitised",
+            "ratings",
+            "rating_sum",
         ):
             counts[(*key, name)] += getattr(row, name)
     for row in DailyQueue.objects.filter(day=day):
@@ -229,7 +246,8 @@ def test_rollups_equal_a_direct_count_and_a_rebuild_gives_the_same_rows(world):
     assert totals["finished"] == 4 and totals["finished_late"] == 1
     assert totals["received"] == 5 and totals["received_digitised"] == 2
     assert totals["results"] == 2 and totals["results_digitised"] == 1
-    assert totals["called"] == 3 and totals["no_show"] == 1 and totals["rating_sum"] == 9
+    assert totals["called"] == 3 and totals["no_show"] == 1 and totals["rated"] == 2
+    assert totals["ratings"] == 2 and totals["rating_sum"] == 9 + 6  # tickets and dossiers
     assert totals["accounts_created"] == 1 and totals["proofed"] == 2
     assert totals["proofing_failed"] == 1
     assert totals["keyed"] == 4 and totals["settled"] == 2
@@ -271,6 +289,9 @@ def test_the_report_reads_the_rollups(world):
     points = dict(report.section("index_points").rows)
     assert points[world.point_a.name]["satisfaction"] == 90  # 9 of 10 stars
     assert points[world.point_b.name]["satisfaction"] is None  # no rating there
+    # Per agency, from the citizens' ratings of their delivered dossiers: 6 of 10 stars.
+    agencies = dict(report.section("index_agencies").rows)
+    assert agencies[world.agency_a.name]["satisfaction"] == 60
     assert report.section("identity").total["proofed"] == 2
     assert report.section("digitisation").total["keyed"] == 4
     assert show(None, "share") == "—" and show(66.66, "share") == "66,7 %"
@@ -305,6 +326,7 @@ def test_the_page_exports_and_the_monthly_pdf(client, world):
     text = pdf_text(pdf.content)
     assert "Phòng chờ" in text and "Chỉ số phục vụ" in text
     assert world.point_a.name in text
+    assert "60,0 %" in text  # the agency's satisfaction
 
 
 @pytest.mark.parametrize(
