@@ -21,8 +21,9 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
-from postgov.exchange.integration import create_webhook
+from postgov.exchange.integration import approve, create_webhook
 from postgov.exchange.models import WebhookDelivery, WebhookEndpoint
+from postgov.identity.access import Access
 from postgov.identity.models import ChangeRequest, UpstreamProvider
 from postgov.identity.tests.oidc_helpers import log_in_session
 from tests.agency_helpers import handed_over
@@ -257,6 +258,11 @@ def test_rebinding_after_registration_cannot_reach_the_private_server(
     url = f"https://{NAME}:{stand_in.port}/hook"
     assert client.post(page, {"form": "webhook", "url": url}).status_code == 200
     endpoint = WebhookEndpoint.objects.get(url=url)
+    approve(
+        endpoint,
+        user=world.provincial_admin,
+        access=Access.for_user(world.provincial_admin),
+    )
     handed_over(world)
     delivery = WebhookDelivery.objects.filter(endpoint=endpoint).last()
     from postgov.exchange import webhooks

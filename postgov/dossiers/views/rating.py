@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from postgov.audit.actions import client_ip
 from postgov.dossiers import actions
 from postgov.lib import ratelimit
+from postgov.lib.forms import StyledFormMixin
 from postgov.lib.netkeys import network_key
 
 # Opening the page: a citizen needs a handful; guessing tokens needs millions.
@@ -21,7 +22,7 @@ PAGES_PER_CLIENT = 20
 WINDOW_SECONDS = 600
 
 
-class RatingForm(forms.Form):
+class RatingForm(StyledFormMixin, forms.Form):
     stars = forms.TypedChoiceField(
         label=gettext_lazy("Your rating"),
         choices=[(n, str(n)) for n in range(1, 6)],
@@ -43,7 +44,9 @@ class RatingForm(forms.Form):
 def _page(request, context: dict, status: int = 200):
     response = render(request, "dossiers/rate.html", context, status=status)
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    # The token never leaves for another site; "no-referrer" would also make Chromium send
+    # `Origin: null` with the page's own form, which the CSRF check refuses.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
