@@ -26,7 +26,6 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import psycopg
@@ -72,11 +71,9 @@ def measure(rounds: int) -> dict:
 
     from postgov.catalog import catalog_access
     from postgov.catalog.models import Procedure
-    from postgov.dossiers.intake import drafts, sealing
-    from postgov.dossiers.intake.common import competent_for
-    from postgov.dossiers.intake.pricing import RouteAndFees, default_fee
     from postgov.dossiers.linked import actions as linked_actions
     from postgov.dossiers.linked.queries import package_checklist
+    from postgov.dossiers.tests.intake_helpers import sealed_in_one_pass
     from postgov.dossiers.tests.linked_helpers import BIRTH, intake, linked_world
     from postgov.identity.access import Access
     from tests.personas import build_world
@@ -88,38 +85,7 @@ def measure(rounds: int) -> dict:
     keys = {line.key for line in package_checklist(linked)}
 
     def single() -> None:
-        checklist = {
-            rule.position: drafts.ChecklistLine(0, True, "original", 1)
-            for rule in version.documents.all()
-        }
-        from postgov.dossiers.tests.intake_helpers import applicant
-
-        draft = drafts.open_draft(
-            token=uuid.uuid4(),
-            point=world.point_a,
-            version=version,
-            service_option="both",
-            applicant=applicant(world),
-            checklist=checklist,
-            actor=user,
-            access=access,
-        )
-        choices = RouteAndFees(
-            agency=competent_for(draft.dossier)[0],
-            return_method="deliver",
-            return_address="Số 5 Lê Lợi",
-            return_commune=world.commune_a,
-            fee_option=default_fee(version),
-            payment_method="cash",
-        )
-        sealing.seal(
-            draft.dossier.pk,
-            actor=user,
-            access=access,
-            choices=choices,
-            draft=draft.dossier,
-            documents=draft.documents,
-        )
+        sealed_in_one_pass(world, version, user, access)
 
     def package() -> None:
         linked_actions.take_in(intake(world, linked, present=keys), actor=user, access=access)
