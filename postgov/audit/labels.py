@@ -63,6 +63,7 @@ ACTION_LABELS = {
     "dossier.applicant_saved": gettext_lazy("Applicant saved"),
     "dossier.checklist_saved": gettext_lazy("Checklist saved"),
     "dossier.delivery_assigned": gettext_lazy("Result given to a postman for delivery"),
+    "dossier.rated": gettext_lazy("Handling of the dossier rated by the citizen"),
     "dossier.point_day_viewed": gettext_lazy("A post office's day viewed from the province"),
     "dossier.position_confirmed": gettext_lazy("Delivery address position confirmed at the door"),
     "dossier.draft_created": gettext_lazy("Draft dossier created"),

@@ -171,6 +171,71 @@ def partition_by_month(
             cursor.execute(f"ALTER TABLE {q} ADD CONSTRAINT {_q(connection, name)} {definition}")
 
 
+def plain_again(
+    connection: BaseDatabaseWrapper,
+    table: str,
+    *,
+    unique_again: tuple[str, ...] = (),
+) -> None:
+    """Undo `partition_by_month`: the rows copied back into one plain table of the same
+    name, its primary key `id` again, the indexes named in `unique_again` unique again
+    (as constraints of those names), the other indexes and foreign keys kept."""
+    if not is_partitioned(connection, table):
+        return
+    q = _q(connection, table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {q} IN ACCESS EXCLUSIVE MODE")
+        cursor.execute(
+            "SELECT i.relname, pg_catalog.pg_get_indexdef(i.oid), x.indisprimary "
+            "FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid "
+            "WHERE x.indrelid = %s::regclass ORDER BY i.relname",
+            [table],
+        )
+        indexes = cursor.fetchall()
+        cursor.execute(
+            "SELECT conname, pg_catalog.pg_get_constraintdef(oid) FROM pg_catalog.pg_constraint "
+            "WHERE contype = 'f' AND conrelid = %s::regclass AND conparentid = 0 "
+            "ORDER BY conname",
+            [table],
+        )
+        foreign_keys = cursor.fetchall()
+        staging = f"{table}__plain"
+        qs = _q(connection, staging)
+        cursor.execute(
+            f"CREATE TABLE {qs} (LIKE {q} INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
+            "INCLUDING IDENTITY)"
+        )
+        cursor.execute(f"INSERT INTO {qs} OVERRIDING SYSTEM VALUE SELECT * FROM {q}")  # noqa: S608
+        cursor.execute(f"DROP TABLE {q}")
+        cursor.execute(f"ALTER TABLE {qs} RENAME TO {q}")
+        cursor.execute("SELECT pg_catalog.pg_get_serial_sequence(%s, 'id')", [table])
+        (sequence,) = cursor.fetchone()
+        cursor.execute(f"ALTER SEQUENCE {sequence} RENAME TO {_q(connection, table + '_id_seq')}")
+        cursor.execute(
+            "SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence(%s, 'id'), "  # noqa: S608
+            f"coalesce(max(id), 1), max(id) IS NOT NULL) FROM {q}",
+            [table],
+        )
+        cursor.execute(
+            f"ALTER TABLE {q} ADD CONSTRAINT {_q(connection, table + '_pkey')} PRIMARY KEY (id)"
+        )
+        for name, definition, primary in indexes:
+            if primary:
+                continue
+            # A partitioned table's index reads "ON ONLY <table>".
+            definition = definition.replace(" ON ONLY ", " ON ", 1)
+            if name in unique_again:
+                definition = definition.replace("CREATE INDEX", "CREATE UNIQUE INDEX", 1)
+            cursor.execute(definition)
+            if name in unique_again:
+                cursor.execute(
+                    f"ALTER TABLE {q} ADD CONSTRAINT {_q(connection, name)} UNIQUE USING INDEX "
+                    f"{_q(connection, name)}"
+                )
+        for name, definition in foreign_keys:
+            cursor.execute(f"ALTER TABLE {q} ADD CONSTRAINT {_q(connection, name)} {definition}")
+
+
 @dataclass
 class Made:
     table: str

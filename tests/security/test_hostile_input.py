@@ -1071,6 +1071,29 @@ class Context:
 
         return self._once("queue", build)
 
+    def rating_token(self) -> str:
+        """A delivered dossier's rating link, as the SMS carries it."""
+
+        def build():
+            from datetime import timedelta
+
+            from django.utils import timezone
+
+            from postgov.dossiers.actions import rating_token_hash
+            from postgov.dossiers.models import DossierRating
+
+            token = "fuzz-rating-token-0123"
+            now = timezone.now()
+            DossierRating.objects.create(
+                dossier=self.dossier(),
+                token_hash=rating_token_hash(token),
+                invited_at=now,
+                expires_at=now + timedelta(days=30),
+            )
+            return token
+
+        return self._once("rating", build)
+
     def pickup_day(self) -> date:
         # The first day a booking may take, whatever day and season the suite runs in.
         from postgov.delivery import scheduling
@@ -1921,6 +1944,14 @@ TARGETS: list[Target] = [
         "/dev/messages/",
         fields=("page", "q"),
         valid=_static(({}, [("page", "1")])),
+    ),
+    Target(
+        "dossiers:rate",
+        "/rate/{token}/",
+        ("GET", "POST"),
+        ("stars", "comment"),
+        valid=_world(lambda ctx: ({"token": ctx.rating_token()}, [], {})),
+        path_values={"token": TEXT_SEGMENT},
     ),
     Target(
         "dossiers:track",

@@ -6,7 +6,9 @@ or missing number."""
 
 from django.db import migrations
 
-from postgov.lib.partitions import partition_by_month
+from postgov.lib.partitions import partition_by_month, plain_again
+
+UNIQUE = ("audit_auditevent_seq_key", "audit_auditevent_hash_key")
 
 
 def partition_trail(apps, schema_editor):
@@ -14,8 +16,12 @@ def partition_trail(apps, schema_editor):
         schema_editor.connection,
         "audit_auditevent",
         "at",
-        unique_to_plain=("audit_auditevent_seq_key", "audit_auditevent_hash_key"),
+        unique_to_plain=UNIQUE,
     )
+
+
+def plain_trail(apps, schema_editor):
+    plain_again(schema_editor.connection, "audit_auditevent", unique_again=UNIQUE)
 
 
 class Migration(migrations.Migration):
@@ -24,6 +30,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # Undoing leaves the table partitioned: the code before this works on it unchanged.
-        migrations.RunPython(partition_trail, migrations.RunPython.noop, elidable=False),
+        migrations.RunPython(partition_trail, plain_trail, elidable=False),
     ]

@@ -7,11 +7,15 @@ never deleted."""
 import django.db.models.deletion
 from django.db import migrations, models
 
-from postgov.lib.partitions import partition_by_month
+from postgov.lib.partitions import partition_by_month, plain_again
 
 
 def partition_events(apps, schema_editor):
     partition_by_month(schema_editor.connection, "dossiers_dossierevent", "at")
+
+
+def plain_events(apps, schema_editor):
+    plain_again(schema_editor.connection, "dossiers_dossierevent")
 
 
 class Migration(migrations.Migration):
@@ -30,6 +34,5 @@ class Migration(migrations.Migration):
                 to="dossiers.dossierevent",
             ),
         ),
-        # Undoing leaves the table partitioned: the code before this works on it unchanged.
-        migrations.RunPython(partition_events, migrations.RunPython.noop, elidable=False),
+        migrations.RunPython(partition_events, plain_events, elidable=False),
     ]
