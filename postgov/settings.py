@@ -388,13 +388,24 @@ OAUTH2_PROVIDER = {
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
     "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
     "CLIENT_SECRET_HASHER": "postgov_client_secret",
-    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],
+    # Portals receive codes over TLS only; `http` is for relying parties on a developer's
+    # machine (and loopback callbacks in the tests).
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"] if DEV else ["https"],
+    # The authorization response names its issuer (RFC 9207), the one the discovery
+    # document and the ID tokens give.
+    "OIDC_ISS_ENDPOINT": OIDC_ISSUER,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
     "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
     "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
     "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
     "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    # `check --deploy` fails, rather than warns, on a production setting that would allow
+    # `http` or wildcard redirect URIs or codes without PKCE.
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": not DEV,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
     "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
 }
 

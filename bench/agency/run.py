@@ -7,8 +7,10 @@ million dossiers.
    them open at one agency.
 2. Measures, in the same run:
    - the baseline: a bare primary-key SELECT of a dossier through psycopg;
-   - a tracking lookup (the dossier by its code, with its timeline, through the ORM)
-     as lookups/s and p99, each as a ratio to the baseline;
+   - the database work of a tracking lookup (the dossier by its code, with its timeline,
+     through the ORM, in this process) as lookups/s and p99, each as a ratio to the
+     baseline. It is not the citizen's lookup: no HTTP, limits or page
+     (bench/tracking/run.py measures that);
    - the agency inbox page (GET /agency/ as that agency's receiver, through Django's
      test client) with 100,000 open dossiers: p50 and p95 (target p95 < 300 ms), also as a
      ratio to the baseline.
@@ -279,7 +281,7 @@ def baseline_pk(total: int, n: int = 5000) -> dict:
 
 
 def tracking(total: int, n: int = 2000) -> dict:
-    """The tracking lookup's database work: the dossier by code, its timeline."""
+    """The tracking lookup's database work only: the dossier by code, its timeline."""
     from postgov.dossiers.models import Dossier
 
     rng = random.Random(2)

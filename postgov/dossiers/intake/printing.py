@@ -14,12 +14,14 @@ signed by the citizen and read by the agency.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import timezone
 from fpdf.fonts import FontFace
+from fpdf.table import Table
 
 from postgov.agencies.models import Agency
 from postgov.delivery.models import PostalItem
@@ -239,6 +241,48 @@ class Printer:
         f.multi_cell(0, size * 0.45, text, new_x="LMARGIN", new_y="NEXT")
         f.set_font(FAMILY, "", 9)
 
+    @contextmanager
+    def numbered_table(
+        self,
+        headings: Sequence[str],
+        col_widths: Sequence[float],
+        text_align: Sequence[str],
+        line_height: float,
+    ) -> Iterator[Table]:
+        """A ruled table with its heading row drawn; the caller adds the rows."""
+        with self.form.table(
+            col_widths=tuple(col_widths),
+            text_align=tuple(text_align),
+            line_height=line_height,
+            padding=0.8,
+        ) as table:
+            heading = table.row()
+            for text in headings:
+                heading.cell(text)
+            yield table
+
+    def fee_table(self, lines: Sequence[tuple[str, int]], total: int) -> None:
+        """The numbered amounts to pay, their total in bold, and the total in words."""
+        f = self.form
+        f.set_font(FAMILY, "", 8.5)
+        with self.numbered_table(
+            ("TT", "Nội dung", "Số tiền"), (8, 90, 30), ("CENTER", "LEFT", "RIGHT"), 4.6
+        ) as table:
+            for index, (text, amount) in enumerate(lines, start=1):
+                row = table.row()
+                row.cell(str(index))
+                row.cell(text)
+                row.cell(vnd(amount))
+            bold = FontFace(emphasis="BOLD")
+            row = table.row()
+            row.cell("")
+            row.cell("TỔNG CỘNG", style=bold)
+            row.cell(vnd(total), style=bold)
+        f.ln(1)
+        f.set_font(FAMILY, "I", 8.5)
+        f.multi_cell(0, 4.5, f"Bằng chữ: {vnd_in_words(total)}.", new_x="LMARGIN", new_y="NEXT")
+        f.set_font(FAMILY, "", 9)
+
     # -- the forms -----------------------------------------------------------------------
     def slip(self, dossier: Dossier, items: list[PostalItem]) -> None:
         f = self.page()
@@ -294,15 +338,12 @@ class Printer:
         documents = list(dossier.documents.all())
         handed = [d for d in documents if d.present]
         f.set_font(FAMILY, "", 8)
-        with f.table(
-            col_widths=(8, 78, 24, 18),
-            text_align=("CENTER", "LEFT", "CENTER", "CENTER"),
-            line_height=4.2,
-            padding=0.8,
+        with self.numbered_table(
+            ("TT", "Tên giấy tờ", "Bản chính/sao", "Số trang"),
+            (8, 78, 24, 18),
+            ("CENTER", "LEFT", "CENTER", "CENTER"),
+            4.2,
         ) as table:
-            heading = table.row()
-            for text in ("TT", "Tên giấy tờ", "Bản chính/sao", "Số trang"):
-                heading.cell(text)
             for index, doc in enumerate(handed, start=1):
                 row = table.row()
                 row.cell(str(index))
@@ -375,32 +416,7 @@ class Printer:
             )
         if dossier.remittance_fee or dossier.procedure_fee:
             lines.append(("Cước dịch vụ chuyển tiền lệ phí", dossier.remittance_fee))
-        f.set_font(FAMILY, "", 8.5)
-        with f.table(
-            col_widths=(8, 90, 30),
-            text_align=("CENTER", "LEFT", "RIGHT"),
-            line_height=4.6,
-            padding=0.8,
-        ) as table:
-            heading = table.row()
-            for text in ("TT", "Nội dung", "Số tiền"):
-                heading.cell(text)
-            for index, (text, amount) in enumerate(lines, start=1):
-                row = table.row()
-                row.cell(str(index))
-                row.cell(text)
-                row.cell(vnd(amount))
-            bold = FontFace(emphasis="BOLD")
-            total = table.row()
-            total.cell("")
-            total.cell("TỔNG CỘNG", style=bold)
-            total.cell(vnd(dossier.total_due), style=bold)
-        f.ln(1)
-        f.set_font(FAMILY, "I", 8.5)
-        f.multi_cell(
-            0, 4.5, f"Bằng chữ: {vnd_in_words(dossier.total_due)}.", new_x="LMARGIN", new_y="NEXT"
-        )
-        f.set_font(FAMILY, "", 9)
+        self.fee_table(lines, dossier.total_due)
         if dossier.exemption is not None:
             self.field(
                 "Miễn cước:",
@@ -518,15 +534,9 @@ class Printer:
         required = {d.pk: d for d in version.documents.all()}
         self.section("Giấy tờ cần bổ sung")
         f.set_font(FAMILY, "", 8.5)
-        with f.table(
-            col_widths=(8, 88, 32),
-            text_align=("CENTER", "LEFT", "LEFT"),
-            line_height=4.4,
-            padding=0.8,
+        with self.numbered_table(
+            ("TT", "Tên giấy tờ", "Yêu cầu"), (8, 88, 32), ("CENTER", "LEFT", "LEFT"), 4.4
         ) as table:
-            heading = table.row()
-            for text in ("TT", "Tên giấy tờ", "Yêu cầu"):
-                heading.cell(text)
             for index, doc in enumerate(missing, start=1):
                 rule = required.get(doc.required_id) if doc.required_id is not None else None
                 row = table.row()

@@ -11,7 +11,6 @@ asks for the phone's last four digits before it shows the package.
 from __future__ import annotations
 
 from django.utils import timezone
-from fpdf.fonts import FontFace
 
 from postgov.dossiers.intake import printing
 from postgov.dossiers.intake.printing import PAYMENT_TEXT, Printer
@@ -19,8 +18,7 @@ from postgov.dossiers.linked import queries
 from postgov.dossiers.linked.models import LinkedDossier
 from postgov.dossiers.workflow import State
 from postgov.lib import tracking_links
-from postgov.lib.pdf import FAMILY, vnd
-from postgov.lib.vnwords import vnd_in_words
+from postgov.lib.pdf import FAMILY
 
 # Keyed by the kinds stored in the package's fee lines (linked.actions._fee_lines).
 FEE_TEXT: dict[str, str] = {
@@ -69,15 +67,12 @@ def render(package: LinkedDossier) -> bytes:
 
     printer.section("1. Các hồ sơ thành phần")
     f.set_font(FAMILY, "", 8)
-    with f.table(
-        col_widths=(10, 52, 36, 30),
-        text_align=("CENTER", "LEFT", "LEFT", "LEFT"),
-        line_height=4.2,
-        padding=0.8,
+    with printer.numbered_table(
+        ("Bước", "Thủ tục — mã hồ sơ", "Cơ quan giải quyết", "Hạn giải quyết"),
+        (10, 52, 36, 30),
+        ("CENTER", "LEFT", "LEFT", "LEFT"),
+        4.2,
     ) as table:
-        heading = table.row()
-        for text in ("Bước", "Thủ tục — mã hồ sơ", "Cơ quan giải quyết", "Hạn giải quyết"):
-            heading.cell(text)
         for part in view.parts:
             row = table.row()
             row.cell(str(part.step))
@@ -90,32 +85,13 @@ def render(package: LinkedDossier) -> bytes:
     )
 
     printer.section("2. Các khoản thu")
-    f.set_font(FAMILY, "", 8.5)
-    with f.table(
-        col_widths=(8, 90, 30),
-        text_align=("CENTER", "LEFT", "RIGHT"),
-        line_height=4.6,
-        padding=0.8,
-    ) as table:
-        heading = table.row()
-        for text in ("TT", "Nội dung", "Số tiền"):
-            heading.cell(text)
-        for index, line in enumerate(package.fee_lines, start=1):
-            row = table.row()
-            row.cell(str(index))
-            row.cell(f"{FEE_TEXT.get(line['kind'], line['kind'])} — {line['procedure']}")
-            row.cell(vnd(line["amount"]))
-        bold = FontFace(emphasis="BOLD")
-        total = table.row()
-        total.cell("")
-        total.cell("TỔNG CỘNG", style=bold)
-        total.cell(vnd(package.total_due), style=bold)
-    f.ln(1)
-    f.set_font(FAMILY, "I", 8.5)
-    f.multi_cell(
-        0, 4.5, f"Bằng chữ: {vnd_in_words(package.total_due)}.", new_x="LMARGIN", new_y="NEXT"
+    printer.fee_table(
+        [
+            (f"{FEE_TEXT.get(line['kind'], line['kind'])} — {line['procedure']}", line["amount"])
+            for line in package.fee_lines
+        ],
+        package.total_due,
     )
-    f.set_font(FAMILY, "", 9)
     payment = PAYMENT_TEXT.get(lead.payment_method, "—")
     if lead.payment_reference:
         payment += f" (mã giao dịch {lead.payment_reference})"

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.models import AbstractApplication, AbstractGrant
+from oauth2_provider.settings import oauth2_settings
 
 SCOPE_CHOICES = (
     ("openid", _("Identify you (required)")),
@@ -121,7 +122,10 @@ class RelyingParty(AbstractApplication):
                     errors.setdefault(field, []).append(
                         _("%(uri)s is not a web address.") % {"uri": uri}
                     )
-                elif parts.scheme == "http" and not loopback and not settings.DEBUG:
+                elif parts.scheme == "http" and (
+                    "http" not in oauth2_settings.ALLOWED_REDIRECT_URI_SCHEMES
+                    or not (loopback or settings.DEBUG)
+                ):
                     errors.setdefault(field, []).append(
                         _("%(uri)s must use https (http only on this machine).") % {"uri": uri}
                     )

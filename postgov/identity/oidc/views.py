@@ -358,7 +358,7 @@ def _issue_code(request, rp, p: dict, scopes: list[str], auth_info: dict, state:
         obj=rp,
         details={"scopes": scopes, "acr": auth_info["acr"]},
     )
-    return _redirect(uri, [("iss", issuer())])
+    return _redirect(uri, [])  # django-oauth-toolkit has added `iss` (RFC 9207)
 
 
 @never_cache

@@ -4,6 +4,7 @@ and a portal takes effect only once a second one approves it."""
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -108,3 +109,22 @@ def test_rotate_key_command(db):
     assert SigningKey.objects.filter(status="active").count() == 1
     assert SigningKey.objects.filter(status="retired").count() == 1
     assert AuditEvent.objects.filter(action="oidc.key_rotated").count() == 2
+
+
+def test_production_refuses_http_even_on_loopback(db, settings):
+    """A developer's machine may register a portal at http://127.0.0.1; production takes
+    https only, as django-oauth-toolkit's RFC 9700 check expects."""
+    portal = RelyingParty(
+        name="x",
+        client_id="x",
+        redirect_uris="http://127.0.0.1:8080/cb",
+        subject_type="public",
+    )
+    portal.clean()
+    settings.OAUTH2_PROVIDER = {
+        **settings.OAUTH2_PROVIDER,
+        "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    }
+    with pytest.raises(ValidationError) as refused:
+        portal.clean()
+    assert "redirect_uris" in refused.value.message_dict

@@ -8,8 +8,10 @@ import base64
 import datetime
 import hashlib
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core import checks
 from django.utils import timezone
 
 from postgov.audit.models import AuditEvent
@@ -22,6 +24,7 @@ from postgov.identity.tests.oidc_helpers import (
     auth_params,
     authorize,
     basic,
+    consent_all,
     exchange,
     get_code,
     log_in_session,
@@ -125,6 +128,40 @@ def test_oidcc_ensure_request_with_unknown_parameter_succeeds(logged_in):
 def test_oidcc_state_is_returned(logged_in):
     _code, query = get_code(logged_in, state="abc-123")
     assert query["state"] == "abc-123"
+
+
+def test_authorization_responses_name_the_issuer_once(logged_in, settings):
+    """RFC 9207: success and error responses both carry `iss`, exactly once."""
+    response = authorize(logged_in)
+    if response.status_code == 200:
+        response = consent_all(logged_in, response)
+    refused = authorize(logged_in, code_challenge_method="plain")
+    for redirect in (response, refused):
+        assert redirect.status_code == 302
+        query = parse_qs(urlsplit(redirect["Location"]).query)
+        assert query["iss"] == [settings.OIDC_ISSUER]
+    assert "code" in parse_qs(urlsplit(response["Location"]).query)
+    assert "error" in parse_qs(urlsplit(refused["Location"]).query)
+
+
+def test_rfc9700_deploy_checks_pass_with_production_redirect_schemes(settings):
+    """Under `check --deploy`, django-oauth-toolkit's RFC 9700 checks find nothing once
+    redirect URIs are https only (as production sets them); on a developer's machine the
+    one left is the `http` scheme kept for local portals."""
+
+    def findings() -> set[str]:
+        return {
+            message.id
+            for message in checks.run_checks(include_deployment_checks=True, tags=["security"])
+            if message.id and message.id.startswith("oauth2_provider.")
+        }
+
+    assert findings() <= {"oauth2_provider.W008"}
+    settings.OAUTH2_PROVIDER = {
+        **settings.OAUTH2_PROVIDER,
+        "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    }
+    assert findings() == set()
 
 
 # -- redirect URIs and bad input ----------------------------------------------------------
