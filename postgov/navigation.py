@@ -6,15 +6,17 @@ is left out, so the menu never shows a dead link.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from postgov.identity.models import POINT_ROLES, Role
-from postgov.statemail.actions import cleared_rank
+from postgov.statemail.actions import holds_a_clearance_today
 
 PUBLIC = "public"
 ANONYMOUS = "anonymous"  # not logged in at all (e.g. "create an account")
@@ -36,7 +38,7 @@ class Entry:
 
 
 def _cleared(request) -> bool:
-    return cleared_rank(request.user) > 0
+    return holds_a_clearance_today(request.user)
 
 
 def _for(*who: str) -> frozenset[str]:
@@ -253,11 +255,20 @@ def entries_for(request) -> list[tuple[Entry, str]]:
             continue
         if entry.shown is not None and not entry.shown(request):
             continue
-        try:
-            result.append((entry, reverse(entry.url_name)))
-        except NoReverseMatch:
-            continue
+        if url := _url(entry.url_name, get_script_prefix(), get_urlconf(settings.ROOT_URLCONF)):
+            result.append((entry, url))
     return result
+
+
+@functools.lru_cache(maxsize=512)
+def _url(name: str, _prefix: str, _urlconf: object) -> str:
+    """The entry's address, worked out once per process (the prefix and the URL
+    configuration are part of the key, so a change of either is seen); "" for a URL
+    that does not exist."""
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return ""
 
 
 def navigation(request) -> dict:

@@ -10,6 +10,8 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 from PIL import Image, ImageDraw
@@ -554,4 +556,18 @@ def test_the_menu_shows_state_mail_to_cleared_point_staff_only(client, world):
     client.force_login(world.clerk_a)
     assert f'href="{items}"' in client.get(reverse("home")).content.decode()
     client.force_login(world.clerk_b)  # point staff without a clearance
+    assert f'href="{items}"' not in client.get(reverse("home")).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_menu_follows_a_revoked_clearance_at_once(client, world):
+    """The menu reads clearances from the per-process cache; a revocation drops it."""
+    clearance = clear(world, world.clerk_a)
+    items = reverse("statemail:items")
+    client.force_login(world.clerk_a)
+    assert f'href="{items}"' in client.get(reverse("home")).content.decode()
+    with CaptureQueriesContext(connection) as again:
+        client.get(reverse("home"))
+    assert not [q for q in again.captured_queries if "statemail_clearance" in q["sql"]]
+    actions.revoke_clearance(by=world.provincial_admin, clearance_id=clearance.pk)
     assert f'href="{items}"' not in client.get(reverse("home")).content.decode()
