@@ -193,3 +193,20 @@ def test_writers_at_once_keep_one_unbroken_chain():
     rolled_back = sum(1 for w in range(6) for n in range(15) if (w + n) % 4 == 0)
     assert AuditEvent.objects.filter(action="test.concurrent").count() == 2 * (90 - rolled_back)
     assert checked == AuditEvent.objects.count()
+
+
+@pytest.mark.django_db
+def test_an_append_takes_two_statements_on_postgresql():
+    """The head's move, then the events and the head's new hash together: every writer
+    waits on the head's row meanwhile, so each round trip counts. SQLite keeps three."""
+    from django.test.utils import CaptureQueriesContext
+
+    record("test.warm")
+    with CaptureQueriesContext(connection) as captured, transaction.atomic(), chained_at_end():
+        events = _three_events()
+    expected = 2 if connection.vendor == "postgresql" else 3
+    assert len([q for q in captured.captured_queries if "audit_" in q["sql"]]) == expected
+    assert [e.pk for e in events] == sorted(e.pk for e in events)
+    assert AuditEvent.objects.filter(pk__in=[e.pk for e in events]).count() == 3
+    checked, problems = verify_chain()
+    assert checked == 4 and problems == []

@@ -1,0 +1,132 @@
+"""The token endpoint's statements per grant: a guard against a change that brings back
+repeated reads or savepoints (each is a round trip to the database, on the country's
+busiest endpoint), and the rotation's refusal of a token rotated meanwhile."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from oauth2_provider.models import (
+    get_access_token_model,
+    get_id_token_model,
+    get_refresh_token_model,
+)
+
+from postgov.audit.models import AuditEvent
+from postgov.identity.models import RelyingParty
+from postgov.identity.oidc.validator import PostGovValidator
+from postgov.identity.tests.oidc_helpers import (
+    basic,
+    exchange,
+    get_code,
+    log_in_session,
+    rp,  # noqa: F401  (fixture)
+    token_request,
+)
+
+pytestmark = pytest.mark.django_db
+AccessToken = get_access_token_model()
+RefreshToken = get_refresh_token_model()
+IDToken = get_id_token_model()
+MACHINE_SECRET = "machine-secret-0123456789abcdefghijklmnopqrstuvwxyz"
+# The audit event: the chain head's move, then on PostgreSQL the event and the head's
+# hash in one statement (two on SQLite).
+AUDIT = 2 if connection.vendor == "postgresql" else 3
+
+
+def _statements(captured) -> list[str]:
+    return [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].split(" ", 1)[0].upper() not in {"BEGIN", "COMMIT"}
+    ]
+
+
+@pytest.fixture
+def tokens(client, citizen, rp):  # noqa: F811
+    log_in_session(client, citizen)
+    code, _query = get_code(client)
+    response = exchange(client, code)
+    assert response.status_code == 200, response.content
+    client.logout()
+    return response.json()
+
+
+def _refresh(client, refresh_token):
+    return token_request(
+        client, {"grant_type": "refresh_token", "refresh_token": refresh_token}, basic()
+    )
+
+
+# Real transactions, as in production: inside a test's transaction every atomic block
+# would be a savepoint.
+@pytest.mark.django_db(transaction=True)
+def test_statements_of_one_refresh(client, citizen, rp):  # noqa: F811
+    log_in_session(client, citizen)
+    code, _query = get_code(client)
+    first = exchange(client, code).json()
+    client.logout()
+    warm = _refresh(client, first["refresh_token"]).json()
+    with CaptureQueriesContext(connection) as captured:
+        response = _refresh(client, warm["refresh_token"])
+    assert response.status_code == 200, response.content
+    # The client; the refresh token with its user and access token; the login's
+    # authentication time; the ID token; the rotation: lock, revoke, delete the old
+    # access token, the new access and refresh tokens. No savepoint, nothing read twice.
+    assert len(_statements(captured)) == 9, "\n".join(_statements(captured))
+    assert not [s for s in _statements(captured) if "SAVEPOINT" in s]
+    new = response.json()
+    assert new["refresh_token"] not in (first["refresh_token"], warm["refresh_token"])
+    assert RefreshToken.objects.filter(revoked__isnull=True).count() == 1
+    assert AccessToken.objects.count() == 1  # each rotation deleted the access token before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_statements_of_one_client_credentials_grant(client):
+    RelyingParty.objects.create(
+        name="Hệ thống một cửa",
+        client_id="machine",
+        client_type=RelyingParty.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=RelyingParty.GRANT_CLIENT_CREDENTIALS,
+        client_secret=MACHINE_SECRET,
+        redirect_uris="",
+        allowed_scopes=["agency.dossiers.read"],
+        skip_authorization=True,
+        token_endpoint_auth_method="client_secret_basic",
+    )
+    data = {"grant_type": "client_credentials", "scope": "agency.dossiers.read"}
+    auth = basic("machine", MACHINE_SECRET)
+    assert token_request(client, data, auth).status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        response = token_request(client, data, auth)
+    assert response.status_code == 200, response.content
+    # The client, the access token, its audit event; DOT's read-back of the token only
+    # when someone listens to app_authorized.
+    assert len(_statements(captured)) == 2 + AUDIT, "\n".join(_statements(captured))
+    assert AuditEvent.objects.filter(action="oidc.token_issued").count() == 2
+
+
+def test_a_token_rotated_meanwhile_is_refused_and_nothing_is_written(client, tokens):
+    """Two requests with the same refresh token at once both pass validation; the one
+    that locks the row second finds it revoked and gets invalid_grant, and its grant's
+    rows (its ID token) roll back."""
+    original = PostGovValidator.validate_refresh_token
+
+    def validate_then_lose_the_race(self, refresh_token, client_, request, *args, **kwargs):
+        ok = original(self, refresh_token, client_, request, *args, **kwargs)
+        RefreshToken.objects.filter(pk=request.refresh_token_instance.pk).update(
+            revoked=timezone.now()
+        )
+        return ok
+
+    ids_before = set(RefreshToken.objects.values_list("pk", flat=True))
+    id_tokens_before = IDToken.objects.count()
+    with mock.patch.object(PostGovValidator, "validate_refresh_token", validate_then_lose_the_race):
+        response = _refresh(client, tokens["refresh_token"])
+    assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+    assert set(RefreshToken.objects.values_list("pk", flat=True)) == ids_before
+    assert IDToken.objects.count() == id_tokens_before
