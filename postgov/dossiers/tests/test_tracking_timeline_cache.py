@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from postgov.dossiers.actions import perform
+from postgov.dossiers.tracking.lookup import tracked_dossiers
 from postgov.identity.access import Access
 
 from .intake_helpers import ready, seal
@@ -89,3 +90,39 @@ def test_no_personal_data_in_the_cache_keys(client, sealed):
     assert "track:timeline" in keys
     for secret in (sealed.code, sealed.applicant_phone, "5678", sealed.applicant_name):
         assert secret not in keys
+
+
+def test_the_written_out_statements_read_what_the_orm_reads(sealed, clerk_a):
+    from postgov.dossiers.tracking.lookup import _by_code, _Found, _read_timeline, _timeline
+
+    perform(sealed.pk, "dispatch", actor=clerk_a, access=Access.for_user(clerk_a))
+    found = _by_code(sealed.code)
+    expected = _Found.of(tracked_dossiers().get(pk=sealed.pk))
+    assert found is not None
+    assert found.timeline_version == sealed.events.order_by("-id").values_list("id", flat=True)[0]
+    for name in ("pk", "code", "status", "applicant_name", "applicant_phone", "procedure"):
+        assert getattr(found, name) == getattr(expected, name)
+    for name in ("sealed_at", "due_at", "expected_return_at"):
+        assert getattr(found, name) == getattr(expected, name)  # aware on both databases
+    assert found.agency.name == expected.agency.name
+    assert found.agency.office_hours == expected.agency.office_hours
+    # By an item number, as the QR code's link may carry it.
+    item = sealed.items.first()
+    assert _by_code(item.item_id).pk == sealed.pk
+    # The timeline: every event in order, aware times, the items.
+    timeline = _read_timeline(sealed.pk)
+    events = list(sealed.events.order_by("at", "id"))
+    assert [step.code for step in timeline.steps] == [event.code for event in events]
+    assert [step.at for step in timeline.steps] == [event.at for event in events]
+    assert timeline.items == list(sealed.items.values_list("item_id", flat=True))
+    assert _timeline(found).steps == timeline.steps
+
+
+def test_practice_and_cancelled_dossiers_are_not_found(sealed):
+    from postgov.dossiers.models import Dossier
+    from postgov.dossiers.tracking.lookup import _by_code
+
+    Dossier.objects.filter(pk=sealed.pk).update(practice=True)
+    assert _by_code(sealed.code) is None
+    Dossier.objects.filter(pk=sealed.pk).update(practice=False, status="cancelled")
+    assert _by_code(sealed.code) is None
