@@ -4,13 +4,20 @@ once, the limits still count every lookup, and no key carries personal data."""
 
 from __future__ import annotations
 
+import re
+from unittest import mock
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.template.loader import render_to_string
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from postgov.dossiers.actions import perform
+from postgov.dossiers.tracking.card import card
+from postgov.dossiers.tracking.lookup import tracked_dossiers
 from postgov.identity.access import Access
 
 from .intake_helpers import ready, seal
@@ -89,3 +96,73 @@ def test_no_personal_data_in_the_cache_keys(client, sealed):
     assert "track:timeline" in keys
     for secret in (sealed.code, sealed.applicant_phone, "5678", sealed.applicant_name):
         assert secret not in keys
+
+
+def test_the_written_out_statements_read_what_the_orm_reads(sealed, clerk_a):
+    from postgov.dossiers.tracking.lookup import _by_code, _Found, _read_timeline, _timeline
+
+    perform(sealed.pk, "dispatch", actor=clerk_a, access=Access.for_user(clerk_a))
+    found = _by_code(sealed.code)
+    expected = _Found.of(tracked_dossiers().get(pk=sealed.pk))
+    assert found is not None
+    assert found.timeline_version == sealed.events.order_by("-id").values_list("id", flat=True)[0]
+    for name in ("pk", "code", "status", "applicant_name", "applicant_phone", "procedure"):
+        assert getattr(found, name) == getattr(expected, name)
+    for name in ("sealed_at", "due_at", "expected_return_at"):
+        assert getattr(found, name) == getattr(expected, name)  # aware on both databases
+    assert found.agency.name == expected.agency.name
+    assert found.agency.office_hours == expected.agency.office_hours
+    # By an item number, as the QR code's link may carry it.
+    item = sealed.items.first()
+    assert _by_code(item.item_id).pk == sealed.pk
+    # The timeline: every event in order, aware times, the items.
+    timeline = _read_timeline(sealed.pk)
+    events = list(sealed.events.order_by("at", "id"))
+    assert [step.code for step in timeline.steps] == [event.code for event in events]
+    assert [step.at for step in timeline.steps] == [event.at for event in events]
+    assert timeline.items == list(sealed.items.values_list("item_id", flat=True))
+    assert _timeline(found).steps == timeline.steps
+
+
+def test_practice_and_cancelled_dossiers_are_not_found(sealed):
+    from postgov.dossiers.models import Dossier
+    from postgov.dossiers.tracking.lookup import _by_code
+
+    Dossier.objects.filter(pk=sealed.pk).update(practice=True)
+    assert _by_code(sealed.code) is None
+    Dossier.objects.filter(pk=sealed.pk).update(practice=False, status="cancelled")
+    assert _by_code(sealed.code) is None
+
+
+CSRF_VALUE = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]+"')
+
+
+def test_a_kept_card_is_the_card_the_lookup_would_render(client, sealed, clerk_a):
+    from postgov.dossiers.tracking.lookup import _form_token, describe
+
+    perform(sealed.pk, "dispatch", actor=clerk_a, access=Access.for_user(clerk_a))
+    result = describe(sealed)
+    result.form_token = _form_token(sealed.pk, 1)  # as after a hand-over
+    request = RequestFactory().get("/")
+    fresh = render_to_string(
+        "dossiers/includes/tracking_dossier.html", {"result": result}, request=request
+    )
+    first = card(request, result)  # rendered and kept
+    again = card(request, result)  # from the cache
+    # The CSRF token is masked afresh at each use; the rest is the same to the byte.
+    assert CSRF_VALUE.sub(r"\1", first) == CSRF_VALUE.sub(r"\1", fresh)
+    assert CSRF_VALUE.sub(r"\1", again) == CSRF_VALUE.sub(r"\1", fresh)
+    assert result.form_token in again and "csrfmiddlewaretoken" in again
+    # Anything shown that changes makes another card, never the kept one.
+    result.status_label = "Something else"
+    assert "Something else" in card(request, result)
+
+
+def test_a_repeat_lookup_renders_no_card(client, sealed):
+    look_up(client, sealed)
+    with (
+        CaptureQueriesContext(connection),
+        mock.patch("postgov.dossiers.tracking.card.render_to_string", side_effect=AssertionError),
+    ):
+        again = look_up(client, sealed, address="203.0.113.11")
+    assert again.status_code == 200 and "N***** V** A*" in again.content.decode()

@@ -28,20 +28,25 @@ in an address.
 
 from __future__ import annotations
 
+import functools
 import hmac
+import json
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
-from django.db import models
+from django.db import connections, models, router
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from postgov.agencies.calendar import calendar_for
+from postgov.agencies.models import Agency
+from postgov.catalog.models import Procedure, ProcedureVersion
 from postgov.delivery import pickup_tracking
 from postgov.delivery.models import PostalItem
 from postgov.dossiers.actions import note_tracking_anomaly
@@ -55,6 +60,7 @@ from postgov.lib import ratelimit, s10, tracking_links
 from postgov.lib.netkeys import network_key
 from postgov.lib.phones import last_digits
 from postgov.lib.text import mask_name
+from postgov.places.models import ServicePoint
 
 logger = logging.getLogger(__name__)
 
@@ -282,16 +288,98 @@ def _tracked() -> models.QuerySet[Dossier]:
     )
 
 
-def _found() -> models.QuerySet[Dossier]:
-    """`_tracked()` with the id of each dossier's latest event (`timeline_version`), read
-    in the same statement through the timeline index: the key of its cached timeline."""
-    latest = DossierEvent.objects.filter(dossier=models.OuterRef("pk")).order_by("-id")
-    return (
-        _tracked()
-        # What the citizen is shown needs neither the receiving point nor its columns.
-        .select_related(None)
-        .select_related("procedure_version__procedure", "agency")
-        .annotate(timeline_version=models.Subquery(latest.values("id")[:1]))
+@dataclass
+class _Found:
+    """What the citizen is shown of a dossier, read in one statement (`_read_found`) or
+    taken from a dossier already loaded (`of`)."""
+
+    pk: int
+    code: str
+    status: str
+    applicant_name: str
+    applicant_phone: str
+    sealed_at: datetime | None
+    due_at: datetime | None
+    expected_return_at: datetime | None
+    procedure: str
+    agency: Agency | None  # with the name, province and office hours only
+    # The id of the latest event: the key of the cached timeline (None: not cached).
+    timeline_version: int | None = None
+
+    @classmethod
+    def of(cls, dossier: Dossier) -> _Found:
+        return cls(
+            pk=dossier.pk,
+            code=dossier.code or "",
+            status=dossier.status,
+            applicant_name=dossier.applicant_name,
+            applicant_phone=dossier.applicant_phone,
+            sealed_at=dossier.sealed_at,
+            due_at=dossier.due_at,
+            expected_return_at=dossier.expected_return_at,
+            procedure=dossier.procedure_version.procedure.name,
+            agency=dossier.agency,
+        )
+
+
+def _aware(value):
+    """A datetime as the ORM gives it: SQLite hands raw statements naive UTC datetimes, or
+    text where a column has no declared type (in a UNION)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+@functools.cache
+def _found_sql(where: str) -> str:
+    # Written out rather than compiled by the ORM at each lookup: compiling the joined
+    # query cost more CPU than everything else the lookup does. The same rows as
+    # `_tracked()` (tested against it), the latest event's id by the timeline index, and
+    # only the dozen columns the page shows.
+    return f"""
+        SELECT d.id, d.code, d.status, d.applicant_name, d.applicant_phone, d.sealed_at,
+               d.due_at, d.expected_return_at, p.name, a.id, a.name, a.province_id,
+               a.office_hours,
+               (SELECT e.id FROM {DossierEvent._meta.db_table} e
+                 WHERE e.dossier_id = d.id ORDER BY e.id DESC LIMIT 1)
+          FROM {Dossier._meta.db_table} d
+          JOIN {ProcedureVersion._meta.db_table} v ON v.id = d.procedure_version_id
+          JOIN {Procedure._meta.db_table} p ON p.id = v.procedure_id
+          LEFT JOIN {Agency._meta.db_table} a ON a.id = d.agency_id
+         WHERE {where} AND d.status NOT IN (%s, %s) AND NOT d.practice
+    """  # noqa: S608 - table names from the models, values as parameters
+
+
+def _read_found(where: str, value: str) -> _Found | None:
+    alias = router.db_for_read(Dossier)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_found_sql(where), [value, State.DRAFT.value, State.CANCELLED.value])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, code, status, name, phone, sealed_at, due_at, expected_return_at, procedure = row[:9]
+    agency_id, agency_name, province_id, office_hours, version = row[9:]
+    agency = None
+    if agency_id is not None:
+        if isinstance(office_hours, str):  # JSON as the database driver gives it
+            office_hours = json.loads(office_hours)
+        agency = Agency(
+            pk=agency_id, name=agency_name, province_id=province_id, office_hours=office_hours
+        )
+    return _Found(
+        pk=pk,
+        code=code or "",
+        status=status,
+        applicant_name=name,
+        applicant_phone=phone,
+        sealed_at=_aware(sealed_at),
+        due_at=_aware(due_at),
+        expected_return_at=_aware(expected_return_at),
+        procedure=procedure,
+        agency=agency,
+        timeline_version=version,
     )
 
 
@@ -303,24 +391,25 @@ def _item(code: str) -> PostalItem | None:
     )
 
 
-def _by_code(code: str) -> Dossier | None:
+def _by_code(code: str) -> _Found | None:
     """The dossier named by an item number or a dossier code (no proof asked)."""
     if s10.is_valid(code):
-        item = PostalItem.objects.filter(item_id=code).only("dossier_id").first()
-        if item is None or item.dossier_id is None:
-            return None
-        return _found().filter(pk=item.dossier_id).first()
+        return _read_found(
+            f"d.id = (SELECT i.dossier_id FROM {PostalItem._meta.db_table} i"  # noqa: S608
+            " WHERE i.item_id = %s)",
+            code,
+        )
     if not CODE_PATTERN.match(code):
         return None
-    return _found().filter(code=code).first()
+    return _read_found("d.code = %s", code)
 
 
-def find(code: str, phone_last4: str) -> Dossier | None:
+def find(code: str, phone_last4: str) -> _Found | None:
     """The dossier with this dossier code, when these are its phone's last four digits."""
     code = normalise(code)
     if not CODE_PATTERN.match(code) or not re.fullmatch(r"\d{4}", phone_last4 or ""):
         return None
-    dossier = _found().filter(code=code).first()
+    dossier = _read_found("d.code = %s", code)
     if dossier is None:
         return None
     if not hmac.compare_digest(last_digits(dossier.applicant_phone), phone_last4):
@@ -345,9 +434,9 @@ def lookup(
             if booking is not None and tracking_links.pickup_token_matches(booking.pk, token):
                 return pickup_tracking.describe(booking)
         else:
-            dossier = _by_code(code)
-            if dossier is not None and tracking_links.token_matches(dossier.pk, token):
-                return describe(dossier)
+            found = _by_code(code)
+            if found is not None and tracking_links.token_matches(found.pk, token):
+                return _describe(found)[0]
         # A wrong token is a failed lookup; the code alone still gives what it gives.
         _missed(client)
     _hold_back_during_anomaly(client)
@@ -513,7 +602,7 @@ def needs_digits(code: str) -> bool:
 
 
 def describe(dossier: Dossier) -> Tracking:
-    return _describe(dossier)[0]
+    return _describe(_Found.of(dossier))[0]
 
 
 @dataclass
@@ -523,12 +612,12 @@ class _Timeline:
     hand_over: int | None  # the latest hand-over event: Form 01's
 
 
-def _timeline(dossier: Dossier) -> _Timeline:
+def _timeline(dossier: _Found) -> _Timeline:
     """The dossier's timeline, from the shared cache when the dossier was read with its
-    `timeline_version` (`_found`), else from the database."""
-    version = getattr(dossier, "timeline_version", None)
+    `timeline_version` (`_read_found`), else from the database."""
+    version = dossier.timeline_version
     if version is None:
-        return _read_timeline(dossier)
+        return _read_timeline(dossier.pk)
     # Labels are translated when read: one entry per language. Plain values only, so an
     # entry written by another release of the code still reads.
     key = f"track:timeline:1:{dossier.pk}:{version}:{get_language()}"
@@ -539,7 +628,7 @@ def _timeline(dossier: Dossier) -> _Timeline:
             items=kept["items"],
             hand_over=kept["hand_over"],
         )
-    timeline = _read_timeline(dossier)
+    timeline = _read_timeline(dossier.pk)
     kept = {
         "steps": [(s.at, s.code, s.label, s.place) for s in timeline.steps],
         "items": timeline.items,
@@ -549,18 +638,38 @@ def _timeline(dossier: Dossier) -> _Timeline:
     return timeline
 
 
-def _read_timeline(dossier: Dossier) -> _Timeline:
-    steps, hand_over = [], None
-    # Plain rows, not model instances: a dossier has ten events or more, each with two
-    # places, and the page needs four values of each.
-    events = dossier.events.order_by("at", "id").values_list(
-        "id", "at", "code", "action", "service_point__name", "agency__name"
-    )
-    for pk, at, code, action, point_name, agency_name in events:
+@functools.cache
+def _timeline_sql() -> str:
+    # The events with their places and the postal items, in one statement written out
+    # (see `_found_sql`): kind 0 an event, kind 1 an item.
+    return f"""
+        SELECT 0, e.id, e.at, e.code, e.action, sp.name, ag.name
+          FROM {DossierEvent._meta.db_table} e
+          LEFT JOIN {ServicePoint._meta.db_table} sp ON sp.id = e.service_point_id
+          LEFT JOIN {Agency._meta.db_table} ag ON ag.id = e.agency_id
+         WHERE e.dossier_id = %s
+        UNION ALL
+        SELECT 1, i.id, i.created_at, i.item_id, '', '', ''
+          FROM {PostalItem._meta.db_table} i
+         WHERE i.dossier_id = %s
+         ORDER BY 1, 3, 2
+    """  # noqa: S608 - table names from the models, values as parameters
+
+
+def _read_timeline(dossier_id: int) -> _Timeline:
+    steps, items, hand_over = [], [], None
+    alias = router.db_for_read(DossierEvent)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_timeline_sql(), [dossier_id, dossier_id])
+        rows = cursor.fetchall()
+    for kind, pk, at, code, action, point_name, agency_name in rows:
+        if kind == 1:
+            items.append(code)
+            continue
         step = BY_ACTION.get(action)
         steps.append(
             Step(
-                at=at,
+                at=_aware(at),
                 code=code,
                 label=str(step.label) if step else code,
                 place=point_name or agency_name or "",
@@ -568,11 +677,10 @@ def _read_timeline(dossier: Dossier) -> _Timeline:
         )
         if action == "hand_over":
             hand_over = pk  # in (at, id) order: the last one is the latest
-    items = list(dossier.items.order_by("created_at").values_list("item_id", flat=True))
     return _Timeline(steps=steps, items=items, hand_over=hand_over)
 
 
-def _describe(dossier: Dossier) -> tuple[Tracking, int | None]:
+def _describe(dossier: _Found) -> tuple[Tracking, int | None]:
     """The dossier for the citizen, and the id of its latest hand-over event."""
     timeline = _timeline(dossier)
     expected_handover = None
@@ -586,10 +694,10 @@ def _describe(dossier: Dossier) -> tuple[Tracking, int | None]:
         )
     info = STATES[dossier.status]
     tracking = Tracking(
-        code=dossier.code or "",
+        code=dossier.code,
         items=list(timeline.items),
         masked_name=mask_name(dossier.applicant_name),
-        procedure=dossier.procedure_version.procedure.name,
+        procedure=dossier.procedure,
         agency=dossier.agency.name if dossier.agency is not None else "",
         status=dossier.status,
         status_label=str(State(dossier.status).label),

@@ -11,6 +11,7 @@ from postgov.audit.actions import client_ip, record
 from postgov.delivery.forms import TrackForm
 from postgov.dossiers.agency.official_forms import render_event_form
 from postgov.dossiers.tracking import lookup as tracking
+from postgov.dossiers.tracking.card import card
 
 
 @require_http_methods(["GET", "POST"])
@@ -51,6 +52,8 @@ def track(request):
         {
             "form": form,
             "result": result,
+            # The dossier's card, rendered once per content (`tracking.card`).
+            "card": card(request, result) if isinstance(result, tracking.Tracking) else "",
             "message": message,
             "needs_digits": form.is_bound
             and form.is_valid()
