@@ -24,7 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from postgov.audit.actions import chained_at_end, record
 from postgov.lib import counters
 from postgov.lib.codes import create_with_code
-from postgov.lib.locking import lock_one, lock_row, lock_rows
+from postgov.lib.locking import lock_one, lock_row
 from postgov.lib.phones import to_e164
 from postgov.notify.actions import queue_message
 from postgov.places.models import ServicePoint
@@ -161,7 +161,7 @@ def waiting_line(
     ).order_by("-priority", "queued_at", "id")
 
 
-def _serving(counter: Counter | OuterRef) -> QuerySet[Ticket]:
+def _serving(counter: Counter) -> QuerySet[Ticket]:
     return Ticket.objects.filter(
         counter=counter, state=Ticket.State.CALLED, day=timezone.localdate()
     )
@@ -174,25 +174,30 @@ def current_ticket(counter: Counter) -> Ticket | None:
 
 def call_next(counter: Counter, *, request: HttpRequest | None = None) -> Ticket | None:
     """Call the first ticket in line for the counter's services; None when nobody waits.
-    Four statements in the transaction: the counter's lock (which also reads whether it
-    is serving someone), the ticket's lock, its update and its event."""
+    Four statements in the transaction: the counter's lock, the ticket's lock (which also
+    reads whether the counter is still serving someone), its update and its event."""
     if not counter.active:
         raise QueueError(_("This counter is closed."))
     with transaction.atomic():
         # Two presses at one counter wait for each other; other counters do not.
-        (desk,) = lock_rows(
-            Counter.objects.filter(pk=counter.pk).annotate(busy=Exists(_serving(OuterRef("pk"))))
-        )
-        if desk.busy:
-            raise QueueError(_("Finish the ticket at this counter before calling the next one."))
+        lock_one(Counter, counter.pk)
         services = counter.services.filter(active=True).values("pk")
-        line = waiting_line(services, counter.service_point_id, timezone.localdate())
+        # Read by the statement after the lock, so that it sees what a press that held the
+        # lock before this one committed (a condition of the lock's own statement would
+        # be read before the wait).
+        line = waiting_line(services, counter.service_point_id, timezone.localdate()).filter(
+            ~Exists(_serving(counter))
+        )
         # The first ticket no other counter is taking: a ticket being called elsewhere is
         # passed over, not waited for. Should that call roll back, the ticket is first in
         # line again at the next press. PostgreSQL checks the row's state again once it
         # holds the lock, so a ticket just called elsewhere is never taken twice.
         ticket = lock_row(line, skip_locked=True)
         if ticket is None:
+            if current_ticket(counter) is not None:
+                raise QueueError(
+                    _("Finish the ticket at this counter before calling the next one.")
+                )
             return None
         ticket.state = Ticket.State.CALLED
         ticket.counter = counter

@@ -305,3 +305,52 @@ def test_a_ticket_another_counter_is_taking_is_passed_over_not_waited_for(room):
         other.join()
     # Still first in line for the next press once nobody holds it.
     assert actions.call_next(room.counter_2).pk == first.pk
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_press_that_waited_for_the_counter_sees_the_call_before_it(room):
+    actions.issue_ticket(room.a)
+    actions.issue_ticket(room.a)
+    held, release = threading.Event(), threading.Event()
+    second: list[object] = []
+
+    def first_press() -> None:
+        try:
+            with transaction.atomic():
+                actions.call_next(room.counter_1)
+                held.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def second_press() -> None:
+        try:
+            second.append(actions.call_next(room.counter_1))
+        except actions.QueueError as exc:
+            second.append(exc)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=first_press)
+    first.start()
+    assert held.wait(10)
+    other = threading.Thread(target=second_press)
+    other.start()
+    try:
+        # Until the second press waits for the counter's lock.
+        for _ in range(500):
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    " AND datname = current_database()"
+                )
+                if cursor.fetchone()[0]:
+                    break
+            threading.Event().wait(0.02)
+    finally:
+        release.set()
+        first.join()
+        other.join()
+    assert len(second) == 1 and isinstance(second[0], actions.QueueError)
+    assert Ticket.objects.filter(state=Ticket.State.CALLED).count() == 1
