@@ -325,7 +325,8 @@ def main(argv: list[str]) -> int:
 
         stop = threading.Event()
         board_base: list[float] = []
-        pollers = screens_polling(port, tokens, stop, board_base, [])
+        board_base_unchanged: list[int] = []
+        pollers = screens_polling(port, tokens, stop, board_base, board_base_unchanged)
         bare_times, bare_errors = run_counters(port, sessions, counters, args.calls, bare_view)
         stop.set()
         for thread in pollers:
@@ -364,11 +365,15 @@ def main(argv: list[str]) -> int:
                 pct(call_times, 95) / pct(select_times, 95), 0
             ),
             "calls_per_s": round(len(call_times) / wall, 1),
+            "board_p50_ms": round(pct(board_times, 50) * 1000, 1),
             "board_p95_ms": round(pct(board_times, 95) * 1000, 1),
             "board_p95_over_bare_view_p95": round(pct(board_times, 95) / bare_p95, 1),
             "board_polls": len(board_times),
             "board_polls_not_modified": len(board_unchanged),
+            "board_idle_p50_ms": round(pct(board_base, 50) * 1000, 1),
             "board_idle_p95_ms": round(pct(board_base, 95) * 1000, 1),
+            "board_idle_polls": len(board_base),
+            "board_idle_polls_not_modified": len(board_base_unchanged),
             "board_idle_p95_over_bare_view_p95": round(pct(board_base, 95) / bare_p95, 1),
             "goal_call_next_p95_under_100ms": pct(call_times, 95) < 0.100,
             "errors": bare_errors + call_errors,
