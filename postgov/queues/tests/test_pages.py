@@ -252,8 +252,9 @@ def _statements(captured) -> list[str]:
 
 def test_call_next_is_eight_statements(client, room, clerk_a):
     """The session, its user and roles, the counter; then, in the transaction, the
-    counter's lock (which reads whether it is serving), the ticket's lock, its update and
-    its event. No audit chain: a call waits on no row shared beyond its own counter."""
+    counter's lock, the ticket's lock (which reads whether the counter is serving), its
+    update and its event. No audit chain: a call waits on no row shared beyond its own
+    counter."""
     client.force_login(clerk_a)
     for _ in range(3):
         actions.issue_ticket(room.a)
