@@ -1,7 +1,9 @@
 """Every change to the queues: tickets issued, called, sent to another service, ended or
 missed; display screens made and revoked; appointments booked, cancelled, checked in,
-reminded and missed. Each step runs in a transaction, appends a `TicketEvent` for a
-ticket and records an audit event.
+reminded and missed. Each step runs in a transaction. A ticket's steps append a
+`TicketEvent`, which is their record (who, where, when): a ticket carries no personal
+data and changes no case, so only a transfer also goes into the audit trail, as do the
+screens (their tokens open the board) and the appointments (they carry a phone number).
 
 A call locks the ticket it takes and skips tickets other counters are taking at that
 moment (`SELECT … FOR UPDATE SKIP LOCKED`), so two counters pressing "call next" together
@@ -20,14 +22,15 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from postgov.audit.actions import record
+from postgov.audit.actions import chained_at_end, record
 from postgov.lib import counters
 from postgov.lib.codes import create_with_code
 from postgov.lib.locking import lock_one, lock_row
@@ -79,7 +82,18 @@ def _event(
         details=details,
     )
     event.save()
+    transaction.on_commit(lambda: board_changed(ticket.service_point_id))
     return event
+
+
+def board_changed(point_id: int) -> None:
+    """The point's screens show the change at their next poll rather than a shared
+    reading taken before it."""
+    cache.delete(board_cache_key(point_id))
+
+
+def board_cache_key(point_id: int) -> str:
+    return f"queues:board:{point_id}:{timezone.localdate().isoformat()}"
 
 
 def _audit(action: str, ticket: Ticket, request: HttpRequest | None = None, **details: Any) -> None:
@@ -131,7 +145,6 @@ def issue_ticket(
             queued_at=now,
         )
         _event(ticket, TicketEvent.Kind.ARRIVED, request, appointment=bool(appointment))
-        _audit("queue.ticket_issued", ticket, request, service=service.letter)
     return ticket
 
 
@@ -148,39 +161,49 @@ def waiting_line(
     ).order_by("-priority", "queued_at", "id")
 
 
-def current_ticket(counter: Counter) -> Ticket | None:
-    found: Ticket | None = (
-        Ticket.objects.filter(counter=counter, state=Ticket.State.CALLED, day=timezone.localdate())
-        .order_by("-called_at")
-        .first()
+def _serving(counter: Counter) -> QuerySet[Ticket]:
+    return Ticket.objects.filter(
+        counter=counter, state=Ticket.State.CALLED, day=timezone.localdate()
     )
+
+
+def current_ticket(counter: Counter) -> Ticket | None:
+    found: Ticket | None = _serving(counter).order_by("-called_at").first()
     return found
 
 
 def call_next(counter: Counter, *, request: HttpRequest | None = None) -> Ticket | None:
-    """Call the first ticket in line for the counter's services; None when nobody waits."""
+    """Call the first ticket in line for the counter's services; None when nobody waits.
+    Four statements in the transaction: the counter's lock, the ticket's lock (which also
+    reads whether the counter is still serving someone), its update and its event."""
     if not counter.active:
         raise QueueError(_("This counter is closed."))
     with transaction.atomic():
         # Two presses at one counter wait for each other; other counters do not.
         lock_one(Counter, counter.pk)
-        if current_ticket(counter) is not None:
-            raise QueueError(_("Finish the ticket at this counter before calling the next one."))
         services = counter.services.filter(active=True).values("pk")
-        line = waiting_line(services, counter.service_point_id, timezone.localdate())
+        # Read by the statement after the lock, so that it sees what a press that held the
+        # lock before this one committed (a condition of the lock's own statement would
+        # be read before the wait).
+        line = waiting_line(services, counter.service_point_id, timezone.localdate()).filter(
+            ~Exists(_serving(counter))
+        )
         # The first ticket no other counter is taking: a ticket being called elsewhere is
         # passed over, not waited for. Should that call roll back, the ticket is first in
         # line again at the next press. PostgreSQL checks the row's state again once it
         # holds the lock, so a ticket just called elsewhere is never taken twice.
         ticket = lock_row(line, skip_locked=True)
         if ticket is None:
+            if current_ticket(counter) is not None:
+                raise QueueError(
+                    _("Finish the ticket at this counter before calling the next one.")
+                )
             return None
         ticket.state = Ticket.State.CALLED
         ticket.counter = counter
         ticket.called_at = timezone.now()
         ticket.save(update_fields=["state", "counter", "called_at"])
         _event(ticket, TicketEvent.Kind.CALLED, request, counter=counter)
-        _audit("queue.ticket_called", ticket, request, counter=counter.number)
     return ticket
 
 
@@ -198,7 +221,6 @@ def recall(ticket: Ticket, counter: Counter, *, request: HttpRequest | None = No
         ticket.called_at = timezone.now()
         ticket.save(update_fields=["called_at"])
         _event(ticket, TicketEvent.Kind.RECALLED, request, counter=counter)
-        _audit("queue.ticket_recalled", ticket, request, counter=counter.number)
     return ticket
 
 
@@ -233,7 +255,6 @@ def end_service(ticket: Ticket, counter: Counter, *, request: HttpRequest | None
         ticket.state = Ticket.State.DONE
         ticket.save(update_fields=["state"])
         _event(ticket, TicketEvent.Kind.ENDED, request, counter=counter)
-        _audit("queue.ticket_ended", ticket, request, counter=counter.number)
     return ticket
 
 
@@ -244,7 +265,6 @@ def no_show(ticket: Ticket, counter: Counter, *, request: HttpRequest | None = N
         ticket.state = Ticket.State.NO_SHOW
         ticket.save(update_fields=["state"])
         _event(ticket, TicketEvent.Kind.NO_SHOW, request, counter=counter)
-        _audit("queue.ticket_no_show", ticket, request, counter=counter.number)
     return ticket
 
 
@@ -261,7 +281,6 @@ def rate(ticket: Ticket, stars: int, *, request: HttpRequest | None = None) -> T
         ticket.rating = stars
         ticket.save(update_fields=["rating"])
         _event(ticket, TicketEvent.Kind.RATED, request, rating=stars)
-        _audit("queue.ticket_rated", ticket, request, rating=stars)
     return ticket
 
 
@@ -408,7 +427,9 @@ def check_in(point: ServicePoint, code: str, *, request: HttpRequest | None = No
     ahead of the walk-ins. Only today's appointments at this point, until the slot's end
     and the grace after it."""
     code = "".join(code.split()).upper().replace("-", "")
-    with transaction.atomic():
+    # The audit chain's head, which every audited step in the network shares, is taken
+    # at the end, not held while the ticket is issued.
+    with transaction.atomic(), chained_at_end():
         found = Appointment.objects.filter(
             service_point=point, code=code, day=timezone.localdate()
         ).first()

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 
 from django.core.cache import cache
 from django.utils import timezone
 
-from postgov.queues.actions import waiting_line
+from postgov.queues.actions import board_cache_key, waiting_line
 from postgov.queues.models import Counter, QueueService, Ticket, TicketEvent
 
 # Until the day has served someone, a service is reckoned to take this long per person.
 DEFAULT_SERVICE_MINUTES = 5
 BOARD_NEXT = 6
-# Every screen of a point polls its board every few seconds; within this time they share
-# one reading (a ticket called shows on the screens at most this much later).
-BOARD_CACHE_SECONDS = 1
+# The screens of a point share one reading of its board. Every step of a ticket drops the
+# reading when it commits, so a call shows at the next poll; this bounds how long a
+# change made some other way (or a reading taken just before a step committed) can stay
+# unseen: no longer than the screens' own polling interval (display.html).
+BOARD_CACHE_SECONDS = 3
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,14 @@ class Board:
     serving: list[Ticket]
     next_up: list[Ticket]
 
+    @property
+    def version(self) -> str:
+        """Changes whenever what the screens show changes: their ETag."""
+        shown = [f"{t.label}>{t.counter.number if t.counter else ''}" for t in self.serving]
+        shown.append("|")
+        shown.extend(t.label for t in self.next_up)
+        return hashlib.sha256(" ".join(shown).encode()).hexdigest()[:20]
+
 
 def board(point_id: int) -> Board:
     """Numbers only: who is at which counter now (latest call first), who comes next."""
@@ -78,9 +89,9 @@ def board(point_id: int) -> Board:
 
 
 def cached_board(point_id: int) -> Board:
-    """`board`, read at most once per `BOARD_CACHE_SECONDS` for all the point's screens
+    """`board`, read once for all the point's screens until a ticket's step changes it
     (through the shared cache, so every web process shares the reading)."""
-    key = f"queues:board:{point_id}:{timezone.localdate().isoformat()}"
+    key = board_cache_key(point_id)
     found: Board | None = cache.get(key)
     if found is None:
         found = board(point_id)

@@ -13,6 +13,8 @@ from django.http import Http404, HttpResponseNotFound
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -278,17 +280,23 @@ def display(request, token: str):
             return gone
         raise Http404
     actions.screen_seen(screen)
-    template = "queues/_board.html" if request.headers.get("HX-Request") else "queues/display.html"
-    return render(
-        request,
-        template,
-        {
-            "screen": screen,
-            "point": screen.service_point,
-            "board": queries.cached_board(screen.service_point_id),
-            "token": token,
-        },
-    )
+    board = queries.cached_board(screen.service_point_id)
+    context = {"screen": screen, "point": screen.service_point, "board": board, "token": token}
+    if not request.headers.get("HX-Request"):
+        page = render(request, "queues/display.html", context)
+        patch_vary_headers(page, ["HX-Request"])
+        return page
+    # The poll: the screen's browser asks again with the board's ETag, so an unchanged
+    # board costs a comparison, not a page.
+    etag = f'"{board.version}-{get_language()}"'
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        response = render(request, "queues/_board.html", context)
+    response["ETag"] = etag
+    # Kept by the browser but asked about again at every poll.
+    response["Cache-Control"] = "no-cache"
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 # -- the citizen's ticket and appointments ------------------------------------------------

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -237,3 +239,56 @@ def test_a_transfer_without_a_service_is_explained(client, room, clerk_a):
     moved = client.post(url, {"step": "transfer", "service": room.b.pk})
     assert moved.status_code == 302
     assert Ticket.objects.get().service_id == room.b.pk
+
+
+def _statements(captured) -> list[str]:
+    # Savepoints depend on whether the test already runs in a transaction; not counted.
+    return [
+        q["sql"]
+        for q in captured
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO"))
+    ]
+
+
+def test_call_next_is_eight_statements(client, room, clerk_a):
+    """The session, its user and roles, the counter; then, in the transaction, the
+    counter's lock, the ticket's lock (which reads whether the counter is serving), its
+    update and its event. No audit chain: a call waits on no row shared beyond its own
+    counter."""
+    client.force_login(clerk_a)
+    for _ in range(3):
+        actions.issue_ticket(room.a)
+    url = reverse("queues:counter_step", args=[room.counter_1.pk])
+    client.post(url, {"step": "call_next"})
+    client.post(url, {"step": "end"})
+    with CaptureQueriesContext(connection) as captured:
+        assert client.post(url, {"step": "call_next"}).status_code == 302
+    statements = _statements(captured.captured_queries)
+    assert len(statements) == 8, "\n".join(statements)
+    assert not any("audit" in sql for sql in statements)
+    assert Ticket.objects.filter(state=Ticket.State.CALLED, counter=room.counter_1).count() == 1
+    # A second press while serving calls nobody.
+    assert client.post(url, {"step": "call_next"}).status_code == 302
+    assert Ticket.objects.filter(state=Ticket.State.CALLED).count() == 1
+
+
+def test_an_unchanged_board_answers_not_modified_and_a_call_changes_it(
+    client, room, django_capture_on_commit_callbacks
+):
+    actions.issue_ticket(room.a)
+    _screen, token = actions.create_screen(room.a.service_point, "Sảnh")
+    url = reverse("queues:display", args=[token])
+    first = client.get(url, HTTP_HX_REQUEST="true")
+    etag = first["ETag"]
+    assert first.status_code == 200 and "no-cache" in first["Cache-Control"]
+    assert "HX-Request" in first["Vary"]
+    again = client.get(url, HTTP_HX_REQUEST="true", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and not again.content
+    # A call shows at the next poll, not once the shared reading expires.
+    with django_capture_on_commit_callbacks(execute=True):
+        called = actions.call_next(room.counter_1)
+    after = client.get(url, HTTP_HX_REQUEST="true", HTTP_IF_NONE_MATCH=etag)
+    assert after.status_code == 200 and after["ETag"] != etag
+    assert called.label in after.content.decode()
+    # The page itself is not answered from the poll's ETag.
+    assert client.get(url, HTTP_IF_NONE_MATCH=after["ETag"]).status_code == 200
