@@ -15,9 +15,14 @@ close after every answer.
 Reported per kind: tasks/s, the worker's CPU per task, its PostgreSQL backend's CPU per
 task, SQL statements per task (the health check Django makes on a reused connection is
 not counted: it does not pass through the execute wrapper), and each as a ratio to the
-bare task's. Checked: every SMS and webhook received exactly once, every task finished.
+bare task's. `--compare NAME=VALUE` drains each kind a second time with that variable of
+the worker's environment changed (e.g. `DB_SYNCHRONOUS_COMMIT=on`, the server's default),
+the two alternating, `--rounds` times: the unit's figures over the compared ones are
+ratios of one run. Checked: every SMS and webhook received exactly once, every task
+finished.
 
-Usage: python bench/tasks/run.py [--tasks 500] [--profile DIR]
+Usage: python bench/tasks/run.py [--tasks 500] [--rounds 1] [--compare NAME=VALUE]
+       [--receiver-closes] [--profile DIR]
 Needs PostgreSQL on 127.0.0.1:5432 (BENCH_PG). Database pg_tasks_bench (BENCH_TASKS_DB),
 dropped at the end unless --keep (a kept one is reused). Writes bench/results/tasks.json.
 """
@@ -25,6 +30,7 @@ dropped at the end unless --keep (a kept one is reused). Writes bench/results/ta
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import subprocess
@@ -87,6 +93,10 @@ class Receiver:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
+# Each SMS of the run has its own recipient and text: the receiver counts repeats by both.
+QUEUED = itertools.count(0, 1_000_000)
+
+
 def queue(kind: str, n: int, endpoint) -> None:
     """N tasks of a kind, queued in one transaction as the web processes queue them."""
     from django.db import transaction
@@ -99,8 +109,9 @@ def queue(kind: str, n: int, endpoint) -> None:
 
     # A sealed dossier's webhook body is about this long.
     payload = json.dumps({"type": "dossier.new", "data": {"pad": "x" * 1400}})
+    first = next(QUEUED)
     with transaction.atomic():
-        for i in range(n):
+        for i in range(first, first + n):
             if kind == "bare":
                 nothing.enqueue(i)
             elif kind == "sms":
@@ -140,8 +151,16 @@ def main() -> int:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="an environment variable for the worker beside its unit's (to compare)",
+        help="an environment variable for the worker beside its unit's",
     )
+    parser.add_argument(
+        "--compare",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="also drain each kind with this variable changed, alternating, in the same run",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="each kind this many times")
     parser.add_argument(
         "--keep", action="store_true", help="keep the database (and reuse a kept one)"
     )
@@ -192,34 +211,62 @@ def main() -> int:
     if args.profile:
         Path(args.profile).mkdir(parents=True, exist_ok=True)
 
+    configs = {"unit": env}
+    if args.compare:
+        configs["compare"] = {**env, **dict(item.split("=", 1) for item in args.compare)}
+    totals: dict[tuple[str, str], Counter[str]] = {}
     load_start = os.getloadavg()
-    kinds: dict[str, dict] = {}
-    for kind in ("bare", "sms", "webhook"):
-        queue(kind, args.tasks, endpoint)
-        profile = str(Path(args.profile) / f"{kind}.prof") if args.profile else ""
-        got = drain(env, profile)
-        n = args.tasks
-        kinds[kind] = {
-            "tasks": n,
-            "seconds": round(got["seconds"], 3),
-            "tasks_per_s": round(n / got["seconds"], 1),
-            "worker_cpu_ms_per_task": round(got["cpu_s"] * 1000 / n, 3),
-            "postgres_cpu_ms_per_task": (
-                round(got["postgres_backend_cpu_s"] * 1000 / n, 3)
-                if got["postgres_backend_cpu_s"] is not None
-                else None
-            ),
-            "statements_per_task": round(got["statements"] / n, 2),
-        }
+    for round_ in range(args.rounds):
+        for kind in ("bare", "sms", "webhook"):
+            # Alternated, so that a change of the machine's load falls on both.
+            order = list(configs) if round_ % 2 == 0 else list(reversed(configs))
+            for name in order:
+                queue(kind, args.tasks, endpoint)
+                profile = (
+                    str(Path(args.profile) / f"{name}-{kind}-{round_}.prof") if args.profile else ""
+                )
+                got = drain(configs[name], profile)
+                total = totals.setdefault((name, kind), Counter())
+                total["tasks"] += args.tasks
+                for key in ("seconds", "cpu_s", "statements"):
+                    total[key] += got[key]
+                if got["postgres_backend_cpu_s"] is not None:
+                    total["pg_tasks"] += args.tasks
+                    total["pg_cpu_s"] += got["postgres_backend_cpu_s"]
     load_end = os.getloadavg()
-    bare = kinds["bare"]
-    for kind in ("sms", "webhook"):
-        k = kinds[kind]
-        k["tasks_per_s_over_bare"] = round(k["tasks_per_s"] / bare["tasks_per_s"], 3)
-        k["worker_cpu_over_bare"] = round(
-            k["worker_cpu_ms_per_task"] / bare["worker_cpu_ms_per_task"], 2
-        )
-        k["statements_over_bare"] = round(k["statements_per_task"] / bare["statements_per_task"], 2)
+    results: dict[str, dict[str, dict]] = {}
+    for (name, kind), t in totals.items():
+        results.setdefault(name, {})[kind] = {
+            "tasks": t["tasks"],
+            "seconds": round(t["seconds"], 3),
+            "tasks_per_s": round(t["tasks"] / t["seconds"], 1),
+            "worker_cpu_ms_per_task": round(t["cpu_s"] * 1000 / t["tasks"], 3),
+            "postgres_cpu_ms_per_task": (
+                round(t["pg_cpu_s"] * 1000 / t["pg_tasks"], 3) if t["pg_tasks"] else None
+            ),
+            "statements_per_task": round(t["statements"] / t["tasks"], 2),
+        }
+    for kinds in results.values():
+        bare = kinds["bare"]
+        for kind in ("sms", "webhook"):
+            k = kinds[kind]
+            k["tasks_per_s_over_bare"] = round(k["tasks_per_s"] / bare["tasks_per_s"], 3)
+            k["worker_cpu_over_bare"] = round(
+                k["worker_cpu_ms_per_task"] / bare["worker_cpu_ms_per_task"], 2
+            )
+            k["statements_over_bare"] = round(
+                k["statements_per_task"] / bare["statements_per_task"], 2
+            )
+    if "compare" in results:
+        results["unit_over_compare"] = {
+            kind: {
+                "tasks_per_s": round(
+                    results["unit"][kind]["tasks_per_s"] / results["compare"][kind]["tasks_per_s"],
+                    3,
+                )
+            }
+            for kind in ("bare", "sms", "webhook")
+        }
     unfinished = DBTaskResult.objects.exclude(status="SUCCESSFUL").count()
     with receiver.lock:
         checks = {
@@ -243,8 +290,10 @@ def main() -> int:
             **units.environment(units.read("postgov-worker.service")),
             **dict(item.split("=", 1) for item in args.worker_env),
         },
+        "compare_environment": dict(item.split("=", 1) for item in args.compare),
+        "rounds": args.rounds,
         "receiver": "closes after each answer" if args.receiver_closes else "keeps connections",
-        "kinds": kinds,
+        "results": results,
         "checks": checks,
     }
     out = ROOT / "bench" / "results"
@@ -253,8 +302,8 @@ def main() -> int:
     print(json.dumps(report, indent=2))
     problems = [
         unfinished,
-        checks["sms_received"] != args.tasks,
-        checks["webhooks_received"] != args.tasks,
+        checks["sms_received"] != args.tasks * args.rounds * len(configs),
+        checks["webhooks_received"] != args.tasks * args.rounds * len(configs),
         checks["sms_received_more_than_once"],
         checks["webhook_ids_received_more_than_once"],
     ]
