@@ -5,8 +5,9 @@ PostgreSQL database, Redis as the cache, for ten minutes.
 The processes are started with the commands of the systemd units (deploy/systemd, read by
 deploy/units.py): `gunicorn postgov.wsgi -c deploy/gunicorn.conf.py` twice, each on its
 own port (GUNICORN_BIND), with the unit's environment, and `manage.py db_worker
---queue-name '*' --interval 1` twice (`--workers`), with its unit's environment. Cron's jobs (`check_sla --enqueue`,
-`update_rollups --enqueue`) are queued every minute instead of every 15 and 5.
+--queue-name '*' --interval 1` twice (`--workers`), with its unit's environment. Cron's
+jobs (`check_sla --enqueue`, `update_rollups --enqueue`) are queued every minute instead
+of every 15 and 5.
 
 The load, open-loop (each kind paced at its target rate by a shared schedule; when the
 server cannot keep up, the clients go as fast as it answers and the report says how far
