@@ -165,6 +165,21 @@ elif env_bool("DB_PREPARED_STATEMENTS", True):
     # with a dozen joins spent 7 ms planning for 1 ms of work. Behind a transaction-mode
     # pooler that cannot keep prepared statements, set DB_PREPARED_STATEMENTS=false.
     DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
+# PostgreSQL's synchronous_commit for this process's connections (decision 0034): the task
+# workers run with "off", so a commit does not wait for the disk. A database crash may
+# then forget the last fraction of a second of the worker's commits, which puts the work
+# back as a killed worker leaves it (sent again, at least once; a receiver tells a repeat
+# by its id). The web processes keep the server's default: a sealed dossier is on disk
+# before the clerk is told.
+if DB_SYNCHRONOUS_COMMIT := env_str("DB_SYNCHRONOUS_COMMIT", ""):
+    if DB_SYNCHRONOUS_COMMIT not in ("on", "off", "local", "remote_write", "remote_apply"):
+        raise ImproperlyConfigured(
+            "DB_SYNCHRONOUS_COMMIT: on, off, local, remote_write or remote_apply"
+        )
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+            f"-c synchronous_commit={DB_SYNCHRONOUS_COMMIT}"
+        )
 # A streaming standby of the primary, for the report pages' reads that tolerate a lag
 # (postgov.lib.replica, docs/operations.md "A read replica for the reports").
 if REPLICA_URL := env_str("DATABASE_REPLICA_URL", ""):

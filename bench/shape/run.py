@@ -5,8 +5,9 @@ PostgreSQL database, Redis as the cache, for ten minutes.
 The processes are started with the commands of the systemd units (deploy/systemd, read by
 deploy/units.py): `gunicorn postgov.wsgi -c deploy/gunicorn.conf.py` twice, each on its
 own port (GUNICORN_BIND), with the unit's environment, and `manage.py db_worker
---queue-name '*' --interval 1` twice. Cron's jobs (`check_sla --enqueue`,
-`update_rollups --enqueue`) are queued every minute instead of every 15 and 5.
+--queue-name '*' --interval 1` twice (`--workers`), with its unit's environment. Cron's
+jobs (`check_sla --enqueue`, `update_rollups --enqueue`) are queued every minute instead
+of every 15 and 5.
 
 The load, open-loop (each kind paced at its target rate by a shared schedule; when the
 server cannot keep up, the clients go as fast as it answers and the report says how far
@@ -33,7 +34,7 @@ webhook receiver counts repeats; every message and delivery sent in one attempt)
 and no repeat in dossier codes; `audit_verify` at the end; the RSS of each process every
 10 s (start, end, max, slope); p50/p95/p99 per kind of request.
 
-Usage: python bench/shape/run.py [--minutes 10] [--intake-rate 100] [--clerks 16]
+Usage: python bench/shape/run.py [--minutes 10] [--intake-rate 100] [--clerks 16] [--workers 2]
 Needs PostgreSQL on 127.0.0.1:5432 (BENCH_PG) and Redis (--redis, by default
 redis://127.0.0.1:6379/9, emptied first). Database pg_shape_bench (BENCH_SHAPE_DB),
 dropped at the end unless --keep. Writes bench/results/shape.json.
@@ -92,6 +93,10 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            # Keeps connections open, as an SMS gateway or an agency's server behind TLS
+            # does: the workers send each a receiver's deliveries down one connection.
+            protocol_version = "HTTP/1.1"
+
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with receiver.lock:
@@ -100,7 +105,6 @@ class Receiver:
                         receiver.sms[(sms["to"], sms["text"])] += 1
                     else:
                         receiver.hooks[self.headers.get("PostGov-Webhook-Id", "")] += 1
-                # No body: the senders do not read it (they close once they have the status).
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -677,6 +681,9 @@ def main() -> int:
     parser.add_argument("--clerks", type=int, default=16, help="clerks sending intakes")
     parser.add_argument("--citizens", type=int, default=4, help="clients tracking")
     parser.add_argument("--agency-clients", type=int, default=2)
+    parser.add_argument(
+        "--workers", type=int, default=2, help="task workers (the units' command, each)"
+    )
     parser.add_argument("--agencies", type=int, default=2, choices=range(1, 9), metavar="1-8")
     parser.add_argument("--cron-every", type=float, default=60, help="seconds")
     parser.add_argument(
@@ -736,7 +743,7 @@ def main() -> int:
 
     ports = [intake.free_port(), intake.free_port()]
     webs = [start_web(n, port, env, run_dir) for n, port in enumerate(ports, 1)]
-    workers = [start_worker(n, env, run_dir) for n in (1, 2)]
+    workers = [start_worker(n, env, run_dir) for n in range(1, args.workers + 1)]
     report: dict = {}
     try:
         for port, web in zip(ports, webs, strict=True):
@@ -845,7 +852,7 @@ def main() -> int:
         "shape": {
             "web": f"2 × `gunicorn postgov.wsgi -c deploy/gunicorn.conf.py` "
             f"({os.environ.get('GUNICORN_WORKERS') or 2 * (os.cpu_count() or 1)} workers each)",
-            "worker": "2 × `manage.py db_worker --queue-name '*' --interval 1`",
+            "worker": f"{args.workers} × `manage.py db_worker --queue-name '*' --interval 1`",
             "database": f"PostgreSQL {DB}",
             "cache": args.redis,
             "clients": {

@@ -33,7 +33,9 @@ import json
 import logging
 import re
 import socket
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -298,7 +300,18 @@ class Answer:
             raise OutboundError(BAD_ANSWER, self.status) from None
 
 
-def _pool(target: Target, address: str, timeout: float) -> urllib3.HTTPConnectionPool:
+# Connections are kept between requests, one pool per scheme, checked address, port and
+# name (the name is the TLS server name and the certificate's): a request reuses only a
+# connection to the very address its own check allowed, so the guard holds on every
+# request. Webhooks and SMS to one receiver then cost one connection (one TLS handshake)
+# per worker instead of one per request. The oldest receiver's pool is closed when more
+# than MAX_POOLS are kept.
+MAX_POOLS = 32
+_pools: OrderedDict[tuple[str, str, int, str, float], urllib3.HTTPConnectionPool] = OrderedDict()
+_pools_lock = threading.Lock()
+
+
+def _new_pool(target: Target, address: str, timeout: float) -> urllib3.HTTPConnectionPool:
     limits = urllib3.Timeout(connect=min(timeout, CONNECT_TIMEOUT), read=timeout)
     if target.scheme == "https":
         return urllib3.HTTPSConnectionPool(
@@ -314,6 +327,26 @@ def _pool(target: Target, address: str, timeout: float) -> urllib3.HTTPConnectio
     return urllib3.HTTPConnectionPool(
         address, target.port, timeout=limits, retries=False, maxsize=1
     )
+
+
+def _pool(target: Target, address: str, timeout: float) -> urllib3.HTTPConnectionPool:
+    key = (target.scheme, address, target.port, target.host, timeout)
+    with _pools_lock:
+        pool = _pools.get(key)
+        if pool is not None:
+            _pools.move_to_end(key)
+            return pool
+        pool = _pools[key] = _new_pool(target, address, timeout)
+        while len(_pools) > MAX_POOLS:
+            _pools.popitem(last=False)[1].close()
+        return pool
+
+
+def close_connections() -> None:
+    """Close every kept connection (tests; a process that forks)."""
+    with _pools_lock:
+        while _pools:
+            _pools.popitem()[1].close()
 
 
 def _status_failure(status: int) -> OutboundError | None:
@@ -364,7 +397,8 @@ def request(
     deadline = time.monotonic() + 2 * timeout
     for address in candidates[:MAX_ADDRESSES]:
         pool = _pool(target, address, timeout)
-        try:
+        for attempt in (1, 2):
+            opened = pool.num_connections
             try:
                 response = pool.urlopen(
                     method,
@@ -379,28 +413,60 @@ def request(
                 )
             except (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError):
                 logger.info("outbound: no connection to %s at one of its addresses", target.host)
-                continue  # nothing was sent: the next address may answer
+                break  # nothing was sent: the next address may answer
+            except urllib3.exceptions.ProtocolError as exc:
+                if attempt == 1 and pool.num_connections == opened:
+                    # A kept connection the receiver had closed meanwhile: once more on a
+                    # new one. Should the receiver have taken the request before closing,
+                    # it gets it twice, which at-least-once delivery allows (it tells a
+                    # repeat by its id).
+                    continue
+                logger.info("outbound: %s failed: %s", target.host, exc.__class__.__name__)
+                raise OutboundError(CONNECT) from None
             except (urllib3.exceptions.HTTPError, OSError) as exc:
                 logger.info("outbound: %s failed: %s", target.host, exc.__class__.__name__)
                 raise OutboundError(CONNECT) from None
-            try:
-                failure = _status_failure(response.status)
-                if failure is not None:
-                    raise failure
-                answer_headers = {k.lower(): v for k, v in response.headers.items()}
-                if not read_body:
-                    return Answer(response.status, answer_headers)
-                try:
-                    content = _read(response, max_bytes, deadline)
-                except (urllib3.exceptions.HTTPError, OSError) as exc:
-                    logger.info("outbound: %s failed: %s", target.host, exc.__class__.__name__)
-                    raise OutboundError(CONNECT, response.status) from None
-                return Answer(response.status, answer_headers, content)
-            finally:
-                response.close()
-        finally:
-            pool.close()
+            return _answer(response, max_bytes, read_body, deadline, target)
     raise OutboundError(CONNECT)
+
+
+# What is read of an answer whose body nobody wants, so that its connection can be kept.
+DRAINED_AT_MOST = 64 * 1024
+
+
+def _answer(
+    response: urllib3.BaseHTTPResponse,
+    max_bytes: int,
+    read_body: bool,
+    deadline: float,
+    target: Target,
+) -> Answer:
+    """The answer, its connection handed back to the pool once the whole body was read,
+    closed otherwise (an answer cut short, too long, or a failure)."""
+    kept = False
+    try:
+        failure = _status_failure(response.status)
+        if failure is not None:
+            raise failure
+        answer_headers = {k.lower(): v for k, v in response.headers.items()}
+        try:
+            content = _read(response, max_bytes if read_body else DRAINED_AT_MOST, deadline)
+        except OutboundError:
+            if read_body:
+                raise
+            content = b""  # not wanted: only the connection is lost
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            if read_body:
+                logger.info("outbound: %s failed: %s", target.host, exc.__class__.__name__)
+                raise OutboundError(CONNECT, response.status) from None
+            content = b""
+        else:
+            response.release_conn()
+            kept = True
+        return Answer(response.status, answer_headers, content if read_body else b"")
+    finally:
+        if not kept:
+            response.close()
 
 
 # -- registration --------------------------------------------------------------------------

@@ -41,9 +41,12 @@ def send_message(message_id: int) -> str:
         message.save(update_fields=["attempts", "sending_until"])
     error = ""
     unreadable = False
-    attachments = [
-        (a.filename, bytes(a.content), a.content_type) for a in message.attachments.all()
-    ]
+    # Only an e-mail carries files: an SMS is sent without asking for them.
+    attachments = (
+        [(a.filename, bytes(a.content), a.content_type) for a in message.attachments.all()]
+        if message.channel == Message.Channel.EMAIL
+        else []
+    )
     try:
         subject, body = message.outgoing()
     except SealError:
