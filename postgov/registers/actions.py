@@ -354,7 +354,7 @@ def _take_slot(
 ) -> Keying | None:
     """A slot of the locked record `row` for this operator, or None if it has none for
     them (another operator's entry went in between the queue's read and the lock)."""
-    held = list(row.keyings.filter(_active()))
+    held = list(row.keyings.filter(_active()).order_by("slot", "pk"))
     if any(k.operator_id == operator.pk for k in held):
         return None
     used = {k.slot for k in held}
@@ -400,7 +400,14 @@ def _refuse(keying: Keying, operator: User) -> None:
 
 
 def _locked_open_keying(keying_pk: int, operator: User) -> Keying:
-    keying = lock_one(Keying, keying_pk)
+    """The keying locked (its row alone), read with its record and project in the same
+    statement; DoesNotExist if there is none."""
+    keying = lock_row(
+        Keying.objects.filter(pk=keying_pk).select_related("record__project").order_by(),
+        of=("self",),
+    )
+    if keying is None:
+        raise Keying.DoesNotExist(f"Keying {keying_pk} does not exist")
     _refuse(keying, operator)
     return keying
 
@@ -506,7 +513,9 @@ def submit_keying(
         keying.submitted_at = timezone.now()
         keying.save(update_fields=["values", "status", "submitted_at"])
         stats.keyed(keying)
-        keying_modes.after_submit(lock_one(Record, record_.pk), keying, _compare)
+        locked = lock_one(Record, record_.pk)
+        locked.project = record_.project  # read with the keying; a project's row is not locked
+        keying_modes.after_submit(locked, keying, _compare)
         # Last: the audit chain's head stays locked until the commit, and every page view
         # of every operator writes to the chain too.
         audit(
@@ -525,8 +534,9 @@ def _compare(row: Record) -> None:
     first, second = comparison.entries(row)
     if first is None or second is None:
         return
-    differ = comparison.differing_keys(row.schema.fields, first.values, second.values)
-    stats.compared(row.project_id, row.schema.fields, first, second)
+    fields = schemas.fields_of(row.schema_id)
+    differ = comparison.differing_keys(fields, first.values, second.values)
+    stats.compared(row.project_id, fields, first, second)
     if not differ and secrets.randbelow(100) >= row.project.sample_percent:
         row.values = dict(first.values)
         row.status = Record.Status.SETTLED

@@ -20,7 +20,7 @@ from postgov.audit.actions import record as audit
 from postgov.identity.models import User
 from postgov.lib.locking import lock_one
 from postgov.lib.text import fold
-from postgov.registers import jobs, ocr, ocr_jobs
+from postgov.registers import jobs, ocr, ocr_jobs, schemas
 from postgov.registers.fields import shown
 from postgov.registers.models import Job, PageText, Project, Record, RecordIndex
 
@@ -32,7 +32,8 @@ def index_record(row: Record) -> RecordIndex:
     """Keep the settled record's values folded for search (called inside the transaction
     that settles it, so a settled record is always findable)."""
     values = row.values or {}
-    words = [shown(field, str(values.get(field["key"], ""))) for field in row.schema.fields]
+    fields = schemas.fields_of(row.schema_id)
+    words = [shown(field, str(values.get(field["key"], ""))) for field in fields]
     social = row.project.kind == Project.Kind.SOCIAL_INSURANCE
     index, _made = RecordIndex.objects.update_or_create(
         record=row,

@@ -11,7 +11,9 @@ from postgov.registers.models import FieldCounter, Keying, Record
 def entries(record: Record) -> tuple[Keying | None, Keying | None]:
     submitted = {
         k.slot: k
-        for k in record.keyings.filter(status=Keying.Status.SUBMITTED).select_related("operator")
+        for k in record.keyings.filter(status=Keying.Status.SUBMITTED)
+        .select_related("operator")
+        .order_by("pk")
     }
     return submitted.get(1), submitted.get(2)
 

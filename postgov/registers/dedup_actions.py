@@ -237,7 +237,7 @@ def check_settled(
 def _check(
     record_pk: int, *, by: User | None, request: HttpRequest | None
 ) -> DuplicateCandidate | None:
-    record = Record.objects.select_related("project").filter(pk=record_pk).first()
+    record = Record.objects.select_related("project").filter(pk=record_pk).order_by().first()
     if record is None or record.status != Record.Status.SETTLED:
         return None
     project = record.project

@@ -18,7 +18,7 @@ import random
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from postgov.registers import settled, stats
+from postgov.registers import schemas, settled, stats
 from postgov.registers.models import Keying, Project, Record, Rekey
 
 Mode = Project.KeyingMode
@@ -92,11 +92,15 @@ def after_submit(row: Record, keying: Keying, compare) -> None:
         if not drawn(row.project.sample_percent):
             _settle_on(row, keying)
         return
-    first = row.keyings.filter(slot=1, status=Keying.Status.SUBMITTED).first()
+    first = (
+        row.keyings.filter(slot=1, status=Keying.Status.SUBMITTED).first()
+        if mode == Mode.IMMEDIATE and keying.slot == 2
+        else None
+    )
     # A project switched to immediate verification may hold a second entry keyed before
     # the first was in: it is compared the blind way when the first arrives.
-    if mode == Mode.IMMEDIATE and keying.slot == 2 and first is not None:
-        stats.compared(row.project_id, row.schema.fields, first, keying)
+    if first is not None:
+        stats.compared(row.project_id, schemas.fields_of(row.schema_id), first, keying)
         if drawn(row.project.sample_percent):
             row.in_sample = True
             row.status = Record.Status.ADJUDICATION

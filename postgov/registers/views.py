@@ -26,6 +26,7 @@ from postgov.registers import (
     comparison,
     dashboard,
     jobs,
+    keying_form,
     keying_modes,
     schemas,
     search,
@@ -320,6 +321,7 @@ def _own_keying(request, pk: int) -> Keying:
             record__project__members__role=Role.OPERATOR,
         )
         .select_related("record__project")
+        .order_by()  # by primary key: the default order joins the batch
         .first()
     )
     if keying is None:
@@ -327,23 +329,16 @@ def _own_keying(request, pk: int) -> Keying:
     return keying
 
 
-def _keying_rows(keying: Keying, errors: dict) -> list[dict]:
+def _keying_fields(keying: Keying, errors: dict, *, open_: bool = True):
     again = keying_modes.pending_keys(keying)
-    return [
-        {
-            "field": f,
-            "key": f["key"],
-            "label": localised(f["label"]),
-            "help": localised(f.get("help", "")),
-            "value": "" if f["key"] in again else keying.values.get(f["key"], ""),
-            "error": errors.get(f["key"], "")
-            or (keying_modes.differs_message() if f["key"] in again else ""),
-            "choices": [
-                (c["value"], localised(c.get("label", c["value"]))) for c in f.get("choices", [])
-            ],
-        }
-        for f in schemas.fields_of(keying.record.schema_id)
-    ]
+    return keying_form.fields_html(
+        keying.record.schema_id,
+        keying.values,
+        errors,
+        again=again,
+        again_message=keying_modes.differs_message() if again else "",
+        open_=open_,
+    )
 
 
 @require_GET
@@ -367,7 +362,7 @@ def keying(request, pk: int):
             "record": record_,
             "project": record_.project,
             "pages": record_.pages.order_by("number"),
-            "rows": _keying_rows(keying, errors),
+            "fields": _keying_fields(keying, errors, open_=keying.status == Keying.Status.OPEN),
             "open": keying.status == Keying.Status.OPEN,
             "ocr_texts": search.prefill(record_),
         },
@@ -439,7 +434,7 @@ def keying_submit(request, pk: int):
                 "record": record_,
                 "project": record_.project,
                 "pages": record_.pages.order_by("number"),
-                "rows": _keying_rows(keying, errors),
+                "fields": _keying_fields(keying, errors),
                 "open": True,
                 "has_errors": True,
                 "ocr_texts": search.prefill(record_),

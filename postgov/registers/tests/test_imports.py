@@ -10,8 +10,10 @@ from datetime import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook
 
 from postgov.audit.models import AuditEvent
@@ -252,8 +254,9 @@ def test_a_damaged_workbook_is_refused_and_a_semicolon_csv_is_read(client, proje
 
 
 def test_rows_beyond_one_chunk_are_all_written_in_order(client, project, world, monkeypatch):
-    """On SQLite the records go through `bulk_create` a chunk at a time, on PostgreSQL
-    through one COPY; either way every row is one record numbered as in the file."""
+    """On SQLite the records are staged a chunk at a time and then copied in one statement,
+    on PostgreSQL they go through one COPY; either way every row is one record numbered as
+    in the file."""
     monkeypatch.setattr(imports, "CHUNK", 2)
     client.force_login(world.provincial_admin)
     names = ["An", "Bình", "Cường", "Dung", "Em"]
@@ -388,3 +391,54 @@ def test_the_progress_page_shows_the_write_moving_while_its_transaction_is_open(
     assert Record.objects.count() == 3
     assert not jobs.progress_file(job.pk).exists()
     assert (job.done, job.total) == (3, 3)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_sqlite_others_write_while_the_rows_are_staged_and_the_copy_is_one_statement(
+    client, project, world, monkeypatch
+):
+    """SQLite has one writer at a time: the rows are staged outside the import's
+    transaction, so an operator's write (a field save, an audited page view, the session's
+    touch) goes through meanwhile instead of waiting for the whole file; the transaction
+    then copies them in one statement, and nothing is in the register before it commits."""
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL writes with COPY; its writers do not wait for each other")
+    monkeypatch.setattr(imports, "CHUNK", 2)
+    seen: list[tuple[bool, int]] = []
+    advance = jobs.Progress.advance
+
+    def write_elsewhere(job_pk: int) -> None:
+        try:
+            with transaction.atomic():  # BEGIN IMMEDIATE: the database's one write lock
+                wrote = Job.objects.filter(pk=job_pk).update(heartbeat_at=timezone.now())
+            seen.append((wrote == 1, Record.objects.count()))
+        finally:
+            connections.close_all()
+
+    def watched(self, steps=1):
+        advance(self, steps)
+        if self.job.phase == Job.Phase.WRITING:
+            other = threading.Thread(target=write_elsewhere, args=(self.job.pk,))
+            other.start()
+            other.join(timeout=10)
+
+    monkeypatch.setattr(jobs.Progress, "advance", watched)
+    client.force_login(world.provincial_admin)
+    names = ["An", "Bình", "Cường", "Dung", "Em"]
+    rows = [[f"Nguyễn Văn {n}", "1990", "Nam", "", "Kinh", "Đông Hà", "head", ""] for n in names]
+    response = upload(client, project, csv_file(rows=rows), imports.Mode.TYPED)
+    assert response.status_code == 302
+    assert map_columns(client, project).status_code == 302
+    with CaptureQueriesContext(connection) as run:
+        run_jobs()
+    job = Job.objects.get(kind=Job.Kind.IMPORT)
+    assert job.state == Job.State.DONE, job.failure
+    # each chunk staged (2, 4, 5 rows), and each time another connection wrote at once
+    assert seen == [(True, 0), (True, 0), (True, 0)]
+    assert sum('INSERT INTO "registers_record"' in q["sql"] for q in run.captured_queries) == 1
+    assert [r.values["full_name"] for r in Record.objects.order_by("number")] == [
+        f"Nguyễn Văn {n}" for n in names
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM sqlite_temp_master WHERE name = %s", [imports.STAGING])
+        assert cursor.fetchone()[0] == 0  # the staging table went with the import

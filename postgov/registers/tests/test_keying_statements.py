@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from postgov.registers import actions, schemas
 from postgov.registers.models import Keying
+from postgov.registers.tests.conftest import GOOD
 
 pytestmark = pytest.mark.clock
 
@@ -83,3 +84,49 @@ def test_a_schema_version_saved_again_is_read_again(project, world):
     version.fields = version.fields[:2]
     version.save(update_fields=["fields"])
     assert schemas.fields_of(version.pk) == version.fields
+
+
+def _submitted(client, keying, values) -> tuple[list[str], int]:
+    client.get(reverse("registers:keying", args=[keying.pk]))  # as the operator does
+    url = reverse("registers:keying_submit", args=[keying.pk])
+    with CaptureQueriesContext(connection) as sent:
+        answer = client.post(url, values)
+    assert answer.status_code == 302, answer.content[:500]
+    return _ours(sent), _audited(sent)
+
+
+def test_a_submission_makes_a_fixed_number_of_statements(client, project, world, batch):
+    client.force_login(world.clerk_a)
+    first = actions.next_keying(project, world.clerk_a)
+    ours, audited = _submitted(client, first, GOOD)
+    # the keying with its record and project (and the access), then locked; the values
+    # written; the effort read and the operator's day (made, then added to); the record
+    # locked; its entries; the duplicate check reads the record (not settled: no more);
+    # then, for the next record: the operator's open keying (none), the first free record
+    # of the groups (one with an entry: none; an untouched one), its slots, the new slot
+    assert len(ours) == 15, "\n".join(ours)
+    assert audited == 1
+    client.force_login(world.clerk_b)
+    second = actions.next_keying(project, world.clerk_b)
+    assert second.record_id == first.record_id
+    ours, audited = _submitted(client, second, GOOD)
+    # as above, and the agreement settles the record: the field counters, the record, its
+    # search index and blocking keys, then the duplicate check after the commit; the
+    # schema's fields come from memory, never from the record's version row
+    assert len(ours) == 26, "\n".join(ours)
+    assert audited == 1
+    assert not any(
+        'FROM "registers_schemaversion" WHERE "registers_schemaversion"."id" =' in sql
+        for sql in ours
+    )
+
+
+def test_the_keying_page_escapes_what_the_operator_typed(client, project, world, batch):
+    client.force_login(world.clerk_a)
+    keying = actions.next_keying(project, world.clerk_a)
+    actions.save_value(keying.pk, "full_name", '<b>"Lê"</b>', operator=world.clerk_a)
+    actions.save_value(keying.pk, "gender", "female", operator=world.clerk_a)
+    page = client.get(reverse("registers:keying", args=[keying.pk])).content.decode()
+    assert "&lt;b&gt;&quot;Lê&quot;&lt;/b&gt;" in page and "<b>" not in page
+    assert '<option value="female" selected>' in page
+    assert 'id="f-full_name"' in page and 'aria-describedby="e-birth_date"' in page
