@@ -165,7 +165,7 @@ elif env_bool("DB_PREPARED_STATEMENTS", True):
     # with a dozen joins spent 7 ms planning for 1 ms of work. Behind a transaction-mode
     # pooler that cannot keep prepared statements, set DB_PREPARED_STATEMENTS=false.
     DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
-# PostgreSQL's synchronous_commit for this process's connections (decision 0034): the task
+# PostgreSQL's synchronous_commit for this process's connections (decision 0031): the task
 # workers run with "off", so a commit does not wait for the disk. A database crash may
 # then forget the last fraction of a second of the worker's commits, which puts the work
 # back as a killed worker leaves it (sent again, at least once; a receiver tells a repeat

@@ -1,4 +1,4 @@
-"""The task workers' share of the deployment (decision 0034): their commits do not wait for
+"""The task workers' share of the deployment (decision 0031): their commits do not wait for
 the disk (DB_SYNCHRONOUS_COMMIT=off, the worker's unit and compose service only), and
 there are enough of them for the web processes they serve (docs/operations.md)."""
 
