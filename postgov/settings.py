@@ -406,9 +406,8 @@ OAUTH2_PROVIDER = {
     # Portals receive codes over TLS only; `http` is for relying parties on a developer's
     # machine (and loopback callbacks in the tests).
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"] if DEV else ["https"],
-    # The authorization response names its issuer (RFC 9207), the one the discovery
-    # document and the ID tokens give.
-    "OIDC_ISS_ENDPOINT": OIDC_ISSUER,
+    # The authorization response names its issuer (RFC 9207); the authorization view
+    # puts in the one the discovery document and the ID tokens give.
     "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
     "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,

@@ -12,7 +12,7 @@ import contextlib
 import hashlib
 import json
 import time
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -358,7 +358,15 @@ def _issue_code(request, rp, p: dict, scopes: list[str], auth_info: dict, state:
         obj=rp,
         details={"scopes": scopes, "acr": auth_info["acr"]},
     )
-    return _redirect(uri, [])  # django-oauth-toolkit has added `iss` (RFC 9207)
+    return _redirect(_without_issuer(uri), [("iss", issuer())])
+
+
+def _without_issuer(uri: str) -> str:
+    """The response's address without the `iss` django-oauth-toolkit adds: it derives its
+    own from the request, and the response must name PostID's one issuer (RFC 9207)."""
+    parts = urlsplit(uri)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "iss"]
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 @never_cache
