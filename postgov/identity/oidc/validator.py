@@ -43,6 +43,7 @@ from postgov.identity.oidc.claims import (
     subject_for,
 )
 from postgov.identity.oidc.keys import verification_jwk
+from postgov.lib.locking import lock_row
 
 log = logging.getLogger("postgov.identity.oidc")
 AccessToken = get_access_token_model()
@@ -362,12 +363,12 @@ class PostGovValidator(OAuth2Validator):
         expires = timezone.now() + timedelta(
             seconds=token.get("expires_in", oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS)
         )
-        locked = list(
-            RefreshToken.objects.select_for_update()
-            .filter(pk=previous.pk, revoked__isnull=True)
-            .values_list("access_token_id", flat=True)
+        locked = lock_row(
+            RefreshToken.objects.filter(pk=previous.pk, revoked__isnull=True).only(
+                "pk", "access_token_id"
+            )
         )
-        if not locked:
+        if locked is None:
             # Rotated or revoked by another request since it was validated: the same
             # token presented twice at once. One of them gets the new pair.
             raise errors.InvalidGrantError(request=request)
@@ -375,14 +376,14 @@ class PostGovValidator(OAuth2Validator):
         RefreshToken.objects.filter(pk=previous.pk).update(
             revoked=now, updated=now, access_token=None
         )
-        if locked[0] is not None:
+        if locked.access_token_id is not None:
             # What AccessToken.revoke() does, without the collector's read of the row and
             # its SET NULL on the refresh token, already done above. Nothing else refers
             # to an access token (the database's foreign keys would refuse the commit).
             with connection.cursor() as cursor:
                 table = connection.ops.quote_name(AccessToken._meta.db_table)
                 pk = connection.ops.quote_name(str(AccessToken._meta.pk.column))
-                cursor.execute(f"DELETE FROM {table} WHERE {pk} = %s", [locked[0]])  # noqa: S608
+                cursor.execute(f"DELETE FROM {table} WHERE {pk} = %s", [locked.access_token_id])  # noqa: S608
         previous.revoked, previous.access_token = now, None
         request.refresh_token_instance = None
         access_token = self._create_access_token(

@@ -366,7 +366,7 @@ def _without_issuer(uri: str) -> str:
     own from the request, and the response must name PostID's one issuer (RFC 9207)."""
     parts = urlsplit(uri)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "iss"]
-    return urlunsplit(parts._replace(query=urlencode(query)))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
 
 
 @never_cache
