@@ -94,6 +94,28 @@ def sources(
     return found
 
 
+def parts(
+    daily: type[models.Model], date_from: date, date_to: date, *, by_day: bool = False
+) -> list[tuple[QuerySet, date | None]]:
+    """As `sources`, but each range of edge days apart, with the month it lies in; None
+    for the rows that are the period's own (the days when `by_day`, the whole months).
+    A reader that shows months groups an edge's days under that one month, a constant,
+    rather than computing every row's month in the database."""
+    days_of = daily._default_manager.all()  # noqa: SLF001 - public Django API
+    if by_day:
+        return [(days_of.filter(day__gte=date_from, day__lte=date_to), None)]
+    cut = split(date_from, date_to)
+    found: list[tuple[QuerySet, date | None]] = [
+        (days_of.filter(day__gte=max(start, month), day__lte=min(end, month_end(month))), month)
+        for start, end in cut.day_ranges
+        for month in months_between(start, end)
+    ]
+    if cut.months is not None:
+        monthly = MONTHLY[daily]._default_manager.all()  # noqa: SLF001 - public Django API
+        found.append((monthly.filter(day__gte=cut.months[0], day__lte=cut.months[1]), None))
+    return found
+
+
 # -- keeping the monthly tables --------------------------------------------------------------
 
 

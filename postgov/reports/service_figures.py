@@ -13,18 +13,19 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
+from typing import cast
 
 from django.db import models
-from django.db.models import F, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import DateField, F, Q, QuerySet, Sum, Value
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
+from postgov.agencies.models import Agency
 from postgov.catalog.models import Procedure
 from postgov.identity.access import Access
-from postgov.lib import charts
+from postgov.lib import charts, refcache
 from postgov.places.models import Province, ServicePoint
 from postgov.reports import months
 from postgov.reports.models import (
@@ -158,62 +159,88 @@ def _narrow(
 
 
 Sums = dict[str, float]
+# Breakdowns read by id (grouping by integers is a hash in the database; by names, a sort
+# of every row) and shown by name, from the process's reference data.
+NAMED: dict[str, type[models.Model]] = {
+    "province_id": Province,
+    "point_id": ServicePoint,
+    "agency_id": Agency,
+}
+
+
+def _names(key: str, ids: Iterable[object]) -> dict[object, str | None]:
+    model = NAMED.get(key)
+    if model is None:  # read by name already
+        return {value: cast(str | None, value) for value in ids}
+    label = model._meta.label  # noqa: SLF001 - public Django API
+
+    def load() -> dict[object, str]:
+        return dict(model._default_manager.values_list("pk", "name"))  # noqa: SLF001
+
+    names = refcache.get("reports.names", label, load)
+    wanted = [value for value in ids if value is not None]
+    if any(value not in names for value in wanted):  # made since the names were read
+        names = load()
+    return {value: None if value is None else names[value] for value in ids}
 
 
 @dataclass
 class Totals:
     """A section's sums by period and by each of its breakdowns (a place, an agency...),
-    all from one read of the roll-ups."""
+    by name, all from one read of the roll-ups."""
 
     per_period: dict[date, Sums]
     per_key: dict[str, dict[object, Sums]]
 
 
 def _read(
-    sources: list[QuerySet],
+    sources: list[tuple[QuerySet, date | None]],
     keys: tuple[str, ...],
     sums: tuple[str, ...],
     periods: dict[date, str],
-    by_month: bool,
 ) -> Totals:
     """One statement for a section: the rows of every source (the edges' days, the whole
     months) grouped by period and by all the section's breakdowns at once, united; then
-    summed here by period and by each breakdown. Days are grouped into their month in the
-    database when the period is shown by month."""
-    period = TruncMonth("day") if by_month else F("day")
+    summed here by period and by each breakdown."""
     parts = [
-        source.annotate(period=period)
+        source.annotate(period=F("day") if month is None else Value(month, DateField()))
         .values_list("period", *keys)
         .annotate(*[Sum(name) for name in sums])
         .order_by()
-        for source in sources
+        for source, month in sources
     ]
     rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    width = len(sums)
+    width, first = len(sums), 1 + len(keys)
     per_period = {start: [0.0] * width for start in periods}
     per_key: list[dict[object, list[float]]] = [{} for _ in keys]
     for row in rows:
-        figures = [value or 0 for value in row[1 + len(keys) :]]
+        figures = [value or 0 for value in row[first:]]
         line = per_period[row[0]]
         for i in range(width):
             line[i] += figures[i]
         for position, found in enumerate(per_key):
             line = found.get(row[1 + position])
             if line is None:
-                found[row[1 + position]] = list(figures)
+                found[row[1 + position]] = figures.copy()
             else:
                 for i in range(width):
                     line[i] += figures[i]
-
-    def named(line: list[float]) -> Sums:
-        return dict(zip(sums, line, strict=True))
-
+    by_name: dict[str, dict[object, Sums]] = {}
+    for key, found in zip(keys, per_key, strict=True):
+        names = _names(key, found)
+        merged: dict[object, Sums] = {}
+        for value, line in found.items():
+            name = names[value]
+            if name in merged:  # places of the same name are shown as one
+                target = merged[name]
+                for i, figure in enumerate(sums):
+                    target[figure] += line[i]
+            else:
+                merged[name] = dict(zip(sums, line, strict=True))
+        by_name[key] = merged
     return Totals(
-        {start: named(line) for start, line in per_period.items()},
-        {
-            key: {value: named(line) for value, line in found.items()}
-            for key, found in zip(keys, per_key, strict=True)
-        },
+        {start: dict(zip(sums, line, strict=True)) for start, line in per_period.items()},
+        by_name,
     )
 
 
@@ -348,14 +375,14 @@ def service_report(
     period_heading = _("Month") if by_month else _("Day")
     # The whole country is shown per province: thousands of post offices are no table.
     if nationwide(access) and province is None and point is None:
-        place, place_heading = "province__name", _("Province")
+        place, place_heading = "province_id", _("Province")
         titles = {
             "identity": _("PostID per province"),
             "queues": _("Waiting rooms per province"),
             "index": _("Service index per province"),
         }
     else:
-        place, place_heading = "point__name", _("Post office")
+        place, place_heading = "point_id", _("Post office")
         titles = {
             "identity": _("PostID per post office"),
             "queues": _("Waiting rooms per post office"),
@@ -365,15 +392,20 @@ def service_report(
     def read(section: Section, keys: tuple[str, ...]) -> Totals:
         # By month, whole months are read from the monthly roll-ups.
         sources = [
-            _narrow(
-                scoped_rollups(access, source),
-                province,
-                point,
-                procedure if section.narrowed_by_procedure else None,
+            (
+                _narrow(
+                    scoped_rollups(access, source),
+                    province,
+                    point,
+                    procedure if section.narrowed_by_procedure else None,
+                ),
+                month,
             )
-            for source in months.sources(section.model, date_from, date_to, by_day=not by_month)
+            for source, month in months.parts(
+                section.model, date_from, date_to, by_day=not by_month
+            )
         ]
-        return _read(sources, keys, section.sums, periods, by_month)
+        return _read(sources, keys, section.sums, periods)
 
     def add(section: Section, keys: tuple[str, ...]) -> Totals:
         totals = read(section, keys)
@@ -479,7 +511,7 @@ def service_report(
         _line("on_time"),
         narrowed_by_procedure=True,
     )
-    totals = add(index, (place, "agency__name"))
+    totals = add(index, (place, "agency_id"))
     # Per place, satisfaction is the waiting room's ratings; per agency, the citizens'
     # ratings of their delivered dossiers.
     no_rating = dict.fromkeys(QUEUE_SUMS, 0.0)
@@ -501,7 +533,7 @@ def service_report(
             _("Service index per agency"),
             _("Agency"),
             point_columns,
-            totals.per_key["agency__name"],
+            totals.per_key["agency_id"],
             lambda _name, sums: index_values(sums, sums),
             _bars("satisfaction"),
         )
