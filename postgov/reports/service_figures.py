@@ -219,12 +219,12 @@ def _read(
         for i in range(width):
             line[i] += figures[i]
         for position, found in enumerate(per_key):
-            line = found.get(row[1 + position])
-            if line is None:
+            seen = found.get(row[1 + position])
+            if seen is None:
                 found[row[1 + position]] = figures.copy()
             else:
                 for i in range(width):
-                    line[i] += figures[i]
+                    seen[i] += figures[i]
     by_name: dict[str, dict[object, Sums]] = {}
     for key, found in zip(keys, per_key, strict=True):
         names = _names(key, found)
@@ -353,8 +353,8 @@ def _breakdown(
     values_of: Callable[[object, Sums], dict[str, float | None]],
     draw: Callable[[Table], SafeString] | None = None,
 ) -> Table:
-    rows = [
-        (name or _("No agency"), values_of(name, sums))
+    rows: list[tuple[str, Mapping[str, float | None]]] = [
+        (str(name or _("No agency")), values_of(name, sums))
         for name, sums in sorted(found.items(), key=lambda item: str(item[0] or ""))
     ]
     return Table(slug, title, first, columns, rows, draw=draw)
