@@ -1,7 +1,9 @@
 """The demo of the agency and return legs: dossiers at every step for the provincial
 service centre (000.00.01.H44, where tiepnhan.tinh and chuyenvien.tinh work), received at
 QT-001 (gdv.donghoi, buuta.donghoi, giamsat.donghoi); manifests, deliveries, an overdue
-dossier and one due soon, forms 02–04, and an API key for the centre's own system.
+dossier and one due soon, forms 02–04, and an API key for the centre's own system. The
+delivered dossiers are rated by their citizens, and the roll-ups of the demo's days are
+rebuilt, so that the reports (satisfaction included) show them at once.
 
 Idempotent: each demo dossier has a fixed intake token; one that exists is left alone.
 Times are set in the past through the same actions the pages use, so deadlines, legs
