@@ -17,7 +17,9 @@ figures counted by a direct aggregate over the events.
    as a provincial administrator and as a national administrator, with the second factor):
    - the dashboard (`/reports/`, live counts over the sample dossiers),
    - the volumes page and the service figures page for the current month and for the year,
-   - the monthly report PDF, and the figures it reads without the drawing
+   - the monthly report PDF (kept under its roll-ups' version, so a repeat is served
+     without drawing), the PDF drawn anew after each refresh of the month's roll-ups
+     (`monthly_pdf_drawn`), and the figures it reads without the drawing
      (`monthly_report_figures`: fpdf2 measuring every table cell and subsetting the font
      is most of the PDF's time);
    and the baseline: the month's volume figures of the province (and of the country)
@@ -195,9 +197,12 @@ def fill_rollups(scale: float) -> dict:
             CROSS JOIN generate_series(0, %(keys)s - 1) AS k
             CROSS JOIN (VALUES ('outbound'), ('supplement'), ('agency'), ('return')) g(segment)
             {JOINS}""",
+        # About one citizen in three rates a delivered dossier, four stars on average.
         f"""INSERT INTO reports_dailyserviceindex ({key_cols}, finished, finished_on_time,
-            finished_late, received, received_digitised, results, results_digitised)
-            SELECT {key_vals}, s, s - (s / 10), s / 10, s, (s * 0.6)::int, s, (s * 0.4)::int
+            finished_late, received, received_digitised, results, results_digitised,
+            ratings, rating_sum)
+            SELECT {key_vals}, s, s - (s / 10), s / 10, s, (s * 0.6)::int, s, (s * 0.4)::int,
+                s / 3, (s / 3) * 4 - (random() * (s / 3))::int
             FROM (SELECT d, k, 1 + (random() * %(mean)s * 2)::int AS s
                   FROM generate_series(0, %(days)s - 1) AS d
                   CROSS JOIN generate_series(0, %(keys)s - 1) AS k) AS x
@@ -235,6 +240,9 @@ def fill_rollups(scale: float) -> dict:
     # The monthly roll-ups, summed from the days by the worker's own code.
     with transaction.atomic():
         months.update_months(first + timedelta(days=d) for d in range(days))
+        # Written as the worker writes them: each month with its roll-ups' version.
+        for month in months.months_between(first, first + timedelta(days=days - 1)):
+            months.changed(month)
     with connection.cursor() as cursor:
         counts = {}
         for table in (
@@ -439,6 +447,17 @@ def pages(user, repeat: int) -> dict:
 
         results[name] = timed(get, repeat)
         print(f"  {user.username} {name}: {results[name]}", flush=True)
+
+    # The PDF kept under its roll-ups' version is served again above; here each request
+    # follows a refresh of the month's roll-ups (a new version), so it is drawn anew.
+    def drawn():
+        from postgov.reports import months
+
+        months.changed(today)
+        get("/reports/volumes/report.pdf", month)
+
+    results["monthly_pdf_drawn"] = timed(drawn, repeat)
+    print(f"  {user.username} monthly_pdf_drawn: {results['monthly_pdf_drawn']}", flush=True)
     results["monthly_report_figures"] = timed(lambda: monthly_figures(user, today), repeat)
     print(f"  {user.username} monthly_report_figures: {results['monthly_report_figures']}")
     return results

@@ -15,6 +15,10 @@ from barcode import Code128
 from fpdf import FPDF
 
 FONTS = Path(__file__).resolve().parent / "fonts"
+# Noto Sans cut to Latin with Vietnamese (bin/subset_fonts.py): read and subset by fpdf2 in
+# about half the time, for documents whose every word is PostGov's own (reports), not for
+# forms that print what a citizen typed.
+VIETNAMESE_FONTS = FONTS / "vi"
 FAMILY = "NotoSans"
 # Paper sizes in mm, given as numbers: fpdf2 warns about its own A5 name since 2.8.5.
 PAPER = {"A5": (148, 210), "A4": (210, 297), "A6": (105, 148)}
@@ -23,11 +27,18 @@ PAPER = {"A5": (148, 210), "A4": (210, 297), "A6": (105, 148)}
 class Form(FPDF):
     """A PostGov form: A5 portrait by default, Noto Sans, millimetres."""
 
-    def __init__(self, *, format: str = "A5", orientation: str = "portrait", title: str = ""):
+    def __init__(
+        self,
+        *,
+        format: str = "A5",
+        orientation: str = "portrait",
+        title: str = "",
+        fonts: Path = FONTS,
+    ):
         super().__init__(orientation=orientation, unit="mm", format=PAPER.get(format, format))
-        self.add_font(FAMILY, "", FONTS / "NotoSans-Regular.ttf")
-        self.add_font(FAMILY, "B", FONTS / "NotoSans-Bold.ttf")
-        self.add_font(FAMILY, "I", FONTS / "NotoSans-Italic.ttf")
+        self.add_font(FAMILY, "", fonts / "NotoSans-Regular.ttf")
+        self.add_font(FAMILY, "B", fonts / "NotoSans-Bold.ttf")
+        self.add_font(FAMILY, "I", fonts / "NotoSans-Italic.ttf")
         self.set_font(FAMILY, size=9)
         self.set_margins(10, 10, 10)
         self.set_auto_page_break(auto=True, margin=10)

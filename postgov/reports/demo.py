@@ -1,7 +1,9 @@
 """The demo of the agency and return legs: dossiers at every step for the provincial
 service centre (000.00.01.H44, where tiepnhan.tinh and chuyenvien.tinh work), received at
 QT-001 (gdv.donghoi, buuta.donghoi, giamsat.donghoi); manifests, deliveries, an overdue
-dossier and one due soon, forms 02–04, and an API key for the centre's own system.
+dossier and one due soon, forms 02–04, and an API key for the centre's own system. The
+delivered dossiers are rated by their citizens, and the roll-ups of the demo's days are
+rebuilt, so that the reports (satisfaction included) show them at once.
 
 Idempotent: each demo dossier has a fixed intake token; one that exists is left alone.
 Times are set in the past through the same actions the pages use, so deadlines, legs
@@ -21,18 +23,19 @@ from PIL import Image, ImageDraw
 from postgov.agencies.models import Agency
 from postgov.catalog.models import Procedure
 from postgov.delivery.models import PostalItem
-from postgov.dossiers.actions import perform
+from postgov.dossiers.actions import perform, rate_dossier
 from postgov.dossiers.agency.actions import Who, act
 from postgov.dossiers.carriage import manifests, returns
 from postgov.dossiers.carriage.manifests import Check
 from postgov.dossiers.clock import deadline, suggested_appointment
 from postgov.dossiers.intake.sealing import seal
-from postgov.dossiers.models import Dossier, DossierDocument, ReturnMethod
+from postgov.dossiers.models import Dossier, DossierDocument, DossierRating, ReturnMethod
 from postgov.exchange.integration import AGENCY_SCOPES, key_digest
 from postgov.exchange.models import AgencyClient, ApiKey
 from postgov.identity.access import Access
 from postgov.identity.models import RelyingParty, User
 from postgov.places.models import ServicePoint
+from postgov.reports import rollups
 from postgov.reports.sla import check_sla
 
 AGENCY = "000.00.01.H44"
@@ -61,6 +64,15 @@ SCENARIOS = (
     ("Phan Văn Long", "045083001313", "2.000575", "out", 10),
     ("Trương Thị Ngọc", "045197001414", "2.000575", "held", 14),
     ("Lý Văn Phúc", "045082001515", "2.001417", "delivered", 20),
+    ("Trịnh Thị Kim", "045198001616", "1.002804", "delivered", 15),
+    ("Cao Văn Bình", "045081001717", "2.000575", "delivered", 25),
+)
+# The citizens' answers to the rating SMS of the delivered dossiers, in order: stars and
+# a comment, so that the satisfaction figures of the reports show.
+RATINGS = (
+    (5, "Nhân viên bưu điện hướng dẫn tận tình, nhận kết quả tại nhà rất tiện."),
+    (4, ""),
+    (3, "Kết quả đến chậm hơn ngày hẹn hai ngày."),
 )
 
 
@@ -293,13 +305,32 @@ def load_demo() -> str:
         key_created = True
     client_created = _demo_oauth_client(agency)
 
+    rated = _rate_delivered()
+    if created or rated:
+        # The reports read the roll-ups: the demo's days made now, not at the next refresh.
+        rollups.rebuild(timezone.localdate() - timedelta(days=max(row[4] for row in SCENARIOS)))
     flagged = check_sla() if created else None
     return (
         f"{created} demo dossiers at the agency and on the way back"
         + (f", SLA: {flagged.overdue} overdue, {flagged.due_soon} due soon" if flagged else "")
+        + (f", {rated} ratings" if rated else "")
         + (", demo API key created" if key_created else "")
         + (", demo OAuth2 client created" if client_created else "")
     )
+
+
+def _rate_delivered() -> int:
+    """The delivered demo dossiers rated as their citizens would from the SMS link (once:
+    a rated dossier is left alone); how many were rated now."""
+    tokens = [uuid.uuid5(NAMESPACE, f"agency-demo-{n}") for n in range(1, len(SCENARIOS) + 1)]
+    waiting = DossierRating.objects.filter(
+        dossier__intake_token__in=tokens, stars__isnull=True
+    ).order_by("dossier_id")
+    rated = 0
+    for rated, rating in enumerate(waiting, start=1):
+        stars, comment = RATINGS[(rated - 1) % len(RATINGS)]
+        rate_dossier(rating, stars, comment)
+    return rated
 
 
 def _demo_oauth_client(agency: Agency) -> bool:

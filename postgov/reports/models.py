@@ -4,6 +4,8 @@ Written only by `postgov.reports.rollups.update_day` (recomputed from the event 
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -309,3 +311,19 @@ class MonthlyDigitisation(_DigitisationFigures):
             models.UniqueConstraint(fields=["day", "project"], name="monthly_digitisation_key"),
         ]
         indexes = [models.Index(fields=["province", "day"], name="monthly_digit_prov_day")]
+
+
+class RollupVersion(models.Model):
+    """A new token each time a day of `month` is rewritten (and with it the month's
+    rows), in the same transaction: what is made from a period's roll-ups (the monthly
+    PDF) may be kept under its months' tokens and is never served once one changes."""
+
+    month = models.DateField(_("month"), unique=True)
+    token = models.UUIDField(_("token"), default=uuid.uuid4)
+
+    class Meta:
+        verbose_name = _("roll-up version")
+        verbose_name_plural = _("roll-up versions")
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}: {self.token}"

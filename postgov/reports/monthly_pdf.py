@@ -6,15 +6,62 @@ period's totals of each section and the service index per post office and per ag
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, timedelta
 
 from django.utils import timezone
 
+from postgov.catalog.models import Procedure
 from postgov.dossiers.agency.official_forms import OfficialForm
+from postgov.identity.access import Access
 from postgov.lib import charts
-from postgov.lib.pdf import FAMILY, vnd
+from postgov.lib.pdf import FAMILY, VIETNAMESE_FONTS, vnd
+from postgov.places.models import Province, ServicePoint
+from postgov.reports import months
+from postgov.reports.scope import nationwide
 from postgov.reports.service_figures import ServiceReport, Table
 from postgov.reports.volumes import Breakdown, VolumeReport
+
+# A kept PDF is served while its period's roll-ups keep their version, at most this long
+# (seconds): a place or agency renamed shows within the hour.
+KEPT_FOR = 3600
+# Changed with the layout, so that no PDF drawn by the code before is served.
+LAYOUT = "2"
+
+
+def cache_key(
+    access: Access,
+    date_from: date,
+    date_to: date,
+    *,
+    province: Province | None = None,
+    point: ServicePoint | None = None,
+    procedure: Procedure | None = None,
+) -> str | None:
+    """Where the PDF of these filters, as this person's scope shows them, is kept; None
+    when it may not be kept (a month of the period has no roll-up version yet). People
+    who see the same places share it. The day is in it: the PDF says when it was made."""
+    version = months.version(date_from, date_to)
+    if version is None:
+        return None
+    if nationwide(access):
+        scope = "everywhere"
+    else:
+        scope = "/".join(
+            ",".join(str(n) for n in sorted(ids))
+            for ids in (access.point_ids(), access.agency_ids(), access.province_ids())
+        )
+    parts = [
+        LAYOUT,
+        scope,
+        date_from.isoformat(),
+        date_to.isoformat(),
+        *(str(chosen.pk) if chosen else "" for chosen in (province, point, procedure)),
+        version,
+        timezone.localdate().isoformat(),
+    ]
+    return "reports:monthly-pdf:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
+
 
 COLUMNS = ["Tiếp nhận", "Bàn giao CQ", "Có kết quả", "Đã phát", "Từ chối", "Lệ phí", "Cước"]
 FIGURES = ("sealed", "handed_over", "results_ready", "delivered", "refused")
@@ -180,7 +227,7 @@ def render(
     by_province: bool = False,
 ) -> bytes:
     title = "BÁO CÁO KẾT QUẢ TIẾP NHẬN, TRẢ KẾT QUẢ HỒ SƠ QUA DỊCH VỤ BƯU CHÍNH CÔNG ÍCH"
-    pdf = OfficialForm(title)
+    pdf = OfficialForm(title, fonts=VIETNAMESE_FONTS)
     period = _period_text(report.date_from, report.date_to)
     pdf.title_block(title, f"{period} — {province_name}")
     total = report.total.figures

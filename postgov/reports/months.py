@@ -9,6 +9,7 @@ at its edges from the daily ones (`sources`)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -29,6 +30,7 @@ from postgov.reports.models import (
     MonthlyQueue,
     MonthlyServiceIndex,
     MonthlyVolume,
+    RollupVersion,
 )
 
 MONTHLY: dict[type[models.Model], type[models.Model]] = {
@@ -94,6 +96,28 @@ def sources(
     return found
 
 
+def parts(
+    daily: type[models.Model], date_from: date, date_to: date, *, by_day: bool = False
+) -> list[tuple[QuerySet, date | None]]:
+    """As `sources`, but each range of edge days apart, with the month it lies in; None
+    for the rows that are the period's own (the days when `by_day`, the whole months).
+    A reader that shows months groups an edge's days under that one month, a constant,
+    rather than computing every row's month in the database."""
+    days_of = daily._default_manager.all()  # noqa: SLF001 - public Django API
+    if by_day:
+        return [(days_of.filter(day__gte=date_from, day__lte=date_to), None)]
+    cut = split(date_from, date_to)
+    found: list[tuple[QuerySet, date | None]] = [
+        (days_of.filter(day__gte=max(start, month), day__lte=min(end, month_end(month))), month)
+        for start, end in cut.day_ranges
+        for month in months_between(start, end)
+    ]
+    if cut.months is not None:
+        monthly = MONTHLY[daily]._default_manager.all()  # noqa: SLF001 - public Django API
+        found.append((monthly.filter(day__gte=cut.months[0], day__lte=cut.months[1]), None))
+    return found
+
+
 # -- keeping the monthly tables --------------------------------------------------------------
 
 
@@ -149,3 +173,22 @@ def months_between(date_from: date, date_to: date) -> Iterator[date]:
 
 def update_months(days: Iterable[date]) -> int:
     return sum(update_month(month) for month in sorted({month_start(day) for day in days}))
+
+
+# -- versions: what was made from a period's roll-ups may be kept until they change ----------
+
+
+def changed(day: date) -> None:
+    """A new token for the month of `day`, whose rows are being rewritten (in the caller's
+    transaction, so that the token and the rows commit together)."""
+    RollupVersion.objects.update_or_create(month=month_start(day), defaults={"token": uuid.uuid4()})
+
+
+def version(date_from: date, date_to: date) -> str | None:
+    """The tokens of the period's months, one string; None when a month has none (never
+    rewritten since versions exist): then nothing made from it may be kept."""
+    wanted = list(months_between(date_from, date_to))
+    tokens = dict(RollupVersion.objects.filter(month__in=wanted).values_list("month", "token"))
+    if len(tokens) < len(wanted):
+        return None
+    return ",".join(tokens[month].hex for month in wanted)

@@ -155,6 +155,7 @@ def update_day(day: date, *, month: bool = True) -> DayResult:
             for key, figures in legs.items()
         )
         others = service_rollups.update_day(day)
+        months.changed(day)
         if month:
             months.update_month(day)
     return DayResult(day, len(volumes), len(legs), others)

@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
+from typing import cast
 
-from django.db.models import Q, QuerySet, Sum
+from django.db import models
+from django.db.models import DateField, F, Q, QuerySet, Sum, Value
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
+from postgov.agencies.models import Agency
 from postgov.catalog.models import Procedure
 from postgov.identity.access import Access
-from postgov.lib import charts
+from postgov.lib import charts, refcache
 from postgov.places.models import Province, ServicePoint
 from postgov.reports import months
 from postgov.reports.models import (
@@ -35,6 +39,8 @@ from postgov.reports.scope import nationwide, scoped_rollups
 from postgov.reports.volumes import DAILY_UP_TO
 
 COUNT, SHARE, MINUTES, RATING = "count", "share", "minutes", "rating"
+IDENTITY_SUMS = ("accounts_created", "proofed", "proofing_failed")
+DIGITISATION_SUMS = ("keyed", "settled")
 QUEUE_SUMS = (
     "issued",
     "served",
@@ -74,7 +80,12 @@ class Table:
     columns: list[Column]
     rows: Sequence[tuple[str, Mapping[str, float | None]]]
     total: Mapping[str, float | None] | None = None
-    chart: SafeString | None = None
+    # Draws the chart; only the page shows it (not the exports, not the PDF).
+    draw: Callable[[Table], SafeString] | None = field(default=None, repr=False)
+
+    @cached_property
+    def chart(self) -> SafeString | None:
+        return None if self.draw is None else self.draw(self)
 
     def cells(self, values: Mapping[str, float | None]) -> list[str]:
         return [show(values.get(c.name), c.kind) for c in self.columns]
@@ -147,33 +158,101 @@ def _narrow(
     return queryset.filter(narrow)
 
 
-def _grouped(sources: list[QuerySet], by: str, sums: tuple[str, ...]) -> list[dict]:
-    """The sums of the rows of every source (daily edges, whole months) by `by`."""
-    merged: dict[object, dict] = {}
-    for queryset in sources:
-        for row in queryset.values(by).annotate(**{n: Sum(n) for n in sums}).order_by():
-            target = merged.setdefault(row[by], {by: row[by], **dict.fromkeys(sums, 0)})
-            for name in sums:
-                target[name] += row[name] or 0
-    return list(merged.values())
+Sums = dict[str, float]
+# Breakdowns read by id (grouping by integers is a hash in the database; by names, a sort
+# of every row) and shown by name, from the process's reference data.
+NAMED: dict[str, type[models.Model]] = {
+    "province_id": Province,
+    "point_id": ServicePoint,
+    "agency_id": Agency,
+}
 
 
-def _by_period(
-    rows: list[dict], periods: dict[date, str], by_month: bool, sums: tuple[str, ...]
-) -> dict[date, dict[str, float]]:
-    out = {start: dict.fromkeys(sums, 0.0) for start in periods}
+def _names(key: str, ids: Iterable[object]) -> dict[object, str | None]:
+    model = NAMED.get(key)
+    if model is None:  # read by name already
+        return {value: cast(str | None, value) for value in ids}
+    label = model._meta.label  # noqa: SLF001 - public Django API
+
+    def load() -> dict[object, str]:
+        return dict(model._default_manager.values_list("pk", "name"))  # noqa: SLF001
+
+    names = refcache.get("reports.names", label, load)
+    wanted = [value for value in ids if value is not None]
+    if any(value not in names for value in wanted):  # made since the names were read
+        names = load()
+    return {value: None if value is None else names[value] for value in ids}
+
+
+@dataclass
+class Totals:
+    """A section's sums by period and by each of its breakdowns (a place, an agency...),
+    by name, all from one read of the roll-ups."""
+
+    per_period: dict[date, Sums]
+    per_key: dict[str, dict[object, Sums]]
+
+
+def _read(
+    sources: list[tuple[QuerySet, date | None]],
+    keys: tuple[str, ...],
+    sums: tuple[str, ...],
+    periods: dict[date, str],
+) -> Totals:
+    """One statement for a section: the rows of every source (the edges' days, the whole
+    months) grouped by period and by all the section's breakdowns at once, united; then
+    summed here by period and by each breakdown."""
+    parts = [
+        source.annotate(period=F("day") if month is None else Value(month, DateField()))
+        .values_list("period", *keys)
+        .annotate(*[Sum(name) for name in sums])
+        .order_by()
+        for source, month in sources
+    ]
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    width, first = len(sums), 1 + len(keys)
+    per_period = {start: [0.0] * width for start in periods}
+    per_key: list[dict[object, list[float]]] = [{} for _ in keys]
     for row in rows:
-        start = row["day"].replace(day=1) if by_month else row["day"]
+        figures = [value or 0 for value in row[first:]]
+        line = per_period[row[0]]
+        for i in range(width):
+            line[i] += figures[i]
+        for position, found in enumerate(per_key):
+            seen = found.get(row[1 + position])
+            if seen is None:
+                found[row[1 + position]] = figures.copy()
+            else:
+                for i in range(width):
+                    seen[i] += figures[i]
+    by_name: dict[str, dict[object, Sums]] = {}
+    for key, found in zip(keys, per_key, strict=True):
+        names = _names(key, found)
+        merged: dict[object, Sums] = {}
+        for value, line in found.items():
+            name = names[value]
+            if name in merged:  # places of the same name are shown as one
+                target = merged[name]
+                for i, figure in enumerate(sums):
+                    target[figure] += line[i]
+            else:
+                merged[name] = dict(zip(sums, line, strict=True))
+        by_name[key] = merged
+    return Totals(
+        {start: dict(zip(sums, line, strict=True)) for start, line in per_period.items()},
+        by_name,
+    )
+
+
+def _add(lines: Iterable[Sums], sums: tuple[str, ...]) -> Sums:
+    total = dict.fromkeys(sums, 0.0)
+    for line in lines:
         for name in sums:
-            out[start][name] += row[name] or 0
-    return out
+            total[name] += line[name]
+    return total
 
 
-def _add(lines: list[dict[str, float]], sums: tuple[str, ...]) -> dict[str, float]:
-    return {name: sum(line[name] for line in lines) for name in sums}
-
-
-def queue_values(sums: dict[str, float]) -> dict[str, float | None]:
+def queue_values(sums: Mapping[str, float]) -> dict[str, float | None]:
     called = sums["called"]
     p90 = None
     if called:
@@ -197,7 +276,7 @@ def queue_values(sums: dict[str, float]) -> dict[str, float | None]:
 
 
 def index_values(
-    sums: dict[str, float], rating: dict[str, float] | None = None
+    sums: Mapping[str, float], rating: Mapping[str, float] | None = None
 ) -> dict[str, float | None]:
     values = {
         "finished": sums["finished"],
@@ -211,6 +290,74 @@ def index_values(
             share(rating["rating_sum"], 5 * rating["ratings"]) if rating["ratings"] else None
         )
     return values
+
+
+def _as_is(sums: Sums) -> dict[str, float | None]:
+    return dict(sums)
+
+
+def _bars(name: str) -> Callable[[Table], SafeString]:
+    def draw(table: Table) -> SafeString:
+        label = next(c.label for c in table.columns if c.name == name)
+        return charts.bar_chart(
+            label, [charts.Point(row_label, values[name]) for row_label, values in table.rows]
+        )
+
+    return draw
+
+
+def _line(name: str) -> Callable[[Table], SafeString]:
+    def draw(table: Table) -> SafeString:
+        label = next(c.label for c in table.columns if c.name == name)
+        return charts.line_chart(
+            label, [charts.Point(row_label, values[name]) for row_label, values in table.rows]
+        )
+
+    return draw
+
+
+@dataclass(frozen=True)
+class Section:
+    """How a section of roll-ups becomes its tables: the table by period, with its total
+    and chart, then one table per breakdown."""
+
+    slug: str
+    title: str
+    model: type[models.Model]
+    columns: list[Column]
+    sums: tuple[str, ...]
+    values: Callable[[Sums], dict[str, float | None]]
+    chart: Callable[[Table], SafeString]
+    narrowed_by_procedure: bool = False
+
+
+def _period_table(section: Section, heading: str, periods, totals: Totals) -> Table:
+    per = totals.per_period
+    return Table(
+        section.slug,
+        section.title,
+        heading,
+        section.columns,
+        [(periods[start], section.values(sums)) for start, sums in per.items()],
+        section.values(_add(per.values(), section.sums)),
+        draw=section.chart,
+    )
+
+
+def _breakdown(
+    slug: str,
+    title: str,
+    first: str,
+    columns: list[Column],
+    found: dict[object, Sums],
+    values_of: Callable[[object, Sums], dict[str, float | None]],
+    draw: Callable[[Table], SafeString] | None = None,
+) -> Table:
+    rows: list[tuple[str, Mapping[str, float | None]]] = [
+        (str(name or _("No agency")), values_of(name, sums))
+        for name, sums in sorted(found.items(), key=lambda item: str(item[0] or ""))
+    ]
+    return Table(slug, title, first, columns, rows, draw=draw)
 
 
 def service_report(
@@ -228,198 +375,170 @@ def service_report(
     period_heading = _("Month") if by_month else _("Day")
     # The whole country is shown per province: thousands of post offices are no table.
     if nationwide(access) and province is None and point is None:
-        place, place_heading = "province__name", _("Province")
+        place, place_heading = "province_id", _("Province")
         titles = {
             "identity": _("PostID per province"),
             "queues": _("Waiting rooms per province"),
             "index": _("Service index per province"),
         }
     else:
-        place, place_heading = "point__name", _("Post office")
+        place, place_heading = "point_id", _("Post office")
         titles = {
             "identity": _("PostID per post office"),
             "queues": _("Waiting rooms per post office"),
             "index": _("Service index per post office"),
         }
 
-    def rows(model, procedure_too=False) -> list[QuerySet]:
+    def read(section: Section, keys: tuple[str, ...]) -> Totals:
         # By month, whole months are read from the monthly roll-ups.
-        return [
-            _narrow(
-                scoped_rollups(access, source),
-                province,
-                point,
-                procedure if procedure_too else None,
+        sources = [
+            (
+                _narrow(
+                    scoped_rollups(access, source),
+                    province,
+                    point,
+                    procedure if section.narrowed_by_procedure else None,
+                ),
+                month,
             )
-            for source in months.sources(model, date_from, date_to, by_day=not by_month)
+            for source, month in months.parts(
+                section.model, date_from, date_to, by_day=not by_month
+            )
         ]
+        return _read(sources, keys, section.sums, periods)
+
+    def add(section: Section, keys: tuple[str, ...]) -> Totals:
+        totals = read(section, keys)
+        report.sections.append(_period_table(section, period_heading, periods, totals))
+        return totals
+
+    def unchanged(_name: object, sums: Sums) -> dict[str, float | None]:
+        return dict(sums)
 
     # PostID at the counters.
-    identity_sums = ("accounts_created", "proofed", "proofing_failed")
-    identity = rows(DailyIdentity)
-    per = _by_period(_grouped(identity, "day", identity_sums), periods, by_month, identity_sums)
-    columns = [
-        Column("accounts_created", _("Accounts created")),
-        Column("proofed", _("Identities proofed")),
-        Column("proofing_failed", _("Proofing failed")),
-    ]
-    table = Table(
+    identity = Section(
         "identity",
         _("PostID at the counters"),
-        period_heading,
-        columns,
-        [(periods[start], values) for start, values in per.items()],
-        _add(list(per.values()), identity_sums),
+        DailyIdentity,
+        [
+            Column("accounts_created", _("Accounts created")),
+            Column("proofed", _("Identities proofed")),
+            Column("proofing_failed", _("Proofing failed")),
+        ],
+        IDENTITY_SUMS,
+        _as_is,
+        _bars("proofed"),
     )
-    table.chart = _bars(table, "proofed")
-    report.sections.append(table)
+    totals = add(identity, (place,))
     report.sections.append(
         _breakdown(
             "identity_points",
             titles["identity"],
             place_heading,
-            columns,
-            _grouped(identity, place, identity_sums),
-            place,
-            lambda sums: sums,
+            identity.columns,
+            totals.per_key[place],
+            unchanged,
         )
     )
 
     # Waiting rooms.
-    queues = rows(DailyQueue)
-    per_q = _by_period(_grouped(queues, "day", QUEUE_SUMS), periods, by_month, QUEUE_SUMS)
-    queue_columns = [
-        Column("issued", _("Tickets issued")),
-        Column("served", _("Served")),
-        Column("no_shows", _("Did not come")),
-        Column("mean_wait", _("Mean wait (min)"), MINUTES),
-        Column("p90_wait", _("Wait, 90th percentile (min)"), MINUTES),
-        Column("within_target", _("Called within the target"), SHARE),
-        Column("mean_rating", _("Mean rating (1–5)"), RATING),
-    ]
-    table = Table(
+    queues = Section(
         "queues",
         _("Waiting rooms"),
-        period_heading,
-        queue_columns,
-        [(periods[start], queue_values(sums)) for start, sums in per_q.items()],
-        queue_values(_add(list(per_q.values()), QUEUE_SUMS)),
+        DailyQueue,
+        [
+            Column("issued", _("Tickets issued")),
+            Column("served", _("Served")),
+            Column("no_shows", _("Did not come")),
+            Column("mean_wait", _("Mean wait (min)"), MINUTES),
+            Column("p90_wait", _("Wait, 90th percentile (min)"), MINUTES),
+            Column("within_target", _("Called within the target"), SHARE),
+            Column("mean_rating", _("Mean rating (1–5)"), RATING),
+        ],
+        QUEUE_SUMS,
+        queue_values,
+        _bars("mean_wait"),
     )
-    table.chart = charts.bar_chart(
-        _("Mean wait (min)"),
-        [charts.Point(label, values["mean_wait"]) for label, values in table.rows],
-    )
-    report.sections.append(table)
-    queue_points = _grouped(queues, place, QUEUE_SUMS)
+    totals = add(queues, (place,))
+    queue_points = totals.per_key[place]
     report.sections.append(
         _breakdown(
             "queue_points",
             titles["queues"],
             place_heading,
-            queue_columns,
+            queues.columns,
             queue_points,
-            place,
-            queue_values,
+            lambda _name, sums: queue_values(sums),
         )
     )
 
     # Register digitisation (by project: the point and procedure filters do not apply).
-    digit_sums = ("keyed", "settled")
-    digitisation = rows(DailyDigitisation)
-    per_d = _by_period(_grouped(digitisation, "day", digit_sums), periods, by_month, digit_sums)
-    digit_columns = [Column("keyed", _("Entries keyed")), Column("settled", _("Records settled"))]
-    table = Table(
+    digitisation = Section(
         "digitisation",
         _("Register digitisation"),
-        period_heading,
-        digit_columns,
-        [(periods[start], values) for start, values in per_d.items()],
-        _add(list(per_d.values()), digit_sums),
+        DailyDigitisation,
+        [Column("keyed", _("Entries keyed")), Column("settled", _("Records settled"))],
+        DIGITISATION_SUMS,
+        _as_is,
+        _bars("settled"),
     )
-    table.chart = _bars(table, "settled")
-    report.sections.append(table)
+    totals = add(digitisation, ("project__name",))
     report.sections.append(
         _breakdown(
             "digitisation_projects",
             _("Register digitisation per project"),
             _("Project"),
-            digit_columns,
-            _grouped(digitisation, "project__name", digit_sums),
-            "project__name",
-            lambda sums: sums,
+            digitisation.columns,
+            totals.per_key["project__name"],
+            unchanged,
         )
     )
 
     # The service index parts.
-    index = rows(DailyServiceIndex, procedure_too=True)
-    per_i = _by_period(_grouped(index, "day", INDEX_SUMS), periods, by_month, INDEX_SUMS)
-    index_columns = [
-        Column("finished", _("Dossiers finished")),
-        Column("on_time", _("Finished on time"), SHARE),
-        Column("late", _("Finished late"), SHARE),
-        Column("received_digitised", _("Scanned at intake"), SHARE),
-        Column("results_digitised", _("Results digitised"), SHARE),
-    ]
-    table = Table(
+    index = Section(
         "index",
         _("Service index"),
-        period_heading,
-        index_columns,
-        [(periods[start], index_values(sums)) for start, sums in per_i.items()],
-        index_values(_add(list(per_i.values()), INDEX_SUMS)),
-    )
-    table.chart = charts.line_chart(
-        _("Finished on time"),
-        [charts.Point(label, values["on_time"]) for label, values in table.rows],
-    )
-    report.sections.append(table)
-    ratings = {row[place]: row for row in queue_points}
-    no_rating = dict.fromkeys(QUEUE_SUMS, 0.0)
-    point_columns = [*index_columns, Column("satisfaction", _("Satisfaction"), SHARE)]
-    index_points = _grouped(index, place, INDEX_SUMS)
-    table = Table(
-        "index_points",
-        titles["index"],
-        place_heading,
-        point_columns,
+        DailyServiceIndex,
         [
-            (row[place], index_values(row, ratings.get(row[place], no_rating)))
-            for row in sorted(index_points, key=lambda r: r[place])
+            Column("finished", _("Dossiers finished")),
+            Column("on_time", _("Finished on time"), SHARE),
+            Column("late", _("Finished late"), SHARE),
+            Column("received_digitised", _("Scanned at intake"), SHARE),
+            Column("results_digitised", _("Results digitised"), SHARE),
         ],
+        INDEX_SUMS,
+        index_values,
+        _line("on_time"),
+        narrowed_by_procedure=True,
     )
-    table.chart = charts.bar_chart(
-        _("Finished on time"),
-        [charts.Point(label, values["on_time"]) for label, values in table.rows],
+    totals = add(index, (place, "agency_id"))
+    # Per place, satisfaction is the waiting room's ratings; per agency, the citizens'
+    # ratings of their delivered dossiers.
+    no_rating = dict.fromkeys(QUEUE_SUMS, 0.0)
+    point_columns = [*index.columns, Column("satisfaction", _("Satisfaction"), SHARE)]
+    report.sections.append(
+        _breakdown(
+            "index_points",
+            titles["index"],
+            place_heading,
+            point_columns,
+            totals.per_key[place],
+            lambda name, sums: index_values(sums, queue_points.get(name, no_rating)),
+            _bars("on_time"),
+        )
     )
-    report.sections.append(table)
-    # Per agency, satisfaction is the citizens' ratings of their delivered dossiers.
-    table = _breakdown(
-        "index_agencies",
-        _("Service index per agency"),
-        _("Agency"),
-        point_columns,
-        _grouped(index, "agency__name", INDEX_SUMS),
-        "agency__name",
-        lambda sums: index_values(sums, sums),
+    report.sections.append(
+        _breakdown(
+            "index_agencies",
+            _("Service index per agency"),
+            _("Agency"),
+            point_columns,
+            totals.per_key["agency_id"],
+            lambda _name, sums: index_values(sums, sums),
+            _bars("satisfaction"),
+        )
     )
-    table.chart = _bars(table, "satisfaction")
-    report.sections.append(table)
     return report
-
-
-def _bars(table: Table, name: str) -> SafeString:
-    label = next(c.label for c in table.columns if c.name == name)
-    return charts.bar_chart(
-        label, [charts.Point(row_label, values[name]) for row_label, values in table.rows]
-    )
-
-
-def _breakdown(slug, title, first, columns, grouped, by, values_of) -> Table:
-    rows = [
-        (row[by] or _("No agency"), values_of(row))
-        for row in sorted(grouped, key=lambda r: r[by] or "")
-    ]
-    return Table(slug, title, first, columns, rows)
 
 
 # -- exports ------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.http import HttpResponse
@@ -440,15 +441,38 @@ def volumes_pdf(request):
     if not form.is_valid():
         return volumes(request)
     data = form.cleaned_data
+    date_from, date_to = data["date_from"], data["date_to"]
     narrow = {name: data[name] for name in ("province", "point", "procedure")}
-    report = volume_report(access, data["date_from"], data["date_to"], **narrow)
+    record(
+        "reports.volumes_exported",
+        request=request,
+        details={"from": date_from.isoformat(), "to": date_to.isoformat(), "format": "pdf"},
+    )
+    # Kept under the roll-ups' version of the period: a repeat costs nothing, and a
+    # refresh of any day of the period makes the next request draw it again.
+    key = monthly_pdf.cache_key(access, date_from, date_to, **narrow)
+    pdf = None if key is None else cache.get(key)
+    if pdf is None:
+        pdf = _monthly_pdf(access, date_from, date_to, narrow)
+        if key is not None:
+            cache.set(key, pdf, monthly_pdf.KEPT_FOR)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = f"bao-cao-{date_from:%Y%m%d}-{date_to:%Y%m%d}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _monthly_pdf(access, date_from: date, date_to: date, narrow: dict) -> bytes:
+    report = volume_report(access, date_from, date_to, **narrow)
     # The whole country is broken down by province: thousands of post offices are no table.
     place = (
-        "province" if nationwide(access) and not (data["province"] or data["point"]) else "point"
+        "province"
+        if nationwide(access) and not (narrow["province"] or narrow["point"])
+        else "point"
     )
-    by_point = breakdown(access, data["date_from"], data["date_to"], place, **narrow)
-    by_agency = breakdown(access, data["date_from"], data["date_to"], "agency", **narrow)
-    province = data["province"]
+    by_point = breakdown(access, date_from, date_to, place, **narrow)
+    by_agency = breakdown(access, date_from, date_to, "agency", **narrow)
+    province = narrow["province"]
     if province is None and nationwide(access):
         province_name = "Toàn quốc"  # the PDF is in Vietnamese whatever the page's language
     elif province is None:
@@ -456,31 +480,16 @@ def volumes_pdf(request):
         province_name = ", ".join(names)
     else:
         province_name = province.name
-    record(
-        "reports.volumes_exported",
-        request=request,
-        details={
-            "from": report.date_from.isoformat(),
-            "to": report.date_to.isoformat(),
-            "format": "pdf",
-        },
-    )
     with translation.override("vi"):  # the PDF is in Vietnamese whatever the page's language
-        service = service_report(access, data["date_from"], data["date_to"], **narrow)
-    response = HttpResponse(
-        monthly_pdf.render(
-            report,
-            by_point,
-            by_agency,
-            province_name=province_name,
-            service=service,
-            by_province=place == "province",
-        ),
-        content_type="application/pdf",
+        service = service_report(access, date_from, date_to, **narrow)
+    return monthly_pdf.render(
+        report,
+        by_point,
+        by_agency,
+        province_name=province_name,
+        service=service,
+        by_province=place == "province",
     )
-    name = f"bao-cao-{report.date_from:%Y%m%d}-{report.date_to:%Y%m%d}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
 
 
 @require_GET

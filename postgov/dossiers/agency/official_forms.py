@@ -14,6 +14,7 @@ addressed to the citizen, in the wording of the circular, and are not translated
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from django.utils import timezone
 
@@ -21,7 +22,7 @@ from postgov.dossiers.agency.actions import FORM_OF_ACTION, RefusalReason, StopR
 from postgov.dossiers.intake.printing import citizen_party
 from postgov.dossiers.models import Dossier, DossierEvent, ReturnMethod
 from postgov.lib import tracking_links
-from postgov.lib.pdf import FAMILY, Form, vnd
+from postgov.lib.pdf import FAMILY, FONTS, Form, vnd
 from postgov.places.addresses import one_line
 
 FORM_TITLES = {
@@ -78,8 +79,8 @@ def mask_id(number: str) -> str:
 class OfficialForm(Form):
     """A4 with the header of an administrative document."""
 
-    def __init__(self, title: str, *, format: str = "A4"):
-        super().__init__(format=format, title=title)
+    def __init__(self, title: str, *, format: str = "A4", fonts: Path = FONTS):
+        super().__init__(format=format, title=title, fonts=fonts)
         self.set_margins(A4_MARGIN, 14, A4_MARGIN)
         self.set_xy(A4_MARGIN, 14)
 
