@@ -36,9 +36,7 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,49 +47,8 @@ PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 PYTHON = sys.executable
 
 from bench import pg  # noqa: E402
+from bench.receiver import Receiver  # noqa: E402
 from deploy import units  # noqa: E402
-
-
-class Receiver:
-    """The SMS gateway and the agency's webhook endpoint in one; answers 200 at once."""
-
-    def __init__(self, keep_alive: bool) -> None:
-        self.sms: Counter[tuple[str, str]] = Counter()
-        self.hooks: Counter[str] = Counter()
-        self.connections = 0
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
-
-            def setup(self) -> None:
-                super().setup()
-                with receiver.lock:
-                    receiver.connections += 1
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                with receiver.lock:
-                    if self.path.startswith("/sms"):
-                        sms = json.loads(body)
-                        receiver.sms[(sms["to"], sms["text"])] += 1
-                    else:
-                        receiver.hooks[self.headers.get("PostGov-Webhook-Id", "")] += 1
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        class Server(ThreadingHTTPServer):
-            daemon_threads = True
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
 
 # Each SMS of the run has its own recipient and text: the receiver counts repeats by both.
 QUEUED = itertools.count(0, 1_000_000)
