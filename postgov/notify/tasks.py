@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
@@ -18,6 +19,8 @@ MAX_ATTEMPTS = 6
 BASE_DELAY = 30
 # How long a worker holds a message it is sending; past it, another worker may try again.
 LEASE = timedelta(minutes=2)
+# A message still waiting this long after it was due has lost its task (below).
+STRANDED_AFTER = timedelta(minutes=5)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -89,3 +92,25 @@ def send_message(message_id: int) -> str:
             ]
         )
     return message.status
+
+
+def retry_stranded(now: datetime | None = None, limit: int = 500) -> int:
+    """Queue again the messages whose task was lost: a worker killed while it held the
+    task (the task's row stays "running" for ever, and no other worker takes it) or while
+    sending (the lease runs out and nobody comes back). Called by the SLA task, as the
+    webhooks' sweep is. A message queued twice is still sent once at a time and never
+    again once sent (`send_message` checks both), so a live one picked up here costs a
+    claim, not a second SMS."""
+    now = now or timezone.now()
+    waiting = Message.objects.filter(
+        status__in=[Message.Status.QUEUED, Message.Status.RETRYING]
+    ).filter(Q(sending_until__isnull=True) | Q(sending_until__lt=now))
+    stranded = waiting.filter(
+        Q(status=Message.Status.QUEUED, created_at__lt=now - STRANDED_AFTER)
+        | Q(status=Message.Status.RETRYING, next_attempt_at__lt=now - STRANDED_AFTER)
+        | Q(sending_until__lt=now)
+    )
+    ids = list(stranded.order_by("id").values_list("id", flat=True)[:limit])
+    for message_id in ids:
+        send_message.enqueue(message_id)
+    return len(ids)

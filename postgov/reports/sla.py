@@ -28,6 +28,7 @@ from postgov.exchange import idempotency, portal, webhooks
 from postgov.identity.models import AGENCY_ROLES, POINT_ROLES, Role, RoleAssignment
 from postgov.lib.partitions import ensure_partitions
 from postgov.notify.actions import purge_attachments, queue_message
+from postgov.notify.tasks import retry_stranded as retry_stranded_messages
 from postgov.reports.scope import nationwide
 
 
@@ -114,6 +115,7 @@ def housekeeping(now: datetime) -> dict:
         "message_attachments_purged": purge_attachments(now),
         "portal_dossiers_requeued": portal.retry_pending(),
         "webhook_deliveries_requeued": webhooks.retry_stranded(),
+        "messages_requeued": retry_stranded_messages(),
         "partitions_made": len(ensure_partitions(connection)),
     }
 

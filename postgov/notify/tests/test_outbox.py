@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from postgov.notify import gateways
 from postgov.notify.actions import queue_message
 from postgov.notify.models import Message
-from postgov.notify.tasks import MAX_ATTEMPTS, backoff, send_message
+from postgov.notify.tasks import MAX_ATTEMPTS, backoff, retry_stranded, send_message
 
 
 def run_worker():
@@ -99,3 +102,36 @@ def test_a_message_held_by_another_worker_is_not_sent_twice(monkeypatch):
     )
     assert send_message.call(message.pk) == "sent"
     assert sent == ["0912345678"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_whose_task_was_lost_is_queued_again_and_sent_once():
+    """A worker killed while it held a message's task leaves the task "running" for ever;
+    the SLA task's sweep queues the message again, and it is sent once."""
+    sent = []
+
+    class Sms:
+        def send(self, recipient, subject, body):
+            sent.append(recipient)
+
+    now = timezone.now()
+    message = queue_message("sms", "0912345678", "test", {"code": "1", "minutes": 5})
+    fresh = queue_message("sms", "0912345679", "test", {"code": "2", "minutes": 5})
+    done = queue_message("sms", "0912345670", "test", {"code": "3", "minutes": 5})
+    DBTaskResult.objects.all().delete()  # the lost tasks
+    Message.objects.filter(pk=message.pk).update(created_at=now - timedelta(minutes=6))
+    Message.objects.filter(pk=done.pk).update(
+        created_at=now - timedelta(minutes=6), status=Message.Status.SENT
+    )
+    # One held by a worker that died while sending: its lease has run out.
+    held = queue_message("sms", "0912345671", "test", {"code": "4", "minutes": 5})
+    Message.objects.filter(pk=held.pk).update(attempts=1, sending_until=now - timedelta(seconds=1))
+    DBTaskResult.objects.filter(args_kwargs__args=[held.pk]).delete()
+
+    assert retry_stranded(now) == 2  # not the fresh one (its task may be waiting), not the sent
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gateways, "gateway_for", lambda channel: Sms())
+        run_worker()
+        assert retry_stranded(timezone.now()) == 0
+    assert sorted(sent) == ["0912345671", "0912345678"]
+    assert Message.objects.get(pk=fresh.pk).status == Message.Status.QUEUED
