@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
-from typing import cast
 
 from django.db import models
 from django.db.models import DateField, F, Q, QuerySet, Sum, Value
@@ -22,10 +21,9 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-from postgov.agencies.models import Agency
 from postgov.catalog.models import Procedure
 from postgov.identity.access import Access
-from postgov.lib import charts, refcache
+from postgov.lib import charts
 from postgov.places.models import Province, ServicePoint
 from postgov.reports import months
 from postgov.reports.models import (
@@ -35,6 +33,7 @@ from postgov.reports.models import (
     DailyQueue,
     DailyServiceIndex,
 )
+from postgov.reports.names import names_of
 from postgov.reports.scope import nationwide, scoped_rollups
 from postgov.reports.volumes import DAILY_UP_TO
 
@@ -159,29 +158,6 @@ def _narrow(
 
 
 Sums = dict[str, float]
-# Breakdowns read by id (grouping by integers is a hash in the database; by names, a sort
-# of every row) and shown by name, from the process's reference data.
-NAMED: dict[str, type[models.Model]] = {
-    "province_id": Province,
-    "point_id": ServicePoint,
-    "agency_id": Agency,
-}
-
-
-def _names(key: str, ids: Iterable[object]) -> dict[object, str | None]:
-    model = NAMED.get(key)
-    if model is None:  # read by name already
-        return {value: cast(str | None, value) for value in ids}
-    label = model._meta.label  # noqa: SLF001 - public Django API
-
-    def load() -> dict[object, str]:
-        return dict(model._default_manager.values_list("pk", "name"))  # noqa: SLF001
-
-    names = refcache.get("reports.names", label, load)
-    wanted = [value for value in ids if value is not None]
-    if any(value not in names for value in wanted):  # made since the names were read
-        names = load()
-    return {value: None if value is None else names[value] for value in ids}
 
 
 @dataclass
@@ -227,7 +203,7 @@ def _read(
                     seen[i] += figures[i]
     by_name: dict[str, dict[object, Sums]] = {}
     for key, found in zip(keys, per_key, strict=True):
-        names = _names(key, found)
+        names = names_of(key, found)
         merged: dict[object, Sums] = {}
         for value, line in found.items():
             name = names[value]

@@ -25,6 +25,7 @@ from postgov.lib.forms import StyledFormMixin
 from postgov.places.models import Province, ServicePoint
 from postgov.reports import months
 from postgov.reports.models import DailyLegs, DailyVolume
+from postgov.reports.names import names_of
 from postgov.reports.scope import nationwide, scoped_rollups
 
 # Periods longer than this are shown by month.
@@ -313,17 +314,21 @@ def breakdown(
     per province (`by="province"`)."""
     narrow = _filters(province, point, procedure)
     sums: dict[str | None, dict[str, int]] = {}
-    for source in months.sources(DailyVolume, date_from, date_to):
-        rows = (
-            _scoped(access, source.filter(narrow))
-            .values(f"{by}__name")
-            .annotate(**{name: Sum(name) for name in FIGURE_NAMES})
-            .order_by()
-        )
-        for row in rows:
-            target = sums.setdefault(row[f"{by}__name"], dict.fromkeys(FIGURE_NAMES, 0))
-            for name in FIGURE_NAMES:
-                target[name] += row[name] or 0
+    key = f"{by}_id"
+    rows = [
+        row
+        for source in months.sources(DailyVolume, date_from, date_to)
+        for row in _scoped(access, source.filter(narrow))
+        .values(key)
+        .annotate(**{name: Sum(name) for name in FIGURE_NAMES})
+        .order_by()
+    ]
+    names = names_of(key, {row[key] for row in rows})
+    for row in rows:
+        # Places of the same name are shown as one line, as they always were.
+        target = sums.setdefault(names[row[key]], dict.fromkeys(FIGURE_NAMES, 0))
+        for name in FIGURE_NAMES:
+            target[name] += row[name] or 0
     return [
         Breakdown(name or _("No agency"), figures)
         for name, figures in sorted(sums.items(), key=lambda item: (item[0] is None, item[0]))
