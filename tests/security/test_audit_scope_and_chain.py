@@ -219,8 +219,9 @@ def test_a_hash_under_another_key_is_reported(settings):
 
 def test_keying_adds_no_query_to_the_chain_head(django_assert_num_queries):
     record("test.warm")
-    # Taking the head, inserting the event, moving the head on: as before the key.
-    with django_assert_num_queries(3):
+    # Taking the head, then inserting the event and moving the head on (one statement on
+    # PostgreSQL, two elsewhere): as before the key.
+    with django_assert_num_queries(2 if connection.vendor == "postgresql" else 3):
         record("test.one")
 
 
