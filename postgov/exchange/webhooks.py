@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
@@ -38,6 +38,7 @@ from postgov.exchange.payloads import dossier_summary, event_out, order_event_ou
 from postgov.lib import outbound, refcache
 from postgov.lib.locking import lock_row, lock_rows
 from postgov.lib.sealing import SealError
+from postgov.lib.stranded import stranded_ids
 
 SIGNATURE_HEADER = "PostGov-Signature"
 TIMESTAMP_HEADER = "PostGov-Timestamp"
@@ -276,26 +277,19 @@ def deliver_webhook(delivery_id: int) -> str:
     return delivery.status
 
 
-# A live worker takes a new delivery within seconds and a planned retry at its time.
-STRANDED_AFTER = timedelta(minutes=5)
-
-
 def retry_stranded(now: datetime | None = None, limit: int = 500) -> int:
     """Re-queue deliveries whose task was lost: a worker killed while it held the task (its
     row stays "running" for ever) or while sending (the lease runs out and nobody comes
     back). Called by the SLA task. A delivery queued twice is still sent once at a time
     and never again once delivered (`deliver_webhook` checks both), so a live one that
     happens to be picked up here costs nothing."""
-    now = now or timezone.now()
-    undone = WebhookDelivery.objects.filter(
-        status__in=[WebhookDelivery.Status.PENDING, WebhookDelivery.Status.RETRYING]
-    ).filter(Q(sending_until__isnull=True) | Q(sending_until__lt=now))
-    stranded = undone.filter(
-        Q(status=WebhookDelivery.Status.PENDING, created_at__lt=now - STRANDED_AFTER)
-        | Q(status=WebhookDelivery.Status.RETRYING, next_attempt_at__lt=now - STRANDED_AFTER)
-        | Q(sending_until__lt=now)
+    ids = stranded_ids(
+        WebhookDelivery.objects.all(),
+        waiting=WebhookDelivery.Status.PENDING,
+        retrying=WebhookDelivery.Status.RETRYING,
+        now=now or timezone.now(),
+        limit=limit,
     )
-    ids = list(stranded.order_by("id").values_list("id", flat=True)[:limit])
     for delivery_id in ids:
         deliver_webhook.enqueue(delivery_id)
     return len(ids)

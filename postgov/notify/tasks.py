@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
 from postgov.lib.locking import lock_row
 from postgov.lib.sealing import SealError
+from postgov.lib.stranded import stranded_ids
 from postgov.notify import gateways
 from postgov.notify.models import Message
 
@@ -19,8 +19,6 @@ MAX_ATTEMPTS = 6
 BASE_DELAY = 30
 # How long a worker holds a message it is sending; past it, another worker may try again.
 LEASE = timedelta(minutes=2)
-# A message still waiting this long after it was due has lost its task (below).
-STRANDED_AFTER = timedelta(minutes=5)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -101,16 +99,13 @@ def retry_stranded(now: datetime | None = None, limit: int = 500) -> int:
     webhooks' sweep is. A message queued twice is still sent once at a time and never
     again once sent (`send_message` checks both), so a live one picked up here costs a
     claim, not a second SMS."""
-    now = now or timezone.now()
-    waiting = Message.objects.filter(
-        status__in=[Message.Status.QUEUED, Message.Status.RETRYING]
-    ).filter(Q(sending_until__isnull=True) | Q(sending_until__lt=now))
-    stranded = waiting.filter(
-        Q(status=Message.Status.QUEUED, created_at__lt=now - STRANDED_AFTER)
-        | Q(status=Message.Status.RETRYING, next_attempt_at__lt=now - STRANDED_AFTER)
-        | Q(sending_until__lt=now)
+    ids = stranded_ids(
+        Message.objects.all(),
+        waiting=Message.Status.QUEUED,
+        retrying=Message.Status.RETRYING,
+        now=now or timezone.now(),
+        limit=limit,
     )
-    ids = list(stranded.order_by("id").values_list("id", flat=True)[:limit])
     for message_id in ids:
         send_message.enqueue(message_id)
     return len(ids)

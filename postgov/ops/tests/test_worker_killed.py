@@ -22,6 +22,7 @@ from postgov.audit.actions import record
 from postgov.exchange import webhooks
 from postgov.exchange.integration import create_webhook
 from postgov.exchange.models import WebhookDelivery
+from postgov.lib import stranded
 from postgov.ops.tests import processes
 
 DELIVERIES = 12
@@ -102,7 +103,7 @@ def test_a_killed_worker_loses_no_webhook_delivery(world, receiver):
             lease = held[0].sending_until
             if lease:
                 time.sleep(max(0.0, (lease - timezone.now()).total_seconds()) + 0.5)
-            later = timezone.now() + webhooks.STRANDED_AFTER + timedelta(seconds=1)
+            later = timezone.now() + stranded.STRANDED_AFTER + timedelta(seconds=1)
             assert webhooks.retry_stranded(now=later) == 1
         processes.wait(
             lambda: (
