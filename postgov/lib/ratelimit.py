@@ -21,7 +21,9 @@ from postgov.lib.sealing import keyed_hash
 KEY_PURPOSE = "rate-limit-key"
 
 
-def _cache_key(scope: str, key: str, window_seconds: int, windows_ago: int = 0) -> str:
+def cache_key(scope: str, key: str, window_seconds: int, windows_ago: int = 0) -> str:
+    """The shared cache's key of (scope, key)'s counter in this window (or one
+    `windows_ago`): the key only as a keyed hash."""
     window = int(time.time() // window_seconds) - windows_ago
     digest = keyed_hash(key, KEY_PURPOSE)[:32]
     return f"rl:{scope}:{digest}:{window}"
@@ -29,15 +31,15 @@ def _cache_key(scope: str, key: str, window_seconds: int, windows_ago: int = 0) 
 
 def incr(scope: str, key: str, window_seconds: int) -> int:
     """Count one event for (scope, key) in the current window; the count so far."""
-    cache_key = _cache_key(scope, key, window_seconds)
+    counter = cache_key(scope, key, window_seconds)
     backend = caches["default"]
     if isinstance(backend, RedisCache):
-        return _incr_redis(backend, cache_key, window_seconds + 5)
-    cache.add(cache_key, 0, timeout=window_seconds + 5)
+        return _incr_redis(backend, counter, window_seconds + 5)
+    cache.add(counter, 0, timeout=window_seconds + 5)
     try:
-        return cache.incr(cache_key)
+        return cache.incr(counter)
     except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, timeout=window_seconds + 5)
+        cache.set(counter, 1, timeout=window_seconds + 5)
         return 1
 
 
@@ -49,7 +51,7 @@ def hit(scope: str, key: str, limit: int, window_seconds: int) -> bool:
 def count(scope: str, key: str, window_seconds: int, *, windows_ago: int = 0) -> int:
     """How many were counted for (scope, key) in this window (or one `windows_ago`),
     without counting one more."""
-    return int(cache.get(_cache_key(scope, key, window_seconds, windows_ago)) or 0)
+    return int(cache.get(cache_key(scope, key, window_seconds, windows_ago)) or 0)
 
 
 def seconds_left(window_seconds: int) -> int:
@@ -62,14 +64,30 @@ def _redis(location: str) -> redis.Redis:
     return redis.Redis.from_url(location)
 
 
-def _incr_redis(backend: RedisCache, cache_key: str, timeout: int) -> int:
+def redis_server() -> redis.Redis | None:
+    """The Redis server the shared cache writes to (the first of its LOCATION), for
+    counters that need fewer round trips than Django's cache API makes; None when the
+    shared cache is not Redis. One client per process: its connections are pooled."""
+    if not isinstance(caches["default"], RedisCache):
+        return None
+    location = settings.CACHES["default"]["LOCATION"]
+    servers = location.split(",") if isinstance(location, str) else location
+    return _redis(servers[0])
+
+
+def redis_key(counter: str) -> str:
+    """The key the shared cache's Redis backend stores `counter` under."""
+    return caches["default"].make_and_validate_key(counter)
+
+
+def _incr_redis(backend: RedisCache, counter: str, timeout: int) -> int:
     """One round trip instead of Django's three (add, exists, incr): INCR creates the
     counter, EXPIRE NX gives it its window only once. Sent to the server the cache
     writes to, the first of its LOCATION, with the cache's own key."""
-    key = backend.make_and_validate_key(cache_key)
-    location = settings.CACHES["default"]["LOCATION"]
-    servers = location.split(",") if isinstance(location, str) else location
-    pipe = _redis(servers[0]).pipeline(transaction=False)
+    key = backend.make_and_validate_key(counter)
+    server = redis_server()
+    assert server is not None  # the backend is Redis
+    pipe = server.pipeline(transaction=False)
     pipe.incr(key)
     pipe.expire(key, timeout, nx=True)
     count: int = pipe.execute()[0]

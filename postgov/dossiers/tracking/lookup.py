@@ -424,11 +424,18 @@ def lookup(
     the dossier (or the home-pickup booking) for a valid token or for its code with the
     right digits, the postal status for an item number alone, else None."""
     client = network_key(client) or "unknown"
-    if not ratelimit.hit("track", client, settings.TRACK_LIMIT_PER_MINUTE, 60):
-        raise TrackingLimited("client", ratelimit.seconds_left(60))
     code = normalise(code)
     booking_code = pickup_tracking.booking_code(code)
+    # The code whose digit guesses are counted: a dossier, package or booking code with
+    # digits given (an item number or a postal order's code shows no more with them).
+    digits_key = (
+        (booking_code or code)
+        if phone_last4 and not s10.is_valid(code) and not ORDER_CODE.match(code)
+        else None
+    )
     if token:
+        if not ratelimit.hit("track", client, settings.TRACK_LIMIT_PER_MINUTE, 60):
+            raise TrackingLimited("client", ratelimit.seconds_left(60))
         if booking_code:
             booking = pickup_tracking.by_code(booking_code)
             if booking is not None and tracking_links.pickup_token_matches(booking.pk, token):
@@ -439,7 +446,13 @@ def lookup(
                 return _describe(found)[0]
         # A wrong token is a failed lookup; the code alone still gives what it gives.
         _missed(client)
-    _hold_back_during_anomaly(client)
+        _hold_back_during_anomaly(client)
+        if digits_key and not ratelimit.hit(
+            "track-digits", digits_key, DIGIT_GUESSES_PER_HOUR, 3600
+        ):
+            raise TrackingLimited("code", ratelimit.seconds_left(3600))
+    else:
+        _check_limits(client, digits_key)
     if s10.is_valid(code):
         item = _item(code)
         if item is None:
@@ -455,8 +468,6 @@ def lookup(
         return postal_status(order_item)
     if not phone_last4:  # a code alone guesses nothing and shows nothing
         return None
-    if not ratelimit.hit("track-digits", booking_code or code, DIGIT_GUESSES_PER_HOUR, 3600):
-        raise TrackingLimited("code", ratelimit.seconds_left(3600))
     if booking_code:
         booking = pickup_tracking.find(booking_code, phone_last4)
         if booking is None:
@@ -477,6 +488,80 @@ def lookup(
     # The code and the phone digits matched: the applicant, most likely.
     tracking.form_token = _form_token(dossier.pk, hand_over)
     return tracking
+
+
+# The limits of a lookup without a token, in their order, in one round trip to Redis
+# (`_check_limits`): count the lookup for its client and stop at the client's limit; if
+# the client failed often enough, stop while the whole system is over the anomaly limit
+# (this minute or the last); count the guess of the digits for the code and stop at its
+# limit. 0: through, 1: the client's limit, 2: the anomaly brake, 3: the code's limit.
+# Counters written by INCR are plain integers, as Django's Redis cache stores them.
+LIMITS_SCRIPT = """
+local n = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2], 'NX')
+if n > tonumber(ARGV[1]) then return 1 end
+if (tonumber(redis.call('GET', KEYS[2])) or 0) >= tonumber(ARGV[3]) then
+  local limit = tonumber(ARGV[4])
+  if (tonumber(redis.call('GET', KEYS[3])) or 0) > limit
+     or (tonumber(redis.call('GET', KEYS[4])) or 0) > limit then
+    return 2
+  end
+end
+if #KEYS < 5 then return 0 end
+local guesses = redis.call('INCR', KEYS[5])
+redis.call('EXPIRE', KEYS[5], ARGV[6], 'NX')
+if guesses > tonumber(ARGV[5]) then return 3 end
+return 0
+"""
+
+
+@functools.cache
+def _limits_script(server):
+    # redis-py sends the script's SHA1 (EVALSHA) and loads it once where the server
+    # does not know it yet.
+    return server.register_script(LIMITS_SCRIPT)
+
+
+def _check_limits(client: str, digits_key: str | None) -> None:
+    """The lookup's limits in order (per client, the anomaly brake, the digit guesses per
+    code when `digits_key` is given): one round trip where the shared cache is Redis,
+    otherwise through the cache's API. Raises TrackingLimited."""
+    server = ratelimit.redis_server()
+    if server is None:
+        if not ratelimit.hit("track", client, settings.TRACK_LIMIT_PER_MINUTE, 60):
+            raise TrackingLimited("client", ratelimit.seconds_left(60))
+        _hold_back_during_anomaly(client)
+        if digits_key and not ratelimit.hit(
+            "track-digits", digits_key, DIGIT_GUESSES_PER_HOUR, 3600
+        ):
+            raise TrackingLimited("code", ratelimit.seconds_left(3600))
+        return
+    keys = [
+        ratelimit.cache_key("track", client, 60),
+        ratelimit.cache_key("track-miss-client", client, ANOMALY_WINDOW_SECONDS),
+        ratelimit.cache_key("track-miss", ALL_CLIENTS, 60),
+        ratelimit.cache_key("track-miss", ALL_CLIENTS, 60, windows_ago=1),
+    ]
+    if digits_key:
+        keys.append(ratelimit.cache_key("track-digits", digits_key, 3600))
+    # The same windows (and five seconds more) as `ratelimit.incr` gives its counters.
+    stopped = _limits_script(server)(
+        keys=[ratelimit.redis_key(key) for key in keys],
+        args=[
+            settings.TRACK_LIMIT_PER_MINUTE,
+            60 + 5,
+            settings.TRACK_ANOMALY_MISSES_PER_CLIENT,
+            settings.TRACK_ANOMALY_MISSES_PER_MINUTE,
+            DIGIT_GUESSES_PER_HOUR,
+            3600 + 5,
+        ],
+    )
+    if stopped == 1:
+        raise TrackingLimited("client", ratelimit.seconds_left(60))
+    if stopped == 2:
+        raise TrackingLimited("anomaly", ratelimit.seconds_left(ANOMALY_WINDOW_SECONDS))
+    if stopped == 3:
+        raise TrackingLimited("code", ratelimit.seconds_left(3600))
 
 
 def _missed(client: str) -> None:

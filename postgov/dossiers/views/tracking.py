@@ -11,6 +11,7 @@ from postgov.audit.actions import client_ip, record
 from postgov.delivery.forms import TrackForm
 from postgov.dossiers.agency.official_forms import render_event_form
 from postgov.dossiers.tracking import lookup as tracking
+from postgov.dossiers.tracking import page
 from postgov.dossiers.tracking.card import card
 
 
@@ -46,6 +47,11 @@ def track(request):
                     status = 200 if result is not None else 404
                 elif result is None:
                     message, status = tracking.not_found_message(), 404
+    if isinstance(result, tracking.Tracking) and page.keepable(request):
+        # The page around the card, rendered once per language (`tracking.page`).
+        response = HttpResponse(page.dossier_page(request, form, result, card(request, result)))
+        response["Cache-Control"] = "no-store"
+        return response
     response = render(
         request,
         "dossiers/track.html",
