@@ -88,6 +88,7 @@ def test_the_tokens_of_a_kept_page_are_this_requests(client, sealed):
     response = post(client, sealed.code, "203.0.113.26")
     tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())
     assert tokens and all(page.CSRF_SLOT not in t and len(t) == 64 for t in tokens)
+    assert len(set(tokens)) == 1  # masked once for the page and its card
     assert not page.SLOTS.search(response.content.decode())
     # The page's tokens are accepted: the language switch posts with them.
     switch = client.post(

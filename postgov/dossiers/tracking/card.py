@@ -30,8 +30,10 @@ FORM_SLOT = "pgFormTokenSlotQx7"
 CSRF_SLOT = "pgCsrfTokenSlotQx7"
 
 
-def card(request, result: Tracking) -> SafeString:
-    """The card of `result` for this request, rendered once per content and language."""
+def card(request, result: Tracking, csrf_token: str = "") -> SafeString:
+    """The card of `result` for this request, rendered once per content and language;
+    with the page's `csrf_token` when the caller has one (a token masked once serves the
+    whole page)."""
     shown = dataclasses.replace(result, form_token=FORM_SLOT if result.form_token else "")
     fingerprint = repr((shown, get_language(), get_current_timezone_name()))
     key = f"track:card:1:{keyed_hash(fingerprint, KEY_PURPOSE)[:40]}"
@@ -40,5 +42,7 @@ def card(request, result: Tracking) -> SafeString:
         html = render_to_string(TEMPLATE, {"result": shown, "csrf_token": CSRF_SLOT})
         cache.set(key, html, TIMELINE_SECONDS)
     # Both tokens are URL-safe characters that HTML escaping leaves as they are.
-    html = html.replace(FORM_SLOT, result.form_token).replace(CSRF_SLOT, get_token(request))
+    html = html.replace(FORM_SLOT, result.form_token).replace(
+        CSRF_SLOT, csrf_token or get_token(request)
+    )
     return mark_safe(html)  # noqa: S308 - rendered with autoescaping, tokens as above

@@ -20,7 +20,6 @@ import re
 from django.conf import settings
 from django.forms import Form
 from django.http import HttpRequest
-from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -54,8 +53,11 @@ def _value(form: Form, name: str) -> str | None:
     return None if value in ("", None) else str(value)
 
 
-def dossier_page(request: HttpRequest, form: Form, result: Tracking, card: str) -> str:
-    """The page of a found dossier for a `keepable` request whose `form` is valid."""
+def dossier_page(
+    request: HttpRequest, form: Form, result: Tracking, card: str, csrf_token: str
+) -> str:
+    """The page of a found dossier for a `keepable` request whose `form` is valid, with
+    its `card` and this request's `csrf_token` (`get_token`)."""
     code, digits = _value(form, "code"), _value(form, "phone_last4")
     key = (get_language(), get_current_timezone_name(), request.path, digits is not None)
     shell = _kept.get(key)
@@ -67,7 +69,7 @@ def dossier_page(request: HttpRequest, form: Form, result: Tracking, card: str) 
         DIGITS_SLOT: escape(digits or ""),
         CARD_SLOT: card,
         NEXT_SLOT: escape(request.get_full_path()),
-        CSRF_SLOT: get_token(request),
+        CSRF_SLOT: csrf_token,
     }
     # One pass: a value put in is never searched for marks again.
     return SLOTS.sub(lambda match: values[match.group(0)], shell)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -49,7 +50,11 @@ def track(request):
                     message, status = tracking.not_found_message(), 404
     if isinstance(result, tracking.Tracking) and page.keepable(request):
         # The page around the card, rendered once per language (`tracking.page`).
-        response = HttpResponse(page.dossier_page(request, form, result, card(request, result)))
+        csrf_token = get_token(request)
+        html = page.dossier_page(
+            request, form, result, card(request, result, csrf_token), csrf_token
+        )
+        response = HttpResponse(html)
         response["Cache-Control"] = "no-store"
         return response
     response = render(
