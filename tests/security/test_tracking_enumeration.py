@@ -8,6 +8,7 @@ by /64, and a flood of failed lookups is slowed without holding up a citizen's o
 from __future__ import annotations
 
 import re
+import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -228,9 +229,19 @@ def unknown_items(count: int) -> list[str]:
     return [make_item_id("HC", 90_000_000 + n) for n in range(count)]
 
 
-@pytest.fixture
-def flood(settings, time_machine):
-    """Failed lookups over the global limit, each from its own address (a botnet)."""
+@pytest.fixture(params=["database", "redis"])
+def flood(request, settings, time_machine):
+    """Failed lookups over the global limit, each from its own address (a botnet). With
+    the test settings' cache, and with Redis as deployed, where a lookup's limits are one
+    script (`lookup._check_limits`)."""
+    if request.param == "redis":
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": "redis://127.0.0.1:6379/11",
+                "KEY_PREFIX": f"flood-test-{uuid.uuid4().hex}",
+            }
+        }
     time_machine.move_to(timezone.now().replace(second=5, microsecond=0), tick=False)
     settings.TRACK_ANOMALY_MISSES_PER_MINUTE = 5
     settings.TRACK_ANOMALY_MISSES_PER_CLIENT = 2
