@@ -54,6 +54,7 @@ def load_before(revision: str):
     path.write_text(text)
     spec = importlib.util.spec_from_file_location("volumes_before", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules["volumes_before"] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
