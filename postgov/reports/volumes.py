@@ -309,25 +309,23 @@ def breakdown(
     sums: dict[str | None, dict[str, int]] = {}
     key = f"{by}_id"
     per_key: dict[object, list[int]] = {}
-    for row in _rows(access, DailyVolume, date_from, date_to, narrow, False, (key,), FIGURE_NAMES):
-        line = per_key.get(row[1])
+    for _period, value, *figures in _rows(
+        access, DailyVolume, date_from, date_to, narrow, False, (key,), FIGURE_NAMES
+    ):
+        line = per_key.get(value)
         if line is None:
-            per_key[row[1]] = list(row[2:])
+            per_key[value] = figures
         else:
-            for i, value in enumerate(row[2:]):
-                line[i] += value
+            for i, figure in enumerate(figures):
+                line[i] += figure
     # A key whose rows all lie in days subtracted from their month nets to nothing.
-    rows = [
-        {key: value, **dict(zip(FIGURE_NAMES, line, strict=True))}
-        for value, line in per_key.items()
-        if any(line)
-    ]
-    names = names_of(key, {row[key] for row in rows})
-    for row in rows:
+    found = {value: line for value, line in per_key.items() if any(line)}
+    names = names_of(key, found)
+    for value, line in found.items():
         # Places of the same name are shown as one line, as they always were.
-        target = sums.setdefault(names[row[key]], dict.fromkeys(FIGURE_NAMES, 0))
-        for name in FIGURE_NAMES:
-            target[name] += row[name] or 0
+        target = sums.setdefault(names[value], dict.fromkeys(FIGURE_NAMES, 0))
+        for name, figure in zip(FIGURE_NAMES, line, strict=True):
+            target[name] += figure
     return [
         Breakdown(name or _("No agency"), figures)
         for name, figures in sorted(sums.items(), key=lambda item: (item[0] is None, item[0]))
