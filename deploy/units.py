@@ -8,6 +8,7 @@ units start, not a copy of it.
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,14 +49,48 @@ def read(name: str) -> Unit:
     return unit
 
 
-def commands(unit: Unit, key: str = "ExecStart", root: Path | None = None) -> list[list[str]]:
+def instance(template: Unit, name: str) -> Unit:
+    """The unit of one instance of a template (`postgov-worker@.service` as
+    `postgov-worker@name.service`): systemd's instance specifiers `%i` and `%I` replaced by
+    the name (names of letters, digits, `-` and `_`, which systemd leaves unescaped)."""
+    if "@." not in template.name:
+        raise ValueError(f"{template.name} is not a template")
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
+        raise ValueError(f"{name!r}: an instance name needs no escaping here")
+    prefix, _, suffix = template.name.partition("@")
+    unit = Unit(f"{prefix}@{name}{suffix}")
+    for section, keys in template.sections.items():
+        unit.sections[section] = {
+            key: [value.replace("%i", name).replace("%I", name) for value in values]
+            for key, values in keys.items()
+        }
+    return unit
+
+
+def _expand(argument: str, env: dict[str, str]) -> str:
+    # `${NAME}` is one argument whatever it holds, as systemd expands it; a word that is
+    # `$NAME` alone (split on spaces by systemd) is not used by our units.
+    if re.fullmatch(r"\$[A-Za-z_][A-Za-z0-9_]*", argument):
+        raise ValueError(f"{argument}: write ${{NAME}}")
+    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", lambda m: env.get(m.group(1), ""), argument)
+
+
+def commands(
+    unit: Unit,
+    key: str = "ExecStart",
+    root: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> list[list[str]]:
     """The unit's ExecStart (or ExecStartPost...) lines as argument lists, with /opt/postgov
-    replaced by `root`. systemd's prefixes (`-`, `@`, `+`, `!`) are not used by our units."""
+    replaced by `root` and `${NAME}` by the service's environment `env` (by default the
+    unit's own Environment=). systemd's prefixes (`-`, `@`, `+`, `!`) are not used by our
+    units."""
     out = []
+    variables = environment(unit) if env is None else env
     for line in unit.values("Service", key):
         if line[:1] in "-@+!:":
             raise ValueError(f"{unit.name}: prefix {line[0]!r} is not handled")
-        argv = shlex.split(line)
+        argv = [_expand(arg, variables) for arg in shlex.split(line)]
         if root is not None:
             argv = [arg.replace(INSTALLED, str(root)) for arg in argv]
         out.append(argv)
@@ -72,6 +107,26 @@ def environment(unit: Unit, runtime: Path | None = None) -> dict[str, str]:
             if runtime is not None and value.startswith("/run/"):
                 value = str(runtime / value.removeprefix("/run/"))
             env[key] = value
+    return env
+
+
+def environment_files(unit: Unit) -> list[tuple[str, bool]]:
+    """The unit's EnvironmentFile= paths in order, each with whether it may be missing
+    (systemd's `-` prefix)."""
+    return [
+        (line.removeprefix("-"), line.startswith("-"))
+        for line in unit.values("Service", "EnvironmentFile")
+    ]
+
+
+def read_environment_file(path: Path) -> dict[str, str]:
+    """KEY=value lines of an EnvironmentFile (comments and blank lines skipped)."""
+    env = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line and line[0] not in "#;":
+            key, _, value = line.partition("=")
+            env[key.strip()] = value.strip()
     return env
 
 

@@ -119,6 +119,8 @@ def test_the_systemd_units_are_valid():
     units = sorted(str(p) for p in (DEPLOY / "systemd").iterdir())
     assert any(u.endswith("postgov-backup.timer") for u in units)
     assert any(u.endswith("postgov-web.socket") for u in units)
+    # A template is verified as systemd instantiates it (`postgov-worker@i.service`).
+    assert any(u.endswith("postgov-worker@.service") for u in units)
     result = subprocess.run(  # noqa: S603 — a fixed tool reading our own files
         ["systemd-analyze", "verify", *units],  # noqa: S607
         capture_output=True,
@@ -130,6 +132,52 @@ def test_the_systemd_units_are_valid():
         line for line in result.stderr.splitlines() if line.strip() and "/opt/postgov/" not in line
     ]
     assert problems == []
+
+
+def test_the_worker_template_runs_the_single_worker_for_any_instance_or_its_queues(tmp_path):
+    single = units.read("postgov-worker.service")
+    template = units.read("postgov-worker@.service")
+    # Each instance reads its own optional file after the shared one, as systemd does.
+    assert units.environment_files(template) == [
+        ("/etc/postgov/postgov.env", False),
+        ("/etc/postgov/worker-%i.env", True),
+    ]
+
+    def command(name: str, instance_file: dict[str, str] | None = None) -> list[list[str]]:
+        unit = units.instance(template, name)
+        assert unit.name == f"postgov-worker@{name}.service"
+        env = units.environment(unit)
+        # Settings of an EnvironmentFile= override Environment= (systemd.exec).
+        [(_shared, _), (own, optional)] = units.environment_files(unit)
+        assert own == f"/etc/postgov/worker-{name}.env" and optional
+        if instance_file is not None:
+            path = tmp_path / Path(own).name
+            path.write_text("".join(f"{k}={v}\n" for k, v in instance_file.items()))
+            env.update(units.read_environment_file(path))
+        return units.commands(unit, env=env)
+
+    # An instance without a file of its own (postgov-worker@1, @2...) is the single worker.
+    assert (
+        command("1")
+        == units.commands(single)
+        == [
+            ["/opt/postgov/.venv/bin/python", "manage.py", "db_worker"]
+            + ["--queue-name", "*", "--interval", "1"]
+        ]
+    )
+    # An instance named after a queue, with its file, takes that queue only.
+    [notify] = command("notify", {"WORKER_QUEUES": "notify"})
+    assert notify[notify.index("--queue-name") + 1] == "notify"
+    # The rest of the service is the single worker's: user, environment, stop, hardening.
+    for key, values in single.sections["Service"].items():
+        if key not in {"ExecStart", "EnvironmentFile", "Environment"}:
+            assert template.values("Service", key) == values, key
+    assert set(units.environment(single).items()) <= set(units.environment(template).items())
+    assert template.sections["Install"] == single.sections["Install"]
+    with pytest.raises(ValueError, match="escaping"):
+        units.instance(template, "a b")
+    with pytest.raises(ValueError, match="not a template"):
+        units.instance(single, "1")
 
 
 # -- the systemd layout, started for real --------------------------------------------------
@@ -239,9 +287,19 @@ def test_the_systemd_units_start_serve_work_and_stop(unit_environment, tmp_path)
         stdout=subprocess.DEVNULL,
         stderr=(tmp_path / "web.log").open("wb"),
     )
-    worker_unit = units.read("postgov-worker.service")
-    [worker_command] = units.commands(worker_unit, root=root)
-    worker_env = {**unit_environment, **units.environment(worker_unit)}
+    # A worker of the template, as a host with several runs each: the instance named after
+    # the queue it takes, given in its own file (postgov-worker.service is the template's
+    # instance without a file: test_the_worker_template_runs_the_single_worker_...).
+    worker_unit = units.instance(units.read("postgov-worker@.service"), "default")
+    own_file = tmp_path / "worker-default.env"
+    own_file.write_text("WORKER_QUEUES=default\n")
+    worker_env = {
+        **units.environment(worker_unit),
+        **unit_environment,
+        **units.read_environment_file(own_file),
+    }
+    [worker_command] = units.commands(worker_unit, root=root, env=worker_env)
+    assert worker_command[worker_command.index("--queue-name") + 1] == "default"
     worker = subprocess.Popen(  # noqa: S603 — the unit's own command
         worker_command,
         cwd=units.working_directory(worker_unit, root),

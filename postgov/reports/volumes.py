@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import cast
 
 from django import forms
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import DateField, F, IntegerField, Q, QuerySet, Sum, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -251,38 +252,30 @@ def volume_report(
     def bucket_of(day: date) -> Bucket:
         return buckets[day.replace(day=1) if by_month else day]
 
-    # Months (whole ones from the monthly roll-ups) when the buckets are months.
+    # Months from the monthly roll-ups (less the days outside the period) when the
+    # buckets are months: one statement per table.
     by_day = not by_month
-    for source in months.sources(DailyVolume, date_from, date_to, by_day=by_day):
-        volumes = (
-            _scoped(access, source.filter(narrow))
-            .values("day")
-            .annotate(**{name: Sum(name) for name in FIGURE_NAMES})
-            .order_by()
-        )
-        for row in volumes:
-            target = bucket_of(row["day"])
-            for name in FIGURE_NAMES:
-                target.figures[name] += row[name] or 0
-    # One read of the legs, by day and leg, gives both the buckets and the legs' totals.
+    sources = (date_from, date_to, narrow, by_day)
+    for row in _rows(access, DailyVolume, *sources, (), FIGURE_NAMES):
+        figures = bucket_of(row[0]).figures
+        for i, name in enumerate(FIGURE_NAMES, start=1):
+            figures[name] += row[i]
+    # One read of the legs, by period and leg, gives both the buckets and the legs' totals.
     by_segment: dict[str, list[int]] = {}
-    leg_rows = [
-        row
-        for source in months.sources(DailyLegs, date_from, date_to, by_day=by_day)
-        for row in _scoped(access, source.filter(narrow))
-        .values("day", "segment")
-        .annotate(on_time=Sum("on_time"), late=Sum("late"))
-        .order_by()
-    ]
-    for row in leg_rows:
-        target = bucket_of(row["day"])
-        on_time, late = row["on_time"] or 0, row["late"] or 0
+    for period, segment, on_time, late in _rows(
+        access, DailyLegs, *sources, ("segment",), ("on_time", "late")
+    ):
+        target = bucket_of(period)
         target.on_time += on_time
         target.late += late
-        totals = by_segment.setdefault(row["segment"], [0, 0])
+        totals = by_segment.setdefault(segment, [0, 0])
         totals[0] += on_time
         totals[1] += late
-    segments = [(name, by_segment[name][0], by_segment[name][1]) for name in sorted(by_segment)]
+    segments = [
+        (name, on_time, late)
+        for name, (on_time, late) in sorted(by_segment.items())
+        if on_time or late  # a leg only in days subtracted from their month nets to nothing
+    ]
     lines = list(buckets.values())
     total = Bucket(
         _("Total"),
@@ -315,24 +308,59 @@ def breakdown(
     narrow = _filters(province, point, procedure)
     sums: dict[str | None, dict[str, int]] = {}
     key = f"{by}_id"
-    rows = [
-        row
-        for source in months.sources(DailyVolume, date_from, date_to)
-        for row in _scoped(access, source.filter(narrow))
-        .values(key)
-        .annotate(**{name: Sum(name) for name in FIGURE_NAMES})
-        .order_by()
-    ]
-    names = names_of(key, {row[key] for row in rows})
-    for row in rows:
+    per_key: dict[object, list[int]] = {}
+    for _period, value, *figures in _rows(
+        access, DailyVolume, date_from, date_to, narrow, False, (key,), FIGURE_NAMES
+    ):
+        line = per_key.get(value)
+        if line is None:
+            per_key[value] = figures
+        else:
+            for i, figure in enumerate(figures):
+                line[i] += figure
+    # A key whose rows all lie in days subtracted from their month nets to nothing.
+    found = {value: line for value, line in per_key.items() if any(line)}
+    names = names_of(key, found)
+    for value, line in found.items():
         # Places of the same name are shown as one line, as they always were.
-        target = sums.setdefault(names[row[key]], dict.fromkeys(FIGURE_NAMES, 0))
-        for name in FIGURE_NAMES:
-            target[name] += row[name] or 0
+        target = sums.setdefault(names[value], dict.fromkeys(FIGURE_NAMES, 0))
+        for name, figure in zip(FIGURE_NAMES, line, strict=True):
+            target[name] += figure
     return [
         Breakdown(name or _("No agency"), figures)
         for name, figures in sorted(sums.items(), key=lambda item: (item[0] is None, item[0]))
     ]
+
+
+def _rows(
+    access: Access,
+    daily: type[DailyVolume] | type[DailyLegs],
+    date_from: date,
+    date_to: date,
+    narrow: Q,
+    by_day: bool,
+    keys: tuple[str, ...],
+    sums: tuple[str, ...],
+) -> Iterator[tuple]:
+    """The period's rows of `daily` one may see, summed by period (a day, or a month's
+    first day) and `keys`, in one statement: the parts (`months.signed_parts`) each grouped
+    in the database and united; a part that is subtracted comes back negated."""
+    parts = [
+        _scoped(access, part.rows.filter(narrow))
+        .annotate(
+            period=F("day") if part.month is None else Value(part.month, DateField()),
+            sign=Value(part.sign, IntegerField()),
+        )
+        .values_list("period", "sign", *keys)
+        .annotate(*[Sum(name) for name in sums])
+        .order_by()
+        for part in months.signed_parts(daily, date_from, date_to, by_day=by_day)
+    ]
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    width = 2 + len(keys)
+    for row in rows:
+        sign = row[1]
+        yield (row[0], *row[2:width], *[sign * (value or 0) for value in row[width:]])
 
 
 def _filters(

@@ -142,23 +142,38 @@ def test_rollups_equal_a_direct_count_and_a_rebuild_gives_the_same_rows(world):
 
 
 @pytest.mark.parametrize(
-    "period",
+    ("period", "today", "subtracted"),
     [
         # Whole October and November from the monthly rows, the edges from the days.
-        (date(2026, 9, 20), date(2026, 12, 1)),
+        ((date(2026, 9, 20), date(2026, 12, 1)), "2027-03-01", False),
         # Starts inside November (the 23rd left out), whole December and January.
-        (date(2026, 11, 24), date(2027, 1, 31)),
+        ((date(2026, 11, 24), date(2027, 1, 31)), "2027-03-01", False),
         # Whole months only.
-        (date(2026, 10, 1), date(2026, 12, 31)),
+        ((date(2026, 10, 1), date(2026, 12, 31)), "2027-03-01", False),
+        # Most of November: its month less the 27th to the 30th (hand-overs, refusals,
+        # acceptances), fewer days than the 26 inside.
+        ((date(2026, 9, 1), date(2026, 11, 26)), "2027-03-01", True),
+        # Most of December: its month less the 1st (results ready).
+        ((date(2026, 12, 2), date(2027, 2, 28)), "2027-03-01", True),
+        # Up to today, the 2nd of December: the month less the days after today (none kept).
+        ((date(2026, 9, 1), date(2026, 12, 2)), "2026-12-02", True),
     ],
 )
-def test_long_periods_read_whole_months_and_still_equal_a_direct_count(world, period):
+def test_long_periods_read_whole_months_and_still_equal_a_direct_count(
+    world, period, today, subtracted
+):
     _generate(world)
     every_day = [date(2026, 11, d) for d in range(22, 31)] + [date(2026, 12, 1), date(2026, 12, 2)]
     for day in every_day:
         update_day(day)
     date_from, date_to = period
     assert months.split(date_from, date_to).months is not None
+    # The figures are read on `today`, which decides whether an edge month is read as its
+    # days or as the month less the days outside the period.
+    travel = time_machine.travel(at(f"{today} 18:00"), tick=False)
+    travel.start()
+    parts = months.signed_parts(DailyVolume, date_from, date_to)
+    assert any(part.sign == -1 for part in parts) is subtracted
     counts: Counter = Counter()
     per_point: Counter = Counter()
     legs: Counter = Counter()
@@ -177,11 +192,13 @@ def test_long_periods_read_whole_months_and_still_equal_a_direct_count(world, pe
     for name in (*EVENT_FIGURES.values(), "procedure_fees", "postage", "total_due"):
         assert report.total.figures[name] == counts[name], name
     assert (report.total.on_time, report.total.late) == (legs["on_time"], legs["late"])
-    assert counts["sealed"] > 0 and legs["on_time"] > 0
+    # Figures there to read, and to subtract: the days left out hold events.
+    assert counts["sealed"] > 0 and legs["on_time"] > 0 if not subtracted else sum(counts.values())
     names = {world.point_a.pk: world.point_a.name, world.point_b.pk: world.point_b.name}
     by_point = {row.name: row.figures for row in breakdown(access, date_from, date_to, "point")}
     for (point, name), n in per_point.items():
         assert by_point[names[point]][name] == n, (point, name)
+    travel.stop()
 
 
 def test_the_monthly_rows_are_the_sums_of_the_days_and_follow_a_rebuild(world):

@@ -8,13 +8,17 @@ import io
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from postgov.audit.models import AuditEvent
+from postgov.identity.access import Access
 from postgov.reports import months
 from postgov.reports.models import DailyLegs, DailyVolume
+from postgov.reports.volumes import volume_report
 from tests.factories import make_procedure
 
 pytestmark = pytest.mark.clock
@@ -181,3 +185,19 @@ def test_the_monthly_report_to_the_province_is_a_vietnamese_pdf(client, world, r
     assert "Số hồ sơ tiếp nhận theo ngày" in text
     bad = client.get(pdf_url, {"date_from": "2026-11-30", "date_to": "2026-11-01"})
     assert bad.status_code == 200 and "Ngày kết thúc trước ngày bắt đầu." in bad.content.decode()
+
+
+def test_a_long_period_reads_each_roll_up_table_in_one_statement(world, rows):
+    """A year cutting months at both edges: the volumes and the legs each in one statement
+    (whole months, a month less its days outside the period, edge days: united)."""
+    access = Access.for_user(world.provincial_admin)
+    with CaptureQueriesContext(connection) as queries:
+        report = volume_report(access, date(2025, 11, 15), date(2026, 11, 14))
+    read = [q["sql"] for q in queries.captured_queries if "reports_" in q["sql"]]
+    assert len(read) == 2, read
+    assert sum("reports_monthlyvolume" in sql and "reports_dailyvolume" in sql for sql in read) == 1
+    assert sum("reports_monthlylegs" in sql and "reports_dailylegs" in sql for sql in read) == 1
+    # October whole, November's 3rd and 4th inside the period, read as days or as the month
+    # less its 15th to 30th: the same figures either way.
+    assert [b.figures["sealed"] for b in report.buckets][-2:] == [5, 13]
+    assert (report.total.on_time, report.total.late) == (12, 4)
