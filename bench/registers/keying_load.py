@@ -14,7 +14,8 @@ server and database:
   - paced like real operators: a fast keyer types about 10,000 keystrokes an hour (2.8 a
     second) and a field of the population schema is about a dozen keystrokes, so a field
     is left (and saved) every 4 seconds or so: each operator waits a random 0.5–1.5 ×
-    `--pace` seconds (4 by default) before each field save and before the submission.
+    `--pace` seconds (4 by default) before each field save and before the submission, and
+    starts at a random moment within one record's time (operators are not in step).
 Reported for each case: p50 / p95 / p99 seen by the clients for each kind of request, with
 the ratio of the page's and the field save's p95 to the bare view's p95; "next record" as
 `actions.next_keying` inside the views (timed in the workers); the SQL statements and the
@@ -24,7 +25,7 @@ request from /proc; and the load average. Goal: p95 < 100 ms for the next record
 for a field save.
 
 Usage: .venv/bin/python bench/registers/keying_load.py [--operators 20] [--records 4000]
-       [--seconds 30] [--paced-seconds 60] [--pace 4] [--workers 2] [--threads 4]
+       [--seconds 30] [--paced-seconds 90] [--pace 4] [--workers 2] [--threads 4]
        (BENCH_PG to point at another server, BENCH_KEYING_DB for the database's name)
 """
 
@@ -250,6 +251,9 @@ def load(port: int, project_pk: int, sessions: list[str], seconds: float, pace: 
                 raise RuntimeError(f"the project's page answered {status}")
             start_line.wait()
             stop[0] = stop[0] or time.monotonic() + seconds
+            if pace:
+                # operators are not in step: each starts somewhere in a record's time
+                time.sleep(rng.uniform(0, pace * (len(SAVED) + 1)))
             status, location = timed(
                 "next_request", browser, "POST", f"/registers/{project_pk}/next/", {}
             )
@@ -350,7 +354,7 @@ def main() -> int:
     parser.add_argument("--operators", type=int, default=20)
     parser.add_argument("--records", type=int, default=4000)
     parser.add_argument("--seconds", type=float, default=30, help="the saturated case")
-    parser.add_argument("--paced-seconds", type=float, default=60, help="the paced case")
+    parser.add_argument("--paced-seconds", type=float, default=90, help="the paced case")
     parser.add_argument("--pace", type=float, default=4, help="seconds between field saves")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
