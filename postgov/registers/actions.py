@@ -492,7 +492,8 @@ def submit_keying(
 ) -> dict[str, str]:
     """Save the keying (with `values` typed in the form, if given) when every field is valid;
     returns the errors by field key, empty when it was saved. The record's second entry
-    compares the two."""
+    compares the two; a record that settles has its duplicate check queued for the worker
+    (`dedup_actions.check_settled_later`), not scored while the operator waits."""
     with transaction.atomic():
         keying = _locked_open_keying(keying_pk, operator)
         stats.add_effort(keying, *effort)
@@ -515,7 +516,12 @@ def submit_keying(
         stats.keyed(keying)
         locked = lock_one(Record, record_.pk)
         locked.project = record_.project  # read with the keying; a project's row is not locked
+        was = locked.status
         keying_modes.after_submit(locked, keying, _compare)
+        if locked.status == Record.Status.SETTLED != was:
+            # Agreement (or a single entry) settled it: checked against the clean register
+            # by the worker, queued with the settling (nobody waits on this screen for it).
+            dedup_actions.check_settled_later.enqueue(locked.pk, operator.pk)
         # Last: the audit chain's head stays locked until the commit, and every page view
         # of every operator writes to the chain too.
         audit(
@@ -525,8 +531,6 @@ def submit_keying(
             obj=record_,
             details={"slot": keying.slot},
         )
-    # Agreement may have settled it: checked against the clean register at once.
-    dedup_actions.check_settled(record_.pk, by=operator, request=request)
     return {}
 
 

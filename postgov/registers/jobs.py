@@ -11,18 +11,15 @@ worker may be started again."""
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, NotSupportedError, connection, connections, transaction
 from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
@@ -79,16 +76,14 @@ class Progress:
     sits still while the records are written, then jumps): within `reporting_aside()`, on
     PostgreSQL, they go through a second connection of their own, in autocommit. SQLite has
     one writer at a time (a second connection could not write the row until the commit),
-    so there they go to a small file beside the media, `progress_file(job)`, replaced whole
-    at each report, which `current()` reads over the row while the job runs; at the end of
-    the block they are written to the row and the file is removed. SQLite serves a single
-    node, so the file is where every web process reads it."""
+    so nothing there reports from inside a transaction: the import stages its rows outside
+    it and writes the row as it goes (decision 0032); `reporting_aside()` is for PostgreSQL
+    alone."""
 
     def __init__(self, job: Job) -> None:
         self.job = job
         self._written = 0.0
         self._aside: Any = None
-        self._file: Path | None = None
 
     def _counts(self) -> dict[str, Any]:
         return {
@@ -116,15 +111,7 @@ class Progress:
     @contextmanager
     def reporting_aside(self) -> Iterator[None]:
         if connection.vendor != "postgresql":
-            self._file = progress_file(self.job.pk)
-            self._file.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                yield
-            finally:
-                self._file = None
-                Job.objects.filter(pk=self.job.pk).update(**self._counts())
-                progress_file(self.job.pk).unlink(missing_ok=True)
-            return
+            raise NotSupportedError("Progress is reported aside on PostgreSQL only.")
         # A new connection to the same database, not registered with Django's handler.
         aside = connections.create_connection(DEFAULT_DB_ALIAS)
         self._aside = aside
@@ -140,9 +127,6 @@ class Progress:
             return
         self._written = now
         counts = self._counts()
-        if self._file is not None:
-            _write_file(self._file, counts)
-            return
         if self._aside is None:
             Job.objects.filter(pk=self.job.pk).update(**counts)
             return
@@ -153,34 +137,6 @@ class Progress:
                 "WHERE id = %s",
                 [*counts.values(), self.job.pk],
             )
-
-
-def progress_file(job_pk: int) -> Path:
-    """Where a job's progress goes on SQLite while its work is in an open transaction."""
-    return Path(settings.MEDIA_ROOT) / "jobs" / f"{job_pk}.progress.json"
-
-
-def _write_file(path: Path, counts: dict[str, Any]) -> None:
-    # written beside and renamed over: a reader sees the old counts or the new, never half
-    aside = path.with_suffix(f".{os.getpid()}.tmp")
-    aside.write_text(json.dumps({**counts, "heartbeat_at": counts["heartbeat_at"].isoformat()}))
-    os.replace(aside, path)
-
-
-def current(job: Job) -> Job:
-    """`job` with the progress its runner reports outside the database, if it does (see
-    `Progress`): what the progress bar shows."""
-    if job.state != Job.State.RUNNING:
-        return job
-    try:
-        counts = json.loads(progress_file(job.pk).read_text())
-    except (OSError, ValueError):
-        return job
-    job.phase = str(counts.get("phase", job.phase))
-    job.done = int(counts.get("done", job.done))
-    job.total = int(counts.get("total", job.total))
-    job.heartbeat_at = datetime.fromisoformat(counts["heartbeat_at"])
-    return job
 
 
 def stalled(job: Job, now=None) -> bool:

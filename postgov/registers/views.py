@@ -277,7 +277,7 @@ def _job(request, pk: int) -> Job:
 @role_required()
 def job(request, pk: int):
     """The job's progress; htmx polls the bar alone until the job ends."""
-    found = jobs.current(_job(request, pk))
+    found = _job(request, pk)
     context = {"job": found, "stalled": jobs.stalled(found)}
     if request.headers.get("HX-Request"):
         return render(request, "registers/_job.html", context)

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from postgov.registers import actions, dedup_actions, schemas
 from postgov.registers.models import DuplicateCandidate, Membership, Record
+from postgov.registers.tests.conftest import run_duplicate_checks
 from tests.browser import log_in
 
 SHOTS = "var/screenshots"
@@ -48,6 +49,7 @@ def settle(project, world, values) -> Record:
     for operator in (world.clerk_a, world.clerk_b):
         keying = actions.next_keying(project, operator)
         assert actions.submit_keying(keying.pk, values, operator=operator) == {}
+    run_duplicate_checks()  # queued with the settling, run by the worker
     return Record.objects.get(pk=keying.record_id)
 
 
@@ -73,7 +75,7 @@ def test_a_verifier_merges_a_planted_pair_and_undoes_it(page, world, settings, t
         project, uploaded=scans(), label="Quyển 1", pages_per_record=1, by=world.provincial_admin
     )
     original = settle(project, world, ENTRY)
-    twin = settle(project, world, TWIN)  # caught as it settles
+    twin = settle(project, world, TWIN)  # caught once it settles
     candidate = DuplicateCandidate.objects.get()
 
     log_in(page, "supervisor_a")

@@ -6,13 +6,31 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from postgov.registers import actions, schemas
+from postgov.registers import actions, dedup_actions, schemas
 from postgov.registers.models import Membership
 
 
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def run_duplicate_checks() -> list[str]:
+    """What the worker does with the checks queued when records settle by agreement: run
+    each once, in the order queued; what each found."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    queued = DBTaskResult.objects.filter(
+        status=TaskResultStatus.READY,
+        task_path=dedup_actions.check_settled_later.module_path,
+    ).order_by("enqueued_at")
+    found = []
+    for result in queued:
+        found.append(dedup_actions.check_settled_later.call(*result.args_kwargs["args"]))
+        result.status = TaskResultStatus.SUCCESSFUL
+        result.save(update_fields=["status"])
+    return found
 
 
 def png_file(name: str = "page.png", pages: int = 1) -> SimpleUploadedFile:

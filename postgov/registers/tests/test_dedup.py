@@ -17,7 +17,7 @@ from postgov.registers.models import (
     LinkageModel,
     Record,
 )
-from postgov.registers.tests.conftest import GOOD, png_file
+from postgov.registers.tests.conftest import GOOD, png_file, run_duplicate_checks
 
 pytestmark = pytest.mark.clock
 
@@ -49,6 +49,7 @@ def settle_by_agreement(project, world, values):
     second = actions.next_keying(project, world.clerk_b)
     assert second.record_id == first.record_id
     assert actions.submit_keying(second.pk, values, operator=world.clerk_b) == {}
+    run_duplicate_checks()  # queued with the settling, run by the worker
     record = Record.objects.get(pk=first.record_id)
     assert record.status == Record.Status.SETTLED
     return record

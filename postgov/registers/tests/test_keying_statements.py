@@ -10,9 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from postgov.registers import actions, schemas
+from postgov.registers import actions, dedup_actions, schemas
 from postgov.registers.models import Keying
-from postgov.registers.tests.conftest import GOOD
+from postgov.registers.tests.conftest import GOOD, run_duplicate_checks
 
 pytestmark = pytest.mark.clock
 
@@ -86,6 +86,13 @@ def test_a_schema_version_saved_again_is_read_again(project, world):
     assert schemas.fields_of(version.pk) == version.fields
 
 
+def _checks_queued() -> int:
+    from django_tasks_db.models import DBTaskResult
+
+    path = dedup_actions.check_settled_later.module_path
+    return DBTaskResult.objects.filter(task_path=path).count()
+
+
 def _submitted(client, keying, values) -> tuple[list[str], int]:
     client.get(reverse("registers:keying", args=[keying.pk]))  # as the operator does
     url = reverse("registers:keying_submit", args=[keying.pk])
@@ -101,20 +108,25 @@ def test_a_submission_makes_a_fixed_number_of_statements(client, project, world,
     ours, audited = _submitted(client, first, GOOD)
     # the keying with its record and project (and the access), then locked; the values
     # written; the effort read and the operator's day (made, then added to); the record
-    # locked; its entries; the duplicate check reads the record (not settled: no more);
-    # then, for the next record: the operator's open keying (none), the first free record
-    # of the groups (one with an entry: none; an untouched one), its slots, the new slot
-    assert len(ours) == 15, "\n".join(ours)
+    # locked; its entries (one: nothing settles, no duplicate check); then, for the next
+    # record: the operator's open keying (none), the first free record of the groups (one
+    # with an entry: none; an untouched one), its slots, the new slot
+    assert len(ours) == 14, "\n".join(ours)
     assert audited == 1
+    assert _checks_queued() == 0
     client.force_login(world.clerk_b)
     second = actions.next_keying(project, world.clerk_b)
     assert second.record_id == first.record_id
     ours, audited = _submitted(client, second, GOOD)
     # as above, and the agreement settles the record: the field counters, the record, its
-    # search index and blocking keys, then the duplicate check after the commit; the
+    # search index and blocking keys, and the duplicate check is queued for the worker
+    # (not scored while the operator waits: no read of the clean records' blocks); the
     # schema's fields come from memory, never from the record's version row
-    assert len(ours) == 26, "\n".join(ours)
+    assert len(ours) == 23, "\n".join(ours)
     assert audited == 1
+    assert _checks_queued() == 1
+    assert not any('FROM "registers_blockingkey" U0' in sql for sql in ours)
+    assert run_duplicate_checks() == ["none"]  # the worker's check: alone in the register
     assert not any(
         'FROM "registers_schemaversion" WHERE "registers_schemaversion"."id" =' in sql
         for sql in ours
