@@ -10,7 +10,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseNotFound
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
@@ -144,13 +146,22 @@ def _is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+def _fragment(request, template: str, context: dict, *, forms: bool = True) -> HttpResponse:
+    """A part of a page for htmx to swap in, rendered without the context processors:
+    they feed the page around it (its menu reads the user's roles and clearances, for
+    one), which the part does not show. A part with forms gets their CSRF token here."""
+    if forms:
+        context = {**context, "csrf_token": get_token(request)}
+    return HttpResponse(loader.get_template(template).render(context))
+
+
 @role_required(Role.CLERK, Role.SUPERVISOR)
 @require_GET
 def counter(request, pk: int):
     if _is_htmx(request) and request.headers.get("HX-Target") == "line":
         # The page's poll of the waiting line: that part alone, not the page around it.
         desk = _counter(request, pk)
-        response = render(
+        response = _fragment(
             request, "queues/_counter_line.html", {"counter": desk, "line": queries.line(desk)}
         )
     else:
@@ -230,7 +241,7 @@ def counter_step(request, pk: int):
             current = actions.current_ticket(desk)
     if _is_htmx(request):
         # htmx swaps only a 2xx answer: a refused step or a form's errors come as 200.
-        return render(request, "queues/_counter_desk.html", _desk(desk, current, form, notes))
+        return _fragment(request, "queues/_counter_desk.html", _desk(desk, current, form, notes))
     levels = {"info": messages.INFO, "success": messages.SUCCESS, "error": messages.ERROR}
     for tag, note in notes:
         messages.add_message(request, levels[tag], note)
@@ -343,7 +354,7 @@ def display(request, token: str):
     etag = f'"{board.version}-{get_language()}"'
     response = get_conditional_response(request, etag=etag)
     if response is None:
-        response = render(request, "queues/_board.html", context)
+        response = _fragment(request, "queues/_board.html", context, forms=False)
     response["ETag"] = etag
     # Kept by the browser but asked about again at every poll.
     response["Cache-Control"] = "no-cache"
