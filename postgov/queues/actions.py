@@ -207,15 +207,27 @@ def call_next(counter: Counter, *, request: HttpRequest | None = None) -> Ticket
     return ticket
 
 
-def _locked_called(ticket: Ticket, counter: Counter) -> Ticket:
+def _locked_called(ticket: Ticket | None, counter: Counter) -> Ticket:
+    """The ticket, locked, if the counter is still serving it; with None, whichever ticket
+    the counter is serving, found and locked by one statement (PostgreSQL checks the
+    row's state again once it holds the lock, so a ticket another request has just ended
+    is not returned)."""
+    if ticket is None:
+        found = lock_row(_serving(counter).order_by("-called_at"))
+        if found is None:
+            raise QueueError(_("No ticket is being served at this counter."))
+        return found
     ticket = lock_one(Ticket, ticket.pk)
     if ticket.state != Ticket.State.CALLED or ticket.counter_id != counter.pk:
         raise QueueError(_("This ticket is not being served at this counter any more."))
     return ticket
 
 
-def recall(ticket: Ticket, counter: Counter, *, request: HttpRequest | None = None) -> Ticket:
-    """Call the same ticket again (the display shows it once more)."""
+def recall(
+    ticket: Ticket | None, counter: Counter, *, request: HttpRequest | None = None
+) -> Ticket:
+    """Call the same ticket again (the display shows it once more). This step, like the
+    ones below, takes the ticket the counter is serving when `ticket` is None."""
     with transaction.atomic():
         ticket = _locked_called(ticket, counter)
         ticket.called_at = timezone.now()
@@ -225,7 +237,7 @@ def recall(ticket: Ticket, counter: Counter, *, request: HttpRequest | None = No
 
 
 def transfer(
-    ticket: Ticket,
+    ticket: Ticket | None,
     counter: Counter,
     service: QueueService,
     *,
@@ -233,7 +245,8 @@ def transfer(
 ) -> Ticket:
     """Send the ticket to another service of the point: it waits there in the place its
     issue time gives it, since the person has already waited once."""
-    if service.service_point_id != ticket.service_point_id or not service.active:
+    # A counter serves tickets of its own post office only.
+    if service.service_point_id != counter.service_point_id or not service.active:
         raise QueueError(_("Choose a service of this post office."))
     with transaction.atomic():
         ticket = _locked_called(ticket, counter)
@@ -249,7 +262,9 @@ def transfer(
     return ticket
 
 
-def end_service(ticket: Ticket, counter: Counter, *, request: HttpRequest | None = None) -> Ticket:
+def end_service(
+    ticket: Ticket | None, counter: Counter, *, request: HttpRequest | None = None
+) -> Ticket:
     with transaction.atomic():
         ticket = _locked_called(ticket, counter)
         ticket.state = Ticket.State.DONE
@@ -258,7 +273,9 @@ def end_service(ticket: Ticket, counter: Counter, *, request: HttpRequest | None
     return ticket
 
 
-def no_show(ticket: Ticket, counter: Counter, *, request: HttpRequest | None = None) -> Ticket:
+def no_show(
+    ticket: Ticket | None, counter: Counter, *, request: HttpRequest | None = None
+) -> Ticket:
     """Called and nobody came to the counter."""
     with transaction.atomic():
         ticket = _locked_called(ticket, counter)

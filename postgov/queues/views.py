@@ -9,8 +9,10 @@ from datetime import date
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseNotFound
+from django.http import Http404, HttpResponse, HttpResponseNotFound
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
@@ -131,71 +133,132 @@ def ticket_print(request, pk: int):
     )
 
 
-def _counter(request, pk: int) -> Counter:
-    counter = get_object_or_404(Counter.objects.select_related("service_point"), pk=pk)
-    # The point came with the counter: checked without reading it again.
+def _counter(request, pk: int, *, with_point: bool = False) -> Counter:
+    rows = Counter.objects.select_related("service_point") if with_point else Counter.objects
+    counter = get_object_or_404(rows, pk=pk)
+    # The point's id came with the counter: checked without reading the point.
     if not request.access.can_act_at_point(counter.service_point_id, Role.CLERK, Role.SUPERVISOR):
         raise PermissionDenied
     return counter
 
 
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _fragment(request, template: str, context: dict, *, forms: bool = True) -> HttpResponse:
+    """A part of a page for htmx to swap in, rendered without the context processors:
+    they feed the page around it (its menu reads the user's roles and clearances, for
+    one), which the part does not show. A part with forms gets their CSRF token here."""
+    if forms:
+        context = {**context, "csrf_token": get_token(request)}
+    return HttpResponse(loader.get_template(template).render(context))
+
+
 @role_required(Role.CLERK, Role.SUPERVISOR)
 @require_GET
 def counter(request, pk: int):
-    desk = _counter(request, pk)
-    return _counter_page(request, desk)
+    if _is_htmx(request) and request.headers.get("HX-Target") == "line":
+        # The page's poll of the waiting line: that part alone, not the page around it.
+        desk = _counter(request, pk)
+        response = _fragment(
+            request, "queues/_counter_line.html", {"counter": desk, "line": queries.line(desk)}
+        )
+    else:
+        desk = _counter(request, pk, with_point=True)
+        response = render(
+            request,
+            "queues/counter.html",
+            {
+                **_desk(desk, actions.current_ticket(desk)),
+                "line": queries.line(desk),
+            },
+        )
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
 
 
-def _counter_page(request, desk: Counter, transfer_form=None, status: int = 200):
-    today = timezone.localdate()
-    services = list(desk.services.filter(active=True))
-    line = {s: queries.waiting_line([s.pk], desk.service_point_id, today).count() for s in services}
-    current = actions.current_ticket(desk)
-    return render(
-        request,
-        "queues/counter.html",
-        {
-            "counter": desk,
-            "current": current,
-            "line": line,
-            "transfer_form": transfer_form or TransferForm(point=desk.service_point),
-        },
-        status=status,
-    )
+def _desk(desk: Counter, current: Ticket | None, transfer_form=None, notes=()) -> dict:
+    """What the counter's desk shows: the ticket it serves and its steps, or "call next".
+    The point's services (the transfer's choices) are read only while a ticket is served,
+    and name the ticket's own service too."""
+    services: list[QueueService] = []
+    if current is not None:
+        services = list(
+            QueueService.objects.filter(service_point_id=desk.service_point_id, active=True)
+        )
+        by_pk = {service.pk: service for service in services}
+        if current.service_id in by_pk:
+            current.service = by_pk[current.service_id]
+    return {
+        "counter": desk,
+        "current": current,
+        "services": services,
+        "transfer_form": transfer_form or TransferForm(point=desk.service_point_id),
+        "notes": notes,
+    }
 
 
 @role_required(Role.CLERK, Role.SUPERVISOR)
 @require_POST
 def counter_step(request, pk: int):
+    """A step at the counter. From the page's htmx the answer is the desk alone, as it
+    stands after the step (the ticket the step leaves at the counter is known without
+    reading it again); without script, a redirect to the page."""
     desk = _counter(request, pk)
     step = request.POST.get("step", "")
-    # "Call next" checks the counter's current ticket itself, under the counter's lock.
-    current = actions.current_ticket(desk) if step != "call_next" else None
+    # Every step finds the counter's ticket itself, under its lock: none is read before.
+    current: Ticket | None = None
+    notes: list[tuple[str, str]] = []
+    form = None
     try:
         if step == "call_next":
-            called = actions.call_next(desk, request=request)
-            if called is None:
-                messages.info(request, _("Nobody is waiting for this counter's services."))
+            current = actions.call_next(desk, request=request)
+            if current is None:
+                notes.append(("info", _("Nobody is waiting for this counter's services.")))
             else:
-                messages.success(request, _("Called %(ticket)s.") % {"ticket": called.label})
-        elif current is None:
-            raise actions.QueueError(_("No ticket is being served at this counter."))
+                notes.append(("success", _("Called %(ticket)s.") % {"ticket": current.label}))
         elif step == "recall":
-            actions.recall(current, desk, request=request)
+            current = actions.recall(None, desk, request=request)
         elif step == "end":
-            actions.end_service(current, desk, request=request)
+            actions.end_service(None, desk, request=request)
         elif step == "no_show":
-            actions.no_show(current, desk, request=request)
+            actions.no_show(None, desk, request=request)
         elif step == "transfer":
-            form = TransferForm(request.POST, point=desk.service_point)
-            if not form.is_valid():
-                return _counter_page(request, desk, form, status=400)
-            actions.transfer(current, desk, form.cleaned_data["service"], request=request)
+            form = TransferForm(request.POST, point=desk.service_point_id)
+            if form.is_valid():
+                actions.transfer(None, desk, form.cleaned_data["service"], request=request)
+            elif not _is_htmx(request):
+                return _counter_page_with(request, desk, form)
+            else:
+                current = actions.current_ticket(desk)
         else:
             raise actions.QueueError(_("Unknown step."))
     except actions.QueueError as exc:
-        messages.error(request, str(exc))
+        notes.append(("error", str(exc)))
+        if _is_htmx(request):
+            # The step changed nothing: the desk shows what the counter serves now.
+            current = actions.current_ticket(desk)
+    if _is_htmx(request):
+        # htmx swaps only a 2xx answer: a refused step or a form's errors come as 200.
+        return _fragment(request, "queues/_counter_desk.html", _desk(desk, current, form, notes))
+    levels = {"info": messages.INFO, "success": messages.SUCCESS, "error": messages.ERROR}
+    for tag, note in notes:
+        messages.add_message(request, levels[tag], note)
     return redirect("queues:counter", pk=desk.pk)
+
+
+def _counter_page_with(request, desk: Counter, transfer_form) -> HttpResponse:
+    desk = _counter(request, desk.pk, with_point=True)
+    return render(
+        request,
+        "queues/counter.html",
+        {
+            **_desk(desk, actions.current_ticket(desk), transfer_form),
+            "line": queries.line(desk),
+        },
+        status=400,
+    )
 
 
 # -- supervisors: figures and screens ------------------------------------------------------------
@@ -291,7 +354,7 @@ def display(request, token: str):
     etag = f'"{board.version}-{get_language()}"'
     response = get_conditional_response(request, etag=etag)
     if response is None:
-        response = render(request, "queues/_board.html", context)
+        response = _fragment(request, "queues/_board.html", context, forms=False)
     response["ETag"] = etag
     # Kept by the browser but asked about again at every poll.
     response["Cache-Control"] = "no-cache"

@@ -48,3 +48,12 @@ def test_issue_call_and_the_screen_shows_it(page, world, clerk_a):
     screen.locator("[data-next]", has_text="A002").wait_for(timeout=10_000)
     shot(screen, "queue-display")
     screen.close()
+
+    # The counter's steps swap its desk in place (htmx): ending shows "call next" again,
+    # and the next call the second ticket, without the page being loaded again.
+    page.goto(f"/queues/counters/{counter.pk}/")
+    page.evaluate("window.pgSamePage = true")
+    page.get_by_role("button", name="Kết thúc phục vụ").click()
+    page.get_by_role("button", name="Gọi số tiếp theo").click()
+    page.locator("[data-current]", has_text="A002").wait_for()
+    assert page.evaluate("window.pgSamePage") is True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -270,6 +271,69 @@ def test_call_next_is_eight_statements(client, room, clerk_a):
     # A second press while serving calls nobody.
     assert client.post(url, {"step": "call_next"}).status_code == 302
     assert Ticket.objects.filter(state=Ticket.State.CALLED).count() == 1
+
+
+HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "desk", "HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+def test_from_the_page_a_step_answers_the_desk_alone_in_few_statements(client, room, clerk_a):
+    """The page's htmx posts a step and swaps in the desk the answer carries: no redirect,
+    no page. Call next: the session, its user and roles, the counter, the four statements
+    of the call, and the point's services (the transfer's choices, which name the
+    ticket's service too). End: the session, user, roles and counter, then one statement
+    finds and locks the counter's ticket, its update and its event."""
+    client.force_login(clerk_a)
+    first, second = actions.issue_ticket(room.a), actions.issue_ticket(room.a)
+    url = reverse("queues:counter_step", args=[room.counter_1.pk])
+    client.post(url, {"step": "call_next"}, **HTMX)
+    client.post(url, {"step": "end"}, **HTMX)
+    with CaptureQueriesContext(connection) as called:
+        response = client.post(url, {"step": "call_next"}, **HTMX)
+    page = response.content.decode()
+    assert response.status_code == 200 and 'id="desk"' in page and "<html" not in page
+    assert second.label in page and "Administrative procedures" in page
+    assert "End service" in page
+    with CaptureQueriesContext(connection) as ended:
+        response = client.post(url, {"step": "end"}, **HTMX)
+    assert response.status_code == 200 and "Call next" in response.content.decode()
+    call_statements, end_statements = (
+        _statements(called.captured_queries),
+        _statements(ended.captured_queries),
+    )
+    assert len(call_statements) == 9, "\n".join(call_statements)
+    assert len(end_statements) == 7, "\n".join(end_statements)
+    # The ticket is read once, by its lock (on PostgreSQL), not read and then locked.
+    assert (
+        sum(sql.startswith("SELECT") and 'FROM "queues_ticket"' in sql for sql in end_statements)
+        == 1
+    )
+    assert [t.state for t in Ticket.objects.order_by("pk")] == [Ticket.State.DONE] * 2
+    assert first.pk != second.pk
+    # A step that is not possible says why, in the desk, and changes nothing.
+    refused = client.post(url, {"step": "end"}, **HTMX)
+    assert refused.status_code == 200
+    assert "No ticket is being served at this counter." in refused.content.decode()
+
+
+def test_the_pages_poll_of_the_line_renders_the_line_alone(client, room, clerk_a):
+    """The session, its user and roles, the counter, and one statement counting the line
+    per service; nothing for the page around it."""
+    client.force_login(clerk_a)
+    for _ in range(3):
+        actions.issue_ticket(room.a)
+    actions.issue_ticket(room.b)
+    url = reverse("queues:counter", args=[room.counter_2.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="line")
+    part = response.content.decode()
+    statements = _statements(captured.captured_queries)
+    assert response.status_code == 200 and 'id="line"' in part and "<html" not in part
+    assert len(statements) == 5, "\n".join(statements)
+    counts = re.findall(r'<td class="text-end">(\d+)</td>', part)
+    assert counts == ["3", "1"]
+    page = client.get(url).content.decode()
+    assert re.findall(r'<td class="text-end">(\d+)</td>', page) == ["3", "1"]
 
 
 def test_an_unchanged_board_answers_not_modified_and_a_call_changes_it(
