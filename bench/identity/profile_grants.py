@@ -132,6 +132,9 @@ def main() -> None:
     parser.add_argument(
         "--no-profile", action="store_true", help="only the CPU per grant, without cProfile"
     )
+    parser.add_argument(
+        "--dump", metavar="PREFIX", help="also write each grant's profile to PREFIX-<grant>.prof"
+    )
     args = parser.parse_args()
     setup()
     from django.db import connection
@@ -179,6 +182,8 @@ def main() -> None:
         print(f"== {name}: {spent:.2f} ms of this process's CPU per grant (profiler {on})")
         if args.no_profile:
             continue
+        if args.dump:
+            profiler.dump_stats(f"{args.dump}-{name}.prof")
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out)
         stats.sort_stats("cumulative").print_stats(args.top)

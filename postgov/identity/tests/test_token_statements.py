@@ -26,6 +26,7 @@ from postgov.identity.tests.oidc_helpers import (
     log_in_session,
     rp,  # noqa: F401  (fixture)
     token_request,
+    verify_id_token,
 )
 
 pytestmark = pytest.mark.django_db
@@ -75,9 +76,11 @@ def test_statements_of_one_refresh(client, citizen, rp):  # noqa: F811
         response = _refresh(client, warm["refresh_token"])
     assert response.status_code == 200, response.content
     # The client; the refresh token with its user and access token; the login's
-    # authentication time; the ID token; the rotation: lock, revoke, delete the old
-    # access token, the new access and refresh tokens. No savepoint, nothing read twice.
-    assert len(_statements(captured)) == 9, "\n".join(_statements(captured))
+    # authentication time; the ID token; the rotation: the claim (revoke the token if it
+    # is still unrevoked, which locks its row), delete the old access token, the new
+    # access and refresh tokens. No savepoint, nothing read twice, no separate lock.
+    assert len(_statements(captured)) == 8, "\n".join(_statements(captured))
+    assert not [s for s in _statements(captured) if "FOR UPDATE" in s or "FOR NO KEY" in s]
     assert not [s for s in _statements(captured) if "SAVEPOINT" in s]
     new = response.json()
     assert new["refresh_token"] not in (first["refresh_token"], warm["refresh_token"])
@@ -112,8 +115,8 @@ def test_statements_of_one_client_credentials_grant(client):
 
 def test_a_token_rotated_meanwhile_is_refused_and_nothing_is_written(client, tokens):
     """Two requests with the same refresh token at once both pass validation; the one
-    that locks the row second finds it revoked and gets invalid_grant, and its grant's
-    rows (its ID token) roll back."""
+    whose claim comes second (it waits for the first's row lock) finds the token revoked
+    and gets invalid_grant, and its grant's rows (its ID token) roll back."""
     original = PostGovValidator.validate_refresh_token
 
     def validate_then_lose_the_race(self, refresh_token, client_, request, *args, **kwargs):
@@ -130,3 +133,26 @@ def test_a_token_rotated_meanwhile_is_refused_and_nothing_is_written(client, tok
     assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
     assert set(RefreshToken.objects.values_list("pk", flat=True)) == ids_before
     assert IDToken.objects.count() == id_tokens_before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refresh_states_the_claims_the_portal_asked_for_in_its_id_tokens(
+    client,
+    citizen,
+    rp,  # noqa: F811
+):
+    """A refresh reads only a few of the user's columns; a portal that asked for claims in
+    its ID tokens gets them from the user read whole, one statement more."""
+    log_in_session(client, citizen)
+    code, _query = get_code(client, scope="openid profile", claims='{"id_token": {"name": null}}')
+    first = exchange(client, code).json()
+    client.logout()
+    warm = _refresh(client, first["refresh_token"]).json()
+    with CaptureQueriesContext(connection) as captured:
+        response = _refresh(client, warm["refresh_token"])
+    assert response.status_code == 200, response.content
+    statements = _statements(captured)  # the next request empties the log
+    assert len(statements) == 9, "\n".join(statements)
+    claims = verify_id_token(client, response.json()["id_token"])
+    assert claims["name"] == citizen.full_name
+    assert "birthdate" not in claims  # not asked for
