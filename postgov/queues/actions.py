@@ -23,7 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -174,36 +174,179 @@ def current_ticket(counter: Counter) -> Ticket | None:
 
 def call_next(counter: Counter, *, request: HttpRequest | None = None) -> Ticket | None:
     """Call the first ticket in line for the counter's services; None when nobody waits.
-    Four statements in the transaction: the counter's lock, the ticket's lock (which also
-    reads whether the counter is still serving someone), its update and its event."""
+    On PostgreSQL two statements in the transaction: the counter's lock, then one that
+    takes the ticket (reading whether the counter is still serving someone), marks it
+    called and writes its event."""
     if not counter.active:
         raise QueueError(_("This counter is closed."))
     with transaction.atomic():
         # Two presses at one counter wait for each other; other counters do not.
-        lock_one(Counter, counter.pk)
-        services = counter.services.filter(active=True).values("pk")
-        # Read by the statement after the lock, so that it sees what a press that held the
-        # lock before this one committed (a condition of the lock's own statement would
-        # be read before the wait).
-        line = waiting_line(services, counter.service_point_id, timezone.localdate()).filter(
-            ~Exists(_serving(counter))
-        )
-        # The first ticket no other counter is taking: a ticket being called elsewhere is
-        # passed over, not waited for. Should that call roll back, the ticket is first in
-        # line again at the next press. PostgreSQL checks the row's state again once it
-        # holds the lock, so a ticket just called elsewhere is never taken twice.
-        ticket = lock_row(line, skip_locked=True)
+        if connection.vendor == "postgresql":
+            _lock_counter(counter.pk)
+            ticket = _call_in_one_statement(counter, request)
+        else:
+            lock_one(Counter, counter.pk)
+            ticket = _call_through_the_orm(counter, request)
         if ticket is None:
             if current_ticket(counter) is not None:
                 raise QueueError(
                     _("Finish the ticket at this counter before calling the next one.")
                 )
             return None
-        ticket.state = Ticket.State.CALLED
-        ticket.counter = counter
-        ticket.called_at = timezone.now()
-        ticket.save(update_fields=["state", "counter", "called_at"])
-        _event(ticket, TicketEvent.Kind.CALLED, request, counter=counter)
+    return ticket
+
+
+def _call_through_the_orm(counter: Counter, request: HttpRequest | None) -> Ticket | None:
+    services = counter.services.filter(active=True).values("pk")
+    # Read by the statement after the lock, so that it sees what a press that held the
+    # lock before this one committed (a condition of the lock's own statement would
+    # be read before the wait).
+    line = waiting_line(services, counter.service_point_id, timezone.localdate()).filter(
+        ~Exists(_serving(counter))
+    )
+    # The first ticket no other counter is taking: a ticket being called elsewhere is
+    # passed over, not waited for. Should that call roll back, the ticket is first in
+    # line again at the next press. PostgreSQL checks the row's state again once it
+    # holds the lock, so a ticket just called elsewhere is never taken twice.
+    ticket = lock_row(line, skip_locked=True)
+    if ticket is None:
+        return None
+    ticket.state = Ticket.State.CALLED
+    ticket.counter = counter
+    ticket.called_at = timezone.now()
+    ticket.save(update_fields=["state", "counter", "called_at"])
+    _event(ticket, TicketEvent.Kind.CALLED, request, counter=counter)
+    return ticket
+
+
+def _lock_counter(pk: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM queues_counter WHERE id = %s FOR NO KEY UPDATE", [pk])
+        if cursor.fetchone() is None:
+            raise Counter.DoesNotExist(f"Counter {pk} does not exist")
+
+
+# The ticket's columns, in the model's order (`Model.from_db` reads them so).
+_TICKET_COLUMNS = tuple(field.column for field in Ticket._meta.concrete_fields)
+_RETURNING = ", ".join(f"t.{column}" for column in _TICKET_COLUMNS)
+_SELECTED = ", ".join(_TICKET_COLUMNS)
+
+# The same query as `_call_through_the_orm`, written out: the first waiting ticket of the
+# counter's open services that no other counter is taking (SKIP LOCKED; PostgreSQL checks
+# the row's state again once it holds the lock, so a ticket just called elsewhere is never
+# taken twice), unless the counter still serves one; read after the counter's lock, so it
+# sees what a press that held the lock before committed. The UPDATE and the event's
+# INSERT run in the same statement (PostgreSQL always runs a data-modifying WITH to its
+# end), so nothing is compiled and no model is saved.
+_CALL_SQL = f"""
+WITH picked AS (
+    SELECT t.id FROM queues_ticket t
+    WHERE t.service_point_id = %(point)s AND t.day = %(day)s AND t.state = 'waiting'
+      AND t.service_id IN (
+          SELECT s.id FROM queues_queueservice s
+          JOIN queues_counter_services cs ON cs.queueservice_id = s.id
+          WHERE cs.counter_id = %(counter)s AND s.active
+      )
+      AND NOT EXISTS (
+          SELECT 1 FROM queues_ticket c
+          WHERE c.counter_id = %(counter)s AND c.state = 'called' AND c.day = %(day)s
+      )
+    ORDER BY t.priority DESC, t.queued_at, t.id
+    LIMIT 1
+    FOR NO KEY UPDATE OF t SKIP LOCKED
+), called AS (
+    UPDATE queues_ticket t SET state = 'called', counter_id = %(counter)s, called_at = %(now)s
+    FROM picked WHERE t.id = picked.id AND t.state = 'waiting'
+    RETURNING {_RETURNING}
+), event AS (
+    INSERT INTO queues_ticketevent
+        (ticket_id, service_point_id, province_id, day, kind, at, service_id, counter_id,
+         actor_id, details)
+    SELECT id, service_point_id, province_id, day, 'called', %(now)s, service_id,
+           counter_id, %(actor)s, '{{}}'::jsonb
+    FROM called
+)
+SELECT {_SELECTED} FROM called
+"""  # noqa: S608 - column names from the model, values as parameters
+
+# The counter's ticket, found and locked (PostgreSQL checks the row's state again once it
+# holds the lock, so a ticket another request has just ended is not taken), its new state
+# and its event, in one statement.
+_STEP_SQL = f"""
+WITH serving AS (
+    SELECT t.id FROM queues_ticket t
+    WHERE t.counter_id = %(counter)s AND t.state = 'called' AND t.day = %(day)s
+    ORDER BY t.called_at DESC
+    LIMIT 1
+    FOR NO KEY UPDATE OF t
+), stepped AS (
+    UPDATE queues_ticket t SET state = %(state)s
+    FROM serving WHERE t.id = serving.id AND t.state = 'called'
+    RETURNING {_RETURNING}
+), event AS (
+    INSERT INTO queues_ticketevent
+        (ticket_id, service_point_id, province_id, day, kind, at, service_id, counter_id,
+         actor_id, details)
+    SELECT id, service_point_id, province_id, day, %(kind)s, %(now)s, service_id,
+           %(counter)s, %(actor)s, '{{}}'::jsonb
+    FROM stepped
+)
+SELECT {_SELECTED} FROM stepped
+"""  # noqa: S608 - column names from the model, values as parameters
+
+
+def _ticket_from_row(row: tuple[Any, ...]) -> Ticket:
+    return Ticket.from_db(connection.alias, list(_TICKET_COLUMNS), row)
+
+
+def _actor_id(request: HttpRequest | None) -> int | None:
+    actor = _actor(request)
+    return actor.pk if actor is not None else None
+
+
+def _call_in_one_statement(counter: Counter, request: HttpRequest | None) -> Ticket | None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CALL_SQL,
+            {
+                "point": counter.service_point_id,
+                "day": timezone.localdate(),
+                "counter": counter.pk,
+                "now": timezone.now(),
+                "actor": _actor_id(request),
+            },
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    transaction.on_commit(lambda: board_changed(counter.service_point_id))
+    ticket = _ticket_from_row(row)
+    ticket.counter = counter
+    return ticket
+
+
+def _step_in_one_statement(
+    counter: Counter, state: str, kind: str, request: HttpRequest | None
+) -> Ticket:
+    """End or no-show of the ticket the counter serves, on PostgreSQL."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _STEP_SQL,
+            {
+                "counter": counter.pk,
+                "day": timezone.localdate(),
+                "state": state,
+                "kind": kind,
+                "now": timezone.now(),
+                "actor": _actor_id(request),
+            },
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise QueueError(_("No ticket is being served at this counter."))
+    transaction.on_commit(lambda: board_changed(counter.service_point_id))
+    ticket = _ticket_from_row(row)
+    ticket.counter = counter
     return ticket
 
 
@@ -266,6 +409,10 @@ def end_service(
     ticket: Ticket | None, counter: Counter, *, request: HttpRequest | None = None
 ) -> Ticket:
     with transaction.atomic():
+        if ticket is None and connection.vendor == "postgresql":
+            return _step_in_one_statement(
+                counter, Ticket.State.DONE, TicketEvent.Kind.ENDED, request
+            )
         ticket = _locked_called(ticket, counter)
         ticket.state = Ticket.State.DONE
         ticket.save(update_fields=["state"])
@@ -278,6 +425,10 @@ def no_show(
 ) -> Ticket:
     """Called and nobody came to the counter."""
     with transaction.atomic():
+        if ticket is None and connection.vendor == "postgresql":
+            return _step_in_one_statement(
+                counter, Ticket.State.NO_SHOW, TicketEvent.Kind.NO_SHOW, request
+            )
         ticket = _locked_called(ticket, counter)
         ticket.state = Ticket.State.NO_SHOW
         ticket.save(update_fields=["state"])

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, FilteredRelation, Q
 from django.utils import timezone
 
@@ -49,6 +50,33 @@ def line(counter: Counter) -> list[tuple[QueueService, int]]:
         .order_by("letter")
     )
     return [(service, service.waiting) for service in services]
+
+
+def counter_row(pk: int) -> Counter | None:
+    """The counter (its own columns, not its point), read without compiling a query."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, service_point_id, number, active FROM queues_counter WHERE id = %s", [pk]
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return Counter.from_db(connection.alias, ["id", "service_point_id", "number", "active"], row)
+
+
+def open_services(point_id: int) -> list[QueueService]:
+    """The point's open services by letter: a counter's choices to send a ticket to. Read
+    by one plain statement (no join for the model's ordering by point, nothing compiled):
+    the counter's desk after each call shows them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, service_point_id, letter, kind, active FROM queues_queueservice"
+            " WHERE service_point_id = %s AND active ORDER BY letter",
+            [point_id],
+        )
+        rows = cursor.fetchall()
+    names = ["id", "service_point_id", "letter", "kind", "active"]
+    return [QueueService.from_db(connection.alias, names, row) for row in rows]
 
 
 def average_service_minutes(service: QueueService, day: date) -> float:

@@ -134,8 +134,13 @@ def ticket_print(request, pk: int):
 
 
 def _counter(request, pk: int, *, with_point: bool = False) -> Counter:
-    rows = Counter.objects.select_related("service_point") if with_point else Counter.objects
-    counter = get_object_or_404(rows, pk=pk)
+    if with_point:
+        counter = get_object_or_404(Counter.objects.select_related("service_point"), pk=pk)
+    else:
+        # A step's and a poll's counter: its four columns by one plain statement.
+        counter = queries.counter_row(pk)
+        if counter is None:
+            raise Http404
     # The point's id came with the counter: checked without reading the point.
     if not request.access.can_act_at_point(counter.service_point_id, Role.CLERK, Role.SUPERVISOR):
         raise PermissionDenied
@@ -184,9 +189,7 @@ def _desk(desk: Counter, current: Ticket | None, transfer_form=None, notes=()) -
     and name the ticket's own service too."""
     services: list[QueueService] = []
     if current is not None:
-        services = list(
-            QueueService.objects.filter(service_point_id=desk.service_point_id, active=True)
-        )
+        services = queries.open_services(desk.service_point_id)
         by_pk = {service.pk: service for service in services}
         if current.service_id in by_pk:
             current.service = by_pk[current.service_id]
