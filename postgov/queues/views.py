@@ -195,6 +195,8 @@ def _desk(desk: Counter, current: Ticket | None, transfer_form=None, notes=()) -
             current.service = by_pk[current.service_id]
     return {
         "counter": desk,
+        # The desk's forms post here: reversed once, not once per form.
+        "step_url": reverse("queues:counter_step", args=[desk.pk]),
         "current": current,
         "services": services,
         "transfer_form": transfer_form or TransferForm(point=desk.service_point_id),
