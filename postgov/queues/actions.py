@@ -227,7 +227,9 @@ def _lock_counter(pk: int) -> None:
 
 
 # The ticket's columns, in the model's order (`Model.from_db` reads them so).
-_TICKET_COLUMNS = tuple(field.column for field in Ticket._meta.concrete_fields)
+_TICKET_COLUMNS: tuple[str, ...] = tuple(
+    str(field.column) for field in Ticket._meta.concrete_fields
+)
 _RETURNING = ", ".join(f"t.{column}" for column in _TICKET_COLUMNS)
 _SELECTED = ", ".join(_TICKET_COLUMNS)
 

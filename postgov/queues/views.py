@@ -138,9 +138,10 @@ def _counter(request, pk: int, *, with_point: bool = False) -> Counter:
         counter = get_object_or_404(Counter.objects.select_related("service_point"), pk=pk)
     else:
         # A step's and a poll's counter: its four columns by one plain statement.
-        counter = queries.counter_row(pk)
-        if counter is None:
+        found = queries.counter_row(pk)
+        if found is None:
             raise Http404
+        counter = found
     # The point's id came with the counter: checked without reading the point.
     if not request.access.can_act_at_point(counter.service_point_id, Role.CLERK, Role.SUPERVISOR):
         raise PermissionDenied
