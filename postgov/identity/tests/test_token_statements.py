@@ -4,6 +4,7 @@ busiest endpoint), and the rotation's refusal of a token rotated meanwhile."""
 
 from __future__ import annotations
 
+import hashlib
 from unittest import mock
 
 import pytest
@@ -82,6 +83,9 @@ def test_statements_of_one_refresh(client, citizen, rp):  # noqa: F811
     assert len(_statements(captured)) == 8, "\n".join(_statements(captured))
     assert not [s for s in _statements(captured) if "FOR UPDATE" in s or "FOR NO KEY" in s]
     assert not [s for s in _statements(captured) if "SAVEPOINT" in s]
+    # Every statement written out, none compiled by the ORM at each grant (the ORM names
+    # its columns "table"."column"; the written-out statements do not).
+    assert not [s for s in _statements(captured) if '"."' in s], "\n".join(_statements(captured))
     new = response.json()
     assert new["refresh_token"] not in (first["refresh_token"], warm["refresh_token"])
     assert RefreshToken.objects.filter(revoked__isnull=True).count() == 1
@@ -156,3 +160,43 @@ def test_a_refresh_states_the_claims_the_portal_asked_for_in_its_id_tokens(
     claims = verify_id_token(client, response.json()["id_token"])
     assert claims["name"] == citizen.full_name
     assert "birthdate" not in claims  # not asked for
+
+
+def test_the_written_out_read_of_a_refresh_token_gives_what_the_orm_gives(client, tokens):
+    """The refresh token's read, written out as SQL, against the ORM's read of the same
+    columns: the unrevoked token, then the same token revoked by its rotation (its access
+    token gone), with every value converted as the ORM converts it."""
+    from django.db.models import F
+
+    from postgov.identity.oidc.validator import REFRESH_READ, _read_refresh_token
+
+    checksum = hashlib.sha256(tokens["refresh_token"].encode()).hexdigest()
+
+    def orm():
+        return (
+            RefreshToken.objects.filter(token_checksum=checksum)
+            .select_related("access_token", "user")
+            .only(*REFRESH_READ)
+            .order_by(F("revoked").desc(nulls_first=True))
+            .first()
+        )
+
+    def values(rt):
+        access = rt.access_token
+        return (
+            [getattr(rt, n) for n in REFRESH_READ if "__" not in n],
+            None if access is None else (access.pk, access.expires, access.scope),
+            [getattr(rt.user, n.split("__")[1]) for n in REFRESH_READ if n.startswith("user__")],
+        )
+
+    for revoked in (False, True):
+        written, expected = _read_refresh_token(checksum), orm()
+        assert written is not None and written.pk == expected.pk
+        assert values(written) == values(expected)
+        assert written.get_deferred_fields() == expected.get_deferred_fields()
+        assert (written.revoked is not None) == revoked
+        if not revoked:
+            assert written.access_token is not None
+            assert _refresh(client, tokens["refresh_token"]).status_code == 200
+    assert written.access_token is None
+    assert _read_refresh_token("0" * 64) is None
