@@ -21,7 +21,6 @@ from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 from jwcrypto import jws, jwt
 from jwcrypto.common import JWException
-from oauth2_provider import cimd
 from oauth2_provider.exceptions import FatalClientError
 from oauth2_provider.models import (
     AbstractApplication,
@@ -205,28 +204,6 @@ def _insert(instance) -> None:
     instance._state.adding, instance._state.db = False, conn.alias
 
 
-@functools.cache
-def _client_read(alias: str) -> tuple[str, _Columns]:
-    """A client by its client_id: the whole row (every column, so nothing is read later),
-    as DOT's `Application.objects.get(client_id=…)` reads it."""
-    columns = _Columns(RelyingParty, [f.attname for f in RelyingParty._meta.concrete_fields], alias)
-    client_id = RelyingParty._meta.get_field("client_id").column
-    sql = (
-        f"SELECT {columns.sql('c')} FROM {RelyingParty._meta.db_table} c"  # noqa: S608
-        f" WHERE c.{client_id} = %s"
-    )
-    return sql, columns
-
-
-def _read_client(client_id: str) -> RelyingParty | None:
-    alias = router.db_for_read(RelyingParty)
-    sql, columns = _client_read(alias)
-    with connections[alias].cursor() as cursor:
-        cursor.execute(sql, [client_id])
-        row = cursor.fetchone()  # client_id is unique
-    return None if row is None else columns.instance(row, alias)
-
-
 def _login_of(family) -> dict | None:
     alias = router.db_for_write(AuthorizationCode)
     sql, columns = _login_read(alias)
@@ -324,23 +301,6 @@ class PostGovValidator(OAuth2Validator):
             method = "client_secret_post"
         # A client authenticates only the way it was registered to.
         return bool(ok and request.client and request.client.token_endpoint_auth_method == method)
-
-    def _load_application(self, client_id, request):
-        """DOT's, with the client's row read by a statement written out: the token
-        endpoint reads it at every grant (a revoked client is refused at its next request,
-        so it is not kept), and the ORM's compilation of its 26 columns cost more than the
-        read. A client already on the request, a client_id no stored client has (DOT then
-        resolves a client metadata document) and one with a NUL byte go to DOT's."""
-        if request.client or not isinstance(client_id, str) or "\x00" in client_id:
-            return super()._load_application(client_id, request)
-        client = _read_client(client_id)
-        if client is None:
-            return super()._load_application(client_id, request)
-        client = cimd.refresh_if_stale(client, request=request)
-        if not client.is_usable(request):
-            return None
-        request.client = client
-        return request.client
 
     def authenticate_client_id(self, client_id, request, *args, **kwargs):
         if self._load_application(client_id, request) is None:
