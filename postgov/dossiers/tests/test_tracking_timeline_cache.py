@@ -183,3 +183,20 @@ def test_a_card_kept_by_the_lookup_is_the_card_a_fresh_render_gives(client, seal
         request=RequestFactory().get("/"),
     )
     assert "<li><strong>" in fresh and fresh in again
+
+
+@pytest.mark.parametrize("zone", ["Asia/Ho_Chi_Minh", "Europe/Paris", "UTC"])
+def test_a_steps_time_is_shown_as_the_date_filter_shows_it(zone):
+    from datetime import UTC, datetime, timedelta
+
+    from django.template.defaultfilters import date
+    from django.utils import timezone, translation
+
+    from postgov.dossiers.tracking.lookup import Step
+
+    start = datetime(2026, 3, 28, 21, 5, 9, tzinfo=UTC)  # across a change of summer time
+    with timezone.override(zone), translation.override("vi"):
+        for hours in range(0, 60, 7):
+            at = start + timedelta(hours=hours, minutes=hours)
+            step = Step(at=at, code="x", label="x", place="")
+            assert step.shown_at == date(timezone.template_localtime(at), "H:i, d/m/Y")
