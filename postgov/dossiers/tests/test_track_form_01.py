@@ -14,6 +14,7 @@ from django.urls import reverse
 from postgov.audit.models import AuditEvent
 from postgov.dossiers.tracking import lookup as tracking
 from postgov.lib.phones import last_digits
+from postgov.lib.tracking_links import token_for
 from tests.agency_helpers import handed_over, move, sealed
 
 # Deadlines, bookings, reports by day or rate-limit windows: on a pinned clock.
@@ -54,6 +55,19 @@ def test_no_form_before_the_hand_over_nor_by_item_number_alone(client, world):
     item = dossier.items.get(leg="outbound").item_id
     by_item = client.get(reverse("dossiers:track"), {"code": item})
     assert by_item.status_code == 200 and not TOKEN.search(by_item.content.decode())
+
+
+def test_a_kept_card_offers_form_01_only_to_the_code_and_digits(client, world):
+    dossier = handed_over(world)
+    by_link = {"code": dossier.code, "t": token_for(dossier.pk)}
+    for _ in range(2):  # rendered, then kept: each way keeps its own card
+        assert TOKEN.search(look_up(client, dossier).content.decode())
+        linked = client.get(reverse("dossiers:track"), by_link)
+        assert linked.status_code == 200 and dossier.code in linked.content.decode()
+        assert not TOKEN.search(linked.content.decode())
+    # The button of a kept card carries a token signed for this lookup, and it works.
+    token = TOKEN.search(look_up(client, dossier).content.decode()).group(1)
+    assert client.post(reverse("dossiers:track_form_01"), {"token": token}).status_code == 200
 
 
 def test_a_wrong_or_expired_token_is_refused(client, world):

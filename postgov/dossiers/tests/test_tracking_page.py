@@ -158,10 +158,11 @@ def test_with_redis_the_limits_take_one_round_trip(client, sealed, settings):
         ):
             again = post(client, sealed.code, "203.0.113.40")
         assert again.status_code == 200 and "N***** V** A*" in again.content.decode()
-        # The limits (one script), the timeline and the card: three round trips.
-        assert len(sent) == 3
-        first = sent[0] if isinstance(sent[0], bytes) else b"".join(sent[0])
-        assert b"EVALSHA" in first
+        # The limits (one script), then the card and the timeline asked for together:
+        # two round trips, and the kept card needs no timeline.
+        assert len(sent) == 2
+        first, second = (part if isinstance(part, bytes) else b"".join(part) for part in sent)
+        assert b"EVALSHA" in first and b"MGET" in second
         # The limits still hold: the client's third lookup passes, the fourth does not.
         assert post(client, sealed.code, "203.0.113.40").status_code == 200
         assert post(client, sealed.code, "203.0.113.40").status_code == 429
@@ -175,3 +176,14 @@ def test_with_redis_the_limits_take_one_round_trip(client, sealed, settings):
             for n in range(10)
         ]
         assert statuses[-1] == 429 and 404 in statuses
+    # A dossier looked up for the first time (a fresh namespace: nothing kept, nothing
+    # flushed): the limits, the card and the timeline asked for, then both kept at once.
+    sent.clear()
+    with (
+        override_settings(CACHES=redis_cache()),
+        mock.patch.object(Connection, "send_packed_command", counting),
+    ):
+        assert post(client, sealed.code, "203.0.113.41").status_code == 200
+    setup = (b"CLIENT", b"SELECT", b"HELLO")  # a new cache's connections say who they are
+    commands = [part if isinstance(part, bytes) else b"".join(part) for part in sent]
+    assert len([c for c in commands if not any(word in c[:40] for word in setup)]) == 3

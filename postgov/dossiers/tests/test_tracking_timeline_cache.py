@@ -166,3 +166,37 @@ def test_a_repeat_lookup_renders_no_card(client, sealed):
     ):
         again = look_up(client, sealed, address="203.0.113.11")
     assert again.status_code == 200 and "N***** V** A*" in again.content.decode()
+
+
+def test_a_card_kept_by_the_lookup_is_the_card_a_fresh_render_gives(client, sealed, clerk_a):
+    from postgov.dossiers.tracking.card import CARD_SECONDS
+    from postgov.dossiers.tracking.lookup import TIMELINE_SECONDS, describe
+
+    assert CARD_SECONDS == TIMELINE_SECONDS
+    perform(sealed.pk, "dispatch", actor=clerk_a, access=Access.for_user(clerk_a))
+    look_up(client, sealed)  # rendered and kept
+    with mock.patch("postgov.dossiers.tracking.card.render_to_string", side_effect=AssertionError):
+        again = look_up(client, sealed, address="203.0.113.12").content.decode()
+    fresh = render_to_string(
+        "dossiers/includes/tracking_dossier.html",
+        {"result": describe(tracked_dossiers().get(pk=sealed.pk))},
+        request=RequestFactory().get("/"),
+    )
+    assert "<li><strong>" in fresh and fresh in again
+
+
+@pytest.mark.parametrize("zone", ["Asia/Ho_Chi_Minh", "Europe/Paris", "UTC"])
+def test_a_steps_time_is_shown_as_the_date_filter_shows_it(zone):
+    from datetime import UTC, datetime, timedelta
+
+    from django.template.defaultfilters import date
+    from django.utils import timezone, translation
+
+    from postgov.dossiers.tracking.lookup import Step
+
+    start = datetime(2026, 3, 28, 21, 5, 9, tzinfo=UTC)  # across a change of summer time
+    with timezone.override(zone), translation.override("vi"):
+        for hours in range(0, 60, 7):
+            at = start + timedelta(hours=hours, minutes=hours)
+            step = Step(at=at, code="x", label="x", place="")
+            assert step.shown_at == date(timezone.template_localtime(at), "H:i, d/m/Y")

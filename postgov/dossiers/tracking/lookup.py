@@ -33,6 +33,7 @@ import hmac
 import json
 import logging
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -41,6 +42,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.db import connections, models, router
 from django.utils.dateparse import parse_datetime
+from django.utils.timezone import localtime
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -55,6 +57,7 @@ from postgov.dossiers.linked.models import LinkedDossier
 from postgov.dossiers.linked.queries import rollup
 from postgov.dossiers.models import Dossier, DossierEvent
 from postgov.dossiers.orders.models import OrderEvent
+from postgov.dossiers.tracking import card as cards
 from postgov.dossiers.workflow import BY_ACTION, STATES, State
 from postgov.lib import ratelimit, s10, tracking_links
 from postgov.lib.netkeys import network_key
@@ -98,6 +101,14 @@ class Step:
     label: str
     place: str
 
+    @property
+    def shown_at(self) -> str:
+        """`at` in the current time zone as the card shows it, what the template's
+        `|date:"H:i, d/m/Y"` gives (tested equal) without the filter's look-up of the
+        format in the format modules at each step: most of a card's rendering."""
+        at = localtime(self.at)
+        return f"{at.hour:02d}:{at.minute:02d}, {at.day:02d}/{at.month:02d}/{at.year:04d}"
+
 
 @dataclass
 class Tracking:
@@ -119,6 +130,9 @@ class Tracking:
     # Signed, short-lived: lets this visitor download Form 01 (see `form_token`).
     form_token: str = ""
     scope: str = "dossier"
+    # The card as the lookup kept it, with the marks of the tokens (`card`): for the page
+    # only (`lookup(page=True)`), which then leaves the timeline out where it was kept.
+    kept_card: str = field(default="", repr=False, compare=False)
 
 
 @dataclass
@@ -418,11 +432,13 @@ def find(code: str, phone_last4: str) -> _Found | None:
 
 
 def lookup(
-    code: str, phone_last4: str, client: str, *, token: str = ""
+    code: str, phone_last4: str, client: str, *, token: str = "", page: bool = False
 ) -> Tracking | PackageTracking | PostalStatus | pickup_tracking.PickupTracking | None:
     """What this lookup may see, behind the rate limits (raises TrackingLimited):
     the dossier (or the home-pickup booking) for a valid token or for its code with the
-    right digits, the postal status for an item number alone, else None."""
+    right digits, the postal status for an item number alone, else None. With `page`, a
+    dossier comes with its card (`Tracking.kept_card`), and without its steps and items
+    where the card was kept: the tracking page shows the card alone."""
     client = network_key(client) or "unknown"
     code = normalise(code)
     booking_code = pickup_tracking.booking_code(code)
@@ -443,7 +459,7 @@ def lookup(
         else:
             found = _by_code(code)
             if found is not None and tracking_links.token_matches(found.pk, token):
-                return _describe(found)[0]
+                return _describe(found, page=page, offers_form=False)[0]
         # A wrong token is a failed lookup; the code alone still gives what it gives.
         _missed(client)
         _hold_back_during_anomaly(client)
@@ -484,7 +500,7 @@ def lookup(
     if dossier is None:
         _missed(client)
         return None
-    tracking, hand_over = _describe(dossier)
+    tracking, hand_over = _describe(dossier, page=page, offers_form=True)
     # The code and the phone digits matched: the applicant, most likely.
     tracking.form_token = _form_token(dossier.pk, hand_over)
     return tracking
@@ -695,31 +711,45 @@ class _Timeline:
     steps: list[Step]
     items: list[str]
     hand_over: int | None  # the latest hand-over event: Form 01's
+    read_at: float = 0.0  # when it was read from the database (`time.time()`)
+
+
+def _timeline_key(dossier: _Found) -> str:
+    # Labels are translated when read: one entry per language.
+    return f"track:timeline:2:{dossier.pk}:{dossier.timeline_version}:{get_language()}"
+
+
+def _pack(timeline: _Timeline) -> dict:
+    # Plain values only, so an entry written by another release of the code still reads.
+    return {
+        "steps": [(s.at, s.code, s.label, s.place) for s in timeline.steps],
+        "items": timeline.items,
+        "hand_over": timeline.hand_over,
+        "read_at": timeline.read_at,
+    }
+
+
+def _unpack(kept: object) -> _Timeline | None:
+    if not isinstance(kept, dict):
+        return None
+    return _Timeline(
+        steps=[Step(*step) for step in kept["steps"]],
+        items=kept["items"],
+        hand_over=kept["hand_over"],
+        read_at=kept["read_at"],
+    )
 
 
 def _timeline(dossier: _Found) -> _Timeline:
     """The dossier's timeline, from the shared cache when the dossier was read with its
     `timeline_version` (`_read_found`), else from the database."""
-    version = dossier.timeline_version
-    if version is None:
+    if dossier.timeline_version is None:
         return _read_timeline(dossier.pk)
-    # Labels are translated when read: one entry per language. Plain values only, so an
-    # entry written by another release of the code still reads.
-    key = f"track:timeline:1:{dossier.pk}:{version}:{get_language()}"
-    kept = cache.get(key)
-    if isinstance(kept, dict):
-        return _Timeline(
-            steps=[Step(*step) for step in kept["steps"]],
-            items=kept["items"],
-            hand_over=kept["hand_over"],
-        )
-    timeline = _read_timeline(dossier.pk)
-    kept = {
-        "steps": [(s.at, s.code, s.label, s.place) for s in timeline.steps],
-        "items": timeline.items,
-        "hand_over": timeline.hand_over,
-    }
-    cache.set(key, kept, TIMELINE_SECONDS)
+    key = _timeline_key(dossier)
+    timeline = _unpack(cache.get(key))
+    if timeline is None:
+        timeline = _read_timeline(dossier.pk)
+        cache.set(key, _pack(timeline), TIMELINE_SECONDS)
     return timeline
 
 
@@ -762,12 +792,14 @@ def _read_timeline(dossier_id: int) -> _Timeline:
         )
         if action == "hand_over":
             hand_over = pk  # in (at, id) order: the last one is the latest
-    return _Timeline(steps=steps, items=items, hand_over=hand_over)
+    return _Timeline(steps=steps, items=items, hand_over=hand_over, read_at=time.time())
 
 
-def _describe(dossier: _Found) -> tuple[Tracking, int | None]:
-    """The dossier for the citizen, and the id of its latest hand-over event."""
-    timeline = _timeline(dossier)
+def _describe(
+    dossier: _Found, *, page: bool = False, offers_form: bool = False
+) -> tuple[Tracking, int | None]:
+    """The dossier for the citizen, and the id of its latest hand-over event; with `page`,
+    its card too (`_with_card`), showing Form 01's button when `offers_form`."""
     expected_handover = None
     if (
         dossier.status in (State.SEALED, State.IN_TRANSIT)
@@ -780,7 +812,7 @@ def _describe(dossier: _Found) -> tuple[Tracking, int | None]:
     info = STATES[dossier.status]
     tracking = Tracking(
         code=dossier.code,
-        items=list(timeline.items),
+        items=[],
         masked_name=mask_name(dossier.applicant_name),
         procedure=dossier.procedure,
         agency=dossier.agency.name if dossier.agency is not None else "",
@@ -788,11 +820,42 @@ def _describe(dossier: _Found) -> tuple[Tracking, int | None]:
         status_label=str(State(dossier.status).label),
         national_status=info.national_status,
         final=info.final,
-        steps=list(timeline.steps),
         expected_handover=expected_handover,
         due_at=dossier.due_at,
         expected_return_at=dossier.expected_return_at,
     )
+    if page and dossier.timeline_version is not None:
+        return _with_card(dossier, tracking, offers_form)
+    timeline = _timeline(dossier)
+    tracking.items, tracking.steps = list(timeline.items), list(timeline.steps)
+    return tracking, timeline.hand_over
+
+
+def _with_card(
+    dossier: _Found, tracking: Tracking, offers_form: bool
+) -> tuple[Tracking, int | None]:
+    """`tracking` with its card: the kept card and the kept timeline asked for in one
+    operation, the card keyed before any timeline is read (`card.kept_key`), so a kept
+    card needs neither; what was rendered or read is kept in one operation too."""
+    card_key = cards.kept_key(tracking, dossier.pk, dossier.timeline_version or 0, offers_form)
+    timeline_key = _timeline_key(dossier)
+    kept = cache.get_many([card_key, timeline_key])
+    entry = kept.get(card_key)
+    if isinstance(entry, dict):
+        tracking.kept_card = entry["html"]
+        return tracking, entry["hand_over"]
+    keep = {}
+    timeline = _unpack(kept.get(timeline_key))
+    if timeline is None:
+        timeline = _read_timeline(dossier.pk)
+        keep[timeline_key] = _pack(timeline)
+    tracking.items, tracking.steps = list(timeline.items), list(timeline.steps)
+    tracking.kept_card = cards.render(tracking, offers_form and timeline.hand_over is not None)
+    keep[card_key] = {"html": tracking.kept_card, "hand_over": timeline.hand_over}
+    # No longer than the timeline it shows: a kept timeline has less of its time left.
+    left = int(timeline.read_at + TIMELINE_SECONDS - time.time())
+    if left > 0:
+        cache.set_many(keep, left)
     return tracking, timeline.hand_over
 
 

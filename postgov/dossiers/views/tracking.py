@@ -38,7 +38,9 @@ def track(request):
                 form.add_error("phone_last4", _("Type the last 4 digits."))
         else:
             try:
-                result = tracking.lookup(code, digits, client_ip(request) or "unknown", token=token)
+                result = tracking.lookup(
+                    code, digits, client_ip(request) or "unknown", token=token, page=True
+                )
             except tracking.TrackingLimited as limited:
                 message, status = tracking.limited_message(limited), 429
                 retry_after = limited.retry_after
