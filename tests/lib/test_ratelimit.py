@@ -1,3 +1,4 @@
+import datetime as dt
 import uuid
 
 import pytest
@@ -51,8 +52,9 @@ REDIS = {
 }
 
 
-def test_with_redis_one_round_trip_counts_and_sets_the_window():
+def test_with_redis_one_round_trip_counts_and_sets_the_window(time_machine):
     """As deployed (REDIS_URL): the counter lives in Redis and expires with its window."""
+    time_machine.move_to(dt.datetime(2026, 3, 2, 9, 0, 5, tzinfo=dt.UTC), tick=False)
     from django.core.cache import caches
     from django.test import override_settings
 
