@@ -26,7 +26,6 @@ import http.client
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,7 +41,11 @@ import psycopg
 # Without POSTGOV_ENV PostGov runs as production; this is a developer's tool.
 os.environ.setdefault("POSTGOV_ENV", "development")
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
 PYTHON = sys.executable
+
+from bench.server import free_port, start_gunicorn  # noqa: E402
+
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432").rstrip("/")
 # Another name lets two checkouts measure at the same time without dropping each other's.
 DB = os.environ.get("BENCH_INTAKE_DB", "pg_intake_bench")
@@ -103,43 +106,10 @@ def baseline_inserts(connections: int, seconds: float) -> float:
 # -- server --------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_server(port: int, workers: int, threads: int, env: dict) -> subprocess.Popen:
-    command = [
-        str(Path(PYTHON).with_name("gunicorn")),
-        "postgov.wsgi",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--threads",
-        str(threads),
-        "--worker-class",
-        "gthread",
-        "--log-level",
-        "warning",
-        "--timeout",
-        "60",
-        "--config",
-        str(Path(__file__).with_name("gunicorn_counting.py")),
-    ]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
-    for _ in range(200):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return server
-        except OSError:
-            pass
-        time.sleep(0.1)
-    server.terminate()
-    raise RuntimeError("gunicorn did not start")
+    config = Path(__file__).with_name("gunicorn_counting.py")
+    options = ["--worker-class", "gthread", "--timeout", "60", "--config", str(config)]
+    return start_gunicorn(port, workers, threads, env, options)
 
 
 def postgres_cpu_seconds() -> float:

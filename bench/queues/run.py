@@ -41,7 +41,6 @@ import json
 import os
 import random
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -63,6 +62,7 @@ SCREEN_POLL_S = 0.5
 import psycopg  # noqa: E402
 
 from bench import pg  # noqa: E402
+from bench.server import free_port, start_gunicorn  # noqa: E402
 
 
 def world(tickets: int):
@@ -115,44 +115,13 @@ def staff_session(user) -> str:
     return client.cookies["sessionid"].value
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_server(port: int, workers: int, threads: int, cache: str) -> subprocess.Popen:
     env = {**os.environ, "DB_CONN_MAX_AGE": "600"}
     if cache != "db":
         env["REDIS_URL"] = cache
-    command = [
-        str(Path(sys.executable).with_name("gunicorn")),
-        "postgov.wsgi",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--threads",
-        str(threads),
-        "--worker-class",
-        "gthread",
-        "--log-level",
-        "warning",
-        "--timeout",
-        "60",
-    ]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
-    for _ in range(300):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return server
-        except OSError:
-            pass
-        time.sleep(0.1)
-    server.terminate()
-    raise RuntimeError("gunicorn did not start")
+    return start_gunicorn(
+        port, workers, threads, env, ["--worker-class", "gthread", "--timeout", "60"]
+    )
 
 
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')

@@ -32,7 +32,6 @@ Usage: .venv/bin/python bench/registers/keying_load.py [--operators 20] [--recor
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import random
@@ -58,6 +57,7 @@ from bench import pg  # noqa: E402
 from bench.intake.run import free_port, postgres_cpu_seconds, tree_cpu_seconds  # noqa: E402
 from bench.queues.run import Browser, staff_session  # noqa: E402
 from bench.registers import gunicorn_keying  # noqa: E402
+from bench.server import start_gunicorn  # noqa: E402
 
 GOAL_P95_MS = 100
 # A whole record of the population schema (the commune is the test world's).
@@ -151,36 +151,9 @@ def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
         "PORTAL_SIMULATOR": "false",
         "BENCH_KEYING_FILE": COUNTS_FILE,
     }
-    command = [
-        str(Path(sys.executable).with_name("gunicorn")),
-        "postgov.wsgi",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--threads",
-        str(threads),
-        "--worker-class",
-        "gthread",
-        "--log-level",
-        "warning",
-        "--timeout",
-        "60",
-        "--config",
-        str(ROOT / "bench" / "registers" / "gunicorn_keying.py"),
-    ]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
-    for _ in range(300):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return server
-        except OSError:
-            pass
-        time.sleep(0.1)
-    server.terminate()
-    raise RuntimeError("gunicorn did not start")
+    config = ROOT / "bench" / "registers" / "gunicorn_keying.py"
+    options = ["--worker-class", "gthread", "--timeout", "60", "--config", str(config)]
+    return start_gunicorn(port, workers, threads, env, options)
 
 
 class Operator(Browser):

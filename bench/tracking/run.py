@@ -57,6 +57,7 @@ import psycopg  # noqa: E402
 from bench import pg  # noqa: E402
 from bench.agency import run as agency  # noqa: E402
 from bench.intake.run import free_port, postgres_cpu_seconds, tree_cpu_seconds  # noqa: E402
+from bench.server import start_gunicorn  # noqa: E402
 
 CSRF_FIELD = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -220,32 +221,8 @@ def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
         "PORTAL_SIMULATOR": "false",
         "BENCH_STATEMENTS_FILE": STATEMENTS_FILE,
     }
-    command = [
-        str(Path(sys.executable).with_name("gunicorn")),
-        "postgov.wsgi",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--threads",
-        str(threads),
-        "--log-level",
-        "warning",
-        "--config",
-        str(ROOT / "bench" / "intake" / "gunicorn_counting.py"),
-    ]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
-    for _ in range(300):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return server
-        except OSError:
-            pass
-        time.sleep(0.1)
-    server.terminate()
-    raise RuntimeError("gunicorn did not start")
+    config = ROOT / "bench" / "intake" / "gunicorn_counting.py"
+    return start_gunicorn(port, workers, threads, env, ["--config", str(config)])
 
 
 def flush_counters() -> None:
