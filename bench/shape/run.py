@@ -32,7 +32,9 @@ Checked and reported: every answer that is not 2xx/3xx and every exception, by k
 no task run twice (the task table records each worker that claimed a row; the SMS and
 webhook receiver counts repeats; every message and delivery sent in one attempt); no gap
 and no repeat in dossier codes; `audit_verify` at the end; the RSS of each process every
-10 s (start, end, max, slope); p50/p95/p99 per kind of request.
+10 s (start, end, max, slope); p50/p95/p99 per kind of request; the CPU each part of the
+shape spent (web, task workers, PostgreSQL, Redis, the benchmark), per request, and the
+cores the same mix would need at the target rates.
 
 Usage: python bench/shape/run.py [--minutes 10] [--intake-rate 100] [--clerks 16] [--workers 2]
 Needs PostgreSQL on 127.0.0.1:5432 (BENCH_PG) and Redis (--redis, by default
@@ -146,6 +148,87 @@ def manage(env: dict, *args: str, timeout: float = 900) -> subprocess.CompletedP
         timeout=timeout,
         check=False,
     )
+
+
+# -- CPU -------------------------------------------------------------------------------------
+
+
+def process_table() -> dict[int, tuple[str, int, float]]:
+    """Every process's name, parent and CPU seconds: its own user and system time and that
+    of the children it has waited for (a gunicorn worker recycled after `max_requests`, a
+    PostgreSQL backend that closed, cron's `manage.py` runs)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    table = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                head, tail = stat.read().rsplit(")", 1)
+        except OSError:
+            continue
+        fields = tail.split()
+        seconds = sum(int(fields[i]) for i in (11, 12, 13, 14)) / tick
+        table[int(entry)] = (head.split("(", 1)[1], int(fields[1]), seconds)
+    return table
+
+
+def tree_seconds(table: dict[int, tuple[str, int, float]], roots: set[int]) -> float:
+    wanted, changed = set(roots), True
+    while changed:
+        changed = False
+        for pid, (_name, parent, _cpu) in table.items():
+            if parent in wanted and pid not in wanted:
+                wanted.add(pid)
+                changed = True
+    return sum(table[pid][2] for pid in wanted if pid in table)
+
+
+def cpu_seconds(webs: list[subprocess.Popen], workers: list[subprocess.Popen]) -> dict:
+    """CPU seconds so far of each part of the shape on this machine: the two web processes
+    (gunicorn masters and workers), the task workers, PostgreSQL (the whole cluster: the
+    postmaster's own time, its live processes and the backends it has reaped), Redis, and
+    this benchmark (its clients and cron's runs)."""
+    table = process_table()
+    roots = {
+        name: {
+            pid
+            for pid, (comm, parent, _) in table.items()
+            if comm == name and table.get(parent, ("",))[0] != name
+        }
+        for name in ("postgres", "redis-server")
+    }
+    own = os.times()
+    return {
+        "web": sum(tree_seconds(table, {web.pid}) for web in webs),
+        "task workers": sum(tree_seconds(table, {worker.pid}) for worker in workers),
+        "postgresql": tree_seconds(table, roots["postgres"]),
+        "redis": tree_seconds(table, roots["redis-server"]),
+        "benchmark (clients, cron)": own.user
+        + own.system
+        + own.children_user
+        + own.children_system,
+    }
+
+
+def cpu_report(before: dict, after: dict, seconds: float, requests: int, target: float) -> dict:
+    """Cores each part used from the start of the load to the end of the queue's drain,
+    its CPU per request answered, and a linear estimate of the cores the same mix would
+    need at the target rates (the CPU per request times the target)."""
+    used = {part: after[part] - before[part] for part in before}
+    per_request = {part: cpu * 1000 / max(requests, 1) for part, cpu in used.items()}
+    server = [part for part in used if not part.startswith("benchmark")]
+    server_ms = sum(per_request[part] for part in server)
+    return {
+        "seconds": round(seconds, 1),
+        "cores_used": {part: round(cpu / seconds, 2) for part, cpu in used.items()},
+        "cpu_ms_per_request": {part: round(ms, 2) for part, ms in per_request.items()},
+        "server_cpu_ms_per_request": round(server_ms, 2),
+        "cores_for_the_targets": {
+            part: round(per_request[part] * target / 1000, 2) for part in server
+        },
+        "server_cores_for_the_targets": round(server_ms * target / 1000, 2),
+    }
 
 
 # -- memory ----------------------------------------------------------------------------------
@@ -735,6 +818,7 @@ def main() -> int:
         ]
         print(f"load for {args.minutes:g} min…", flush=True)
         load_average_start = os.getloadavg()
+        cpu_start = cpu_seconds(webs, workers)
         for thread in threads:
             thread.start()
         for thread in threads[1:]:
@@ -751,6 +835,8 @@ def main() -> int:
             while tasks_waiting(conn) and time.perf_counter() - drained_in < 1200:
                 time.sleep(1)
         drained_in = time.perf_counter() - drained_in
+        # After the drain: the tasks the load queued are part of what it cost.
+        cpu_end = cpu_seconds(webs, workers)
         time.sleep(2)
         memory.stopped.set()
         memory.sample()
@@ -826,6 +912,13 @@ def main() -> int:
         "requests_per_s": round(answered, 2),
         "requests_per_s_over_bare_views_per_s": round(answered / bare, 4),
         "kinds": kinds,
+        "cpu_during_load": cpu_report(
+            cpu_start,
+            cpu_end,
+            took + drained_in,
+            sum(k["done"] for k in kinds.values()),
+            args.intake_rate + args.track_rate + args.agency_rate,
+        ),
         "errors": error_count,
         "errors_by_kind": {f"{k}: {w}": n for (k, w), n in sorted(stats.errors.items())},
         "error_samples": {f"{k}: {w}": s for (k, w), s in stats.samples.items()},
@@ -879,6 +972,7 @@ def print_summary(report: dict) -> None:
         "intakes_per_s_over_inserts_per_s",
         "intakes_per_s_over_bare_views_per_s",
         "requests_per_s_over_bare_views_per_s",
+        "cpu_during_load",
         "errors",
         "errors_by_kind",
         "tasks_waiting_at_end_of_load",
