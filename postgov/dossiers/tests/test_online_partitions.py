@@ -303,3 +303,22 @@ def test_the_event_log_converted_online_loses_the_attachments_foreign_key(world)
     with connection.schema_editor(collect_sql=True) as editor:
         operation.database_forwards("dossiers", editor, before, after)
     assert not any("DROP CONSTRAINT" in statement for statement in editor.collected_sql)
+
+
+@time_machine.travel(NOW, tick=True)
+def test_the_swap_gives_up_clearly_when_a_long_transaction_holds_the_table(scratch):
+    prepare(connection, TABLE, LOG)
+    mark = capture(connection, TABLE)
+    backfill(connection, TABLE, mark, batch=1000)
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    with psycopg.connect(**params) as reader:
+        reader.execute(f"SELECT count(*) FROM {TABLE}")  # noqa: S608 - its transaction stays open
+        with pytest.raises(PartitionError, match="could not lock the table"):
+            swap(connection, TABLE, LOG, mark, lock_timeout="50ms", attempts=2)
+        reader.rollback()
+    assert not is_partitioned(connection, TABLE)
+    # Once the reader is gone, the same run finishes.
+    swap(connection, TABLE, LOG, mark)
+    _check_converted(set(range(1, 3001)))
