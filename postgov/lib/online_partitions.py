@@ -34,7 +34,7 @@ a lock only briefly:
 
 Both logs are append-only: an audit event refuses to be changed or deleted
 (`AuditEvent.save`/`delete`), and nothing updates an event of the dossiers. One thing does
-delete events: removing a training class's practice dossiers (`delete_practice_dossiers`).
+delete events: removing a training class's practice dossiers (`dossiers.actions.delete_practice`).
 The trigger repeats a delete in the staging table too. A delete racing with the batch that
 copies its row could otherwise leave the copy behind (the delete's trigger runs before the
 batch commits, and does not see it): each batch holds an advisory lock that the delete's
