@@ -34,13 +34,13 @@ a lock only briefly:
 
 Both logs are append-only: an audit event refuses to be changed or deleted
 (`AuditEvent.save`/`delete`), and nothing updates an event of the dossiers. One thing does
-delete events: removing a training class's practice dossiers (`dossiers.actions.delete_practice`).
-The trigger repeats a delete in the staging table too. A delete racing with the batch that
-copies its row could otherwise leave the copy behind (the delete's trigger runs before the
-batch commits, and does not see it): each batch holds an advisory lock that the delete's
-trigger waits for, so the trigger runs either before the batch reads the plain table (the
-row is gone by then) or after the batch commits (the copy is there to delete). An update
-is refused while the conversion runs.
+delete events: removing a training class's practice dossiers
+(`dossiers.actions.delete_practice`). The trigger repeats a delete in the staging table
+too. A delete racing with the batch that copies its row could otherwise leave the copy
+behind (the delete's trigger runs before the batch commits, and does not see it): each
+batch holds an advisory lock that the delete's trigger waits for, so the trigger runs
+either before the batch reads the plain table (the row is gone by then) or after the batch
+commits (the copy is there to delete). An update is refused while the conversion runs.
 
 A foreign key pointing into the table cannot survive the change (it would need the
 partition key). The ones the migrations already drop (`LOGS`) are dropped at the swap;
@@ -375,11 +375,11 @@ def _swap_once(
             f"ALTER SEQUENCE {old_sequence} RENAME TO {_q(connection, _renamed(old, '_id_seq'))}"
         )
         cursor.execute(f"ALTER TABLE {qs} RENAME TO {q}")
+        # The staging indexes were made under temporary names (see `prepare`).
+        finals = {_renamed(name, "__new"): name for name in old_indexes}
+        finals[_renamed(table, "__new_pkey")] = f"{table}_pkey"
         for name in new_indexes:
-            if name == _renamed(table, "__new_pkey"):
-                final = f"{table}_pkey"
-            else:
-                final = name.removesuffix("__new")
+            final = finals[name]
             cursor.execute(f"ALTER INDEX {_q(connection, name)} RENAME TO {_q(connection, final)}")
         cursor.execute(
             f"ALTER SEQUENCE {new_sequence} RENAME TO {_q(connection, table + '_id_seq')}"
