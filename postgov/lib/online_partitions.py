@@ -333,12 +333,18 @@ def _swap_once(
         cursor.execute(f"LOCK TABLE {q}, {qs} IN ACCESS EXCLUSIVE MODE")
         counts = []
         for name in (q, qs):
-            cursor.execute(
-                f"SELECT max(id), count(*) FILTER (WHERE id > %s), "  # noqa: S608
-                f"max(id) FILTER (WHERE id <= %s) FROM {name}",
-                [mark, mark],
-            )
-            counts.append(cursor.fetchone())
+            # Three reads through the id index, each touching only the newest rows or one
+            # end of it: the lock is held while they run. (One aggregate with FILTER would
+            # read the whole table.)
+            figures = []
+            for query in (
+                f"SELECT max(id) FROM {name}",  # noqa: S608
+                f"SELECT count(*) FROM {name} WHERE id > %s",  # noqa: S608
+                f"SELECT max(id) FROM {name} WHERE id <= %s",  # noqa: S608
+            ):
+                cursor.execute(query, [mark] if "%s" in query else None)
+                figures.append(cursor.fetchone()[0])
+            counts.append(tuple(figures))
         if counts[0] != counts[1]:
             raise PartitionError(
                 f"{table}: the staging table does not match (highest id, rows after the mark, "
@@ -407,8 +413,10 @@ def swap(
     Each attempt waits at most `lock_timeout` for the lock, so writers queue behind it no
     longer than that; after `attempts` it gives up, nothing changed."""
     for attempt in range(1, attempts + 1):
+        started = time.monotonic()
         try:
             _swap_once(connection, table, log, mark, lock_timeout)
+            progress(f"{table}: swapped in {(time.monotonic() - started) * 1000:.0f} ms")
             return
         except OperationalError as error:
             if "lock timeout" not in str(error):
