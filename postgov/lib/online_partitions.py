@@ -163,14 +163,18 @@ def prepare(
     log: Log,
     *,
     months_ahead: int = MONTHS_AHEAD,
+    lock_timeout: str = "2s",
 ) -> None:
     """Step 1: the empty staging table in the final shape, under temporary index names.
-    Nothing to do when it exists (a rerun)."""
+    Nothing to do when it exists (a rerun). Its foreign keys lock the tables they point at
+    against writes until it commits: briefly, and never waiting longer than
+    `lock_timeout` (writers would queue behind the wait)."""
     staging, _old, _function, _key = _names(table)
     if _exists(connection, staging):
         return
     q, qs, qc = _q(connection, table), _q(connection, staging), _q(connection, log.column)
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [lock_timeout])
         indexes = _indexes(connection, table)
         for name, _definition, unique, primary in indexes:
             if unique and not primary and name not in log.unique_to_plain:
@@ -235,15 +239,17 @@ def _mark(connection: BaseDatabaseWrapper, staging: str) -> int | None:
     return int(comment.removeprefix(MARK_PREFIX))
 
 
-def capture(connection: BaseDatabaseWrapper, table: str) -> int:
+def capture(connection: BaseDatabaseWrapper, table: str, *, lock_timeout: str = "2s") -> int:
     """Step 2: the trigger and the mark, in one transaction (see the module's docstring for
-    why no row is missed or doubled). Returns the mark; a rerun returns the one kept."""
+    why no row is missed or doubled). Returns the mark; a rerun returns the one kept. The
+    trigger's lock waits for the inserts in flight, never longer than `lock_timeout`."""
     staging, _old, function, key = _names(table)
     mark = _mark(connection, staging)
     if mark is not None:
         return mark
     q, qs, qf = _q(connection, table), _q(connection, staging), _q(connection, function)
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [lock_timeout])
         cursor.execute(
             f"CREATE FUNCTION {qf}() RETURNS trigger LANGUAGE plpgsql AS $body$ "  # noqa: S608
             "BEGIN "
@@ -444,8 +450,16 @@ def convert_online(
     log = check_can_convert(connection, table, log)
     if connection.in_atomic_block:
         raise PartitionError("Partitioning online runs in transactions of its own.")
-    prepare(connection, table, log, months_ahead=months_ahead)
-    mark = capture(connection, table)
+    try:
+        prepare(connection, table, log, months_ahead=months_ahead, lock_timeout=lock_timeout)
+        mark = capture(connection, table, lock_timeout=lock_timeout)
+    except OperationalError as error:
+        if "lock timeout" not in str(error):
+            raise
+        raise PartitionError(
+            f"{table}: a long transaction holds the table or one it points at (no lock within "
+            f"{lock_timeout}); nothing changed by this step. Run the command again."
+        ) from error
     progress(f"{table}: new rows are copied as they come; copying ids up to {mark}")
     backfill(connection, table, mark, batch=batch, progress=progress)
     swap(connection, table, log, mark, lock_timeout=lock_timeout, progress=progress)

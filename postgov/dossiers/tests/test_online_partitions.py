@@ -348,3 +348,20 @@ def test_the_command_converts_the_audit_trail_and_drops_the_old_copy(transaction
     call_command("partition_online", "audit_auditevent", "--drop-old", stdout=out)
     assert "old plain table dropped" in out.getvalue()
     assert _sql("SELECT to_regclass('audit_auditevent__plain_old')") == [(None,)]
+
+
+@time_machine.travel(NOW, tick=True)
+def test_the_trigger_waits_no_longer_than_the_lock_timeout_for_an_open_insert(scratch):
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    with psycopg.connect(**params) as writer:
+        writer.execute(
+            f"INSERT INTO {TABLE} (seq, at, owner_id, amount) VALUES (-5, %s, 1, 0)",  # noqa: S608
+            [NOW],
+        )
+        with pytest.raises(PartitionError, match="long transaction"):
+            convert_online(connection, TABLE, log=LOG, lock_timeout="50ms")
+        writer.commit()
+    convert_online(connection, TABLE, log=LOG)
+    _check_converted(set(range(1, 3002)))
