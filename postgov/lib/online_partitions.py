@@ -337,6 +337,8 @@ def _swap_once(
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('lock_timeout', %s, true)", [lock_timeout])
         cursor.execute(f"LOCK TABLE {q}, {qs} IN ACCESS EXCLUSIVE MODE")
+        # The checks below go through the id indexes, whatever the statistics say.
+        cursor.execute("SET LOCAL enable_seqscan = off")
         counts = []
         for name in (q, qs):
             # Three reads through the id index, each touching only the newest rows or one
@@ -462,6 +464,10 @@ def convert_online(
         ) from error
     progress(f"{table}: new rows are copied as they come; copying ids up to {mark}")
     backfill(connection, table, mark, batch=batch, progress=progress)
+    # Statistics before the table serves: a fresh table's planner knows nothing of its rows.
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {_q(connection, STAGING.format(table))}")
+    progress(f"{table}: staging table analysed")
     swap(connection, table, log, mark, lock_timeout=lock_timeout, progress=progress)
     progress(f"{table}: partitioned; the old rows stay in {OLD.format(table)} until --drop-old")
 
