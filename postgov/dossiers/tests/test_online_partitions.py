@@ -170,6 +170,10 @@ def test_online_conversion_misses_and_doubles_nothing_while_writes_go_on(scratch
     assert writer.error is None, writer.error
     assert len(writer.inserted) > 20 and writer.deleted
     assert any("copied up to id" in line for line in lines)
+    # The writer's rows went both ways: copied by the backfill (up to the mark), and through
+    # the trigger or straight into the new table (after it).
+    (mark,) = [int(line.rsplit(" ", 1)[1]) for line in lines if "copying ids up to" in line]
+    assert min(writer.inserted) <= mark < max(writer.inserted)
     expected = (set(range(1, 3001)) | set(writer.inserted)) - set(writer.deleted)
     _check_converted(expected)
     # The old table stays for comparison until dropped: every row it holds is in the new
