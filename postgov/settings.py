@@ -200,6 +200,9 @@ REPLICA_READ_VIEWS = {
     "reports:assisted",
     "reports:point_map",
 }
+# Above this many rows (the planner's estimate) the migrations that partition the logs by
+# month refuse to copy them under a lock: `manage.py partition_online` does it first.
+PARTITION_IN_MIGRATION_MAX_ROWS = env_int("PARTITION_IN_MIGRATION_MAX_ROWS", 1_000_000)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Shared between processes (rate limits): the database by default, Redis when REDIS_URL is

@@ -6,22 +6,24 @@ or missing number."""
 
 from django.db import migrations
 
+from postgov.lib.online_partitions import LOGS, check_small_enough_for_migration
 from postgov.lib.partitions import partition_by_month, plain_again
 
-UNIQUE = ("audit_auditevent_seq_key", "audit_auditevent_hash_key")
+TABLE = "audit_auditevent"
 
 
 def partition_trail(apps, schema_editor):
+    # A large trail is converted beforehand by `manage.py partition_online`; then this
+    # finds it partitioned and does nothing.
+    check_small_enough_for_migration(schema_editor.connection, TABLE)
+    log = LOGS[TABLE]
     partition_by_month(
-        schema_editor.connection,
-        "audit_auditevent",
-        "at",
-        unique_to_plain=UNIQUE,
+        schema_editor.connection, TABLE, log.column, unique_to_plain=log.unique_to_plain
     )
 
 
 def plain_trail(apps, schema_editor):
-    plain_again(schema_editor.connection, "audit_auditevent", unique_again=UNIQUE)
+    plain_again(schema_editor.connection, TABLE, unique_again=LOGS[TABLE].unique_to_plain)
 
 
 class Migration(migrations.Migration):

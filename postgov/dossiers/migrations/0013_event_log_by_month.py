@@ -7,15 +7,24 @@ never deleted."""
 import django.db.models.deletion
 from django.db import migrations, models
 
+from postgov.lib.online_partitions import LOGS, check_small_enough_for_migration
 from postgov.lib.partitions import partition_by_month, plain_again
+
+TABLE = "dossiers_dossierevent"
 
 
 def partition_events(apps, schema_editor):
-    partition_by_month(schema_editor.connection, "dossiers_dossierevent", "at")
+    # A large log is converted beforehand by `manage.py partition_online`; then this finds
+    # it partitioned and does nothing.
+    check_small_enough_for_migration(schema_editor.connection, TABLE)
+    log = LOGS[TABLE]
+    partition_by_month(
+        schema_editor.connection, TABLE, log.column, unique_to_plain=log.unique_to_plain
+    )
 
 
 def plain_events(apps, schema_editor):
-    plain_again(schema_editor.connection, "dossiers_dossierevent")
+    plain_again(schema_editor.connection, TABLE)
 
 
 class Migration(migrations.Migration):
