@@ -61,12 +61,12 @@ from django.utils import timezone
 from postgov.lib.partitions import (
     MONTHS_AHEAD,
     PartitionError,
-    _add_months,
-    _q,
-    _range,
+    add_months,
     is_partitioned,
     month_of,
     partition_name,
+    qn,
+    span,
 )
 
 STAGING = "{}__partitioned"
@@ -172,7 +172,7 @@ def prepare(
     staging, _old, _function, _key = _names(table)
     if _exists(connection, staging):
         return
-    q, qs, qc = _q(connection, table), _q(connection, staging), _q(connection, log.column)
+    q, qs, qc = qn(connection, table), qn(connection, staging), qn(connection, log.column)
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('lock_timeout', %s, true)", [lock_timeout])
         indexes = _indexes(connection, table)
@@ -200,19 +200,19 @@ def prepare(
         )
         this_month = month_of(timezone.now())
         start = min(month_of(first), this_month) if first else this_month
-        end = _add_months(max(month_of(last), this_month) if last else this_month, months_ahead)
+        end = add_months(max(month_of(last), this_month) if last else this_month, months_ahead)
         month = start
         while month <= end:
             cursor.execute(
-                f"CREATE TABLE {_q(connection, partition_name(table, month))} PARTITION OF {qs} "
-                f"{_range(month)}"
+                f"CREATE TABLE {qn(connection, partition_name(table, month))} PARTITION OF {qs} "
+                f"{span(month)}"
             )
-            month = _add_months(month, 1)
+            month = add_months(month, 1)
         cursor.execute(
-            f"CREATE TABLE {_q(connection, table + '_default')} PARTITION OF {qs} DEFAULT"
+            f"CREATE TABLE {qn(connection, table + '_default')} PARTITION OF {qs} DEFAULT"
         )
         cursor.execute(
-            f"ALTER TABLE {qs} ADD CONSTRAINT {_q(connection, _renamed(table, '__new_pkey'))} "
+            f"ALTER TABLE {qs} ADD CONSTRAINT {qn(connection, _renamed(table, '__new_pkey'))} "
             f"PRIMARY KEY (id, {qc})"
         )
         for name, definition, unique, primary in indexes:
@@ -224,10 +224,10 @@ def prepare(
             # table under a temporary name: index names are one namespace with the tables.
             _head, _sep, tail = definition.partition(" USING ")
             cursor.execute(
-                f"CREATE INDEX {_q(connection, _renamed(name, '__new'))} ON {qs} USING {tail}"
+                f"CREATE INDEX {qn(connection, _renamed(name, '__new'))} ON {qs} USING {tail}"
             )
         for name, definition in foreign_keys:
-            cursor.execute(f"ALTER TABLE {qs} ADD CONSTRAINT {_q(connection, name)} {definition}")
+            cursor.execute(f"ALTER TABLE {qs} ADD CONSTRAINT {qn(connection, name)} {definition}")
 
 
 def _mark(connection: BaseDatabaseWrapper, staging: str) -> int | None:
@@ -247,7 +247,7 @@ def capture(connection: BaseDatabaseWrapper, table: str, *, lock_timeout: str = 
     mark = _mark(connection, staging)
     if mark is not None:
         return mark
-    q, qs, qf = _q(connection, table), _q(connection, staging), _q(connection, function)
+    q, qs, qf = qn(connection, table), qn(connection, staging), qn(connection, function)
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('lock_timeout', %s, true)", [lock_timeout])
         cursor.execute(
@@ -278,7 +278,7 @@ def capture(connection: BaseDatabaseWrapper, table: str, *, lock_timeout: str = 
 def _copied_up_to(connection: BaseDatabaseWrapper, staging: str, mark: int) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT coalesce(max(id), 0) FROM {_q(connection, staging)} WHERE id <= %s",  # noqa: S608
+            f"SELECT coalesce(max(id), 0) FROM {qn(connection, staging)} WHERE id <= %s",  # noqa: S608
             [mark],
         )
         return int(cursor.fetchone()[0])
@@ -296,7 +296,7 @@ def backfill(
     """Step 3: copy ids up to `mark` in batches of `batch` ids, each in its own transaction.
     Returns how many rows this call copied; `max_batches` stops early (a rerun resumes)."""
     staging, _old, _function, key = _names(table)
-    q, qs = _q(connection, table), _q(connection, staging)
+    q, qs = qn(connection, table), qn(connection, staging)
     done = _copied_up_to(connection, staging, mark)
     if done:
         progress(f"{table}: resuming after id {done} of {mark}")
@@ -333,7 +333,7 @@ def _swap_once(
     connection: BaseDatabaseWrapper, table: str, log: Log, mark: int, lock_timeout: str
 ) -> None:
     staging, old, function, _key = _names(table)
-    q, qs, qo = _q(connection, table), _q(connection, staging), _q(connection, old)
+    q, qs, qo = qn(connection, table), qn(connection, staging), qn(connection, old)
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('lock_timeout', %s, true)", [lock_timeout])
         cursor.execute(f"LOCK TABLE {q}, {qs} IN ACCESS EXCLUSIVE MODE")
@@ -359,8 +359,8 @@ def _swap_once(
                 f"highest id up to the mark: {counts[0]} in the table, {counts[1]} staged); "
                 "nothing swapped. Run the conversion again to finish the copy."
             )
-        cursor.execute(f"DROP TRIGGER {_q(connection, function)} ON {q}")
-        cursor.execute(f"DROP FUNCTION {_q(connection, function)}()")
+        cursor.execute(f"DROP TRIGGER {qn(connection, function)} ON {q}")
+        cursor.execute(f"DROP FUNCTION {qn(connection, function)}()")
         for name, referencing, column in _incoming(connection, table):
             if (referencing, column) not in log.incoming_dropped:
                 raise PartitionError(
@@ -368,7 +368,7 @@ def _swap_once(
                     "nothing swapped."
                 )
             cursor.execute(
-                f"ALTER TABLE {_q(connection, referencing)} DROP CONSTRAINT {_q(connection, name)}"
+                f"ALTER TABLE {qn(connection, referencing)} DROP CONSTRAINT {qn(connection, name)}"
             )
         old_indexes = [row[0] for row in _indexes(connection, table)]
         new_indexes = [row[0] for row in _indexes(connection, staging)]
@@ -382,11 +382,11 @@ def _swap_once(
         cursor.execute(f"ALTER TABLE {q} RENAME TO {qo}")
         for name in old_indexes:
             cursor.execute(
-                f"ALTER INDEX {_q(connection, name)} RENAME TO "
-                f"{_q(connection, _renamed(name, '__old'))}"
+                f"ALTER INDEX {qn(connection, name)} RENAME TO "
+                f"{qn(connection, _renamed(name, '__old'))}"
             )
         cursor.execute(
-            f"ALTER SEQUENCE {old_sequence} RENAME TO {_q(connection, _renamed(old, '_id_seq'))}"
+            f"ALTER SEQUENCE {old_sequence} RENAME TO {qn(connection, _renamed(old, '_id_seq'))}"
         )
         cursor.execute(f"ALTER TABLE {qs} RENAME TO {q}")
         # The staging indexes were made under temporary names (see `prepare`).
@@ -394,9 +394,9 @@ def _swap_once(
         finals[_renamed(table, "__new_pkey")] = f"{table}_pkey"
         for name in new_indexes:
             final = finals[name]
-            cursor.execute(f"ALTER INDEX {_q(connection, name)} RENAME TO {_q(connection, final)}")
+            cursor.execute(f"ALTER INDEX {qn(connection, name)} RENAME TO {qn(connection, final)}")
         cursor.execute(
-            f"ALTER SEQUENCE {new_sequence} RENAME TO {_q(connection, table + '_id_seq')}"
+            f"ALTER SEQUENCE {new_sequence} RENAME TO {qn(connection, table + '_id_seq')}"
         )
         # Past every id handed out, also those of inserts that rolled back.
         cursor.execute(
@@ -466,7 +466,7 @@ def convert_online(
     backfill(connection, table, mark, batch=batch, progress=progress)
     # Statistics before the table serves: a fresh table's planner knows nothing of its rows.
     with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {_q(connection, STAGING.format(table))}")
+        cursor.execute(f"ANALYZE {qn(connection, STAGING.format(table))}")
     progress(f"{table}: staging table analysed")
     swap(connection, table, log, mark, lock_timeout=lock_timeout, progress=progress)
     progress(f"{table}: partitioned; the old rows stay in {OLD.format(table)} until --drop-old")
@@ -484,7 +484,7 @@ def drop_old(connection: BaseDatabaseWrapper, table: str, *, log: Log | None = N
     if not _exists(connection, old):
         return False
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE {_q(connection, old)}")
+        cursor.execute(f"DROP TABLE {qn(connection, old)}")
     return True
 
 
@@ -502,7 +502,7 @@ def check_small_enough_for_migration(connection: BaseDatabaseWrapper, table: str
         (rows,) = cursor.fetchone()
         if rows < 0:
             cursor.execute(
-                f"SELECT count(*) FROM (SELECT 1 FROM {_q(connection, table)} LIMIT %s) s",  # noqa: S608
+                f"SELECT count(*) FROM (SELECT 1 FROM {qn(connection, table)} LIMIT %s) s",  # noqa: S608
                 [limit + 1],
             )
             (rows,) = cursor.fetchone()

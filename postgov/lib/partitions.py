@@ -28,7 +28,7 @@ class PartitionError(Exception):
     pass
 
 
-def _add_months(month: date, count: int) -> date:
+def add_months(month: date, count: int) -> date:
     index = month.year * 12 + month.month - 1 + count
     return date(index // 12, index % 12 + 1, 1)
 
@@ -49,12 +49,14 @@ def _bound(month: date) -> str:
     return start.isoformat()
 
 
-def _range(month: date) -> str:
+def span(month: date) -> str:
+    """The `FOR VALUES` clause of a month's partition."""
     # DDL takes no parameters; the bounds are ISO timestamps made here, never input.
-    return f"FOR VALUES FROM ('{_bound(month)}') TO ('{_bound(_add_months(month, 1))}')"
+    return f"FOR VALUES FROM ('{_bound(month)}') TO ('{_bound(add_months(month, 1))}')"
 
 
-def _q(connection: BaseDatabaseWrapper, name: str) -> str:
+def qn(connection: BaseDatabaseWrapper, name: str) -> str:
+    """A table or column name quoted for the database."""
     # Every table and column name in the statements here goes through this quoting; they
     # come from the migrations and the catalog, never from input.
     return connection.ops.quote_name(name)
@@ -95,7 +97,7 @@ def partition_by_month(
     table under the same name, with the same columns."""
     if connection.vendor != "postgresql" or is_partitioned(connection, table):
         return
-    q = _q(connection, table)
+    q = qn(connection, table)
     with connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {q} IN ACCESS EXCLUSIVE MODE")
         cursor.execute(
@@ -123,26 +125,26 @@ def partition_by_month(
                 raise PartitionError(f"{table}: unique index {name} lacks {column}")
 
         staging = f"{table}__partitioned"
-        qs = _q(connection, staging)
+        qs = qn(connection, staging)
         cursor.execute(
             f"CREATE TABLE {qs} (LIKE {q} INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
-            f"INCLUDING IDENTITY) PARTITION BY RANGE ({_q(connection, column)})"
+            f"INCLUDING IDENTITY) PARTITION BY RANGE ({qn(connection, column)})"
         )
-        qc = _q(connection, column)
+        qc = qn(connection, column)
         cursor.execute(f"SELECT min({qc}), max({qc}) FROM {q}")  # noqa: S608
         first, last = cursor.fetchone()
         this_month = month_of(timezone.now())
         start = min(month_of(first), this_month) if first else this_month
-        end = _add_months(max(month_of(last), this_month) if last else this_month, months_ahead)
+        end = add_months(max(month_of(last), this_month) if last else this_month, months_ahead)
         month = start
         while month <= end:
             cursor.execute(
-                f"CREATE TABLE {_q(connection, partition_name(table, month))} PARTITION OF {qs} "
-                f"{_range(month)}"
+                f"CREATE TABLE {qn(connection, partition_name(table, month))} PARTITION OF {qs} "
+                f"{span(month)}"
             )
-            month = _add_months(month, 1)
+            month = add_months(month, 1)
         cursor.execute(
-            f"CREATE TABLE {_q(connection, table + '_default')} PARTITION OF {qs} DEFAULT"
+            f"CREATE TABLE {qn(connection, table + '_default')} PARTITION OF {qs} DEFAULT"
         )
         cursor.execute(f"INSERT INTO {qs} OVERRIDING SYSTEM VALUE SELECT * FROM {q}")  # noqa: S608
         cursor.execute(f"DROP TABLE {q}")
@@ -151,15 +153,15 @@ def partition_by_month(
         # carry on after the copied ids.
         cursor.execute("SELECT pg_catalog.pg_get_serial_sequence(%s, 'id')", [table])
         (sequence,) = cursor.fetchone()
-        cursor.execute(f"ALTER SEQUENCE {sequence} RENAME TO {_q(connection, table + '_id_seq')}")
+        cursor.execute(f"ALTER SEQUENCE {sequence} RENAME TO {qn(connection, table + '_id_seq')}")
         cursor.execute(
             "SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence(%s, 'id'), "  # noqa: S608
             f"coalesce(max(id), 1), max(id) IS NOT NULL) FROM {q}",
             [table],
         )
         cursor.execute(
-            f"ALTER TABLE {q} ADD CONSTRAINT {_q(connection, table + '_pkey')} "
-            f"PRIMARY KEY (id, {_q(connection, column)})"
+            f"ALTER TABLE {q} ADD CONSTRAINT {qn(connection, table + '_pkey')} "
+            f"PRIMARY KEY (id, {qn(connection, column)})"
         )
         for _name, definition, unique, primary in indexes:
             if primary:
@@ -168,7 +170,7 @@ def partition_by_month(
                 definition = definition.replace("CREATE UNIQUE INDEX", "CREATE INDEX", 1)
             cursor.execute(definition)
         for name, definition in foreign_keys:
-            cursor.execute(f"ALTER TABLE {q} ADD CONSTRAINT {_q(connection, name)} {definition}")
+            cursor.execute(f"ALTER TABLE {q} ADD CONSTRAINT {qn(connection, name)} {definition}")
 
 
 def plain_again(
@@ -182,7 +184,7 @@ def plain_again(
     (as constraints of those names), the other indexes and foreign keys kept."""
     if not is_partitioned(connection, table):
         return
-    q = _q(connection, table)
+    q = qn(connection, table)
     with connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {q} IN ACCESS EXCLUSIVE MODE")
         cursor.execute(
@@ -200,7 +202,7 @@ def plain_again(
         )
         foreign_keys = cursor.fetchall()
         staging = f"{table}__plain"
-        qs = _q(connection, staging)
+        qs = qn(connection, staging)
         cursor.execute(
             f"CREATE TABLE {qs} (LIKE {q} INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
             "INCLUDING IDENTITY)"
@@ -210,14 +212,14 @@ def plain_again(
         cursor.execute(f"ALTER TABLE {qs} RENAME TO {q}")
         cursor.execute("SELECT pg_catalog.pg_get_serial_sequence(%s, 'id')", [table])
         (sequence,) = cursor.fetchone()
-        cursor.execute(f"ALTER SEQUENCE {sequence} RENAME TO {_q(connection, table + '_id_seq')}")
+        cursor.execute(f"ALTER SEQUENCE {sequence} RENAME TO {qn(connection, table + '_id_seq')}")
         cursor.execute(
             "SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence(%s, 'id'), "  # noqa: S608
             f"coalesce(max(id), 1), max(id) IS NOT NULL) FROM {q}",
             [table],
         )
         cursor.execute(
-            f"ALTER TABLE {q} ADD CONSTRAINT {_q(connection, table + '_pkey')} PRIMARY KEY (id)"
+            f"ALTER TABLE {q} ADD CONSTRAINT {qn(connection, table + '_pkey')} PRIMARY KEY (id)"
         )
         for name, definition, primary in indexes:
             if primary:
@@ -229,11 +231,11 @@ def plain_again(
             cursor.execute(definition)
             if name in unique_again:
                 cursor.execute(
-                    f"ALTER TABLE {q} ADD CONSTRAINT {_q(connection, name)} UNIQUE USING INDEX "
-                    f"{_q(connection, name)}"
+                    f"ALTER TABLE {q} ADD CONSTRAINT {qn(connection, name)} UNIQUE USING INDEX "
+                    f"{qn(connection, name)}"
                 )
         for name, definition in foreign_keys:
-            cursor.execute(f"ALTER TABLE {q} ADD CONSTRAINT {_q(connection, name)} {definition}")
+            cursor.execute(f"ALTER TABLE {q} ADD CONSTRAINT {qn(connection, name)} {definition}")
 
 
 @dataclass
@@ -297,10 +299,10 @@ def ensure_partitions(
     this_month = month_of(now or timezone.now())
     for table in partitioned_tables(connection):
         existing = set(partitions_of(connection, table))
-        column = _q(connection, _partition_key(connection, table))
-        default = _q(connection, table + "_default")
+        column = qn(connection, _partition_key(connection, table))
+        default = qn(connection, table + "_default")
         for ahead in range(months_ahead + 1):
-            month = _add_months(this_month, ahead)
+            month = add_months(this_month, ahead)
             name = partition_name(table, month)
             if name in existing:
                 continue
@@ -312,8 +314,8 @@ def ensure_partitions(
 def _make(
     connection: BaseDatabaseWrapper, table: str, column: str, default: str, name: str, month: date
 ) -> Made:
-    q, qp = _q(connection, table), _q(connection, name)
-    bounds = [_bound(month), _bound(_add_months(month, 1))]
+    q, qp = qn(connection, table), qn(connection, name)
+    bounds = [_bound(month), _bound(add_months(month, 1))]
     with connection.cursor() as cursor:
         # Held until the end of the transaction: no insert may land in the default
         # partition between the move and the attach.
@@ -327,7 +329,7 @@ def _make(
         )
         (waiting,) = cursor.fetchone()
         if not waiting:
-            cursor.execute(f"CREATE TABLE {qp} PARTITION OF {q} {_range(month)}")
+            cursor.execute(f"CREATE TABLE {qp} PARTITION OF {q} {span(month)}")
             return Made(table, name, 0)
         cursor.execute(f"CREATE TABLE {qp} (LIKE {q} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
         cursor.execute(
@@ -335,5 +337,5 @@ def _make(
             f"RETURNING *) INSERT INTO {qp} SELECT * FROM moved",
             bounds,
         )
-        cursor.execute(f"ALTER TABLE {q} ATTACH PARTITION {qp} {_range(month)}")
+        cursor.execute(f"ALTER TABLE {q} ATTACH PARTITION {qp} {span(month)}")
         return Made(table, name, waiting)
