@@ -59,7 +59,7 @@ from postgov.dossiers.models import Dossier, DossierEvent
 from postgov.dossiers.orders.models import OrderEvent
 from postgov.dossiers.tracking import card as cards
 from postgov.dossiers.workflow import BY_ACTION, STATES, State
-from postgov.lib import ratelimit, s10, tracking_links
+from postgov.lib import ratelimit, s10, shared_redis, tracking_links
 from postgov.lib.netkeys import network_key
 from postgov.lib.phones import last_digits
 from postgov.lib.text import mask_name
@@ -542,7 +542,7 @@ def _check_limits(client: str, digits_key: str | None) -> None:
     """The lookup's limits in order (per client, the anomaly brake, the digit guesses per
     code when `digits_key` is given): one round trip where the shared cache is Redis,
     otherwise through the cache's API. Raises TrackingLimited."""
-    server = ratelimit.redis_server()
+    server = shared_redis.server()
     if server is None:
         if not ratelimit.hit("track", client, settings.TRACK_LIMIT_PER_MINUTE, 60):
             raise TrackingLimited("client", ratelimit.seconds_left(60))
@@ -562,7 +562,7 @@ def _check_limits(client: str, digits_key: str | None) -> None:
         keys.append(ratelimit.cache_key("track-digits", digits_key, 3600))
     # The same windows (and five seconds more) as `ratelimit.incr` gives its counters.
     stopped = _limits_script(server)(
-        keys=[ratelimit.redis_key(key) for key in keys],
+        keys=[shared_redis.key(key) for key in keys],
         args=[
             settings.TRACK_LIMIT_PER_MINUTE,
             60 + 5,
@@ -836,10 +836,11 @@ def _with_card(
 ) -> tuple[Tracking, int | None]:
     """`tracking` with its card: the kept card and the kept timeline asked for in one
     operation, the card keyed before any timeline is read (`card.kept_key`), so a kept
-    card needs neither; what was rendered or read is kept in one operation too."""
+    card needs neither; what was rendered or read is kept in one operation too. Both
+    through the process's Redis client (`shared_redis`), not a client per operation."""
     card_key = cards.kept_key(tracking, dossier.pk, dossier.timeline_version or 0, offers_form)
     timeline_key = _timeline_key(dossier)
-    kept = cache.get_many([card_key, timeline_key])
+    kept = shared_redis.get_many([card_key, timeline_key])
     entry = kept.get(card_key)
     if isinstance(entry, dict):
         tracking.kept_card = entry["html"]
@@ -855,7 +856,7 @@ def _with_card(
     # No longer than the timeline it shows: a kept timeline has less of its time left.
     left = int(timeline.read_at + TIMELINE_SECONDS - time.time())
     if left > 0:
-        cache.set_many(keep, left)
+        shared_redis.set_many(keep, left)
     return tracking, timeline.hand_over
 
 
