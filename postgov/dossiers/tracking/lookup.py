@@ -35,14 +35,15 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.db import connections, models, router
 from django.utils.dateparse import parse_datetime
-from django.utils.timezone import localtime
+from django.utils.safestring import SafeString
+from django.utils.timezone import get_current_timezone, localtime
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -106,7 +107,11 @@ class Step:
         """`at` in the current time zone as the card shows it, what the template's
         `|date:"H:i, d/m/Y"` gives (tested equal) without the filter's look-up of the
         format in the format modules at each step: most of a card's rendering."""
-        at = localtime(self.at)
+        return self.shown_in(get_current_timezone())
+
+    def shown_in(self, zone: tzinfo) -> str:
+        """`shown_at` in `zone`: a card asks for the current zone once, not per step."""
+        at = localtime(self.at, zone)
         return f"{at.hour:02d}:{at.minute:02d}, {at.day:02d}/{at.month:02d}/{at.year:04d}"
 
 
@@ -133,6 +138,11 @@ class Tracking:
     # The card as the lookup kept it, with the marks of the tokens (`card`): for the page
     # only (`lookup(page=True)`), which then leaves the timeline out where it was kept.
     kept_card: str = field(default="", repr=False, compare=False)
+
+    @property
+    def timeline_html(self) -> SafeString:
+        """The card's timeline items (`card.timeline_html`)."""
+        return cards.timeline_html(self.steps)
 
 
 @dataclass
