@@ -197,3 +197,14 @@ def test_with_redis_the_limits_take_one_round_trip(client, sealed, settings, tim
     # then whether it changed: neither is the lookup's).
     commands = [part if isinstance(part, bytes) else b"".join(part) for part in sent]
     assert len([c for c in commands if b"EVALSHA" in c[:40] or b":track:" in c]) == 3
+
+
+def test_a_kept_page_varies_as_a_rendered_one(client, sealed):
+    # No shared cache may keep either (no-store), but one that ignores it must still tell
+    # the language and the CSRF cookie apart, as for the rendered page.
+    fresh = rendered(client, lambda: post(client, sealed.code, "203.0.113.50"))
+    kept = post(client, sealed.code, "203.0.113.51")
+    vary = {part.strip() for part in kept["Vary"].split(",")}
+    assert {"Cookie", "Accept-Language"} <= vary
+    assert vary == {part.strip() for part in fresh["Vary"].split(",")}
+    assert kept["Cache-Control"] == fresh["Cache-Control"] == "no-store"
