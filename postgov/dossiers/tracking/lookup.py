@@ -39,7 +39,6 @@ from datetime import UTC, datetime, tzinfo
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.db import connections, models, router
 from django.utils.dateparse import parse_datetime
 from django.utils.safestring import SafeString
@@ -756,10 +755,10 @@ def _timeline(dossier: _Found) -> _Timeline:
     if dossier.timeline_version is None:
         return _read_timeline(dossier.pk)
     key = _timeline_key(dossier)
-    timeline = _unpack(cache.get(key))
+    timeline = _unpack(shared_redis.get_many([key]).get(key))
     if timeline is None:
         timeline = _read_timeline(dossier.pk)
-        cache.set(key, _pack(timeline), TIMELINE_SECONDS)
+        shared_redis.set_many({key: _pack(timeline)}, TIMELINE_SECONDS)
     return timeline
 
 
