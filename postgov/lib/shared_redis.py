@@ -54,7 +54,7 @@ def _serializer(spec: Any) -> Any:
 
 
 def _serialization() -> Any:
-    options = settings.CACHES["default"].get("OPTIONS") or {}
+    options: Any = settings.CACHES["default"].get("OPTIONS") or {}
     return _serializer(options.get("serializer", RedisSerializer))
 
 
@@ -78,7 +78,7 @@ def set_many(values: Mapping[str, Any], timeout: int) -> None:
     trip, a SET with its expiry per key (each key stands alone: no transaction)."""
     client = server()
     if client is None:
-        cache.set_many(values, timeout)
+        cache.set_many(dict(values), timeout)
         return
     serializer = _serialization()
     pipe = client.pipeline(transaction=False)
