@@ -8,14 +8,12 @@ hash: a plain hash of a phone number is undone by trying the billion numbers the
 
 from __future__ import annotations
 
-import functools
 import time
 
-import redis
-from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 
+from postgov.lib import shared_redis
 from postgov.lib.sealing import keyed_hash
 
 KEY_PURPOSE = "rate-limit-key"
@@ -59,33 +57,12 @@ def seconds_left(window_seconds: int) -> int:
     return max(1, int(window_seconds - time.time() % window_seconds))
 
 
-@functools.cache
-def _redis(location: str) -> redis.Redis:
-    return redis.Redis.from_url(location)
-
-
-def redis_server() -> redis.Redis | None:
-    """The Redis server the shared cache writes to (the first of its LOCATION), for
-    counters that need fewer round trips than Django's cache API makes; None when the
-    shared cache is not Redis. One client per process: its connections are pooled."""
-    if not isinstance(caches["default"], RedisCache):
-        return None
-    location = settings.CACHES["default"]["LOCATION"]
-    servers = location.split(",") if isinstance(location, str) else location
-    return _redis(servers[0])
-
-
-def redis_key(counter: str) -> str:
-    """The key the shared cache's Redis backend stores `counter` under."""
-    return caches["default"].make_and_validate_key(counter)
-
-
 def _incr_redis(backend: RedisCache, counter: str, timeout: int) -> int:
     """One round trip instead of Django's three (add, exists, incr): INCR creates the
     counter, EXPIRE NX gives it its window only once. Sent to the server the cache
     writes to, the first of its LOCATION, with the cache's own key."""
     key = backend.make_and_validate_key(counter)
-    server = redis_server()
+    server = shared_redis.server()
     assert server is not None  # the backend is Redis
     pipe = server.pipeline(transaction=False)
     pipe.incr(key)

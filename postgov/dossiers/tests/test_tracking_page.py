@@ -5,11 +5,13 @@ cache is Redis, the limits of a lookup take one round trip."""
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from unittest import mock
 
 import pytest
+import redis
 from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
@@ -134,7 +136,8 @@ def redis_cache():
     return {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6379/11",
+            # The run's Redis when it names one (REDIS_URL), its keys under a new prefix.
+            "LOCATION": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/11",
             "KEY_PREFIX": f"tracking-test-{uuid.uuid4().hex}",
         }
     }
@@ -158,6 +161,8 @@ def test_with_redis_the_limits_take_one_round_trip(client, sealed, settings, tim
             mock.patch(
                 "postgov.dossiers.tracking.card.render_to_string", side_effect=AssertionError
             ),
+            # The process's client (`shared_redis`), not a new one per cache operation.
+            mock.patch.object(redis.Redis, "__init__", side_effect=AssertionError),
         ):
             again = post(client, sealed.code, "203.0.113.40")
         assert again.status_code == 200 and "N***** V** A*" in again.content.decode()
@@ -192,3 +197,14 @@ def test_with_redis_the_limits_take_one_round_trip(client, sealed, settings, tim
     # then whether it changed: neither is the lookup's).
     commands = [part if isinstance(part, bytes) else b"".join(part) for part in sent]
     assert len([c for c in commands if b"EVALSHA" in c[:40] or b":track:" in c]) == 3
+
+
+def test_a_kept_page_varies_as_a_rendered_one(client, sealed):
+    # No shared cache may keep either (no-store), but one that ignores it must still tell
+    # the language and the CSRF cookie apart, as for the rendered page.
+    fresh = rendered(client, lambda: post(client, sealed.code, "203.0.113.50"))
+    kept = post(client, sealed.code, "203.0.113.51")
+    vary = {part.strip() for part in kept["Vary"].split(",")}
+    assert {"Cookie", "Accept-Language"} <= vary
+    assert vary == {part.strip() for part in fresh["Vary"].split(",")}
+    assert kept["Cache-Control"] == fresh["Cache-Control"] == "no-store"

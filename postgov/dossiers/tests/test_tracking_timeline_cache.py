@@ -200,3 +200,33 @@ def test_a_steps_time_is_shown_as_the_date_filter_shows_it(zone):
             at = start + timedelta(hours=hours, minutes=hours)
             step = Step(at=at, code="x", label="x", place="")
             assert step.shown_at == date(timezone.template_localtime(at), "H:i, d/m/Y")
+
+
+# The card's loop over the steps as the template wrote it before the steps were
+# rendered in one string (`card.timeline_html`).
+STEPS_LOOP = (
+    '{% for s in steps %}<li><strong>{{ s.label }}</strong><div class="text-muted">'
+    "{{ s.shown_at }}{% if s.place %} · {{ s.place }}{% endif %}</div></li>{% endfor %}"
+)
+
+
+@pytest.mark.parametrize("zone", ["Asia/Ho_Chi_Minh", "UTC"])
+def test_the_timeline_is_what_the_templates_loop_rendered(zone):
+    from datetime import UTC, datetime
+
+    from django.template import engines
+    from django.utils import timezone, translation
+
+    from postgov.dossiers.tracking.card import timeline_html
+    from postgov.dossiers.tracking.lookup import Step
+
+    at = datetime(2026, 3, 28, 21, 5, 9, tzinfo=UTC)
+    steps = [
+        Step(at=at, code="a", label="Tiếp nhận <hồ sơ> & \"ký\" 'số'", place="Bưu cục <1>"),
+        Step(at=at, code="b", label="Đã gửi", place=""),
+        Step(at=at, code="c", label="x", place="A & B \"C\" 'D'"),
+    ]
+    loop = engines["django"].from_string(STEPS_LOOP)
+    with timezone.override(zone), translation.override("vi"):
+        assert timeline_html(steps) == loop.render({"steps": steps})
+        assert timeline_html([]) == ""

@@ -35,14 +35,14 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.db import connections, models, router
 from django.utils.dateparse import parse_datetime
-from django.utils.timezone import localtime
+from django.utils.safestring import SafeString
+from django.utils.timezone import get_current_timezone, localtime
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -59,7 +59,7 @@ from postgov.dossiers.models import Dossier, DossierEvent
 from postgov.dossiers.orders.models import OrderEvent
 from postgov.dossiers.tracking import card as cards
 from postgov.dossiers.workflow import BY_ACTION, STATES, State
-from postgov.lib import ratelimit, s10, tracking_links
+from postgov.lib import ratelimit, s10, shared_redis, tracking_links
 from postgov.lib.netkeys import network_key
 from postgov.lib.phones import last_digits
 from postgov.lib.text import mask_name
@@ -106,7 +106,11 @@ class Step:
         """`at` in the current time zone as the card shows it, what the template's
         `|date:"H:i, d/m/Y"` gives (tested equal) without the filter's look-up of the
         format in the format modules at each step: most of a card's rendering."""
-        at = localtime(self.at)
+        return self.shown_in(get_current_timezone())
+
+    def shown_in(self, zone: tzinfo) -> str:
+        """`shown_at` in `zone`: a card asks for the current zone once, not per step."""
+        at = localtime(self.at, zone)
         return f"{at.hour:02d}:{at.minute:02d}, {at.day:02d}/{at.month:02d}/{at.year:04d}"
 
 
@@ -133,6 +137,11 @@ class Tracking:
     # The card as the lookup kept it, with the marks of the tokens (`card`): for the page
     # only (`lookup(page=True)`), which then leaves the timeline out where it was kept.
     kept_card: str = field(default="", repr=False, compare=False)
+
+    @property
+    def timeline_html(self) -> SafeString:
+        """The card's timeline items (`card.timeline_html`)."""
+        return cards.timeline_html(self.steps)
 
 
 @dataclass
@@ -542,7 +551,7 @@ def _check_limits(client: str, digits_key: str | None) -> None:
     """The lookup's limits in order (per client, the anomaly brake, the digit guesses per
     code when `digits_key` is given): one round trip where the shared cache is Redis,
     otherwise through the cache's API. Raises TrackingLimited."""
-    server = ratelimit.redis_server()
+    server = shared_redis.server()
     if server is None:
         if not ratelimit.hit("track", client, settings.TRACK_LIMIT_PER_MINUTE, 60):
             raise TrackingLimited("client", ratelimit.seconds_left(60))
@@ -562,7 +571,7 @@ def _check_limits(client: str, digits_key: str | None) -> None:
         keys.append(ratelimit.cache_key("track-digits", digits_key, 3600))
     # The same windows (and five seconds more) as `ratelimit.incr` gives its counters.
     stopped = _limits_script(server)(
-        keys=[ratelimit.redis_key(key) for key in keys],
+        keys=[shared_redis.key(key) for key in keys],
         args=[
             settings.TRACK_LIMIT_PER_MINUTE,
             60 + 5,
@@ -746,10 +755,10 @@ def _timeline(dossier: _Found) -> _Timeline:
     if dossier.timeline_version is None:
         return _read_timeline(dossier.pk)
     key = _timeline_key(dossier)
-    timeline = _unpack(cache.get(key))
+    timeline = _unpack(shared_redis.get_many([key]).get(key))
     if timeline is None:
         timeline = _read_timeline(dossier.pk)
-        cache.set(key, _pack(timeline), TIMELINE_SECONDS)
+        shared_redis.set_many({key: _pack(timeline)}, TIMELINE_SECONDS)
     return timeline
 
 
@@ -836,10 +845,11 @@ def _with_card(
 ) -> tuple[Tracking, int | None]:
     """`tracking` with its card: the kept card and the kept timeline asked for in one
     operation, the card keyed before any timeline is read (`card.kept_key`), so a kept
-    card needs neither; what was rendered or read is kept in one operation too."""
+    card needs neither; what was rendered or read is kept in one operation too. Both
+    through the process's Redis client (`shared_redis`), not a client per operation."""
     card_key = cards.kept_key(tracking, dossier.pk, dossier.timeline_version or 0, offers_form)
     timeline_key = _timeline_key(dossier)
-    kept = cache.get_many([card_key, timeline_key])
+    kept = shared_redis.get_many([card_key, timeline_key])
     entry = kept.get(card_key)
     if isinstance(entry, dict):
         tracking.kept_card = entry["html"]
@@ -855,7 +865,7 @@ def _with_card(
     # No longer than the timeline it shows: a kept timeline has less of its time left.
     left = int(timeline.read_at + TIMELINE_SECONDS - time.time())
     if left > 0:
-        cache.set_many(keep, left)
+        shared_redis.set_many(keep, left)
     return tracking, timeline.hand_over
 
 
