@@ -7,6 +7,7 @@ so the text of every form is extractable and searchable.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import cast
 
@@ -20,6 +21,10 @@ FONTS = Path(__file__).resolve().parent / "fonts"
 # forms that print what a citizen typed.
 VIETNAMESE_FONTS = FONTS / "vi"
 FAMILY = "NotoSans"
+# The full fonts under another name, for a form on the cut that must print a character
+# outside it (`Form.fall_back_for`).
+FALLBACK_FAMILY = "NotoSansFull"
+STYLES = {"": "NotoSans-Regular.ttf", "B": "NotoSans-Bold.ttf", "I": "NotoSans-Italic.ttf"}
 # Paper sizes in mm, given as numbers: fpdf2 warns about its own A5 name since 2.8.5.
 PAPER = {"A5": (148, 210), "A4": (210, 297), "A6": (105, 148)}
 
@@ -36,9 +41,13 @@ class Form(FPDF):
         fonts: Path = FONTS,
     ):
         super().__init__(orientation=orientation, unit="mm", format=PAPER.get(format, format))
-        self.add_font(FAMILY, "", fonts / "NotoSans-Regular.ttf")
-        self.add_font(FAMILY, "B", fonts / "NotoSans-Bold.ttf")
-        self.add_font(FAMILY, "I", fonts / "NotoSans-Italic.ttf")
+        for style, file in STYLES.items():
+            self.add_font(FAMILY, style, fonts / file)
+        self.font_files = fonts
+        # The characters drawn from the full fonts (`fall_back_for`): a text with one must
+        # go through fpdf2's text layout (cell, multi_cell), which picks the fallback, not
+        # through `text`, which does not.
+        self.outside_cut: frozenset[str] = frozenset()
         self.set_font(FAMILY, size=9)
         self.set_margins(10, 10, 10)
         self.set_auto_page_break(auto=True, margin=10)
@@ -46,6 +55,33 @@ class Form(FPDF):
         self.set_creator("PostGov")
         self.set_author("PostGov")
         self.add_page()
+
+    def fall_back_for(self, texts: Iterable[str]) -> bool:
+        """Give a form on a cut of the fonts the full fonts as fallback when one of `texts`
+        (what it will print beside its own words) has a character the cut lacks, so that
+        fpdf2 draws it from them rather than as an empty box; True when it does. The texts'
+        characters are looked up once in the cut's character maps, read with the cut; a
+        form that needs no fallback never reads the full fonts."""
+        if self.outside_cut or self.font_files == FONTS:
+            return bool(self.outside_cut)
+        cut = [self.fonts[FAMILY.lower() + style] for style in STYLES]
+        printed = set().union(*(set(text) for text in texts))
+        self.outside_cut = frozenset(
+            char
+            for char in printed
+            if char >= " "  # line breaks are layout, not glyphs
+            and not all(ord(char) in font.cmap for font in cut)  # type: ignore[union-attr]
+        )
+        if not self.outside_cut:
+            return False
+        for style, file in STYLES.items():
+            self.add_font(FALLBACK_FAMILY, style, FONTS / file)
+        self.set_fallback_fonts([FALLBACK_FAMILY])
+        return True
+
+    def outside_the_cut(self, text: str) -> bool:
+        """Whether `text` has a character `fall_back_for` found outside the cut."""
+        return bool(self.outside_cut) and not self.outside_cut.isdisjoint(text)
 
     def heading(self, text: str, size: float = 12) -> None:
         self.set_font(FAMILY, "B", size)

@@ -208,9 +208,10 @@ def _desk(desk: Counter, current: Ticket | None, transfer_form=None, notes=()) -
 @role_required(Role.CLERK, Role.SUPERVISOR)
 @require_POST
 def counter_step(request, pk: int):
-    """A step at the counter. From the page's htmx the answer is the desk alone, as it
-    stands after the step (the ticket the step leaves at the counter is known without
-    reading it again); without script, a redirect to the page."""
+    """A step at the counter. From the page's htmx the answer is the desk as it stands
+    after the step (the ticket the step leaves at the counter is known without reading it
+    again) and the waiting line's counts, in one grouped statement; without script, a
+    redirect to the page."""
     desk = _counter(request, pk)
     step = request.POST.get("step", "")
     # Every step finds the counter's ticket itself, under its lock: none is read before.
@@ -247,7 +248,15 @@ def counter_step(request, pk: int):
             current = actions.current_ticket(desk)
     if _is_htmx(request):
         # htmx swaps only a 2xx answer: a refused step or a form's errors come as 200.
-        return _fragment(request, "queues/_counter_desk.html", _desk(desk, current, form, notes))
+        answer = _fragment(request, "queues/_counter_desk.html", _desk(desk, current, form, notes))
+        # The line's counts ride along, swapped out of band into their own place: a called
+        # ticket leaves the count with this answer, not at the line's next poll.
+        answer.write(
+            loader.get_template("queues/_counter_line.html").render(
+                {"counter": desk, "line": queries.line(desk), "out_of_band": True}
+            )
+        )
+        return answer
     levels = {"info": messages.INFO, "success": messages.SUCCESS, "error": messages.ERROR}
     for tag, note in notes:
         messages.add_message(request, levels[tag], note)

@@ -5,9 +5,10 @@ audit event; rows are locked through `postgov.lib.locking`."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile, File
@@ -55,7 +56,13 @@ CANDIDATES = 20
 
 
 class KeyingClosed(Exception):
-    """This keying can no longer change; the message says why, in the active language."""
+    """This keying can no longer change; the message says why, in the active language.
+    `keying` is the row as read (so a page can go back to its project without reading it
+    again)."""
+
+    def __init__(self, message: str, keying: Keying) -> None:
+        super().__init__(message)
+        self.keying = keying
 
 
 # -- projects, members, schemas ------------------------------------------------------------
@@ -393,19 +400,26 @@ def _refuse(keying: Keying, operator: User) -> None:
             _(
                 "Your time on this record ran out and another operator took it over; what "
                 "you keyed is kept. Ask for the next record."
-            )
+            ),
+            keying,
         )
     if keying.status == Keying.Status.SUBMITTED:
-        raise KeyingClosed(_("This record is already saved. Ask for the next record."))
+        raise KeyingClosed(_("This record is already saved. Ask for the next record."), keying)
 
 
-def _locked_open_keying(keying_pk: int, operator: User) -> Keying:
+def _locked_open_keying(keying_pk: int, operator: User, *, own_only: bool = False) -> Keying:
     """The keying locked (its row alone), read with its record and project in the same
-    statement; DoesNotExist if there is none."""
-    keying = lock_row(
-        Keying.objects.filter(pk=keying_pk).select_related("record__project").order_by(),
-        of=("self",),
-    )
+    statement; DoesNotExist if there is none. With `own_only`, one of the operator's own
+    in a project where they are still an operator, else DoesNotExist: the page's access
+    check made by the same statement."""
+    keyings = Keying.objects.filter(pk=keying_pk)
+    if own_only:
+        keyings = keyings.filter(
+            operator=operator,
+            record__project__members__user=operator,
+            record__project__members__role=Membership.Role.OPERATOR,
+        )
+    keying = lock_row(keyings.select_related("record__project").order_by(), of=("self",))
     if keying is None:
         raise Keying.DoesNotExist(f"Keying {keying_pk} does not exist")
     _refuse(keying, operator)
@@ -482,9 +496,14 @@ def save_value(
         return checked
 
 
+class Submitted(NamedTuple):
+    keying: Keying  # with its record and project
+    errors: dict[str, str]
+
+
 def submit_keying(
     keying_pk: int,
-    values: dict[str, Any] | None,
+    values: Mapping[str, Any] | None,
     *,
     operator: User,
     request: HttpRequest | None = None,
@@ -494,8 +513,35 @@ def submit_keying(
     returns the errors by field key, empty when it was saved. The record's second entry
     compares the two; a record that settles has its duplicate check queued for the worker
     (`dedup_actions.check_settled_later`), not scored while the operator waits."""
+    return _submit(keying_pk, values, operator, request, effort, own_only=False).errors
+
+
+def submit_own_keying(
+    keying_pk: int,
+    values: Mapping[str, Any],
+    *,
+    operator: User,
+    request: HttpRequest | None = None,
+    effort: tuple[int, float, float] = (0, 0.0, 0.0),
+) -> Submitted:
+    """`submit_keying` for the keying page: Keying.DoesNotExist unless the keying is the
+    operator's own, in a project where they are still an operator. The one locked read of
+    the keying checks that too (the submission is asked for all day by every operator), and
+    the keying comes back with its record and project for the page's answer."""
+    return _submit(keying_pk, values, operator, request, effort, own_only=True)
+
+
+def _submit(
+    keying_pk: int,
+    values: Mapping[str, Any] | None,
+    operator: User,
+    request: HttpRequest | None,
+    effort: tuple[int, float, float],
+    *,
+    own_only: bool,
+) -> Submitted:
     with transaction.atomic():
-        keying = _locked_open_keying(keying_pk, operator)
+        keying = _locked_open_keying(keying_pk, operator, own_only=own_only)
         stats.add_effort(keying, *effort)
         record_ = keying.record
         fields = schemas.fields_of(record_.schema_id)
@@ -508,7 +554,7 @@ def submit_keying(
         if errors:
             keying.values = typed
             keying.save(update_fields=["values"])
-            return errors
+            return Submitted(keying, errors)
         keying.values = clean
         keying.status = Keying.Status.SUBMITTED
         keying.submitted_at = timezone.now()
@@ -531,7 +577,7 @@ def submit_keying(
             obj=record_,
             details={"slot": keying.slot},
         )
-    return {}
+    return Submitted(keying, {})
 
 
 def _compare(row: Record) -> None:

@@ -405,13 +405,10 @@ def keying_field(request, pk: int):
 @require_POST
 @role_required()
 def keying_submit(request, pk: int):
-    keying = _own_keying(request, pk)
-    fields = schemas.fields_of(keying.record.schema_id)
-    values = {f["key"]: request.POST.get(f["key"], "") for f in fields}
     try:
-        errors = actions.submit_keying(
-            keying.pk,
-            values,
+        keying, errors = actions.submit_own_keying(
+            pk,
+            request.POST.dict(),  # the action takes the schema's fields from it
             operator=request.user,
             request=request,
             effort=(
@@ -420,12 +417,14 @@ def keying_submit(request, pk: int):
                 _number(request.POST.get("paused_ms")) / 1000,
             ),
         )
+    except Keying.DoesNotExist:
+        raise Http404 from None
     except actions.KeyingClosed as exc:
         messages.error(request, str(exc))
-        return redirect("registers:project", keying.record.project_id)
+        return redirect("registers:project", exc.keying.record.project_id)
+    record_ = keying.record
     if errors:
-        keying.refresh_from_db()
-        record_ = keying.record
+        # the keying as the action left it: what was typed is kept, the record still open
         return render(
             request,
             "registers/keying.html",
@@ -441,10 +440,10 @@ def keying_submit(request, pk: int):
             },
             status=422,
         )
-    following = actions.next_keying(keying.record.project, request.user, request=request)
+    following = actions.next_keying(record_.project, request.user, request=request)
     if following is None:
         messages.success(request, _("Saved. Nothing else is left to key for you."))
-        return redirect("registers:project", keying.record.project_id)
+        return redirect("registers:project", record_.project_id)
     messages.success(request, _("Saved. Here is the next record."))
     return redirect("registers:keying", following.pk)
 

@@ -7,6 +7,7 @@ period's totals of each section and the service index per post office and per ag
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 from django.utils import timezone
@@ -168,8 +169,9 @@ def _table_row(
     baseline = 0.5 * LINE_H + 0.3 * pdf.font_size
     for text, width, fits in zip(cells, widths, one_line, strict=True):
         pdf.rect(x, y, width, height, style="DF" if fill else "D")
-        if fits and align == "L":
-            # Where `cell` would put the line's baseline, without its layout work.
+        if fits and align == "L" and not pdf.outside_the_cut(text):
+            # Where `cell` would put the line's baseline, without its layout work (which
+            # is also what draws a character from the fallback font).
             pdf.text(x + PAD + pdf.c_margin, y + PAD + baseline, text)
         elif fits:
             pdf.set_xy(x + PAD, y + PAD)
@@ -217,6 +219,23 @@ def _service_sections(pdf: OfficialForm, service: ServiceReport) -> None:
         number += 1
 
 
+def _names(
+    province_name: str,
+    by_point: list[Breakdown],
+    by_agency: list[Breakdown],
+    service: ServiceReport | None,
+) -> Iterator[str]:
+    """What the report prints besides its own Vietnamese words and figures: the names of
+    places, agencies and projects, and the service sections' text (built by the caller)."""
+    yield province_name
+    yield from (line.name for line in (*by_point, *by_agency))
+    for table in service.sections if service is not None else ():
+        yield from (table.title, table.first, *(column.label for column in table.columns))
+        for label, cells in table.lines():
+            yield label
+            yield from cells
+
+
 def render(
     report: VolumeReport,
     by_point: list[Breakdown],
@@ -228,6 +247,7 @@ def render(
 ) -> bytes:
     title = "BÁO CÁO KẾT QUẢ TIẾP NHẬN, TRẢ KẾT QUẢ HỒ SƠ QUA DỊCH VỤ BƯU CHÍNH CÔNG ÍCH"
     pdf = OfficialForm(title, fonts=VIETNAMESE_FONTS)
+    pdf.fall_back_for(_names(province_name, by_point, by_agency, service))
     period = _period_text(report.date_from, report.date_to)
     pdf.title_block(title, f"{period} — {province_name}")
     total = report.total.figures

@@ -53,7 +53,20 @@ def test_issue_call_and_the_screen_shows_it(page, world, clerk_a):
     # and the next call the second ticket, without the page being loaded again.
     page.goto(f"/queues/counters/{counter.pk}/")
     page.evaluate("window.pgSamePage = true")
+    waiting = page.locator("#line td.text-end")
+    assert waiting.inner_text() == "1"  # A002
+    polls: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            polls.append(request.url) if request.headers.get("hx-target") == "line" else None
+        ),
+    )
     page.get_by_role("button", name="Kết thúc phục vụ").click()
     page.get_by_role("button", name="Gọi số tiếp theo").click()
     page.locator("[data-current]", has_text="A002").wait_for()
     assert page.evaluate("window.pgSamePage") is True
+    # The call's own answer brought the line's counts: A002 has left them at once, not
+    # at the line's next poll (none was sent).
+    assert waiting.inner_text() == "0"
+    assert polls == []

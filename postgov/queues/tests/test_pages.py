@@ -286,15 +286,19 @@ def test_call_next_is_six_statements(client, room, clerk_a):
 HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "desk", "HTTP_ACCEPT_LANGUAGE": "en"}
 
 
-def test_from_the_page_a_step_answers_the_desk_alone_in_few_statements(client, room, clerk_a):
-    """The page's htmx posts a step and swaps in the desk the answer carries: no redirect,
-    no page. Call next: the session, its user and roles, the counter, the two statements
-    of the call on PostgreSQL (four elsewhere), and the point's services (the transfer's
-    choices, which name the ticket's service too). End: the session, user, roles and
-    counter, then on PostgreSQL one statement finds and locks the counter's ticket, ends
-    it and writes its event (elsewhere three)."""
+def test_from_the_page_a_step_answers_the_desk_and_the_line_in_few_statements(
+    client, room, clerk_a
+):
+    """The page's htmx posts a step and swaps in the desk the answer carries, and the
+    waiting line's counts swapped out of band into their own place: no redirect, no page.
+    Call next: the session, its user and roles, the counter, the two statements of the call
+    on PostgreSQL (four elsewhere), the point's services (the transfer's choices, which
+    name the ticket's service too) and the line counted per service in one statement. End:
+    the session, user, roles and counter, then on PostgreSQL one statement finds and locks
+    the counter's ticket, ends it and writes its event (elsewhere three), and the line."""
     client.force_login(clerk_a)
     first, second = actions.issue_ticket(room.a), actions.issue_ticket(room.a)
+    third = actions.issue_ticket(room.a)
     url = reverse("queues:counter_step", args=[room.counter_1.pk])
     client.post(url, {"step": "call_next"}, **HTMX)
     client.post(url, {"step": "end"}, **HTMX)
@@ -304,24 +308,50 @@ def test_from_the_page_a_step_answers_the_desk_alone_in_few_statements(client, r
     assert response.status_code == 200 and 'id="desk"' in page and "<html" not in page
     assert second.label in page and "Administrative procedures" in page
     assert "End service" in page
+    # The ticket just called has left the line's count: only the third waits.
+    line = page[page.index('<div class="col-md-6" id="line"') :]
+    assert 'hx-swap-oob="true"' in line and 'hx-trigger="every 10s"' in line
+    assert re.findall(r'<td class="text-end">(\d+)</td>', line) == ["1"]
     with CaptureQueriesContext(connection) as ended:
         response = client.post(url, {"step": "end"}, **HTMX)
-    assert response.status_code == 200 and "Call next" in response.content.decode()
+    ended_page = response.content.decode()
+    assert response.status_code == 200 and "Call next" in ended_page
+    assert re.findall(r'<td class="text-end">(\d+)</td>', ended_page) == ["1"]
     call_statements, end_statements = (
         _statements(called.captured_queries),
         _statements(ended.captured_queries),
     )
     postgresql = _on_postgresql()
-    assert len(call_statements) == (7 if postgresql else 9), "\n".join(call_statements)
-    assert len(end_statements) == (5 if postgresql else 7), "\n".join(end_statements)
-    # The ticket is read once, by its lock, not read and then locked.
+    assert len(call_statements) == (8 if postgresql else 10), "\n".join(call_statements)
+    assert len(end_statements) == (6 if postgresql else 8), "\n".join(end_statements)
+    # The ticket is read once, by its lock, not read and then locked; the line's counts
+    # (the services joined to their waiting tickets) are one statement more, the last.
     assert sum(bool(TICKET_READ.search(sql)) for sql in end_statements) == 1
-    assert [t.state for t in Ticket.objects.order_by("pk")] == [Ticket.State.DONE] * 2
-    assert first.pk != second.pk
+    assert "COUNT(" in end_statements[-1] and "COUNT(" in call_statements[-1]
+    assert not any("COUNT(" in sql for sql in end_statements[:-1])
+    assert [t.state for t in Ticket.objects.order_by("pk")] == [Ticket.State.DONE] * 2 + [
+        Ticket.State.WAITING
+    ]
+    assert first.pk != second.pk != third.pk
     # A step that is not possible says why, in the desk, and changes nothing.
     refused = client.post(url, {"step": "end"}, **HTMX)
     assert refused.status_code == 200
     assert "No ticket is being served at this counter." in refused.content.decode()
+    assert re.findall(r'<td class="text-end">(\d+)</td>', refused.content.decode()) == ["1"]
+
+
+def test_without_script_a_step_redirects_to_the_page_with_the_line(client, room, clerk_a):
+    client.force_login(clerk_a)
+    actions.issue_ticket(room.a)
+    actions.issue_ticket(room.a)
+    url = reverse("queues:counter_step", args=[room.counter_1.pk])
+    response = client.post(url, {"step": "call_next"})
+    assert response.status_code == 302
+    assert response.url == reverse("queues:counter", args=[room.counter_1.pk])
+    page = client.get(response.url).content.decode()
+    assert re.findall(r'<td class="text-end">(\d+)</td>', page) == ["1"]
+    # the page's own line is polled, not swapped out of band
+    assert "hx-swap-oob" not in page
 
 
 def test_the_pages_poll_of_the_line_renders_the_line_alone(client, room, clerk_a):

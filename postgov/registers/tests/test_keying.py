@@ -96,6 +96,22 @@ def test_the_second_keyer_does_not_see_the_first_entry(client, project, world, b
     assert client.get(reverse("registers:keying", args=[first.pk])).status_code == 404
 
 
+def test_submitting_checks_access(client, project, world, batch):
+    first = actions.next_keying(project, world.clerk_a)
+    actions.save_value(first.pk, "full_name", GOOD["full_name"], operator=world.clerk_a)
+    url = reverse("registers:keying_submit", args=[first.pk])
+    # another operator of the project may not save the first operator's keying
+    client.force_login(world.clerk_b)
+    assert client.post(url, GOOD).status_code == 404
+    # nor may its own operator once they are no longer an operator of the project
+    Membership.objects.filter(project=project, user=world.clerk_a).delete()
+    client.force_login(world.clerk_a)
+    assert client.post(url, GOOD).status_code == 404
+    first.refresh_from_db()
+    assert first.status == Keying.Status.OPEN and first.values["full_name"] == GOOD["full_name"]
+    assert not AuditEvent.objects.filter(action="registers.keying_submitted").exists()
+
+
 def test_each_field_is_saved_as_typed_and_a_reload_shows_it(client, project, world, batch):
     client.force_login(world.clerk_a)
     keying = actions.next_keying(project, world.clerk_a)

@@ -99,19 +99,24 @@ def _submitted(client, keying, values) -> tuple[list[str], int]:
     with CaptureQueriesContext(connection) as sent:
         answer = client.post(url, values)
     assert answer.status_code == 302, answer.content[:500]
-    return _ours(sent), _audited(sent)
+    ours = _ours(sent)
+    # the keying is read once: locked, with its access checked by the same statement
+    by_key = f'"registers_keying"."id" = {keying.pk} '
+    reads = [sql for sql in ours if sql.startswith("SELECT") and by_key in sql]
+    assert len(reads) == 1, reads
+    return ours, _audited(sent)
 
 
 def test_a_submission_makes_a_fixed_number_of_statements(client, project, world, batch):
     client.force_login(world.clerk_a)
     first = actions.next_keying(project, world.clerk_a)
     ours, audited = _submitted(client, first, GOOD)
-    # the keying with its record and project (and the access), then locked; the values
-    # written; the effort read and the operator's day (made, then added to); the record
+    # the keying with its record and project and the access, locked, in one statement;
+    # the values written; the effort read and the operator's day (made, then added to); the record
     # locked; its entries (one: nothing settles, no duplicate check); then, for the next
     # record: the operator's open keying (none), the first free record of the groups (one
     # with an entry: none; an untouched one), its slots, the new slot
-    assert len(ours) == 14, "\n".join(ours)
+    assert len(ours) == 13, "\n".join(ours)
     assert audited == 1
     assert _checks_queued() == 0
     client.force_login(world.clerk_b)
@@ -122,7 +127,7 @@ def test_a_submission_makes_a_fixed_number_of_statements(client, project, world,
     # search index and blocking keys, and the duplicate check is queued for the worker
     # (not scored while the operator waits: no read of the clean records' blocks); the
     # schema's fields come from memory, never from the record's version row
-    assert len(ours) == 23, "\n".join(ours)
+    assert len(ours) == 22, "\n".join(ours)
     assert audited == 1
     assert _checks_queued() == 1
     assert not any('FROM "registers_blockingkey" U0' in sql for sql in ours)
