@@ -64,9 +64,9 @@ def test_a_filled_card_is_the_templates_card(zone, language):
             result = tracking(status, n, text)
             assert cards._fits(result)
             for has_form in (True, False):
-                assert cards.render(result, has_form) == cards.render_template(
-                    result, has_form
-                ), (status, n, text, has_form)
+                filled = cards.render(result, has_form)
+                fresh = cards.render_template(result, has_form)
+                assert filled == fresh, (status, n, text, has_form)
                 compared += 1
         assert compared == len(State.values) * 16
         # Every card above was filled in a kept form, none rendered for want of one.
