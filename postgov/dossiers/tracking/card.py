@@ -133,7 +133,9 @@ def render(result: Tracking, has_form: bool) -> str:
         form = _forms[key] = _form(has_form, result.final, shown, zone)
     if not form:
         return render_template(result, has_form)
-    values = {slot: conditional_escape(getattr(result, name)) for name, slot in TEXT_SLOTS.items()}
+    values: dict[str, str] = {
+        slot: conditional_escape(getattr(result, name)) for name, slot in TEXT_SLOTS.items()
+    }
     values[ITEMS_SLOT] = ", ".join(conditional_escape(item) for item in result.items)
     values[TIMELINE_SLOT] = str(result.timeline_html)
     for name in shown:
@@ -177,7 +179,7 @@ def _form(has_form: bool, final: bool, shown: frozenset[str], zone: tzinfo) -> s
         **{name: DATE_STANDINS[name] if name in shown else None for name in DATE_STANDINS},
     )
     # `expected_return_at` is shown only while not final: a final card gets none to show.
-    html = render_to_string(TEMPLATE, {"result": marked, "csrf_token": CSRF_SLOT})
+    html: str = render_to_string(TEMPLATE, {"result": marked, "csrf_token": CSRF_SLOT})
     for name in shown:
         standin = shown_date(DATE_STANDINS[name], zone, with_time=name == "due_at")
         if html.count(standin) != 1:
