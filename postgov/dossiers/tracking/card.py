@@ -15,9 +15,9 @@ of optional parts it shows (`render`), with marks in place of the dossier's valu
 first lookup of a dossier puts its values in, escaped as the template escapes them and
 dates formatted as the template's filters format them, byte for byte the template's card
 (tested). The two values that differ at each lookup, Form 01's signed token and the
-page's CSRF token, are put in when the card is served. The keys carry no personal data, and a card
-is looked for only once the lookup passed the limits and proved the code with the
-phone's digits or the token.
+page's CSRF token, are put in when the card is served. The keys carry no personal data,
+and a card is looked for only once the lookup passed the limits and proved the code with
+the phone's digits or the token.
 """
 
 from __future__ import annotations
