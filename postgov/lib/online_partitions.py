@@ -56,17 +56,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import OperationalError, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.utils import timezone
 
 from postgov.lib.partitions import (
     MONTHS_AHEAD,
     PartitionError,
-    add_months,
+    create_partitioned_like,
     is_partitioned,
-    month_of,
-    partition_name,
     qn,
-    span,
 )
 
 STAGING = "{}__partitioned"
@@ -172,7 +168,7 @@ def prepare(
     staging, _old, _function, _key = _names(table)
     if _exists(connection, staging):
         return
-    q, qs, qc = qn(connection, table), qn(connection, staging), qn(connection, log.column)
+    qs, qc = qn(connection, staging), qn(connection, log.column)
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('lock_timeout', %s, true)", [lock_timeout])
         indexes = _indexes(connection, table)
@@ -191,26 +187,9 @@ def prepare(
             [table],
         )
         foreign_keys = cursor.fetchall()
-        # Read through the index on the column where there is one; no lock beyond a read.
-        cursor.execute(f"SELECT min({qc}), max({qc}) FROM {q}")  # noqa: S608
-        first, last = cursor.fetchone()
-        cursor.execute(
-            f"CREATE TABLE {qs} (LIKE {q} INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
-            f"INCLUDING IDENTITY) PARTITION BY RANGE ({qc})"
-        )
-        this_month = month_of(timezone.now())
-        start = min(month_of(first), this_month) if first else this_month
-        end = add_months(max(month_of(last), this_month) if last else this_month, months_ahead)
-        month = start
-        while month <= end:
-            cursor.execute(
-                f"CREATE TABLE {qn(connection, partition_name(table, month))} PARTITION OF {qs} "
-                f"{span(month)}"
-            )
-            month = add_months(month, 1)
-        cursor.execute(
-            f"CREATE TABLE {qn(connection, table + '_default')} PARTITION OF {qs} DEFAULT"
-        )
+        # The first and last rows are read through the column's index where there is one;
+        # no lock beyond a read.
+        create_partitioned_like(cursor, connection, table, staging, log.column, months_ahead)
         cursor.execute(
             f"ALTER TABLE {qs} ADD CONSTRAINT {qn(connection, _renamed(table, '__new_pkey'))} "
             f"PRIMARY KEY (id, {qc})"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -76,6 +77,36 @@ def is_partitioned(connection: BaseDatabaseWrapper, table: str) -> bool:
         return cursor.fetchone() is not None
 
 
+def create_partitioned_like(
+    cursor: Any,
+    connection: BaseDatabaseWrapper,
+    table: str,
+    staging: str,
+    column: str,
+    months_ahead: int,
+) -> None:
+    """Make `staging`, with `table`'s columns, partitioned by month of `column`: a partition
+    for each month from `table`'s first row (or this month) to `months_ahead` after its
+    last (or this month), and `<table>_default`. The partitions take `table`'s names."""
+    q, qs, qc = qn(connection, table), qn(connection, staging), qn(connection, column)
+    cursor.execute(f"SELECT min({qc}), max({qc}) FROM {q}")  # noqa: S608
+    first, last = cursor.fetchone()
+    cursor.execute(
+        f"CREATE TABLE {qs} (LIKE {q} INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
+        f"INCLUDING IDENTITY) PARTITION BY RANGE ({qc})"
+    )
+    this_month = month_of(timezone.now())
+    month = min(month_of(first), this_month) if first else this_month
+    end = add_months(max(month_of(last), this_month) if last else this_month, months_ahead)
+    while month <= end:
+        cursor.execute(
+            f"CREATE TABLE {qn(connection, partition_name(table, month))} PARTITION OF {qs} "
+            f"{span(month)}"
+        )
+        month = add_months(month, 1)
+    cursor.execute(f"CREATE TABLE {qn(connection, table + '_default')} PARTITION OF {qs} DEFAULT")
+
+
 def partition_by_month(
     connection: BaseDatabaseWrapper,
     table: str,
@@ -126,26 +157,7 @@ def partition_by_month(
 
         staging = f"{table}__partitioned"
         qs = qn(connection, staging)
-        cursor.execute(
-            f"CREATE TABLE {qs} (LIKE {q} INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
-            f"INCLUDING IDENTITY) PARTITION BY RANGE ({qn(connection, column)})"
-        )
-        qc = qn(connection, column)
-        cursor.execute(f"SELECT min({qc}), max({qc}) FROM {q}")  # noqa: S608
-        first, last = cursor.fetchone()
-        this_month = month_of(timezone.now())
-        start = min(month_of(first), this_month) if first else this_month
-        end = add_months(max(month_of(last), this_month) if last else this_month, months_ahead)
-        month = start
-        while month <= end:
-            cursor.execute(
-                f"CREATE TABLE {qn(connection, partition_name(table, month))} PARTITION OF {qs} "
-                f"{span(month)}"
-            )
-            month = add_months(month, 1)
-        cursor.execute(
-            f"CREATE TABLE {qn(connection, table + '_default')} PARTITION OF {qs} DEFAULT"
-        )
+        create_partitioned_like(cursor, connection, table, staging, column, months_ahead)
         cursor.execute(f"INSERT INTO {qs} OVERRIDING SYSTEM VALUE SELECT * FROM {q}")  # noqa: S608
         cursor.execute(f"DROP TABLE {q}")
         cursor.execute(f"ALTER TABLE {qs} RENAME TO {q}")
